@@ -1,0 +1,1 @@
+int fp_placeholder_aggregate_main_c;

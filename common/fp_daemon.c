@@ -1,0 +1,70 @@
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    fp_daemon *d = h->data;
+    if (d->stopping) return;
+    d->stopping = 1;
+    fp_info("signal %d: finishing what is in hand, then stopping", signum);
+    fp_daemon_unsignal(d);
+    if (d->on_stop) d->on_stop(d);
+}
+
+int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud)
+{
+    d->loop = uv_default_loop();
+    d->zctx = zmq_ctx_new();
+    d->on_stop = on_stop;
+    d->ud = ud;
+    d->stopping = 0;
+    d->started_ms = uv_now(d->loop);
+    if (!d->zctx) return FP_EIO;
+    uv_signal_init(d->loop, &d->sigterm);
+    uv_signal_init(d->loop, &d->sigint);
+    d->sigterm.data = d->sigint.data = d;
+    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d->sigint, on_signal, SIGINT);
+    return FP_OK;
+}
+
+void fp_daemon_unsignal(fp_daemon *d)
+{
+    if (!uv_is_closing((uv_handle_t *)&d->sigterm)) uv_close((uv_handle_t *)&d->sigterm, NULL);
+    if (!uv_is_closing((uv_handle_t *)&d->sigint)) uv_close((uv_handle_t *)&d->sigint, NULL);
+}
+
+int fp_daemon_run(fp_daemon *d)
+{
+    uv_run(d->loop, UV_RUN_DEFAULT);
+    zmq_ctx_term(d->zctx);
+    uv_loop_close(d->loop);
+    return FP_OK;
+}
+
+const char *fp_datadir(const char *flag)
+{
+    if (flag && *flag) return flag;
+    const char *env = getenv("FUPIN_DATA");
+    if (env && *env) return env;
+    struct stat st;
+    if (stat(FUPIN_DATADIR_BUILD "/regions.tsv", &st) == 0) return FUPIN_DATADIR_BUILD;
+    return FUPIN_DATADIR_INSTALL;
+}
+
+int fp_daemon_log_setup(const char *prog, const char *level)
+{
+    int lv = fp_log_level_parse(level ? level : "info");
+    fp_log_init(prog, lv < 0 ? FP_LOG_INFO : (enum fp_log_level)lv);
+    if (lv < 0) {
+        fprintf(stderr, "%s: error: --log-level wants debug, info, warn, error or quiet, not '%s'\n", prog, level);
+        return FP_EINVAL;
+    }
+    return FP_OK;
+}

@@ -1,0 +1,37 @@
+/* fp_daemon: what every fupin daemon's main() shares: a libuv loop, one
+ * ZeroMQ context, SIGTERM/SIGINT handling, and where the data files are. */
+#ifndef FP_DAEMON_H
+#define FP_DAEMON_H
+
+#include <uv.h>
+
+typedef struct fp_daemon {
+    uv_loop_t *loop;
+    void *zctx;
+    uv_signal_t sigterm, sigint;
+    void (*on_stop)(struct fp_daemon *d);
+    void *ud;
+    int stopping;
+    uint64_t started_ms;
+} fp_daemon;
+
+/* Sets up the loop, the ZeroMQ context and the signal handlers. on_stop is
+ * called once on the first SIGTERM or SIGINT: it should finish what is in
+ * hand and close its sockets and handles so the loop ends. */
+int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud);
+/* Runs the loop until no handle is left, then ends the ZeroMQ context. */
+int fp_daemon_run(fp_daemon *d);
+/* Stops listening for signals (call from on_stop, or on a fatal error). */
+void fp_daemon_unsignal(fp_daemon *d);
+
+/* The data folder: the flag if given, else $FUPIN_DATA, else the source
+ * tree's data/ for a build, else the installed share/fupin. */
+const char *fp_datadir(const char *flag);
+
+/* Common flags every daemon takes, and the log set-up from them. */
+#define FP_COMMON_OPTS(type)                                                                          \
+    {"log-level", FP_OPT_STR, "info", offsetof(type, log_level), "debug, info, warn, error or quiet"}, \
+    {"data", FP_OPT_STR, NULL, offsetof(type, data), "folder of the data files (regions, units, cues, metrics)"}
+int fp_daemon_log_setup(const char *prog, const char *level);
+
+#endif

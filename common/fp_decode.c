@@ -1,0 +1,188 @@
+#include "fp_decode.h"
+#include "fp_err.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <opencc.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <uchardet.h>
+
+struct fp_decoder {
+    uchardet_t det;
+    opencc_t t2s; /* (opencc_t)-1 when OpenCC's data is missing */
+};
+
+int fp_decoder_new(fp_decoder **out)
+{
+    fp_decoder *d = calloc(1, sizeof *d);
+    if (!d) return FP_ENOMEM;
+    d->det = uchardet_new();
+    d->t2s = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+    if (!d->det || d->t2s == (opencc_t)-1 || sodium_init() < 0) {
+        fp_decoder_free(d);
+        return FP_EIO;
+    }
+    *out = d;
+    return FP_OK;
+}
+
+void fp_decoder_free(fp_decoder *d)
+{
+    if (!d) return;
+    if (d->det) uchardet_delete(d->det);
+    if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s);
+    free(d);
+}
+
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k;
+        if (c < 0x80) k = 0;
+        else if ((c & 0xE0) == 0xC0) k = 1;
+        else if ((c & 0xF0) == 0xE0) k = 2;
+        else if ((c & 0xF8) == 0xF0) k = 3;
+        else return 0;
+        if (k > n - i - 1) return 0;
+        for (size_t j = 1; j <= k; j++)
+            if ((s[i + j] & 0xC0) != 0x80) return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static int convert(const char *from, const char *raw, size_t len, char **out, size_t *out_len)
+{
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1) return FP_EINVAL;
+    size_t cap = len * 2 + 16;
+    char *buf = malloc(cap);
+    if (!buf) {
+        iconv_close(cd);
+        return FP_ENOMEM;
+    }
+    char *in = (char *)raw, *o = buf;
+    size_t inleft = len, oleft = cap - 1;
+    int rc = FP_OK;
+    while (inleft) {
+        if (iconv(cd, &in, &inleft, &o, &oleft) != (size_t)-1) continue;
+        if (errno == E2BIG) {
+            size_t used = (size_t)(o - buf);
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            buf = nb;
+            o = buf + used;
+            oleft = cap - used - 1;
+            continue;
+        }
+        rc = FP_EINVAL; /* undecodable or truncated */
+        break;
+    }
+    iconv_close(cd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *o = '\0';
+    *out = buf;
+    *out_len = (size_t)(o - buf);
+    return FP_OK;
+}
+
+int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, const char **why)
+{
+    const unsigned char *u = (const unsigned char *)raw;
+    const char *from = NULL;
+    size_t skip = 0;
+    *text = NULL;
+    if (len == 0) {
+        *why = "empty file";
+        return FP_EINVAL;
+    }
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) from = "UTF-8", skip = 3;
+    else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) from = "UTF-16LE", skip = 2;
+    else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) from = "UTF-16BE", skip = 2;
+    else if (utf8_valid(u, len) && !memchr(raw, '\0', len)) from = "UTF-8";
+    else if (len >= 4 && u[1] == 0 && u[3] == 0 && u[0] && u[2]) from = "UTF-16LE";
+    else if (len >= 4 && u[0] == 0 && u[2] == 0 && u[1] && u[3]) from = "UTF-16BE";
+    else {
+        uchardet_reset(d->det);
+        uchardet_handle_data(d->det, raw, len);
+        uchardet_data_end(d->det);
+        const char *cs = uchardet_get_charset(d->det);
+        /* GB2312 and GBK text is a subset of GB18030: decode with the superset. */
+        if (!cs || !*cs) from = NULL;
+        else if (!strcasecmp(cs, "GB2312") || !strcasecmp(cs, "GBK") || !strcasecmp(cs, "GB18030"))
+            from = "GB18030";
+        else if (!strcasecmp(cs, "BIG5") || !strcasecmp(cs, "Big5")) from = "BIG5-HKSCS";
+        else if (!strcasecmp(cs, "UTF-16")) from = "UTF-16";
+        else if (!strcasecmp(cs, "ASCII")) from = "UTF-8";
+        else from = NULL; /* single-byte European guesses mean binary or foreign text */
+        if (!from) {
+            /* uchardet often has no opinion on short Chinese text: GB18030 decodes any Chinese it holds. */
+            from = "GB18030";
+        }
+    }
+    snprintf(enc, 32, "%s", from);
+    char *utf8;
+    size_t n;
+    int rc = convert(from, raw + skip, len - skip, &utf8, &n);
+    if (rc == FP_EINVAL && !strcmp(from, "GB18030")) {
+        /* Not GB18030 either: maybe Big5. */
+        snprintf(enc, 32, "BIG5-HKSCS");
+        rc = convert("BIG5-HKSCS", raw + skip, len - skip, &utf8, &n);
+    }
+    if (rc) {
+        *why = rc == FP_ENOMEM ? "out of memory" : "not text in any supported encoding";
+        return rc;
+    }
+    if (memchr(utf8, '\0', n)) {
+        free(utf8);
+        *why = "not text (holds NUL bytes)";
+        return FP_EINVAL;
+    }
+    /* Control bytes other than tab and line breaks mean binary data. */
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)utf8[i];
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ctl++;
+    }
+    if (ctl * 100 > n || n == 0) {
+        free(utf8);
+        *why = n ? "not text (binary control bytes)" : "empty file";
+        return FP_EINVAL;
+    }
+    char *simp = opencc_convert_utf8(d->t2s, utf8, n);
+    if (simp) {
+        /* Offsets and the content id refer to this simplified text, the one every stage sees. */
+        size_t sn = strlen(simp);
+        char *copy = malloc(sn + 1);
+        if (copy) {
+            memcpy(copy, simp, sn + 1);
+            free(utf8);
+            utf8 = copy;
+            n = sn;
+        }
+        opencc_convert_utf8_free(simp);
+    }
+    *text = utf8;
+    *text_len = n;
+    return FP_OK;
+}
+
+void fp_content_id(const char *text, size_t len, char out[FP_ID_HEX + 1])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)text, len, NULL, 0);
+    sodium_bin2hex(out, FP_ID_HEX + 1, h, sizeof h);
+}

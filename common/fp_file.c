@@ -1,0 +1,116 @@
+#define _POSIX_C_SOURCE 200809L
+#include "fp_file.h"
+#include "fp_err.h"
+#include "fp_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fp_file_read(const char *path, char **data, size_t *len, const char **why)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return FP_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        *why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
+        close(fd);
+        return FP_EINVAL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        *why = "out of memory";
+        return FP_ENOMEM;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return FP_OK;
+}
+
+int fp_read_stream(FILE *f, char **data, size_t *len, const char **why)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = nb;
+    }
+    if (!buf) {
+        *why = "out of memory";
+        return FP_ENOMEM;
+    }
+    if (ferror(f)) {
+        free(buf);
+        *why = strerror(errno);
+        return FP_EIO;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return FP_OK;
+}
+
+int fp_file_replace(const char *path, const void *data, size_t len)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return FP_EINVAL;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        fp_error("cannot write %s: %s", tmp, strerror(errno));
+        return FP_EIO;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            fp_error("cannot write %s: %s", tmp, strerror(errno));
+            close(fd);
+            unlink(tmp);
+            return FP_EIO;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        fp_error("cannot replace %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return FP_EIO;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return FP_OK;
+}

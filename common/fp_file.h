@@ -1,0 +1,18 @@
+/* fp_file: whole-file reads and crash-safe replacement of output files. */
+#ifndef FP_FILE_H
+#define FP_FILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Reads a regular file whole into a malloc'd, NUL-terminated buffer. A
+ * missing file, a directory or an unreadable file is an error: *why gets a
+ * short reason ("No such file or directory", "is a directory"). */
+int fp_file_read(const char *path, char **data, size_t *len, const char **why);
+/* Reads a stream (stdin) to its end into a malloc'd, NUL-terminated buffer. */
+int fp_read_stream(FILE *f, char **data, size_t *len, const char **why);
+/* Replaces path atomically: writes path.tmp, fsyncs, renames over path,
+ * fsyncs the folder. Readers see the old file or the new, never a mix. */
+int fp_file_replace(const char *path, const void *data, size_t len);
+
+#endif

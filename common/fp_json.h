@@ -1,0 +1,15 @@
+/* fp_json: figure and total records as the JSON lines users and the
+ * reference scorers (../shared/eval) read. */
+#ifndef FP_JSON_H
+#define FP_JSON_H
+
+#include "fp_buf.h"
+#include "fp_record.h"
+
+/* Appends one figure as a JSON object (no newline): source, text, value (a
+ * decimal string), unit, counter, qualifier, relation, region_code,
+ * region_path, year (null when unknown), metric, label, offset, length,
+ * optional, sentence. */
+int fp_json_figure(fp_buf *b, const fp_figure *f);
+
+#endif

@@ -1,0 +1,39 @@
+/* fp_opts: command-line flags and config files from one table.
+ *
+ * A daemon describes its options once (name, kind, default, help, where in
+ * its config struct the value goes). fp_opts_parse fills the struct from the
+ * defaults, then a --config FILE ("name = value" lines, '#' comments), then
+ * the command line (--name VALUE, --name=VALUE), so flags win over the file.
+ * Unknown names, missing values and non-numbers are one clear error line. */
+#ifndef FP_OPTS_H
+#define FP_OPTS_H
+
+#include <stddef.h>
+
+typedef enum { FP_OPT_STR, FP_OPT_INT, FP_OPT_FLAG, FP_OPT_LIST } fp_opt_kind;
+
+typedef struct {
+    char **v;
+    int n;
+} fp_strlist;
+
+typedef struct {
+    const char *name;
+    fp_opt_kind kind;
+    const char *def; /* default as text, NULL for none */
+    size_t off;      /* offset in the config struct: char*, int, int, fp_strlist */
+    const char *help;
+} fp_opt;
+
+/* Returns FP_OK, 1 when --help was printed (caller exits 0), or FP_EINVAL
+ * after printing one error line. Non-option arguments go to *args. */
+int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
+                  const char *usage);
+/* Frees every string the parse stored in cfg and args. */
+void fp_opts_free(const fp_opt *opts, size_t nopts, void *cfg, fp_strlist *args);
+void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage);
+
+int fp_strlist_push(fp_strlist *l, const char *s);
+void fp_strlist_free(fp_strlist *l);
+
+#endif

@@ -1,0 +1,108 @@
+/* fp_record: the records stages exchange (SPEC.md "Records") and their
+ * msgpack codec.
+ *
+ * On the wire every record is a msgpack map with short string keys, a
+ * version key "v" (FP_RECORD_VERSION) and a type key "t". One ZeroMQ message
+ * holds one or more records back to back (batching). Decoding never trusts
+ * the input: a truncated, garbled or unknown-version record is an error code,
+ * never a crash, and unknown keys are ignored so newer writers can add them. */
+#ifndef FP_RECORD_H
+#define FP_RECORD_H
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_dec.h"
+
+#define FP_RECORD_VERSION 1
+#define FP_ID_HEX 64 /* BLAKE2b-256 as lowercase hex */
+
+enum fp_rec_type { FP_REC_REPORT = 1, FP_REC_FIGURE, FP_REC_END, FP_REC_ACK, FP_REC_TOTAL };
+
+typedef struct {
+    char id[FP_ID_HEX + 1];
+    char *source;      /* file name or label the report came from */
+    char *encoding;    /* encoding it was decoded from */
+    int year_hint;     /* 0 = none */
+    char *region_hint; /* region code or "" */
+    char *supersedes;  /* id of the revision this replaces, or "" */
+    char *text;        /* UTF-8 */
+    size_t text_len;
+} fp_report;
+
+typedef struct {
+    char report_id[FP_ID_HEX + 1];
+    uint32_t seq;         /* index among the figures of this report sent to this shard */
+    char *text;           /* the figure as written */
+    fp_dec value;         /* in the base unit */
+    char unit[16];
+    char counter[16];
+    char qualifier[12];
+    char relation[12];
+    char region_code[16];
+    char *region_path;    /* canonical names joined by '/' */
+    int year;             /* 0 = unknown */
+    char metric[24];
+    char *label;          /* the phrase measured */
+    char *sentence;       /* the sentence it stands in, for tracing */
+    char *source;         /* the report's source name */
+    uint32_t offset, length; /* bytes in the decoded report text */
+    uint8_t optional;
+} fp_figure;
+
+typedef struct {
+    char report_id[FP_ID_HEX + 1];
+    uint32_t shard;
+    uint32_t count;                  /* figures of the report this shard was sent */
+    char supersedes[FP_ID_HEX + 1];  /* the revision this report replaces, or "" */
+    char *source;
+} fp_end;
+
+typedef struct {
+    char report_id[FP_ID_HEX + 1];
+    uint32_t shard;
+} fp_ack;
+
+typedef struct {
+    uint32_t shard;
+    uint64_t seq;
+    char region_code[16];
+    char *region_path;
+    int year;
+    char metric[24];
+    char unit[16];
+    fp_dec own;
+    uint32_t facts, reports;
+} fp_total;
+
+typedef struct {
+    enum fp_rec_type type;
+    union {
+        fp_report report;
+        fp_figure figure;
+        fp_end end;
+        fp_ack ack;
+        fp_total total;
+    } u;
+} fp_record;
+
+/* Packers append one record to pk. They return FP_OK or FP_ENOMEM. */
+int fp_pack_report(msgpack_packer *pk, const fp_report *r);
+int fp_pack_figure(msgpack_packer *pk, const fp_figure *f);
+int fp_pack_end(msgpack_packer *pk, const fp_end *e);
+int fp_pack_ack(msgpack_packer *pk, const fp_ack *a);
+int fp_pack_total(msgpack_packer *pk, const fp_total *t);
+
+/* Decodes the record that starts at *off in buf[0..len), advancing *off.
+ * Returns FP_OK with *out filled (free it with fp_record_free), 1 when *off
+ * is at the end of the buffer, or FP_EPROTO / FP_EVERSION / FP_ENOMEM. On
+ * error *out needs no freeing. */
+int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out);
+void fp_record_free(fp_record *r);
+
+/* Deep copy of a figure (dst must not hold owned strings). */
+int fp_figure_copy(fp_figure *dst, const fp_figure *src);
+void fp_figure_free(fp_figure *f);
+
+#endif

@@ -1,0 +1,212 @@
+#include "fp_zsock.h"
+#include "fp_err.h"
+#include "fp_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define FAIR_SHARE 256 /* messages per wake-up before yielding to the loop */
+
+static void drive(fp_zsock *s);
+
+/* zmq_bind on ipc:// silently unlinks a path another daemon is serving.
+ * Connecting first tells a live listener from a stale file. */
+static int fp_ipc_in_use(const char *path)
+{
+    struct sockaddr_un sa;
+    if (strlen(path) >= sizeof sa.sun_path) return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    int live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return live;
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    fp_zsock *s = h->data;
+    uv_idle_stop(h);
+    drive(s);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    drive(h->data);
+}
+
+static int flush_outbox(fp_zsock *s)
+{
+    while (s->out_head) {
+        fp_zmsg *m = s->out_head;
+        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT) < 0) {
+            if (errno == EAGAIN) return 0;
+            fp_warn("send failed: %s (message dropped from outbox)", zmq_strerror(errno));
+            zmq_msg_close(&m->msg);
+        }
+        s->out_head = m->next;
+        if (!s->out_head) s->out_tail = NULL;
+        s->out_len--;
+        s->sent++;
+        free(m);
+    }
+    return 1;
+}
+
+static void drive(fp_zsock *s)
+{
+    int budget = FAIR_SHARE;
+    while (!s->closing) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(s->z, ZMQ_EVENTS, &ev, &sz) < 0) return;
+        int progress = 0;
+        if ((ev & ZMQ_POLLOUT) && s->out_head) {
+            size_t before = s->out_len;
+            flush_outbox(s);
+            progress = s->out_len != before;
+        }
+        if ((ev & ZMQ_POLLIN) && !s->paused && s->cb) {
+            if (budget-- == 0) { /* yield; continue on the next loop turn */
+                uv_idle_start(&s->idle, on_idle);
+                return;
+            }
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, s->z, ZMQ_DONTWAIT) >= 0) {
+                s->received++;
+                s->cb(s, zmq_msg_data(&msg), zmq_msg_size(&msg), s->ud);
+                progress = 1;
+            }
+            zmq_msg_close(&msg);
+        }
+        if (!progress) return;
+    }
+}
+
+int fp_endpoint_valid(const char *ep)
+{
+    if (!ep) return 0;
+    if (strncmp(ep, "ipc://", 6) == 0) return ep[6] != '\0' && strlen(ep + 6) < 100;
+    if (strncmp(ep, "inproc://", 9) == 0) return ep[9] != '\0';
+    if (strncmp(ep, "tcp://", 6) == 0) {
+        const char *colon = strrchr(ep + 6, ':');
+        if (!colon || colon == ep + 6 || colon[1] == '\0') return 0;
+        if (strcmp(colon + 1, "*") == 0) return 1;
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        return *end == '\0' && port >= 0 && port <= 65535;
+    }
+    return 0;
+}
+
+int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char *ep, int bind,
+                  fp_zsock_cb cb, void *ud)
+{
+    memset(s, 0, sizeof *s);
+    if (!fp_endpoint_valid(ep)) {
+        fp_error("malformed endpoint '%s' (want ipc://PATH, tcp://HOST:PORT or inproc://NAME)", ep ? ep : "");
+        return FP_EINVAL;
+    }
+    s->z = zmq_socket(zctx, type);
+    if (!s->z) {
+        fp_error("cannot create socket for %s: %s", ep, zmq_strerror(errno));
+        return FP_EIO;
+    }
+    int linger = 2000;
+    zmq_setsockopt(s->z, ZMQ_LINGER, &linger, sizeof linger);
+    if (bind && strncmp(ep, "ipc://", 6) == 0 && fp_ipc_in_use(ep + 6)) {
+        fp_error("cannot bind %s: a running process already listens there", ep);
+        zmq_close(s->z);
+        s->z = NULL;
+        return FP_EBUSY;
+    }
+    int rc = bind ? zmq_bind(s->z, ep) : zmq_connect(s->z, ep);
+    if (rc < 0) {
+        int e = errno;
+        fp_error("cannot %s %s: %s", bind ? "bind" : "connect", ep, zmq_strerror(e));
+        zmq_close(s->z);
+        s->z = NULL;
+        return e == EADDRINUSE ? FP_EBUSY : FP_EIO;
+    }
+    int fd;
+    size_t fdsz = sizeof fd;
+    zmq_getsockopt(s->z, ZMQ_FD, &fd, &fdsz);
+    s->loop = loop;
+    s->cb = cb;
+    s->ud = ud;
+    uv_poll_init(loop, &s->poll, fd);
+    uv_idle_init(loop, &s->idle);
+    s->poll.data = s->idle.data = s;
+    s->open_handles = 2;
+    uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    /* The edge may already have passed: look once now. */
+    uv_idle_start(&s->idle, on_idle);
+    return FP_OK;
+}
+
+int fp_zsock_send(fp_zsock *s, const void *data, size_t len)
+{
+    fp_zmsg *m = malloc(sizeof *m);
+    if (!m) return FP_ENOMEM;
+    if (zmq_msg_init_size(&m->msg, len) < 0) {
+        free(m);
+        return FP_ENOMEM;
+    }
+    memcpy(zmq_msg_data(&m->msg), data, len);
+    m->next = NULL;
+    if (s->out_tail) s->out_tail->next = m;
+    else s->out_head = m;
+    s->out_tail = m;
+    s->out_len++;
+    flush_outbox(s);
+    /* A send may consume the fd's edge: re-check events on the next turn. */
+    if (!s->closing) uv_idle_start(&s->idle, on_idle);
+    return FP_OK;
+}
+
+size_t fp_zsock_outbox(const fp_zsock *s) { return s->out_len; }
+
+void fp_zsock_pause(fp_zsock *s, int paused)
+{
+    s->paused = paused;
+    if (!paused && !s->closing) uv_idle_start(&s->idle, on_idle);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    fp_zsock *s = h->data;
+    if (--s->open_handles > 0) return;
+    /* Hand what is still queued to ZeroMQ, whose linger delivers it. */
+    while (s->out_head) {
+        fp_zmsg *m = s->out_head;
+        s->out_head = m->next;
+        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT) < 0) zmq_msg_close(&m->msg);
+        free(m);
+    }
+    s->out_tail = NULL;
+    s->out_len = 0;
+    zmq_close(s->z);
+    s->z = NULL;
+    if (s->on_closed) s->on_closed(s);
+}
+
+void fp_zsock_close(fp_zsock *s, void (*on_closed)(fp_zsock *))
+{
+    if (!s->z || s->closing) return;
+    s->closing = 1;
+    s->on_closed = on_closed;
+    uv_poll_stop(&s->poll);
+    uv_idle_stop(&s->idle);
+    uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+    uv_close((uv_handle_t *)&s->idle, on_handle_closed);
+}

@@ -1,0 +1,61 @@
+/* fp_zsock: a ZeroMQ socket driven by a libuv loop.
+ *
+ * ZMQ_FD is edge-triggered and signals "events may have changed", not "a
+ * message is here". So the glue watches it for READABLE only, and on every
+ * wake-up (and after every send) loops on ZMQ_EVENTS: it receives with
+ * ZMQ_DONTWAIT until EAGAIN and flushes queued sends while ZMQ_POLLOUT
+ * holds. Work left after a fair share of messages continues from a uv_idle
+ * handle, so one busy socket cannot starve the loop and no message stalls.
+ *
+ * Sends never block the loop: a message the socket cannot take now (HWM
+ * reached, no peer yet) waits in an outbox, sent in order as soon as
+ * possible. fp_zsock_outbox() lets a daemon stop reading while it grows. */
+#ifndef FP_ZSOCK_H
+#define FP_ZSOCK_H
+
+#include <stddef.h>
+#include <uv.h>
+#include <zmq.h>
+
+typedef struct fp_zsock fp_zsock;
+/* Called once per received message (single frame). data is valid only during the call. */
+typedef void (*fp_zsock_cb)(fp_zsock *s, const char *data, size_t len, void *ud);
+
+typedef struct fp_zmsg {
+    zmq_msg_t msg;
+    struct fp_zmsg *next;
+} fp_zmsg;
+
+struct fp_zsock {
+    void *z;
+    uv_poll_t poll;
+    uv_idle_t idle;
+    uv_loop_t *loop;
+    fp_zsock_cb cb;
+    void *ud;
+    fp_zmsg *out_head, *out_tail;
+    size_t out_len;
+    int paused, closing, open_handles;
+    void (*on_closed)(fp_zsock *);
+    unsigned long long sent, received;
+};
+
+/* Creates a socket of ZeroMQ type `type`, binds (bind=1) or connects to
+ * endpoint, and starts reading into cb (cb may be NULL for send-only). On
+ * failure returns an FP_E* code and logs one line naming the endpoint. */
+int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char *endpoint, int bind,
+                  fp_zsock_cb cb, void *ud);
+/* Queues a copy of data for sending; FP_OK or FP_ENOMEM. */
+int fp_zsock_send(fp_zsock *s, const void *data, size_t len);
+/* Messages waiting in the outbox. */
+size_t fp_zsock_outbox(const fp_zsock *s);
+/* Stops / restarts delivering received messages (backpressure). */
+void fp_zsock_pause(fp_zsock *s, int paused);
+/* Closes the libuv handles, then the ZeroMQ socket (with its linger), then
+ * calls on_closed (may be NULL). Queued sends are handed to ZeroMQ first. */
+void fp_zsock_close(fp_zsock *s, void (*on_closed)(fp_zsock *));
+
+/* Checks an endpoint's syntax (ipc://PATH, tcp://HOST:PORT, inproc://NAME). */
+int fp_endpoint_valid(const char *endpoint);
+
+#endif

@@ -1,0 +1,1 @@
+int fp_placeholder_ingest_journal_c;

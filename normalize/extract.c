@@ -1,0 +1,755 @@
+#include "extract.h"
+#include "fp_buf.h"
+#include "fp_err.h"
+#include "fp_log.h"
+#include "numparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------- small UTF-8 helpers ---------- */
+
+static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
+
+static size_t prev_char(const char *t, size_t pos)
+{
+    if (pos == 0) return 0;
+    size_t p = pos - 1;
+    while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80) p--;
+    return p;
+}
+
+static int at(const char *t, size_t len, size_t pos, const char *w)
+{
+    size_t n = strlen(w);
+    return pos + n <= len && memcmp(t + pos, w, n) == 0;
+}
+
+static int ends_with(const char *t, size_t pos, const char *w)
+{
+    size_t n = strlen(w);
+    return pos >= n && memcmp(t + pos - n, w, n) == 0;
+}
+
+/* Characters that end a sentence, and those that end a clause within one. */
+static size_t sentence_mark(const char *t, size_t len, size_t p)
+{
+    if (t[p] == '\n' || t[p] == '!' || t[p] == '?' || t[p] == ';') return 1;
+    static const char *m[] = {"。", "！", "？", "；"};
+    for (size_t i = 0; i < 4; i++)
+        if (at(t, len, p, m[i])) return 3;
+    return 0;
+}
+
+static size_t clause_mark(const char *t, size_t len, size_t p)
+{
+    size_t s = sentence_mark(t, len, p);
+    if (s) return s;
+    if (t[p] == ',') {
+        /* 12,856: a thousands separator, not a clause break */
+        int digit_before = p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9';
+        int digit_after = p + 1 < len && t[p + 1] >= '0' && t[p + 1] <= '9';
+        return digit_before && digit_after ? 0 : 1;
+    }
+    if (t[p] == ':') return 1;
+    static const char *m[] = {"，", "：", "、"};
+    for (size_t i = 0; i < 3; i++)
+        if (at(t, len, p, m[i])) return 3;
+    return 0;
+}
+
+/* ---------- the document model built in one pass ---------- */
+
+typedef struct {
+    size_t off, len;
+    const int *cands;
+    int ncand;
+    int region; /* chosen candidate */
+} mention;
+
+enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE };
+
+typedef struct {
+    size_t off, len;
+    int year;  /* for Y_RELATIVE: offset from the report year */
+    int kind;
+} year_ref;
+
+typedef struct {
+    size_t start, end;
+} span;
+
+typedef struct {
+    const fp_extractor *x;
+    const char *t;
+    size_t len;
+    mention *m;
+    size_t nm, capm;
+    year_ref *y;
+    size_t ny, capy;
+    span *sent;
+    size_t ns, caps;
+    unsigned char *skip; /* per sentence: 1 when boilerplate */
+    int subject;
+    int province;
+    int year;
+} doc;
+
+#define PUSH(arr, n, cap, val)                                         \
+    do {                                                               \
+        if ((n) == (cap)) {                                            \
+            size_t nc_ = (cap) ? (cap) * 2 : 64;                       \
+            void *np_ = realloc((arr), nc_ * sizeof *(arr));           \
+            if (!np_) return FP_ENOMEM;                                \
+            (arr) = np_;                                               \
+            (cap) = nc_;                                               \
+        }                                                              \
+        (arr)[(n)++] = (val);                                          \
+    } while (0)
+
+static int scan_sentences(doc *d)
+{
+    size_t start = 0;
+    for (size_t p = 0; p < d->len;) {
+        size_t k = sentence_mark(d->t, d->len, p);
+        if (k) {
+            if (p + k > start) PUSH(d->sent, d->ns, d->caps, ((span){start, p + k}));
+            start = p + k;
+            p += k;
+        } else {
+            p += ulen((unsigned char)d->t[p]);
+        }
+    }
+    if (start < d->len) PUSH(d->sent, d->ns, d->caps, ((span){start, d->len}));
+    d->skip = calloc(d->ns ? d->ns : 1, 1);
+    if (!d->skip) return FP_ENOMEM;
+    const fp_words *bp = &d->x->lx.cues[CUE_BOILERPLATE];
+    for (size_t i = 0; i < d->ns; i++)
+        d->skip[i] = fp_words_first(bp, d->t + d->sent[i].start, d->sent[i].end - d->sent[i].start, NULL) >= 0;
+    return FP_OK;
+}
+
+static size_t sentence_of(const doc *d, size_t pos)
+{
+    size_t lo = 0, hi = d->ns;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (d->sent[mid].start <= pos) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
+{
+    if (p + 4 > len) return 0;
+    for (int i = 0; i < 4; i++)
+        if (t[p + i] < '0' || t[p + i] > '9') return 0;
+    if (p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9') return 0;
+    int y = atoi((char[5]){t[p], t[p + 1], t[p + 2], t[p + 3], 0});
+    if (y < 1949 || y > 2100) return 0;
+    *year = y;
+    return 1;
+}
+
+/* Region names and years, in one pass over the text. */
+static int scan_refs(doc *d)
+{
+    const char *t = d->t;
+    int title_depth = 0;
+    for (size_t p = 0; p < d->len;) {
+        unsigned char c = (unsigned char)t[p];
+        if (at(t, d->len, p, "《")) title_depth++;
+        else if (at(t, d->len, p, "》") && title_depth > 0) title_depth--;
+        int y;
+        if (c >= '0' && c <= '9') {
+            size_t q = p;
+            if (is_digit4_year(t, d->len, p, &y)) {
+                q = p + 4;
+                int kind = title_depth ? Y_TITLE : Y_PLAIN;
+                size_t ylen = 4;
+                if (at(t, d->len, q, "年")) {
+                    ylen += 3;
+                    size_t after = q + 3;
+                    if (fp_words_prefix(&d->x->lx.cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+                } else if (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
+                           at(t, d->len, q, "~") || at(t, d->len, q, "至")) {
+                    kind = Y_RANGE_START;
+                } else {
+                    /* four digits not followed by 年 are not a year reference */
+                    while (q < d->len && t[q] >= '0' && t[q] <= '9') q++;
+                    p = q;
+                    continue;
+                }
+                size_t pc = prev_char(t, p);
+                if (kind == Y_PLAIN && p > 0 &&
+                    (at(t, d->len, pc, "到") || at(t, d->len, pc, "至") || at(t, d->len, pc, "—") ||
+                     at(t, d->len, pc, "-") || at(t, d->len, pc, "～") || at(t, d->len, pc, "~")))
+                    kind = Y_PLAN;
+                PUSH(d->y, d->ny, d->capy, ((year_ref){p, ylen, y, kind}));
+                p += ylen;
+                continue;
+            }
+            while (p < d->len && t[p] >= '0' && t[p] <= '9') p++;
+            continue;
+        }
+        if (c >= 0x80) {
+            static const struct {
+                const char *w;
+                int delta;
+            } rel[] = {{"上年", -1}, {"去年", -1}, {"前年", -2}, {"今年", 0}, {"全年", 0}, {"当年", 0}, {"本年", 0}};
+            int matched = 0;
+            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+                if (at(t, d->len, p, rel[i].w)) {
+                    PUSH(d->y, d->ny, d->capy, ((year_ref){p, 6, rel[i].delta, Y_RELATIVE}));
+                    p += 6;
+                    matched = 1;
+                    break;
+                }
+            if (matched) continue;
+            const int *cands;
+            int nc;
+            size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            if (ml) {
+                PUSH(d->m, d->nm, d->capm, ((mention){p, ml, cands, nc, cands[0]}));
+                p += ml;
+                continue;
+            }
+        }
+        p += ulen(c);
+    }
+    return FP_OK;
+}
+
+/* Picks, for each mention, the candidate that fits what surrounds it: inside
+ * the subject, else below a place named just before, else inside the subject's
+ * province, else the highest-level candidate. */
+static void resolve_mentions(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    for (size_t i = 0; i < d->nm; i++) {
+        mention *m = &d->m[i];
+        if (m->ncand == 1) {
+            m->region = m->cands[0];
+            continue;
+        }
+        int best = -1, best_score = -1;
+        for (int k = 0; k < m->ncand; k++) {
+            int c = m->cands[k], score = 0;
+            if (d->subject >= 0 && fp_gaz_within(g, c, d->subject)) score += 8;
+            for (size_t j = i; j-- > 0 && i - j <= 3;) {
+                if (d->m[j].region != c && fp_gaz_within(g, c, d->m[j].region)) {
+                    score += 16;
+                    break;
+                }
+            }
+            if (d->province >= 0 && fp_gaz_within(g, c, d->province)) score += 4;
+            score += 3 - (fp_gaz_region(g, c)->level > 3 ? 3 : fp_gaz_region(g, c)->level);
+            if (score > best_score) best = c, best_score = score;
+        }
+        m->region = best;
+    }
+}
+
+static void find_subject(doc *d, const char *region_hint)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    d->subject = -1;
+    d->province = -1;
+    if (region_hint && *region_hint) d->subject = fp_gaz_find_code(g, region_hint);
+    if (d->subject < 0) {
+        /* The first sentence that names a place at county level or above:
+         * its deepest place is the subject. */
+        size_t i = 0;
+        while (i < d->nm) {
+            mention *m = &d->m[i];
+            size_t s = sentence_of(d, m->off);
+            const fp_region *r = fp_gaz_region(g, m->cands[0]);
+            if (d->skip[s] || r->level == FP_LEVEL_NATION || r->level > FP_LEVEL_COUNTY) {
+                i++;
+                continue;
+            }
+            int best = -1, best_level = -1;
+            for (size_t j = i; j < d->nm && sentence_of(d, d->m[j].off) == s; j++) {
+                /* Prefer a candidate inside an earlier place of the same sentence (包头市达茂旗). */
+                int pick = d->m[j].cands[0];
+                for (int k = 0; k < d->m[j].ncand && best >= 0; k++)
+                    if (fp_gaz_within(g, d->m[j].cands[k], best)) pick = d->m[j].cands[k];
+                const fp_region *rr = fp_gaz_region(g, pick);
+                if (rr->level > FP_LEVEL_COUNTY || rr->level == FP_LEVEL_NATION) continue;
+                if (best >= 0 && !fp_gaz_within(g, pick, best) && rr->level <= best_level) continue;
+                if (rr->level > best_level) best = pick, best_level = rr->level;
+            }
+            d->subject = best;
+            break;
+        }
+    }
+    if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
+}
+
+static int sentence_has_plan(const doc *d, size_t s)
+{
+    return fp_words_first(&d->x->lx.cues[CUE_PLAN], d->t + d->sent[s].start, d->sent[s].end - d->sent[s].start,
+                          NULL) >= 0;
+}
+
+/* The report's year: the latest year it names as a fact (not in a title, not
+ * as a target or the start of a period), else the hint. */
+static void find_year(doc *d, int hint)
+{
+    int best = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->kind != Y_PLAIN) continue;
+        size_t s = sentence_of(d, y->off);
+        if (d->skip[s] || sentence_has_plan(d, s)) continue;
+        if (y->year > best) best = y->year;
+    }
+    d->year = best ? best : hint;
+}
+
+/* ---------- one figure ---------- */
+
+typedef struct {
+    size_t start, end;       /* text of the figure (qualifiers included) */
+    size_t num_start, num_end; /* the number through its unit */
+    fp_dec value;
+    const fp_unit *unit;
+    char unit_name[16];
+    char counter[16];
+    const char *qualifier;
+    const char *relation;
+    const char *metric;
+    size_t label_off, label_len;
+    int region, year;
+    int chinese_only;
+} cand;
+
+static size_t clause_start(const doc *d, size_t sent_start, size_t pos)
+{
+    size_t p = pos;
+    while (p > sent_start) {
+        size_t q = prev_char(d->t, p);
+        if (clause_mark(d->t, d->len, q)) return p;
+        p = q;
+    }
+    return sent_start;
+}
+
+static size_t clause_end(const doc *d, size_t sent_end, size_t pos)
+{
+    for (size_t p = pos; p < sent_end;) {
+        size_t k = clause_mark(d->t, d->len, p);
+        if (k) return p;
+        p += ulen((unsigned char)d->t[p]);
+    }
+    return sent_end;
+}
+
+static int is_household_context(const doc *d, size_t before_end, size_t cstart, size_t after, size_t cend)
+{
+    const fp_words *hn = &d->x->lx.cues[CUE_HOUSEHOLD_NOUN];
+    if (fp_words_prefix(hn, d->t + after, cend - after)) return 1;
+    /* 农户200多个: the noun just before the number */
+    return fp_words_suffix(hn, d->t + cstart, before_end - cstart) > 0;
+}
+
+static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    int best = -1;
+    long best_dist = 1 << 30;
+    size_t best_off = 0, best_len = 0;
+    for (int mi = 0; mi < lx->nmetrics; mi++) {
+        const fp_words *w = &lx->metrics[mi].cues;
+        size_t wl;
+        /* The thing counted, right after the figure, weighs most. */
+        long a = fp_words_first(w, d->t + c->end, cend - c->end, &wl);
+        if (a >= 0) {
+            long dist = a / 2;
+            if (dist < best_dist) best = mi, best_dist = dist, best_off = c->end + (size_t)a, best_len = wl;
+        }
+        long b = fp_words_last(w, d->t + cstart, c->start - cstart, &wl);
+        if (b >= 0) {
+            long dist = (long)(c->start - (cstart + (size_t)b + wl));
+            if (dist < best_dist) best = mi, best_dist = dist, best_off = cstart + (size_t)b, best_len = wl;
+        }
+    }
+    if (best < 0 && sstart < cstart) {
+        /* Nothing in the clause: the sentence before it sets the topic. */
+        for (int mi = 0; mi < lx->nmetrics; mi++) {
+            size_t wl;
+            long b = fp_words_last(&lx->metrics[mi].cues, d->t + sstart, cstart - sstart, &wl);
+            if (b >= 0) {
+                long dist = 1000 + (long)(cstart - (sstart + (size_t)b));
+                if (dist < best_dist) best = mi, best_dist = dist, best_off = sstart + (size_t)b, best_len = wl;
+            }
+        }
+    }
+    c->metric = best >= 0 ? lx->metrics[best].name : "other";
+    if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
+    if (best >= 0) {
+        /* The label: the cue word with up to four characters of the phrase before it. */
+        size_t lo = best_off;
+        for (int k = 0; k < 4 && lo > cstart && lo > sstart; k++) {
+            size_t q = prev_char(d->t, lo);
+            if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
+            lo = q;
+        }
+        if (lo >= c->start || best_off >= c->end) lo = best_off;
+        c->label_off = lo;
+        c->label_len = best_off + best_len - lo;
+    }
+}
+
+static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
+                          size_t prior_end)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    const char *t = d->t;
+    size_t before_len = c->start - cstart;
+    c->relation = "total";
+    if (fp_words_first(&lx->cues[CUE_PER_UNIT], t + cstart, before_len, NULL) >= 0 ||
+        fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)) {
+        c->relation = "per_unit";
+        return;
+    }
+    size_t wl;
+    long ch = fp_words_last(&lx->cues[CUE_CHANGE], t + cstart, before_len, &wl);
+    long to = fp_words_last(&lx->cues[CUE_CHANGE_TO], t + cstart, before_len, NULL);
+    if (ch >= 0 && !(to >= 0 && to >= ch)) {
+        c->relation = "change";
+        return;
+    }
+    if (!strcmp(c->unit_name, "pct_point")) {
+        c->relation = "change";
+        return;
+    }
+    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, c->start - sstart, NULL) >= 0) {
+        c->relation = "plan";
+        return;
+    }
+    if (has_prior_figure) {
+        long p = fp_words_last(&lx->cues[CUE_PART], t + prior_end, c->start - prior_end, NULL);
+        long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + prior_end, c->start - prior_end, NULL);
+        if (p >= 0 || q >= 0) c->relation = "part";
+    }
+}
+
+/* The place: the nearest named before the figure in its clause, else in its
+ * sentence (before, then after), inside the subject's province; else the subject. */
+static int pick_region(const doc *d, size_t pos, size_t cstart, size_t sstart, size_t send)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int found = -1;
+    /* mentions are sorted by offset: binary search the last one before pos */
+    size_t lo = 0, hi = d->nm;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->m[mid].off < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        const mention *m = &d->m[i];
+        if (m->off < sstart) break;
+        if (m->region < 0) continue;
+        if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) {
+            if (m->off >= cstart) return m->region;
+            continue;
+        }
+        if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
+        found = m->region;
+        break;
+    }
+    if (found < 0) {
+        for (size_t i = lo; i < d->nm && d->m[i].off < send; i++) {
+            const mention *m = &d->m[i];
+            if (m->region < 0 || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
+            if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
+            found = m->region;
+            break;
+        }
+    }
+    if (found < 0) return d->subject;
+    /* A place above the subject (the province in a banner's report) means the subject itself. */
+    if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) return d->subject;
+    return found;
+}
+
+static int pick_year(const doc *d, size_t pos, size_t cstart, size_t sstart, size_t send)
+{
+    int found = 0, have = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->off < sstart) continue;
+        if (y->off >= send) break;
+        if (y->kind == Y_TITLE) continue;
+        int val = y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0)
+                  : y->kind == Y_SINCE  ? d->year
+                                        : y->year;
+        if (y->off < pos) {
+            found = val;
+            have = 1;
+            if (y->off >= cstart) continue; /* keep the nearest in the clause */
+        } else if (!have) {
+            /* A year after the figure in the same clause: 11%降至2019年 is not it,
+             * but a clause-leading year counts only before. */
+            break;
+        }
+    }
+    return have ? found : d->year;
+}
+
+static int figure_at(doc *d, size_t pos, cand *c)
+{
+    const char *t = d->t;
+    const fp_lexicon *lx = &d->x->lx;
+    memset(c, 0, sizeof *c);
+    size_t p = pos;
+    int percent_prefix = 0;
+    if (at(t, d->len, p, "百分之")) {
+        percent_prefix = 1;
+        p += 9;
+    }
+    fp_num n;
+    if (fp_num_parse(t + p, d->len - p, &n)) return 0;
+    size_t q = p + n.len;
+    int more = n.more;
+    fp_dec value = n.value;
+    /* A range (3至5万元, 3-5万元) is one figure: its lower bound, at_least. */
+    int range = 0;
+    {
+        size_t sep = at(t, d->len, q, "至") || at(t, d->len, q, "到") || at(t, d->len, q, "—") ? 3
+                     : at(t, d->len, q, "-") || at(t, d->len, q, "~")                           ? 1
+                                                                                               : 0;
+        fp_num n2;
+        if (sep && !n.mag && fp_num_parse(t + q + sep, d->len - q - sep, &n2) == FP_OK &&
+            n2.chinese == n.chinese) {
+            fp_dec lo = n.value;
+            for (int k = 0; k < n2.mag && !fp_dec_scale(&lo, 10, 1); k++) {}
+            if (lo <= n2.value) {
+                value = lo;
+                q = q + sep + n2.len;
+                more |= n2.more;
+                range = 1;
+            }
+        }
+    }
+    if (!more && (at(t, d->len, q, "多") || at(t, d->len, q, "余"))) {
+        more = 1;
+        q += 3;
+    }
+    /* 3万余元: the multiplier came first */
+    const fp_unit *u = NULL;
+    if (percent_prefix) {
+        static const fp_unit pct = {"%", 1, "percent", FP_DEC_SCALE, 0};
+        u = &pct;
+    } else {
+        u = fp_lexicon_unit(lx, t + q, d->len - q);
+        if (!u) return 0;
+        q += u->len;
+    }
+    /* Names, slogans and rhetoric: 五个一批, 四个不摘, 一座座. */
+    if (n.chinese && !n.arabic) {
+        if (value < 10 * FP_DEC_SCALE) return 0;
+        if (fp_words_prefix(&lx->cues[CUE_NOT_AFTER], t + q, d->len - q)) return 0;
+        if (at(t, d->len, q, "“") || at(t, d->len, q, "\"") || at(t, d->len, q, "《")) return 0;
+    }
+    if (u->counter && q + u->len <= d->len && memcmp(t + q, u->word, u->len) == 0) return 0;
+    if (u->counter && at(t, d->len, q, "一")) return 0;
+    /* 个人 is "individual", 元旦 a holiday, 年度 a year. */
+    if (!strcmp(u->word, "个") && at(t, d->len, q, "人")) return 0;
+    if (!strcmp(u->word, "元") && (at(t, d->len, q, "旦") || at(t, d->len, q, "素"))) return 0;
+    if (!strcmp(u->word, "度") && pos > 0 && ends_with(t, pos, "年")) return 0;
+    if (!strcmp(u->word, "口") && (at(t, d->len, q, "井") || at(t, d->len, q, "岸"))) {
+        /* 5口井 counts wells */
+    }
+    fp_dec v = value;
+    if (fp_dec_scale(&v, u->factor, FP_DEC_SCALE)) return 0;
+    c->value = v;
+    c->unit = u;
+    snprintf(c->unit_name, sizeof c->unit_name, "%s", u->unit);
+    if (u->counter) snprintf(c->counter, sizeof c->counter, "%.15s", u->word);
+    c->num_start = pos;
+    c->num_end = q;
+    c->start = pos;
+    c->end = q;
+    c->chinese_only = n.chinese && !n.arabic;
+    /* qualifier */
+    c->qualifier = more || range ? "at_least" : "exact";
+    size_t w;
+    if ((w = fp_words_prefix(&lx->cues[CUE_AT_LEAST_AFTER], t + q, d->len - q))) {
+        c->qualifier = "at_least";
+        c->end = q + w;
+    } else if ((w = fp_words_prefix(&lx->cues[CUE_AT_MOST_AFTER], t + q, d->len - q))) {
+        c->qualifier = "at_most";
+        c->end = q + w;
+    } else if ((w = fp_words_prefix(&lx->cues[CUE_APPROX_AFTER], t + q, d->len - q))) {
+        c->qualifier = "approx";
+        c->end = q + w;
+    }
+    if (!strcmp(c->qualifier, "exact") || !strcmp(c->qualifier, "at_least")) {
+        size_t from = pos >= 12 ? pos - 12 : 0;
+        while (from < pos && ((unsigned char)t[from] & 0xC0) == 0x80) from++;
+        if ((w = fp_words_suffix(&lx->cues[CUE_AT_MOST_BEFORE], t + from, pos - from))) c->qualifier = "at_most";
+        else if ((w = fp_words_suffix(&lx->cues[CUE_AT_LEAST_BEFORE], t + from, pos - from)))
+            c->qualifier = "at_least";
+        else if (!strcmp(c->qualifier, "exact") &&
+                 (w = fp_words_suffix(&lx->cues[CUE_APPROX_BEFORE], t + from, pos - from))) {
+            c->qualifier = "approx";
+            c->start = pos - w;
+        }
+    }
+    return 1;
+}
+
+static void build_figure(const doc *d, const cand *c, const char *source, size_t s, fp_figure *f, fp_buf *path,
+                         char **text, char **label, char **sentence)
+{
+    memset(f, 0, sizeof *f);
+    f->value = c->value;
+    snprintf(f->unit, sizeof f->unit, "%s", c->unit_name);
+    snprintf(f->counter, sizeof f->counter, "%s", c->counter);
+    snprintf(f->qualifier, sizeof f->qualifier, "%s", c->qualifier);
+    snprintf(f->relation, sizeof f->relation, "%s", c->relation);
+    snprintf(f->metric, sizeof f->metric, "%s", c->metric);
+    f->year = c->year;
+    path->len = 0;
+    if (path->p) path->p[0] = '\0';
+    if (c->region >= 0) {
+        const fp_region *r = fp_gaz_region(d->x->gaz, c->region);
+        snprintf(f->region_code, sizeof f->region_code, "%s", r->code);
+        fp_gaz_path(d->x->gaz, c->region, path);
+    }
+    f->region_path = path->p ? path->p : "";
+    *text = strndup(d->t + c->start, c->end - c->start);
+    *label = strndup(d->t + c->label_off, c->label_len);
+    size_t ss = d->sent[s].start, se = d->sent[s].end;
+    while (ss < se && (d->t[ss] == ' ' || d->t[ss] == '\n' || d->t[ss] == '\t' || d->t[ss] == '\r')) ss++;
+    *sentence = strndup(d->t + ss, se - ss);
+    f->text = *text;
+    f->label = *label;
+    f->sentence = *sentence;
+    f->source = (char *)source;
+    f->offset = (uint32_t)c->start;
+    f->length = (uint32_t)(c->end - c->start);
+}
+
+static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
+{
+    const char *t = d->t;
+    fp_buf path = {0};
+    int rc = FP_OK;
+    for (size_t s = 0; s < d->ns && !rc; s++) {
+        if (d->skip[s]) continue;
+        size_t sstart = d->sent[s].start, send = d->sent[s].end;
+        int prior = 0;
+        size_t prior_end = sstart;
+        for (size_t p = sstart; p < send && !rc;) {
+            unsigned char ch = (unsigned char)t[p];
+            int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
+                                                                     at(t, d->len, p, "百分之")));
+            if (!could) {
+                p += ulen(ch);
+                continue;
+            }
+            size_t pc = prev_char(t, p);
+            int after_letter = p > 0 && ((t[pc] >= 'A' && t[pc] <= 'Z') || (t[pc] >= 'a' && t[pc] <= 'z'));
+            int ordinal = p > 0 && (at(t, d->len, pc, "第") || at(t, d->len, pc, "表") || at(t, d->len, pc, "图"));
+            cand c;
+            if (!after_letter && !ordinal && figure_at(d, p, &c) && c.num_end <= send) {
+                size_t cstart = clause_start(d, sstart, c.start);
+                size_t cend = clause_end(d, send, c.end);
+                size_t fallback_cend = cend;
+                (void)fallback_cend;
+                if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
+                    if (is_household_context(d, c.start, cstart, c.num_end, cend))
+                        snprintf(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
+                    else if (!strcmp(c.unit_name, "count") && !strcmp(c.counter, "个") &&
+                             fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
+                        snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
+                }
+                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end);
+                pick_metric(d, &c, cstart, cend, sstart);
+                c.region = pick_region(d, c.start, cstart, sstart, send);
+                c.year = pick_year(d, c.start, cstart, sstart, send);
+                fp_figure f;
+                char *text = NULL, *label = NULL, *sentence = NULL;
+                build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);
+                if (!text || !label || !sentence || path.oom) rc = FP_ENOMEM;
+                else {
+                    rc = cb(&f, ud);
+                    (*count)++;
+                }
+                free(text);
+                free(label);
+                free(sentence);
+                prior = 1;
+                prior_end = c.end;
+                p = c.end;
+                continue;
+            }
+            /* Skip the rest of this number so its tail is not read as another. */
+            fp_num n;
+            if (fp_num_parse(t + p, d->len - p, &n) == FP_OK && n.len) p += n.len;
+            else p += ulen(ch);
+        }
+    }
+    fp_buf_free(&path);
+    return rc;
+}
+
+int fp_extract(const fp_extractor *x, const char *source, const char *text, size_t len, int year_hint,
+               const char *region_hint, fp_figure_cb cb, void *ud, fp_doc_info *info)
+{
+    doc d;
+    memset(&d, 0, sizeof d);
+    d.x = x;
+    d.t = text;
+    d.len = len;
+    int rc = scan_sentences(&d);
+    if (!rc) rc = scan_refs(&d);
+    size_t count = 0;
+    if (!rc) {
+        find_subject(&d, region_hint);
+        resolve_mentions(&d);
+        find_year(&d, year_hint);
+        rc = walk_figures(&d, source, cb, ud, &count);
+    }
+    if (info) {
+        info->subject = d.subject;
+        info->year = d.year;
+        info->figures = count;
+    }
+    free(d.m);
+    free(d.y);
+    free(d.sent);
+    free(d.skip);
+    return rc;
+}
+
+int fp_extractor_load(fp_extractor **out, const char *datadir)
+{
+    fp_extractor *x = calloc(1, sizeof *x);
+    if (!x) return FP_ENOMEM;
+    char r[4096], a[4096];
+    snprintf(r, sizeof r, "%s/regions.tsv", datadir);
+    snprintf(a, sizeof a, "%s/aliases.tsv", datadir);
+    int rc = fp_gaz_load(&x->gaz, r, a);
+    if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
+    if (rc) {
+        fp_extractor_free(x);
+        return rc;
+    }
+    *out = x;
+    return FP_OK;
+}
+
+void fp_extractor_free(fp_extractor *x)
+{
+    if (!x) return;
+    fp_gaz_free(x->gaz);
+    fp_lexicon_free(&x->lx);
+    free(x);
+}

@@ -1,0 +1,60 @@
+/* lexicon: the word lists the extractor reads from data files users edit:
+ * units.tsv (units and counters), cues.tsv (qualifier, relation and other
+ * cue words), metrics.tsv (metric cue words). Nothing here is in C literals
+ * but the names of the cue classes. */
+#ifndef FP_LEXICON_H
+#define FP_LEXICON_H
+
+#include <stddef.h>
+
+#include "fp_dec.h"
+
+typedef struct {
+    char **w;
+    unsigned char *len;
+    int n;
+} fp_words;
+
+typedef struct {
+    char word[24];
+    size_t len;
+    char unit[16];
+    fp_dec factor; /* multiply the value by factor / FP_DEC_SCALE */
+    int counter;   /* record the word as the figure's counter */
+} fp_unit;
+
+enum fp_cue {
+    CUE_APPROX_BEFORE, CUE_APPROX_AFTER, CUE_AT_LEAST_BEFORE, CUE_AT_LEAST_AFTER, CUE_AT_MOST_BEFORE,
+    CUE_AT_MOST_AFTER, CUE_PER_UNIT, CUE_PER_UNIT_AFTER, CUE_CHANGE, CUE_CHANGE_TO, CUE_PLAN, CUE_PART,
+    CUE_PART_LIST, CUE_BOILERPLATE, CUE_SINCE, CUE_HOUSEHOLD_NOUN, CUE_PERSON_NOUN, CUE_NOT_AFTER, CUE_COUNT
+};
+
+typedef struct {
+    char name[24];
+    fp_words cues;
+} fp_metric;
+
+typedef struct {
+    fp_unit *units; /* longest word first */
+    int nunits;
+    fp_words cues[CUE_COUNT];
+    fp_metric *metrics;
+    int nmetrics;
+} fp_lexicon;
+
+/* Loads units.tsv, cues.tsv and metrics.tsv from datadir. Logs file:line on error. */
+int fp_lexicon_load(fp_lexicon *lx, const char *datadir);
+void fp_lexicon_free(fp_lexicon *lx);
+
+/* The unit whose word s[0..n) starts with (longest), or NULL. */
+const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n);
+/* Length of the longest word of w that s[0..n) starts with, 0 if none. */
+size_t fp_words_prefix(const fp_words *w, const char *s, size_t n);
+/* Length of the longest word of w that s[0..n) ends with, 0 if none. */
+size_t fp_words_suffix(const fp_words *w, const char *s, size_t n);
+/* Offset of the rightmost occurrence in s[0..n) of any word of w, -1 if none. */
+long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen);
+/* Offset of the leftmost occurrence, -1 if none. */
+long fp_words_first(const fp_words *w, const char *s, size_t n, size_t *wlen);
+
+#endif

@@ -1,0 +1,160 @@
+/* fupin-normalize: takes reports from ingest, extracts their figures and
+ * sends each figure to the aggregate shard that owns its total, then an
+ * `end` to every shard with the count that shard was sent. Stateless: run
+ * as many as you like against one ingest. */
+#include "extract.h"
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+#include "fp_record.h"
+#include "fp_zsock.h"
+#include "route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *log_level, *data, *reports;
+    fp_strlist shards;
+} config;
+
+static const fp_opt opts[] = {
+    {"reports", FP_OPT_STR, "tcp://127.0.0.1:7101", offsetof(config, reports), "ingest's report endpoint to pull from"},
+    {"shard", FP_OPT_LIST, NULL, offsetof(config, shards),
+     "an aggregate shard's figure endpoint, in shard order (default tcp://127.0.0.1:7120)"},
+    FP_COMMON_OPTS(config),
+};
+
+typedef struct {
+    fp_daemon d;
+    fp_extractor *x;
+    fp_zsock in;
+    fp_zsock *out;
+    int nout;
+    msgpack_sbuffer *bufs;
+    msgpack_packer *pks;
+    uint32_t *counts;
+    const char *report_id;
+    unsigned long long reports, figures, rejected;
+} normalizer;
+
+static int on_figure(const fp_figure *f, void *ud)
+{
+    normalizer *n = ud;
+    uint32_t sh = fp_route_shard(f->region_code, f->year, f->metric, f->unit, (uint32_t)n->nout);
+    fp_figure g = *f;
+    snprintf(g.report_id, sizeof g.report_id, "%s", n->report_id);
+    g.seq = n->counts[sh]++;
+    n->figures++;
+    return fp_pack_figure(&n->pks[sh], &g);
+}
+
+static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
+{
+    (void)s;
+    normalizer *n = ud;
+    size_t off = 0;
+    fp_record r;
+    int rc;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type != FP_REC_REPORT) {
+            fp_warn("ignoring a %d record on the report socket", r.type);
+            fp_record_free(&r);
+            continue;
+        }
+        fp_report *rep = &r.u.report;
+        for (int i = 0; i < n->nout; i++) {
+            msgpack_sbuffer_clear(&n->bufs[i]);
+            n->counts[i] = 0;
+        }
+        n->report_id = rep->id;
+        fp_doc_info info;
+        rc = fp_extract(n->x, rep->source, rep->text, rep->text_len, rep->year_hint, rep->region_hint, on_figure, n,
+                        &info);
+        for (int i = 0; i < n->nout && rc == FP_OK; i++) {
+            fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source};
+            snprintf(e.report_id, sizeof e.report_id, "%s", rep->id);
+            snprintf(e.supersedes, sizeof e.supersedes, "%s", rep->supersedes ? rep->supersedes : "");
+            rc = fp_pack_end(&n->pks[i], &e);
+        }
+        /* One message per shard holds the report's figures and its end, so a
+         * shard sees all of a report or nothing of it. */
+        for (int i = 0; i < n->nout && rc == FP_OK; i++) rc = fp_zsock_send(&n->out[i], n->bufs[i].data, n->bufs[i].size);
+        if (rc) {
+            n->rejected++;
+            fp_error("report %.12s (%s): %s; ingest will re-send it", rep->id, rep->source, fp_strerror(rc));
+        } else {
+            n->reports++;
+            fp_info("report %.12s (%s): %zu figures, year %d", rep->id, rep->source, info.figures, info.year);
+        }
+        fp_record_free(&r);
+    }
+    if (rc < 0) {
+        n->rejected++;
+        fp_warn("dropped a malformed message (%zu bytes): %s", len, fp_strerror(rc));
+    }
+}
+
+static void on_stop(fp_daemon *d)
+{
+    normalizer *n = d->ud;
+    fp_zsock_close(&n->in, NULL);
+    for (int i = 0; i < n->nout; i++) fp_zsock_close(&n->out[i], NULL);
+}
+
+int main(int argc, char **argv)
+{
+    config cfg = {0};
+    fp_strlist args = {0};
+    fp_log_init("fupin-normalize", FP_LOG_INFO);
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &args,
+                           "usage: fupin-normalize [--reports EP] [--shard EP]... [--data DIR]\n\n"
+                           "Extracts the figures of each report from ingest and routes them to aggregate shards.");
+    if (rc == 1) return 0;
+    if (!rc && args.n) {
+        fprintf(stderr, "fupin-normalize: error: unexpected argument '%s' (try --help)\n", args.v[0]);
+        rc = FP_EINVAL;
+    }
+    if (!rc) rc = fp_daemon_log_setup("fupin-normalize", cfg.log_level);
+    if (!rc && cfg.shards.n == 0) rc = fp_strlist_push(&cfg.shards, "tcp://127.0.0.1:7120");
+    normalizer n = {0};
+    if (!rc) {
+        rc = fp_extractor_load(&n.x, fp_datadir(cfg.data));
+        if (rc) fprintf(stderr, "fupin-normalize: error: cannot load data files from %s\n", fp_datadir(cfg.data));
+    }
+    if (!rc) rc = fp_daemon_init(&n.d, on_stop, &n);
+    if (!rc) {
+        n.nout = cfg.shards.n;
+        n.out = calloc((size_t)n.nout, sizeof *n.out);
+        n.bufs = calloc((size_t)n.nout, sizeof *n.bufs);
+        n.pks = calloc((size_t)n.nout, sizeof *n.pks);
+        n.counts = calloc((size_t)n.nout, sizeof *n.counts);
+        if (!n.out || !n.bufs || !n.pks || !n.counts) rc = FP_ENOMEM;
+    }
+    for (int i = 0; i < n.nout && !rc; i++) {
+        msgpack_sbuffer_init(&n.bufs[i]);
+        msgpack_packer_init(&n.pks[i], &n.bufs[i], msgpack_sbuffer_write);
+        rc = fp_zsock_open(&n.out[i], n.d.loop, n.d.zctx, ZMQ_PUSH, cfg.shards.v[i], 0, NULL, NULL);
+    }
+    if (!rc) rc = fp_zsock_open(&n.in, n.d.loop, n.d.zctx, ZMQ_PULL, cfg.reports, 0, on_report, &n);
+    if (rc) {
+        if (n.d.loop) {
+            fp_daemon_unsignal(&n.d);
+            on_stop(&n.d);
+            fp_daemon_run(&n.d);
+        }
+    } else {
+        fp_info("pulling reports from %s, routing to %d shard(s)", cfg.reports, n.nout);
+        fp_daemon_run(&n.d);
+        fp_info("stopped after %llu reports, %llu figures, %llu rejected", n.reports, n.figures, n.rejected);
+    }
+    for (int i = 0; i < n.nout && n.bufs; i++) msgpack_sbuffer_destroy(&n.bufs[i]);
+    free(n.out);
+    free(n.bufs);
+    free(n.pks);
+    free(n.counts);
+    fp_extractor_free(n.x);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &args);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+int fp_placeholder_sink_main_c;

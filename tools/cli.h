@@ -1,0 +1,10 @@
+/* The subcommands of the fupin command, one file each. Each takes argv
+ * starting at the subcommand's name and returns the process exit status. */
+#ifndef FP_CLI_H
+#define FP_CLI_H
+
+int fupin_extract(int argc, char **argv);
+int fupin_run(int argc, char **argv);
+int fupin_submit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,90 @@
+/* fupin extract: the normalize logic in-process, one figure a line as JSON. */
+#include "cli.h"
+#include "extract.h"
+#include "fp_buf.h"
+#include "fp_daemon.h"
+#include "fp_decode.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_json.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *data, *log_level;
+    int year;
+    char *region;
+} config;
+
+static const fp_opt opts[] = {
+    {"year", FP_OPT_INT, "0", offsetof(config, year), "the report's year when its text does not tell"},
+    {"region", FP_OPT_STR, NULL, offsetof(config, region), "region code of the report's subject place"},
+    {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
+    {"log-level", FP_OPT_STR, "warn", offsetof(config, log_level), "debug, info, warn, error or quiet"},
+};
+
+static int print_figure(const fp_figure *f, void *ud)
+{
+    fp_buf *b = ud;
+    b->len = 0;
+    int rc = fp_json_figure(b, f);
+    if (!rc) {
+        fwrite(b->p, 1, b->len, stdout);
+        fputc('\n', stdout);
+    }
+    return rc;
+}
+
+int fupin_extract(int argc, char **argv)
+{
+    config cfg = {0};
+    fp_strlist files = {0};
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
+                           "usage: fupin extract [--year Y] [--region CODE] FILE...\n\n"
+                           "Prints every figure of the reports, one JSON object a line (- reads stdin).");
+    if (rc == 1) return 0;
+    if (rc) return 2;
+    fp_daemon_log_setup("fupin", cfg.log_level);
+    if (!files.n) {
+        fprintf(stderr, "fupin: error: extract needs at least one FILE (try fupin extract --help)\n");
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+        return 2;
+    }
+    fp_extractor *x = NULL;
+    fp_decoder *dec = NULL;
+    if (fp_extractor_load(&x, fp_datadir(cfg.data))) {
+        fprintf(stderr, "fupin: error: cannot load data files from %s\n", fp_datadir(cfg.data));
+        rc = 1;
+    } else if (fp_decoder_new(&dec)) {
+        fprintf(stderr, "fupin: error: cannot set up decoding (uchardet/OpenCC data missing?)\n");
+        rc = 1;
+    }
+    fp_buf line = {0};
+    int failed = 0;
+    for (int i = 0; i < files.n && !rc; i++) {
+        char *raw = NULL, *text = NULL;
+        size_t rawlen, textlen;
+        const char *why = NULL;
+        char enc[32];
+        int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &rawlen, &why)
+                                         : fp_file_read(files.v[i], &raw, &rawlen, &why);
+        if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &why);
+        if (!r) r = fp_extract(x, files.v[i], text, textlen, cfg.year, cfg.region, print_figure, &line, NULL);
+        if (r) {
+            fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], why ? why : fp_strerror(r));
+            failed = 1;
+        }
+        free(raw);
+        free(text);
+    }
+    fflush(stdout);
+    fp_buf_free(&line);
+    fp_decoder_free(dec);
+    fp_extractor_free(x);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+    return rc ? rc : failed;
+}

@@ -1,0 +1,65 @@
+/* fupin submit: sends report files to a running pipeline's ingest over its
+ * control endpoint and prints what ingest made of each. */
+#include "cli.h"
+#include "fp_ctl.h"
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+typedef struct {
+    char *to;
+    int timeout;
+} config;
+
+static const fp_opt opts[] = {
+    {"to", FP_OPT_STR, "tcp://127.0.0.1:7100", offsetof(config, to), "ingest's control endpoint"},
+    {"timeout", FP_OPT_INT, "10000", offsetof(config, timeout), "milliseconds to wait for ingest's answer"},
+};
+
+int fupin_submit(int argc, char **argv)
+{
+    config cfg = {0};
+    fp_strlist files = {0};
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
+                           "usage: fupin submit [--to EP] FILE...\n\n"
+                           "Sends reports (- for stdin) to a running pipeline's ingest.");
+    if (rc == 1) return 0;
+    if (rc) return 2;
+    if (!files.n) {
+        fprintf(stderr, "fupin: error: submit needs at least one FILE\n");
+        rc = 2;
+    } else if (!fp_endpoint_ok(cfg.to)) {
+        fprintf(stderr, "fupin: error: malformed endpoint '%s'\n", cfg.to);
+        rc = 2;
+    }
+    void *ctx = rc ? NULL : zmq_ctx_new();
+    int failed = 0;
+    for (int i = 0; i < files.n && !rc; i++) {
+        char *raw = NULL;
+        size_t len = 0;
+        const char *why = NULL;
+        int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &len, &why)
+                                         : fp_file_read(files.v[i], &raw, &len, &why);
+        char reply[512];
+        if (!r) r = fp_ctl_submit(ctx, cfg.to, cfg.timeout, files.v[i], raw, len, reply, sizeof reply);
+        free(raw);
+        if (r) {
+            fprintf(stderr, "fupin: error: %s: %s\n", files.v[i],
+                    why ? why : r == FP_EIO ? "ingest did not answer (is the pipeline running?)" : reply);
+            failed = 1;
+            if (r == FP_EIO) break;
+        } else {
+            printf("%s: %s\n", files.v[i], reply);
+        }
+    }
+    if (ctx) zmq_ctx_term(ctx);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+    return rc ? rc : failed;
+}
