@@ -1,1 +1,197 @@
-int fp_placeholder_aggregate_main_c;
+/* fupin-aggregate: one shard of the totals. Takes the figures normalize
+ * routes to it, applies each report in one SQLite transaction when its `end`
+ * arrives with the right count, acknowledges it to ingest, and sends the
+ * totals it changed to the sink. Serves snapshots so a sink can rebuild. */
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+#include "fp_record.h"
+#include "fp_zsock.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *log_level, *data, *figures, *acks, *sink, *snapshot, *db;
+    int index;
+} config;
+
+static const fp_opt opts[] = {
+    {"index", FP_OPT_INT, "0", offsetof(config, index), "this shard's number, from 0"},
+    {"figures", FP_OPT_STR, "tcp://127.0.0.1:7120", offsetof(config, figures), "endpoint normalize sends figures to"},
+    {"acks", FP_OPT_STR, "tcp://127.0.0.1:7102", offsetof(config, acks), "ingest's acknowledgement endpoint"},
+    {"sink", FP_OPT_STR, "tcp://127.0.0.1:7110", offsetof(config, sink), "the sink's totals endpoint"},
+    {"snapshot", FP_OPT_STR, "tcp://127.0.0.1:7130", offsetof(config, snapshot), "endpoint the sink asks for snapshots"},
+    {"db", FP_OPT_STR, "fupin-shard.db", offsetof(config, db), "this shard's database (SQLite)"},
+    FP_COMMON_OPTS(config),
+};
+
+typedef struct {
+    fp_daemon d;
+    config cfg;
+    fp_store *st;
+    fp_zsock in, acks, sink, snap;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    unsigned long long applied, repeated, rejected, totals;
+} shard;
+
+static int pack_total(const fp_total *t, void *ud)
+{
+    shard *s = ud;
+    s->totals++;
+    return fp_pack_total(&s->pk, t);
+}
+
+static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    (void)z;
+    shard *s = ud;
+    fp_figure *figs = NULL;
+    size_t n = 0, cap = 0, off = 0;
+    fp_record r;
+    int rc;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type == FP_REC_FIGURE) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                fp_figure *nf = realloc(figs, cap * sizeof *nf);
+                if (!nf) {
+                    fp_record_free(&r);
+                    rc = FP_ENOMEM;
+                    break;
+                }
+                figs = nf;
+            }
+            figs[n++] = r.u.figure; /* takes ownership of its strings */
+            continue;
+        }
+        if (r.type != FP_REC_END) {
+            fp_record_free(&r);
+            continue;
+        }
+        fp_end *e = &r.u.end;
+        size_t mine = 0;
+        for (size_t i = 0; i < n; i++) mine += !strcmp(figs[i].report_id, e->report_id);
+        if (e->shard != (uint32_t)s->cfg.index || mine != e->count) {
+            s->rejected++;
+            fp_warn("report %.12s: end for shard %u with %u figures, got %zu here (shard %d): dropped, ingest re-sends",
+                    e->report_id, e->shard, e->count, mine, s->cfg.index);
+        } else {
+            int fresh = 0;
+            msgpack_sbuffer_clear(&s->sb);
+            rc = fp_store_apply(s->st, e, figs, n, &fresh, pack_total, s);
+            if (rc) {
+                s->rejected++;
+                fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
+            } else {
+                fresh ? s->applied++ : s->repeated++;
+                fp_ack a = {.shard = (uint32_t)s->cfg.index};
+                snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
+                /* Totals first, then the ack, in one message: the sink counts a
+                 * report complete only with its totals in hand. */
+                fp_pack_ack(&s->pk, &a);
+                fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
+                msgpack_sbuffer_clear(&s->sb);
+                fp_pack_ack(&s->pk, &a);
+                fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
+                fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", n);
+            }
+        }
+        for (size_t i = 0; i < n; i++) fp_figure_free(&figs[i]);
+        n = 0;
+        fp_record_free(&r);
+    }
+    if (rc < 0) {
+        s->rejected++;
+        fp_warn("dropped a malformed message (%zu bytes): %s", len, fp_strerror(rc));
+    }
+    for (size_t i = 0; i < n; i++) fp_figure_free(&figs[i]);
+    free(figs);
+}
+
+static int pack_applied(const char *id, void *ud)
+{
+    shard *s = ud;
+    fp_ack a = {.shard = (uint32_t)s->cfg.index};
+    snprintf(a.report_id, sizeof a.report_id, "%s", id);
+    return fp_pack_ack(&s->pk, &a);
+}
+
+/* A snapshot: every total (all with the shard's current sequence number),
+ * then an ack for every applied report, then one "end" total marker. */
+static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    (void)data;
+    (void)len;
+    shard *s = ud;
+    msgpack_sbuffer_clear(&s->sb);
+    uint64_t seq = 0;
+    int rc = fp_store_snapshot(s->st, pack_total, s, &seq);
+    if (!rc) rc = fp_store_each_applied(s->st, pack_applied, s);
+    if (!rc) {
+        fp_total mark = {.shard = (uint32_t)s->cfg.index, .seq = seq, .region_path = ""};
+        rc = fp_pack_total(&s->pk, &mark);
+    }
+    if (rc) {
+        fp_error("snapshot failed: %s", fp_strerror(rc));
+        fp_zsock_send(z, "", 0);
+        return;
+    }
+    fp_zsock_send(z, s->sb.data, s->sb.size);
+    fp_info("served a snapshot at sequence %llu", (unsigned long long)seq);
+}
+
+static void on_stop(fp_daemon *d)
+{
+    shard *s = d->ud;
+    fp_zsock_close(&s->in, NULL);
+    fp_zsock_close(&s->snap, NULL);
+    fp_zsock_close(&s->acks, NULL);
+    fp_zsock_close(&s->sink, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    shard s;
+    memset(&s, 0, sizeof s);
+    fp_strlist args = {0};
+    fp_log_init("fupin-aggregate", FP_LOG_INFO);
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &s.cfg, argc, argv, &args,
+                           "usage: fupin-aggregate [options]\n\n"
+                           "One shard of the per-region totals: applies reports exactly once, durably.");
+    if (rc == 1) return 0;
+    if (!rc && args.n) {
+        fprintf(stderr, "fupin-aggregate: error: unexpected argument '%s' (try --help)\n", args.v[0]);
+        rc = FP_EINVAL;
+    }
+    if (!rc) rc = fp_daemon_log_setup("fupin-aggregate", s.cfg.log_level);
+    char prog[32];
+    snprintf(prog, sizeof prog, "fupin-aggregate.%d", s.cfg.index);
+    fp_log_init(prog, (enum fp_log_level)(fp_log_level_parse(s.cfg.log_level) < 0 ? 1 : fp_log_level_parse(s.cfg.log_level)));
+    if (!rc) rc = fp_store_open(&s.st, s.cfg.db, (uint32_t)s.cfg.index);
+    if (!rc) rc = fp_daemon_init(&s.d, on_stop, &s);
+    msgpack_sbuffer_init(&s.sb);
+    msgpack_packer_init(&s.pk, &s.sb, msgpack_sbuffer_write);
+    if (!rc) rc = fp_zsock_open(&s.acks, s.d.loop, s.d.zctx, ZMQ_PUSH, s.cfg.acks, 0, NULL, NULL);
+    if (!rc) rc = fp_zsock_open(&s.sink, s.d.loop, s.d.zctx, ZMQ_PUSH, s.cfg.sink, 0, NULL, NULL);
+    if (!rc) rc = fp_zsock_open(&s.snap, s.d.loop, s.d.zctx, ZMQ_REP, s.cfg.snapshot, 1, on_snapshot, &s);
+    if (!rc) rc = fp_zsock_open(&s.in, s.d.loop, s.d.zctx, ZMQ_PULL, s.cfg.figures, 1, on_figures, &s);
+    if (!rc) {
+        fp_info("shard %d: figures on %s, snapshots on %s, store %s", s.cfg.index, s.cfg.figures, s.cfg.snapshot,
+                s.cfg.db);
+        fp_daemon_run(&s.d);
+        fp_info("stopped: %llu applied, %llu repeated, %llu rejected, %llu totals sent", s.applied, s.repeated,
+                s.rejected, s.totals);
+    } else if (s.d.loop) {
+        fp_daemon_unsignal(&s.d);
+        on_stop(&s.d);
+        fp_daemon_run(&s.d);
+    }
+    msgpack_sbuffer_destroy(&s.sb);
+    fp_store_close(s.st);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &s.cfg, &args);
+    return rc ? 1 : 0;
+}

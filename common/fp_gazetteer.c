@@ -29,7 +29,31 @@ struct fp_gazetteer {
     edge *edges;
     size_t nedges, capedges; /* capedges is a power of two */
     char *names;             /* the regions file, names point into it */
+    int *by_code;            /* open-addressing index of regions by code, -1 = empty */
+    size_t capcode;
 };
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+static int index_codes(fp_gazetteer *g)
+{
+    g->capcode = 1;
+    while (g->capcode < g->n * 2 + 2) g->capcode *= 2;
+    g->by_code = malloc(g->capcode * sizeof *g->by_code);
+    if (!g->by_code) return FP_ENOMEM;
+    for (size_t i = 0; i < g->capcode; i++) g->by_code[i] = -1;
+    for (size_t i = 0; i < g->n; i++) {
+        size_t j = hash_str(g->regions[i].code) & (g->capcode - 1);
+        while (g->by_code[j] >= 0) j = (j + 1) & (g->capcode - 1);
+        g->by_code[j] = (int)i;
+    }
+    return FP_OK;
+}
 
 static uint32_t hash_edge(uint32_t node, uint8_t byte) { return (node * 2654435761u) ^ (byte * 40503u); }
 
@@ -121,11 +145,16 @@ static int add_short_form(fp_gazetteer *g, int idx)
 
 int fp_gaz_find_code(const fp_gazetteer *g, const char *code)
 {
-    /* Codes are sorted within each level but not overall: a linear scan is
-     * fine for the few lookups by code (records, config). */
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->regions[i].code, code) == 0) return (int)i;
-    return -1;
+    if (!g->by_code) { /* while loading, before the index exists */
+        for (size_t i = 0; i < g->n; i++)
+            if (strcmp(g->regions[i].code, code) == 0) return (int)i;
+        return -1;
+    }
+    for (size_t j = hash_str(code) & (g->capcode - 1);; j = (j + 1) & (g->capcode - 1)) {
+        int i = g->by_code[j];
+        if (i < 0) return -1;
+        if (!strcmp(g->regions[i].code, code)) return i;
+    }
 }
 
 static int load_regions(fp_gazetteer *g, const char *path)
@@ -229,6 +258,7 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
         rc = add_name(g, g->regions[i].name, strlen(g->regions[i].name), (int)i);
         if (!rc) rc = add_short_form(g, (int)i);
     }
+    if (!rc) rc = index_codes(g);
     if (!rc) rc = load_aliases(g, aliases_tsv);
     if (rc) {
         fp_gaz_free(g);
@@ -246,6 +276,7 @@ void fp_gaz_free(fp_gazetteer *g)
     free(g->edges);
     free(g->regions);
     free(g->names);
+    free(g->by_code);
     free(g);
 }
 

@@ -1,1 +1,171 @@
-int fp_placeholder_ingest_journal_c;
+#include "journal.h"
+#include "fp_decode.h"
+#include "fp_err.h"
+#include "fp_log.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fp_journal {
+    sqlite3 *db;
+    uint32_t nshards;
+};
+
+static const char *schema =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS reports(id TEXT PRIMARY KEY, source TEXT, encoding TEXT, text BLOB,"
+    " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
+    " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP);"
+    "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
+    "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);";
+
+static int fail(fp_journal *j, const char *what)
+{
+    fp_error("journal: %s: %s", what, sqlite3_errmsg(j->db));
+    return FP_EIO;
+}
+
+int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
+{
+    if (nshards == 0 || nshards > 62) {
+        fp_error("journal: shard count %u out of range 1..62", nshards);
+        return FP_EINVAL;
+    }
+    fp_journal *j = calloc(1, sizeof *j);
+    if (!j) return FP_ENOMEM;
+    j->nshards = nshards;
+    char *err = NULL;
+    if (sqlite3_open(path, &j->db) != SQLITE_OK || sqlite3_exec(j->db, schema, NULL, NULL, &err) != SQLITE_OK) {
+        fp_error("cannot open journal %s: %s", path, err ? err : sqlite3_errmsg(j->db));
+        sqlite3_free(err);
+        fp_journal_close(j);
+        return FP_EIO;
+    }
+    sqlite3_busy_timeout(j->db, 5000);
+    *out = j;
+    return FP_OK;
+}
+
+void fp_journal_close(fp_journal *j)
+{
+    if (!j) return;
+    sqlite3_close(j->db);
+    free(j);
+}
+
+int fp_journal_take(fp_journal *j, const char *source, const char *encoding, const char *text, size_t len,
+                    char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what)
+{
+    fp_content_id(text, len, id);
+    supersedes[0] = '\0';
+    sqlite3_stmt *st;
+    if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
+    int rc = FP_OK;
+    sqlite3_prepare_v2(j->db, "SELECT 1 FROM reports WHERE id=?1", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int known = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    *what = known ? FP_TAKE_SAME : FP_TAKE_NEW;
+    if (!known) {
+        sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL);
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(supersedes, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+            *what = FP_TAKE_REVISION;
+        }
+        sqlite3_finalize(st);
+        sqlite3_prepare_v2(j->db, "INSERT INTO reports(id, source, encoding, text, supersedes) VALUES(?1,?2,?3,?4,?5)",
+                           -1, &st, NULL);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, encoding, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "insert");
+        sqlite3_finalize(st);
+        sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        if (!rc && sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "source");
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_exec(j->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc) rc = fail(j, "commit");
+    return rc;
+}
+
+int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done)
+{
+    *done = 0;
+    if (shard >= j->nshards) return FP_EINVAL;
+    sqlite3_stmt *st;
+    long long all = (1LL << j->nshards) - 1;
+    sqlite3_prepare_v2(j->db,
+                       "UPDATE reports SET acks = acks | ?2, done = ((acks | ?2) = ?3) WHERE id=?1 AND done=0"
+                       " RETURNING done",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, 1LL << shard);
+    sqlite3_bind_int64(st, 3, all);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) *done = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+}
+
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),
+                   void *ud, size_t *resent)
+{
+    *resent = 0;
+    sqlite3_stmt *st, *up;
+    sqlite3_prepare_v2(j->db,
+                       "SELECT id, source, encoding, text, supersedes, sends FROM reports WHERE done=0 AND"
+                       " (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
+                       -1, &st, NULL);
+    sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(now_ms > timeout_ms ? now_ms - timeout_ms : 0));
+    int rc = FP_OK;
+    sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        fp_report r = {0};
+        snprintf(r.id, sizeof r.id, "%s", (const char *)sqlite3_column_text(st, 0));
+        r.source = (char *)sqlite3_column_text(st, 1);
+        r.encoding = (char *)sqlite3_column_text(st, 2);
+        r.text = (char *)sqlite3_column_blob(st, 3);
+        r.text_len = (size_t)sqlite3_column_bytes(st, 3);
+        r.supersedes = (char *)sqlite3_column_text(st, 4);
+        if (sqlite3_column_int(st, 5) > 0) (*resent)++;
+        rc = cb(&r, ud);
+        sqlite3_reset(up);
+        sqlite3_bind_text(up, 1, r.id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(up, 2, (sqlite3_int64)(now_ms ? now_ms : 1));
+        if (!rc && sqlite3_step(up) != SQLITE_DONE) rc = fail(j, "mark sent");
+    }
+    sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    return rc;
+}
+
+int fp_journal_reset_sent(fp_journal *j)
+{
+    return sqlite3_exec(j->db, "UPDATE reports SET sent_ms=0 WHERE done=0", NULL, NULL, NULL) == SQLITE_OK
+               ? FP_OK
+               : fail(j, "reset");
+}
+
+int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending)
+{
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(j->db, "SELECT COUNT(*), TOTAL(done) FROM reports", -1, &st, NULL);
+    int rc = FP_EIO;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *taken = sqlite3_column_int64(st, 0);
+        *done = (long long)sqlite3_column_double(st, 1);
+        *pending = *taken - *done;
+        rc = FP_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

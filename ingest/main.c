@@ -1,1 +1,326 @@
-int fp_placeholder_ingest_main_c;
+/* fupin-ingest: takes reports in (files, stdin, a watched folder, `fupin
+ * submit` over its control endpoint), decodes them to UTF-8, journals them,
+ * sends them to the normalize workers, and re-sends each until every
+ * aggregate shard has acknowledged it. */
+#include "fp_ctl.h"
+#include "fp_daemon.h"
+#include "fp_decode.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+#include "fp_record.h"
+#include "fp_zsock.h"
+#include "journal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
+    int shards, resend_ms;
+} config;
+
+static const fp_opt opts[] = {
+    {"ctl", FP_OPT_STR, "tcp://127.0.0.1:7100", offsetof(config, ctl), "control endpoint (status, fupin submit)"},
+    {"reports", FP_OPT_STR, "tcp://127.0.0.1:7101", offsetof(config, reports), "endpoint normalize workers pull reports from"},
+    {"acks", FP_OPT_STR, "tcp://127.0.0.1:7102", offsetof(config, acks), "endpoint aggregate shards send acknowledgements to"},
+    {"shards", FP_OPT_INT, "1", offsetof(config, shards), "number of aggregate shards that must acknowledge a report"},
+    {"journal", FP_OPT_STR, "fupin-ingest.db", offsetof(config, journal), "journal database (SQLite)"},
+    {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "take in every file that appears in this folder"},
+    {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
+    FP_COMMON_OPTS(config),
+};
+
+typedef struct {
+    char *name;
+    int64_t size;
+    int stable;
+} watched;
+
+typedef struct {
+    fp_daemon d;
+    config cfg;
+    fp_journal *j;
+    fp_decoder *dec;
+    fp_zsock ctl, out, acks;
+    uv_timer_t resend;
+    uv_fs_event_t fsev;
+    int watching;
+    watched *pend;
+    size_t npend;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    unsigned long long taken, same, revisions, rejected, sent, resent, acked, done;
+} ingest;
+
+/* Decodes and journals one report; answers what happened in msg. */
+static int take_in(ingest *g, const char *source, const char *raw, size_t len, char *msg, size_t cap)
+{
+    char *text = NULL, enc[32], id[FP_ID_HEX + 1], sup[FP_ID_HEX + 1];
+    size_t tlen;
+    const char *why = NULL;
+    int rc = fp_decode(g->dec, raw, len, &text, &tlen, enc, &why);
+    if (rc) {
+        g->rejected++;
+        snprintf(msg, cap, "error %s: %s", source, why);
+        fp_warn("rejected %s: %s", source, why);
+        return rc;
+    }
+    enum fp_take what;
+    rc = fp_journal_take(g->j, source, enc, text, tlen, id, sup, &what);
+    free(text);
+    if (rc) {
+        snprintf(msg, cap, "error %s: journal write failed", source);
+        return rc;
+    }
+    const char *how = what == FP_TAKE_SAME ? "unchanged, already taken" : what == FP_TAKE_REVISION ? "revision" : "new";
+    if (what == FP_TAKE_SAME) g->same++;
+    else g->taken++;
+    if (what == FP_TAKE_REVISION) g->revisions++;
+    snprintf(msg, cap, "ok %s %s", id, how);
+    fp_info("took %s (%s, %zu bytes): %.12s %s%s%.12s", source, enc, len, id, how, sup[0] ? " of " : "", sup);
+    return FP_OK;
+}
+
+static int send_report(const fp_report *r, void *ud)
+{
+    ingest *g = ud;
+    msgpack_sbuffer_clear(&g->sb);
+    int rc = fp_pack_report(&g->pk, r);
+    if (!rc) rc = fp_zsock_send(&g->out, g->sb.data, g->sb.size);
+    if (!rc) g->sent++;
+    return rc;
+}
+
+static void on_resend(uv_timer_t *t)
+{
+    ingest *g = t->data;
+    size_t resent = 0;
+    /* Do not pile re-sends onto a socket nobody drains. */
+    if (fp_zsock_outbox(&g->out) > 64) return;
+    if (fp_journal_due(g->j, uv_now(g->d.loop), (uint64_t)g->cfg.resend_ms, send_report, g, &resent) == FP_OK &&
+        resent) {
+        g->resent += resent;
+        fp_info("re-sent %zu unacknowledged report(s)", resent);
+    }
+}
+
+static void kick_resend(ingest *g) { on_resend(&g->resend); }
+
+static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
+{
+    (void)s;
+    ingest *g = ud;
+    size_t off = 0;
+    fp_record r;
+    int rc;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type == FP_REC_ACK) {
+            int done = 0;
+            g->acked++;
+            if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, &done) == FP_OK && done) {
+                g->done++;
+                fp_info("report %.12s acknowledged by every shard", r.u.ack.report_id);
+            }
+        }
+        fp_record_free(&r);
+    }
+    if (rc < 0) fp_warn("dropped a malformed acknowledgement: %s", fp_strerror(rc));
+}
+
+static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
+{
+    ingest *g = ud;
+    char reply[512];
+    if (len >= 6 && !memcmp(data, "status", 6)) {
+        long long taken = 0, done = 0, pending = 0;
+        fp_journal_counts(g->j, &taken, &done, &pending);
+        snprintf(reply, sizeof reply,
+                 "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
+                 "resent=%llu acks=%llu uptime_ms=%llu",
+                 taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
+                 (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
+    } else if (len > 7 && !memcmp(data, "submit\n", 7)) {
+        const char *src = data + 7, *nl = memchr(src, '\n', len - 7);
+        if (!nl) {
+            snprintf(reply, sizeof reply, "error malformed submit request");
+        } else {
+            char source[512];
+            snprintf(source, sizeof source, "%.*s", (int)(nl - src), src);
+            take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), reply, sizeof reply);
+            kick_resend(g);
+        }
+    } else {
+        snprintf(reply, sizeof reply, "error unknown request (want status or submit)");
+    }
+    fp_zsock_send(s, reply, strlen(reply));
+}
+
+static int take_file(ingest *g, const char *path)
+{
+    char *raw;
+    size_t len;
+    const char *why;
+    char msg[512];
+    if (fp_file_read(path, &raw, &len, &why)) {
+        fp_error("cannot read %s: %s", path, why);
+        g->rejected++;
+        return FP_EIO;
+    }
+    int rc = take_in(g, path, raw, len, msg, sizeof msg);
+    free(raw);
+    return rc;
+}
+
+/* A file that appears in the watched folder is taken once its size holds
+ * still for one tick, so a report being written is not read half-way. */
+static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    ingest *g = h->data;
+    (void)events;
+    if (status < 0 || !name || name[0] == '.') return;
+    for (size_t i = 0; i < g->npend; i++)
+        if (!strcmp(g->pend[i].name, name)) return;
+    watched *np = realloc(g->pend, sizeof *np * (g->npend + 1));
+    if (!np) return;
+    g->pend = np;
+    g->pend[g->npend] = (watched){strdup(name), -1, 0};
+    if (g->pend[g->npend].name) g->npend++;
+}
+
+static void check_watched(ingest *g)
+{
+    for (size_t i = 0; i < g->npend;) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", g->cfg.watch, g->pend[i].name);
+        struct stat st;
+        int gone = stat(path, &st) != 0 || !S_ISREG(st.st_mode);
+        int ready = !gone && st.st_size > 0 && st.st_size == g->pend[i].size;
+        if (!gone && !ready) {
+            g->pend[i].size = st.st_size;
+            i++;
+            continue;
+        }
+        if (ready) take_file(g, path);
+        free(g->pend[i].name);
+        g->pend[i] = g->pend[--g->npend];
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    ingest *g = t->data;
+    if (g->watching) check_watched(g);
+    on_resend(t);
+}
+
+static void on_stop(fp_daemon *d)
+{
+    ingest *g = d->ud;
+    if (g->resend.loop) uv_close((uv_handle_t *)&g->resend, NULL);
+    if (g->watching) uv_close((uv_handle_t *)&g->fsev, NULL);
+    fp_zsock_close(&g->ctl, NULL);
+    fp_zsock_close(&g->out, NULL);
+    fp_zsock_close(&g->acks, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    ingest g;
+    memset(&g, 0, sizeof g);
+    fp_strlist files = {0};
+    fp_log_init("fupin-ingest", FP_LOG_INFO);
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &g.cfg, argc, argv, &files,
+                           "usage: fupin-ingest [options] [FILE... | -]\n\n"
+                           "Takes reports in, journals them and sends them to normalize until every shard acknowledges.");
+    if (rc == 1) return 0;
+    if (!rc) rc = fp_daemon_log_setup("fupin-ingest", g.cfg.log_level);
+    if (!rc && (g.cfg.shards < 1 || g.cfg.shards > 62)) {
+        fprintf(stderr, "fupin-ingest: error: --shards must be between 1 and 62\n");
+        rc = FP_EINVAL;
+    }
+    if (!rc && g.cfg.watch) {
+        struct stat st;
+        if (stat(g.cfg.watch, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "fupin-ingest: error: --watch %s: not a folder\n", g.cfg.watch);
+            rc = FP_EINVAL;
+        }
+    }
+    /* Every file named must be readable before anything starts. */
+    for (int i = 0; i < files.n && !rc; i++) {
+        if (!strcmp(files.v[i], "-")) continue;
+        struct stat st;
+        if (stat(files.v[i], &st) != 0) {
+            fprintf(stderr, "fupin-ingest: error: %s: no such file\n", files.v[i]);
+            rc = FP_EINVAL;
+        } else if (S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "fupin-ingest: error: %s: is a directory\n", files.v[i]);
+            rc = FP_EINVAL;
+        }
+    }
+    if (!rc && fp_decoder_new(&g.dec)) {
+        fprintf(stderr, "fupin-ingest: error: cannot set up decoding (uchardet/OpenCC data missing?)\n");
+        rc = FP_EIO;
+    }
+    if (!rc) rc = fp_journal_open(&g.j, g.cfg.journal, (uint32_t)g.cfg.shards);
+    if (!rc) rc = fp_daemon_init(&g.d, on_stop, &g);
+    msgpack_sbuffer_init(&g.sb);
+    msgpack_packer_init(&g.pk, &g.sb, msgpack_sbuffer_write);
+    if (!rc) rc = fp_zsock_open(&g.out, g.d.loop, g.d.zctx, ZMQ_PUSH, g.cfg.reports, 1, NULL, NULL);
+    if (!rc) rc = fp_zsock_open(&g.acks, g.d.loop, g.d.zctx, ZMQ_PULL, g.cfg.acks, 1, on_ack, &g);
+    if (!rc) {
+        uv_timer_init(g.d.loop, &g.resend);
+        g.resend.data = &g;
+        /* After a restart every pending report is sent again at once. */
+        rc = fp_journal_reset_sent(g.j);
+    }
+    for (int i = 0; i < files.n && !rc; i++) {
+        if (!strcmp(files.v[i], "-")) {
+            char *raw;
+            size_t len;
+            const char *why;
+            char msg[512];
+            if (fp_read_stream(stdin, &raw, &len, &why) == FP_OK) {
+                take_in(&g, "stdin", raw, len, msg, sizeof msg);
+                free(raw);
+            } else {
+                fp_error("cannot read stdin: %s", why);
+            }
+        } else {
+            take_file(&g, files.v[i]);
+        }
+    }
+    if (!rc && g.cfg.watch) {
+        uv_fs_event_init(g.d.loop, &g.fsev);
+        g.fsev.data = &g;
+        if (uv_fs_event_start(&g.fsev, on_fs_event, g.cfg.watch, 0) == 0) g.watching = 1;
+        else {
+            fprintf(stderr, "fupin-ingest: error: cannot watch %s\n", g.cfg.watch);
+            uv_close((uv_handle_t *)&g.fsev, NULL);
+            rc = FP_EIO;
+        }
+    }
+    /* The control endpoint opens last: once it answers, every file named is journaled. */
+    if (!rc) rc = fp_zsock_open(&g.ctl, g.d.loop, g.d.zctx, ZMQ_REP, g.cfg.ctl, 1, on_ctl, &g);
+    if (!rc) {
+        uv_timer_start(&g.resend, on_tick, 0, 250);
+        fp_info("serving %s; reports on %s, acknowledgements on %s, %d shard(s)%s%s", g.cfg.ctl, g.cfg.reports,
+                g.cfg.acks, g.cfg.shards, g.cfg.watch ? ", watching " : "", g.cfg.watch ? g.cfg.watch : "");
+        fp_daemon_run(&g.d);
+        fp_info("stopped: %llu taken, %llu unchanged, %llu rejected, %llu sent, %llu re-sent, %llu done", g.taken,
+                g.same, g.rejected, g.sent, g.resent, g.done);
+    } else if (g.d.loop) {
+        fp_daemon_unsignal(&g.d);
+        on_stop(&g.d);
+        fp_daemon_run(&g.d);
+    }
+    for (size_t i = 0; i < g.npend; i++) free(g.pend[i].name);
+    free(g.pend);
+    msgpack_sbuffer_destroy(&g.sb);
+    fp_journal_close(g.j);
+    fp_decoder_free(g.dec);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &g.cfg, &files);
+    return rc ? 1 : 0;
+}

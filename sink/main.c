@@ -1,1 +1,362 @@
-int fp_placeholder_sink_main_c;
+/* fupin-sink: merges the totals of M aggregate shards and publishes them as
+ * totals.csv and totals.jsonl in --out, each replaced atomically.
+ *
+ * It rebuilds itself from the shards (the zguide's Clone pattern): on start,
+ * and whenever a shard's sequence numbers skip, it asks that shard for a
+ * snapshot, keeps the updates that arrive meanwhile, and applies those newer
+ * than the snapshot. So it can be killed and restarted at will. */
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_gazetteer.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+#include "fp_record.h"
+#include "fp_zsock.h"
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    char *log_level, *data, *totals, *ctl, *out;
+    fp_strlist snapshots;
+    int flush_ms;
+} config;
+
+static const fp_opt opts[] = {
+    {"totals", FP_OPT_STR, "tcp://127.0.0.1:7110", offsetof(config, totals), "endpoint the shards send totals to"},
+    {"ctl", FP_OPT_STR, "tcp://127.0.0.1:7111", offsetof(config, ctl), "control endpoint (status)"},
+    {"snapshot", FP_OPT_LIST, NULL, offsetof(config, snapshots),
+     "a shard's snapshot endpoint, in shard order (default tcp://127.0.0.1:7130)"},
+    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
+    {"flush-ms", FP_OPT_INT, "100", offsetof(config, flush_ms), "write the files at most this often"},
+    FP_COMMON_OPTS(config),
+};
+
+typedef struct msgq {
+    char *data;
+    size_t len;
+    struct msgq *next;
+} msgq;
+
+struct sink;
+
+typedef struct {
+    struct sink *k;
+    uint32_t index;
+    fp_zsock *req; /* heap: a stale one is closed while its successor opens */
+    int synced, waiting;
+    uint64_t seq, deadline;
+    msgq *held, *held_tail; /* updates that arrived while a snapshot was on its way */
+} shardview;
+
+typedef struct sink {
+    fp_daemon d;
+    config cfg;
+    fp_gazetteer *g;
+    fp_table *t;
+    fp_zsock in, ctl;
+    shardview *sh;
+    int nsh;
+    uv_timer_t tick;
+    int dirty;
+    unsigned long long writes, updates, snapshots, rejected;
+} sink;
+
+static void request_snapshot(shardview *v);
+
+static void drop_held(shardview *v)
+{
+    while (v->held) {
+        msgq *m = v->held;
+        v->held = m->next;
+        free(m->data);
+        free(m);
+    }
+    v->held_tail = NULL;
+}
+
+/* Applies one update message; returns 1 when it revealed a gap. */
+static int apply_update(sink *k, const char *data, size_t len)
+{
+    size_t off = 0;
+    fp_record r;
+    int rc;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type == FP_REC_TOTAL && r.u.total.shard < (uint32_t)k->nsh) {
+            shardview *v = &k->sh[r.u.total.shard];
+            if (!v->synced) {
+                fp_record_free(&r);
+                continue;
+            }
+            if (r.u.total.seq <= v->seq) { /* already in the snapshot */
+            } else if (r.u.total.seq != v->seq + 1) {
+                fp_warn("shard %u: sequence jumped from %llu to %llu: asking for a snapshot", v->index,
+                        (unsigned long long)v->seq, (unsigned long long)r.u.total.seq);
+                fp_record_free(&r);
+                request_snapshot(v);
+                return 1;
+            } else {
+                v->seq = r.u.total.seq;
+                fp_table_put(k->t, &r.u.total);
+                k->dirty = 1;
+                k->updates++;
+            }
+        } else if (r.type == FP_REC_ACK) {
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard);
+            k->dirty = 1;
+        }
+        fp_record_free(&r);
+    }
+    if (rc < 0) {
+        k->rejected++;
+        fp_warn("dropped a malformed update: %s", fp_strerror(rc));
+    }
+    return 0;
+}
+
+/* Which shard an update message is from: its first total or ack says. */
+static int update_shard(const char *data, size_t len)
+{
+    size_t off = 0;
+    fp_record r;
+    int shard = -1;
+    if (fp_record_next(data, len, &off, &r) == FP_OK) {
+        if (r.type == FP_REC_TOTAL) shard = (int)r.u.total.shard;
+        else if (r.type == FP_REC_ACK) shard = (int)r.u.ack.shard;
+        fp_record_free(&r);
+    }
+    return shard;
+}
+
+static void on_update(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    (void)z;
+    sink *k = ud;
+    int s = update_shard(data, len);
+    if (s < 0 || s >= k->nsh) {
+        k->rejected++;
+        fp_warn("dropped an update from an unknown shard (%d)", s);
+        return;
+    }
+    shardview *v = &k->sh[s];
+    if (!v->synced) {
+        msgq *m = malloc(sizeof *m);
+        if (m && (m->data = malloc(len ? len : 1))) {
+            memcpy(m->data, data, len);
+            m->len = len;
+            m->next = NULL;
+            if (v->held_tail) v->held_tail->next = m;
+            else v->held = m;
+            v->held_tail = m;
+        } else {
+            free(m);
+            fp_error("out of memory holding an update; shard %d will be re-synced", s);
+        }
+        return;
+    }
+    apply_update(k, data, len);
+}
+
+static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    (void)z;
+    shardview *v = ud;
+    sink *k = v->k;
+    v->waiting = 0;
+    if (len == 0) {
+        fp_warn("shard %u could not make a snapshot; asking again", v->index);
+        return;
+    }
+    fp_table_clear_shard(k->t, v->index);
+    size_t off = 0;
+    fp_record r;
+    int rc;
+    uint64_t seq = 0;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type == FP_REC_TOTAL) {
+            seq = r.u.total.seq;
+            if (r.u.total.facts) fp_table_put(k->t, &r.u.total);
+        } else if (r.type == FP_REC_ACK) {
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard);
+        }
+        fp_record_free(&r);
+    }
+    v->seq = seq;
+    v->synced = 1;
+    k->dirty = 1;
+    k->snapshots++;
+    fp_info("shard %u: snapshot at sequence %llu, %zu rows in all", v->index, (unsigned long long)seq,
+            fp_table_rows(k->t));
+    /* Replay what arrived meanwhile; a gap among them starts over. */
+    msgq *m = v->held;
+    v->held = v->held_tail = NULL;
+    while (m) {
+        msgq *next = m->next;
+        if (v->synced) apply_update(k, m->data, m->len);
+        free(m->data);
+        free(m);
+        m = next;
+    }
+}
+
+static void free_zsock(fp_zsock *z) { free(z); }
+
+static void drop_req(shardview *v)
+{
+    if (!v->req) return;
+    if (v->req->z) fp_zsock_close(v->req, free_zsock);
+    else free(v->req);
+    v->req = NULL;
+}
+
+/* A REQ socket that lost its peer mid-request is stuck: each request gets a
+ * fresh one (the zguide's Lazy Pirate). */
+static int reopen_req(shardview *v)
+{
+    sink *k = v->k;
+    drop_req(v);
+    v->req = calloc(1, sizeof *v->req);
+    if (!v->req) return FP_ENOMEM;
+    return fp_zsock_open(v->req, k->d.loop, k->d.zctx, ZMQ_REQ, k->cfg.snapshots.v[v->index], 0, on_snapshot, v);
+}
+
+static void request_snapshot(shardview *v)
+{
+    v->synced = 0;
+    drop_held(v);
+    if (v->waiting || v->k->d.stopping) return;
+    if (reopen_req(v)) return; /* the tick asks again */
+    v->waiting = 1;
+    v->deadline = uv_now(v->k->d.loop) + 2000;
+    fp_zsock_send(v->req, "snapshot", 8);
+}
+
+static void write_files(sink *k)
+{
+    fp_buf csv = {0}, jsonl = {0};
+    char path[4096];
+    int rc = fp_table_render(k->t, &csv, &jsonl);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/totals.csv", k->cfg.out);
+        rc = fp_file_replace(path, csv.p, csv.len);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/totals.jsonl", k->cfg.out);
+        rc = fp_file_replace(path, jsonl.p ? jsonl.p : "", jsonl.len);
+    }
+    if (!rc) {
+        k->dirty = 0;
+        k->writes++;
+        fp_debug("wrote %s/totals.csv", k->cfg.out);
+    }
+    fp_buf_free(&csv);
+    fp_buf_free(&jsonl);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    sink *k = t->data;
+    uint64_t now = uv_now(k->d.loop);
+    for (int i = 0; i < k->nsh; i++) {
+        shardview *v = &k->sh[i];
+        if (v->waiting && now > v->deadline) {
+            fp_debug("shard %d: no snapshot yet; asking again", i);
+            v->waiting = 0;
+        }
+        if (!v->synced && !v->waiting) request_snapshot(v);
+    }
+    if (k->dirty) write_files(k);
+}
+
+static void on_ctl(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    sink *k = ud;
+    char reply[512];
+    int synced = 0;
+    for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
+    if (len >= 6 && !memcmp(data, "status", 6))
+        snprintf(reply, sizeof reply, "reports=%zu rows=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
+                 "snapshots=%llu rejected=%llu uptime_ms=%llu",
+                 fp_table_complete(k->t), fp_table_rows(k->t), k->dirty, synced, k->nsh, k->writes, k->updates,
+                 k->snapshots, k->rejected, (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms));
+    else
+        snprintf(reply, sizeof reply, "error unknown request (want status)");
+    fp_zsock_send(z, reply, strlen(reply));
+}
+
+static void on_stop(fp_daemon *d)
+{
+    sink *k = d->ud;
+    if (k->dirty) write_files(k);
+    if (k->tick.loop) uv_close((uv_handle_t *)&k->tick, NULL);
+    fp_zsock_close(&k->in, NULL);
+    fp_zsock_close(&k->ctl, NULL);
+    for (int i = 0; i < k->nsh; i++) drop_req(&k->sh[i]);
+}
+
+int main(int argc, char **argv)
+{
+    sink k;
+    memset(&k, 0, sizeof k);
+    fp_strlist args = {0};
+    fp_log_init("fupin-sink", FP_LOG_INFO);
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &k.cfg, argc, argv, &args,
+                           "usage: fupin-sink [options]\n\n"
+                           "Merges the shards' totals and writes totals.csv and totals.jsonl.");
+    if (rc == 1) return 0;
+    if (!rc && args.n) {
+        fprintf(stderr, "fupin-sink: error: unexpected argument '%s' (try --help)\n", args.v[0]);
+        rc = FP_EINVAL;
+    }
+    if (!rc) rc = fp_daemon_log_setup("fupin-sink", k.cfg.log_level);
+    if (!rc && k.cfg.snapshots.n == 0) rc = fp_strlist_push(&k.cfg.snapshots, "tcp://127.0.0.1:7130");
+    if (!rc && k.cfg.snapshots.n > 62) {
+        fprintf(stderr, "fupin-sink: error: at most 62 shards\n");
+        rc = FP_EINVAL;
+    }
+    if (!rc && mkdir(k.cfg.out, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fupin-sink: error: cannot create --out %s: %s\n", k.cfg.out, strerror(errno));
+        rc = FP_EIO;
+    }
+    const char *dd = fp_datadir(k.cfg.data);
+    char rp[4096], ap[4096];
+    snprintf(rp, sizeof rp, "%s/regions.tsv", dd);
+    snprintf(ap, sizeof ap, "%s/aliases.tsv", dd);
+    if (!rc) rc = fp_gaz_load(&k.g, rp, ap);
+    k.nsh = k.cfg.snapshots.n;
+    if (!rc) rc = fp_table_new(&k.t, k.g, (uint32_t)k.nsh);
+    if (!rc) rc = fp_daemon_init(&k.d, on_stop, &k);
+    if (!rc && !(k.sh = calloc((size_t)k.nsh, sizeof *k.sh))) rc = FP_ENOMEM;
+    for (int i = 0; i < k.nsh && !rc; i++) {
+        k.sh[i].k = &k;
+        k.sh[i].index = (uint32_t)i;
+        if (!fp_endpoint_valid(k.cfg.snapshots.v[i])) {
+            fprintf(stderr, "fupin-sink: error: malformed endpoint '%s'\n", k.cfg.snapshots.v[i]);
+            rc = FP_EINVAL;
+        }
+    }
+    if (!rc) rc = fp_zsock_open(&k.in, k.d.loop, k.d.zctx, ZMQ_PULL, k.cfg.totals, 1, on_update, &k);
+    if (!rc) rc = fp_zsock_open(&k.ctl, k.d.loop, k.d.zctx, ZMQ_REP, k.cfg.ctl, 1, on_ctl, &k);
+    if (!rc) {
+        uv_timer_init(k.d.loop, &k.tick);
+        k.tick.data = &k;
+        uv_timer_start(&k.tick, on_tick, 0, (uint64_t)(k.cfg.flush_ms > 0 ? k.cfg.flush_ms : 100));
+        fp_info("totals on %s, %d shard(s), writing %s/totals.csv", k.cfg.totals, k.nsh, k.cfg.out);
+        fp_daemon_run(&k.d);
+        fp_info("stopped: %llu updates, %llu snapshots, %llu writes", k.updates, k.snapshots, k.writes);
+    } else if (k.d.loop) {
+        fp_daemon_unsignal(&k.d);
+        on_stop(&k.d);
+        fp_daemon_run(&k.d);
+    }
+    for (int i = 0; i < k.nsh && k.sh; i++) drop_held(&k.sh[i]);
+    free(k.sh);
+    fp_table_free(k.t);
+    fp_gaz_free(k.g);
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &k.cfg, &args);
+    return rc ? 1 : 0;
+}

@@ -1,3 +1,331 @@
+/* fupin run: starts sink, M aggregate shards, N normalize workers and ingest
+ * as separate processes on ipc:// endpoints in a private runtime folder,
+ * streams the files through, waits until every report is totalled, prints
+ * the totals, and stops the daemons with SIGTERM. */
+#define _GNU_SOURCE
 #include "cli.h"
+#include "fp_ctl.h"
+#include "fp_daemon.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_log.h"
+#include "fp_opts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
-int fupin_run(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "fupin: run: not built yet\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct {
+    int workers, shards, timeout, keep;
+    char *out, *watch, *data, *log_level;
+} config;
+
+static const fp_opt opts[] = {
+    {"workers", FP_OPT_INT, "1", offsetof(config, workers), "normalize worker processes"},
+    {"shards", FP_OPT_INT, "1", offsetof(config, shards), "aggregate shard processes"},
+    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
+    {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "stay up and take in every report dropped into this folder"},
+    {"timeout", FP_OPT_INT, "300", offsetof(config, timeout), "seconds to wait for the totals before giving up"},
+    {"keep", FP_OPT_FLAG, NULL, offsetof(config, keep), "keep the runtime folder (journals, databases, logs)"},
+    {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
+    {"log-level", FP_OPT_STR, "info", offsetof(config, log_level), "the daemons' log level"},
+};
+
+typedef struct {
+    pid_t pid;
+    char name[48];
+} child;
+
+static child kids[128];
+static int nkids;
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void bindir(char *out, size_t cap)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(out, cap, ".");
+        return;
+    }
+    self[n] = '\0';
+    snprintf(out, cap, "%s", dirname(self));
+}
+
+static int spawn(const char *rt, const char *bin, const char *name, char **argv)
+{
+    char path[PATH_MAX], logp[PATH_MAX];
+    bindir(path, sizeof path);
+    size_t l = strlen(path);
+    snprintf(path + l, sizeof path - l, "/%s", bin);
+    snprintf(logp, sizeof logp, "%s/%s.log", rt, name);
+    argv[0] = path;
+    pid_t pid = fork();
+    if (pid < 0) return FP_EIO;
+    if (pid == 0) {
+        int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        signal(SIGINT, SIG_IGN); /* Ctrl-C reaches fupin run, which stops the daemons in order */
+        execv(path, argv);
+        fprintf(stderr, "cannot start %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    kids[nkids].pid = pid;
+    snprintf(kids[nkids].name, sizeof kids[nkids].name, "%s", name);
+    nkids++;
+    return FP_OK;
+}
+
+static void show_log_tail(const char *rt, const char *name)
+{
+    char p[PATH_MAX], *data;
+    size_t len;
+    const char *why;
+    snprintf(p, sizeof p, "%s/%s.log", rt, name);
+    if (fp_file_read(p, &data, &len, &why)) return;
+    size_t start = len > 800 ? len - 800 : 0;
+    fprintf(stderr, "--- last lines of %s.log ---\n%s\n", name, data + start);
+    free(data);
+}
+
+/* A daemon that exited on its own is a failure of the run. */
+static int check_children(const char *rt)
+{
+    for (int i = 0; i < nkids; i++) {
+        if (!kids[i].pid) continue;
+        int st;
+        if (waitpid(kids[i].pid, &st, WNOHANG) == kids[i].pid) {
+            kids[i].pid = 0;
+            fprintf(stderr, "fupin: error: %s stopped unexpectedly (%s %d)\n", kids[i].name,
+                    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            show_log_tail(rt, kids[i].name);
+            return FP_EIO;
+        }
+    }
+    return FP_OK;
+}
+
+static void stop_children(void)
+{
+    /* Upstream first, so nothing new arrives at a stage that is stopping. */
+    for (int i = nkids; i-- > 0;)
+        if (kids[i].pid) kill(kids[i].pid, SIGTERM);
+    for (int waited = 0; waited < 100; waited++) {
+        int left = 0;
+        for (int i = 0; i < nkids; i++) {
+            if (!kids[i].pid) continue;
+            if (waitpid(kids[i].pid, NULL, WNOHANG) == kids[i].pid) kids[i].pid = 0;
+            else left++;
+        }
+        if (!left) return;
+        usleep(100000);
+    }
+    for (int i = 0; i < nkids; i++)
+        if (kids[i].pid) {
+            fprintf(stderr, "fupin: %s did not stop in 10 s: killing it\n", kids[i].name);
+            kill(kids[i].pid, SIGKILL);
+            waitpid(kids[i].pid, NULL, 0);
+        }
+}
+
+static void print_totals(const char *out)
+{
+    char p[PATH_MAX], *data;
+    size_t len;
+    const char *why;
+    snprintf(p, sizeof p, "%s/totals.csv", out);
+    if (fp_file_read(p, &data, &len, &why)) {
+        fprintf(stderr, "fupin: error: cannot read %s: %s\n", p, why);
+        return;
+    }
+    printf("%-44s %-5s %-16s %-12s %18s %18s %6s\n", "region", "year", "metric", "unit", "own", "subtree", "facts");
+    char *line = strchr(data, '\n');
+    size_t rows = 0;
+    while (line && line[1]) {
+        char *next = strchr(line + 1, '\n');
+        if (next) *next = '\0';
+        char *f[9] = {0};
+        int nf = 0;
+        for (char *q = line + 1; q && nf < 9; nf++) {
+            f[nf] = q;
+            q = strchr(q, ',');
+            if (q) *q++ = '\0';
+        }
+        if (nf == 9) {
+            /* Indent by depth so the tree shows. */
+            int depth = 0;
+            const char *name = f[1];
+            for (const char *c = f[1]; *c; c++)
+                if (*c == '/') depth++, name = c + 1;
+            char label[256];
+            snprintf(label, sizeof label, "%*s%s", depth * 2, "", name);
+            /* CJK characters take two columns but three bytes: pad by display width. */
+            int width = 0;
+            for (const char *c = label; *c; c++)
+                if (((unsigned char)*c & 0xC0) != 0x80) width += (unsigned char)*c >= 0xE0 ? 2 : 1;
+            printf("%s%*s %-5s %-16s %-12s %18s %18s %6s\n", label, width < 44 ? 44 - width : 0, "", f[2], f[3],
+                   f[4], f[5], f[6], f[7]);
+            rows++;
+        }
+        line = next;
+    }
+    printf("\n%zu rows; full totals in %s/totals.csv and %s/totals.jsonl\n", rows, out, out);
+    free(data);
+}
+
+int fupin_run(int argc, char **argv)
+{
+    config cfg = {0};
+    fp_strlist files = {0};
+    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
+                           "usage: fupin run [--workers N] [--shards M] [--out DIR] [--watch DIR] [FILE...]\n\n"
+                           "Starts the four daemons as separate processes, streams the reports through and prints\n"
+                           "the per-region totals. With --watch it stays up until Ctrl-C.");
+    if (rc == 1) return 0;
+    if (rc) return 2;
+    if (cfg.workers < 1 || cfg.workers > 32 || cfg.shards < 1 || cfg.shards > 32) {
+        fprintf(stderr, "fupin: error: --workers and --shards must be between 1 and 32\n");
+        rc = 2;
+    }
+    if (!rc && !files.n && !cfg.watch) {
+        fprintf(stderr, "fupin: error: run needs FILEs or --watch DIR (try fupin run --help)\n");
+        rc = 2;
+    }
+    for (int i = 0; i < files.n && !rc; i++) {
+        struct stat st;
+        if (stat(files.v[i], &st) != 0) fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], strerror(errno)), rc = 2;
+        else if (S_ISDIR(st.st_mode)) fprintf(stderr, "fupin: error: %s: is a directory\n", files.v[i]), rc = 2;
+        else if (st.st_size == 0) fprintf(stderr, "fupin: error: %s: empty file\n", files.v[i]), rc = 2;
+        else if (access(files.v[i], R_OK) != 0)
+            fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], strerror(errno)), rc = 2;
+    }
+    struct stat wst;
+    if (!rc && cfg.watch && (stat(cfg.watch, &wst) != 0 || !S_ISDIR(wst.st_mode))) {
+        fprintf(stderr, "fupin: error: --watch %s: not a folder\n", cfg.watch);
+        rc = 2;
+    }
+    char rt[] = "/tmp/fupin-run-XXXXXX";
+    if (!rc && !mkdtemp(rt)) {
+        fprintf(stderr, "fupin: error: cannot create a runtime folder: %s\n", strerror(errno));
+        rc = 1;
+    }
+    if (rc) {
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+        return rc;
+    }
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    char ctl[PATH_MAX], reports[PATH_MAX], acks[PATH_MAX], totals[PATH_MAX], sinkctl[PATH_MAX], buf[64][PATH_MAX];
+    snprintf(ctl, sizeof ctl, "ipc://%s/ingest.ctl", rt);
+    snprintf(reports, sizeof reports, "ipc://%s/reports", rt);
+    snprintf(acks, sizeof acks, "ipc://%s/acks", rt);
+    snprintf(totals, sizeof totals, "ipc://%s/totals", rt);
+    snprintf(sinkctl, sizeof sinkctl, "ipc://%s/sink.ctl", rt);
+    const char *data = fp_datadir(cfg.data);
+    char *av[256];
+    int n = 0;
+    /* sink */
+    av[n = 1] = "--totals", av[++n] = totals, av[++n] = "--ctl", av[++n] = sinkctl, av[++n] = "--out", av[++n] = cfg.out;
+    av[++n] = "--data", av[++n] = (char *)data, av[++n] = "--log-level", av[++n] = cfg.log_level;
+    for (int i = 0; i < cfg.shards; i++) {
+        snprintf(buf[32 + i], PATH_MAX, "ipc://%s/snap-%d", rt, i);
+        av[++n] = "--snapshot", av[++n] = buf[32 + i];
+    }
+    av[++n] = NULL;
+    rc = spawn(rt, "fupin-sink", "sink", av);
+    for (int i = 0; i < cfg.shards && !rc; i++) {
+        char idx[16], db[PATH_MAX], name[32];
+        snprintf(idx, sizeof idx, "%d", i);
+        snprintf(db, sizeof db, "%s/shard-%d.db", rt, i);
+        snprintf(name, sizeof name, "aggregate-%d", i);
+        snprintf(buf[i], PATH_MAX, "ipc://%s/figures-%d", rt, i);
+        char *aa[] = {NULL, "--index", idx, "--figures", buf[i], "--acks", acks, "--sink", totals, "--snapshot",
+                      buf[32 + i], "--db", db, "--log-level", cfg.log_level, NULL};
+        rc = spawn(rt, "fupin-aggregate", name, aa);
+    }
+    for (int w = 0; w < cfg.workers && !rc; w++) {
+        char name[32];
+        snprintf(name, sizeof name, "normalize-%d", w);
+        av[n = 1] = "--reports", av[++n] = reports, av[++n] = "--data", av[++n] = (char *)data;
+        av[++n] = "--log-level", av[++n] = cfg.log_level;
+        for (int i = 0; i < cfg.shards; i++) av[++n] = "--shard", av[++n] = buf[i];
+        av[++n] = NULL;
+        rc = spawn(rt, "fupin-normalize", name, av);
+    }
+    char shards[16], journal[PATH_MAX];
+    snprintf(shards, sizeof shards, "%d", cfg.shards);
+    snprintf(journal, sizeof journal, "%s/ingest.db", rt);
+    av[n = 1] = "--ctl", av[++n] = ctl, av[++n] = "--reports", av[++n] = reports, av[++n] = "--acks", av[++n] = acks;
+    av[++n] = "--shards", av[++n] = shards, av[++n] = "--journal", av[++n] = journal;
+    av[++n] = "--log-level", av[++n] = cfg.log_level;
+    if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
+    av[++n] = "--";
+    for (int i = 0; i < files.n && n < 250; i++) av[++n] = files.v[i];
+    av[++n] = NULL;
+    if (!rc) rc = spawn(rt, "fupin-ingest", "ingest", av);
+    fprintf(stderr, "fupin: started %d processes (1 ingest, %d normalize, %d aggregate, 1 sink); logs in %s\n", nkids,
+            cfg.workers, cfg.shards, rt);
+
+    void *zctx = zmq_ctx_new();
+    time_t start = time(NULL);
+    long long last_reports = -1;
+    int ok = 0;
+    while (!rc && !interrupted) {
+        char st1[512], st2[512];
+        usleep(100000);
+        if ((rc = check_children(rt))) break;
+        if (fp_ctl_request(zctx, ctl, 1000, "status", 6, st1, sizeof st1) ||
+            fp_ctl_request(zctx, sinkctl, 1000, "status", 6, st2, sizeof st2))
+            continue;
+        long long taken = fp_ctl_field(st1, "taken"), done = fp_ctl_field(st1, "done");
+        long long rep = fp_ctl_field(st2, "reports"), dirty = fp_ctl_field(st2, "dirty");
+        long long synced = fp_ctl_field(st2, "synced");
+        int settled = done == taken && rep >= done && dirty == 0 && synced == cfg.shards;
+        if (cfg.watch) {
+            if (settled && rep != last_reports) {
+                print_totals(cfg.out);
+                printf("fupin: %lld report(s) totalled; watching %s (Ctrl-C stops)\n", rep, cfg.watch);
+                fflush(stdout);
+                last_reports = rep;
+            }
+            continue;
+        }
+        if (settled) {
+            ok = 1;
+            break;
+        }
+        if (time(NULL) - start > cfg.timeout) {
+            fprintf(stderr, "fupin: error: no totals after %d s (ingest: %s; sink: %s)\n", cfg.timeout, st1, st2);
+            rc = FP_EIO;
+        }
+    }
+    zmq_ctx_term(zctx);
+    stop_children();
+    if (ok) print_totals(cfg.out);
+    if (!cfg.keep && (ok || interrupted)) {
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", rt);
+        if (system(cmd) != 0) fprintf(stderr, "fupin: could not remove %s\n", rt);
+    }
+    fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+    return ok || (interrupted && !rc) ? 0 : 1;
+}

@@ -1,0 +1,35 @@
+/* journal: ingest's durable record of every report it has taken in
+ * (SQLite, WAL). A report stays `pending` until every aggregate shard has
+ * acknowledged it; pending reports are re-sent after a time-out and after a
+ * restart. The same content taken again changes nothing; the same source
+ * with new content is a revision that supersedes the earlier one. */
+#ifndef FP_JOURNAL_H
+#define FP_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_record.h"
+
+typedef struct fp_journal fp_journal;
+
+enum fp_take { FP_TAKE_NEW, FP_TAKE_SAME, FP_TAKE_REVISION };
+
+int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards);
+void fp_journal_close(fp_journal *j);
+
+/* Records a decoded report. *id gets its content id; *supersedes (cap 65)
+ * the id it replaces, or "". */
+int fp_journal_take(fp_journal *j, const char *source, const char *encoding, const char *text, size_t len,
+                    char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
+/* Records shard's acknowledgement; *done is 1 when this completed the report. */
+int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done);
+/* Calls cb for every pending report last sent before now_ms - timeout_ms
+ * (never-sent ones included), and marks it sent at now_ms. */
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),
+                   void *ud, size_t *resent);
+/* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
+int fp_journal_reset_sent(fp_journal *j);
+int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);
+
+#endif

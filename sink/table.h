@@ -1,0 +1,35 @@
+/* table: the sink's merged view of every shard's totals, with subtree sums
+ * up the region tree, and its writers (totals.csv, totals.jsonl).
+ *
+ * Each total key (region, year, metric, unit) lives on one shard, so the
+ * table holds at most one row per key; a row whose facts drop to 0 is
+ * removed. A report is complete when every shard has acknowledged it. */
+#ifndef FP_TABLE_H
+#define FP_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_buf.h"
+#include "fp_gazetteer.h"
+#include "fp_record.h"
+
+typedef struct fp_table fp_table;
+
+int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards);
+void fp_table_free(fp_table *t);
+
+/* Stores (or, with facts 0, removes) the total of one key. */
+int fp_table_put(fp_table *t, const fp_total *tot);
+/* Drops every row and acknowledgement of one shard (before its snapshot). */
+void fp_table_clear_shard(fp_table *t, uint32_t shard);
+int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard);
+size_t fp_table_complete(const fp_table *t);
+size_t fp_table_rows(const fp_table *t);
+
+/* Renders every node with an additive fact and its ancestors, sorted by
+ * region path, year, metric, unit, as CSV (header region_code,region_path,
+ * year,metric,unit,own,subtree,facts,reports) and as JSON lines. */
+int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl);
+
+#endif
