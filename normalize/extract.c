@@ -525,7 +525,7 @@ static int figure_at(doc *d, size_t pos, cand *c)
                                                                                                : 0;
         fp_num n2;
         if (sep && !n.mag && fp_num_parse(t + q + sep, d->len - q - sep, &n2) == FP_OK &&
-            n2.chinese == n.chinese) {
+            n2.arabic == n.arabic) {
             fp_dec lo = n.value;
             for (int k = 0; k < n2.mag && !fp_dec_scale(&lo, 10, 1); k++) {}
             if (lo <= n2.value) {

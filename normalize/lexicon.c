@@ -43,6 +43,26 @@ static int each_line(const char *path, int (*fn)(char **f, int nf, const char *p
     return rc;
 }
 
+static size_t clen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
+
+/* The packed bytes of the character at s (n bytes available). */
+static uint32_t char_key(const char *s, size_t n)
+{
+    size_t l = clen((unsigned char)s[0]);
+    if (l > n) l = n;
+    uint32_t k = 0;
+    for (size_t i = 0; i < l; i++) k = k << 8 | (unsigned char)s[i];
+    return k;
+}
+
+static unsigned bloom_bit(uint32_t k) { return (k * 2654435761u) >> 23; }
+
+static int maybe(const fp_words *w, uint32_t k)
+{
+    unsigned b = bloom_bit(k);
+    return (w->bloom[b >> 6] >> (b & 63)) & 1;
+}
+
 static int words_add_all(fp_words *w, char *list)
 {
     for (char *tok = strtok(list, " "); tok; tok = strtok(NULL, " ")) {
@@ -54,6 +74,12 @@ static int words_add_all(fp_words *w, char *list)
         unsigned char *nl = realloc(w->len, (size_t)(w->n + 1));
         if (!nl) return FP_ENOMEM;
         w->len = nl;
+        uint32_t *nk = realloc(w->key, sizeof *nk * (size_t)(w->n + 1));
+        if (!nk) return FP_ENOMEM;
+        w->key = nk;
+        nk[w->n] = char_key(tok, n);
+        unsigned b = bloom_bit(nk[w->n]);
+        w->bloom[b >> 6] |= 1ULL << (b & 63);
         if (!(w->w[w->n] = strdup(tok))) return FP_ENOMEM;
         w->len[w->n++] = (unsigned char)n;
     }
@@ -65,6 +91,7 @@ static void words_free(fp_words *w)
     for (int i = 0; i < w->n; i++) free(w->w[i]);
     free(w->w);
     free(w->len);
+    free(w->key);
     memset(w, 0, sizeof *w);
 }
 
@@ -162,12 +189,21 @@ const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n)
     return NULL;
 }
 
-size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
+/* Longest word of w starting at s[0..n), given the key of its first character. */
+static size_t longest_at(const fp_words *w, const char *s, size_t n, uint32_t k)
 {
     size_t best = 0;
     for (int i = 0; i < w->n; i++)
-        if (w->len[i] <= n && w->len[i] > best && memcmp(s, w->w[i], w->len[i]) == 0) best = w->len[i];
+        if (w->key[i] == k && w->len[i] <= n && w->len[i] > best && memcmp(s, w->w[i], w->len[i]) == 0)
+            best = w->len[i];
     return best;
+}
+
+size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
+{
+    if (!n || !w->n) return 0;
+    uint32_t k = char_key(s, n);
+    return maybe(w, k) ? longest_at(w, s, n, k) : 0;
 }
 
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
@@ -181,36 +217,33 @@ size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
 
 long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
-    long best = -1;
-    size_t bl = 0;
-    for (int i = 0; i < w->n; i++) {
-        size_t l = w->len[i];
-        for (size_t off = n >= l ? n - l + 1 : 0; off-- > 0;) {
-            if (memcmp(s + off, w->w[i], l) == 0) {
-                if ((long)off > best || ((long)off == best && l > bl)) best = (long)off, bl = l;
-                break;
-            }
-            if ((long)off <= best) break;
+    if (wlen) *wlen = 0;
+    if (!w->n) return -1;
+    for (size_t p = n; p-- > 0;) {
+        if (((unsigned char)s[p] & 0xC0) == 0x80) continue; /* not a character's first byte */
+        uint32_t k = char_key(s + p, n - p);
+        if (!maybe(w, k)) continue;
+        size_t l = longest_at(w, s + p, n - p, k);
+        if (l) {
+            if (wlen) *wlen = l;
+            return (long)p;
         }
     }
-    if (wlen) *wlen = bl;
-    return best;
+    return -1;
 }
 
 long fp_words_first(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
-    long best = -1;
-    size_t bl = 0;
-    for (int i = 0; i < w->n; i++) {
-        size_t l = w->len[i];
-        for (size_t off = 0; off + l <= n; off++) {
-            if (best >= 0 && (long)off > best) break;
-            if (memcmp(s + off, w->w[i], l) == 0) {
-                if (best < 0 || (long)off < best || l > bl) best = (long)off, bl = l;
-                break;
-            }
+    if (wlen) *wlen = 0;
+    if (!w->n) return -1;
+    for (size_t p = 0; p < n; p += clen((unsigned char)s[p])) {
+        uint32_t k = char_key(s + p, n - p);
+        if (!maybe(w, k)) continue;
+        size_t l = longest_at(w, s + p, n - p, k);
+        if (l) {
+            if (wlen) *wlen = l;
+            return (long)p;
         }
     }
-    if (wlen) *wlen = bl;
-    return best;
+    return -1;
 }

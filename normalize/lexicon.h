@@ -6,12 +6,15 @@
 #define FP_LEXICON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fp_dec.h"
 
 typedef struct {
     char **w;
     unsigned char *len;
+    uint32_t *key;     /* each word's first character, packed */
+    uint64_t bloom[8]; /* 512-bit filter of the first characters, so scans skip most positions */
     int n;
 } fp_words;
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Bad input: one clear line naming the thing, non-zero exit, nothing else disturbed.
+. "$(dirname "$0")/lib.sh"
+expect_error() { # expect_error PATTERN CMD...
+    local pat=$1; shift
+    "$@" > "$T/out" 2> "$T/err" && fail "accepted: $*"
+    [ "$(wc -l < "$T/err")" -le 2 ] || { cat "$T/err"; fail "more than a clear line: $*"; }
+    grep -q -- "$pat" "$T/err" || { cat "$T/err"; fail "error does not name '$pat': $*"; }
+}
+: > "$T/empty.txt"
+mkdir "$T/dir"
+expect_error "missing.txt" "$BIN/fupin" run "$T/missing.txt"
+expect_error "empty file" "$BIN/fupin" run "$T/empty.txt"
+expect_error "is a directory" "$BIN/fupin" run "$T/dir"
+expect_error "--bogus" "$BIN/fupin" run --bogus x
+expect_error "missing.txt" "$BIN/fupin" extract "$T/missing.txt"
+expect_error "empty file" "$BIN/fupin" extract "$T/empty.txt"
+expect_error "malformed endpoint" "$BIN/fupin-sink" --totals "tcp://nohost" --out "$T/o"
+expect_error "unknown flag" "$BIN/fupin-ingest" --nope
+expect_error "whole number" "$BIN/fupin" run --workers many x
+expect_error "unknown command" "$BIN/fupin" frobnicate
+# a port already in use
+PORT=$(free_port)
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$PORT)); s.listen(); time.sleep(5)" & PIDS="$PIDS $!"
+sleep 0.3
+expect_error "127.0.0.1:$PORT" "$BIN/fupin-sink" --totals "tcp://127.0.0.1:$PORT" --ctl "tcp://127.0.0.1:$(free_port)" --out "$T/o"
+# an ipc socket a live daemon serves
+"$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c" --out "$T/o" 2>/dev/null & PIDS="$PIDS $!"
+sleep 0.5
+expect_error "already listens" "$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c2" --out "$T/o"
+# config files: unknown key named with file and line
+printf 'out = %s\nbogus = 1\n' "$T/o" > "$T/sink.conf"
+expect_error "sink.conf:2" "$BIN/fupin-sink" --config "$T/sink.conf"
+for b in fupin-ingest fupin-normalize fupin-aggregate fupin-sink fupin; do
+    "$BIN/$b" --help | grep -qi usage || fail "$b --help"
+done
+echo "bad input: all rejected with one clear line"

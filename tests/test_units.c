@@ -1,0 +1,155 @@
+/* Unit tests of the library functions: decimals, numbers, the gazetteer,
+ * decoding, routing, options, and the extractor on small phenomena. */
+#include "check.h"
+#include "extract.h"
+#include "fp_buf.h"
+#include "fp_dec.h"
+#include "fp_decode.h"
+#include "fp_err.h"
+#include "fp_gazetteer.h"
+#include "numparse.h"
+#include "route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static fp_dec D(const char *s)
+{
+    fp_dec v = 0;
+    fp_dec_parse(s, strlen(s), &v);
+    return v;
+}
+
+static int num_is(const char *s, const char *want, size_t len)
+{
+    fp_num n;
+    if (fp_num_parse(s, strlen(s), &n)) return 0;
+    if (n.value != D(want)) fprintf(stderr, "%s: got %lld\n", s, (long long)n.value);
+    return n.value == D(want) && (len == 0 || n.len == len);
+}
+
+typedef struct {
+    char text[16][64], unit[16][16], value[16][32], qual[16][12], rel[16][12], region[16][128], metric[16][24];
+    int year[16];
+    int n;
+} got;
+
+static int collect(const fp_figure *f, void *ud)
+{
+    got *g = ud;
+    if (g->n >= 16) return 0;
+    snprintf(g->text[g->n], 64, "%s", f->text);
+    snprintf(g->unit[g->n], 16, "%s", f->unit);
+    fp_dec_format(f->value, g->value[g->n], 32);
+    snprintf(g->qual[g->n], 12, "%s", f->qualifier);
+    snprintf(g->rel[g->n], 12, "%s", f->relation);
+    snprintf(g->region[g->n], 128, "%s", f->region_path);
+    snprintf(g->metric[g->n], 24, "%s", f->metric);
+    g->year[g->n] = f->year;
+    g->n++;
+    return 0;
+}
+
+static got ex(const fp_extractor *x, const char *text)
+{
+    got g;
+    memset(&g, 0, sizeof g);
+    fp_extract(x, "t.txt", text, strlen(text), 0, NULL, collect, &g, NULL);
+    return g;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = argc > 1 ? argv[1] : "data";
+    char buf[64];
+    /* decimals */
+    CHECK(D("0.11") == 1100 && D("940000000") == 9400000000000LL);
+    fp_dec_format(D("0.04"), buf, sizeof buf);
+    CHECK(!strcmp(buf, "0.04"));
+    fp_dec v = D("0.11");
+    CHECK(fp_dec_scale(&v, 100000000, 1) == FP_OK);
+    fp_dec_format(v, buf, sizeof buf);
+    CHECK(!strcmp(buf, "11000000"));
+    fp_dec big = INT64_MAX - 1;
+    CHECK(fp_dec_add(&big, 10) == FP_ERANGE);
+    CHECK(fp_dec_parse("1.23456", 7, &v) == FP_ERANGE && fp_dec_parse("abc", 3, &v) == FP_EINVAL);
+    /* numbers */
+    CHECK(num_is("12,856头", "12856", 6));
+    CHECK(num_is("12，856", "12856", 0));
+    CHECK(num_is("１２３", "123", 9));
+    CHECK(num_is("9.4亿元", "940000000", 0));
+    CHECK(num_is("1.2万", "12000", 0));
+    CHECK(num_is("三百二十万", "3200000", 0));
+    CHECK(num_is("一万二千五百", "12500", 0));
+    CHECK(num_is("贰拾叁", "23", 0));
+    CHECK(num_is("两千", "2000", 0));
+    CHECK(num_is("1万亿", "1000000000000", 0));
+    CHECK(num_is("3千米", "3", 1)); /* 千米 is a unit, not a multiplier */
+    fp_num n;
+    CHECK(fp_num_parse("20多万元", strlen("20多万元"), &n) == FP_OK && n.value == D("200000") && n.more);
+    CHECK(fp_num_parse("元", 3, &n) == FP_EINVAL);
+    /* routing is stable and in range */
+    CHECK(fp_route_shard("1525", 2019, "funds", "CNY", 3) == fp_route_shard("1525", 2019, "funds", "CNY", 3));
+    CHECK(fp_route_shard("1525", 2019, "funds", "CNY", 3) < 3);
+
+    fp_extractor *x = NULL;
+    CHECK(fp_extractor_load(&x, data) == FP_OK);
+    if (!x) return CHECK_DONE();
+    /* gazetteer: full names, short forms, suffix-less forms */
+    const fp_gazetteer *g = x->gaz;
+    const int *c;
+    int nc;
+    fp_buf b = {0};
+    CHECK(fp_gaz_match(g, "科左后旗", strlen("科左后旗"), 0, &c, &nc) && nc == 1);
+    fp_gaz_path(g, c[0], &b);
+    CHECK(!strcmp(b.p, "内蒙古自治区/通辽市/科尔沁左翼后旗"));
+    CHECK(fp_gaz_match(g, "达茂旗", strlen("达茂旗"), 0, &c, &nc) && !strcmp(fp_gaz_region(g, c[0])->code, "150223"));
+    CHECK(fp_gaz_match(g, "锡林郭勒", strlen("锡林郭勒"), 0, &c, &nc) && !strcmp(fp_gaz_region(g, c[0])->code, "1525"));
+    CHECK(fp_gaz_match(g, "向阳村", strlen("向阳村"), 0, &c, &nc) && nc > 1);
+    CHECK(fp_gaz_find_code(g, "152527100214") >= 0 && fp_gaz_find_code(g, "nope") < 0);
+    CHECK(fp_gaz_find_path(g, "内蒙古自治区/锡林郭勒盟/太仆寺旗") == fp_gaz_find_code(g, "152527"));
+    fp_buf_free(&b);
+
+    /* extractor phenomena */
+    got r = ex(x, "锡林郭勒盟2019年全年累计投入各类扶贫资金9.4亿元，其中财政专项资金5.8亿元。");
+    CHECK(r.n == 2 && !strcmp(r.value[0], "940000000") && !strcmp(r.rel[0], "total") && !strcmp(r.rel[1], "part"));
+    CHECK(r.n == 2 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟") && r.year[0] == 2019 && !strcmp(r.metric[0], "funds"));
+    r = ex(x, "达茂旗2020年带动5600余户贫困户，培训2895人次，人均增收1500元以上，发生率降至0.04%。");
+    CHECK(r.n == 4);
+    CHECK(!strcmp(r.unit[0], "household") && !strcmp(r.qual[0], "at_least") && !strcmp(r.value[0], "5600"));
+    CHECK(!strcmp(r.unit[1], "person_time") && !strcmp(r.metric[1], "training"));
+    CHECK(!strcmp(r.rel[2], "per_unit") && !strcmp(r.qual[2], "at_least"));
+    CHECK(!strcmp(r.unit[3], "percent") && !strcmp(r.value[3], "0.04"));
+    /* not figures: years, dates, ordinals, slogans, durations, ages, phone lines, equipment classes */
+    r = ex(x, "2019年4月15日，第一批五个一批两不愁三保障，65岁老人，20年，拨打12317，66千伏线路。");
+    CHECK(r.n == 0);
+    r = ex(x, "全旗共有农户200多个，百分之五十，三百多名干部，3至5万元。");
+    CHECK(r.n == 4);
+    CHECK(!strcmp(r.unit[0], "household") && !strcmp(r.qual[0], "at_least"));
+    CHECK(!strcmp(r.unit[1], "percent") && !strcmp(r.value[1], "50"));
+    CHECK(!strcmp(r.unit[2], "person") && !strcmp(r.value[2], "300"));
+    CHECK(!strcmp(r.value[3], "30000") && !strcmp(r.qual[3], "at_least"));
+    r = ex(x, "太仆寺旗宝昌镇向阳村建成大棚20个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇/向阳村"));
+    fp_extractor_free(x);
+
+    /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
+    fp_decoder *d = NULL;
+    CHECK(fp_decoder_new(&d) == FP_OK);
+    const char gb[] = "\xce\xfd\xc1\xd6\xb9\xf9\xc0\xd5\xc3\xcb"; /* 锡林郭勒盟 in GB18030 */
+    char *text = NULL, enc[32];
+    size_t tl;
+    const char *why = NULL;
+    CHECK(fp_decode(d, gb, sizeof gb - 1, &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟"));
+    free(text);
+    const char u16[] = "\xff\xfe\x21\x95\x97\x67"; /* BOM + 锡林 in UTF-16LE */
+    CHECK(fp_decode(d, u16, sizeof u16 - 1, &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林"));
+    free(text);
+    CHECK(fp_decode(d, "\x00\x01\x02\x03\x00\xff", 6, &text, &tl, enc, &why) == FP_EINVAL);
+    CHECK(fp_decode(d, "", 0, &text, &tl, enc, &why) == FP_EINVAL);
+    const char *trad = "錫林郭勒盟脫貧";
+    CHECK(fp_decode(d, trad, strlen(trad), &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟脱贫"));
+    free(text);
+    fp_decoder_free(d);
+    return CHECK_DONE();
+}
