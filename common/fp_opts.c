@@ -128,8 +128,8 @@ void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage)
            "show this help");
 }
 
-int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
-                  const char *usage)
+static int parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
+                 const char *usage)
 {
     int rc = FP_OK;
     for (size_t i = 0; i < nopts && !rc; i++)
@@ -205,4 +205,13 @@ void fp_opts_free(const fp_opt *opts, size_t nopts, void *cfg, fp_strlist *args)
         }
     }
     if (args) fp_strlist_free(args);
+}
+
+int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
+                  const char *usage)
+{
+    int rc = parse(opts, nopts, cfg, argc, argv, args, usage);
+    /* On --help or an error the caller exits at once: nothing it must free. */
+    if (rc) fp_opts_free(opts, nopts, cfg, args);
+    return rc;
 }

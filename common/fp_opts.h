@@ -26,7 +26,8 @@ typedef struct {
 } fp_opt;
 
 /* Returns FP_OK, 1 when --help was printed (caller exits 0), or FP_EINVAL
- * after printing one error line. Non-option arguments go to *args. */
+ * after printing one error line; in both of those cases it has already freed
+ * what it stored. Non-option arguments go to *args. */
 int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
                   const char *usage);
 /* Frees every string the parse stored in cfg and args. */

@@ -266,9 +266,62 @@ static int decode(const msgpack_object *o, fp_record *out)
     return rc;
 }
 
+/* msgpack-c allocates a container's declared size before reading it, so a
+ * hostile "array of 2^32 items" in 5 bytes would cost gigabytes. Walk the
+ * headers first: every container must fit the bytes left, nesting stays shallow. */
+static int sane(const unsigned char *p, size_t len, size_t *pos, int depth)
+{
+    if (depth > 8 || *pos >= len) return 0;
+    unsigned c = p[(*pos)++];
+    size_t need = 0, count = 0, left = len - *pos;
+    uint64_t v = 0;
+    int hdr = 0;
+    if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) return 1;
+    if ((c & 0xe0) == 0xa0) need = c & 0x1f;
+    else if ((c & 0xf0) == 0x90) count = c & 0x0f;
+    else if ((c & 0xf0) == 0x80) count = (c & 0x0f) * 2;
+    else {
+        switch (c) {
+        case 0xcc: case 0xd0: need = 1; break;
+        case 0xcd: case 0xd1: need = 2; break;
+        case 0xca: case 0xce: case 0xd2: need = 4; break;
+        case 0xcb: case 0xcf: case 0xd3: need = 8; break;
+        case 0xd4: need = 2; break;
+        case 0xd5: need = 3; break;
+        case 0xd6: need = 5; break;
+        case 0xd7: need = 9; break;
+        case 0xd8: need = 17; break;
+        case 0xc4: case 0xd9: case 0xc7: hdr = 1; break;
+        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: hdr = 2; break;
+        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: hdr = 4; break;
+        default: return 0;
+        }
+        if (hdr) {
+            if (left < (size_t)hdr) return 0;
+            for (int i = 0; i < hdr; i++) v = v << 8 | p[*pos + (size_t)i];
+            *pos += (size_t)hdr;
+            left -= (size_t)hdr;
+            if (c == 0xdc || c == 0xdd) count = v;
+            else if (c == 0xde || c == 0xdf) count = v * 2;
+            else need = v + (c >= 0xc7 && c <= 0xc9 ? 1 : 0);
+        }
+    }
+    if (count) {
+        if (count > left) return 0;
+        for (size_t i = 0; i < count; i++)
+            if (!sane(p, len, pos, depth + 1)) return 0;
+        return 1;
+    }
+    if (need > left) return 0;
+    *pos += need;
+    return 1;
+}
+
 int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out)
 {
     if (*off >= len) return 1;
+    size_t probe = *off;
+    if (!sane((const unsigned char *)buf, len, &probe, 0)) return FP_EPROTO;
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     size_t pos = *off;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what fupin needs to build, test and run on Debian 12 (as root, or with sudo).
+set -eu
+PKGS="build-essential cmake pkg-config libzmq3-dev libmsgpack-dev libuv1-dev libsqlite3-dev libuchardet-dev
+      libsodium-dev libopencc-dev opencc python3"
+missing=""
+for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs every test. FUPIN_SANITIZE=1 builds with ASan+UBSan.
+set -eu
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+dir=build; flags=""
+if [ "${FUPIN_SANITIZE:-0}" = 1 ]; then dir=build-asan; flags="-DFUPIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"; fi
+cmake -S . -B "$dir" $flags >/dev/null
+cmake --build "$dir" -j"$(nproc)"
+cd "$dir" && ctest --output-on-failure
