@@ -30,6 +30,7 @@ struct fp_zsock {
     void *z;
     uv_poll_t poll;
     uv_idle_t idle;
+    uv_timer_t backstop; /* re-drives the socket now and then, in case an edge was missed */
     uv_loop_t *loop;
     fp_zsock_cb cb;
     void *ud;

@@ -76,6 +76,8 @@ static void run(const char *ep)
     uv_loop_init(&loop);
     fp_zsock push;
     CHECK(fp_zsock_open(&push, &loop, ctx, ZMQ_PUSH, ep, 0, NULL, NULL) == FP_OK);
+    int forever = -1; /* this test counts delivery, so the sender waits for it on close */
+    zmq_setsockopt(push.z, ZMQ_LINGER, &forever, sizeof forever);
     long long want = 0;
     char msg[64] = {0};
     for (long i = 1; i <= N; i++) {
