@@ -564,9 +564,6 @@ static int figure_at(doc *d, size_t pos, cand *c)
     if (!strcmp(u->word, "个") && at(t, d->len, q, "人")) return 0;
     if (!strcmp(u->word, "元") && (at(t, d->len, q, "旦") || at(t, d->len, q, "素"))) return 0;
     if (!strcmp(u->word, "度") && pos > 0 && ends_with(t, pos, "年")) return 0;
-    if (!strcmp(u->word, "口") && (at(t, d->len, q, "井") || at(t, d->len, q, "岸"))) {
-        /* 5口井 counts wells */
-    }
     fp_dec v = value;
     if (fp_dec_scale(&v, u->factor, FP_DEC_SCALE)) return 0;
     c->value = v;
@@ -663,8 +660,6 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             if (!after_letter && !ordinal && figure_at(d, p, &c) && c.num_end <= send) {
                 size_t cstart = clause_start(d, sstart, c.start);
                 size_t cend = clause_end(d, send, c.end);
-                size_t fallback_cend = cend;
-                (void)fallback_cend;
                 if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
                     if (is_household_context(d, c.start, cstart, c.num_end, cend))
                         snprintf(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
