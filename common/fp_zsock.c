@@ -37,8 +37,6 @@ static void on_idle(uv_idle_t *h)
     drive(s);
 }
 
-static void on_backstop(uv_timer_t *t) { drive(t->data); }
-
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     (void)status;
@@ -148,13 +146,8 @@ int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char
     s->ud = ud;
     uv_poll_init(loop, &s->poll, fd);
     uv_idle_init(loop, &s->idle);
-    uv_timer_init(loop, &s->backstop);
-    s->poll.data = s->idle.data = s->backstop.data = s;
-    s->open_handles = 3;
-    /* Under load an edge of ZMQ_FD was seen to go missing (tests/test_zsock
-     * under ASan): a slow timer re-drives the socket so nothing waits forever. */
-    uv_timer_start(&s->backstop, on_backstop, 250, 250);
-    uv_unref((uv_handle_t *)&s->backstop);
+    s->poll.data = s->idle.data = s;
+    s->open_handles = 2;
     uv_poll_start(&s->poll, UV_READABLE, on_poll);
     /* The edge may already have passed: look once now. */
     uv_idle_start(&s->idle, on_idle);
@@ -216,5 +209,4 @@ void fp_zsock_close(fp_zsock *s, void (*on_closed)(fp_zsock *))
     uv_idle_stop(&s->idle);
     uv_close((uv_handle_t *)&s->poll, on_handle_closed);
     uv_close((uv_handle_t *)&s->idle, on_handle_closed);
-    uv_close((uv_handle_t *)&s->backstop, on_handle_closed);
 }

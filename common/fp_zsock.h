@@ -9,7 +9,11 @@
  *
  * Sends never block the loop: a message the socket cannot take now (HWM
  * reached, no peer yet) waits in an outbox, sent in order as soon as
- * possible. fp_zsock_outbox() lets a daemon stop reading while it grows. */
+ * possible. fp_zsock_outbox() lets a daemon stop reading while it grows.
+ *
+ * Delivery is ZeroMQ's: messages a bound peer has queued but not yet read
+ * are dropped when the connection closes. Nothing in fupin relies on a
+ * socket for durability: the journal's acks and re-sends recover them. */
 #ifndef FP_ZSOCK_H
 #define FP_ZSOCK_H
 
@@ -30,7 +34,6 @@ struct fp_zsock {
     void *z;
     uv_poll_t poll;
     uv_idle_t idle;
-    uv_timer_t backstop; /* re-drives the socket now and then, in case an edge was missed */
     uv_loop_t *loop;
     fp_zsock_cb cb;
     void *ud;

@@ -1,6 +1,12 @@
 /* The ZeroMQ-on-libuv glue under a burst: 100 000 messages from a PUSH in
  * one loop to a PULL in another thread's loop, over ipc and inproc, none
- * stalled and none lost, sent with no blocking call. */
+ * stalled and none lost, sent with no blocking call.
+ *
+ * The sender stays connected until the receiver has counted the last
+ * message: ZeroMQ drops what a bound PULL has not yet read when its peer
+ * disconnects (the session's pipe is torn down with the connection), which
+ * is ZeroMQ's delivery contract and not the glue's; fupin's acks and
+ * re-sends cover it in the daemons. */
 #include "check.h"
 #include "fp_err.h"
 #include "fp_zsock.h"
@@ -21,6 +27,7 @@ typedef struct {
     uv_loop_t loop;
     fp_zsock pull;
     uv_timer_t guard;
+    uv_async_t *done; /* wakes the sender's loop: the receiver has finished */
 } receiver;
 
 static void on_msg(fp_zsock *s, const char *data, size_t len, void *ud)
@@ -33,6 +40,7 @@ static void on_msg(fp_zsock *s, const char *data, size_t len, void *ud)
     if (++r->received == N) {
         fp_zsock_close(s, NULL);
         uv_close((uv_handle_t *)&r->guard, NULL);
+        uv_async_send(r->done);
     }
 }
 
@@ -42,6 +50,7 @@ static void on_guard(uv_timer_t *t)
     fprintf(stderr, "receiver stalled at %ld of %d\n", r->received, N);
     fp_zsock_close(&r->pull, NULL);
     uv_close((uv_handle_t *)t, NULL);
+    uv_async_send(r->done);
 }
 
 static void *recv_thread(void *arg)
@@ -51,19 +60,22 @@ static void *recv_thread(void *arg)
     return NULL;
 }
 
-static void sender_done(uv_timer_t *t)
+static void sender_done(uv_async_t *a)
 {
-    fp_zsock *s = t->data;
-    if (fp_zsock_outbox(s) == 0) {
-        fp_zsock_close(s, NULL);
-        uv_close((uv_handle_t *)t, NULL);
-    }
+    fp_zsock_close(a->data, NULL);
+    uv_close((uv_handle_t *)a, NULL);
 }
 
 static void run(const char *ep)
 {
     void *ctx = zmq_ctx_new();
-    receiver r = {.ctx = ctx, .ep = ep};
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fp_zsock push;
+    uv_async_t done;
+    uv_async_init(&loop, &done, sender_done);
+    done.data = &push;
+    receiver r = {.ctx = ctx, .ep = ep, .done = &done};
     uv_loop_init(&r.loop);
     CHECK(fp_zsock_open(&r.pull, &r.loop, ctx, ZMQ_PULL, ep, 1, on_msg, &r) == FP_OK);
     uv_timer_init(&r.loop, &r.guard);
@@ -72,12 +84,7 @@ static void run(const char *ep)
     pthread_t th;
     pthread_create(&th, NULL, recv_thread, &r);
 
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    fp_zsock push;
     CHECK(fp_zsock_open(&push, &loop, ctx, ZMQ_PUSH, ep, 0, NULL, NULL) == FP_OK);
-    int forever = -1; /* this test counts delivery, so the sender waits for it on close */
-    zmq_setsockopt(push.z, ZMQ_LINGER, &forever, sizeof forever);
     long long want = 0;
     char msg[64] = {0};
     for (long i = 1; i <= N; i++) {
@@ -85,10 +92,6 @@ static void run(const char *ep)
         want += i;
         CHECK(fp_zsock_send(&push, msg, sizeof msg) == FP_OK);
     }
-    uv_timer_t t;
-    uv_timer_init(&loop, &t);
-    t.data = &push;
-    uv_timer_start(&t, sender_done, 1, 1);
     uv_run(&loop, UV_RUN_DEFAULT);
     pthread_join(th, NULL);
     printf("%s: sent %d, received %ld\n", ep, N, r.received);
