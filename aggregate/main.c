@@ -88,13 +88,14 @@ static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
                 fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
             } else {
                 fresh ? s->applied++ : s->repeated++;
-                fp_ack a = {.shard = (uint32_t)s->cfg.index};
+                fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0};
                 snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
                 /* Totals first, then the ack, in one message: the sink counts a
                  * report complete only with its totals in hand. */
                 fp_pack_ack(&s->pk, &a);
                 fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
                 msgpack_sbuffer_clear(&s->sb);
+                a.arrived_ms = 0;
                 fp_pack_ack(&s->pk, &a);
                 fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
                 fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", n);

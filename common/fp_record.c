@@ -26,6 +26,7 @@ static const field report_fields[] = {
     F(fp_report, "yh", K_INT, year_hint, 0),
     F(fp_report, "rh", K_STR, region_hint, 0),
     F(fp_report, "sup", K_STR, supersedes, 0),
+    F(fp_report, "at", K_U64, arrived_ms, 0),
     FT(fp_report, "text", text, text_len, 1),
 };
 static const field figure_fields[] = {
@@ -54,10 +55,12 @@ static const field end_fields[] = {
     F(fp_end, "n", K_U32, count, 1),
     F(fp_end, "sup", K_FIX, supersedes, 0),
     F(fp_end, "src", K_STR, source, 0),
+    F(fp_end, "at", K_U64, arrived_ms, 0),
 };
 static const field ack_fields[] = {
     F(fp_ack, "rid", K_ID, report_id, 1),
     F(fp_ack, "sh", K_U32, shard, 1),
+    F(fp_ack, "at", K_U64, arrived_ms, 0),
 };
 static const field total_fields[] = {
     F(fp_total, "sh", K_U32, shard, 1),

@@ -27,6 +27,7 @@ typedef struct {
     int year_hint;     /* 0 = none */
     char *region_hint; /* region code or "" */
     char *supersedes;  /* id of the revision this replaces, or "" */
+    uint64_t arrived_ms; /* wall clock (ms since the epoch) when ingest first took it in; 0 = unknown */
     char *text;        /* UTF-8 */
     size_t text_len;
 } fp_report;
@@ -57,11 +58,13 @@ typedef struct {
     uint32_t count;                  /* figures of the report this shard was sent */
     char supersedes[FP_ID_HEX + 1];  /* the revision this report replaces, or "" */
     char *source;
+    uint64_t arrived_ms;             /* the report's, passed on for latency */
 } fp_end;
 
 typedef struct {
     char report_id[FP_ID_HEX + 1];
     uint32_t shard;
+    uint64_t arrived_ms; /* set on acks of fresh applies sent to the sink; 0 in snapshots and to ingest */
 } fp_ack;
 
 typedef struct {

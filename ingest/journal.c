@@ -4,6 +4,7 @@
 #include "fp_log.h"
 
 #include <sqlite3.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static const char *schema =
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS reports(id TEXT PRIMARY KEY, source TEXT, encoding TEXT, text BLOB,"
     " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
-    " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP);"
+    " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
     "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);";
 
@@ -76,13 +77,16 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
             *what = FP_TAKE_REVISION;
         }
         sqlite3_finalize(st);
-        sqlite3_prepare_v2(j->db, "INSERT INTO reports(id, source, encoding, text, supersedes) VALUES(?1,?2,?3,?4,?5)",
+        sqlite3_prepare_v2(j->db, "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms) VALUES(?1,?2,?3,?4,?5,?6)",
                            -1, &st, NULL);
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, encoding, -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
+        uv_timeval64_t tv;
+        sqlite3_int64 now_ms = uv_gettimeofday(&tv) == 0 ? (sqlite3_int64)tv.tv_sec * 1000 + tv.tv_usec / 1000 : 0;
+        sqlite3_bind_int64(st, 6, now_ms);
         if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "insert");
         sqlite3_finalize(st);
         sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
@@ -120,7 +124,7 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
     *resent = 0;
     sqlite3_stmt *st, *up;
     sqlite3_prepare_v2(j->db,
-                       "SELECT id, source, encoding, text, supersedes, sends FROM reports WHERE done=0 AND"
+                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms FROM reports WHERE done=0 AND"
                        " (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
                        -1, &st, NULL);
     sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL);
@@ -136,6 +140,7 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
         r.text_len = (size_t)sqlite3_column_bytes(st, 3);
         r.supersedes = (char *)sqlite3_column_text(st, 4);
         if (sqlite3_column_int(st, 5) > 0) (*resent)++;
+        r.arrived_ms = (uint64_t)sqlite3_column_int64(st, 6);
         rc = cb(&r, ud);
         sqlite3_reset(up);
         sqlite3_bind_text(up, 1, r.id, -1, SQLITE_TRANSIENT);

@@ -73,7 +73,8 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
         rc = fp_extract(n->x, rep->source, rep->text, rep->text_len, rep->year_hint, rep->region_hint, on_figure, n,
                         &info);
         for (int i = 0; i < n->nout && rc == FP_OK; i++) {
-            fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source};
+            fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source,
+                        .arrived_ms = rep->arrived_ms};
             snprintf(e.report_id, sizeof e.report_id, "%s", rep->id);
             snprintf(e.supersedes, sizeof e.supersedes, "%s", rep->supersedes ? rep->supersedes : "");
             rc = fp_pack_end(&n->pks[i], &e);

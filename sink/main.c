@@ -13,6 +13,7 @@
 #include "fp_opts.h"
 #include "fp_record.h"
 #include "fp_zsock.h"
+#include "latency.h"
 #include "table.h"
 
 #include <errno.h>
@@ -64,7 +65,29 @@ typedef struct sink {
     uv_timer_t tick;
     int dirty;
     unsigned long long writes, updates, snapshots, rejected;
+    uint64_t *arrivals; /* arrival times of reports completed since the last write */
+    size_t narrivals, caparrivals;
+    fp_latency lat;
 } sink;
+
+static uint64_t wall_ms(void)
+{
+    uv_timeval64_t tv;
+    return uv_gettimeofday(&tv) == 0 ? (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000 : 0;
+}
+
+/* A report's totals are out when the next write lands: its latency is measured then. */
+static void note_arrival(struct sink *k, uint64_t arrived_ms)
+{
+    if (k->narrivals == k->caparrivals) {
+        size_t cap = k->caparrivals ? k->caparrivals * 2 : 256;
+        uint64_t *na = realloc(k->arrivals, cap * sizeof *na);
+        if (!na) return; /* a latency sample lost, nothing else */
+        k->arrivals = na;
+        k->caparrivals = cap;
+    }
+    k->arrivals[k->narrivals++] = arrived_ms;
+}
 
 static void request_snapshot(shardview *v);
 
@@ -106,7 +129,9 @@ static int apply_update(sink *k, const char *data, size_t len)
                 k->updates++;
             }
         } else if (r.type == FP_REC_ACK) {
-            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard);
+            int completed = 0;
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, &completed);
+            if (completed && r.u.ack.arrived_ms) note_arrival(k, r.u.ack.arrived_ms);
             k->dirty = 1;
         }
         fp_record_free(&r);
@@ -181,7 +206,7 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
             seq = r.u.total.seq;
             if (r.u.total.facts) fp_table_put(k->t, &r.u.total);
         } else if (r.type == FP_REC_ACK) {
-            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard);
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, NULL);
         }
         fp_record_free(&r);
     }
@@ -251,6 +276,10 @@ static void write_files(sink *k)
     if (!rc) {
         k->dirty = 0;
         k->writes++;
+        uint64_t now = wall_ms();
+        for (size_t i = 0; i < k->narrivals; i++)
+            fp_lat_observe(&k->lat, now > k->arrivals[i] ? now - k->arrivals[i] : 0);
+        k->narrivals = 0;
         fp_debug("wrote %s/totals.csv", k->cfg.out);
     }
     fp_buf_free(&csv);
@@ -280,9 +309,11 @@ static void on_ctl(fp_zsock *z, const char *data, size_t len, void *ud)
     for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
     if (len >= 6 && !memcmp(data, "status", 6))
         snprintf(reply, sizeof reply, "reports=%zu rows=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
-                 "snapshots=%llu rejected=%llu uptime_ms=%llu",
+                 "snapshots=%llu rejected=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
                  fp_table_complete(k->t), fp_table_rows(k->t), k->dirty, synced, k->nsh, k->writes, k->updates,
-                 k->snapshots, k->rejected, (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms));
+                 k->snapshots, k->rejected, (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms),
+                 (unsigned long long)k->lat.count, (unsigned long long)fp_lat_quantile(&k->lat, 0.5),
+                 (unsigned long long)fp_lat_quantile(&k->lat, 0.99));
     else
         snprintf(reply, sizeof reply, "error unknown request (want status)");
     fp_zsock_send(z, reply, strlen(reply));
@@ -355,6 +386,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < k.nsh && k.sh; i++) drop_held(&k.sh[i]);
     free(k.sh);
+    free(k.arrivals);
     fp_table_free(k.t);
     fp_gaz_free(k.g);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &k.cfg, &args);

@@ -170,8 +170,9 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
     }
 }
 
-int fp_table_ack(fp_table *t, const char *id, uint32_t shard)
+int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
 {
+    if (completed) *completed = 0;
     if (shard >= t->nshards) return FP_EINVAL;
     if ((t->nacks + 1) * 2 > t->capacks) {
         ackent *old = t->acks;
@@ -201,7 +202,10 @@ int fp_table_ack(fp_table *t, const char *id, uint32_t shard)
     uint64_t all = (t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1);
     int was = a->mask == all;
     a->mask |= 1ULL << shard;
-    if (!was && a->mask == all) t->complete++;
+    if (!was && a->mask == all) {
+        t->complete++;
+        if (completed) *completed = 1;
+    }
     return FP_OK;
 }
 

@@ -23,7 +23,9 @@ void fp_table_free(fp_table *t);
 int fp_table_put(fp_table *t, const fp_total *tot);
 /* Drops every row and acknowledgement of one shard (before its snapshot). */
 void fp_table_clear_shard(fp_table *t, uint32_t shard);
-int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard);
+/* Records a shard's acknowledgement; *completed (may be NULL) is 1 when it
+ * was the last shard the report was waiting for. */
+int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, int *completed);
 size_t fp_table_complete(const fp_table *t);
 size_t fp_table_rows(const fp_table *t);
 

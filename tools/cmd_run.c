@@ -124,8 +124,10 @@ static int check_children(const char *rt)
     return FP_OK;
 }
 
-static void stop_children(void)
+/* Stops every daemon with SIGTERM; returns how many did not exit 0 by themselves. */
+static int stop_children(const char *rt)
 {
+    int unclean = 0;
     /* Upstream first, so nothing new arrives at a stage that is stopping. */
     for (int i = nkids; i-- > 0;)
         if (kids[i].pid) kill(kids[i].pid, SIGTERM);
@@ -133,18 +135,30 @@ static void stop_children(void)
         int left = 0;
         for (int i = 0; i < nkids; i++) {
             if (!kids[i].pid) continue;
-            if (waitpid(kids[i].pid, NULL, WNOHANG) == kids[i].pid) kids[i].pid = 0;
-            else left++;
+            int st;
+            if (waitpid(kids[i].pid, &st, WNOHANG) == kids[i].pid) {
+                kids[i].pid = 0;
+                if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                    fprintf(stderr, "fupin: error: %s did not stop cleanly (%s %d)\n", kids[i].name,
+                            WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+                    show_log_tail(rt, kids[i].name);
+                    unclean++;
+                }
+            } else {
+                left++;
+            }
         }
-        if (!left) return;
+        if (!left) return unclean;
         usleep(100000);
     }
     for (int i = 0; i < nkids; i++)
         if (kids[i].pid) {
-            fprintf(stderr, "fupin: %s did not stop in 10 s: killing it\n", kids[i].name);
+            fprintf(stderr, "fupin: error: %s did not stop in 10 s: killing it\n", kids[i].name);
             kill(kids[i].pid, SIGKILL);
             waitpid(kids[i].pid, NULL, 0);
+            unclean++;
         }
+    return unclean;
 }
 
 static void print_totals(const char *out)
@@ -241,7 +255,13 @@ int fupin_run(int argc, char **argv)
     snprintf(totals, sizeof totals, "ipc://%s/totals", rt);
     snprintf(sinkctl, sizeof sinkctl, "ipc://%s/sink.ctl", rt);
     const char *data = fp_datadir(cfg.data);
-    char *av[256];
+    /* Room for the fixed flags of any daemon plus every file. */
+    char **av = malloc(((size_t)files.n + 160) * sizeof *av);
+    if (!av) {
+        fprintf(stderr, "fupin: error: out of memory\n");
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
+        return 1;
+    }
     int n = 0;
     /* sink */
     av[n = 1] = "--totals", av[++n] = totals, av[++n] = "--ctl", av[++n] = sinkctl, av[++n] = "--out", av[++n] = cfg.out;
@@ -279,7 +299,7 @@ int fupin_run(int argc, char **argv)
     av[++n] = "--log-level", av[++n] = cfg.log_level;
     if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
     av[++n] = "--";
-    for (int i = 0; i < files.n && n < 250; i++) av[++n] = files.v[i];
+    for (int i = 0; i < files.n; i++) av[++n] = files.v[i];
     av[++n] = NULL;
     if (!rc) rc = spawn(rt, "fupin-ingest", "ingest", av);
     fprintf(stderr, "fupin: started %d processes (1 ingest, %d normalize, %d aggregate, 1 sink); logs in %s\n", nkids,
@@ -311,6 +331,8 @@ int fupin_run(int argc, char **argv)
         }
         if (settled) {
             ok = 1;
+            fprintf(stderr, "fupin: %lld report(s) totalled; arrival to totals p50 %lld ms, p99 %lld ms\n", rep,
+                    fp_ctl_field(st2, "latency_p50_ms"), fp_ctl_field(st2, "latency_p99_ms"));
             break;
         }
         if (time(NULL) - start > cfg.timeout) {
@@ -319,7 +341,8 @@ int fupin_run(int argc, char **argv)
         }
     }
     zmq_ctx_term(zctx);
-    stop_children();
+    if (stop_children(rt)) ok = 0, rc = FP_EIO;
+    free(av);
     if (ok) print_totals(cfg.out);
     if (!cfg.keep && (ok || interrupted)) {
         char cmd[PATH_MAX + 16];
@@ -327,5 +350,5 @@ int fupin_run(int argc, char **argv)
         if (system(cmd) != 0) fprintf(stderr, "fupin: could not remove %s\n", rt);
     }
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
-    return ok || (interrupted && !rc) ? 0 : 1;
+    return (ok || interrupted) && !rc ? 0 : 1;
 }
