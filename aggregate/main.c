@@ -45,6 +45,13 @@ static int pack_total(const fp_total *t, void *ud)
     return fp_pack_total(&s->pk, t);
 }
 
+static int pack_anomaly(const fp_anomaly *a, void *ud)
+{
+    shard *s = ud;
+    if (a->live) fp_debug("check: %s at %s %d %s %s", a->kind, a->region_path, a->year, a->metric, a->unit);
+    return fp_pack_anomaly(&s->pk, a);
+}
+
 static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     (void)z;
@@ -82,7 +89,8 @@ static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
         } else {
             int fresh = 0;
             msgpack_sbuffer_clear(&s->sb);
-            rc = fp_store_apply(s->st, e, figs, n, &fresh, pack_total, s);
+            fp_store_out out = {pack_total, pack_anomaly, s};
+            rc = fp_store_apply(s->st, e, figs, n, &fresh, &out);
             if (rc) {
                 s->rejected++;
                 fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
@@ -130,7 +138,8 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
     shard *s = ud;
     msgpack_sbuffer_clear(&s->sb);
     uint64_t seq = 0;
-    int rc = fp_store_snapshot(s->st, pack_total, s, &seq);
+    fp_store_out out = {pack_total, pack_anomaly, s};
+    int rc = fp_store_snapshot(s->st, &out, &seq);
     if (!rc) rc = fp_store_each_applied(s->st, pack_applied, s);
     if (!rc) {
         fp_total mark = {.shard = (uint32_t)s->cfg.index, .seq = seq, .region_path = ""};

@@ -74,6 +74,19 @@ static const field total_fields[] = {
     F(fp_total, "f", K_U32, facts, 1),
     F(fp_total, "r", K_U32, reports, 1),
 };
+static const field anomaly_fields[] = {
+    F(fp_anomaly, "sh", K_U32, shard, 1),
+    F(fp_anomaly, "sq", K_U64, seq, 1),
+    F(fp_anomaly, "id", K_STR, id, 1),
+    F(fp_anomaly, "k", K_FIX, kind, 1),
+    F(fp_anomaly, "rc", K_FIX, region_code, 1),
+    F(fp_anomaly, "rp", K_STR, region_path, 0),
+    F(fp_anomaly, "y", K_INT, year, 0),
+    F(fp_anomaly, "m", K_FIX, metric, 0),
+    F(fp_anomaly, "u", K_FIX, unit, 0),
+    F(fp_anomaly, "d", K_STR, detail, 0),
+    F(fp_anomaly, "on", K_U8, live, 1),
+};
 
 typedef struct {
     const char *name;
@@ -85,7 +98,7 @@ typedef struct {
 static const schema schemas[] = {
     {NULL, NULL, 0},
     S("report", report_fields), S("figure", figure_fields), S("end", end_fields),
-    S("ack", ack_fields), S("total", total_fields),
+    S("ack", ack_fields), S("total", total_fields), S("anomaly", anomaly_fields),
 };
 #define NSCHEMA (sizeof schemas / sizeof schemas[0])
 
@@ -143,6 +156,7 @@ int fp_pack_figure(msgpack_packer *pk, const fp_figure *f) { return pack(pk, FP_
 int fp_pack_end(msgpack_packer *pk, const fp_end *e) { return pack(pk, FP_REC_END, e); }
 int fp_pack_ack(msgpack_packer *pk, const fp_ack *a) { return pack(pk, FP_REC_ACK, a); }
 int fp_pack_total(msgpack_packer *pk, const fp_total *t) { return pack(pk, FP_REC_TOTAL, t); }
+int fp_pack_anomaly(msgpack_packer *pk, const fp_anomaly *a) { return pack(pk, FP_REC_ANOMALY, a); }
 
 static int key_is(const msgpack_object *k, const char *s)
 {

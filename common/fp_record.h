@@ -18,7 +18,7 @@
 #define FP_RECORD_VERSION 1
 #define FP_ID_HEX 64 /* BLAKE2b-256 as lowercase hex */
 
-enum fp_rec_type { FP_REC_REPORT = 1, FP_REC_FIGURE, FP_REC_END, FP_REC_ACK, FP_REC_TOTAL };
+enum fp_rec_type { FP_REC_REPORT = 1, FP_REC_FIGURE, FP_REC_END, FP_REC_ACK, FP_REC_TOTAL, FP_REC_ANOMALY };
 
 typedef struct {
     char id[FP_ID_HEX + 1];
@@ -79,6 +79,22 @@ typedef struct {
     uint32_t facts, reports;
 } fp_total;
 
+/* A check's finding (SPEC.md Totals, "checks"), kept by the shard that holds
+ * its key and numbered in that shard's sequence like totals. */
+typedef struct {
+    uint32_t shard;
+    uint64_t seq;
+    char *id;             /* stable identity: a later record with the same id replaces it */
+    char kind[24];        /* parts_exceed_whole | conflicting_values */
+    char region_code[16];
+    char *region_path;
+    int year;
+    char metric[24];
+    char unit[16];
+    char *detail;         /* a JSON object: the reports and figures concerned */
+    uint8_t live;         /* 0: the finding no longer holds */
+} fp_anomaly;
+
 typedef struct {
     enum fp_rec_type type;
     union {
@@ -87,6 +103,7 @@ typedef struct {
         fp_end end;
         fp_ack ack;
         fp_total total;
+        fp_anomaly anomaly;
     } u;
 } fp_record;
 
@@ -96,6 +113,7 @@ int fp_pack_figure(msgpack_packer *pk, const fp_figure *f);
 int fp_pack_end(msgpack_packer *pk, const fp_end *e);
 int fp_pack_ack(msgpack_packer *pk, const fp_ack *a);
 int fp_pack_total(msgpack_packer *pk, const fp_total *t);
+int fp_pack_anomaly(msgpack_packer *pk, const fp_anomaly *a);
 
 /* Decodes the record that starts at *off in buf[0..len), advancing *off.
  * Returns FP_OK with *out filled (free it with fp_record_free), 1 when *off

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "extract.h"
 #include "fp_buf.h"
 #include "fp_err.h"
@@ -645,6 +646,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
         int prior = 0;
         size_t prior_end = sstart;
+        char run_unit[16] = ""; /* the unit of a breakdown under way (其中 A…，B…，C…) */
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
             int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
@@ -668,6 +670,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                         snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end);
+                /* The items after the first of a breakdown are parts too, while
+                 * they measure in its unit and no ； closes the list. */
+                if (memmem(t + prior_end, c.start - prior_end, "；", 3)) run_unit[0] = '\0';
+                if (!strcmp(c.relation, "part")) snprintf(run_unit, sizeof run_unit, "%s", c.unit_name);
+                else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
+                    c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
                 c.region = pick_region(d, c.start, cstart, sstart, send);
                 c.year = pick_year(d, c.start, cstart, sstart, send);

@@ -128,6 +128,21 @@ static int apply_update(sink *k, const char *data, size_t len)
                 k->dirty = 1;
                 k->updates++;
             }
+        } else if (r.type == FP_REC_ANOMALY && r.u.anomaly.shard < (uint32_t)k->nsh) {
+            shardview *v = &k->sh[r.u.anomaly.shard];
+            if (v->synced && r.u.anomaly.seq > v->seq) {
+                if (r.u.anomaly.seq != v->seq + 1) {
+                    fp_warn("shard %u: sequence jumped from %llu to %llu: asking for a snapshot", v->index,
+                            (unsigned long long)v->seq, (unsigned long long)r.u.anomaly.seq);
+                    fp_record_free(&r);
+                    request_snapshot(v);
+                    return 1;
+                }
+                v->seq = r.u.anomaly.seq;
+                fp_table_anomaly(k->t, &r.u.anomaly);
+                k->dirty = 1;
+                k->updates++;
+            }
         } else if (r.type == FP_REC_ACK) {
             int completed = 0;
             fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, &completed);
@@ -151,6 +166,7 @@ static int update_shard(const char *data, size_t len)
     int shard = -1;
     if (fp_record_next(data, len, &off, &r) == FP_OK) {
         if (r.type == FP_REC_TOTAL) shard = (int)r.u.total.shard;
+        else if (r.type == FP_REC_ANOMALY) shard = (int)r.u.anomaly.shard;
         else if (r.type == FP_REC_ACK) shard = (int)r.u.ack.shard;
         fp_record_free(&r);
     }
@@ -205,6 +221,8 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
         if (r.type == FP_REC_TOTAL) {
             seq = r.u.total.seq;
             if (r.u.total.facts) fp_table_put(k->t, &r.u.total);
+        } else if (r.type == FP_REC_ANOMALY) {
+            fp_table_anomaly(k->t, &r.u.anomaly);
         } else if (r.type == FP_REC_ACK) {
             fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, NULL);
         }
@@ -262,9 +280,9 @@ static void request_snapshot(shardview *v)
 
 static void write_files(sink *k)
 {
-    fp_buf csv = {0}, jsonl = {0};
+    fp_buf csv = {0}, jsonl = {0}, anomalies = {0};
     char path[4096];
-    int rc = fp_table_render(k->t, &csv, &jsonl);
+    int rc = fp_table_render(k->t, &csv, &jsonl, &anomalies);
     if (!rc) {
         snprintf(path, sizeof path, "%s/totals.csv", k->cfg.out);
         rc = fp_file_replace(path, csv.p, csv.len);
@@ -272,6 +290,10 @@ static void write_files(sink *k)
     if (!rc) {
         snprintf(path, sizeof path, "%s/totals.jsonl", k->cfg.out);
         rc = fp_file_replace(path, jsonl.p ? jsonl.p : "", jsonl.len);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/anomalies.jsonl", k->cfg.out);
+        rc = fp_file_replace(path, anomalies.p ? anomalies.p : "", anomalies.len);
     }
     if (!rc) {
         k->dirty = 0;
@@ -284,6 +306,7 @@ static void write_files(sink *k)
     }
     fp_buf_free(&csv);
     fp_buf_free(&jsonl);
+    fp_buf_free(&anomalies);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -308,9 +331,9 @@ static void on_ctl(fp_zsock *z, const char *data, size_t len, void *ud)
     int synced = 0;
     for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
     if (len >= 6 && !memcmp(data, "status", 6))
-        snprintf(reply, sizeof reply, "reports=%zu rows=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
+        snprintf(reply, sizeof reply, "reports=%zu rows=%zu anomalies=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
                  "snapshots=%llu rejected=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
-                 fp_table_complete(k->t), fp_table_rows(k->t), k->dirty, synced, k->nsh, k->writes, k->updates,
+                 fp_table_complete(k->t), fp_table_rows(k->t), fp_table_anomalies(k->t), k->dirty, synced, k->nsh, k->writes, k->updates,
                  k->snapshots, k->rejected, (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms),
                  (unsigned long long)k->lat.count, (unsigned long long)fp_lat_quantile(&k->lat, 0.5),
                  (unsigned long long)fp_lat_quantile(&k->lat, 0.99));

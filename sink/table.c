@@ -1,5 +1,6 @@
 #include "table.h"
 #include "fp_err.h"
+#include "fp_map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,13 @@ struct fp_table {
     ackent *acks;
     size_t nacks, capacks;
     size_t complete;
+    fp_map findings; /* id -> finding */
 };
+
+typedef struct {
+    uint32_t shard;
+    char *line; /* the JSON object written to anomalies.jsonl */
+} finding;
 
 static uint64_t hash(const char *s)
 {
@@ -38,6 +45,67 @@ static char *make_key(const char *code, int year, const char *metric, const char
     char buf[96];
     snprintf(buf, sizeof buf, "%s|%d|%s|%s", code, year, metric, unit);
     return strdup(buf);
+}
+
+static void free_finding(const char *key, void *val, void *ud)
+{
+    (void)key;
+    (void)ud;
+    finding *f = val;
+    free(f->line);
+    free(f);
+}
+
+int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
+{
+    if (!a->live) {
+        finding *f = fp_map_del(&t->findings, a->id);
+        if (f) free_finding(NULL, f, NULL);
+        return FP_OK;
+    }
+    fp_buf b = {0};
+    int rc = fp_buf_puts(&b, "{\"kind\":");
+    rc |= fp_buf_json_str(&b, a->kind, strlen(a->kind));
+    rc |= fp_buf_puts(&b, ",\"region_code\":");
+    rc |= fp_buf_json_str(&b, a->region_code, strlen(a->region_code));
+    rc |= fp_buf_puts(&b, ",\"region_path\":");
+    rc |= fp_buf_json_str(&b, a->region_path ? a->region_path : "", a->region_path ? strlen(a->region_path) : 0);
+    if (a->year) rc |= fp_buf_printf(&b, ",\"year\":%d", a->year);
+    else rc |= fp_buf_puts(&b, ",\"year\":null");
+    rc |= fp_buf_puts(&b, ",\"metric\":");
+    rc |= fp_buf_json_str(&b, a->metric, strlen(a->metric));
+    rc |= fp_buf_puts(&b, ",\"unit\":");
+    rc |= fp_buf_json_str(&b, a->unit, strlen(a->unit));
+    /* detail is JSON the shard wrote with the same escaping */
+    rc |= fp_buf_printf(&b, ",\"detail\":%s}", a->detail && *a->detail ? a->detail : "{}");
+    finding *f = rc ? NULL : malloc(sizeof *f);
+    if (!f) {
+        fp_buf_free(&b);
+        return FP_ENOMEM;
+    }
+    f->shard = a->shard;
+    f->line = b.p;
+    void *old;
+    if (fp_map_put(&t->findings, a->id, f, &old)) {
+        free_finding(NULL, f, NULL);
+        return FP_ENOMEM;
+    }
+    if (old) free_finding(NULL, old, NULL);
+    return FP_OK;
+}
+
+size_t fp_table_anomalies(const fp_table *t) { return t->findings.n; }
+
+typedef struct {
+    uint32_t shard;
+    char **ids;
+    size_t n;
+} shard_ids;
+
+static void collect_shard(const char *key, void *val, void *ud)
+{
+    shard_ids *s = ud;
+    if (((finding *)val)->shard == s->shard && s->ids) s->ids[s->n++] = (char *)key;
 }
 
 int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards)
@@ -66,6 +134,8 @@ void fp_table_free(fp_table *t)
         free(t->rows[i].path);
     }
     for (size_t i = 0; i < t->capacks && t->acks; i++) free(t->acks[i].id);
+    fp_map_each(&t->findings, free_finding, NULL);
+    fp_map_free(&t->findings);
     free(t->rows);
     free(t->acks);
     free(t);
@@ -161,6 +231,15 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
             t->nrows--;
         }
     }
+    shard_ids ids = {.shard = shard, .ids = malloc((t->findings.n + 1) * sizeof(char *))};
+    fp_map_each(&t->findings, collect_shard, &ids);
+    for (size_t i = 0; i < ids.n; i++) {
+        char *k = strdup(ids.ids[i]); /* fp_map_del frees the map's copy of the key */
+        finding *f = k ? fp_map_del(&t->findings, k) : NULL;
+        if (f) free_finding(NULL, f, NULL);
+        free(k);
+    }
+    free(ids.ids);
     uint64_t bit = 1ULL << shard, all = (t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1);
     for (size_t i = 0; i < t->capacks; i++) {
         ackent *a = &t->acks[i];
@@ -237,7 +316,56 @@ static int cmp_out(const void *a, const void *b)
     return strcmp(x->unit, y->unit);
 }
 
-int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl)
+typedef struct {
+    const char **v;
+    size_t n;
+} linelist;
+
+static void collect_line(const char *key, void *val, void *ud)
+{
+    (void)key;
+    linelist *l = ud;
+    l->v[l->n++] = ((finding *)val)->line;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* A node whose children add up to more than what was stated for the node itself. */
+static int tree_check(const fp_table *t, const outrow *o, size_t m, fp_buf *out)
+{
+    int rc = FP_OK;
+    for (size_t i = 0; i < m && !rc; i++) {
+        if (!o[i].facts || o[i].region < 0) continue;
+        fp_dec children = o[i].subtree - o[i].own;
+        if (children <= o[i].own) continue;
+        char own[32], ch[32], year[16] = "null";
+        fp_dec_format(o[i].own, own, sizeof own);
+        fp_dec_format(children, ch, sizeof ch);
+        if (o[i].year) snprintf(year, sizeof year, "%d", o[i].year);
+        rc |= fp_buf_puts(out, "{\"kind\":\"children_exceed_parent\",\"region_code\":");
+        rc |= fp_buf_json_str(out, o[i].code, strlen(o[i].code));
+        rc |= fp_buf_puts(out, ",\"region_path\":");
+        rc |= fp_buf_json_str(out, o[i].path, strlen(o[i].path));
+        rc |= fp_buf_printf(out, ",\"year\":%s,\"metric\":\"%s\",\"unit\":\"%s\",\"detail\":{\"own\":\"%s\","
+                                 "\"children_subtree\":\"%s\",\"children\":[",
+                            year, o[i].metric, o[i].unit, own, ch);
+        int k = 0;
+        for (size_t j = 0; j < m && !rc; j++) {
+            if (o[j].region < 0 || o[j].year != o[i].year || strcmp(o[j].metric, o[i].metric) ||
+                strcmp(o[j].unit, o[i].unit) || fp_gaz_region(t->g, o[j].region)->parent != o[i].region)
+                continue;
+            char sub[32];
+            fp_dec_format(o[j].subtree, sub, sizeof sub);
+            rc |= fp_buf_puts(out, k++ ? ",{\"region_path\":" : "{\"region_path\":");
+            rc |= fp_buf_json_str(out, o[j].path, strlen(o[j].path));
+            rc |= fp_buf_printf(out, ",\"subtree\":\"%s\"}", sub);
+        }
+        rc |= fp_buf_puts(out, "]}}\n");
+    }
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
 {
     /* Every row adds itself to each ancestor's subtree: collect (node, year,
      * metric, unit) entries, merging the same key. Sizes are small (rows ×
@@ -312,6 +440,17 @@ int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl)
         rc |= fp_buf_printf(jsonl, ",\"year\":%s,\"metric\":\"%s\",\"unit\":\"%s\",\"own\":\"%s\",\"subtree\":\"%s\","
                                    "\"facts\":%u,\"reports\":%u}\n",
                             o[i].year ? year : "null", o[i].metric, o[i].unit, own, sub, o[i].facts, o[i].reports);
+    }
+    if (!rc && anomalies) {
+        linelist l = {.v = malloc((t->findings.n + 1) * sizeof(char *))};
+        if (!l.v) rc = FP_ENOMEM;
+        if (!rc) {
+            fp_map_each(&t->findings, collect_line, &l);
+            qsort(l.v, l.n, sizeof *l.v, cmp_str); /* the same findings give the same file */
+            for (size_t i = 0; i < l.n && !rc; i++) rc |= fp_buf_printf(anomalies, "%s\n", l.v[i]);
+            free(l.v);
+        }
+        if (!rc) rc = tree_check(t, o, m, anomalies);
     }
     for (size_t i = 0; i < m; i++) free(o[i].path);
     free(o);

@@ -21,7 +21,10 @@ void fp_table_free(fp_table *t);
 
 /* Stores (or, with facts 0, removes) the total of one key. */
 int fp_table_put(fp_table *t, const fp_total *tot);
-/* Drops every row and acknowledgement of one shard (before its snapshot). */
+/* Stores (live) or removes a shard's finding, by its id. */
+int fp_table_anomaly(fp_table *t, const fp_anomaly *a);
+size_t fp_table_anomalies(const fp_table *t);
+/* Drops every row, finding and acknowledgement of one shard (before its snapshot). */
 void fp_table_clear_shard(fp_table *t, uint32_t shard);
 /* Records a shard's acknowledgement; *completed (may be NULL) is 1 when it
  * was the last shard the report was waiting for. */
@@ -31,7 +34,10 @@ size_t fp_table_rows(const fp_table *t);
 
 /* Renders every node with an additive fact and its ancestors, sorted by
  * region path, year, metric, unit, as CSV (header region_code,region_path,
- * year,metric,unit,own,subtree,facts,reports) and as JSON lines. */
-int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl);
+ * year,metric,unit,own,subtree,facts,reports) and as JSON lines; and, when
+ * anomalies is not NULL, the findings as JSON lines: the shards' and the
+ * tree's own (children_exceed_parent: a node's children add up to more
+ * than the node's stated own). */
+int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies);
 
 #endif
