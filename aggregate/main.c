@@ -96,7 +96,11 @@ static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
                 fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
             } else {
                 fresh ? s->applied++ : s->repeated++;
-                fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0};
+                /* The ack carries the shard's sequence number, so a sink that lost
+                 * the totals of this report (in flight when something died) sees
+                 * the gap even when no other update follows. */
+                fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0,
+                            .seq = fp_store_seq(s->st)};
                 snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
                 /* Totals first, then the ack, in one message: the sink counts a
                  * report complete only with its totals in hand. */
@@ -104,6 +108,7 @@ static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
                 fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
                 msgpack_sbuffer_clear(&s->sb);
                 a.arrived_ms = 0;
+                a.seq = 0;
                 fp_pack_ack(&s->pk, &a);
                 fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
                 fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", n);

@@ -44,7 +44,7 @@ enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_MENTIONS_OF, ST_DEL_MENTION,
     ST_FACT_GET, ST_FACT_PUT, ST_FACT_DEL, ST_OTHERS, ST_STATED_GET, ST_STATED_PUT, ST_STATED_DEL, ST_TOTAL_GET,
     ST_TOTAL_PUT, ST_TOTAL_DEL, ST_PATH_OF, ST_SET_SEQ, ST_VALUES_STATED, ST_VALUE_STMTS, ST_STMT_TEXT, ST_AN_GET, ST_AN_PUT, ST_AN_DEL,
-    ST_AN_OF_REPORT, ST_N
+    ST_AN_OF_REPORT, ST_DEL_RETIRED, ST_N
 };
 
 static const char *sql[ST_N] = {
@@ -77,6 +77,7 @@ static const char *sql[ST_N] = {
     [ST_AN_GET] = "SELECT detail FROM anomalies WHERE id=?1",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_DEL] = "DELETE FROM anomalies WHERE id=?1",
+    [ST_DEL_RETIRED] = "DELETE FROM retired WHERE report_id=?1",
     [ST_AN_OF_REPORT] = "SELECT id, kind, " KEY_PK ", rp FROM anomalies WHERE report_id=?1",
 };
 
@@ -663,10 +664,20 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
                    const fp_store_out *out)
 {
     *fresh = 0;
-    if (exists(s, ST_IS_APPLIED, end->report_id)) return FP_OK;
+    /* A report applied before changes nothing, unless it comes back as the
+     * revision of the one that replaced it (a source revised back to earlier
+     * content): then it lives again and its successor retires. */
+    int revive = 0;
+    if (exists(s, ST_IS_APPLIED, end->report_id)) {
+        if (!end->supersedes[0] || !exists(s, ST_IS_RETIRED, end->report_id) ||
+            exists(s, ST_IS_RETIRED, end->supersedes))
+            return FP_OK;
+        revive = 1;
+    }
     keyset ks = {0};
     anolist al = {0};
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
+    if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
     for (size_t i = 0; i < n && !rc && !retired; i++) {
@@ -754,6 +765,8 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
     sqlite3_finalize(st);
     return rc;
 }
+
+uint64_t fp_store_seq(const fp_store *s) { return s->seq; }
 
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud)
 {

@@ -44,13 +44,17 @@ typedef struct {
 
 /* Applies a report's figures (those routed to this shard, in document
  * order) and its end. *fresh is 1 when the report was new, 0 when it had
- * been applied before (then nothing changes and out is not called). */
+ * been applied before (then nothing changes and out is not called) -- but
+ * a retired report that comes back as the revision of its own successor
+ * lives again (a source revised back to earlier content). */
 int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, int *fresh,
                    const fp_store_out *out);
 /* Every total with a fact and every live finding, all at the current sequence number. */
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
 /* Calls cb(report_id) for every report applied. */
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud);
+/* The sequence number of the last change. */
+uint64_t fp_store_seq(const fp_store *s);
 /* Counts for metrics: reports applied, figures stored. */
 int fp_store_counts(fp_store *s, long long *reports, long long *mentions);
 

@@ -61,6 +61,7 @@ static const field ack_fields[] = {
     F(fp_ack, "rid", K_ID, report_id, 1),
     F(fp_ack, "sh", K_U32, shard, 1),
     F(fp_ack, "at", K_U64, arrived_ms, 0),
+    F(fp_ack, "sq", K_U64, seq, 0),
 };
 static const field total_fields[] = {
     F(fp_total, "sh", K_U32, shard, 1),

@@ -65,6 +65,7 @@ typedef struct {
     char report_id[FP_ID_HEX + 1];
     uint32_t shard;
     uint64_t arrived_ms; /* set on acks of fresh applies sent to the sink; 0 in snapshots and to ingest */
+    uint64_t seq;        /* to the sink: the shard's sequence number once this report is in it */
 } fp_ack;
 
 typedef struct {

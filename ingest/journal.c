@@ -22,6 +22,12 @@ static const char *schema =
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
     "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);";
 
+static sqlite3_int64 wall_ms(void)
+{
+    uv_timeval64_t tv;
+    return uv_gettimeofday(&tv) == 0 ? (sqlite3_int64)tv.tv_sec * 1000 + tv.tv_usec / 1000 : 0;
+}
+
 static int fail(fp_journal *j, const char *what)
 {
     fp_error("journal: %s: %s", what, sqlite3_errmsg(j->db));
@@ -69,7 +75,32 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
     int known = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     *what = known ? FP_TAKE_SAME : FP_TAKE_NEW;
-    if (!known) {
+    if (known) {
+        /* Content seen before: unchanged, unless its source has moved on to
+         * other content since; then this is a revision back to it. */
+        sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL);
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), id) != 0) {
+            snprintf(supersedes, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+            *what = FP_TAKE_REVISION;
+        }
+        sqlite3_finalize(st);
+        if (*what == FP_TAKE_REVISION) {
+            sqlite3_prepare_v2(j->db,
+                               "UPDATE reports SET supersedes=?2, done=0, acks=0, sent_ms=0, taken_ms=?3 WHERE id=?1", -1, &st,
+                               NULL);
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, supersedes, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, wall_ms());
+            if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "revise");
+            sqlite3_finalize(st);
+            sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
+            sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+            if (!rc && sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "source");
+            sqlite3_finalize(st);
+        }
+    } else {
         sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL);
         sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
@@ -84,9 +115,7 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
         sqlite3_bind_text(st, 3, encoding, -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
-        uv_timeval64_t tv;
-        sqlite3_int64 now_ms = uv_gettimeofday(&tv) == 0 ? (sqlite3_int64)tv.tv_sec * 1000 + tv.tv_usec / 1000 : 0;
-        sqlite3_bind_int64(st, 6, now_ms);
+        sqlite3_bind_int64(st, 6, wall_ms());
         if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "insert");
         sqlite3_finalize(st);
         sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);

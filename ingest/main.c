@@ -6,7 +6,9 @@
 #include "fp_daemon.h"
 #include "fp_decode.h"
 #include "fp_err.h"
+#include "fp_figjson.h"
 #include "fp_file.h"
+#include "fp_gazetteer.h"
 #include "fp_log.h"
 #include "fp_opts.h"
 #include "fp_record.h"
@@ -20,6 +22,7 @@
 typedef struct {
     char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
     int shards, resend_ms;
+    fp_strlist figures;
 } config;
 
 static const fp_opt opts[] = {
@@ -29,6 +32,8 @@ static const fp_opt opts[] = {
     {"shards", FP_OPT_INT, "1", offsetof(config, shards), "number of aggregate shards that must acknowledge a report"},
     {"journal", FP_OPT_STR, "fupin-ingest.db", offsetof(config, journal), "journal database (SQLite)"},
     {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "take in every file that appears in this folder"},
+    {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
+     "curated figures (JSON lines, as fupin extract prints) to take in as a report; repeatable"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
     FP_COMMON_OPTS(config),
 };
@@ -44,6 +49,8 @@ typedef struct {
     config cfg;
     fp_journal *j;
     fp_decoder *dec;
+    fp_gazetteer *gaz; /* to check curated figures */
+    fp_vocab vocab;
     fp_zsock ctl, out, acks;
     uv_timer_t resend;
     uv_fs_event_t fsev;
@@ -55,13 +62,36 @@ typedef struct {
     unsigned long long taken, same, revisions, rejected, sent, resent, acked, done;
 } ingest;
 
-/* Decodes and journals one report; answers what happened in msg. */
-static int take_in(ingest *g, const char *source, const char *raw, size_t len, char *msg, size_t cap)
+static int count_figure(const fp_figure *f, void *ud)
 {
-    char *text = NULL, enc[32], id[FP_ID_HEX + 1], sup[FP_ID_HEX + 1];
+    (void)f;
+    (void)ud;
+    return FP_OK;
+}
+
+/* Checks curated figures (all lines or none) and copies them as the report's text. */
+static int take_figures(ingest *g, const char *raw, size_t len, char **text, size_t *tlen, char *enc, char *why,
+                        size_t whycap)
+{
+    size_t n;
+    if (fp_figjson_parse(raw, len, g->gaz, &g->vocab, "", count_figure, NULL, &n, why, whycap)) return FP_EINVAL;
+    if (n == 0) return snprintf(why, whycap, "no figures in it"), FP_EINVAL;
+    if (!(*text = malloc(len + 1))) return snprintf(why, whycap, "out of memory"), FP_ENOMEM;
+    memcpy(*text, raw, len);
+    (*text)[len] = '\0';
+    *tlen = len;
+    snprintf(enc, 32, "%s", FP_FIGURES_ENCODING);
+    return FP_OK;
+}
+
+/* Decodes (or, figures=1, checks) and journals one report; answers what happened in msg. */
+static int take_in(ingest *g, const char *source, const char *raw, size_t len, int figures, char *msg, size_t cap)
+{
+    char *text = NULL, enc[32], id[FP_ID_HEX + 1], sup[FP_ID_HEX + 1], whybuf[300];
     size_t tlen;
-    const char *why = NULL;
-    int rc = fp_decode(g->dec, raw, len, &text, &tlen, enc, &why);
+    const char *why = whybuf;
+    int rc = figures ? take_figures(g, raw, len, &text, &tlen, enc, whybuf, sizeof whybuf)
+                     : fp_decode(g->dec, raw, len, &text, &tlen, enc, &why);
     if (rc) {
         g->rejected++;
         snprintf(msg, cap, "error %s: %s", source, why);
@@ -149,7 +179,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
         } else {
             char source[512];
             snprintf(source, sizeof source, "%.*s", (int)(nl - src), src);
-            take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), reply, sizeof reply);
+            take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, reply, sizeof reply);
             kick_resend(g);
         }
     } else {
@@ -158,7 +188,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
     fp_zsock_send(s, reply, strlen(reply));
 }
 
-static int take_file(ingest *g, const char *path)
+static int take_file(ingest *g, const char *path, int figures)
 {
     char *raw;
     size_t len;
@@ -169,7 +199,7 @@ static int take_file(ingest *g, const char *path)
         g->rejected++;
         return FP_EIO;
     }
-    int rc = take_in(g, path, raw, len, msg, sizeof msg);
+    int rc = take_in(g, path, raw, len, figures, msg, sizeof msg);
     free(raw);
     return rc;
 }
@@ -203,7 +233,7 @@ static void check_watched(ingest *g)
             i++;
             continue;
         }
-        if (ready) take_file(g, path);
+        if (ready) take_file(g, path, 0);
         free(g->pend[i].name);
         g->pend[i] = g->pend[--g->npend];
     }
@@ -283,14 +313,40 @@ int main(int argc, char **argv)
             const char *why;
             char msg[512];
             if (fp_read_stream(stdin, &raw, &len, &why) == FP_OK) {
-                take_in(&g, "stdin", raw, len, msg, sizeof msg);
+                take_in(&g, "stdin", raw, len, 0, msg, sizeof msg);
                 free(raw);
             } else {
                 fp_error("cannot read stdin: %s", why);
             }
         } else {
-            take_file(&g, files.v[i]);
+            take_file(&g, files.v[i], 0);
         }
+    }
+    if (!rc && g.cfg.figures.n) {
+        const char *dd = fp_datadir(g.cfg.data);
+        char rp[4096], ap[4096];
+        snprintf(rp, sizeof rp, "%s/regions.tsv", dd);
+        snprintf(ap, sizeof ap, "%s/aliases.tsv", dd);
+        rc = fp_gaz_load(&g.gaz, rp, ap);
+        if (!rc) rc = fp_vocab_load(&g.vocab, dd);
+        if (rc) fprintf(stderr, "fupin-ingest: error: cannot load data files from %s\n", dd);
+    }
+    /* Curated figures are all or nothing, and a bad file given here stops the start. */
+    for (int i = 0; i < g.cfg.figures.n && !rc; i++) {
+        char *raw;
+        size_t len;
+        const char *why;
+        char msg[512];
+        if (fp_file_read(g.cfg.figures.v[i], &raw, &len, &why)) {
+            fprintf(stderr, "fupin-ingest: error: %s: %s\n", g.cfg.figures.v[i], why);
+            rc = FP_EINVAL;
+            break;
+        }
+        if (take_in(&g, g.cfg.figures.v[i], raw, len, 1, msg, sizeof msg)) {
+            fprintf(stderr, "fupin-ingest: %s (nothing of it was taken)\n", msg);
+            rc = FP_EINVAL;
+        }
+        free(raw);
     }
     if (!rc && g.cfg.watch) {
         uv_fs_event_init(g.d.loop, &g.fsev);
@@ -321,6 +377,8 @@ int main(int argc, char **argv)
     msgpack_sbuffer_destroy(&g.sb);
     fp_journal_close(g.j);
     fp_decoder_free(g.dec);
+    fp_gaz_free(g.gaz);
+    fp_vocab_free(&g.vocab);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &g.cfg, &files);
     return rc ? 1 : 0;
 }

@@ -70,6 +70,13 @@ def main():
     w.write("# code\tparent\tlevel\tname\n")
     for code, parent, level, name in out:
         w.write(f"{code}\t{parent}\t{level}\t{name}\n")
+    # Places the official codes no longer list (merged townships), kept by hand.
+    extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "regions-extra.tsv")
+    w.write("# from data/regions-extra.tsv\n")
+    with open(extra, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                w.write(line if line.endswith("\n") else line + "\n")
 
 
 if __name__ == "__main__":

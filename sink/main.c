@@ -144,6 +144,14 @@ static int apply_update(sink *k, const char *data, size_t len)
                 k->updates++;
             }
         } else if (r.type == FP_REC_ACK) {
+            shardview *v = r.u.ack.shard < (uint32_t)k->nsh ? &k->sh[r.u.ack.shard] : NULL;
+            if (v && v->synced && r.u.ack.seq > v->seq) {
+                fp_warn("shard %u is at sequence %llu, this sink at %llu: asking for a snapshot", v->index,
+                        (unsigned long long)r.u.ack.seq, (unsigned long long)v->seq);
+                fp_record_free(&r);
+                request_snapshot(v);
+                return 1;
+            }
             int completed = 0;
             fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, &completed);
             if (completed && r.u.ack.arrived_ms) note_arrival(k, r.u.ack.arrived_ms);

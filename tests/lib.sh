@@ -17,4 +17,43 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # free TCP port on loopback
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # wait_status EP KEY OP VALUE TIMEOUT: poll a control endpoint until the field compares true
-status() { "$BIN/fupin-ctl" "$1" 2>/dev/null; }
+status() { "$BIN/fupin" status "$1" 2>/dev/null; }
+# field EP KEY: one counter of a running daemon (empty when it does not answer)
+field() { status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds
+wait_until() { local n=$(( $1 * 5 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done; return 1; }
+# The daemons of one pipeline on ipc:// endpoints under $1, started one by one
+# so a test can kill and restart any of them: start_sink, start_shard I,
+# start_worker I, start_ingest [ARGS...]. Needs NSH (shards) set.
+ipc_eps() {
+    RT=$1; mkdir -p "$RT"
+    E_CTL=ipc://$RT/ingest.ctl E_REP=ipc://$RT/reports E_ACK=ipc://$RT/acks
+    E_TOT=ipc://$RT/totals E_SCTL=ipc://$RT/sink.ctl
+}
+start_sink() {
+    local a=(); for i in $(seq 0 $((NSH - 1))); do a+=(--snapshot "ipc://$RT/snap-$i"); done
+    "$BIN/fupin-sink" --totals "$E_TOT" --ctl "$E_SCTL" --out "$RT/out" "${a[@]}" 2>>"$RT/sink.log" &
+    SINK_PID=$!; PIDS="$PIDS $!"
+}
+start_shard() {
+    "$BIN/fupin-aggregate" --index "$1" --figures "ipc://$RT/fig-$1" --acks "$E_ACK" --sink "$E_TOT" \
+        --snapshot "ipc://$RT/snap-$1" --db "$RT/shard-$1.db" 2>>"$RT/shard-$1.log" &
+    SHARD_PID[$1]=$!; PIDS="$PIDS $!"
+}
+start_worker() {
+    local a=(); for i in $(seq 0 $((NSH - 1))); do a+=(--shard "ipc://$RT/fig-$i"); done
+    "$BIN/fupin-normalize" --reports "$E_REP" "${a[@]}" 2>>"$RT/worker-$1.log" &
+    WORKER_PID[$1]=$!; PIDS="$PIDS $!"
+}
+start_ingest() {
+    "$BIN/fupin-ingest" --ctl "$E_CTL" --reports "$E_REP" --acks "$E_ACK" --shards "$NSH" \
+        --journal "$RT/ingest.db" --resend-ms "${RESEND_MS:-1500}" "$@" 2>>"$RT/ingest.log" &
+    INGEST_PID=$!; PIDS="$PIDS $!"
+}
+# settled: every report taken is done and the sink has written them all
+settled() {
+    local t d r dirty
+    t=$(field "$E_CTL" taken); d=$(field "$E_CTL" done)
+    r=$(field "$E_SCTL" reports); dirty=$(field "$E_SCTL" dirty)
+    [ -n "$t" ] && [ "$t" = "$d" ] && [ -n "$r" ] && [ "$r" -ge "$d" ] && [ "$dirty" = 0 ] && [ "$(field "$E_SCTL" synced)" = "$NSH" ]
+}

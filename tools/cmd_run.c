@@ -28,6 +28,7 @@
 typedef struct {
     int workers, shards, timeout, keep;
     char *out, *watch, *data, *log_level;
+    fp_strlist figures;
 } config;
 
 static const fp_opt opts[] = {
@@ -36,6 +37,8 @@ static const fp_opt opts[] = {
     {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
     {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "stay up and take in every report dropped into this folder"},
     {"timeout", FP_OPT_INT, "300", offsetof(config, timeout), "seconds to wait for the totals before giving up"},
+    {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
+     "curated figures (JSON lines, as fupin extract prints) joining the same totals; repeatable"},
     {"keep", FP_OPT_FLAG, NULL, offsetof(config, keep), "keep the runtime folder (journals, databases, logs)"},
     {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
     {"log-level", FP_OPT_STR, "info", offsetof(config, log_level), "the daemons' log level"},
@@ -211,7 +214,7 @@ int fupin_run(int argc, char **argv)
     config cfg = {0};
     fp_strlist files = {0};
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
-                           "usage: fupin run [--workers N] [--shards M] [--out DIR] [--watch DIR] [FILE...]\n\n"
+                           "usage: fupin run [--workers N] [--shards M] [--out DIR] [--watch DIR] [--figures F] [FILE...]\n\n"
                            "Starts the four daemons as separate processes, streams the reports through and prints\n"
                            "the per-region totals. With --watch it stays up until Ctrl-C.");
     if (rc == 1) return 0;
@@ -220,8 +223,8 @@ int fupin_run(int argc, char **argv)
         fprintf(stderr, "fupin: error: --workers and --shards must be between 1 and 32\n");
         rc = 2;
     }
-    if (!rc && !files.n && !cfg.watch) {
-        fprintf(stderr, "fupin: error: run needs FILEs or --watch DIR (try fupin run --help)\n");
+    if (!rc && !files.n && !cfg.watch && !cfg.figures.n) {
+        fprintf(stderr, "fupin: error: run needs FILEs, --figures FILE or --watch DIR (try fupin run --help)\n");
         rc = 2;
     }
     for (int i = 0; i < files.n && !rc; i++) {
@@ -256,7 +259,7 @@ int fupin_run(int argc, char **argv)
     snprintf(sinkctl, sizeof sinkctl, "ipc://%s/sink.ctl", rt);
     const char *data = fp_datadir(cfg.data);
     /* Room for the fixed flags of any daemon plus every file. */
-    char **av = malloc(((size_t)files.n + 160) * sizeof *av);
+    char **av = malloc(((size_t)files.n + 2 * (size_t)cfg.figures.n + 160) * sizeof *av);
     if (!av) {
         fprintf(stderr, "fupin: error: out of memory\n");
         fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
@@ -298,6 +301,7 @@ int fupin_run(int argc, char **argv)
     av[++n] = "--shards", av[++n] = shards, av[++n] = "--journal", av[++n] = journal;
     av[++n] = "--log-level", av[++n] = cfg.log_level;
     if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
+    for (int i = 0; i < cfg.figures.n; i++) av[++n] = "--figures", av[++n] = cfg.figures.v[i];
     av[++n] = "--";
     for (int i = 0; i < files.n; i++) av[++n] = files.v[i];
     av[++n] = NULL;
