@@ -7,10 +7,18 @@ REPORTS="$SRC/examples/reports"
 T=$(mktemp -d /tmp/fupin-test-XXXXXX)
 PIDS=""
 cleanup() {
+    local rc=$?
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     sleep 0.3
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$T"
+    # A sanitizer's report in any daemon's log fails the test (daemons started
+    # by hand write their logs under $T).
+    if grep -rl "Sanitizer\|runtime error:" "$T" --include='*.log' > "$T.san" 2>/dev/null; then
+        while read -r f; do echo "sanitizer report in $f:"; grep -m5 -A5 "Sanitizer\|runtime error:" "$f"; done < "$T.san"
+        rc=1
+    fi
+    rm -rf "$T" "$T.san"
+    exit $rc
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
