@@ -92,6 +92,7 @@ typedef struct {
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
+    int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
     int subject;
     int province;
     int year;
@@ -289,6 +290,61 @@ static void find_subject(doc *d, const char *region_hint)
     if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
 }
 
+/* A paragraph that goes on a list (1. ① （一） 一是 …) continues the one before it. */
+static int list_item_at(const char *t, size_t len, size_t p)
+{
+    while (p < len && (t[p] == ' ' || t[p] == '\t' || at(t, len, p, "　"))) p += t[p] == ' ' || t[p] == '\t' ? 1 : 3;
+    if (p < len && t[p] >= '0' && t[p] <= '9') {
+        while (p < len && t[p] >= '0' && t[p] <= '9') p++;
+        return p < len && (t[p] == '.' || at(t, len, p, "、") || at(t, len, p, "．") || t[p] == ')' ||
+                           at(t, len, p, "）"));
+    }
+    /* ① .. ⑳ are U+2460..U+2473 */
+    if (p + 2 < len && (unsigned char)t[p] == 0xE2 && (unsigned char)t[p + 1] == 0x91 &&
+        (unsigned char)t[p + 2] >= 0xA0 && (unsigned char)t[p + 2] <= 0xB3)
+        return 1;
+    if (at(t, len, p, "（") || t[p] == '(') return 1;
+    static const char *const ord[] = {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"};
+    for (size_t i = 0; i < sizeof ord / sizeof ord[0]; i++)
+        if (at(t, len, p, ord[i])) return 1;
+    return 0;
+}
+
+/* Each paragraph's place: the deepest place at county level or above that
+ * its first sentence names inside the subject's province (a case section
+ * on 化德县 in a report on the whole region), kept by the list items that
+ * follow it; a paragraph that names none is about the subject. */
+static int find_topics(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    if (d->ns && !(d->topic = malloc(d->ns * sizeof *d->topic))) return FP_ENOMEM;
+    int cur = d->subject;
+    size_t mi = 0;
+    for (size_t s = 0; s < d->ns; s++) {
+        size_t a = d->sent[s].start;
+        int new_para = s == 0 || memchr(d->t + d->sent[s - 1].end, '\n', a - d->sent[s - 1].end) != NULL ||
+                       (a > 0 && d->t[a - 1] == '\n');
+        while (mi < d->nm && d->m[mi].off < a) mi++;
+        if (new_para) {
+            int best = -1;
+            for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
+                int r = d->m[j].region;
+                if (r < 0) continue;
+                const fp_region *rr = fp_gaz_region(g, r);
+                if (rr->level == FP_LEVEL_NATION || rr->level > FP_LEVEL_COUNTY) continue;
+                if (d->province >= 0 && !fp_gaz_within(g, r, d->province)) continue;
+                if (best < 0 || fp_gaz_region(g, best)->level < rr->level) best = r;
+            }
+            if (best >= 0) cur = best;
+            else if (!list_item_at(d->t, d->len, a)) cur = d->subject;
+            /* a place above the subject means the subject */
+            if (cur >= 0 && d->subject >= 0 && fp_gaz_within(g, d->subject, cur)) cur = d->subject;
+        }
+        d->topic[s] = cur;
+    }
+    return FP_OK;
+}
+
 static int sentence_has_plan(const doc *d, size_t s)
 {
     return fp_words_first(&d->x->lx.cues[CUE_PLAN], d->t + d->sent[s].start, d->sent[s].end - d->sent[s].start,
@@ -442,7 +498,7 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
 
 /* The place: the nearest named before the figure in its clause, else in its
  * sentence (before, then after), inside the subject's province; else the subject. */
-static int pick_region(const doc *d, size_t pos, size_t cstart, size_t sstart, size_t send)
+static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send)
 {
     const fp_gazetteer *g = d->x->gaz;
     int found = -1;
@@ -474,7 +530,7 @@ static int pick_region(const doc *d, size_t pos, size_t cstart, size_t sstart, s
             break;
         }
     }
-    if (found < 0) return d->subject;
+    if (found < 0) return d->topic ? d->topic[s] : d->subject;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
     if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) return d->subject;
     return found;
@@ -677,7 +733,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
                     c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
-                c.region = pick_region(d, c.start, cstart, sstart, send);
+                c.region = pick_region(d, s, c.start, cstart, sstart, send);
                 c.year = pick_year(d, c.start, cstart, sstart, send);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
@@ -719,6 +775,9 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     if (!rc) {
         find_subject(&d, region_hint);
         resolve_mentions(&d);
+        rc = find_topics(&d);
+    }
+    if (!rc) {
         find_year(&d, year_hint);
         rc = walk_figures(&d, source, cb, ud, &count);
     }
@@ -731,6 +790,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.y);
     free(d.sent);
     free(d.skip);
+    free(d.topic);
     return rc;
 }
 
