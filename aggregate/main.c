@@ -7,6 +7,7 @@
 #include "fp_log.h"
 #include "fp_opts.h"
 #include "fp_record.h"
+#include "fp_stats.h"
 #include "fp_zsock.h"
 #include "store.h"
 
@@ -14,8 +15,8 @@
 #include <string.h>
 
 typedef struct {
-    char *log_level, *data, *figures, *acks, *sink, *snapshot, *db;
-    int index;
+    char *log_level, *data, *figures, *acks, *sink, *snapshot, *db, *stats, *instance;
+    int index, stats_ms;
 } config;
 
 static const fp_opt opts[] = {
@@ -25,6 +26,7 @@ static const fp_opt opts[] = {
     {"sink", FP_OPT_STR, "tcp://127.0.0.1:7110", offsetof(config, sink), "the sink's totals endpoint"},
     {"snapshot", FP_OPT_STR, "tcp://127.0.0.1:7130", offsetof(config, snapshot), "endpoint the sink asks for snapshots"},
     {"db", FP_OPT_STR, "fupin-shard.db", offsetof(config, db), "this shard's database (SQLite)"},
+    FP_STATS_OPTS(config, NULL),
     FP_COMMON_OPTS(config),
 };
 
@@ -33,10 +35,19 @@ typedef struct {
     config cfg;
     fp_store *st;
     fp_zsock in, acks, sink, snap;
+    fp_stats stats;
     msgpack_sbuffer sb;
     msgpack_packer pk;
     unsigned long long applied, repeated, rejected, totals;
 } shard;
+
+static void status_line(char *buf, size_t cap, void *ud)
+{
+    shard *s = ud;
+    snprintf(buf, cap, "shard=%d applied=%llu repeated=%llu rejected=%llu totals=%llu seq=%llu queue=%zu",
+             s->cfg.index, s->applied, s->repeated, s->rejected, s->totals, (unsigned long long)fp_store_seq(s->st),
+             fp_zsock_outbox(&s->sink) + fp_zsock_outbox(&s->acks));
+}
 
 static int pack_total(const fp_total *t, void *ud)
 {
@@ -136,11 +147,33 @@ static int pack_applied(const char *id, void *ud)
 
 /* A snapshot: every total (all with the shard's current sequence number),
  * then an ack for every applied report, then one "end" total marker. */
+/* "facts\nCODE\nYEAR\nMETRIC\nUNIT": the figures under a total, as JSON (the sink's /api/facts). */
+static void on_facts(shard *s, fp_zsock *z, const char *data, size_t len)
+{
+    char req[256], *f[5] = {0};
+    snprintf(req, sizeof req, "%.*s", (int)(len < sizeof req ? len : sizeof req - 1), data);
+    int n = 0;
+    for (char *p = req; p && n < 5; n++) {
+        f[n] = p;
+        if ((p = strchr(p, '\n'))) *p++ = '\0';
+    }
+    fp_buf b = {0};
+    if (n < 4 || fp_store_facts(s->st, f[1], atoi(f[2]), f[3], n > 4 ? f[4] : "", &b)) {
+        fp_buf_free(&b);
+        fp_zsock_send(z, "[]", 2);
+        return;
+    }
+    fp_zsock_send(z, b.p, b.len);
+    fp_buf_free(&b);
+}
+
 static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 {
-    (void)data;
-    (void)len;
     shard *s = ud;
+    if (len > 6 && !memcmp(data, "facts\n", 6)) {
+        on_facts(s, z, data, len);
+        return;
+    }
     msgpack_sbuffer_clear(&s->sb);
     uint64_t seq = 0;
     fp_store_out out = {pack_total, pack_anomaly, s};
@@ -162,6 +195,7 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 static void on_stop(fp_daemon *d)
 {
     shard *s = d->ud;
+    fp_stats_stop(&s->stats);
     fp_zsock_close(&s->in, NULL);
     fp_zsock_close(&s->snap, NULL);
     fp_zsock_close(&s->acks, NULL);
@@ -194,6 +228,12 @@ int main(int argc, char **argv)
     if (!rc) rc = fp_zsock_open(&s.sink, s.d.loop, s.d.zctx, ZMQ_PUSH, s.cfg.sink, 0, NULL, NULL);
     if (!rc) rc = fp_zsock_open(&s.snap, s.d.loop, s.d.zctx, ZMQ_REP, s.cfg.snapshot, 1, on_snapshot, &s);
     if (!rc) rc = fp_zsock_open(&s.in, s.d.loop, s.d.zctx, ZMQ_PULL, s.cfg.figures, 1, on_figures, &s);
+    char instance[64];
+    snprintf(instance, sizeof instance, "shard-%d", s.cfg.index);
+    if (!rc)
+        rc = fp_stats_start(&s.stats, &s.d, s.cfg.stats, "aggregate",
+                            s.cfg.instance && *s.cfg.instance ? s.cfg.instance : instance, s.cfg.stats_ms, status_line,
+                            &s);
     if (!rc) {
         fp_info("shard %d: figures on %s, snapshots on %s, store %s", s.cfg.index, s.cfg.figures, s.cfg.snapshot,
                 s.cfg.db);

@@ -791,3 +791,46 @@ int fp_store_counts(fp_store *s, long long *reports, long long *mentions)
     sqlite3_finalize(st);
     return FP_OK;
 }
+
+int fp_store_facts(fp_store *s, const char *rc, int year, const char *metric, const char *unit, fp_buf *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT m.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
+                           " m.sentence, m.off, m.len, COALESCE(f.nt > 0 AND f.np = 0, 0)"
+                           " FROM mentions m LEFT JOIN facts f ON f.rc=m.rc AND f.year=m.year AND f.metric=m.metric"
+                           " AND f.unit=m.unit AND f.value=m.value"
+                           " WHERE m.rc=?1 AND m.year=?2 AND m.metric=?3 AND (?4 = '' OR m.unit=?4)"
+                           " ORDER BY m.source, m.off LIMIT 1000",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "facts");
+    sqlite3_bind_text(st, 1, rc, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, year);
+    sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, unit, -1, SQLITE_STATIC);
+    int r = fp_buf_puts(out, "[");
+    for (int k = 0; sqlite3_step(st) == SQLITE_ROW && !r; k++) {
+        static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation", "label",
+                                           "sentence"};
+        r |= fp_buf_puts(out, k ? ",{" : "{");
+        for (int c = 0; c < 9; c++) {
+            if (c == 3) {
+                char val[32];
+                fp_dec_format(sqlite3_column_int64(st, 3), val, sizeof val);
+                r |= fp_buf_printf(out, ",\"value\":\"%s\"", val);
+                continue;
+            }
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            r |= fp_buf_printf(out, "%s\"%s\":", c ? "," : "", keys[c]);
+            r |= fp_buf_json_str(out, v ? v : "", v ? strlen(v) : 0);
+        }
+        const char *unit_c = (const char *)sqlite3_column_text(st, 4);
+        int counted = sqlite3_column_int(st, 11) && unit_c && fp_unit_additive(unit_c);
+        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"counted\":%s}",
+                           (long long)sqlite3_column_int64(st, 9), (long long)sqlite3_column_int64(st, 10),
+                           counted ? "true" : "false");
+    }
+    r |= fp_buf_puts(out, "]");
+    sqlite3_finalize(st);
+    return r ? FP_ENOMEM : FP_OK;
+}

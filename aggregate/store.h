@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fp_buf.h"
 #include "fp_record.h"
 
 typedef struct fp_store fp_store;
@@ -53,6 +54,10 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
 /* Calls cb(report_id) for every report applied. */
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud);
+/* Appends, as a JSON array, the figures of live reports stated for a region,
+ * year and metric (and unit, unless ""), each with its report's source, its
+ * text, sentence and offset, and whether it counts in the total. */
+int fp_store_facts(fp_store *s, const char *rc, int year, const char *metric, const char *unit, fp_buf *out);
 /* The sequence number of the last change. */
 uint64_t fp_store_seq(const fp_store *s);
 /* Counts for metrics: reports applied, figures stored. */

@@ -84,3 +84,9 @@ void fp_buf_free(fp_buf *b)
     b->len = b->cap = 0;
     b->oom = 0;
 }
+
+void fp_buf_reset(fp_buf *b)
+{
+    b->len = 0;
+    if (b->p) b->p[0] = '\0';
+}

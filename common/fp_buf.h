@@ -18,5 +18,7 @@ int fp_buf_json_str(fp_buf *b, const char *s, size_t n);
 /* Appends s as a CSV field (quoted when it holds , " or a line break). */
 int fp_buf_csv_str(fp_buf *b, const char *s);
 void fp_buf_free(fp_buf *b);
+/* Empties b, keeping its memory. */
+void fp_buf_reset(fp_buf *b);
 
 #endif

@@ -12,6 +12,7 @@
 #include "fp_log.h"
 #include "fp_opts.h"
 #include "fp_record.h"
+#include "fp_stats.h"
 #include "fp_zsock.h"
 #include "journal.h"
 
@@ -21,8 +22,9 @@
 
 typedef struct {
     char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
-    int shards, resend_ms;
+    int shards, resend_ms, stats_ms;
     fp_strlist figures;
+    char *stats, *instance;
 } config;
 
 static const fp_opt opts[] = {
@@ -35,6 +37,7 @@ static const fp_opt opts[] = {
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
      "curated figures (JSON lines, as fupin extract prints) to take in as a report; repeatable"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
+    FP_STATS_OPTS(config, "ingest"),
     FP_COMMON_OPTS(config),
 };
 
@@ -52,6 +55,7 @@ typedef struct {
     fp_gazetteer *gaz; /* to check curated figures */
     fp_vocab vocab;
     fp_zsock ctl, out, acks;
+    fp_stats stats;
     uv_timer_t resend;
     uv_fs_event_t fsev;
     int watching;
@@ -160,18 +164,25 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
     if (rc < 0) fp_warn("dropped a malformed acknowledgement: %s", fp_strerror(rc));
 }
 
+/* The counters, for status requests and the sink's /metrics. */
+static void status_line(char *buf, size_t cap, void *ud)
+{
+    ingest *g = ud;
+    long long taken = 0, done = 0, pending = 0;
+    fp_journal_counts(g->j, &taken, &done, &pending);
+    snprintf(buf, cap,
+             "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
+             "resent=%llu acks=%llu queue=%zu uptime_ms=%llu",
+             taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
+             fp_zsock_outbox(&g->out), (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
+}
+
 static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
 {
     ingest *g = ud;
     char reply[512];
     if (len >= 6 && !memcmp(data, "status", 6)) {
-        long long taken = 0, done = 0, pending = 0;
-        fp_journal_counts(g->j, &taken, &done, &pending);
-        snprintf(reply, sizeof reply,
-                 "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
-                 "resent=%llu acks=%llu uptime_ms=%llu",
-                 taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
-                 (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
+        status_line(reply, sizeof reply, g);
     } else if (len > 7 && !memcmp(data, "submit\n", 7)) {
         const char *src = data + 7, *nl = memchr(src, '\n', len - 7);
         if (!nl) {
@@ -251,6 +262,7 @@ static void on_stop(fp_daemon *d)
     ingest *g = d->ud;
     if (g->resend.loop) uv_close((uv_handle_t *)&g->resend, NULL);
     if (g->watching) uv_close((uv_handle_t *)&g->fsev, NULL);
+    fp_stats_stop(&g->stats);
     fp_zsock_close(&g->ctl, NULL);
     fp_zsock_close(&g->out, NULL);
     fp_zsock_close(&g->acks, NULL);
@@ -360,6 +372,7 @@ int main(int argc, char **argv)
     }
     /* The control endpoint opens last: once it answers, every file named is journaled. */
     if (!rc) rc = fp_zsock_open(&g.ctl, g.d.loop, g.d.zctx, ZMQ_REP, g.cfg.ctl, 1, on_ctl, &g);
+    if (!rc) rc = fp_stats_start(&g.stats, &g.d, g.cfg.stats, "ingest", g.cfg.instance, g.cfg.stats_ms, status_line, &g);
     if (!rc) {
         uv_timer_start(&g.resend, on_tick, 0, 250);
         fp_info("serving %s; reports on %s, acknowledgements on %s, %d shard(s)%s%s", g.cfg.ctl, g.cfg.reports,

@@ -9,21 +9,25 @@
 #include "fp_log.h"
 #include "fp_opts.h"
 #include "fp_record.h"
+#include "fp_stats.h"
 #include "fp_zsock.h"
 #include "route.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
-    char *log_level, *data, *reports;
+    char *log_level, *data, *reports, *stats, *instance;
     fp_strlist shards;
+    int stats_ms;
 } config;
 
 static const fp_opt opts[] = {
     {"reports", FP_OPT_STR, "tcp://127.0.0.1:7101", offsetof(config, reports), "ingest's report endpoint to pull from"},
     {"shard", FP_OPT_LIST, NULL, offsetof(config, shards),
      "an aggregate shard's figure endpoint, in shard order (default tcp://127.0.0.1:7120)"},
+    FP_STATS_OPTS(config, NULL),
     FP_COMMON_OPTS(config),
 };
 
@@ -32,6 +36,7 @@ typedef struct {
     fp_extractor *x;
     fp_vocab vocab;
     fp_zsock in;
+    fp_stats stats;
     fp_zsock *out;
     int nout;
     msgpack_sbuffer *bufs;
@@ -40,6 +45,14 @@ typedef struct {
     const char *report_id;
     unsigned long long reports, figures, rejected;
 } normalizer;
+
+static void status_line(char *buf, size_t cap, void *ud)
+{
+    normalizer *n = ud;
+    size_t queue = 0;
+    for (int i = 0; i < n->nout; i++) queue += fp_zsock_outbox(&n->out[i]);
+    snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu queue=%zu", n->reports, n->figures, n->rejected, queue);
+}
 
 static int on_figure(const fp_figure *f, void *ud)
 {
@@ -110,6 +123,7 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
 static void on_stop(fp_daemon *d)
 {
     normalizer *n = d->ud;
+    fp_stats_stop(&n->stats);
     fp_zsock_close(&n->in, NULL);
     for (int i = 0; i < n->nout; i++) fp_zsock_close(&n->out[i], NULL);
 }
@@ -150,6 +164,15 @@ int main(int argc, char **argv)
         rc = fp_zsock_open(&n.out[i], n.d.loop, n.d.zctx, ZMQ_PUSH, cfg.shards.v[i], 0, NULL, NULL);
     }
     if (!rc) rc = fp_zsock_open(&n.in, n.d.loop, n.d.zctx, ZMQ_PULL, cfg.reports, 0, on_report, &n);
+    char instance[96];
+    if (cfg.instance && *cfg.instance) snprintf(instance, sizeof instance, "%s", cfg.instance);
+    else {
+        /* several workers may share a host: the pid tells them apart */
+        char host[64] = "host";
+        gethostname(host, sizeof host - 1);
+        snprintf(instance, sizeof instance, "%s-%d", host, (int)getpid());
+    }
+    if (!rc) rc = fp_stats_start(&n.stats, &n.d, cfg.stats, "normalize", instance, cfg.stats_ms, status_line, &n);
     if (rc) {
         if (n.d.loop) {
             fp_daemon_unsignal(&n.d);

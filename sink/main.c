@@ -13,7 +13,9 @@
 #include "fp_opts.h"
 #include "fp_record.h"
 #include "fp_zsock.h"
+#include "health.h"
 #include "latency.h"
+#include "serve.h"
 #include "table.h"
 
 #include <errno.h>
@@ -22,9 +24,9 @@
 #include <sys/stat.h>
 
 typedef struct {
-    char *log_level, *data, *totals, *ctl, *out;
+    char *log_level, *data, *totals, *ctl, *out, *http, *stats, *page;
     fp_strlist snapshots;
-    int flush_ms;
+    int flush_ms, forget_s, workers;
 } config;
 
 static const fp_opt opts[] = {
@@ -34,6 +36,14 @@ static const fp_opt opts[] = {
      "a shard's snapshot endpoint, in shard order (default tcp://127.0.0.1:7130)"},
     {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
     {"flush-ms", FP_OPT_INT, "100", offsetof(config, flush_ms), "write the files at most this often"},
+    {"http", FP_OPT_STR, "127.0.0.1:7180", offsetof(config, http),
+     "serve the dashboard, the API, /metrics and /healthz on ADDR:PORT (none: do not)"},
+    {"stats", FP_OPT_STR, "tcp://127.0.0.1:7112", offsetof(config, stats),
+     "endpoint the daemons publish their counters to (none: do not listen)"},
+    {"page", FP_OPT_STR, NULL, offsetof(config, page), "the dashboard page (default: web/index.html in the data folder)"},
+    {"workers", FP_OPT_INT, "1", offsetof(config, workers), "normalize workers /healthz expects"},
+    {"forget-s", FP_OPT_INT, "300", offsetof(config, forget_s),
+     "forget a daemon silent this long (scaled down), so /healthz stops naming it"},
     FP_COMMON_OPTS(config),
 };
 
@@ -59,7 +69,11 @@ typedef struct sink {
     config cfg;
     fp_gazetteer *g;
     fp_table *t;
-    fp_zsock in, ctl;
+    fp_zsock in, ctl, stats;
+    fp_health health;
+    fp_serve *web;
+    fp_need need[3];
+    char page[4096];
     shardview *sh;
     int nsh;
     uv_timer_t tick;
@@ -290,7 +304,12 @@ static void write_files(sink *k)
 {
     fp_buf csv = {0}, jsonl = {0}, anomalies = {0};
     char path[4096];
-    int rc = fp_table_render(k->t, &csv, &jsonl, &anomalies);
+    fp_view v;
+    int rc = fp_table_view(k->t, &v);
+    if (!rc) {
+        rc = fp_table_render(k->t, &v, &csv, &jsonl, &anomalies);
+        fp_view_free(&v);
+    }
     if (!rc) {
         snprintf(path, sizeof path, "%s/totals.csv", k->cfg.out);
         rc = fp_file_replace(path, csv.p, csv.len);
@@ -317,10 +336,53 @@ static void write_files(sink *k)
     fp_buf_free(&anomalies);
 }
 
+static void on_stats(fp_zsock *z, const char *data, size_t len, void *ud)
+{
+    (void)z;
+    sink *k = ud;
+    if (fp_health_update(&k->health, data, len, uv_now(k->d.loop)) == FP_EINVAL) {
+        k->rejected++;
+        fp_warn("dropped a stats message without stage= and instance=");
+    }
+}
+
+static void status_line(sink *k, char *buf, size_t cap)
+{
+    int synced = 0;
+    for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
+    snprintf(buf, cap,
+             "reports=%zu rows=%zu anomalies=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
+             "snapshots=%llu rejected=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
+             fp_table_complete(k->t), fp_table_rows(k->t), fp_table_anomalies(k->t), k->dirty, synced, k->nsh,
+             k->writes, k->updates, k->snapshots, k->rejected,
+             (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms), (unsigned long long)k->lat.count,
+             (unsigned long long)fp_lat_quantile(&k->lat, 0.5), (unsigned long long)fp_lat_quantile(&k->lat, 0.99));
+}
+
+/* For /healthz: shards this sink is not in step with. */
+static const char *sync_problems(void *ud)
+{
+    sink *k = ud;
+    static char why[256];
+    why[0] = '\0';
+    for (int i = 0; i < k->nsh; i++)
+        if (!k->sh[i].synced) {
+            size_t l = strlen(why);
+            snprintf(why + l, sizeof why - l, "%ssink not in step with shard %d", l ? "; " : "", i);
+        }
+    return why;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     sink *k = t->data;
     uint64_t now = uv_now(k->d.loop);
+    /* The sink is a stage too: it reports to itself. */
+    char line[1024];
+    int n = snprintf(line, sizeof line, "stage=sink instance=sink interval_ms=%d ", k->cfg.flush_ms > 0 ? k->cfg.flush_ms : 100);
+    status_line(k, line + n, sizeof line - (size_t)n);
+    fp_health_update(&k->health, line, strlen(line), now);
+    fp_health_forget(&k->health, now, (uint64_t)k->cfg.forget_s * 1000);
     for (int i = 0; i < k->nsh; i++) {
         shardview *v = &k->sh[i];
         if (v->waiting && now > v->deadline) {
@@ -335,17 +397,29 @@ static void on_tick(uv_timer_t *t)
 static void on_ctl(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     sink *k = ud;
-    char reply[512];
-    int synced = 0;
-    for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
-    if (len >= 6 && !memcmp(data, "status", 6))
-        snprintf(reply, sizeof reply, "reports=%zu rows=%zu anomalies=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
-                 "snapshots=%llu rejected=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
-                 fp_table_complete(k->t), fp_table_rows(k->t), fp_table_anomalies(k->t), k->dirty, synced, k->nsh, k->writes, k->updates,
-                 k->snapshots, k->rejected, (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms),
-                 (unsigned long long)k->lat.count, (unsigned long long)fp_lat_quantile(&k->lat, 0.5),
-                 (unsigned long long)fp_lat_quantile(&k->lat, 0.99));
-    else
+    char reply[1024];
+    if (len >= 6 && !memcmp(data, "status", 6)) {
+        status_line(k, reply, sizeof reply);
+        if (k->web) {
+            size_t l = strlen(reply);
+            snprintf(reply + l, sizeof reply - l, " http_port=%d", fp_serve_port(k->web));
+        }
+    } else if (len >= 6 && !memcmp(data, "stages", 6)) {
+        /* fupin top: every stage's last line */
+        size_t l = 0;
+        reply[0] = '\0';
+        uint64_t now = uv_now(k->d.loop);
+        for (size_t i = 0; i < k->health.n && l < sizeof reply; i++) {
+            const fp_stage *s = &k->health.s[i];
+            int w = snprintf(reply + l, sizeof reply - l, "%s %s %s %.1f %s\n", s->stage, s->instance,
+                             fp_stage_alive(s, now) ? "up" : "SILENT", (double)(now - s->seen_ms) / 1000.0, s->line);
+            if (w < 0) break;
+            l += (size_t)w;
+        }
+        if (l >= sizeof reply) l = sizeof reply - 1;
+        fp_zsock_send(z, reply, l);
+        return;
+    } else
         snprintf(reply, sizeof reply, "error unknown request (want status)");
     fp_zsock_send(z, reply, strlen(reply));
 }
@@ -355,6 +429,9 @@ static void on_stop(fp_daemon *d)
     sink *k = d->ud;
     if (k->dirty) write_files(k);
     if (k->tick.loop) uv_close((uv_handle_t *)&k->tick, NULL);
+    fp_serve_stop(k->web);
+    k->web = NULL;
+    fp_zsock_close(&k->stats, NULL);
     fp_zsock_close(&k->in, NULL);
     fp_zsock_close(&k->ctl, NULL);
     for (int i = 0; i < k->nsh; i++) drop_req(&k->sh[i]);
@@ -403,6 +480,22 @@ int main(int argc, char **argv)
     }
     if (!rc) rc = fp_zsock_open(&k.in, k.d.loop, k.d.zctx, ZMQ_PULL, k.cfg.totals, 1, on_update, &k);
     if (!rc) rc = fp_zsock_open(&k.ctl, k.d.loop, k.d.zctx, ZMQ_REP, k.cfg.ctl, 1, on_ctl, &k);
+    if (!rc && strcmp(k.cfg.stats, "none"))
+        rc = fp_zsock_open(&k.stats, k.d.loop, k.d.zctx, ZMQ_PULL, k.cfg.stats, 1, on_stats, &k);
+    if (!rc && strcmp(k.cfg.http, "none")) {
+        snprintf(k.page, sizeof k.page, "%s", k.cfg.page ? k.cfg.page : "");
+        if (!k.cfg.page) snprintf(k.page, sizeof k.page, "%s/web/index.html", dd);
+        k.need[0] = (fp_need){"ingest", 1};
+        k.need[1] = (fp_need){"normalize", k.cfg.workers};
+        k.need[2] = (fp_need){"aggregate", k.nsh};
+        fp_serve_cfg sc = {.loop = k.d.loop, .zctx = k.d.zctx, .table = k.t, .gaz = k.g, .health = &k.health,
+                           .lat = &k.lat, .shard_eps = k.cfg.snapshots.v, .nshards = k.nsh, .page = k.page,
+                           .need = k.need, .nneed = 3, .problems_extra = sync_problems, .ud = &k};
+        rc = fp_serve_start(&k.web, &sc, k.cfg.http);
+        if (!rc)
+            fp_info("HTTP on %.*s:%d: the dashboard at /, the API under /api/, /metrics, /healthz",
+                    (int)(strrchr(k.cfg.http, ':') - k.cfg.http), k.cfg.http, fp_serve_port(k.web));
+    }
     if (!rc) {
         uv_timer_init(k.d.loop, &k.tick);
         k.tick.data = &k;
@@ -418,6 +511,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < k.nsh && k.sh; i++) drop_held(&k.sh[i]);
     free(k.sh);
     free(k.arrivals);
+    fp_health_free(&k.health);
     fp_table_free(k.t);
     fp_gaz_free(k.g);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &k.cfg, &args);

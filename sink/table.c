@@ -293,19 +293,9 @@ size_t fp_table_rows(const fp_table *t) { return t->nrows; }
 
 /* ---- rendering: own rows plus every ancestor, with subtree sums ---- */
 
-typedef struct {
-    int region;
-    int year;
-    const char *metric, *unit;
-    fp_dec own, subtree;
-    uint32_t facts, reports;
-    char *path;
-    char code[16];
-} outrow;
-
 static int cmp_out(const void *a, const void *b)
 {
-    const outrow *x = a, *y = b;
+    const fp_view_row *x = a, *y = b;
     int c = strcmp(x->path, y->path);
     if (c) return c;
     char ya[16], yb[16];
@@ -331,7 +321,7 @@ static void collect_line(const char *key, void *val, void *ud)
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* A node whose children add up to more than what was stated for the node itself. */
-static int tree_check(const fp_table *t, const outrow *o, size_t m, fp_buf *out)
+static int tree_check(const fp_table *t, const fp_view_row *o, size_t m, fp_buf *out)
 {
     int rc = FP_OK;
     for (size_t i = 0; i < m && !rc; i++) {
@@ -365,13 +355,23 @@ static int tree_check(const fp_table *t, const outrow *o, size_t m, fp_buf *out)
     return rc ? FP_ENOMEM : FP_OK;
 }
 
-int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
+void fp_view_free(fp_view *v)
 {
+    for (size_t i = 0; i < v->n; i++) free(v->r[i].path);
+    free(v->r);
+    v->r = NULL;
+    v->n = 0;
+}
+
+int fp_table_view(const fp_table *t, fp_view *v)
+{
+    v->r = NULL;
+    v->n = 0;
     /* Every row adds itself to each ancestor's subtree: collect (node, year,
      * metric, unit) entries, merging the same key. Sizes are small (rows ×
      * depth ≤ 6), so a sort-and-merge keeps this simple. */
     size_t cap = t->nrows * 6 + 1, n = 0;
-    outrow *o = calloc(cap, sizeof *o);
+    fp_view_row *o = calloc(cap, sizeof *o);
     if (!o) return FP_ENOMEM;
     int rc = FP_OK;
     for (size_t i = 0; i < t->cap && !rc; i++) {
@@ -380,7 +380,7 @@ int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anoma
         int idx = fp_gaz_find_code(t->g, r->tot.region_code);
         int depth = 0;
         for (int a = idx; depth < 6; depth++) {
-            outrow *e = &o[n++];
+            fp_view_row *e = &o[n++];
             e->region = a;
             e->year = r->tot.year;
             e->metric = r->tot.metric;
@@ -412,7 +412,7 @@ int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anoma
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m && !cmp_out(&o[m - 1], &o[i])) {
-            outrow *d = &o[m - 1];
+            fp_view_row *d = &o[m - 1];
             rc |= fp_dec_add(&d->own, o[i].own);
             rc |= fp_dec_add(&d->subtree, o[i].subtree);
             d->facts += o[i].facts;
@@ -422,7 +422,17 @@ int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anoma
             o[m++] = o[i];
         }
     }
-    if (!rc) rc = fp_buf_puts(csv, "region_code,region_path,year,metric,unit,own,subtree,facts,reports\n");
+    v->r = o;
+    v->n = m;
+    if (rc) fp_view_free(v);
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
+{
+    const fp_view_row *o = v->r;
+    size_t m = v->n;
+    int rc = fp_buf_puts(csv, "region_code,region_path,year,metric,unit,own,subtree,facts,reports\n");
     for (size_t i = 0; i < m && !rc; i++) {
         char own[32], sub[32], year[16] = "";
         fp_dec_format(o[i].own, own, sizeof own);
@@ -452,7 +462,5 @@ int fp_table_render(const fp_table *t, fp_buf *csv, fp_buf *jsonl, fp_buf *anoma
         }
         if (!rc) rc = tree_check(t, o, m, anomalies);
     }
-    for (size_t i = 0; i < m; i++) free(o[i].path);
-    free(o);
     return rc ? FP_ENOMEM : FP_OK;
 }

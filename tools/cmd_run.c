@@ -27,7 +27,7 @@
 
 typedef struct {
     int workers, shards, timeout, keep;
-    char *out, *watch, *data, *log_level;
+    char *out, *watch, *data, *log_level, *http;
     fp_strlist figures;
 } config;
 
@@ -39,6 +39,8 @@ static const fp_opt opts[] = {
     {"timeout", FP_OPT_INT, "300", offsetof(config, timeout), "seconds to wait for the totals before giving up"},
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
      "curated figures (JSON lines, as fupin extract prints) joining the same totals; repeatable"},
+    {"http", FP_OPT_STR, NULL, offsetof(config, http),
+     "serve the dashboard, API, /metrics and /healthz on ADDR:PORT (e.g. 127.0.0.1:8080)"},
     {"keep", FP_OPT_FLAG, NULL, offsetof(config, keep), "keep the runtime folder (journals, databases, logs)"},
     {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
     {"log-level", FP_OPT_STR, "info", offsetof(config, log_level), "the daemons' log level"},
@@ -252,6 +254,9 @@ int fupin_run(int argc, char **argv)
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     char ctl[PATH_MAX], reports[PATH_MAX], acks[PATH_MAX], totals[PATH_MAX], sinkctl[PATH_MAX], buf[64][PATH_MAX];
+    char stats[PATH_MAX], nworkers[16];
+    snprintf(stats, sizeof stats, "ipc://%s/stats", rt);
+    snprintf(nworkers, sizeof nworkers, "%d", cfg.workers);
     snprintf(ctl, sizeof ctl, "ipc://%s/ingest.ctl", rt);
     snprintf(reports, sizeof reports, "ipc://%s/reports", rt);
     snprintf(acks, sizeof acks, "ipc://%s/acks", rt);
@@ -269,6 +274,8 @@ int fupin_run(int argc, char **argv)
     /* sink */
     av[n = 1] = "--totals", av[++n] = totals, av[++n] = "--ctl", av[++n] = sinkctl, av[++n] = "--out", av[++n] = cfg.out;
     av[++n] = "--data", av[++n] = (char *)data, av[++n] = "--log-level", av[++n] = cfg.log_level;
+    av[++n] = "--stats", av[++n] = stats, av[++n] = "--workers", av[++n] = nworkers;
+    av[++n] = "--http", av[++n] = cfg.http ? cfg.http : "none";
     for (int i = 0; i < cfg.shards; i++) {
         snprintf(buf[32 + i], PATH_MAX, "ipc://%s/snap-%d", rt, i);
         av[++n] = "--snapshot", av[++n] = buf[32 + i];
@@ -282,14 +289,15 @@ int fupin_run(int argc, char **argv)
         snprintf(name, sizeof name, "aggregate-%d", i);
         snprintf(buf[i], PATH_MAX, "ipc://%s/figures-%d", rt, i);
         char *aa[] = {NULL, "--index", idx, "--figures", buf[i], "--acks", acks, "--sink", totals, "--snapshot",
-                      buf[32 + i], "--db", db, "--log-level", cfg.log_level, NULL};
+                      buf[32 + i], "--db", db, "--log-level", cfg.log_level, "--stats", stats, NULL};
         rc = spawn(rt, "fupin-aggregate", name, aa);
     }
     for (int w = 0; w < cfg.workers && !rc; w++) {
         char name[32];
         snprintf(name, sizeof name, "normalize-%d", w);
         av[n = 1] = "--reports", av[++n] = reports, av[++n] = "--data", av[++n] = (char *)data;
-        av[++n] = "--log-level", av[++n] = cfg.log_level;
+        av[++n] = "--log-level", av[++n] = cfg.log_level, av[++n] = "--stats", av[++n] = stats;
+        av[++n] = "--instance", av[++n] = name;
         for (int i = 0; i < cfg.shards; i++) av[++n] = "--shard", av[++n] = buf[i];
         av[++n] = NULL;
         rc = spawn(rt, "fupin-normalize", name, av);
@@ -299,7 +307,7 @@ int fupin_run(int argc, char **argv)
     snprintf(journal, sizeof journal, "%s/ingest.db", rt);
     av[n = 1] = "--ctl", av[++n] = ctl, av[++n] = "--reports", av[++n] = reports, av[++n] = "--acks", av[++n] = acks;
     av[++n] = "--shards", av[++n] = shards, av[++n] = "--journal", av[++n] = journal;
-    av[++n] = "--log-level", av[++n] = cfg.log_level;
+    av[++n] = "--log-level", av[++n] = cfg.log_level, av[++n] = "--stats", av[++n] = stats;
     if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
     for (int i = 0; i < cfg.figures.n; i++) av[++n] = "--figures", av[++n] = cfg.figures.v[i];
     av[++n] = "--";
@@ -308,6 +316,7 @@ int fupin_run(int argc, char **argv)
     if (!rc) rc = spawn(rt, "fupin-ingest", "ingest", av);
     fprintf(stderr, "fupin: started %d processes (1 ingest, %d normalize, %d aggregate, 1 sink); logs in %s\n", nkids,
             cfg.workers, cfg.shards, rt);
+    if (cfg.http) fprintf(stderr, "fupin: dashboard at http://%s/ (API /api/totals, /metrics, /healthz)\n", cfg.http);
 
     void *zctx = zmq_ctx_new();
     time_t start = time(NULL);

@@ -1,0 +1,49 @@
+/* api: the sink's HTTP answers, as functions of its state (no I/O).
+ *
+ *   /api/totals     ?region=CODE|NAME &level=province|prefecture|county|township|village
+ *                   &year=YYYY &metric=M &unit=U      rows like totals.jsonl, with level
+ *   /api/regions    ?year= &metric= &unit=            the tree, each node with its totals
+ *   /api/anomalies                                    the findings of anomalies.jsonl
+ *   /api/facts      ?region= &year= &metric= [&unit=] the figures under a total (the
+ *                   shards answer; fp_api_facts_args checks the query)
+ *   /metrics        Prometheus text: one gauge per total, the stages' counters,
+ *                   the arrival-to-totals histogram
+ *
+ * Each returns FP_OK with *status (200, 400 or 404) and a JSON body (an
+ * object with "error" for 400/404), or FP_ENOMEM. */
+#ifndef FP_API_H
+#define FP_API_H
+
+#include "fp_buf.h"
+#include "fp_gazetteer.h"
+#include "health.h"
+#include "latency.h"
+#include "table.h"
+
+/* Query arguments: get(ctx, name) returns the value or NULL. */
+typedef struct {
+    const char *(*get)(void *ctx, const char *name);
+    void *ctx;
+} fp_args;
+
+int fp_api_totals(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp_buf *body, int *status);
+int fp_api_regions(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp_buf *body, int *status);
+int fp_api_anomalies(const fp_table *t, fp_buf *body, int *status);
+
+/* Checks /api/facts' query: the region (by code or name) must be known and
+ * year a number; fills region code, year, metric and unit ("" = any). */
+int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], int *year, char metric[24],
+                      char unit[16], fp_buf *body, int *status);
+
+/* The Prometheus page: totals, stages (health), latency. */
+int fp_api_metrics(const fp_table *t, const fp_gazetteer *g, const fp_health *h, const fp_latency *lat,
+                   uint64_t now_ms, fp_buf *body);
+
+/* The region a query names: a code, a canonical path, or a name or short
+ * form the gazetteer knows (the highest-level region of that name). -1 if none. */
+int fp_api_region(const fp_gazetteer *g, const char *q);
+/* "province", "prefecture", ... for a level, and back (-1 if unknown). */
+const char *fp_level_name(int level);
+int fp_level_parse(const char *s);
+
+#endif

@@ -1,0 +1,229 @@
+#include "health.h"
+#include "fp_err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The value of key in a "k=v k=v" line, copied into out (cap); 0 when absent. */
+static int kv(const char *line, const char *key, char *out, size_t cap)
+{
+    size_t kl = strlen(key);
+    for (const char *p = line; p && *p;) {
+        while (*p == ' ') p++;
+        if (!strncmp(p, key, kl) && p[kl] == '=') {
+            size_t n = strcspn(p + kl + 1, " ");
+            if (n >= cap) n = cap - 1;
+            memcpy(out, p + kl + 1, n);
+            out[n] = '\0';
+            return 1;
+        }
+        p = strchr(p, ' ');
+    }
+    return 0;
+}
+
+int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
+{
+    char *line = malloc(len + 1);
+    if (!line) return FP_ENOMEM;
+    memcpy(line, msg, len);
+    line[len] = '\0';
+    char stage[16], instance[64], iv[16];
+    if (memchr(msg, '\0', len) || !kv(line, "stage", stage, sizeof stage) ||
+        !kv(line, "instance", instance, sizeof instance)) {
+        free(line);
+        return FP_EINVAL;
+    }
+    fp_stage *s = NULL;
+    for (size_t i = 0; i < h->n && !s; i++)
+        if (!strcmp(h->s[i].stage, stage) && !strcmp(h->s[i].instance, instance)) s = &h->s[i];
+    if (!s) {
+        if (h->n == h->cap) {
+            size_t cap = h->cap ? h->cap * 2 : 8;
+            fp_stage *ns = realloc(h->s, cap * sizeof *ns);
+            if (!ns) {
+                free(line);
+                return FP_ENOMEM;
+            }
+            h->s = ns;
+            h->cap = cap;
+        }
+        s = &h->s[h->n++];
+        memset(s, 0, sizeof *s);
+        snprintf(s->stage, sizeof s->stage, "%s", stage);
+        snprintf(s->instance, sizeof s->instance, "%s", instance);
+    }
+    free(s->line);
+    s->line = line;
+    s->seen_ms = now_ms;
+    s->interval_ms = kv(line, "interval_ms", iv, sizeof iv) ? atoi(iv) : 1000;
+    if (s->interval_ms < 100) s->interval_ms = 100;
+    return FP_OK;
+}
+
+int fp_stage_alive(const fp_stage *s, uint64_t now_ms)
+{
+    uint64_t grace = 3 * (uint64_t)s->interval_ms;
+    if (grace < 1500) grace = 1500;
+    return now_ms <= s->seen_ms + grace;
+}
+
+void fp_health_forget(fp_health *h, uint64_t now_ms, uint64_t forget_ms)
+{
+    for (size_t i = 0; i < h->n;) {
+        if (now_ms > h->s[i].seen_ms + forget_ms) {
+            free(h->s[i].line);
+            h->s[i] = h->s[--h->n];
+        } else {
+            i++;
+        }
+    }
+}
+
+int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need, size_t nneed, fp_buf *why)
+{
+    int problems = 0, rc = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        if (fp_stage_alive(&h->s[i], now_ms)) continue;
+        rc |= fp_buf_printf(why, "%s%s/%s silent for %.1f s", problems++ ? "; " : "", h->s[i].stage, h->s[i].instance,
+                            (double)(now_ms - h->s[i].seen_ms) / 1000.0);
+    }
+    for (size_t k = 0; k < nneed; k++) {
+        int up = 0;
+        for (size_t i = 0; i < h->n; i++) up += !strcmp(h->s[i].stage, need[k].stage) && fp_stage_alive(&h->s[i], now_ms);
+        if (up < need[k].min)
+            rc |= fp_buf_printf(why, "%s%s: %d of %d up", problems++ ? "; " : "", need[k].stage, up, need[k].min);
+    }
+    return rc ? FP_ENOMEM : problems;
+}
+
+typedef struct {
+    char key[48];
+    const fp_stage *s;
+    char value[32];
+} sample;
+
+static int cmp_sample(const void *a, const void *b)
+{
+    const sample *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c) return c;
+    if ((c = strcmp(x->s->stage, y->s->stage))) return c;
+    return strcmp(x->s->instance, y->s->instance);
+}
+
+static int numeric(const char *v)
+{
+    if (*v == '-') v++;
+    if (!*v) return 0;
+    int dot = 0;
+    for (; *v; v++) {
+        if (*v == '.' && !dot++) continue;
+        if (*v < '0' || *v > '9') return 0;
+    }
+    return 1;
+}
+
+int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
+{
+    size_t cap = 16, n = 0;
+    sample *sm = malloc(cap * sizeof *sm);
+    int rc = sm ? FP_OK : FP_ENOMEM;
+    for (size_t i = 0; i < h->n && !rc; i++) {
+        for (const char *p = h->s[i].line; p && *p && !rc;) {
+            while (*p == ' ') p++;
+            const char *eq = strchr(p, '='), *end = p + strcspn(p, " ");
+            if (!eq || eq > end) {
+                p = end;
+                continue;
+            }
+            size_t kl = (size_t)(eq - p), vl = (size_t)(end - eq - 1);
+            if (n == cap) {
+                sample *ns = realloc(sm, (cap *= 2) * sizeof *ns);
+                if (!ns) {
+                    rc = FP_ENOMEM;
+                    break;
+                }
+                sm = ns;
+            }
+            sample *x = &sm[n];
+            if (kl && kl < sizeof x->key && vl && vl < sizeof x->value) {
+                memcpy(x->key, p, kl), x->key[kl] = '\0';
+                memcpy(x->value, eq + 1, vl), x->value[vl] = '\0';
+                for (char *c = x->key; *c; c++)
+                    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) *c = '_';
+                x->s = &h->s[i];
+                /* Prometheus wants base units: *_ms becomes *_seconds */
+                size_t l = strlen(x->key);
+                if (numeric(x->value) && l > 3 && !strcmp(x->key + l - 3, "_ms") && l + 5 < sizeof x->key) {
+                    snprintf(x->key + l - 3, sizeof x->key - (l - 3), "_seconds");
+                    snprintf(x->value, sizeof x->value, "%.3f", atof(x->value) / 1000.0);
+                }
+                if (numeric(x->value) && strcmp(x->key, "interval_seconds")) n++;
+            }
+            p = end;
+        }
+    }
+    if (!rc) qsort(sm, n, sizeof *sm, cmp_sample);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i == 0 || strcmp(sm[i].key, sm[i - 1].key))
+            rc |= fp_buf_printf(out, "# HELP fupin_stage_%s The stage's counter %s, as it last published it.\n"
+                                     "# TYPE fupin_stage_%s gauge\n",
+                                sm[i].key, sm[i].key, sm[i].key);
+        rc |= fp_buf_printf(out, "fupin_stage_%s{stage=\"%s\",instance=\"%s\"} %s\n", sm[i].key, sm[i].s->stage,
+                            sm[i].s->instance, sm[i].value);
+    }
+    free(sm);
+    rc |= fp_buf_puts(out, "# HELP fupin_stage_up 1 when the instance published within 3 of its intervals.\n"
+                           "# TYPE fupin_stage_up gauge\n");
+    for (size_t i = 0; i < h->n; i++)
+        rc |= fp_buf_printf(out, "fupin_stage_up{stage=\"%s\",instance=\"%s\"} %d\n", h->s[i].stage, h->s[i].instance,
+                            fp_stage_alive(&h->s[i], now_ms));
+    rc |= fp_buf_puts(out, "# HELP fupin_stage_last_seen_seconds Seconds since the instance last published.\n"
+                           "# TYPE fupin_stage_last_seen_seconds gauge\n");
+    for (size_t i = 0; i < h->n; i++)
+        rc |= fp_buf_printf(out, "fupin_stage_last_seen_seconds{stage=\"%s\",instance=\"%s\"} %.3f\n", h->s[i].stage,
+                            h->s[i].instance, (double)(now_ms - h->s[i].seen_ms) / 1000.0);
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+int fp_health_json(const fp_health *h, uint64_t now_ms, fp_buf *out)
+{
+    int rc = fp_buf_puts(out, "[");
+    for (size_t i = 0; i < h->n; i++) {
+        const fp_stage *s = &h->s[i];
+        rc |= fp_buf_printf(out, "%s{\"stage\":\"%s\",\"instance\":", i ? "," : "", s->stage);
+        rc |= fp_buf_json_str(out, s->instance, strlen(s->instance));
+        rc |= fp_buf_printf(out, ",\"alive\":%s,\"age_ms\":%llu,\"counters\":{", fp_stage_alive(s, now_ms) ? "true" : "false",
+                            (unsigned long long)(now_ms - s->seen_ms));
+        int k = 0;
+        for (const char *p = s->line; p && *p;) {
+            while (*p == ' ') p++;
+            const char *eq = strchr(p, '='), *end = p + strcspn(p, " ");
+            if (eq && eq < end && eq > p) {
+                char v[64];
+                size_t vl = (size_t)(end - eq - 1);
+                if (vl < sizeof v) {
+                    memcpy(v, eq + 1, vl), v[vl] = '\0';
+                    if (numeric(v)) {
+                        rc |= fp_buf_puts(out, k++ ? "," : "");
+                        rc |= fp_buf_json_str(out, p, (size_t)(eq - p));
+                        rc |= fp_buf_printf(out, ":%s", v);
+                    }
+                }
+            }
+            p = end;
+        }
+        rc |= fp_buf_puts(out, "}}");
+    }
+    rc |= fp_buf_puts(out, "]");
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+void fp_health_free(fp_health *h)
+{
+    for (size_t i = 0; i < h->n; i++) free(h->s[i].line);
+    free(h->s);
+    memset(h, 0, sizeof *h);
+}
