@@ -172,9 +172,9 @@ static void status_line(char *buf, size_t cap, void *ud)
     fp_journal_counts(g->j, &taken, &done, &pending);
     snprintf(buf, cap,
              "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
-             "resent=%llu acks=%llu queue=%zu uptime_ms=%llu",
+             "resent=%llu acks=%llu queue=%zu",
              taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
-             fp_zsock_outbox(&g->out), (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
+             fp_zsock_outbox(&g->out));
 }
 
 static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
@@ -183,6 +183,8 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
     char reply[512];
     if (len >= 6 && !memcmp(data, "status", 6)) {
         status_line(reply, sizeof reply, g);
+        size_t l = strlen(reply);
+        snprintf(reply + l, sizeof reply - l, " uptime_ms=%llu", (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
     } else if (len > 7 && !memcmp(data, "submit\n", 7)) {
         const char *src = data + 7, *nl = memchr(src, '\n', len - 7);
         if (!nl) {

@@ -2,7 +2,8 @@
 # Installs what fupin needs to build, test and run on Debian 12 (as root, or with sudo).
 set -eu
 PKGS="build-essential cmake pkg-config libzmq3-dev libmsgpack-dev libuv1-dev libsqlite3-dev libuchardet-dev
-      libsodium-dev libopencc-dev opencc libjansson-dev libmicrohttpd-dev python3"
+      libsodium-dev libopencc-dev opencc libjansson-dev libmicrohttpd-dev python3
+      prometheus chromium fonts-wqy-zenhei"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -21,13 +21,16 @@ expect_error "whole number" "$BIN/fupin" run --workers many x
 expect_error "unknown command" "$BIN/fupin" frobnicate
 # a port already in use
 PORT=$(free_port)
-python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$PORT)); s.listen(); time.sleep(5)" & PIDS="$PIDS $!"
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$PORT)); s.listen(); time.sleep(8)" & PIDS="$PIDS $!"
 sleep 0.3
 expect_error "127.0.0.1:$PORT" "$BIN/fupin-sink" --totals "tcp://127.0.0.1:$PORT" --ctl "tcp://127.0.0.1:$(free_port)" --out "$T/o"
 # an ipc socket a live daemon serves
-"$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c" --out "$T/o" 2>/dev/null & PIDS="$PIDS $!"
+"$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c" --out "$T/o" --http none --stats none 2>/dev/null & PIDS="$PIDS $!"
 sleep 0.5
-expect_error "already listens" "$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c2" --out "$T/o"
+expect_error "already listens" "$BIN/fupin-sink" --totals "ipc://$T/t" --ctl "ipc://$T/c2" --out "$T/o" --http none --stats none
+# the HTTP address: malformed, and a port in use
+expect_error "want ADDR:PORT" "$BIN/fupin-sink" --totals "ipc://$T/t3" --ctl "ipc://$T/c3" --stats none --out "$T/o" --http nonsense
+expect_error "127.0.0.1:$PORT" "$BIN/fupin-sink" --totals "ipc://$T/t4" --ctl "ipc://$T/c4" --stats none --out "$T/o" --http "127.0.0.1:$PORT"
 # config files: unknown key named with file and line
 printf 'out = %s\nbogus = 1\n' "$T/o" > "$T/sink.conf"
 expect_error "sink.conf:2" "$BIN/fupin-sink" --config "$T/sink.conf"

@@ -9,8 +9,13 @@ PIDS=""
 cleanup() {
     local rc=$?
     for p in $PIDS; do kill "$p" 2>/dev/null; done
-    sleep 0.3
+    # give them 3 s to stop cleanly (and a sanitizer time to write its report)
+    for _ in $(seq 30); do
+        local alive=0; for p in $PIDS; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && break; sleep 0.1
+    done
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
     # A sanitizer's report in any daemon's log fails the test (daemons started
     # by hand write their logs under $T).
     if grep -rl "Sanitizer\|runtime error:" "$T" --include='*.log' > "$T.san" 2>/dev/null; then
@@ -36,26 +41,27 @@ wait_until() { local n=$(( $1 * 5 )); shift; while [ $n -gt 0 ]; do "$@" && retu
 ipc_eps() {
     RT=$1; mkdir -p "$RT"
     E_CTL=ipc://$RT/ingest.ctl E_REP=ipc://$RT/reports E_ACK=ipc://$RT/acks
-    E_TOT=ipc://$RT/totals E_SCTL=ipc://$RT/sink.ctl
+    E_TOT=ipc://$RT/totals E_SCTL=ipc://$RT/sink.ctl E_STATS=ipc://$RT/stats
 }
 start_sink() {
     local a=(); for i in $(seq 0 $((NSH - 1))); do a+=(--snapshot "ipc://$RT/snap-$i"); done
-    "$BIN/fupin-sink" --totals "$E_TOT" --ctl "$E_SCTL" --out "$RT/out" "${a[@]}" 2>>"$RT/sink.log" &
+    "$BIN/fupin-sink" --totals "$E_TOT" --ctl "$E_SCTL" --out "$RT/out" "${a[@]}" --stats "$E_STATS" \
+        --http "${HTTP:-none}" --workers "${NWORKERS:-1}" 2>>"$RT/sink.log" &
     SINK_PID=$!; PIDS="$PIDS $!"
 }
 start_shard() {
     "$BIN/fupin-aggregate" --index "$1" --figures "ipc://$RT/fig-$1" --acks "$E_ACK" --sink "$E_TOT" \
-        --snapshot "ipc://$RT/snap-$1" --db "$RT/shard-$1.db" 2>>"$RT/shard-$1.log" &
+        --snapshot "ipc://$RT/snap-$1" --db "$RT/shard-$1.db" --stats "$E_STATS" 2>>"$RT/shard-$1.log" &
     SHARD_PID[$1]=$!; PIDS="$PIDS $!"
 }
 start_worker() {
     local a=(); for i in $(seq 0 $((NSH - 1))); do a+=(--shard "ipc://$RT/fig-$i"); done
-    "$BIN/fupin-normalize" --reports "$E_REP" "${a[@]}" 2>>"$RT/worker-$1.log" &
+    "$BIN/fupin-normalize" --reports "$E_REP" "${a[@]}" --stats "$E_STATS" --instance "worker-$1" 2>>"$RT/worker-$1.log" &
     WORKER_PID[$1]=$!; PIDS="$PIDS $!"
 }
 start_ingest() {
     "$BIN/fupin-ingest" --ctl "$E_CTL" --reports "$E_REP" --acks "$E_ACK" --shards "$NSH" \
-        --journal "$RT/ingest.db" --resend-ms "${RESEND_MS:-1500}" "$@" 2>>"$RT/ingest.log" &
+        --journal "$RT/ingest.db" --resend-ms "${RESEND_MS:-1500}" --stats "$E_STATS" "$@" 2>>"$RT/ingest.log" &
     INGEST_PID=$!; PIDS="$PIDS $!"
 }
 # settled: every report taken is done and the sink has written them all

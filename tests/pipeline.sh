@@ -21,10 +21,10 @@ echo "ipc: $(wc -l < "$T/a/totals.csv") rows, 1x1 = 3x3, reference agrees"
 # tcp on free ports, daemons started by hand
 P=(); for i in 1 2 3 4 5 6 7; do P+=("$(free_port)"); done
 ep() { echo "tcp://127.0.0.1:$1"; }
-"$BIN/fupin-sink" --totals "$(ep ${P[0]})" --ctl "$(ep ${P[1]})" --snapshot "$(ep ${P[2]})" --out "$T/c" 2>"$T/sink.log" & PIDS="$PIDS $!"
-"$BIN/fupin-aggregate" --figures "$(ep ${P[3]})" --acks "$(ep ${P[4]})" --sink "$(ep ${P[0]})" --snapshot "$(ep ${P[2]})" --db "$T/shard.db" 2>"$T/agg.log" & PIDS="$PIDS $!"
-"$BIN/fupin-normalize" --reports "$(ep ${P[5]})" --shard "$(ep ${P[3]})" 2>"$T/norm.log" & PIDS="$PIDS $!"
-"$BIN/fupin-ingest" --ctl "$(ep ${P[6]})" --reports "$(ep ${P[5]})" --acks "$(ep ${P[4]})" --journal "$T/ingest.db" 2>"$T/ingest.log" & PIDS="$PIDS $!"
+"$BIN/fupin-sink" --totals "$(ep ${P[0]})" --ctl "$(ep ${P[1]})" --snapshot "$(ep ${P[2]})" --out "$T/c" --http none --stats none 2>"$T/sink.log" & PIDS="$PIDS $!"
+"$BIN/fupin-aggregate" --figures "$(ep ${P[3]})" --acks "$(ep ${P[4]})" --sink "$(ep ${P[0]})" --snapshot "$(ep ${P[2]})" --db "$T/shard.db" --stats none 2>"$T/agg.log" & PIDS="$PIDS $!"
+"$BIN/fupin-normalize" --reports "$(ep ${P[5]})" --shard "$(ep ${P[3]})" --stats none 2>"$T/norm.log" & PIDS="$PIDS $!"
+"$BIN/fupin-ingest" --ctl "$(ep ${P[6]})" --reports "$(ep ${P[5]})" --acks "$(ep ${P[4]})" --journal "$T/ingest.db" --stats none 2>"$T/ingest.log" & PIDS="$PIDS $!"
 sleep 0.5
 "$BIN/fupin" submit --to "$(ep ${P[6]})" "$REPORTS"/*.txt > "$T/submit.txt" || { cat "$T/submit.txt" "$T/ingest.log"; fail "submit over tcp"; }
 grep -c " new" "$T/submit.txt" | grep -q 5 || fail "submit did not take 5 new reports"

@@ -19,6 +19,7 @@ static void usage(FILE *f)
                "  extract FILE...   print every figure of the reports as JSON lines (no daemons)\n"
                "  submit FILE...    send reports to a running pipeline's ingest\n"
                "  status EP...      print the counters of running daemons\n"
+               "  top               the stages' live counters, as the sink hears them\n"
                "\n'fupin COMMAND --help' tells more.\n");
 }
 
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return fupin_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "submit")) return fupin_submit(argc - 1, argv + 1);
     if (!strcmp(cmd, "status")) return fupin_status(argc - 1, argv + 1);
+    if (!strcmp(cmd, "top")) return fupin_top(argc - 1, argv + 1);
     fprintf(stderr, "fupin: error: unknown command '%s' (try fupin --help)\n", cmd);
     return 2;
 }
