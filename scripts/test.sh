@@ -2,7 +2,7 @@
 # Installs dependencies, builds, and runs every test. FUPIN_SANITIZE=1 builds with ASan+UBSan.
 set -eu
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh --test
 dir=build; flags=""
 if [ "${FUPIN_SANITIZE:-0}" = 1 ]; then
     dir=build-asan; flags="-DFUPIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
