@@ -421,7 +421,10 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     int best = -1;
     long best_dist = 1 << 30;
     size_t best_off = 0, best_len = 0;
+    /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
+    const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name);
     for (int mi = 0; mi < lx->nmetrics; mi++) {
+        if (um && !(um->allowed >> mi & 1)) continue;
         const fp_words *w = &lx->metrics[mi].cues;
         size_t wl;
         /* The thing counted, right after the figure, weighs most. */
@@ -444,6 +447,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     if (best < 0 && sstart < cstart) {
         /* Nothing in the clause: the sentence before it sets the topic. */
         for (int mi = 0; mi < lx->nmetrics; mi++) {
+            if (um && !(um->allowed >> mi & 1)) continue;
             size_t wl;
             long b = fp_words_last(&lx->metrics[mi].cues, d->t + sstart, cstart - sstart, &wl);
             if (b >= 0) {
@@ -452,7 +456,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             }
         }
     }
-    c->metric = best >= 0 ? lx->metrics[best].name : "other";
+    c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";
     if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
     if (best >= 0) {
         /* The label: the cue word with up to four characters of the phrase before it. */

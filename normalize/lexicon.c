@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *cue_names[CUE_COUNT] = {
     "approx_before", "approx_after", "at_least_before", "at_least_after", "at_most_before", "at_most_after",
@@ -147,6 +148,41 @@ static int by_len_desc(const void *a, const void *b)
     return (int)y->len - (int)x->len;
 }
 
+static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void *ud)
+{
+    fp_lexicon *lx = ud;
+    if (nf != 2 || strlen(f[0]) >= 16) {
+        fp_error("%s:%d: expected unit<TAB>metrics", path, lineno);
+        return FP_EINVAL;
+    }
+    fp_unit_metrics *n = realloc(lx->um, sizeof *n * (size_t)(lx->num + 1));
+    if (!n) return FP_ENOMEM;
+    lx->um = n;
+    fp_unit_metrics *u = &n[lx->num];
+    memset(u, 0, sizeof *u);
+    strcpy(u->unit, f[0]);
+    u->fallback = -1;
+    for (char *tok = strtok(f[1], " "); tok; tok = strtok(NULL, " ")) {
+        int mi = 0;
+        while (mi < lx->nmetrics && strcmp(lx->metrics[mi].name, tok)) mi++;
+        if (mi == lx->nmetrics || mi >= 64) {
+            fp_error("%s:%d: unknown metric '%s'", path, lineno, tok);
+            return FP_EINVAL;
+        }
+        u->allowed |= 1ULL << mi;
+        if (u->fallback < 0) u->fallback = mi;
+    }
+    lx->num++;
+    return FP_OK;
+}
+
+const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit)
+{
+    for (int i = 0; i < lx->num; i++)
+        if (!strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+    return NULL;
+}
+
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
 {
     memset(lx, 0, sizeof *lx);
@@ -160,6 +196,11 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
     if (!rc) {
         snprintf(path, sizeof path, "%s/metrics.tsv", datadir);
         rc = each_line(path, on_metric, lx);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/metric-units.tsv", datadir);
+        struct stat st;
+        if (stat(path, &st) == 0) rc = each_line(path, on_unit_metrics, lx);
     }
     if (!rc && (!lx->nunits || !lx->nmetrics)) {
         fp_error("%s: no units or no metrics defined", datadir);
@@ -176,6 +217,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
 void fp_lexicon_free(fp_lexicon *lx)
 {
     free(lx->units);
+    free(lx->um);
     for (int i = 0; i < CUE_COUNT; i++) words_free(&lx->cues[i]);
     for (int i = 0; i < lx->nmetrics; i++) words_free(&lx->metrics[i].cues);
     free(lx->metrics);

@@ -37,18 +37,30 @@ typedef struct {
     fp_words cues;
 } fp_metric;
 
+/* The metrics a unit can measure (metric-units.tsv). */
+typedef struct {
+    char unit[16];
+    uint64_t allowed; /* bit i: metrics[i] */
+    int fallback;     /* metric index taken when no allowed cue is near */
+} fp_unit_metrics;
+
 typedef struct {
     fp_unit *units; /* longest word first */
     int nunits;
+    fp_unit_metrics *um;
+    int num;
     fp_words cues[CUE_COUNT];
     fp_metric *metrics;
     int nmetrics;
 } fp_lexicon;
 
-/* Loads units.tsv, cues.tsv and metrics.tsv from datadir. Logs file:line on error. */
+/* Loads units.tsv, cues.tsv, metrics.tsv and (if present) metric-units.tsv
+ * from datadir. Logs file:line on error. */
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir);
 void fp_lexicon_free(fp_lexicon *lx);
 
+/* The metrics a base unit may measure, or NULL when any. */
+const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit);
 /* The unit whose word s[0..n) starts with (longest), or NULL. */
 const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n);
 /* Length of the longest word of w that s[0..n) starts with, 0 if none. */
