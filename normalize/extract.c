@@ -1,4 +1,5 @@
 #define _GNU_SOURCE /* memmem */
+
 #include "extract.h"
 #include "fp_buf.h"
 #include "fp_err.h"
@@ -444,8 +445,9 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             if (dist < best_dist) best = mi, best_dist = dist, best_off = cstart + (size_t)b, best_len = wl;
         }
     }
-    if (best < 0 && sstart < cstart) {
-        /* Nothing in the clause: the sentence before it sets the topic. */
+    if (best < 0 && sstart < cstart && strcmp(c->unit_name, "count")) {
+        /* Nothing in the clause: the sentence before it sets the topic (not for
+         * counts of things: what they count is in their own clause, or other). */
         for (int mi = 0; mi < lx->nmetrics; mi++) {
             if (um && !(um->allowed >> mi & 1)) continue;
             size_t wl;
