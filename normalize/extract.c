@@ -424,6 +424,15 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     size_t best_off = 0, best_len = 0;
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name);
+    /* The first word of the clause before the figure that is not a noun of
+     * people: a verb there (培训, 带动) governs the nouns after it. */
+    long governor = -1;
+    for (int mi = 0; mi < lx->nmetrics; mi++) {
+        const char *nm = lx->metrics[mi].name;
+        if ((um && !(um->allowed >> mi & 1)) || !strcmp(nm, "poor_population") || !strcmp(nm, "personnel")) continue;
+        long g = fp_words_first(&lx->metrics[mi].cues, d->t + cstart, c->start - cstart, NULL);
+        if (g >= 0 && (governor < 0 || g < governor)) governor = g;
+    }
     for (int mi = 0; mi < lx->nmetrics; mi++) {
         if (um && !(um->allowed >> mi & 1)) continue;
         const fp_words *w = &lx->metrics[mi].cues;
@@ -442,6 +451,8 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             /* 贫困户, 贫困人口 before a figure are mostly the object of a verb that
              * says what was measured (带动贫困户5600户, 培训贫困人口699人). */
             if (!strcmp(lx->metrics[mi].name, "poor_population")) dist += WEAK_BEFORE;
+            /* so are 干部, 人才 after a verb (培训各级干部15802人次 is training) */
+            else if (!strcmp(lx->metrics[mi].name, "personnel") && governor >= 0 && governor < b) dist += WEAK_BEFORE;
             if (dist < best_dist) best = mi, best_dist = dist, best_off = cstart + (size_t)b, best_len = wl;
         }
     }
