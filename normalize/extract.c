@@ -413,9 +413,9 @@ static int is_household_context(const doc *d, size_t before_end, size_t cstart, 
     return fp_words_suffix(hn, d->t + cstart, before_end - cstart) > 0;
 }
 
-#ifndef WEAK_BEFORE
-#define WEAK_BEFORE 40
-#endif
+#define WEAK_BEFORE 40 /* bytes: a weak cue counts as if this much further away */
+
+#define GENERIC_BEFORE 7 /* bytes: generic money words yield to a word before them */
 static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart)
 {
     const fp_lexicon *lx = &d->x->lx;
@@ -423,7 +423,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     long best_dist = 1 << 30;
     size_t best_off = 0, best_len = 0;
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
-    const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name);
+    const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
     /* The first word of the clause before the figure that is not a noun of
      * people: a verb there (培训, 带动) governs the nouns after it. */
     long governor = -1;
@@ -451,6 +451,9 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             /* 贫困户, 贫困人口 before a figure are mostly the object of a verb that
              * says what was measured (带动贫困户5600户, 培训贫困人口699人). */
             if (!strcmp(lx->metrics[mi].name, "poor_population")) dist += WEAK_BEFORE;
+            /* 资金, 投入 say little of what money it is: a word before them
+             * does (捐赠资金 is donation, 信贷资金 credit) */
+            else if (!strcmp(lx->metrics[mi].name, "funds")) dist += GENERIC_BEFORE;
             /* so are 干部, 人才 after a verb (培训各级干部15802人次 is training) */
             else if (!strcmp(lx->metrics[mi].name, "personnel") && governor >= 0 && governor < b) dist += WEAK_BEFORE;
             if (dist < best_dist) best = mi, best_dist = dist, best_off = cstart + (size_t)b, best_len = wl;

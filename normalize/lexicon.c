@@ -151,8 +151,8 @@ static int by_len_desc(const void *a, const void *b)
 static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void *ud)
 {
     fp_lexicon *lx = ud;
-    if (nf != 2 || strlen(f[0]) >= 16) {
-        fp_error("%s:%d: expected unit<TAB>metrics", path, lineno);
+    if (nf != 2 || strlen(f[0]) >= 32) {
+        fp_error("%s:%d: expected unit[/counter]<TAB>metrics", path, lineno);
         return FP_EINVAL;
     }
     fp_unit_metrics *n = realloc(lx->um, sizeof *n * (size_t)(lx->num + 1));
@@ -176,8 +176,14 @@ static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void 
     return FP_OK;
 }
 
-const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit)
+const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter)
 {
+    if (counter && *counter) {
+        char key[64];
+        snprintf(key, sizeof key, "%s/%s", unit, counter);
+        for (int i = 0; i < lx->num; i++)
+            if (!strcmp(lx->um[i].unit, key)) return &lx->um[i];
+    }
     for (int i = 0; i < lx->num; i++)
         if (!strcmp(lx->um[i].unit, unit)) return &lx->um[i];
     return NULL;

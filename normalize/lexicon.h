@@ -39,7 +39,7 @@ typedef struct {
 
 /* The metrics a unit can measure (metric-units.tsv). */
 typedef struct {
-    char unit[16];
+    char unit[32];    /* a base unit, or unit/counter (count/家) */
     uint64_t allowed; /* bit i: metrics[i] */
     int fallback;     /* metric index taken when no allowed cue is near */
 } fp_unit_metrics;
@@ -59,8 +59,10 @@ typedef struct {
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir);
 void fp_lexicon_free(fp_lexicon *lx);
 
-/* The metrics a base unit may measure, or NULL when any. */
-const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit);
+/* The metrics a figure in this unit (and counter, which may be NULL or "")
+ * may measure: the unit/counter line if there is one, else the unit's, else
+ * NULL (any). */
+const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter);
 /* The unit whose word s[0..n) starts with (longest), or NULL. */
 const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n);
 /* Length of the longest word of w that s[0..n) starts with, 0 if none. */
