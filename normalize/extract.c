@@ -442,7 +442,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
         if (a >= 0) {
             /* 贫困户 after a number names who was counted, rarely what was
              * measured (带动5600户贫困户 is beneficiaries): a weak cue there. */
-            long dist = strcmp(lx->metrics[mi].name, "poor_population") ? a / 2 : 60 + a;
+            long dist = strcmp(lx->metrics[mi].name, "poor_population") ? a / 3 : 60 + a;
             if (dist < best_dist) best = mi, best_dist = dist, best_off = c->end + (size_t)a, best_len = wl;
         }
         long b = fp_words_last(w, d->t + cstart, c->start - cstart, &wl);
