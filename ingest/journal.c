@@ -62,53 +62,54 @@ void fp_journal_close(fp_journal *j)
     free(j);
 }
 
+/* The content a source last had, into cur; 0 when the source is new. */
+static int source_current(fp_journal *j, const char *source, char cur[FP_ID_HEX + 1])
+{
+    sqlite3_stmt *st;
+    cur[0] = '\0';
+    if (sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) snprintf(cur, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int run(fp_journal *j, sqlite3_stmt *st, const char *what)
+{
+    int r = st ? sqlite3_step(st) : SQLITE_ERROR;
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? FP_OK : fail(j, what);
+}
+
 int fp_journal_take(fp_journal *j, const char *source, const char *encoding, const char *text, size_t len,
                     char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what)
 {
     fp_content_id(text, len, id);
     supersedes[0] = '\0';
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
     int rc = FP_OK;
     sqlite3_prepare_v2(j->db, "SELECT 1 FROM reports WHERE id=?1", -1, &st, NULL);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int known = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
-    *what = known ? FP_TAKE_SAME : FP_TAKE_NEW;
-    if (known) {
-        /* Content seen before: unchanged, unless its source has moved on to
-         * other content since; then this is a revision back to it. */
-        sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL);
-        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), id) != 0) {
-            snprintf(supersedes, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-            *what = FP_TAKE_REVISION;
-        }
-        sqlite3_finalize(st);
-        if (*what == FP_TAKE_REVISION) {
-            sqlite3_prepare_v2(j->db,
-                               "UPDATE reports SET supersedes=?2, done=0, acks=0, sent_ms=0, taken_ms=?3 WHERE id=?1", -1, &st,
-                               NULL);
-            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, supersedes, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, wall_ms());
-            if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "revise");
-            sqlite3_finalize(st);
-            sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
-            sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-            if (!rc && sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "source");
-            sqlite3_finalize(st);
-        }
-    } else {
-        sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL);
-        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            snprintf(supersedes, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-            *what = FP_TAKE_REVISION;
-        }
-        sqlite3_finalize(st);
-        sqlite3_prepare_v2(j->db, "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms) VALUES(?1,?2,?3,?4,?5,?6)",
+    char cur[FP_ID_HEX + 1];
+    int has_source = source_current(j, source, cur);
+    /* New content of a known source is a revision; so is content seen before
+     * when its source has moved on to other content since (a revision back). */
+    *what = has_source && strcmp(cur, id) ? FP_TAKE_REVISION : known ? FP_TAKE_SAME : FP_TAKE_NEW;
+    if (*what == FP_TAKE_REVISION) snprintf(supersedes, FP_ID_HEX + 1, "%s", cur);
+    if (known && *what == FP_TAKE_REVISION) {
+        sqlite3_prepare_v2(j->db, "UPDATE reports SET supersedes=?2, done=0, acks=0, sent_ms=0, taken_ms=?3 WHERE id=?1",
+                           -1, &st, NULL);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, supersedes, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, wall_ms());
+        rc = run(j, st, "revise");
+    } else if (!known) {
+        sqlite3_prepare_v2(j->db,
+                           "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms) VALUES(?1,?2,?3,?4,?5,?6)",
                            -1, &st, NULL);
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
@@ -116,13 +117,13 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
         sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, wall_ms());
-        if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "insert");
-        sqlite3_finalize(st);
+        rc = run(j, st, "insert");
+    }
+    if (!rc && *what != FP_TAKE_SAME) {
         sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
         sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        if (!rc && sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "source");
-        sqlite3_finalize(st);
+        rc = run(j, st, "source");
     }
     if (sqlite3_exec(j->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc) rc = fail(j, "commit");
     return rc;
