@@ -207,6 +207,7 @@ int main(int argc, char **argv)
     shard s;
     memset(&s, 0, sizeof s);
     fp_strlist args = {0};
+    fp_daemon_hold_signals();
     fp_log_init("fupin-aggregate", FP_LOG_INFO);
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &s.cfg, argc, argv, &args,
                            "usage: fupin-aggregate [options]\n\n"

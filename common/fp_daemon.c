@@ -2,6 +2,7 @@
 #include "fp_err.h"
 #include "fp_log.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -17,6 +18,17 @@ static void on_signal(uv_signal_t *h, int signum)
     if (d->on_stop) d->on_stop(d);
 }
 
+static void mask_stop_signals(int how)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGINT);
+    sigprocmask(how, &s, NULL);
+}
+
+void fp_daemon_hold_signals(void) { mask_stop_signals(SIG_BLOCK); }
+
 int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud)
 {
     d->loop = uv_default_loop();
@@ -31,6 +43,7 @@ int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud)
     d->sigterm.data = d->sigint.data = d;
     uv_signal_start(&d->sigterm, on_signal, SIGTERM);
     uv_signal_start(&d->sigint, on_signal, SIGINT);
+    mask_stop_signals(SIG_UNBLOCK); /* a stop asked for meanwhile arrives now */
     return FP_OK;
 }
 

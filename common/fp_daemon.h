@@ -15,7 +15,12 @@ typedef struct fp_daemon {
     uint64_t started_ms;
 } fp_daemon;
 
-/* Sets up the loop, the ZeroMQ context and the signal handlers. on_stop is
+/* Holds SIGTERM and SIGINT back until fp_daemon_init can handle them, so a
+ * stop asked for while the daemon is still loading is a clean stop too.
+ * Call first thing in main(). */
+void fp_daemon_hold_signals(void);
+/* Sets up the loop, the ZeroMQ context and the signal handlers (and lets
+ * held signals through). on_stop is
  * called once on the first SIGTERM or SIGINT: it should finish what is in
  * hand and close its sockets and handles so the loop ends. */
 int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud);

@@ -275,6 +275,7 @@ int main(int argc, char **argv)
     ingest g;
     memset(&g, 0, sizeof g);
     fp_strlist files = {0};
+    fp_daemon_hold_signals();
     fp_log_init("fupin-ingest", FP_LOG_INFO);
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &g.cfg, argc, argv, &files,
                            "usage: fupin-ingest [options] [FILE... | -]\n\n"

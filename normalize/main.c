@@ -132,6 +132,7 @@ int main(int argc, char **argv)
 {
     config cfg = {0};
     fp_strlist args = {0};
+    fp_daemon_hold_signals();
     fp_log_init("fupin-normalize", FP_LOG_INFO);
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &args,
                            "usage: fupin-normalize [--reports EP] [--shard EP]... [--data DIR]\n\n"

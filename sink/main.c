@@ -442,6 +442,7 @@ int main(int argc, char **argv)
     sink k;
     memset(&k, 0, sizeof k);
     fp_strlist args = {0};
+    fp_daemon_hold_signals();
     fp_log_init("fupin-sink", FP_LOG_INFO);
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &k.cfg, argc, argv, &args,
                            "usage: fupin-sink [options]\n\n"

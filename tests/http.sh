@@ -100,3 +100,11 @@ grep -q "兴安盟" "$T/dom2.html" || fail "the dashboard did not update with th
 browse --screenshot="$BIN/dashboard.png" > /dev/null
 [ -s "$BIN/dashboard.png" ] || fail "no screenshot"
 echo "dashboard: 锡林郭勒盟 at $want, then 兴安盟 after the drop; screenshot $BIN/dashboard.png"
+
+# 5. fupin run --http stays up serving, prints the address, and Ctrl-C stops it cleanly
+P2=$(free_port)
+"$BIN/fupin" run --http "127.0.0.1:$P2" --out "$T/run" "$REPORTS"/*.txt > "$T/run.out" 2>&1 & RUN=$!; PIDS="$PIDS $RUN"
+wait_until 60 grep -q "totalled; dashboard at http://127.0.0.1:$P2/" "$T/run.out" || { cat "$T/run.out"; fail "fupin run --http did not print the dashboard's address"; }
+python3 -c "import urllib.request,json; assert json.load(urllib.request.urlopen('http://127.0.0.1:$P2/api/totals?region=1525'))" || fail "fupin run --http does not serve"
+kill -INT "$RUN"; wait "$RUN" || { cat "$T/run.out"; fail "fupin run --http did not stop cleanly on Ctrl-C"; }
+echo "fupin run --http: served, then stopped cleanly on Ctrl-C"

@@ -218,7 +218,7 @@ int fupin_run(int argc, char **argv)
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
                            "usage: fupin run [--workers N] [--shards M] [--out DIR] [--watch DIR] [--figures F] [FILE...]\n\n"
                            "Starts the four daemons as separate processes, streams the reports through and prints\n"
-                           "the per-region totals. With --watch it stays up until Ctrl-C.");
+                           "the per-region totals. With --watch or --http it stays up until Ctrl-C.");
     if (rc == 1) return 0;
     if (rc) return 2;
     if (cfg.workers < 1 || cfg.workers > 32 || cfg.shards < 1 || cfg.shards > 32) {
@@ -333,10 +333,11 @@ int fupin_run(int argc, char **argv)
         long long rep = fp_ctl_field(st2, "reports"), dirty = fp_ctl_field(st2, "dirty");
         long long synced = fp_ctl_field(st2, "synced");
         int settled = done == taken && rep >= done && dirty == 0 && synced == cfg.shards;
-        if (cfg.watch) {
+        if (cfg.watch || cfg.http) { /* stay up: new reports, or someone at the dashboard */
             if (settled && rep != last_reports) {
                 print_totals(cfg.out);
-                printf("fupin: %lld report(s) totalled; watching %s (Ctrl-C stops)\n", rep, cfg.watch);
+                if (cfg.watch) printf("fupin: %lld report(s) totalled; watching %s (Ctrl-C stops)\n", rep, cfg.watch);
+                if (cfg.http) printf("fupin: %lld report(s) totalled; dashboard at http://%s/ (Ctrl-C stops)\n", rep, cfg.http);
                 fflush(stdout);
                 last_reports = rep;
             }
