@@ -416,6 +416,37 @@ static int is_household_context(const doc *d, size_t before_end, size_t cstart, 
 #define WEAK_BEFORE 40 /* bytes: a weak cue counts as if this much further away */
 
 #define GENERIC_BEFORE 7 /* bytes: generic money words yield to a word before them */
+/* Where each metric's cue words stand around a figure, from one scan. */
+typedef struct {
+    long first_before, last_before, first_after; /* offsets from the scan's start, -1 = none */
+    size_t lb_len, fa_len;
+} cue_pos;
+
+typedef struct {
+    cue_pos *p;
+    size_t fig_start, fig_end, end; /* the figure and the range's end, relative to the scan's start */
+} cue_scan;
+
+static void on_cue(int tag, size_t off, size_t len, void *ud)
+{
+    cue_scan *s = ud;
+    cue_pos *c = &s->p[tag];
+    if (off + len <= s->fig_start) {
+        if (c->first_before < 0) c->first_before = (long)off;
+        c->last_before = (long)off, c->lb_len = len;
+    } else if (off >= s->fig_end && off + len <= s->end && c->first_after < 0) {
+        c->first_after = (long)off, c->fa_len = len;
+    }
+}
+
+static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t fig_start, size_t fig_end, size_t to,
+                      cue_pos *p)
+{
+    for (int i = 0; i < lx->nmetrics; i++) p[i].first_before = p[i].last_before = p[i].first_after = -1;
+    cue_scan s = {p, fig_start - from, fig_end - from, to - from};
+    fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
+}
+
 static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart)
 {
     const fp_lexicon *lx = &d->x->lx;
@@ -424,52 +455,51 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     size_t best_off = 0, best_len = 0;
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
+    cue_pos pos[64];
+    scan_cues(lx, d->t, cstart, c->start, c->end, cend, pos);
     /* The first word of the clause before the figure that is not a noun of
      * people: a verb there (培训, 带动) governs the nouns after it. */
     long governor = -1;
     for (int mi = 0; mi < lx->nmetrics; mi++) {
-        const char *nm = lx->metrics[mi].name;
-        if ((um && !(um->allowed >> mi & 1)) || !strcmp(nm, "poor_population") || !strcmp(nm, "personnel")) continue;
-        long g = fp_words_first(&lx->metrics[mi].cues, d->t + cstart, c->start - cstart, NULL);
+        if ((um && !(um->allowed >> mi & 1)) || mi == lx->m_poor || mi == lx->m_personnel) continue;
+        long g = pos[mi].first_before;
         if (g >= 0 && (governor < 0 || g < governor)) governor = g;
     }
     for (int mi = 0; mi < lx->nmetrics; mi++) {
         if (um && !(um->allowed >> mi & 1)) continue;
-        const fp_words *w = &lx->metrics[mi].cues;
-        size_t wl;
         /* The thing counted, right after the figure, weighs most. */
-        long a = fp_words_first(w, d->t + c->end, cend - c->end, &wl);
+        long a = pos[mi].first_after;
         if (a >= 0) {
+            a -= (long)(c->end - cstart);
             /* 贫困户 after a number names who was counted, rarely what was
              * measured (带动5600户贫困户 is beneficiaries): a weak cue there. */
-            long dist = strcmp(lx->metrics[mi].name, "poor_population") ? a / 3 : 60 + a;
-            if (dist < best_dist) best = mi, best_dist = dist, best_off = c->end + (size_t)a, best_len = wl;
+            long dist = mi != lx->m_poor ? a / 3 : 60 + a;
+            if (dist < best_dist) best = mi, best_dist = dist, best_off = c->end + (size_t)a, best_len = pos[mi].fa_len;
         }
-        long b = fp_words_last(w, d->t + cstart, c->start - cstart, &wl);
+        long b = pos[mi].last_before;
         if (b >= 0) {
+            size_t wl = pos[mi].lb_len;
             long dist = (long)(c->start - (cstart + (size_t)b + wl));
             /* 贫困户, 贫困人口 before a figure are mostly the object of a verb that
              * says what was measured (带动贫困户5600户, 培训贫困人口699人). */
-            if (!strcmp(lx->metrics[mi].name, "poor_population")) dist += WEAK_BEFORE;
+            if (mi == lx->m_poor) dist += WEAK_BEFORE;
             /* 资金, 投入 say little of what money it is: a word before them
              * does (捐赠资金 is donation, 信贷资金 credit) */
-            else if (!strcmp(lx->metrics[mi].name, "funds")) dist += GENERIC_BEFORE;
+            else if (mi == lx->m_funds) dist += GENERIC_BEFORE;
             /* so are 干部, 人才 after a verb (培训各级干部15802人次 is training) */
-            else if (!strcmp(lx->metrics[mi].name, "personnel") && governor >= 0 && governor < b) dist += WEAK_BEFORE;
+            else if (mi == lx->m_personnel && governor >= 0 && governor < b) dist += WEAK_BEFORE;
             if (dist < best_dist) best = mi, best_dist = dist, best_off = cstart + (size_t)b, best_len = wl;
         }
     }
     if (best < 0 && sstart < cstart && strcmp(c->unit_name, "count")) {
         /* Nothing in the clause: the sentence before it sets the topic (not for
          * counts of things: what they count is in their own clause, or other). */
+        scan_cues(lx, d->t, sstart, cstart, cstart, cstart, pos);
         for (int mi = 0; mi < lx->nmetrics; mi++) {
-            if (um && !(um->allowed >> mi & 1)) continue;
-            size_t wl;
-            long b = fp_words_last(&lx->metrics[mi].cues, d->t + sstart, cstart - sstart, &wl);
-            if (b >= 0) {
-                long dist = 1000 + (long)(cstart - (sstart + (size_t)b));
-                if (dist < best_dist) best = mi, best_dist = dist, best_off = sstart + (size_t)b, best_len = wl;
-            }
+            if ((um && !(um->allowed >> mi & 1)) || pos[mi].last_before < 0) continue;
+            long b = pos[mi].last_before;
+            long dist = 1000 + (long)(cstart - (sstart + (size_t)b));
+            if (dist < best_dist) best = mi, best_dist = dist, best_off = sstart + (size_t)b, best_len = pos[mi].lb_len;
         }
     }
     c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";

@@ -189,6 +189,98 @@ const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char 
     return NULL;
 }
 
+typedef struct {
+    uint32_t key;
+    int metric, word;
+} entry;
+
+static int by_key(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->metric - y->metric; /* one metric's words together in a bucket */
+}
+
+static size_t bucket_of(const fp_cue_index *ix, uint32_t key)
+{
+    size_t mask = ix->nb - 1, i = (key * 2654435761u) & mask;
+    while (ix->bcount[i] && ix->bkey[i] != key) i = (i + 1) & mask;
+    return i;
+}
+
+static int build_cue_index(fp_lexicon *lx)
+{
+    fp_cue_index *ix = &lx->cues_ix;
+    int n = 0;
+    for (int m = 0; m < lx->nmetrics; m++) n += lx->metrics[m].cues.n;
+    entry *e = malloc(sizeof *e * (size_t)(n ? n : 1));
+    ix->w = malloc(sizeof *ix->w * (size_t)(n ? n : 1));
+    ix->len = malloc((size_t)(n ? n : 1));
+    ix->tag = malloc(sizeof *ix->tag * (size_t)(n ? n : 1));
+    for (ix->nb = 16; ix->nb < (size_t)n * 2; ix->nb *= 2) {}
+    ix->bkey = calloc(ix->nb, sizeof *ix->bkey);
+    ix->bstart = calloc(ix->nb, sizeof *ix->bstart);
+    ix->bcount = calloc(ix->nb, sizeof *ix->bcount);
+    if (!e || !ix->w || !ix->len || !ix->tag || !ix->bkey || !ix->bstart || !ix->bcount) {
+        free(e);
+        return FP_ENOMEM;
+    }
+    int k = 0;
+    for (int m = 0; m < lx->nmetrics; m++)
+        for (int i = 0; i < lx->metrics[m].cues.n; i++) e[k++] = (entry){lx->metrics[m].cues.key[i], m, i};
+    qsort(e, (size_t)n, sizeof *e, by_key);
+    for (int i = 0; i < n; i++) {
+        const fp_words *w = &lx->metrics[e[i].metric].cues;
+        ix->w[i] = w->w[e[i].word];
+        ix->len[i] = w->len[e[i].word];
+        ix->tag[i] = (uint16_t)e[i].metric;
+        unsigned b = bloom_bit(e[i].key);
+        ix->bloom[b >> 6] |= 1ULL << (b & 63);
+        size_t bi = bucket_of(ix, e[i].key);
+        if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
+        ix->bcount[bi]++;
+    }
+    ix->n = n;
+    free(e);
+    return FP_OK;
+}
+
+static void free_cue_index(fp_cue_index *ix)
+{
+    free(ix->w);
+    free(ix->len);
+    free(ix->tag);
+    free(ix->bkey);
+    free(ix->bstart);
+    free(ix->bcount);
+    memset(ix, 0, sizeof *ix);
+}
+
+void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
+{
+    if (!ix->n) return;
+    for (size_t p = 0; p < n; p += clen((unsigned char)s[p])) {
+        uint32_t k = char_key(s + p, n - p);
+        unsigned b = bloom_bit(k);
+        if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
+        size_t bi = bucket_of(ix, k);
+        if (!ix->bcount[bi]) continue;
+        /* each metric's longest word here: words of one bucket are few */
+        int last_tag = -1;
+        size_t best = 0;
+        for (uint32_t i = ix->bstart[bi], e = i + ix->bcount[bi]; i < e; i++) {
+            if (ix->len[i] > n - p || memcmp(s + p, ix->w[i], ix->len[i])) continue;
+            if (ix->tag[i] != last_tag) {
+                if (last_tag >= 0) cb(last_tag, p, best, ud);
+                last_tag = ix->tag[i];
+                best = 0;
+            }
+            if (ix->len[i] > best) best = ix->len[i];
+        }
+        if (last_tag >= 0) cb(last_tag, p, best, ud);
+    }
+}
+
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
 {
     memset(lx, 0, sizeof *lx);
@@ -217,6 +309,21 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         return rc;
     }
     qsort(lx->units, (size_t)lx->nunits, sizeof *lx->units, by_len_desc);
+    lx->m_poor = lx->m_personnel = lx->m_funds = -1;
+    for (int m = 0; m < lx->nmetrics; m++) {
+        if (!strcmp(lx->metrics[m].name, "poor_population")) lx->m_poor = m;
+        if (!strcmp(lx->metrics[m].name, "personnel")) lx->m_personnel = m;
+        if (!strcmp(lx->metrics[m].name, "funds")) lx->m_funds = m;
+    }
+    if (lx->nmetrics > 64) {
+        fp_error("%s/metrics.tsv: at most 64 metrics", datadir);
+        fp_lexicon_free(lx);
+        return FP_EINVAL;
+    }
+    if ((rc = build_cue_index(lx))) {
+        fp_lexicon_free(lx);
+        return rc;
+    }
     return FP_OK;
 }
 
@@ -224,6 +331,7 @@ void fp_lexicon_free(fp_lexicon *lx)
 {
     free(lx->units);
     free(lx->um);
+    free_cue_index(&lx->cues_ix);
     for (int i = 0; i < CUE_COUNT; i++) words_free(&lx->cues[i]);
     for (int i = 0; i < lx->nmetrics; i++) words_free(&lx->metrics[i].cues);
     free(lx->metrics);

@@ -37,6 +37,24 @@ typedef struct {
     fp_words cues;
 } fp_metric;
 
+/* Every metric's cue words in one index, so one pass over a clause finds
+ * them all: words bucketed by their first character (an open-addressing
+ * table), each tagged with its metric. */
+typedef struct {
+    const char **w;      /* points into the metrics' own word lists */
+    unsigned char *len;
+    uint16_t *tag;       /* metric index */
+    uint32_t *bkey, *bstart, *bcount; /* buckets: first-character key -> words [start, start+count) */
+    size_t nb;           /* bucket table size, a power of two */
+    uint64_t bloom[8];
+    int n;
+} fp_cue_index;
+
+/* Calls cb(tag, off, len) for every cue word occurrence that starts in
+ * s[0..n) and ends inside it: each metric's longest word at a position. */
+typedef void (*fp_cue_cb)(int tag, size_t off, size_t len, void *ud);
+void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud);
+
 /* The metrics a unit can measure (metric-units.tsv). */
 typedef struct {
     char unit[32];    /* a base unit, or unit/counter (count/家) */
@@ -52,6 +70,8 @@ typedef struct {
     fp_words cues[CUE_COUNT];
     fp_metric *metrics;
     int nmetrics;
+    fp_cue_index cues_ix; /* all metrics' cue words, for fp_cue_scan */
+    int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
 
 /* Loads units.tsv, cues.tsv, metrics.tsv and (if present) metric-units.tsv
