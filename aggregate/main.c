@@ -241,10 +241,8 @@ int main(int argc, char **argv)
         fp_daemon_run(&s.d);
         fp_info("stopped: %llu applied, %llu repeated, %llu rejected, %llu totals sent", s.applied, s.repeated,
                 s.rejected, s.totals);
-    } else if (s.d.loop) {
-        fp_daemon_unsignal(&s.d);
-        on_stop(&s.d);
-        fp_daemon_run(&s.d);
+    } else {
+        fp_daemon_abort(&s.d);
     }
     msgpack_sbuffer_destroy(&s.sb);
     fp_store_close(s.st);

@@ -53,6 +53,14 @@ void fp_daemon_unsignal(fp_daemon *d)
     if (!uv_is_closing((uv_handle_t *)&d->sigint)) uv_close((uv_handle_t *)&d->sigint, NULL);
 }
 
+void fp_daemon_abort(fp_daemon *d)
+{
+    if (!d->loop) return;
+    fp_daemon_unsignal(d);
+    if (d->on_stop) d->on_stop(d);
+    fp_daemon_run(d);
+}
+
 int fp_daemon_run(fp_daemon *d)
 {
     uv_run(d->loop, UV_RUN_DEFAULT);

@@ -28,6 +28,10 @@ int fp_daemon_init(fp_daemon *d, void (*on_stop)(fp_daemon *d), void *ud);
 int fp_daemon_run(fp_daemon *d);
 /* Stops listening for signals (call from on_stop, or on a fatal error). */
 void fp_daemon_unsignal(fp_daemon *d);
+/* After a failed start: closes whatever on_stop closes and runs the loop
+ * until every handle is gone, so the daemon exits without leaks. Safe
+ * when fp_daemon_init never ran. */
+void fp_daemon_abort(fp_daemon *d);
 
 /* The data folder: the flag if given, else $FUPIN_DATA, else the source
  * tree's data/ for a build, else the installed share/fupin. */

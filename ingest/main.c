@@ -383,10 +383,8 @@ int main(int argc, char **argv)
         fp_daemon_run(&g.d);
         fp_info("stopped: %llu taken, %llu unchanged, %llu rejected, %llu sent, %llu re-sent, %llu done", g.taken,
                 g.same, g.rejected, g.sent, g.resent, g.done);
-    } else if (g.d.loop) {
-        fp_daemon_unsignal(&g.d);
-        on_stop(&g.d);
-        fp_daemon_run(&g.d);
+    } else {
+        fp_daemon_abort(&g.d);
     }
     for (size_t i = 0; i < g.npend; i++) free(g.pend[i].name);
     free(g.pend);

@@ -175,11 +175,7 @@ int main(int argc, char **argv)
     }
     if (!rc) rc = fp_stats_start(&n.stats, &n.d, cfg.stats, "normalize", instance, cfg.stats_ms, status_line, &n);
     if (rc) {
-        if (n.d.loop) {
-            fp_daemon_unsignal(&n.d);
-            on_stop(&n.d);
-            fp_daemon_run(&n.d);
-        }
+        fp_daemon_abort(&n.d);
     } else {
         fp_info("pulling reports from %s, routing to %d shard(s)", cfg.reports, n.nout);
         fp_daemon_run(&n.d);

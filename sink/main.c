@@ -504,10 +504,8 @@ int main(int argc, char **argv)
         fp_info("totals on %s, %d shard(s), writing %s/totals.csv", k.cfg.totals, k.nsh, k.cfg.out);
         fp_daemon_run(&k.d);
         fp_info("stopped: %llu updates, %llu snapshots, %llu writes", k.updates, k.snapshots, k.writes);
-    } else if (k.d.loop) {
-        fp_daemon_unsignal(&k.d);
-        on_stop(&k.d);
-        fp_daemon_run(&k.d);
+    } else {
+        fp_daemon_abort(&k.d);
     }
     for (int i = 0; i < k.nsh && k.sh; i++) drop_held(&k.sh[i]);
     free(k.sh);
