@@ -2,6 +2,7 @@
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_log.h"
+#include "fp_map.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -165,8 +166,9 @@ static int load_regions(fp_gazetteer *g, const char *path)
         fp_error("cannot read gazetteer %s: %s", path, why);
         return FP_EIO;
     }
-    int lineno = 0;
-    for (char *line = g->names, *next; line && *line; line = next) {
+    int lineno = 0, rc = FP_OK;
+    fp_map seen = {0}; /* code -> index + 1, to find each parent at once */
+    for (char *line = g->names, *next; line && *line && !rc; line = next) {
         lineno++;
         next = strchr(line, '\n');
         if (next) *next++ = '\0';
@@ -184,12 +186,16 @@ static int load_regions(fp_gazetteer *g, const char *path)
         }
         if (nf != 4 || strlen(f[0]) >= 16 || !*f[3]) {
             fp_error("%s:%d: expected code<TAB>parent<TAB>level<TAB>name", path, lineno);
-            return FP_EINVAL;
+            rc = FP_EINVAL;
+            break;
         }
         if (g->n == g->cap) {
             size_t cap = g->cap ? g->cap * 2 : 1024;
             fp_region *nr = realloc(g->regions, cap * sizeof *nr);
-            if (!nr) return FP_ENOMEM;
+            if (!nr) {
+                rc = FP_ENOMEM;
+                break;
+            }
             g->regions = nr;
             g->cap = cap;
         }
@@ -199,20 +205,18 @@ static int load_regions(fp_gazetteer *g, const char *path)
         r->name = f[3];
         r->parent = -1;
         if (*f[1]) {
-            /* Parents precede children, and usually closely: search back. */
-            for (size_t i = g->n; i-- > 0;)
-                if (strcmp(g->regions[i].code, f[1]) == 0) {
-                    r->parent = (int)i;
-                    break;
-                }
+            r->parent = (int)(intptr_t)fp_map_get(&seen, f[1]) - 1;
             if (r->parent < 0) {
                 fp_error("%s:%d: parent %s of %s is not defined above it", path, lineno, f[1], f[0]);
-                return FP_EINVAL;
+                rc = FP_EINVAL;
+                break;
             }
         }
+        if ((rc = fp_map_put(&seen, r->code, (void *)(intptr_t)(g->n + 1), NULL))) break;
         g->n++;
     }
-    return FP_OK;
+    fp_map_free(&seen);
+    return rc;
 }
 
 static int load_aliases(fp_gazetteer *g, const char *path)
