@@ -32,6 +32,8 @@ struct fp_gazetteer {
     char *names;             /* the regions file, names point into it */
     int *by_code;            /* open-addressing index of regions by code, -1 = empty */
     size_t capcode;
+    uint32_t *after2;        /* [first byte << 8 | second byte]: the trie node after them, 0 = none */
+    int one_byte_names;      /* some name is a single byte long (then after2 cannot settle alone) */
 };
 
 static uint32_t hash_str(const char *s)
@@ -251,6 +253,23 @@ static int load_aliases(fp_gazetteer *g, const char *path)
     return rc;
 }
 
+/* Most text positions start no name. One table lookup on the first two
+ * bytes settles most of them, instead of two hash probes into the trie. */
+static int index_first_two(fp_gazetteer *g)
+{
+    if (!(g->after2 = calloc(65536, sizeof *g->after2))) return FP_ENOMEM;
+    for (unsigned b1 = 0; b1 < 256; b1++) {
+        int64_t n1 = edge_get(g, 0, (uint8_t)b1);
+        if (n1 < 0) continue;
+        if (g->nodes[n1].ncand) g->one_byte_names = 1;
+        for (unsigned b2 = 0; b2 < 256; b2++) {
+            int64_t n2 = edge_get(g, (uint32_t)n1, (uint8_t)b2);
+            if (n2 > 0) g->after2[b1 << 8 | b2] = (uint32_t)n2;
+        }
+    }
+    return FP_OK;
+}
+
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv)
 {
     fp_gazetteer *g = calloc(1, sizeof *g);
@@ -264,6 +283,7 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     }
     if (!rc) rc = index_codes(g);
     if (!rc) rc = load_aliases(g, aliases_tsv);
+    if (!rc) rc = index_first_two(g);
     if (rc) {
         fp_gaz_free(g);
         return rc;
@@ -281,6 +301,7 @@ void fp_gaz_free(fp_gazetteer *g)
     free(g->regions);
     free(g->names);
     free(g->by_code);
+    free(g->after2);
     free(g);
 }
 
@@ -334,10 +355,27 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
                     int *ncand)
 {
     uint32_t node = 0;
-    size_t best = 0;
+    size_t best = 0, i = pos;
     *cands = NULL;
     *ncand = 0;
-    for (size_t i = pos; i < len; i++) {
+    if (g->after2 && !g->one_byte_names && pos + 1 < len) {
+        node = g->after2[(uint8_t)text[pos] << 8 | (uint8_t)text[pos + 1]];
+        if (!node) return 0;
+        if (g->nodes[node].ncand) *cands = g->nodes[node].cands, *ncand = g->nodes[node].ncand, best = 2;
+        i = pos + 2;
+    } else if (g->after2 && pos + 1 < len) {
+        node = g->after2[(uint8_t)text[pos] << 8 | (uint8_t)text[pos + 1]];
+        if (!node) { /* no name starts so, unless a one-byte one does */
+            int64_t c = edge_get(g, 0, (uint8_t)text[pos]);
+            if (c > 0 && g->nodes[c].ncand) *cands = g->nodes[c].cands, *ncand = g->nodes[c].ncand, best = 1;
+            return best;
+        }
+        int64_t c1 = edge_get(g, 0, (uint8_t)text[pos]);
+        if (c1 > 0 && g->nodes[c1].ncand) *cands = g->nodes[c1].cands, *ncand = g->nodes[c1].ncand, best = 1;
+        if (g->nodes[node].ncand) *cands = g->nodes[node].cands, *ncand = g->nodes[node].ncand, best = 2;
+        i = pos + 2;
+    }
+    for (; i < len; i++) {
         int64_t c = edge_get(g, node, (uint8_t)text[i]);
         if (c < 0) break;
         node = (uint32_t)c;

@@ -24,6 +24,7 @@ static size_t prev_char(const char *t, size_t pos)
 
 static int at(const char *t, size_t len, size_t pos, const char *w)
 {
+    if (pos >= len || t[pos] != w[0]) return 0; /* most positions fail here, cheaply */
     size_t n = strlen(w);
     return pos + n <= len && memcmp(t + pos, w, n) == 0;
 }
@@ -38,6 +39,8 @@ static int ends_with(const char *t, size_t pos, const char *w)
 static size_t sentence_mark(const char *t, size_t len, size_t p)
 {
     if (t[p] == '\n' || t[p] == '!' || t[p] == '?' || t[p] == ';') return 1;
+    /* 。 starts with E3, ！？； with EF: any other byte is no mark */
+    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0;
     static const char *m[] = {"。", "！", "？", "；"};
     for (size_t i = 0; i < 4; i++)
         if (at(t, len, p, m[i])) return 3;
@@ -55,6 +58,7 @@ static size_t clause_mark(const char *t, size_t len, size_t p)
         return digit_before && digit_after ? 0 : 1;
     }
     if (t[p] == ':') return 1;
+    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0; /* ，：、 start so */
     static const char *m[] = {"，", "：", "、"};
     for (size_t i = 0; i < 3; i++)
         if (at(t, len, p, m[i])) return 3;

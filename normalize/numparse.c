@@ -20,10 +20,22 @@ static const cn cns[] = {
 
 static const cn *cn_at(const char *s, size_t n)
 {
-    if (n < 3) return NULL;
-    for (size_t i = 0; i < sizeof cns / sizeof cns[0]; i++)
-        if (memcmp(s, cns[i].ch, 3) == 0) return &cns[i];
-    return NULL;
+    /* every numeral character's UTF-8 starts with a byte in E3..E9 */
+    if (n < 3 || (unsigned char)s[0] < 0xE3 || (unsigned char)s[0] > 0xE9) return NULL;
+    /* The low six bits of the second and third bytes tell the numerals apart
+     * (no two share them): one table lookup, then one check. Filled once;
+     * filling it twice from two threads writes the same bytes. */
+    static unsigned char slot[4096];
+    static int filled;
+    if (!filled) {
+        for (size_t i = 0; i < sizeof cns / sizeof cns[0]; i++)
+            slot[((unsigned char)cns[i].ch[1] & 0x3F) << 6 | ((unsigned char)cns[i].ch[2] & 0x3F)] = (unsigned char)(i + 1);
+        filled = 1;
+    }
+    unsigned k = slot[((unsigned char)s[1] & 0x3F) << 6 | ((unsigned char)s[2] & 0x3F)];
+    if (!k) return NULL;
+    const cn *c = &cns[k - 1];
+    return s[0] == c->ch[0] && s[1] == c->ch[1] && s[2] == c->ch[2] ? c : NULL;
 }
 
 /* Byte length of a digit at s (ASCII 1, full-width 3), its value in *d. */
