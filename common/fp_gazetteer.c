@@ -34,6 +34,7 @@ struct fp_gazetteer {
     size_t capcode;
     uint32_t *after2;        /* [first byte << 8 | second byte]: the trie node after them, 0 = none */
     int one_byte_names;      /* some name is a single byte long (then after2 cannot settle alone) */
+    uint8_t *first3;         /* bit per 3-byte character: some name starts with it */
 };
 
 static uint32_t hash_str(const char *s)
@@ -257,14 +258,21 @@ static int load_aliases(fp_gazetteer *g, const char *path)
  * bytes settles most of them, instead of two hash probes into the trie. */
 static int index_first_two(fp_gazetteer *g)
 {
-    if (!(g->after2 = calloc(65536, sizeof *g->after2))) return FP_ENOMEM;
+    if (!(g->after2 = calloc(65536, sizeof *g->after2)) || !(g->first3 = calloc(1 << 21, 1))) return FP_ENOMEM;
     for (unsigned b1 = 0; b1 < 256; b1++) {
         int64_t n1 = edge_get(g, 0, (uint8_t)b1);
         if (n1 < 0) continue;
         if (g->nodes[n1].ncand) g->one_byte_names = 1;
         for (unsigned b2 = 0; b2 < 256; b2++) {
             int64_t n2 = edge_get(g, (uint32_t)n1, (uint8_t)b2);
-            if (n2 > 0) g->after2[b1 << 8 | b2] = (uint32_t)n2;
+            if (n2 <= 0) continue;
+            g->after2[b1 << 8 | b2] = (uint32_t)n2;
+            if (b1 < 0xE0 || b1 > 0xEF) continue;
+            for (unsigned b3 = 0; b3 < 256; b3++)
+                if (edge_get(g, (uint32_t)n2, (uint8_t)b3) > 0) {
+                    uint32_t k = b1 << 16 | b2 << 8 | b3;
+                    g->first3[(k >> 3) & 0x1FFFFF] |= (uint8_t)(1u << (k & 7));
+                }
         }
     }
     return FP_OK;
@@ -302,6 +310,7 @@ void fp_gaz_free(fp_gazetteer *g)
     free(g->names);
     free(g->by_code);
     free(g->after2);
+    free(g->first3);
     free(g);
 }
 
@@ -359,6 +368,11 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
     *cands = NULL;
     *ncand = 0;
     if (g->after2 && !g->one_byte_names && pos + 1 < len) {
+        uint8_t b0 = (uint8_t)text[pos];
+        if (b0 >= 0xE0 && b0 <= 0xEF && pos + 2 < len) { /* a CJK character: is it any name's first? */
+            uint32_t k = (uint32_t)b0 << 16 | (uint32_t)(uint8_t)text[pos + 1] << 8 | (uint8_t)text[pos + 2];
+            if (!(g->first3[(k >> 3) & 0x1FFFFF] >> (k & 7) & 1)) return 0;
+        }
         node = g->after2[(uint8_t)text[pos] << 8 | (uint8_t)text[pos + 1]];
         if (!node) return 0;
         if (g->nodes[node].ncand) *cands = g->nodes[node].cands, *ncand = g->nodes[node].ncand, best = 2;
