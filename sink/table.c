@@ -7,23 +7,15 @@
 #include <string.h>
 
 typedef struct {
-    char *key; /* "code|year|metric|unit"; NULL = empty slot, "" = deleted */
     fp_total tot;
     char *path;
 } row;
 
-typedef struct {
-    char *id;
-    uint64_t mask;
-} ackent;
-
 struct fp_table {
     const fp_gazetteer *g;
     uint32_t nshards;
-    row *rows;
-    size_t nrows, cap; /* cap is a power of two */
-    ackent *acks;
-    size_t nacks, capacks;
+    fp_map rows;     /* "code|year|metric|unit" -> row */
+    fp_map acks;     /* report id -> uint64_t bitmask of the shards that acknowledged it */
     size_t complete;
     fp_map findings; /* id -> finding */
 };
@@ -33,18 +25,25 @@ typedef struct {
     char *line; /* the JSON object written to anomalies.jsonl */
 } finding;
 
-static uint64_t hash(const char *s)
+static void make_key(char *buf, size_t cap, const char *code, int year, const char *metric, const char *unit)
 {
-    uint64_t h = 1469598103934665603ULL;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
+    snprintf(buf, cap, "%s|%d|%s|%s", code, year, metric, unit);
 }
 
-static char *make_key(const char *code, int year, const char *metric, const char *unit)
+static void free_row(const char *key, void *val, void *ud)
 {
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s|%d|%s|%s", code, year, metric, unit);
-    return strdup(buf);
+    (void)key;
+    (void)ud;
+    row *r = val;
+    free(r->path);
+    free(r);
+}
+
+static void free_val(const char *key, void *val, void *ud)
+{
+    (void)key;
+    (void)ud;
+    free(val);
 }
 
 static void free_finding(const char *key, void *val, void *ud)
@@ -96,32 +95,12 @@ int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
 
 size_t fp_table_anomalies(const fp_table *t) { return t->findings.n; }
 
-typedef struct {
-    uint32_t shard;
-    char **ids;
-    size_t n;
-} shard_ids;
-
-static void collect_shard(const char *key, void *val, void *ud)
-{
-    shard_ids *s = ud;
-    if (((finding *)val)->shard == s->shard && s->ids) s->ids[s->n++] = (char *)key;
-}
-
 int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards)
 {
     fp_table *t = calloc(1, sizeof *t);
     if (!t) return FP_ENOMEM;
     t->g = g;
     t->nshards = nshards;
-    t->cap = 1024;
-    t->capacks = 1024;
-    t->rows = calloc(t->cap, sizeof *t->rows);
-    t->acks = calloc(t->capacks, sizeof *t->acks);
-    if (!t->rows || !t->acks) {
-        fp_table_free(t);
-        return FP_ENOMEM;
-    }
     *out = t;
     return FP_OK;
 }
@@ -129,89 +108,33 @@ int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards)
 void fp_table_free(fp_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->cap && t->rows; i++) {
-        free(t->rows[i].key);
-        free(t->rows[i].path);
-    }
-    for (size_t i = 0; i < t->capacks && t->acks; i++) free(t->acks[i].id);
+    fp_map_each(&t->rows, free_row, NULL);
+    fp_map_free(&t->rows);
+    fp_map_each(&t->acks, free_val, NULL);
+    fp_map_free(&t->acks);
     fp_map_each(&t->findings, free_finding, NULL);
     fp_map_free(&t->findings);
-    free(t->rows);
-    free(t->acks);
     free(t);
-}
-
-static row *find_row(fp_table *t, const char *key, int create)
-{
-    size_t mask = t->cap - 1;
-    row *tomb = NULL;
-    for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-        row *r = &t->rows[i];
-        if (!r->key) return create ? (tomb ? tomb : r) : NULL;
-        if (!*r->key) {
-            if (!tomb) tomb = r;
-            continue;
-        }
-        if (!strcmp(r->key, key)) return r;
-    }
-}
-
-static int grow_rows(fp_table *t)
-{
-    row *old = t->rows;
-    size_t oldcap = t->cap;
-    t->cap *= 2;
-    t->rows = calloc(t->cap, sizeof *t->rows);
-    if (!t->rows) {
-        t->rows = old;
-        t->cap = oldcap;
-        return FP_ENOMEM;
-    }
-    for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i].key) continue;
-        if (!*old[i].key) {
-            free(old[i].key);
-            continue;
-        }
-        *find_row(t, old[i].key, 1) = old[i];
-    }
-    free(old);
-    return FP_OK;
 }
 
 int fp_table_put(fp_table *t, const fp_total *tot)
 {
-    char *key = make_key(tot->region_code, tot->year, tot->metric, tot->unit);
-    if (!key) return FP_ENOMEM;
-    row *r = find_row(t, key, tot->facts > 0);
+    char key[96];
+    make_key(key, sizeof key, tot->region_code, tot->year, tot->metric, tot->unit);
     if (tot->facts == 0) {
-        if (r) {
-            free(r->key);
-            free(r->path);
-            r->key = strdup("");
-            r->path = NULL;
-            t->nrows--;
-        }
-        free(key);
-        return r && !r->key ? FP_ENOMEM : FP_OK;
-    }
-    if (!r->key || !*r->key) {
-        if ((t->nrows + 1) * 2 > t->cap) {
-            if (grow_rows(t)) {
-                free(key);
-                return FP_ENOMEM;
-            }
-            r = find_row(t, key, 1);
-        }
-        free(r->key);
-        r->key = key;
-        r->path = NULL;
-        t->nrows++;
-    } else {
-        free(key);
+        row *r = fp_map_del(&t->rows, key);
+        if (r) free_row(NULL, r, NULL);
+        return FP_OK;
     }
     char *path = strdup(tot->region_path ? tot->region_path : "");
-    if (!path) return FP_ENOMEM;
+    row *r = fp_map_get(&t->rows, key);
+    int fresh = !r;
+    if (fresh) r = calloc(1, sizeof *r);
+    if (!path || !r || (fresh && fp_map_put(&t->rows, key, r, NULL))) {
+        free(path);
+        if (fresh) free(r);
+        return FP_ENOMEM;
+    }
     free(r->path);
     r->path = path;
     r->tot = *tot;
@@ -219,69 +142,84 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     return FP_OK;
 }
 
+/* Collects the keys of map entries an owner test picks, to delete them after the walk. */
+typedef struct {
+    uint32_t shard;
+    char **keys;
+    size_t n;
+} pick;
+
+static void pick_row(const char *key, void *val, void *ud)
+{
+    pick *p = ud;
+    if (((row *)val)->tot.shard == p->shard) p->keys[p->n++] = strdup(key);
+}
+
+static void pick_finding(const char *key, void *val, void *ud)
+{
+    pick *p = ud;
+    if (((finding *)val)->shard == p->shard) p->keys[p->n++] = strdup(key);
+}
+
+static void drop_picked(fp_map *m, pick *p, void (*free_fn)(const char *, void *, void *))
+{
+    for (size_t i = 0; i < p->n; i++) {
+        void *v = p->keys[i] ? fp_map_del(m, p->keys[i]) : NULL;
+        if (v) free_fn(NULL, v, NULL);
+        free(p->keys[i]);
+    }
+    free(p->keys);
+}
+
+typedef struct {
+    uint64_t bit, all;
+    size_t *complete;
+} unack;
+
+static void unack_one(const char *key, void *val, void *ud)
+{
+    (void)key;
+    unack *u = ud;
+    uint64_t *mask = val;
+    if (*mask == u->all) (*u->complete)--;
+    *mask &= ~u->bit;
+}
+
+static uint64_t all_shards(const fp_table *t) { return t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1; }
+
 void fp_table_clear_shard(fp_table *t, uint32_t shard)
 {
-    for (size_t i = 0; i < t->cap; i++) {
-        row *r = &t->rows[i];
-        if (r->key && *r->key && r->tot.shard == shard) {
-            free(r->key);
-            free(r->path);
-            r->key = strdup("");
-            r->path = NULL;
-            t->nrows--;
-        }
+    /* a failed allocation here leaves stale entries that the shard's snapshot then replaces */
+    pick rows = {.shard = shard, .keys = calloc(t->rows.n + 1, sizeof(char *))};
+    if (rows.keys) {
+        fp_map_each(&t->rows, pick_row, &rows);
+        drop_picked(&t->rows, &rows, free_row);
     }
-    shard_ids ids = {.shard = shard, .ids = malloc((t->findings.n + 1) * sizeof(char *))};
-    fp_map_each(&t->findings, collect_shard, &ids);
-    for (size_t i = 0; i < ids.n; i++) {
-        char *k = strdup(ids.ids[i]); /* fp_map_del frees the map's copy of the key */
-        finding *f = k ? fp_map_del(&t->findings, k) : NULL;
-        if (f) free_finding(NULL, f, NULL);
-        free(k);
+    pick fs = {.shard = shard, .keys = calloc(t->findings.n + 1, sizeof(char *))};
+    if (fs.keys) {
+        fp_map_each(&t->findings, pick_finding, &fs);
+        drop_picked(&t->findings, &fs, free_finding);
     }
-    free(ids.ids);
-    uint64_t bit = 1ULL << shard, all = (t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1);
-    for (size_t i = 0; i < t->capacks; i++) {
-        ackent *a = &t->acks[i];
-        if (!a->id) continue;
-        if (a->mask == all) t->complete--;
-        a->mask &= ~bit;
-    }
+    unack u = {1ULL << shard, all_shards(t), &t->complete};
+    fp_map_each(&t->acks, unack_one, &u);
 }
 
 int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
 {
     if (completed) *completed = 0;
     if (shard >= t->nshards) return FP_EINVAL;
-    if ((t->nacks + 1) * 2 > t->capacks) {
-        ackent *old = t->acks;
-        size_t oc = t->capacks;
-        t->capacks *= 2;
-        t->acks = calloc(t->capacks, sizeof *t->acks);
-        if (!t->acks) {
-            t->acks = old;
-            t->capacks = oc;
+    uint64_t *mask = fp_map_get(&t->acks, id);
+    if (!mask) {
+        if (!(mask = calloc(1, sizeof *mask))) return FP_ENOMEM;
+        if (fp_map_put(&t->acks, id, mask, NULL)) {
+            free(mask);
             return FP_ENOMEM;
         }
-        for (size_t i = 0; i < oc; i++) {
-            if (!old[i].id) continue;
-            size_t j = hash(old[i].id) & (t->capacks - 1);
-            while (t->acks[j].id) j = (j + 1) & (t->capacks - 1);
-            t->acks[j] = old[i];
-        }
-        free(old);
     }
-    size_t mask = t->capacks - 1, i = hash(id) & mask;
-    while (t->acks[i].id && strcmp(t->acks[i].id, id)) i = (i + 1) & mask;
-    ackent *a = &t->acks[i];
-    if (!a->id) {
-        if (!(a->id = strdup(id))) return FP_ENOMEM;
-        t->nacks++;
-    }
-    uint64_t all = (t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1);
-    int was = a->mask == all;
-    a->mask |= 1ULL << shard;
-    if (!was && a->mask == all) {
+    uint64_t all = all_shards(t);
+    int was = *mask == all;
+    *mask |= 1ULL << shard;
+    if (!was && *mask == all) {
         t->complete++;
         if (completed) *completed = 1;
     }
@@ -289,7 +227,7 @@ int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
 }
 
 size_t fp_table_complete(const fp_table *t) { return t->complete; }
-size_t fp_table_rows(const fp_table *t) { return t->nrows; }
+size_t fp_table_rows(const fp_table *t) { return t->rows.n; }
 
 /* ---- rendering: own rows plus every ancestor, with subtree sums ---- */
 
@@ -363,6 +301,18 @@ void fp_view_free(fp_view *v)
     v->n = 0;
 }
 
+typedef struct {
+    const row **r;
+    size_t n;
+} rowlist;
+
+static void collect_row(const char *key, void *val, void *ud)
+{
+    (void)key;
+    rowlist *l = ud;
+    l->r[l->n++] = val;
+}
+
 int fp_table_view(const fp_table *t, fp_view *v)
 {
     v->r = NULL;
@@ -370,13 +320,18 @@ int fp_table_view(const fp_table *t, fp_view *v)
     /* Every row adds itself to each ancestor's subtree: collect (node, year,
      * metric, unit) entries, merging the same key. Sizes are small (rows ×
      * depth ≤ 6), so a sort-and-merge keeps this simple. */
-    size_t cap = t->nrows * 6 + 1, n = 0;
+    size_t cap = t->rows.n * 6 + 1, n = 0;
     fp_view_row *o = calloc(cap, sizeof *o);
-    if (!o) return FP_ENOMEM;
+    rowlist rl = {.r = malloc((t->rows.n + 1) * sizeof(row *))};
+    if (!o || !rl.r) {
+        free(o);
+        free(rl.r);
+        return FP_ENOMEM;
+    }
+    fp_map_each(&t->rows, collect_row, &rl);
     int rc = FP_OK;
-    for (size_t i = 0; i < t->cap && !rc; i++) {
-        const row *r = &t->rows[i];
-        if (!r->key || !*r->key) continue;
+    for (size_t i = 0; i < rl.n && !rc; i++) {
+        const row *r = rl.r[i];
         int idx = fp_gaz_find_code(t->g, r->tot.region_code);
         int depth = 0;
         for (int a = idx; depth < 6; depth++) {
@@ -408,6 +363,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
             if (a < 0) break;
         }
     }
+    free(rl.r);
     qsort(o, n, sizeof *o, cmp_out);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
