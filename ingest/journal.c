@@ -90,15 +90,20 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
     int rc = FP_OK;
-    sqlite3_prepare_v2(j->db, "SELECT 1 FROM reports WHERE id=?1", -1, &st, NULL);
+    sqlite3_prepare_v2(j->db, "SELECT source = ?2 FROM reports WHERE id=?1", -1, &st, NULL);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
     int known = sqlite3_step(st) == SQLITE_ROW;
+    int known_here = known && sqlite3_column_int(st, 0); /* taken before under this same source */
     sqlite3_finalize(st);
     char cur[FP_ID_HEX + 1];
     int has_source = source_current(j, source, cur);
-    /* New content of a known source is a revision; so is content seen before
-     * when its source has moved on to other content since (a revision back). */
-    *what = has_source && strcmp(cur, id) ? FP_TAKE_REVISION : known ? FP_TAKE_SAME : FP_TAKE_NEW;
+    /* New content of a known source is a revision; so is content this source
+     * had before and has moved on from since (a revision back). Content first
+     * taken under another source is that report, unchanged. */
+    *what = has_source && strcmp(cur, id) && (!known || known_here) ? FP_TAKE_REVISION
+            : known                                                 ? FP_TAKE_SAME
+                                                                    : FP_TAKE_NEW;
     if (*what == FP_TAKE_REVISION) snprintf(supersedes, FP_ID_HEX + 1, "%s", cur);
     if (known && *what == FP_TAKE_REVISION) {
         sqlite3_prepare_v2(j->db, "UPDATE reports SET supersedes=?2, done=0, acks=0, sent_ms=0, taken_ms=?3 WHERE id=?1",
