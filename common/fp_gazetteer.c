@@ -8,14 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The name matcher is a byte trie whose edges live in one open-addressing
- * hash table keyed by (node, byte): one probe per byte, no per-node arrays. */
+/* The name matcher is a character trie whose edges live in one
+ * open-addressing hash table keyed by (node, character): one probe per
+ * character (a CJK name of five characters is five probes, not fifteen), no
+ * per-node arrays. A character is its UTF-8 bytes packed in a uint32. */
 typedef struct {
     uint32_t key_node;
     uint32_t child;
-    uint8_t byte;
-    uint8_t used;
+    uint32_t ch;
+    uint32_t used;
 } edge;
+
+static size_t char_len(uint8_t b) { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
+
+/* The character at s (n bytes left), packed; *len its byte length. */
+static uint32_t char_at(const char *s, size_t n, size_t *len)
+{
+    size_t l = char_len((uint8_t)s[0]);
+    if (l > n) l = 1; /* a truncated sequence: take its bytes one by one */
+    uint32_t c = 0;
+    for (size_t i = 0; i < l; i++) c = c << 8 | (uint8_t)s[i];
+    *len = l;
+    return c;
+}
 
 typedef struct {
     int *cands; /* region indices this name stands for */
@@ -32,8 +47,6 @@ struct fp_gazetteer {
     char *names;             /* the regions file, names point into it */
     int *by_code;            /* open-addressing index of regions by code, -1 = empty */
     size_t capcode;
-    uint32_t *after2;        /* [first byte << 8 | second byte]: the trie node after them, 0 = none */
-    int one_byte_names;      /* some name is a single byte long (then after2 cannot settle alone) */
     uint8_t *first3;         /* bit per 3-byte character: some name starts with it */
 };
 
@@ -59,15 +72,15 @@ static int index_codes(fp_gazetteer *g)
     return FP_OK;
 }
 
-static uint32_t hash_edge(uint32_t node, uint8_t byte) { return (node * 2654435761u) ^ (byte * 40503u); }
+static uint32_t hash_edge(uint32_t node, uint32_t ch) { return (node * 2654435761u) ^ (ch * 2246822519u); }
 
-static int64_t edge_get(const fp_gazetteer *g, uint32_t node, uint8_t byte)
+static int64_t edge_get(const fp_gazetteer *g, uint32_t node, uint32_t ch)
 {
     size_t mask = g->capedges - 1;
-    for (size_t i = hash_edge(node, byte) & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash_edge(node, ch) & mask;; i = (i + 1) & mask) {
         const edge *e = &g->edges[i];
         if (!e->used) return -1;
-        if (e->key_node == node && e->byte == byte) return e->child;
+        if (e->key_node == node && e->ch == ch) return e->child;
     }
 }
 
@@ -78,7 +91,7 @@ static int edges_grow(fp_gazetteer *g)
     if (!ne) return FP_ENOMEM;
     for (size_t i = 0; i < g->capedges; i++) {
         if (!g->edges[i].used) continue;
-        size_t j = hash_edge(g->edges[i].key_node, g->edges[i].byte) & (cap - 1);
+        size_t j = hash_edge(g->edges[i].key_node, g->edges[i].ch) & (cap - 1);
         while (ne[j].used) j = (j + 1) & (cap - 1);
         ne[j] = g->edges[i];
     }
@@ -104,16 +117,16 @@ static int64_t node_new(fp_gazetteer *g)
 static int add_name(fp_gazetteer *g, const char *name, size_t len, int region)
 {
     uint32_t node = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t b = (uint8_t)name[i];
-        int64_t c = edge_get(g, node, b);
+    for (size_t i = 0, l; i < len; i += l) {
+        uint32_t ch = char_at(name + i, len - i, &l);
+        int64_t c = edge_get(g, node, ch);
         if (c < 0) {
             if ((g->nedges + 1) * 2 > g->capedges && edges_grow(g)) return FP_ENOMEM;
             c = node_new(g);
             if (c < 0) return FP_ENOMEM;
-            size_t j = hash_edge(node, b) & (g->capedges - 1);
+            size_t j = hash_edge(node, ch) & (g->capedges - 1);
             while (g->edges[j].used) j = (j + 1) & (g->capedges - 1);
-            g->edges[j] = (edge){node, (uint32_t)c, b, 1};
+            g->edges[j] = (edge){node, (uint32_t)c, ch, 1};
             g->nedges++;
         }
         node = (uint32_t)c;
@@ -254,26 +267,15 @@ static int load_aliases(fp_gazetteer *g, const char *path)
     return rc;
 }
 
-/* Most text positions start no name. One table lookup on the first two
- * bytes settles most of them, instead of two hash probes into the trie. */
-static int index_first_two(fp_gazetteer *g)
+/* Most text positions start no name: a bit per three-byte character (all
+ * of CJK) that some name starts with settles them without a probe. */
+static int index_first_chars(fp_gazetteer *g)
 {
-    if (!(g->after2 = calloc(65536, sizeof *g->after2)) || !(g->first3 = calloc(1 << 21, 1))) return FP_ENOMEM;
-    for (unsigned b1 = 0; b1 < 256; b1++) {
-        int64_t n1 = edge_get(g, 0, (uint8_t)b1);
-        if (n1 < 0) continue;
-        if (g->nodes[n1].ncand) g->one_byte_names = 1;
-        for (unsigned b2 = 0; b2 < 256; b2++) {
-            int64_t n2 = edge_get(g, (uint32_t)n1, (uint8_t)b2);
-            if (n2 <= 0) continue;
-            g->after2[b1 << 8 | b2] = (uint32_t)n2;
-            if (b1 < 0xE0 || b1 > 0xEF) continue;
-            for (unsigned b3 = 0; b3 < 256; b3++)
-                if (edge_get(g, (uint32_t)n2, (uint8_t)b3) > 0) {
-                    uint32_t k = b1 << 16 | b2 << 8 | b3;
-                    g->first3[(k >> 3) & 0x1FFFFF] |= (uint8_t)(1u << (k & 7));
-                }
-        }
+    if (!(g->first3 = calloc(1 << 21, 1))) return FP_ENOMEM;
+    for (size_t i = 0; i < g->capedges; i++) {
+        const edge *e = &g->edges[i];
+        if (!e->used || e->key_node != 0 || e->ch < 0xE00000 || e->ch > 0xEFFFFF) continue;
+        g->first3[(e->ch >> 3) & 0x1FFFFF] |= (uint8_t)(1u << (e->ch & 7));
     }
     return FP_OK;
 }
@@ -291,7 +293,7 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     }
     if (!rc) rc = index_codes(g);
     if (!rc) rc = load_aliases(g, aliases_tsv);
-    if (!rc) rc = index_first_two(g);
+    if (!rc) rc = index_first_chars(g);
     if (rc) {
         fp_gaz_free(g);
         return rc;
@@ -309,7 +311,6 @@ void fp_gaz_free(fp_gazetteer *g)
     free(g->regions);
     free(g->names);
     free(g->by_code);
-    free(g->after2);
     free(g->first3);
     free(g);
 }
@@ -364,37 +365,21 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
                     int *ncand)
 {
     uint32_t node = 0;
-    size_t best = 0, i = pos;
+    size_t best = 0;
     *cands = NULL;
     *ncand = 0;
-    if (g->after2 && !g->one_byte_names && pos + 1 < len) {
-        uint8_t b0 = (uint8_t)text[pos];
-        if (b0 >= 0xE0 && b0 <= 0xEF && pos + 2 < len) { /* a CJK character: is it any name's first? */
-            uint32_t k = (uint32_t)b0 << 16 | (uint32_t)(uint8_t)text[pos + 1] << 8 | (uint8_t)text[pos + 2];
-            if (!(g->first3[(k >> 3) & 0x1FFFFF] >> (k & 7) & 1)) return 0;
-        }
-        node = g->after2[(uint8_t)text[pos] << 8 | (uint8_t)text[pos + 1]];
-        if (!node) return 0;
-        if (g->nodes[node].ncand) *cands = g->nodes[node].cands, *ncand = g->nodes[node].ncand, best = 2;
-        i = pos + 2;
-    } else if (g->after2 && pos + 1 < len) {
-        node = g->after2[(uint8_t)text[pos] << 8 | (uint8_t)text[pos + 1]];
-        if (!node) { /* no name starts so, unless a one-byte one does */
-            int64_t c = edge_get(g, 0, (uint8_t)text[pos]);
-            if (c > 0 && g->nodes[c].ncand) *cands = g->nodes[c].cands, *ncand = g->nodes[c].ncand, best = 1;
-            return best;
-        }
-        int64_t c1 = edge_get(g, 0, (uint8_t)text[pos]);
-        if (c1 > 0 && g->nodes[c1].ncand) *cands = g->nodes[c1].cands, *ncand = g->nodes[c1].ncand, best = 1;
-        if (g->nodes[node].ncand) *cands = g->nodes[node].cands, *ncand = g->nodes[node].ncand, best = 2;
-        i = pos + 2;
+    if (pos >= len) return 0;
+    uint8_t b0 = (uint8_t)text[pos];
+    if (g->first3 && b0 >= 0xE0 && b0 <= 0xEF && pos + 2 < len) { /* a CJK character: is it any name's first? */
+        uint32_t k = (uint32_t)b0 << 16 | (uint32_t)(uint8_t)text[pos + 1] << 8 | (uint8_t)text[pos + 2];
+        if (!(g->first3[(k >> 3) & 0x1FFFFF] >> (k & 7) & 1)) return 0;
     }
-    for (; i < len; i++) {
-        int64_t c = edge_get(g, node, (uint8_t)text[i]);
+    for (size_t i = pos, l; i < len; i += l) {
+        int64_t c = edge_get(g, node, char_at(text + i, len - i, &l));
         if (c < 0) break;
         node = (uint32_t)c;
         if (g->nodes[node].ncand) {
-            best = i + 1 - pos;
+            best = i + l - pos;
             *cands = g->nodes[node].cands;
             *ncand = g->nodes[node].ncand;
         }
