@@ -207,17 +207,11 @@ int main(int argc, char **argv)
     shard s;
     memset(&s, 0, sizeof s);
     fp_strlist args = {0};
-    fp_daemon_hold_signals();
-    fp_log_init("fupin-aggregate", FP_LOG_INFO);
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &s.cfg, argc, argv, &args,
-                           "usage: fupin-aggregate [options]\n\n"
-                           "One shard of the per-region totals: applies reports exactly once, durably.");
+    int rc = fp_daemon_start("fupin-aggregate", opts, sizeof opts / sizeof opts[0], &s.cfg, argc, argv, NULL,
+                             "usage: fupin-aggregate [options]\n\n"
+                             "One shard of the per-region totals: applies reports exactly once, durably.",
+                             &s.cfg.log_level);
     if (rc == 1) return 0;
-    if (!rc && args.n) {
-        fprintf(stderr, "fupin-aggregate: error: unexpected argument '%s' (try --help)\n", args.v[0]);
-        rc = FP_EINVAL;
-    }
-    if (!rc) rc = fp_daemon_log_setup("fupin-aggregate", s.cfg.log_level);
     char prog[32];
     snprintf(prog, sizeof prog, "fupin-aggregate.%d", s.cfg.index);
     fp_log_init(prog, (enum fp_log_level)(fp_log_level_parse(s.cfg.log_level) < 0 ? 1 : fp_log_level_parse(s.cfg.log_level)));

@@ -79,6 +79,22 @@ const char *fp_datadir(const char *flag)
     return FUPIN_DATADIR_INSTALL;
 }
 
+int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv,
+                    fp_strlist *args, const char *usage, char *const *log_level)
+{
+    fp_daemon_hold_signals();
+    fp_log_init(prog, FP_LOG_INFO);
+    fp_strlist stray = {0};
+    int rc = fp_opts_parse(opts, nopts, cfg, argc, argv, args ? args : &stray, usage);
+    if (rc) return rc;
+    if (!args && stray.n) {
+        fprintf(stderr, "%s: error: unexpected argument '%s' (try --help)\n", prog, stray.v[0]);
+        rc = FP_EINVAL;
+    }
+    fp_strlist_free(&stray);
+    return rc ? rc : fp_daemon_log_setup(prog, *log_level);
+}
+
 int fp_daemon_log_setup(const char *prog, const char *level)
 {
     int lv = fp_log_level_parse(level ? level : "info");

@@ -5,6 +5,8 @@
 
 #include <uv.h>
 
+#include "fp_opts.h"
+
 typedef struct fp_daemon {
     uv_loop_t *loop;
     void *zctx;
@@ -42,5 +44,13 @@ const char *fp_datadir(const char *flag);
     {"log-level", FP_OPT_STR, "info", offsetof(type, log_level), "debug, info, warn, error or quiet"}, \
     {"data", FP_OPT_STR, NULL, offsetof(type, data), "folder of the data files (regions, units, cues, metrics)"}
 int fp_daemon_log_setup(const char *prog, const char *level);
+
+/* The start every daemon's main() shares: holds stop signals back (see
+ * fp_daemon_hold_signals), parses flags and --config into cfg (usage for
+ * --help), refuses stray arguments unless args is given, and sets up the
+ * log from *log_level (a field of cfg). Returns 1 after --help, FP_OK, or
+ * an error code already reported in one line. */
+int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv,
+                    fp_strlist *args, const char *usage, char *const *log_level);
 
 #endif

@@ -275,13 +275,12 @@ int main(int argc, char **argv)
     ingest g;
     memset(&g, 0, sizeof g);
     fp_strlist files = {0};
-    fp_daemon_hold_signals();
-    fp_log_init("fupin-ingest", FP_LOG_INFO);
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &g.cfg, argc, argv, &files,
-                           "usage: fupin-ingest [options] [FILE... | -]\n\n"
-                           "Takes reports in, journals them and sends them to normalize until every shard acknowledges.");
+    int rc = fp_daemon_start("fupin-ingest", opts, sizeof opts / sizeof opts[0], &g.cfg, argc, argv, &files,
+                             "usage: fupin-ingest [options] [FILE... | -]\n\n"
+                             "Takes reports in, journals them and sends them to normalize until every shard "
+                             "acknowledges.",
+                             &g.cfg.log_level);
     if (rc == 1) return 0;
-    if (!rc) rc = fp_daemon_log_setup("fupin-ingest", g.cfg.log_level);
     if (!rc && (g.cfg.shards < 1 || g.cfg.shards > 62)) {
         fprintf(stderr, "fupin-ingest: error: --shards must be between 1 and 62\n");
         rc = FP_EINVAL;

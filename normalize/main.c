@@ -132,17 +132,12 @@ int main(int argc, char **argv)
 {
     config cfg = {0};
     fp_strlist args = {0};
-    fp_daemon_hold_signals();
-    fp_log_init("fupin-normalize", FP_LOG_INFO);
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &args,
-                           "usage: fupin-normalize [--reports EP] [--shard EP]... [--data DIR]\n\n"
-                           "Extracts the figures of each report from ingest and routes them to aggregate shards.");
+    int rc = fp_daemon_start("fupin-normalize", opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, NULL,
+                             "usage: fupin-normalize [--reports EP] [--shard EP]... [--data DIR]\n\n"
+                             "Extracts the figures of each report from ingest and routes them to aggregate "
+                             "shards.",
+                             &cfg.log_level);
     if (rc == 1) return 0;
-    if (!rc && args.n) {
-        fprintf(stderr, "fupin-normalize: error: unexpected argument '%s' (try --help)\n", args.v[0]);
-        rc = FP_EINVAL;
-    }
-    if (!rc) rc = fp_daemon_log_setup("fupin-normalize", cfg.log_level);
     if (!rc && cfg.shards.n == 0) rc = fp_strlist_push(&cfg.shards, "tcp://127.0.0.1:7120");
     normalizer n = {0};
     if (!rc) {

@@ -442,17 +442,12 @@ int main(int argc, char **argv)
     sink k;
     memset(&k, 0, sizeof k);
     fp_strlist args = {0};
-    fp_daemon_hold_signals();
-    fp_log_init("fupin-sink", FP_LOG_INFO);
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &k.cfg, argc, argv, &args,
-                           "usage: fupin-sink [options]\n\n"
-                           "Merges the shards' totals and writes totals.csv and totals.jsonl.");
+    int rc = fp_daemon_start("fupin-sink", opts, sizeof opts / sizeof opts[0], &k.cfg, argc, argv, NULL,
+                             "usage: fupin-sink [options]\n\n"
+                             "Merges the shards' totals and serves them: totals.csv, totals.jsonl and "
+                             "anomalies.jsonl in --out, and the dashboard, API, /metrics and /healthz on --http.",
+                             &k.cfg.log_level);
     if (rc == 1) return 0;
-    if (!rc && args.n) {
-        fprintf(stderr, "fupin-sink: error: unexpected argument '%s' (try --help)\n", args.v[0]);
-        rc = FP_EINVAL;
-    }
-    if (!rc) rc = fp_daemon_log_setup("fupin-sink", k.cfg.log_level);
     if (!rc && k.cfg.snapshots.n == 0) rc = fp_strlist_push(&k.cfg.snapshots, "tcp://127.0.0.1:7130");
     if (!rc && k.cfg.snapshots.n > 62) {
         fprintf(stderr, "fupin-sink: error: at most 62 shards\n");
