@@ -45,32 +45,9 @@ struct fp_gazetteer {
     edge *edges;
     size_t nedges, capedges; /* capedges is a power of two */
     char *names;             /* the regions file, names point into it */
-    int *by_code;            /* open-addressing index of regions by code, -1 = empty */
-    size_t capcode;
+    fp_map by_code;          /* code -> region index + 1, built while the regions load */
     uint8_t *first3;         /* bit per 3-byte character: some name starts with it */
 };
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
-static int index_codes(fp_gazetteer *g)
-{
-    g->capcode = 1;
-    while (g->capcode < g->n * 2 + 2) g->capcode *= 2;
-    g->by_code = malloc(g->capcode * sizeof *g->by_code);
-    if (!g->by_code) return FP_ENOMEM;
-    for (size_t i = 0; i < g->capcode; i++) g->by_code[i] = -1;
-    for (size_t i = 0; i < g->n; i++) {
-        size_t j = hash_str(g->regions[i].code) & (g->capcode - 1);
-        while (g->by_code[j] >= 0) j = (j + 1) & (g->capcode - 1);
-        g->by_code[j] = (int)i;
-    }
-    return FP_OK;
-}
 
 static uint32_t hash_edge(uint32_t node, uint32_t ch) { return (node * 2654435761u) ^ (ch * 2246822519u); }
 
@@ -162,16 +139,7 @@ static int add_short_form(fp_gazetteer *g, int idx)
 
 int fp_gaz_find_code(const fp_gazetteer *g, const char *code)
 {
-    if (!g->by_code) { /* while loading, before the index exists */
-        for (size_t i = 0; i < g->n; i++)
-            if (strcmp(g->regions[i].code, code) == 0) return (int)i;
-        return -1;
-    }
-    for (size_t j = hash_str(code) & (g->capcode - 1);; j = (j + 1) & (g->capcode - 1)) {
-        int i = g->by_code[j];
-        if (i < 0) return -1;
-        if (!strcmp(g->regions[i].code, code)) return i;
-    }
+    return (int)(intptr_t)fp_map_get(&g->by_code, code) - 1;
 }
 
 static int load_regions(fp_gazetteer *g, const char *path)
@@ -183,7 +151,6 @@ static int load_regions(fp_gazetteer *g, const char *path)
         return FP_EIO;
     }
     int lineno = 0, rc = FP_OK;
-    fp_map seen = {0}; /* code -> index + 1, to find each parent at once */
     for (char *line = g->names, *next; line && *line && !rc; line = next) {
         lineno++;
         next = strchr(line, '\n');
@@ -221,17 +188,18 @@ static int load_regions(fp_gazetteer *g, const char *path)
         r->name = f[3];
         r->parent = -1;
         if (*f[1]) {
-            r->parent = (int)(intptr_t)fp_map_get(&seen, f[1]) - 1;
+            r->parent = fp_gaz_find_code(g, f[1]);
             if (r->parent < 0) {
                 fp_error("%s:%d: parent %s of %s is not defined above it", path, lineno, f[1], f[0]);
                 rc = FP_EINVAL;
                 break;
             }
         }
-        if ((rc = fp_map_put(&seen, r->code, (void *)(intptr_t)(g->n + 1), NULL))) break;
+        /* the first line of a code wins, as a lookup would find it */
+        if (fp_gaz_find_code(g, r->code) < 0 && (rc = fp_map_put(&g->by_code, r->code, (void *)(intptr_t)(g->n + 1), NULL)))
+            break;
         g->n++;
     }
-    fp_map_free(&seen);
     return rc;
 }
 
@@ -291,7 +259,6 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
         rc = add_name(g, g->regions[i].name, strlen(g->regions[i].name), (int)i);
         if (!rc) rc = add_short_form(g, (int)i);
     }
-    if (!rc) rc = index_codes(g);
     if (!rc) rc = load_aliases(g, aliases_tsv);
     if (!rc) rc = index_first_chars(g);
     if (rc) {
@@ -310,7 +277,7 @@ void fp_gaz_free(fp_gazetteer *g)
     free(g->edges);
     free(g->regions);
     free(g->names);
-    free(g->by_code);
+    fp_map_free(&g->by_code);
     free(g->first3);
     free(g);
 }

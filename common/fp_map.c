@@ -7,7 +7,7 @@
 static char tomb;
 #define FP_MAP_TOMB (&tomb)
 
-unsigned long long fp_hash_str(const char *s)
+static unsigned long long hash_str(const char *s)
 {
     unsigned long long h = 1469598103934665603ULL;
     while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
@@ -20,7 +20,7 @@ static fp_map_slot *probe(const fp_map *m, const char *key, int create)
     if (!m->cap) return NULL;
     size_t mask = m->cap - 1;
     fp_map_slot *free_slot = NULL;
-    for (size_t i = fp_hash_str(key) & mask, k = 0; k < m->cap; i = (i + 1) & mask, k++) {
+    for (size_t i = hash_str(key) & mask, k = 0; k < m->cap; i = (i + 1) & mask, k++) {
         fp_map_slot *s = &m->slots[i];
         if (!s->key) return create ? (free_slot ? free_slot : s) : NULL;
         if (s->key == FP_MAP_TOMB) {

@@ -25,7 +25,5 @@ void *fp_map_del(fp_map *m, const char *key);
 void fp_map_each(const fp_map *m, void (*cb)(const char *key, void *val, void *ud), void *ud);
 /* Frees the map's own memory (not the values). */
 void fp_map_free(fp_map *m);
-/* FNV-1a of a C string, shared by whatever hashes keys the same way. */
-unsigned long long fp_hash_str(const char *s);
 
 #endif
