@@ -269,6 +269,7 @@ typedef struct {
     int64_t value;
     int total, part; /* the mention's relation */
     const char *report;
+    int64_t seq; /* its row in `mentions` (retire uses it) */
 } mention;
 
 /* Adds (sign 1) or removes (sign -1) one mention's effect on facts, stated
@@ -376,20 +377,17 @@ static int retire(fp_store *s, const char *id, keyset *ks)
 {
     sqlite3_stmt *st = with_text(s, ST_MENTIONS_OF, id);
     mention *ms = NULL;
-    int64_t *seqs = NULL;
     size_t n = 0, cap = 0;
     int rc = FP_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             mention *nm = realloc(ms, cap * sizeof *nm);
-            int64_t *ns = nm ? realloc(seqs, cap * sizeof *ns) : NULL;
-            if (nm) ms = nm;
-            if (ns) seqs = ns;
-            if (!nm || !ns) {
+            if (!nm) {
                 rc = FP_ENOMEM;
                 break;
             }
+            ms = nm;
         }
         mention *m = &ms[n];
         key_set(&m->k, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
@@ -399,17 +397,17 @@ static int retire(fp_store *s, const char *id, keyset *ks)
         m->total = rel && !strcmp(rel, "total");
         m->part = rel && !strcmp(rel, "part");
         m->report = id;
-        seqs[n++] = sqlite3_column_int64(st, 6);
+        m->seq = sqlite3_column_int64(st, 6);
+        n++;
     }
     sqlite3_reset(st);
     for (size_t i = 0; i < n && !rc; i++) {
         st = with_text(s, ST_DEL_MENTION, id);
-        sqlite3_bind_int64(st, 2, seqs[i]);
+        sqlite3_bind_int64(st, 2, ms[i].seq);
         rc = done(s, st);
         if (!rc) rc = apply_mention(s, &ms[i], -1, ks);
     }
     free(ms);
-    free(seqs);
     return rc;
 }
 
@@ -490,6 +488,22 @@ static int json_fig(fp_buf *b, const char *text, fp_dec v)
 /* Parts after a whole in the same sentence, of the same key, that add up to
  * more than it (seed 000: 5.8+1.02+0.11+0.46+2.21 亿 under a stated 9.4亿).
  * Parts that add up to less are normal: a breakdown often names only some. */
+/* The next part of whole w at or after p: a figure of its sentence, after it,
+ * of its key, stated as a part; n once the breakdown ends (at the next
+ * whole of that key, or the figures' end). */
+static size_t next_part(const fp_figure *f, size_t n, size_t w, size_t p)
+{
+    for (; p < n; p++) {
+        if (!f[p].sentence || strcmp(f[p].sentence, f[w].sentence) || f[p].offset < f[w].offset) continue;
+        if (f[p].year != f[w].year || strcmp(f[p].region_code, f[w].region_code) ||
+            strcmp(f[p].metric, f[w].metric) || strcmp(f[p].unit, f[w].unit))
+            continue;
+        if (!strcmp(f[p].relation, "total")) return n; /* the next whole */
+        if (!strcmp(f[p].relation, "part")) return p;
+    }
+    return n;
+}
+
 static int check_parts(fp_store *s, const fp_end *end, const fp_figure *f, size_t n, anolist *l)
 {
     int rc = FP_OK;
@@ -497,14 +511,8 @@ static int check_parts(fp_store *s, const fp_end *end, const fp_figure *f, size_
         if (strcmp(f[w].relation, "total") || !fp_unit_additive(f[w].unit) || !f[w].sentence) continue;
         fp_dec sum = 0;
         size_t parts = 0;
-        for (size_t p = w + 1; p < n; p++) {
-            if (!f[p].sentence || strcmp(f[p].sentence, f[w].sentence) || f[p].offset < f[w].offset) continue;
-            if (f[p].year != f[w].year || strcmp(f[p].region_code, f[w].region_code) ||
-                strcmp(f[p].metric, f[w].metric) || strcmp(f[p].unit, f[w].unit))
-                continue;
-            if (!strcmp(f[p].relation, "total")) break; /* the next whole */
-            if (!strcmp(f[p].relation, "part") && !__builtin_add_overflow(sum, f[p].value, &sum)) parts++;
-        }
+        for (size_t p = next_part(f, n, w, w + 1); p < n; p = next_part(f, n, w, p + 1))
+            if (!__builtin_add_overflow(sum, f[p].value, &sum)) parts++;
         if (!parts || sum <= f[w].value) continue;
         fp_buf b = {0};
         char val[32], id[128];
@@ -516,13 +524,7 @@ static int check_parts(fp_store *s, const fp_end *end, const fp_figure *f, size_
         rc |= json_fig(&b, f[w].text, f[w].value);
         rc |= fp_buf_printf(&b, ",\"parts_sum\":\"%s\",\"parts\":[", val);
         size_t k = 0;
-        for (size_t p = w + 1; p < n && !rc; p++) {
-            if (!f[p].sentence || strcmp(f[p].sentence, f[w].sentence) || f[p].offset < f[w].offset) continue;
-            if (f[p].year != f[w].year || strcmp(f[p].region_code, f[w].region_code) ||
-                strcmp(f[p].metric, f[w].metric) || strcmp(f[p].unit, f[w].unit))
-                continue;
-            if (!strcmp(f[p].relation, "total")) break;
-            if (strcmp(f[p].relation, "part")) continue;
+        for (size_t p = next_part(f, n, w, w + 1); p < n && !rc; p = next_part(f, n, w, p + 1)) {
             if (k++) rc |= fp_buf_puts(&b, ",");
             rc |= json_fig(&b, f[p].text, f[p].value);
         }
