@@ -5,20 +5,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One key=value pair of a published line. */
+typedef struct {
+    const char *k, *v;
+    size_t kl, vl;
+} pair;
+
+/* The next pair at *p (words without '=' are skipped), advancing *p; 0 at the line's end. */
+static int next_pair(const char **p, pair *out)
+{
+    while (**p) {
+        while (**p == ' ') (*p)++;
+        const char *w = *p, *end = w + strcspn(w, " "), *eq = memchr(w, '=', (size_t)(end - w));
+        *p = end;
+        if (eq && eq > w) {
+            *out = (pair){w, eq + 1, (size_t)(eq - w), (size_t)(end - eq - 1)};
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The value of key in a "k=v k=v" line, copied into out (cap); 0 when absent. */
 static int kv(const char *line, const char *key, char *out, size_t cap)
 {
     size_t kl = strlen(key);
-    for (const char *p = line; p && *p;) {
-        while (*p == ' ') p++;
-        if (!strncmp(p, key, kl) && p[kl] == '=') {
-            size_t n = strcspn(p + kl + 1, " ");
-            if (n >= cap) n = cap - 1;
-            memcpy(out, p + kl + 1, n);
-            out[n] = '\0';
-            return 1;
-        }
-        p = strchr(p, ' ');
+    pair pr;
+    for (const char *p = line; next_pair(&p, &pr);) {
+        if (pr.kl != kl || memcmp(pr.k, key, kl)) continue;
+        size_t n = pr.vl < cap ? pr.vl : cap - 1;
+        memcpy(out, pr.v, n);
+        out[n] = '\0';
+        return 1;
     }
     return 0;
 }
@@ -131,14 +149,9 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
     sample *sm = malloc(cap * sizeof *sm);
     int rc = sm ? FP_OK : FP_ENOMEM;
     for (size_t i = 0; i < h->n && !rc; i++) {
-        for (const char *p = h->s[i].line; p && *p && !rc;) {
-            while (*p == ' ') p++;
-            const char *eq = strchr(p, '='), *end = p + strcspn(p, " ");
-            if (!eq || eq > end) {
-                p = end;
-                continue;
-            }
-            size_t kl = (size_t)(eq - p), vl = (size_t)(end - eq - 1);
+        pair pr;
+        for (const char *p = h->s[i].line; !rc && next_pair(&p, &pr);) {
+            size_t kl = pr.kl, vl = pr.vl;
             if (n == cap) {
                 sample *ns = realloc(sm, (cap *= 2) * sizeof *ns);
                 if (!ns) {
@@ -149,8 +162,8 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
             }
             sample *x = &sm[n];
             if (kl && kl < sizeof x->key && vl && vl < sizeof x->value) {
-                memcpy(x->key, p, kl), x->key[kl] = '\0';
-                memcpy(x->value, eq + 1, vl), x->value[vl] = '\0';
+                memcpy(x->key, pr.k, kl), x->key[kl] = '\0';
+                memcpy(x->value, pr.v, vl), x->value[vl] = '\0';
                 for (char *c = x->key; *c; c++)
                     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) *c = '_';
                 x->s = &h->s[i];
@@ -162,7 +175,6 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
                 }
                 if (numeric(x->value) && strcmp(x->key, "interval_seconds")) n++;
             }
-            p = end;
         }
     }
     if (!rc) qsort(sm, n, sizeof *sm, cmp_sample);
@@ -198,22 +210,15 @@ int fp_health_json(const fp_health *h, uint64_t now_ms, fp_buf *out)
         rc |= fp_buf_printf(out, ",\"alive\":%s,\"age_ms\":%llu,\"counters\":{", fp_stage_alive(s, now_ms) ? "true" : "false",
                             (unsigned long long)(now_ms - s->seen_ms));
         int k = 0;
-        for (const char *p = s->line; p && *p;) {
-            while (*p == ' ') p++;
-            const char *eq = strchr(p, '='), *end = p + strcspn(p, " ");
-            if (eq && eq < end && eq > p) {
-                char v[64];
-                size_t vl = (size_t)(end - eq - 1);
-                if (vl < sizeof v) {
-                    memcpy(v, eq + 1, vl), v[vl] = '\0';
-                    if (numeric(v)) {
-                        rc |= fp_buf_puts(out, k++ ? "," : "");
-                        rc |= fp_buf_json_str(out, p, (size_t)(eq - p));
-                        rc |= fp_buf_printf(out, ":%s", v);
-                    }
-                }
-            }
-            p = end;
+        pair pr;
+        for (const char *p = s->line; next_pair(&p, &pr);) {
+            char v[64];
+            if (pr.vl >= sizeof v) continue;
+            memcpy(v, pr.v, pr.vl), v[pr.vl] = '\0';
+            if (!numeric(v)) continue;
+            rc |= fp_buf_puts(out, k++ ? "," : "");
+            rc |= fp_buf_json_str(out, pr.k, pr.kl);
+            rc |= fp_buf_printf(out, ":%s", v);
         }
         rc |= fp_buf_puts(out, "}}");
     }
