@@ -39,16 +39,21 @@ static const char *arg(const fp_args *a, const char *name)
     return v && *v ? v : NULL;
 }
 
-static int error(fp_buf *body, int *status, int code, const char *fmt, const char *what)
+int fp_api_error(fp_buf *body, const char *msg)
 {
-    *status = code;
     fp_buf_reset(body);
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, what);
     int rc = fp_buf_puts(body, "{\"error\":");
     rc |= fp_buf_json_str(body, msg, strlen(msg));
     rc |= fp_buf_puts(body, "}");
     return rc ? FP_ENOMEM : FP_OK;
+}
+
+static int error(fp_buf *body, int *status, int code, const char *fmt, const char *what)
+{
+    *status = code;
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, what);
+    return fp_api_error(body, msg);
 }
 
 typedef struct {

@@ -39,6 +39,9 @@ int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], in
 int fp_api_metrics(const fp_table *t, const fp_gazetteer *g, const fp_health *h, const fp_latency *lat,
                    uint64_t now_ms, fp_buf *body);
 
+/* Replaces body with {"error": msg}; FP_OK or FP_ENOMEM. Every error answer uses it. */
+int fp_api_error(fp_buf *body, const char *msg);
+
 /* The region a query names: a code, a canonical path, or a name or short
  * form the gazetteer knows (the highest-level region of that name). -1 if none. */
 int fp_api_region(const fp_gazetteer *g, const char *q);

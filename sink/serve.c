@@ -45,10 +45,8 @@ static void reply_buf(fp_http_req *r, int status, const char *ctype, const fp_bu
 static void reply_error(fp_http_req *r, int status, const char *msg)
 {
     fp_buf b = {0};
-    fp_buf_puts(&b, "{\"error\":");
-    fp_buf_json_str(&b, msg, strlen(msg));
-    fp_buf_puts(&b, "}");
-    reply_buf(r, b.oom ? 500 : status, "application/json; charset=utf-8", &b);
+    int rc = fp_api_error(&b, msg);
+    reply_buf(r, rc ? 500 : status, "application/json; charset=utf-8", &b);
     fp_buf_free(&b);
 }
 
@@ -216,9 +214,10 @@ static void on_request(fp_http_req *r, const char *path, void *ud)
         json = "text/plain; charset=utf-8";
     } else {
         status = 404;
-        rc = fp_buf_printf(&b, "{\"error\":\"no route %s (try /, /api/totals, /api/regions, /api/anomalies, "
-                               "/api/facts, /api/stages, /metrics, /healthz)\"}",
-                           strchr(path, '"') ? "given" : path);
+        char msg[512]; /* the path goes through the JSON escaping, whatever it holds */
+        snprintf(msg, sizeof msg, "no route %.200s (try /, /api/totals, /api/regions, /api/anomalies, /api/facts, "
+                 "/api/stages, /metrics, /healthz)", path);
+        rc = fp_api_error(&b, msg);
     }
     if (rc) reply_error(r, 500, "out of memory");
     else reply_buf(r, status, json, &b);
