@@ -31,8 +31,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # wait_status EP KEY OP VALUE TIMEOUT: poll a control endpoint until the field compares true
 status() { "$BIN/fupin" status "$1" 2>/dev/null; }
-# field EP KEY: one counter of a running daemon (empty when it does not answer)
-field() { status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# pick LINE KEY: one counter of a status line; field EP KEY: of a running daemon (empty when it does not answer)
+pick() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+field() { pick "$(status "$1")" "$2"; }
 # wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds
 wait_until() { local n=$(( $1 * 5 )); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done; return 1; }
 # The daemons of one pipeline on ipc:// endpoints under $1, started one by one
@@ -65,9 +66,11 @@ start_ingest() {
     INGEST_PID=$!; PIDS="$PIDS $!"
 }
 # settled: every report taken is done and the sink has written them all
+# (each daemon is asked once, so the counters compared are of one moment)
 settled() {
-    local t d r dirty
-    t=$(field "$E_CTL" taken); d=$(field "$E_CTL" done)
-    r=$(field "$E_SCTL" reports); dirty=$(field "$E_SCTL" dirty)
-    [ -n "$t" ] && [ "$t" = "$d" ] && [ -n "$r" ] && [ "$r" -ge "$d" ] && [ "$dirty" = 0 ] && [ "$(field "$E_SCTL" synced)" = "$NSH" ]
+    local i s t d r
+    i=$(status "$E_CTL"); s=$(status "$E_SCTL")
+    t=$(pick "$i" taken); d=$(pick "$i" done); r=$(pick "$s" reports)
+    [ -n "$t" ] && [ "$t" = "$d" ] && [ -n "$r" ] && [ "$r" -ge "$d" ] && [ "$(pick "$s" dirty)" = 0 ] &&
+        [ "$(pick "$s" synced)" = "$NSH" ]
 }
