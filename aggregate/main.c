@@ -59,82 +59,116 @@ static int pack_total(const fp_total *t, void *ud)
 static int pack_anomaly(const fp_anomaly *a, void *ud)
 {
     shard *s = ud;
-    if (a->live) fp_debug("check: %s at %s %d %s %s", a->kind, a->region_path, a->year, a->metric, a->unit);
+    if (a->live) fp_debug("check: %s at %s %d %s %s", a->kind, a->region_path, a->year, a->indicator, a->unit);
     return fp_pack_anomaly(&s->pk, a);
+}
+
+/* A report's figures and findings until its end: the batch one message carries. */
+typedef struct {
+    fp_figure *f;
+    size_t n, cap;
+    fp_anomaly *a;
+    size_t na, capa;
+} batch;
+
+static void batch_clear(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) fp_figure_free(&b->f[i]);
+    for (size_t i = 0; i < b->na; i++) {
+        fp_record r = {.type = FP_REC_ANOMALY, .u.anomaly = b->a[i]};
+        fp_record_free(&r);
+    }
+    b->n = b->na = 0;
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) return FP_OK;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *q = realloc(*p, c * size);
+    if (!q) return FP_ENOMEM;
+    *p = q;
+    *cap = c;
+    return FP_OK;
+}
+
+static void apply_end(shard *s, batch *b, const fp_end *e)
+{
+    /* only what belongs to this end counts: a stray figure of another report is dropped with it */
+    size_t mine = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (!strcmp(b->f[i].report_id, e->report_id)) b->f[mine++] = b->f[i];
+        else fp_figure_free(&b->f[i]);
+    b->n = mine;
+    if (e->shard != (uint32_t)s->cfg.index || mine != e->count) {
+        s->rejected++;
+        fp_warn("report %.12s: end for shard %u with %u figures, got %zu here (shard %d): dropped, ingest re-sends",
+                e->report_id, e->shard, e->count, mine, s->cfg.index);
+        return;
+    }
+    int fresh = 0;
+    msgpack_sbuffer_clear(&s->sb);
+    fp_store_out out = {pack_total, pack_anomaly, s};
+    int rc = fp_store_apply(s->st, e, b->f, b->n, b->a, b->na, &fresh, &out);
+    if (rc) {
+        s->rejected++;
+        fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
+        return;
+    }
+    fresh ? s->applied++ : s->repeated++;
+    /* The ack carries the shard's sequence number, so a sink that lost
+     * the totals of this report (in flight when something died) sees
+     * the gap even when no other update follows. */
+    fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0, .seq = fp_store_seq(s->st)};
+    snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
+    /* Cells first, then the ack, in one message: the sink counts a
+     * report complete only with its cells in hand. */
+    fp_pack_ack(&s->pk, &a);
+    fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
+    msgpack_sbuffer_clear(&s->sb);
+    a.arrived_ms = 0;
+    a.seq = 0;
+    fp_pack_ack(&s->pk, &a);
+    fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
+    fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", b->n);
 }
 
 static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     (void)z;
     shard *s = ud;
-    fp_figure *figs = NULL;
-    size_t n = 0, cap = 0, off = 0;
+    batch b = {0};
+    size_t off = 0;
     fp_record r;
     int rc;
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
         if (r.type == FP_REC_FIGURE) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                fp_figure *nf = realloc(figs, cap * sizeof *nf);
-                if (!nf) {
-                    fp_record_free(&r);
-                    rc = FP_ENOMEM;
-                    break;
-                }
-                figs = nf;
+            if ((rc = grow((void **)&b.f, &b.cap, b.n, sizeof *b.f))) {
+                fp_record_free(&r);
+                break;
             }
-            figs[n++] = r.u.figure; /* takes ownership of its strings */
-            continue;
-        }
-        if (r.type != FP_REC_END) {
+            b.f[b.n++] = r.u.figure; /* takes ownership of its strings */
+        } else if (r.type == FP_REC_ANOMALY) {
+            if ((rc = grow((void **)&b.a, &b.capa, b.na, sizeof *b.a))) {
+                fp_record_free(&r);
+                break;
+            }
+            b.a[b.na++] = r.u.anomaly;
+        } else if (r.type == FP_REC_END) {
+            apply_end(s, &b, &r.u.end);
+            batch_clear(&b);
             fp_record_free(&r);
-            continue;
-        }
-        fp_end *e = &r.u.end;
-        size_t mine = 0;
-        for (size_t i = 0; i < n; i++) mine += !strcmp(figs[i].report_id, e->report_id);
-        if (e->shard != (uint32_t)s->cfg.index || mine != e->count) {
-            s->rejected++;
-            fp_warn("report %.12s: end for shard %u with %u figures, got %zu here (shard %d): dropped, ingest re-sends",
-                    e->report_id, e->shard, e->count, mine, s->cfg.index);
         } else {
-            int fresh = 0;
-            msgpack_sbuffer_clear(&s->sb);
-            fp_store_out out = {pack_total, pack_anomaly, s};
-            rc = fp_store_apply(s->st, e, figs, n, &fresh, &out);
-            if (rc) {
-                s->rejected++;
-                fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
-            } else {
-                fresh ? s->applied++ : s->repeated++;
-                /* The ack carries the shard's sequence number, so a sink that lost
-                 * the totals of this report (in flight when something died) sees
-                 * the gap even when no other update follows. */
-                fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0,
-                            .seq = fp_store_seq(s->st)};
-                snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
-                /* Totals first, then the ack, in one message: the sink counts a
-                 * report complete only with its totals in hand. */
-                fp_pack_ack(&s->pk, &a);
-                fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
-                msgpack_sbuffer_clear(&s->sb);
-                a.arrived_ms = 0;
-                a.seq = 0;
-                fp_pack_ack(&s->pk, &a);
-                fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
-                fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", n);
-            }
+            fp_record_free(&r);
         }
-        for (size_t i = 0; i < n; i++) fp_figure_free(&figs[i]);
-        n = 0;
-        fp_record_free(&r);
     }
     if (rc < 0) {
         s->rejected++;
         fp_warn("dropped a malformed message (%zu bytes): %s", len, fp_strerror(rc));
     }
-    for (size_t i = 0; i < n; i++) fp_figure_free(&figs[i]);
-    free(figs);
+    batch_clear(&b);
+    free(b.f);
+    free(b.a);
 }
 
 static int pack_applied(const char *id, void *ud)
@@ -147,18 +181,18 @@ static int pack_applied(const char *id, void *ud)
 
 /* A snapshot: every total (all with the shard's current sequence number),
  * then an ack for every applied report, then one "end" total marker. */
-/* "facts\nCODE\nYEAR\nMETRIC\nUNIT": the figures under a total, as JSON (the sink's /api/facts). */
+/* "facts\nCODE\nYEAR\nINDICATOR\nSERIES\nUNIT": the figures under a cell, as JSON (the sink's /api/facts). */
 static void on_facts(shard *s, fp_zsock *z, const char *data, size_t len)
 {
-    char req[256], *f[5] = {0};
+    char req[512], *f[6] = {0};
     snprintf(req, sizeof req, "%.*s", (int)(len < sizeof req ? len : sizeof req - 1), data);
     int n = 0;
-    for (char *p = req; p && n < 5; n++) {
+    for (char *p = req; p && n < 6; n++) {
         f[n] = p;
         if ((p = strchr(p, '\n'))) *p++ = '\0';
     }
     fp_buf b = {0};
-    if (n < 4 || fp_store_facts(s->st, f[1], atoi(f[2]), f[3], n > 4 ? f[4] : "", &b)) {
+    if (n < 4 || fp_store_facts(s->st, f[1], atoi(f[2]), f[3], n > 4 ? f[4] : "", n > 5 ? f[5] : "", &b)) {
         fp_buf_free(&b);
         fp_zsock_send(z, "[]", 2);
         return;

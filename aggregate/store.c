@@ -7,78 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_COLS "rc TEXT, year INTEGER, metric TEXT, unit TEXT"
-#define KEY_PK "rc, year, metric, unit"
-#define KEY_WHERE "rc=?1 AND year=?2 AND metric=?3 AND unit=?4"
+#define SCHEMA_VERSION 2 /* 2: cells keyed by indicator and series */
+#define KEY_PK "rc, year, indicator, series, unit"
+#define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
-    "PRAGMA cache_size=-32768;" /* 32 MiB: the working set of the incremental tables stays in memory */
+    "PRAGMA cache_size=-32768;"
     "CREATE TABLE IF NOT EXISTS applied(report_id TEXT PRIMARY KEY, source TEXT);"
     "CREATE TABLE IF NOT EXISTS retired(report_id TEXT PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS mentions(report_id TEXT, seq INTEGER, rc TEXT, rp TEXT, year INTEGER,"
-    " metric TEXT, unit TEXT, value INTEGER, relation TEXT, qualifier TEXT, counter TEXT, text TEXT, label TEXT,"
-    " sentence TEXT, off INTEGER, len INTEGER, source TEXT, PRIMARY KEY(report_id, seq));"
-    "CREATE INDEX IF NOT EXISTS mentions_fact ON mentions(" KEY_PK ", value);"
-    "CREATE TABLE IF NOT EXISTS facts(" KEY_COLS ", value INTEGER, nt INTEGER, np INTEGER,"
-    " PRIMARY KEY(" KEY_PK ", value)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS stated(" KEY_COLS ", report_id TEXT, n INTEGER,"
-    " PRIMARY KEY(" KEY_PK ", report_id)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS totals(" KEY_COLS ", own INTEGER, facts INTEGER, reports INTEGER,"
-    " PRIMARY KEY(" KEY_PK ")) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, " KEY_COLS ","
-    " rp TEXT, detail TEXT);"
+    " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
+    " counter TEXT, text TEXT, label TEXT, sentence TEXT, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
+    " weight INTEGER,"
+    " PRIMARY KEY(report_id, seq));"
+    "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ");"
+    "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
+    " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
+    "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER);";
 
-int fp_unit_additive(const char *unit)
-{
-    static const char *add[] = {"CNY", "person", "person_time", "household", "mu", "head",
-                                "km",  "kW",     "kWh",         "kg",        "sqm", "count"};
-    for (size_t i = 0; i < sizeof add / sizeof add[0]; i++)
-        if (!strcmp(unit, add[i])) return 1;
-    return 0;
-}
-
 enum {
-    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_MENTIONS_OF, ST_DEL_MENTION,
-    ST_FACT_GET, ST_FACT_PUT, ST_FACT_DEL, ST_OTHERS, ST_STATED_GET, ST_STATED_PUT, ST_STATED_DEL, ST_TOTAL_GET,
-    ST_TOTAL_PUT, ST_TOTAL_DEL, ST_PATH_OF, ST_SET_SEQ, ST_VALUES_STATED, ST_VALUE_STMTS, ST_STMT_TEXT, ST_AN_GET, ST_AN_PUT, ST_AN_DEL,
-    ST_AN_OF_REPORT, ST_DEL_RETIRED, ST_N
+    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF, ST_DEL_MENTIONS,
+    ST_CELL, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_N
 };
 
 static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT 1 FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
-    [ST_INS_MENTION] = "INSERT OR REPLACE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_INS_MENTION] = "INSERT OR REPLACE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+                       "?17,?18,?19,?20,?21)",
     [ST_INS_APPLIED] = "INSERT OR IGNORE INTO applied VALUES(?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
-    [ST_MENTIONS_OF] = "SELECT rc, year, metric, unit, value, relation, seq FROM mentions WHERE report_id=?1",
-    [ST_DEL_MENTION] = "DELETE FROM mentions WHERE report_id=?1 AND seq=?2",
-    [ST_FACT_GET] = "SELECT nt, np FROM facts WHERE " KEY_WHERE " AND value=?5",
-    [ST_FACT_PUT] = "INSERT OR REPLACE INTO facts VALUES(?1,?2,?3,?4,?5,?6,?7)",
-    [ST_FACT_DEL] = "DELETE FROM facts WHERE " KEY_WHERE " AND value=?5",
-    [ST_OTHERS] = "SELECT report_id, COUNT(*) FROM mentions WHERE " KEY_WHERE
-                  " AND value=?5 AND relation='total' GROUP BY report_id",
-    [ST_STATED_GET] = "SELECT n FROM stated WHERE " KEY_WHERE " AND report_id=?5",
-    [ST_STATED_PUT] = "INSERT OR REPLACE INTO stated VALUES(?1,?2,?3,?4,?5,?6)",
-    [ST_STATED_DEL] = "DELETE FROM stated WHERE " KEY_WHERE " AND report_id=?5",
-    [ST_TOTAL_GET] = "SELECT own, facts, reports FROM totals WHERE " KEY_WHERE,
-    [ST_TOTAL_PUT] = "INSERT OR REPLACE INTO totals VALUES(?1,?2,?3,?4,?5,?6,?7)",
-    [ST_TOTAL_DEL] = "DELETE FROM totals WHERE " KEY_WHERE,
-    [ST_PATH_OF] = "SELECT rp FROM mentions WHERE rc=?1 LIMIT 1",
+    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE report_id=?1",
+    [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE report_id=?1",
+    /* statement order: curated first, then by source and place in it (deterministic whatever the arrival order) */
+    [ST_CELL] = "SELECT value, relation, qualifier, curated, report_id, source, text, rp, metric, weight FROM mentions WHERE "
+                KEY_WHERE " ORDER BY curated DESC, source, report_id, off, seq",
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
-    [ST_VALUES_STATED] = "SELECT value FROM facts WHERE " KEY_WHERE " AND nt > 0 ORDER BY value LIMIT 64",
-    /* DISTINCT with LIMIT stops at the third report: the cost does not grow with the reports stating it. */
-    [ST_VALUE_STMTS] = "SELECT DISTINCT report_id FROM mentions WHERE " KEY_WHERE
-                       " AND value=?5 AND relation='total' LIMIT 3",
-    [ST_STMT_TEXT] = "SELECT a.source, m.text FROM mentions m JOIN applied a USING(report_id) WHERE " KEY_WHERE
-                     " AND m.value=?5 AND m.report_id=?6 AND m.relation='total' LIMIT 1",
-    [ST_AN_GET] = "SELECT detail FROM anomalies WHERE id=?1",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-    [ST_AN_DEL] = "DELETE FROM anomalies WHERE id=?1",
+    [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
+    [ST_AN_DEL_REPORT] = "DELETE FROM anomalies WHERE report_id=?1",
     [ST_DEL_RETIRED] = "DELETE FROM retired WHERE report_id=?1",
-    [ST_AN_OF_REPORT] = "SELECT id, kind, " KEY_PK ", rp FROM anomalies WHERE report_id=?1",
 };
 
 struct fp_store {
@@ -91,7 +62,7 @@ struct fp_store {
 typedef struct {
     char rc[16];
     int year;
-    char metric[24], unit[16];
+    char indicator[96], series[12], unit[16];
 } key;
 
 typedef struct {
@@ -99,7 +70,7 @@ typedef struct {
     size_t n, cap;
 } keyset;
 
-/* A finding changed in this transaction, sent after the commit. */
+/* Findings changed in this transaction, sent after the commit. */
 typedef struct {
     fp_anomaly *a;
     size_t n, cap;
@@ -111,19 +82,53 @@ static int fail(fp_store *s, const char *what)
     return FP_EIO;
 }
 
+static int user_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return FP_EIO;
+    *v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return FP_OK;
+}
+
+static int table_count(sqlite3 *db, int *n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table'", -1, &st, NULL) != SQLITE_OK)
+        return FP_EIO;
+    *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return FP_OK;
+}
+
 int fp_store_open(fp_store **out, const char *path, uint32_t shard)
 {
     fp_store *s = calloc(1, sizeof *s);
     if (!s) return FP_ENOMEM;
     s->shard = shard;
-    int rc = FP_OK;
+    int rc = FP_OK, ver = 0, tables = 0;
     char *err = NULL;
-    if (sqlite3_open(path, &s->db) != SQLITE_OK || sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK) {
+    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+        fp_error("cannot open store %s: %s", path, sqlite3_errmsg(s->db));
+        rc = FP_EIO;
+    }
+    if (!rc) sqlite3_busy_timeout(s->db, 5000);
+    if (!rc && (user_version(s->db, &ver) || table_count(s->db, &tables))) {
+        fp_error("cannot read store %s: %s", path, sqlite3_errmsg(s->db));
+        rc = FP_EIO;
+    }
+    if (!rc && tables > 0 && ver != SCHEMA_VERSION) {
+        fp_error("store %s was written by an older fupin (schema %d, this one reads %d): move it aside and let "
+                 "ingest re-send the reports",
+                 path, ver, SCHEMA_VERSION);
+        rc = FP_EINVAL;
+    }
+    if (!rc && (sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK ||
+                sqlite3_exec(s->db, "PRAGMA user_version=2", NULL, NULL, &err) != SQLITE_OK)) {
         fp_error("cannot open store %s: %s", path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);
         rc = FP_EIO;
     }
-    if (!rc) sqlite3_busy_timeout(s->db, 5000);
     for (int i = 0; i < ST_N && !rc; i++)
         if (sqlite3_prepare_v2(s->db, sql[i], -1, &s->st[i], NULL) != SQLITE_OK) rc = fail(s, "prepare");
     if (!rc) {
@@ -149,19 +154,7 @@ void fp_store_close(fp_store *s)
     free(s);
 }
 
-/* ---- statement helpers: bind a key as ?1..?4, run, reset ---- */
-
-static sqlite3_stmt *with_key(fp_store *s, int which, const key *k)
-{
-    sqlite3_stmt *st = s->st[which];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_text(st, 1, k->rc, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, k->year);
-    sqlite3_bind_text(st, 3, k->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, k->unit, -1, SQLITE_STATIC);
-    return st;
-}
+/* ---- statement helpers ---- */
 
 static sqlite3_stmt *with_text(fp_store *s, int which, const char *t)
 {
@@ -169,6 +162,16 @@ static sqlite3_stmt *with_text(fp_store *s, int which, const char *t)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+    return st;
+}
+
+static sqlite3_stmt *with_key(fp_store *s, int which, const key *k)
+{
+    sqlite3_stmt *st = with_text(s, which, k->rc);
+    sqlite3_bind_int(st, 2, k->year);
+    sqlite3_bind_text(st, 3, k->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, k->series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, k->unit, -1, SQLITE_STATIC);
     return st;
 }
 
@@ -187,20 +190,31 @@ static int exists(fp_store *s, int which, const char *id)
     return r;
 }
 
-static void key_set(key *k, const char *rc, int year, const char *metric, const char *unit)
+static const char *col(sqlite3_stmt *st, int c)
+{
+    const char *t = (const char *)sqlite3_column_text(st, c);
+    return t ? t : "";
+}
+
+static void key_set(key *k, const char *rc, int year, const char *indicator, const char *series, const char *unit)
 {
     snprintf(k->rc, sizeof k->rc, "%s", rc);
     k->year = year;
-    snprintf(k->metric, sizeof k->metric, "%s", metric);
+    snprintf(k->indicator, sizeof k->indicator, "%s", indicator);
+    snprintf(k->series, sizeof k->series, "%s", series[0] ? series : "value");
     snprintf(k->unit, sizeof k->unit, "%s", unit);
+}
+
+static int key_eq(const key *a, const key *b)
+{
+    return a->year == b->year && !strcmp(a->rc, b->rc) && !strcmp(a->indicator, b->indicator) &&
+           !strcmp(a->series, b->series) && !strcmp(a->unit, b->unit);
 }
 
 static int keyset_add(keyset *ks, const key *nk)
 {
     for (size_t i = 0; i < ks->n; i++)
-        if (ks->k[i].year == nk->year && !strcmp(ks->k[i].rc, nk->rc) && !strcmp(ks->k[i].metric, nk->metric) &&
-            !strcmp(ks->k[i].unit, nk->unit))
-            return FP_OK;
+        if (key_eq(&ks->k[i], nk)) return FP_OK;
     if (ks->n == ks->cap) {
         size_t cap = ks->cap ? ks->cap * 2 : 16;
         key *n = realloc(ks->k, cap * sizeof *n);
@@ -212,209 +226,258 @@ static int keyset_add(keyset *ks, const key *nk)
     return FP_OK;
 }
 
-/* ---- the incremental totals ---- */
+/* ---- choosing a cell's stated value ---- */
 
-typedef struct {
-    int64_t own, facts, reports;
-} tot;
-
-static int total_get(fp_store *s, const key *k, tot *t)
+static fp_dec unit_of_precision(fp_dec v)
 {
-    sqlite3_stmt *st = with_key(s, ST_TOTAL_GET, k);
-    memset(t, 0, sizeof *t);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        t->own = sqlite3_column_int64(st, 0);
-        t->facts = sqlite3_column_int64(st, 1);
-        t->reports = sqlite3_column_int64(st, 2);
-    }
-    sqlite3_reset(st);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(s, "read total");
+    if (v == 0) return 0;
+    fp_dec p = 1;
+    while (v % (p * 10) == 0 && p < (fp_dec)1000000000000000LL) p *= 10;
+    return p;
 }
 
-static int total_put(fp_store *s, const key *k, const tot *t)
+/* 1 when `coarse` is `fine` rounded to coarse's last digit, with at least two digits kept (100 is no rounding of 96). */
+static int rounds_to(fp_dec fine, fp_dec coarse)
 {
-    if (t->facts == 0 && t->reports == 0) return done(s, with_key(s, ST_TOTAL_DEL, k));
-    sqlite3_stmt *st = with_key(s, ST_TOTAL_PUT, k);
-    sqlite3_bind_int64(st, 5, t->own);
-    sqlite3_bind_int64(st, 6, t->facts);
-    sqlite3_bind_int64(st, 7, t->reports);
-    return done(s, st);
+    fp_dec pc = unit_of_precision(coarse), pf = unit_of_precision(fine);
+    if (!pc || !pf || pc <= pf || coarse < 0 || fine < 0) return 0;
+    if (coarse / pc < 10) return 0;
+    fp_dec r = (fine + pc / 2) / pc * pc;
+    return r == coarse;
 }
 
-/* stated[k][report] += d; keeps t->reports = the reports with n > 0. */
-static int stated_add(fp_store *s, const key *k, const char *report, int64_t d, tot *t)
+size_t fp_cell_choose(const fp_fact *f, size_t n, size_t *group, size_t *groups)
 {
-    if (d == 0) return FP_OK;
-    sqlite3_stmt *st = with_key(s, ST_STATED_GET, k);
-    sqlite3_bind_text(st, 5, report, -1, SQLITE_STATIC);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    int64_t m = n + d;
-    if (n == 0 && m > 0) t->reports++;
-    if (n > 0 && m <= 0) t->reports--;
-    if (m <= 0) {
-        st = with_key(s, ST_STATED_DEL, k);
-        sqlite3_bind_text(st, 5, report, -1, SQLITE_STATIC);
-        return done(s, st);
-    }
-    st = with_key(s, ST_STATED_PUT, k);
-    sqlite3_bind_text(st, 5, report, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, m);
-    return done(s, st);
-}
-
-typedef struct {
-    key k;
-    int64_t value;
-    int total, part; /* the mention's relation */
-    const char *report;
-    int64_t seq; /* its row in `mentions` (retire uses it) */
-} mention;
-
-/* Adds (sign 1) or removes (sign -1) one mention's effect on facts, stated
- * and totals. The mention itself must not be in `mentions` at this point:
- * the others' contributions are read from there. */
-static int apply_mention(fp_store *s, const mention *m, int sign, keyset *ks)
-{
-    if (!fp_unit_additive(m->k.unit) || !(m->total || m->part)) return FP_OK;
-    int rc = keyset_add(ks, &m->k);
-    tot t;
-    if (!rc) rc = total_get(s, &m->k, &t);
-    if (rc) return rc;
-    sqlite3_stmt *st = with_key(s, ST_FACT_GET, &m->k);
-    sqlite3_bind_int64(st, 5, m->value);
-    int64_t nt = 0, np = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        nt = sqlite3_column_int64(st, 0);
-        np = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    int before = nt > 0 && np == 0;
-    nt += sign * m->total;
-    np += sign * m->part;
-    int after = nt > 0 && np == 0;
-    if (nt <= 0 && np <= 0) {
-        st = with_key(s, ST_FACT_DEL, &m->k);
-        sqlite3_bind_int64(st, 5, m->value);
-    } else {
-        st = with_key(s, ST_FACT_PUT, &m->k);
-        sqlite3_bind_int64(st, 5, m->value);
-        sqlite3_bind_int64(st, 6, nt);
-        sqlite3_bind_int64(st, 7, np);
-    }
-    if ((rc = done(s, st))) return rc;
-    if (before != after) {
-        int d = after - before;
-        if (__builtin_add_overflow(t.own, d * m->value, &t.own)) {
-            fp_error("store: the total of %s %d %s overflows", m->k.rc, m->k.year, m->k.metric);
-            return FP_ERANGE;
-        }
-        t.facts += d;
-        /* The fact's other total mentions now count, or no longer do. */
-        st = with_key(s, ST_OTHERS, &m->k);
-        sqlite3_bind_int64(st, 5, m->value);
-        typedef struct {
-            char *id;
-            int64_t c;
-        } oc;
-        oc *o = NULL;
-        size_t no = 0, cap = 0;
-        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-            if (no == cap) {
-                cap = cap ? cap * 2 : 8;
-                oc *n = realloc(o, cap * sizeof *n);
-                if (!n) {
-                    rc = FP_ENOMEM;
-                    break;
-                }
-                o = n;
+    size_t ng = 0, best = 0;
+    int have = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t g = i;
+        for (size_t j = 0; j < i; j++) {
+            if (group[j] != j) continue; /* compare with representatives only */
+            if (f[j].value == f[i].value || rounds_to(f[i].value, f[j].value) || rounds_to(f[j].value, f[i].value)) {
+                g = j;
+                break;
             }
-            o[no].c = sqlite3_column_int64(st, 1);
-            if (!(o[no].id = strdup((const char *)sqlite3_column_text(st, 0)))) rc = FP_ENOMEM;
-            else no++;
         }
-        sqlite3_reset(st);
-        for (size_t i = 0; i < no; i++) {
-            if (!rc) rc = stated_add(s, &m->k, o[i].id, d * o[i].c, &t);
-            free(o[i].id);
+        group[i] = g;
+        if (g == i) ng++;
+    }
+    /* a group's standing: any of its facts curated; its strongest statement */
+    for (size_t i = 0; i < n; i++) {
+        if (group[i] != i) continue;
+        int cur = 0, w = 0;
+        for (size_t j = i; j < n; j++) {
+            if (group[j] != i) continue;
+            cur |= f[j].curated;
+            if (f[j].weight > w) w = f[j].weight;
         }
-        free(o);
+        int better = !have;
+        if (have) {
+            int bc = 0, bw = 0;
+            for (size_t j = best; j < n; j++) {
+                if (group[j] != best) continue;
+                bc |= f[j].curated;
+                if (f[j].weight > bw) bw = f[j].weight;
+            }
+            if (cur != bc) better = cur > bc;
+            else if (w != bw) better = w > bw;
+            else better = f[i].value > f[best].value;
+        }
+        if (better) best = i, have = 1;
     }
-    /* The mention's own contribution. */
-    if (!rc && m->total) {
-        if (sign > 0 && after) rc = stated_add(s, &m->k, m->report, 1, &t);
-        if (sign < 0 && before) rc = stated_add(s, &m->k, m->report, -1, &t);
+    *groups = ng;
+    return best;
+}
+
+/* ---- cells ---- */
+
+typedef struct {
+    fp_fact *f;
+    char **rid, **src, **text, **qual;
+    size_t n, cap;
+    char *rp, *metric;
+} cellrows;
+
+static void cellrows_free(cellrows *c)
+{
+    for (size_t i = 0; i < c->n; i++) free(c->rid[i]), free(c->src[i]), free(c->text[i]), free(c->qual[i]);
+    free(c->f), free(c->rid), free(c->src), free(c->text), free(c->qual);
+    free(c->rp), free(c->metric);
+    memset(c, 0, sizeof *c);
+}
+
+static int cellrows_read(fp_store *s, const key *k, cellrows *c)
+{
+    memset(c, 0, sizeof *c);
+    sqlite3_stmt *st = with_key(s, ST_CELL, k);
+    int rc = FP_OK, r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 16;
+            fp_fact *nf = realloc(c->f, cap * sizeof *nf);
+            if (nf) c->f = nf;
+            char **a = realloc(c->rid, cap * sizeof *a);
+            if (a) c->rid = a;
+            char **b = realloc(c->src, cap * sizeof *b);
+            if (b) c->src = b;
+            char **d = realloc(c->text, cap * sizeof *d);
+            if (d) c->text = d;
+            char **e = realloc(c->qual, cap * sizeof *e);
+            if (e) c->qual = e;
+            if (!nf || !a || !b || !d || !e) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            c->cap = cap;
+        }
+        size_t i = c->n;
+        c->f[i] = (fp_fact){.value = sqlite3_column_int64(st, 0), .exact = !strcmp(col(st, 2), "exact"),
+                            .curated = sqlite3_column_int(st, 3), .weight = sqlite3_column_int(st, 9)};
+        c->qual[i] = strdup(col(st, 2));
+        c->rid[i] = strdup(col(st, 4));
+        c->src[i] = strdup(col(st, 5));
+        c->text[i] = strdup(col(st, 6));
+        c->n++;
+        if (!c->rid[i] || !c->src[i] || !c->text[i] || !c->qual[i]) rc = FP_ENOMEM;
+        if (!rc && i == 0 && (!(c->rp = strdup(col(st, 7))) || !(c->metric = strdup(col(st, 8))))) rc = FP_ENOMEM;
     }
-    if (!rc) rc = total_put(s, &m->k, &t);
+    if (!rc && r != SQLITE_DONE) rc = fail(s, "read cell");
+    sqlite3_reset(st);
+    if (rc) cellrows_free(c);
     return rc;
 }
 
-static int insert_mention(fp_store *s, const fp_figure *f)
+/* Builds the cell of key k from its mentions; t->facts is 0 when it has none. */
+static int cell_of(fp_store *s, const key *k, fp_total *t)
+{
+    cellrows c;
+    int rc = cellrows_read(s, k, &c);
+    if (rc) return rc;
+    memset(t, 0, sizeof *t);
+    t->shard = s->shard;
+    snprintf(t->region_code, sizeof t->region_code, "%s", k->rc);
+    t->year = k->year;
+    snprintf(t->indicator, sizeof t->indicator, "%s", k->indicator);
+    snprintf(t->series, sizeof t->series, "%s", k->series);
+    snprintf(t->unit, sizeof t->unit, "%s", k->unit);
+    snprintf(t->metric, sizeof t->metric, "%s", c.metric ? c.metric : "");
+    t->region_path = c.rp ? c.rp : NULL;
+    c.rp = NULL;
+    if (c.n == 0) {
+        cellrows_free(&c);
+        if (!t->region_path && !(t->region_path = strdup(""))) return FP_ENOMEM;
+        return FP_OK;
+    }
+    size_t *group = malloc(c.n * sizeof *group), ng = 0;
+    if (!group) {
+        cellrows_free(&c);
+        return FP_ENOMEM;
+    }
+    size_t best = fp_cell_choose(c.f, c.n, group, &ng);
+    t->stated = c.f[best].value;
+    t->facts = (uint32_t)c.n;
+    /* reports: distinct ids (rows are few per cell) */
+    for (size_t i = 0; i < c.n; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(c.rid[j], c.rid[i])) j++;
+        t->reports += j == i;
+    }
+    int exact = 0;
+    for (size_t i = 0; i < c.n; i++) exact |= group[i] == best && c.f[i].exact;
+    snprintf(t->status, sizeof t->status, "%s", ng > 1 ? "conflict" : exact ? "exact" : "approx");
+    /* candidates: the chosen fact first, then the others in statement order, at most 16 */
+    fp_buf b = {0};
+    rc = fp_buf_puts(&b, "[");
+    size_t shown = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c.n && shown < 16; i++) {
+            if (group[i] != i || (pass == 0) != (i == best)) continue;
+            size_t nf = 0, nr = 0;
+            for (size_t j = 0; j < c.n; j++) {
+                if (group[j] != i) continue;
+                nf++;
+                size_t q = 0;
+                while (q < j && !(group[q] == i && !strcmp(c.rid[q], c.rid[j]))) q++;
+                nr += q == j;
+            }
+            char v[32];
+            fp_dec_format(c.f[i].value, v, sizeof v);
+            rc |= fp_buf_printf(&b, "%s{\"value\":\"%s\",\"chosen\":%s,\"qualifier\":\"%s\",\"curated\":%s,"
+                                    "\"facts\":%zu,\"reports\":%zu,\"report\":\"%s\",\"source\":",
+                                shown ? "," : "", v, i == best ? "true" : "false", c.qual[i],
+                                c.f[i].curated ? "true" : "false", nf, nr, c.rid[i]);
+            rc |= fp_buf_json_str(&b, c.src[i], strlen(c.src[i]));
+            rc |= fp_buf_puts(&b, ",\"text\":");
+            rc |= fp_buf_json_str(&b, c.text[i], strlen(c.text[i]));
+            rc |= fp_buf_puts(&b, "}");
+            shown++;
+        }
+    rc |= fp_buf_puts(&b, "]");
+    free(group);
+    cellrows_free(&c);
+    if (rc || b.oom) {
+        fp_buf_free(&b);
+        free(t->region_path);
+        t->region_path = NULL;
+        return FP_ENOMEM;
+    }
+    t->candidates = b.p;
+    if (!t->region_path && !(t->region_path = strdup(""))) {
+        free(t->candidates);
+        return FP_ENOMEM;
+    }
+    return FP_OK;
+}
+
+static void total_release(fp_total *t)
+{
+    free(t->region_path);
+    free(t->candidates);
+}
+
+/* ---- applying ---- */
+
+static int insert_mention(fp_store *s, const fp_figure *f, int curated)
 {
     sqlite3_stmt *st = with_text(s, ST_INS_MENTION, f->report_id);
     sqlite3_bind_int64(st, 2, f->seq);
     sqlite3_bind_text(st, 3, f->region_code, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, f->region_path ? f->region_path : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, f->year);
-    sqlite3_bind_text(st, 6, f->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, f->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, f->value);
-    sqlite3_bind_text(st, 9, f->relation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, f->qualifier, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, f->counter, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, f->text ? f->text : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, f->label ? f->label : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, f->sentence ? f->sentence : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 15, f->offset);
-    sqlite3_bind_int64(st, 16, f->length);
-    sqlite3_bind_text(st, 17, f->source ? f->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, f->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, f->series[0] ? f->series : "value", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, f->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, f->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, f->value);
+    sqlite3_bind_text(st, 11, f->relation, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, f->qualifier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, f->counter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, f->text ? f->text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, f->label ? f->label : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, f->sentence ? f->sentence : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 17, f->offset);
+    sqlite3_bind_int64(st, 18, f->length);
+    sqlite3_bind_text(st, 19, f->source ? f->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 20, curated);
+    sqlite3_bind_int(st, 21, f->weight);
     return done(s, st);
 }
 
-/* Removes every mention of a superseded report, undoing its effect. */
+/* Removes every mention of a superseded report, noting the cells it touched. */
 static int retire(fp_store *s, const char *id, keyset *ks)
 {
-    sqlite3_stmt *st = with_text(s, ST_MENTIONS_OF, id);
-    mention *ms = NULL;
-    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = with_text(s, ST_KEYS_OF, id);
     int rc = FP_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            mention *nm = realloc(ms, cap * sizeof *nm);
-            if (!nm) {
-                rc = FP_ENOMEM;
-                break;
-            }
-            ms = nm;
-        }
-        mention *m = &ms[n];
-        key_set(&m->k, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
-                (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
-        m->value = sqlite3_column_int64(st, 4);
-        const char *rel = (const char *)sqlite3_column_text(st, 5);
-        m->total = rel && !strcmp(rel, "total");
-        m->part = rel && !strcmp(rel, "part");
-        m->report = id;
-        m->seq = sqlite3_column_int64(st, 6);
-        n++;
+        key k;
+        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        rc = keyset_add(ks, &k);
     }
     sqlite3_reset(st);
-    for (size_t i = 0; i < n && !rc; i++) {
-        st = with_text(s, ST_DEL_MENTION, id);
-        sqlite3_bind_int64(st, 2, ms[i].seq);
-        rc = done(s, st);
-        if (!rc) rc = apply_mention(s, &ms[i], -1, ks);
-    }
-    free(ms);
-    return rc;
+    return rc ? rc : done(s, with_text(s, ST_DEL_MENTIONS, id));
 }
 
-/* ---- checks ---- */
-
-static int anolist_add(anolist *l, const char *id, const char *kind, const key *k, const char *rp, const char *detail,
-                       int live)
+static int anolist_add(anolist *l, const fp_anomaly *src, int live)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
@@ -424,20 +487,15 @@ static int anolist_add(anolist *l, const char *id, const char *kind, const key *
         l->cap = cap;
     }
     fp_anomaly *a = &l->a[l->n];
-    memset(a, 0, sizeof *a);
-    a->id = strdup(id);
-    a->region_path = strdup(rp ? rp : "");
-    a->detail = strdup(detail ? detail : "{}");
+    *a = *src;
+    a->id = strdup(src->id ? src->id : "");
+    a->region_path = strdup(src->region_path ? src->region_path : "");
+    a->detail = strdup(live && src->detail ? src->detail : "{}");
+    a->live = (uint8_t)live;
     if (!a->id || !a->region_path || !a->detail) {
         free(a->id), free(a->region_path), free(a->detail);
         return FP_ENOMEM;
     }
-    snprintf(a->kind, sizeof a->kind, "%s", kind);
-    snprintf(a->region_code, sizeof a->region_code, "%s", k->rc);
-    a->year = k->year;
-    snprintf(a->metric, sizeof a->metric, "%s", k->metric);
-    snprintf(a->unit, sizeof a->unit, "%s", k->unit);
-    a->live = (uint8_t)live;
     l->n++;
     return FP_OK;
 }
@@ -448,222 +506,39 @@ static void anolist_free(anolist *l)
     free(l->a);
 }
 
-/* Stores a finding (detail) or clears it (detail NULL); records a change in l. */
-static int finding(fp_store *s, anolist *l, const char *id, const char *report, const char *kind, const key *k,
-                   const char *rp, const char *detail)
+static int store_finding(fp_store *s, const char *report, const fp_anomaly *a)
 {
-    sqlite3_stmt *st = with_text(s, ST_AN_GET, id);
-    int had = sqlite3_step(st) == SQLITE_ROW;
-    int same = had && detail && !strcmp((const char *)sqlite3_column_text(st, 0), detail);
-    sqlite3_reset(st);
-    if (same || (!had && !detail)) return FP_OK;
-    int rc;
-    if (!detail) {
-        rc = done(s, with_text(s, ST_AN_DEL, id));
-    } else {
-        st = with_text(s, ST_AN_PUT, id);
-        sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, k->rc, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, k->year);
-        sqlite3_bind_text(st, 6, k->metric, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, k->unit, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, rp ? rp : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, detail, -1, SQLITE_STATIC);
-        rc = done(s, st);
-    }
-    return rc ? rc : anolist_add(l, id, kind, k, rp, detail, detail != NULL);
+    sqlite3_stmt *st = with_text(s, ST_AN_PUT, a->id ? a->id : "");
+    sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->region_code, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, a->year);
+    sqlite3_bind_text(st, 6, a->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, a->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, a->region_path ? a->region_path : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, a->detail ? a->detail : "{}", -1, SQLITE_STATIC);
+    return done(s, st);
 }
 
-static int json_fig(fp_buf *b, const char *text, fp_dec v)
-{
-    char val[32];
-    fp_dec_format(v, val, sizeof val);
-    int rc = fp_buf_puts(b, "{\"text\":");
-    rc |= fp_buf_json_str(b, text ? text : "", text ? strlen(text) : 0);
-    rc |= fp_buf_printf(b, ",\"value\":\"%s\"}", val);
-    return rc ? FP_ENOMEM : FP_OK;
-}
-
-/* Parts after a whole in the same sentence, of the same key, that add up to
- * more than it (seed 000: 5.8+1.02+0.11+0.46+2.21 亿 under a stated 9.4亿).
- * Parts that add up to less are normal: a breakdown often names only some. */
-/* The next part of whole w at or after p: a figure of its sentence, after it,
- * of its key, stated as a part; n once the breakdown ends (at the next
- * whole of that key, or the figures' end). */
-static size_t next_part(const fp_figure *f, size_t n, size_t w, size_t p)
-{
-    for (; p < n; p++) {
-        if (!f[p].sentence || strcmp(f[p].sentence, f[w].sentence) || f[p].offset < f[w].offset) continue;
-        if (f[p].year != f[w].year || strcmp(f[p].region_code, f[w].region_code) ||
-            strcmp(f[p].metric, f[w].metric) || strcmp(f[p].unit, f[w].unit))
-            continue;
-        if (!strcmp(f[p].relation, "total")) return n; /* the next whole */
-        if (!strcmp(f[p].relation, "part")) return p;
-    }
-    return n;
-}
-
-static int check_parts(fp_store *s, const fp_end *end, const fp_figure *f, size_t n, anolist *l)
-{
-    int rc = FP_OK;
-    for (size_t w = 0; w < n && !rc; w++) {
-        if (strcmp(f[w].relation, "total") || !fp_unit_additive(f[w].unit) || !f[w].sentence) continue;
-        fp_dec sum = 0;
-        size_t parts = 0;
-        for (size_t p = next_part(f, n, w, w + 1); p < n; p = next_part(f, n, w, p + 1))
-            if (!__builtin_add_overflow(sum, f[p].value, &sum)) parts++;
-        if (!parts || sum <= f[w].value) continue;
-        fp_buf b = {0};
-        char val[32], id[128];
-        fp_dec_format(sum, val, sizeof val);
-        rc = fp_buf_puts(&b, "{\"report\":\"");
-        rc |= fp_buf_printf(&b, "%s\",\"source\":", end->report_id);
-        rc |= fp_buf_json_str(&b, end->source ? end->source : "", end->source ? strlen(end->source) : 0);
-        rc |= fp_buf_puts(&b, ",\"whole\":");
-        rc |= json_fig(&b, f[w].text, f[w].value);
-        rc |= fp_buf_printf(&b, ",\"parts_sum\":\"%s\",\"parts\":[", val);
-        size_t k = 0;
-        for (size_t p = next_part(f, n, w, w + 1); p < n && !rc; p = next_part(f, n, w, p + 1)) {
-            if (k++) rc |= fp_buf_puts(&b, ",");
-            rc |= json_fig(&b, f[p].text, f[p].value);
-        }
-        rc |= fp_buf_puts(&b, "],\"sentence\":");
-        rc |= fp_buf_json_str(&b, f[w].sentence, strlen(f[w].sentence));
-        rc |= fp_buf_puts(&b, "}");
-        if (rc) {
-            fp_buf_free(&b);
-            return FP_ENOMEM;
-        }
-        key k0;
-        key_set(&k0, f[w].region_code, f[w].year, f[w].metric, f[w].unit);
-        snprintf(id, sizeof id, "parts|%s|%u", end->report_id, f[w].seq);
-        rc = finding(s, l, id, end->report_id, "parts_exceed_whole", &k0, f[w].region_path, b.p);
-        fp_buf_free(&b);
-    }
-    return rc;
-}
-
-/* One key stated as a total with different values by different reports.
- * Up to 3 reports per value are enough to decide, and to show. */
-static int check_conflict(fp_store *s, const key *k, const char *rp, anolist *l)
-{
-    typedef struct {
-        int64_t v;
-        char *rid, *src, *text;
-    } row;
-    int64_t vals[64];
-    size_t nv = 0;
-    sqlite3_stmt *st = with_key(s, ST_VALUES_STATED, k);
-    while (nv < 64 && sqlite3_step(st) == SQLITE_ROW) vals[nv++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    row *r = NULL;
-    size_t n = 0;
-    int rc = FP_OK;
-    if (nv >= 2 && !(r = calloc(nv * 3, sizeof *r))) rc = FP_ENOMEM;
-    for (size_t i = 0; i < nv && nv >= 2 && !rc; i++) {
-        st = with_key(s, ST_VALUE_STMTS, k);
-        sqlite3_bind_int64(st, 5, vals[i]);
-        size_t first = n;
-        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-            r[n].v = vals[i];
-            if (!(r[n].rid = strdup((const char *)sqlite3_column_text(st, 0)))) rc = FP_ENOMEM;
-            n++;
-        }
-        sqlite3_reset(st);
-        for (size_t j = first; j < n && !rc; j++) {
-            sqlite3_stmt *tx = with_key(s, ST_STMT_TEXT, k);
-            sqlite3_bind_int64(tx, 5, vals[i]);
-            sqlite3_bind_text(tx, 6, r[j].rid, -1, SQLITE_STATIC);
-            int ok = sqlite3_step(tx) == SQLITE_ROW;
-            r[j].src = strdup(ok ? (const char *)sqlite3_column_text(tx, 0) : "");
-            r[j].text = strdup(ok ? (const char *)sqlite3_column_text(tx, 1) : "");
-            if (!r[j].src || !r[j].text) rc = FP_ENOMEM;
-            sqlite3_reset(tx);
-        }
-    }
-    int conflict = 0;
-    for (size_t i = 0; i < n && !conflict && !rc; i++)
-        for (size_t j = i + 1; j < n && !conflict; j++)
-            conflict = r[i].v != r[j].v && strcmp(r[i].rid, r[j].rid);
-    fp_buf b = {0};
-    if (!rc && conflict) {
-        rc |= fp_buf_puts(&b, "{\"statements\":[");
-        for (size_t i = 0; i < n; i++) {
-            char val[32];
-            fp_dec_format(r[i].v, val, sizeof val);
-            rc |= fp_buf_printf(&b, "%s{\"value\":\"%s\",\"report\":\"%s\",\"source\":", i ? "," : "", val, r[i].rid);
-            rc |= fp_buf_json_str(&b, r[i].src, strlen(r[i].src));
-            rc |= fp_buf_puts(&b, ",\"text\":");
-            rc |= fp_buf_json_str(&b, r[i].text, strlen(r[i].text));
-            rc |= fp_buf_puts(&b, "}");
-        }
-        rc |= fp_buf_puts(&b, "]}");
-        if (rc) rc = FP_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) free(r[i].rid), free(r[i].src), free(r[i].text);
-    free(r);
-    char id[128];
-    snprintf(id, sizeof id, "conflict|%s|%d|%s|%s", k->rc, k->year, k->metric, k->unit);
-    if (!rc) rc = finding(s, l, id, "", "conflicting_values", k, rp, conflict ? b.p : NULL);
-    fp_buf_free(&b);
-    return rc;
-}
-
-/* A superseded report's own findings go with it. */
+/* A superseded report's findings go with it. */
 static int clear_findings_of(fp_store *s, const char *report, anolist *l)
 {
     sqlite3_stmt *st = with_text(s, ST_AN_OF_REPORT, report);
-    char ids[64][128];
-    key ks[64];
-    char kinds[64][24];
-    int n = 0, rc = FP_OK;
-    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(ids[n], sizeof ids[n], "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(kinds[n], sizeof kinds[n], "%s", (const char *)sqlite3_column_text(st, 1));
-        key_set(&ks[n], (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
-                (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
-        n++;
+    int rc = FP_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        fp_anomaly a = {.id = (char *)col(st, 0), .year = sqlite3_column_int(st, 3)};
+        snprintf(a.kind, sizeof a.kind, "%s", col(st, 1));
+        snprintf(a.region_code, sizeof a.region_code, "%s", col(st, 2));
+        snprintf(a.indicator, sizeof a.indicator, "%s", col(st, 4));
+        snprintf(a.unit, sizeof a.unit, "%s", col(st, 5));
+        rc = anolist_add(l, &a, 0);
     }
     sqlite3_reset(st);
-    for (int i = 0; i < n && !rc; i++) rc = finding(s, l, ids[i], report, kinds[i], &ks[i], "", NULL);
-    return rc;
+    return rc ? rc : done(s, with_text(s, ST_AN_DEL_REPORT, report));
 }
 
-/* ---- applying ---- */
-
-static char *path_of(fp_store *s, const char *rc)
-{
-    sqlite3_stmt *st = with_text(s, ST_PATH_OF, rc);
-    char *p = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        p = strdup(t ? t : "");
-    } else {
-        p = strdup("");
-    }
-    sqlite3_reset(st);
-    return p;
-}
-
-static int emit_total(fp_store *s, const key *k, uint64_t seq, const fp_store_out *out, int skip_empty)
-{
-    tot t;
-    int rc = total_get(s, k, &t);
-    if (rc || (skip_empty && t.facts == 0) || !out || !out->total) return rc;
-    fp_total ft = {.shard = s->shard, .seq = seq, .year = k->year, .own = t.own, .facts = (uint32_t)t.facts,
-                   .reports = (uint32_t)t.reports};
-    snprintf(ft.region_code, sizeof ft.region_code, "%s", k->rc);
-    snprintf(ft.metric, sizeof ft.metric, "%s", k->metric);
-    snprintf(ft.unit, sizeof ft.unit, "%s", k->unit);
-    if (!(ft.region_path = path_of(s, k->rc))) return FP_ENOMEM;
-    rc = out->total(&ft, out->ud);
-    free(ft.region_path);
-    return rc;
-}
-
-int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, int *fresh,
-                   const fp_store_out *out)
+int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, const fp_anomaly *checks,
+                   size_t nchecks, int *fresh, const fp_store_out *out)
 {
     *fresh = 0;
     /* A report applied before changes nothing, unless it comes back as the
@@ -684,22 +559,21 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
     for (size_t i = 0; i < n && !rc && !retired; i++) {
         const fp_figure *f = &figs[i];
-        mention m = {.value = f->value, .total = !strcmp(f->relation, "total"), .part = !strcmp(f->relation, "part"),
-                     .report = end->report_id};
-        key_set(&m.k, f->region_code, f->year, f->metric, f->unit);
-        rc = apply_mention(s, &m, 1, &ks);
-        if (!rc) rc = insert_mention(s, f);
+        key k;
+        key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
+        fp_figure g = *f;
+        snprintf(g.indicator, sizeof g.indicator, "%s", k.indicator);
+        rc = keyset_add(&ks, &k);
+        if (!rc) rc = insert_mention(s, &g, end->curated);
     }
-    if (!rc && !retired) rc = check_parts(s, end, figs, n, &al);
+    for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
+        rc = store_finding(s, end->report_id, &checks[i]);
+        if (!rc) rc = anolist_add(&al, &checks[i], 1);
+    }
     if (!rc && end->supersedes[0] && !exists(s, ST_IS_RETIRED, end->supersedes)) {
         rc = done(s, with_text(s, ST_INS_RETIRED, end->supersedes));
         if (!rc) rc = retire(s, end->supersedes, &ks);
         if (!rc) rc = clear_findings_of(s, end->supersedes, &al);
-    }
-    for (size_t i = 0; i < ks.n && !rc; i++) {
-        char *rp = path_of(s, ks.k[i].rc);
-        rc = rp ? check_conflict(s, &ks.k[i], rp, &al) : FP_ENOMEM;
-        free(rp);
     }
     if (!rc) {
         sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
@@ -713,6 +587,11 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq1);
         rc = done(s, st);
     }
+    /* The cells are read inside the transaction, so what is sent is what committed. */
+    fp_total *cells = NULL;
+    if (!rc && ks.n && !(cells = calloc(ks.n, sizeof *cells))) rc = FP_ENOMEM;
+    size_t built = 0;
+    for (; built < ks.n && !rc; built++) rc = cell_of(s, &ks.k[built], &cells[built]);
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
     if (rc) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -720,13 +599,18 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         *fresh = 1;
         s->seq = seq1;
         uint64_t seq = seq0;
-        for (size_t i = 0; i < ks.n && !rc; i++) rc = emit_total(s, &ks.k[i], ++seq, out, 0);
+        for (size_t i = 0; i < ks.n && !rc; i++) {
+            cells[i].seq = ++seq;
+            if (out && out->total) rc = out->total(&cells[i], out->ud);
+        }
         for (size_t i = 0; i < al.n && !rc; i++) {
             al.a[i].shard = s->shard;
             al.a[i].seq = ++seq;
             if (out && out->anomaly) rc = out->anomaly(&al.a[i], out->ud);
         }
     }
+    for (size_t i = 0; i < built && cells; i++) total_release(&cells[i]);
+    free(cells);
     free(ks.k);
     anolist_free(&al);
     return rc;
@@ -737,31 +621,32 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
     *seq = s->seq;
     sqlite3_stmt *st;
     int rc = FP_OK;
-    if (sqlite3_prepare_v2(s->db, "SELECT " KEY_PK " FROM totals WHERE facts > 0", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT " KEY_PK " FROM mentions", -1, &st, NULL) != SQLITE_OK)
         return fail(s, "snapshot");
-    keyset ks = {0};
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         key k;
-        key_set(&k, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
-                (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
-        rc = keyset_add(&ks, &k);
+        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        fp_total t;
+        rc = cell_of(s, &k, &t);
+        if (rc) break;
+        t.seq = s->seq;
+        if (t.facts && out->total) rc = out->total(&t, out->ud);
+        total_release(&t);
     }
     sqlite3_finalize(st);
-    for (size_t i = 0; i < ks.n && !rc; i++) rc = emit_total(s, &ks.k[i], s->seq, out, 1);
-    free(ks.k);
     if (rc || !out->anomaly) return rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, " KEY_PK ", rp, detail FROM anomalies", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, rc, year, indicator, unit, rp, detail FROM anomalies", -1, &st,
+                           NULL) != SQLITE_OK)
         return fail(s, "snapshot");
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         fp_anomaly a = {.shard = s->shard, .seq = s->seq, .live = 1, .year = sqlite3_column_int(st, 3)};
-        a.id = (char *)sqlite3_column_text(st, 0);
-        snprintf(a.kind, sizeof a.kind, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(a.region_code, sizeof a.region_code, "%s", (const char *)sqlite3_column_text(st, 2));
-        snprintf(a.metric, sizeof a.metric, "%s", (const char *)sqlite3_column_text(st, 4));
-        snprintf(a.unit, sizeof a.unit, "%s", (const char *)sqlite3_column_text(st, 5));
-        a.region_path = (char *)sqlite3_column_text(st, 6);
-        a.detail = (char *)sqlite3_column_text(st, 7);
+        a.id = (char *)col(st, 0);
+        snprintf(a.kind, sizeof a.kind, "%s", col(st, 1));
+        snprintf(a.region_code, sizeof a.region_code, "%s", col(st, 2));
+        snprintf(a.indicator, sizeof a.indicator, "%s", col(st, 4));
+        snprintf(a.unit, sizeof a.unit, "%s", col(st, 5));
+        a.region_path = (char *)col(st, 6);
+        a.detail = (char *)col(st, 7);
         rc = out->anomaly(&a, out->ud);
     }
     sqlite3_finalize(st);
@@ -775,7 +660,7 @@ int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT report_id FROM applied", -1, &st, NULL) != SQLITE_OK) return fail(s, "read");
     int rc = FP_OK;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = cb((const char *)sqlite3_column_text(st, 0), ud);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = cb(col(st, 0), ud);
     sqlite3_finalize(st);
     return rc;
 }
@@ -794,45 +679,56 @@ int fp_store_counts(fp_store *s, long long *reports, long long *mentions)
     return FP_OK;
 }
 
-int fp_store_facts(fp_store *s, const char *rc, int year, const char *metric, const char *unit, fp_buf *out)
+int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
+                   fp_buf *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT m.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
-                           " m.sentence, m.off, m.len, COALESCE(f.nt > 0 AND f.np = 0, 0)"
-                           " FROM mentions m LEFT JOIN facts f ON f.rc=m.rc AND f.year=m.year AND f.metric=m.metric"
-                           " AND f.unit=m.unit AND f.value=m.value"
-                           " WHERE m.rc=?1 AND m.year=?2 AND m.metric=?3 AND (?4 = '' OR m.unit=?4)"
-                           " ORDER BY m.source, m.off LIMIT 1000",
+                           "SELECT report_id, source, text, value, unit, qualifier, relation, label, sentence,"
+                           " series, indicator, off, len FROM mentions"
+                           " WHERE rc=?1 AND year=?2 AND indicator=?3 AND (?4 = '' OR series=?4)"
+                           " AND (?5 = '' OR unit=?5) ORDER BY series, unit, source, off LIMIT 1000",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(s, "facts");
     sqlite3_bind_text(st, 1, rc, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, year);
-    sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, unit, -1, SQLITE_STATIC);
     int r = fp_buf_puts(out, "[");
-    for (int k = 0; sqlite3_step(st) == SQLITE_ROW && !r; k++) {
-        static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation", "label",
-                                           "sentence"};
+    /* which value each (series, unit) cell states: computed once per cell */
+    char cur_series[12] = "", cur_unit[16] = "";
+    fp_dec stated = 0;
+    for (int k = 0; !r && sqlite3_step(st) == SQLITE_ROW; k++) {
+        if (strcmp(cur_series, col(st, 9)) || strcmp(cur_unit, col(st, 4))) {
+            snprintf(cur_series, sizeof cur_series, "%s", col(st, 9));
+            snprintf(cur_unit, sizeof cur_unit, "%s", col(st, 4));
+            key kk;
+            key_set(&kk, rc, year, indicator, cur_series, cur_unit);
+            fp_total t;
+            if ((r = cell_of(s, &kk, &t))) break;
+            stated = t.stated;
+            total_release(&t);
+        }
+        static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation",
+                                           "label", "sentence", "series", "indicator"};
         r |= fp_buf_puts(out, k ? ",{" : "{");
-        for (int c = 0; c < 9; c++) {
+        for (int c = 0; c < 11; c++) {
             if (c == 3) {
                 char val[32];
                 fp_dec_format(sqlite3_column_int64(st, 3), val, sizeof val);
                 r |= fp_buf_printf(out, ",\"value\":\"%s\"", val);
                 continue;
             }
-            const char *v = (const char *)sqlite3_column_text(st, c);
+            const char *v = col(st, c);
             r |= fp_buf_printf(out, "%s\"%s\":", c ? "," : "", keys[c]);
-            r |= fp_buf_json_str(out, v ? v : "", v ? strlen(v) : 0);
+            r |= fp_buf_json_str(out, v, strlen(v));
         }
-        const char *unit_c = (const char *)sqlite3_column_text(st, 4);
-        int counted = sqlite3_column_int(st, 11) && unit_c && fp_unit_additive(unit_c);
-        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"counted\":%s}",
-                           (long long)sqlite3_column_int64(st, 9), (long long)sqlite3_column_int64(st, 10),
-                           counted ? "true" : "false");
+        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s}",
+                           (long long)sqlite3_column_int64(st, 11), (long long)sqlite3_column_int64(st, 12),
+                           sqlite3_column_int64(st, 3) == stated ? "true" : "false");
     }
     r |= fp_buf_puts(out, "]");
     sqlite3_finalize(st);
-    return r ? FP_ENOMEM : FP_OK;
+    return r ? (r == FP_EIO ? FP_EIO : FP_ENOMEM) : FP_OK;
 }

@@ -1,25 +1,30 @@
-/* store: one aggregate shard's durable state, in SQLite (WAL mode).
+/* store: one aggregate shard's durable state, in SQLite (WAL mode), and the
+ * cells (SPEC.md "Totals") it owns.
  *
- * Tables: `mentions` (every figure of every live report routed here),
- * `applied` and `retired` (reports seen; reports superseded), and three
- * tables kept in step with `mentions` so a report costs the same however
- * many came before it:
- *   facts(key, value)       how many mentions state it as total, as part;
- *   stated(key, report)     how many of the report's total mentions state a
- *                           counted fact;
- *   totals(key)             own, facts, reports;
- * plus `anomalies`, the checks' findings.
+ * Tables: `mentions` (every figure of every live report routed here, with
+ * its cell key: region, year, indicator, series, unit), `applied` and
+ * `retired` (reports seen; reports superseded by a newer revision),
+ * `anomalies` (the findings normalize made on a report, kept with it).
  *
  * Invariants, each kept by one transaction per report:
- *  - a report's figures are in `mentions` iff the report is in `applied` and
- *    not in `retired` (superseded by a newer revision);
+ *  - a report's figures are in `mentions` iff the report is in `applied`
+ *    and not in `retired`;
  *  - applying a report already in `applied` changes nothing;
- *  - a fact (key, value) is counted iff some mention states it as a total
- *    and none as a part, in an additive unit (SPEC.md Totals); a total's own
- *    is the sum of its counted facts, `facts` their number, `reports` the
- *    number of reports with a total mention of one of them.
- * So a re-sent, re-ingested or replayed report never counts twice, and a
- * crash at any point leaves either the whole report or none of it. */
+ *  - a cell is a pure function of its live mentions (fp_store_cell_of): so
+ *    a re-sent, re-ingested or replayed report never counts twice, the
+ *    order reports arrive in never changes a cell, and a crash at any
+ *    point leaves either the whole report or none of it.
+ *
+ * A cell's `stated` is one value the reports state, not a sum: every
+ * distinct value is a candidate; a value that is another rounded (0.46亿
+ * beside 4635.2万) is the same fact, and the first statement stands for
+ * it; among different facts, precedence picks: curated figures, then the
+ * statement that names the indicator most strongly (normalize's weight: a
+ * cue right at the figure, of its own metric, longer), then the larger (a
+ * sub-channel stated beside its whole is smaller), then the first stated
+ * (in source order: never the arrival order). status is exact, approx (the
+ * chosen value is approximate, at least or at most) or
+ * conflict (more than one fact; all are kept as candidates). */
 #ifndef FP_STORE_H
 #define FP_STORE_H
 
@@ -31,12 +36,14 @@
 
 typedef struct fp_store fp_store;
 
-/* Opens (creating) the database at path; ":memory:" for a throw-away one. */
+/* Opens (creating) the database at path; ":memory:" for a throw-away one.
+ * A database written by an older schema is refused with a clear error. */
 int fp_store_open(fp_store **out, const char *path, uint32_t shard);
 void fp_store_close(fp_store *s);
 
-/* Where changes go: every total and finding a change touched, each with the
- * next sequence number of this shard (or, in a snapshot, the current one). */
+/* Where changes go: every cell and finding a change touched, each with the
+ * next sequence number of this shard (or, in a snapshot, the current one).
+ * A cell whose last fact went is sent with facts 0. */
 typedef struct {
     int (*total)(const fp_total *t, void *ud);
     int (*anomaly)(const fp_anomaly *a, void *ud);
@@ -44,26 +51,39 @@ typedef struct {
 } fp_store_out;
 
 /* Applies a report's figures (those routed to this shard, in document
- * order) and its end. *fresh is 1 when the report was new, 0 when it had
- * been applied before (then nothing changes and out is not called) -- but
- * a retired report that comes back as the revision of its own successor
- * lives again (a source revised back to earlier content). */
-int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, int *fresh,
-                   const fp_store_out *out);
-/* Every total with a fact and every live finding, all at the current sequence number. */
+ * order), the findings normalize made on it for this shard, and its end.
+ * *fresh is 1 when the report was new, 0 when it had been applied before
+ * (then nothing changes and out is not called) -- but a retired report
+ * that comes back as the revision of its own successor lives again (a
+ * source revised back to earlier content). */
+int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, const fp_anomaly *checks,
+                   size_t nchecks, int *fresh, const fp_store_out *out);
+/* Every cell with a fact and every live finding, all at the current sequence number. */
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
 /* Calls cb(report_id) for every report applied. */
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud);
-/* Appends, as a JSON array, the figures of live reports stated for a region,
- * year and metric (and unit, unless ""), each with its report's source, its
- * text, sentence and offset, and whether it counts in the total. */
-int fp_store_facts(fp_store *s, const char *rc, int year, const char *metric, const char *unit, fp_buf *out);
+/* Appends, as a JSON array, the figures of live reports stated for a
+ * region, year and indicator (and series and unit, unless ""), each with
+ * its report's source, text, sentence and offset, and whether its value is
+ * the cell's stated one. */
+int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
+                   fp_buf *out);
 /* The sequence number of the last change. */
 uint64_t fp_store_seq(const fp_store *s);
 /* Counts for metrics: reports applied, figures stored. */
 int fp_store_counts(fp_store *s, long long *reports, long long *mentions);
 
-/* 1 when SPEC.md counts this unit in totals. */
-int fp_unit_additive(const char *unit);
+/* One fact as a cell sees it, for fp_cell_choose. */
+typedef struct {
+    fp_dec value;
+    int curated, exact; /* a curated figure; qualifier exact */
+    int weight;         /* fp_figure.weight */
+} fp_fact;
+
+/* Picks the stated value among facts (in statement order) by the rules
+ * above. Returns the index of the chosen fact, sets *groups to the number
+ * of different facts and group[i] to the index of the fact that stands
+ * for fact i. */
+size_t fp_cell_choose(const fp_fact *f, size_t n, size_t *group, size_t *groups);
 
 #endif

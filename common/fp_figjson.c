@@ -41,6 +41,8 @@ int fp_vocab_load(fp_vocab *v, const char *datadir)
     int rc = add_names(&v->units, p, 2);
     snprintf(p, sizeof p, "%s/metrics.tsv", datadir);
     if (!rc) rc = add_names(&v->metrics, p, 1);
+    snprintf(p, sizeof p, "%s/indicators.tsv", datadir);
+    if (!rc) rc = add_names(&v->indicators, p, 1);
     if (rc) fp_vocab_free(v);
     return rc;
 }
@@ -49,6 +51,7 @@ void fp_vocab_free(fp_vocab *v)
 {
     fp_map_free(&v->units);
     fp_map_free(&v->metrics);
+    fp_map_free(&v->indicators);
 }
 
 static const char *str_of(json_t *o, const char *key)
@@ -105,6 +108,14 @@ static int figure_of(json_t *o, const fp_gazetteer *g, const fp_vocab *v, fp_fig
     if (q && !one_of(q, qualifiers)) return snprintf(why, cap, "unknown qualifier '%s'", q), FP_EINVAL;
     snprintf(f->relation, sizeof f->relation, "%s", rel ? rel : "total");
     snprintf(f->qualifier, sizeof f->qualifier, "%s", q ? q : "exact");
+    static const char *const series[] = {"value", "target", "change", "rate", NULL};
+    const char *ind = str_of(o, "indicator"), *se = str_of(o, "series");
+    if (ind && *ind && !fp_map_get(&v->indicators, ind) &&
+        !(strncmp(ind, "other:", 6) == 0 && ind[6] && strlen(ind) < sizeof f->indicator))
+        return snprintf(why, cap, "unknown indicator '%s'", ind), FP_EINVAL;
+    if (se && *se && !one_of(se, series)) return snprintf(why, cap, "unknown series '%s'", se), FP_EINVAL;
+    snprintf(f->indicator, sizeof f->indicator, "%s", ind ? ind : "");
+    snprintf(f->series, sizeof f->series, "%s", se ? se : "");
     const char *counter = str_of(o, "counter");
     snprintf(f->counter, sizeof f->counter, "%s", counter ? counter : "");
     f->text = (char *)str_of(o, "text");

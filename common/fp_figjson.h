@@ -5,7 +5,10 @@
  * metric, and the region as region_code or region_path (or region, the
  * gold files' name for the path); optional: year, relation (default
  * total), qualifier (default exact), text, counter, label, sentence,
- * offset, length, optional. Blank lines are skipped.
+ * offset, length, optional, indicator (an id of indicators.tsv or
+ * other:<label>; when absent normalize maps the figure as it maps
+ * extracted ones), series (value, target, change, rate). Blank lines are
+ * skipped.
  *
  * All or nothing: a line that does not parse, or names an unknown region,
  * unit, metric, relation or qualifier, makes the whole file fail with
@@ -21,10 +24,11 @@
 
 /* The names a figure may use, from the data files. */
 typedef struct {
-    fp_map units, metrics;
+    fp_map units, metrics, indicators;
 } fp_vocab;
 
-/* Loads unit names (column 2 of units.tsv) and metric names (column 1 of metrics.tsv). */
+/* Loads unit names (column 2 of units.tsv), metric names (column 1 of
+ * metrics.tsv) and indicator ids (column 1 of indicators.tsv). */
 int fp_vocab_load(fp_vocab *v, const char *datadir);
 void fp_vocab_free(fp_vocab *v);
 

@@ -25,6 +25,9 @@ int fp_json_figure(fp_buf *b, const fp_figure *f)
     rc |= kv(b, "region_path", f->region_path, 0);
     rc |= f->year ? fp_buf_printf(b, ",\"year\":%d", f->year) : fp_buf_puts(b, ",\"year\":null");
     rc |= kv(b, "metric", f->metric, 0);
+    rc |= kv(b, "indicator", f->indicator, 0);
+    rc |= kv(b, "series", f->series, 0);
+    rc |= fp_buf_printf(b, ",\"weight\":%u", f->weight);
     rc |= kv(b, "label", f->label, 0);
     rc |= fp_buf_printf(b, ",\"offset\":%u,\"length\":%u,\"optional\":%u", f->offset, f->length, f->optional);
     rc |= kv(b, "sentence", f->sentence, 0);

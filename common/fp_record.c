@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_ID, K_FIX, K_STR, K_TEXT, K_INT, K_U32, K_U64, K_U8, K_DEC };
+enum kind { K_ID, K_FIX, K_STR, K_TEXT, K_INT, K_U32, K_U64, K_U16, K_U8, K_DEC };
 
 typedef struct {
     const char *key;
@@ -42,6 +42,9 @@ static const field figure_fields[] = {
     F(fp_figure, "rp", K_STR, region_path, 1),
     F(fp_figure, "y", K_INT, year, 0),
     F(fp_figure, "m", K_FIX, metric, 1),
+    F(fp_figure, "in", K_FIX, indicator, 0),
+    F(fp_figure, "se", K_FIX, series, 0),
+    F(fp_figure, "wt", K_U16, weight, 0),
     F(fp_figure, "lb", K_STR, label, 0),
     F(fp_figure, "ctx", K_STR, sentence, 0),
     F(fp_figure, "src", K_STR, source, 0),
@@ -56,6 +59,7 @@ static const field end_fields[] = {
     F(fp_end, "sup", K_FIX, supersedes, 0),
     F(fp_end, "src", K_STR, source, 0),
     F(fp_end, "at", K_U64, arrived_ms, 0),
+    F(fp_end, "cu", K_U8, curated, 0),
 };
 static const field ack_fields[] = {
     F(fp_ack, "rid", K_ID, report_id, 1),
@@ -69,11 +73,15 @@ static const field total_fields[] = {
     F(fp_total, "rc", K_FIX, region_code, 1),
     F(fp_total, "rp", K_STR, region_path, 1),
     F(fp_total, "y", K_INT, year, 0),
-    F(fp_total, "m", K_FIX, metric, 1),
+    F(fp_total, "in", K_FIX, indicator, 1),
+    F(fp_total, "se", K_FIX, series, 1),
+    F(fp_total, "m", K_FIX, metric, 0),
     F(fp_total, "u", K_FIX, unit, 1),
-    F(fp_total, "own", K_DEC, own, 1),
+    F(fp_total, "st", K_DEC, stated, 1),
+    F(fp_total, "ss", K_FIX, status, 0),
     F(fp_total, "f", K_U32, facts, 1),
     F(fp_total, "r", K_U32, reports, 1),
+    F(fp_total, "ca", K_STR, candidates, 0),
 };
 static const field anomaly_fields[] = {
     F(fp_anomaly, "sh", K_U32, shard, 1),
@@ -83,7 +91,7 @@ static const field anomaly_fields[] = {
     F(fp_anomaly, "rc", K_FIX, region_code, 1),
     F(fp_anomaly, "rp", K_STR, region_path, 0),
     F(fp_anomaly, "y", K_INT, year, 0),
-    F(fp_anomaly, "m", K_FIX, metric, 0),
+    F(fp_anomaly, "in", K_FIX, indicator, 0),
     F(fp_anomaly, "u", K_FIX, unit, 0),
     F(fp_anomaly, "d", K_STR, detail, 0),
     F(fp_anomaly, "on", K_U8, live, 1),
@@ -140,6 +148,7 @@ static int pack(msgpack_packer *pk, enum fp_rec_type t, const void *rec)
         case K_INT: rc = msgpack_pack_int64(pk, *(const int *)p) ? FP_ENOMEM : FP_OK; break;
         case K_U32: rc = msgpack_pack_uint32(pk, *(const uint32_t *)p) ? FP_ENOMEM : FP_OK; break;
         case K_U64: rc = msgpack_pack_uint64(pk, *(const uint64_t *)p) ? FP_ENOMEM : FP_OK; break;
+        case K_U16: rc = msgpack_pack_uint16(pk, *(const uint16_t *)p) ? FP_ENOMEM : FP_OK; break;
         case K_U8: rc = msgpack_pack_uint8(pk, *(const uint8_t *)p) ? FP_ENOMEM : FP_OK; break;
         case K_DEC: {
             char buf[32];
@@ -235,6 +244,10 @@ static int set_field(const field *f, char *base, const msgpack_object *v)
     case K_U64:
         if (get_int(v, 0, INT64_MAX, &i)) return FP_EPROTO;
         *(uint64_t *)p = (uint64_t)i;
+        return FP_OK;
+    case K_U16:
+        if (get_int(v, 0, UINT16_MAX, &i)) return FP_EPROTO;
+        *(uint16_t *)p = (uint16_t)i;
         return FP_OK;
     case K_U8:
         if (get_int(v, 0, 255, &i)) return FP_EPROTO;

@@ -15,7 +15,7 @@
 
 #include "fp_dec.h"
 
-#define FP_RECORD_VERSION 1
+#define FP_RECORD_VERSION 2 /* 2: indicator cells (indicator, series, stated, status) */
 #define FP_ID_HEX 64 /* BLAKE2b-256 as lowercase hex */
 
 enum fp_rec_type { FP_REC_REPORT = 1, FP_REC_FIGURE, FP_REC_END, FP_REC_ACK, FP_REC_TOTAL, FP_REC_ANOMALY };
@@ -45,6 +45,9 @@ typedef struct {
     char *region_path;    /* canonical names joined by '/' */
     int year;             /* 0 = unknown */
     char metric[24];
+    char indicator[96];   /* INDICATORS.md id, or other:<label> */
+    char series[12];      /* value | target | change | rate */
+    uint16_t weight;      /* how strongly the text names the indicator (cells prefer stronger statements) */
     char *label;          /* the phrase measured */
     char *sentence;       /* the sentence it stands in, for tracing */
     char *source;         /* the report's source name */
@@ -59,6 +62,7 @@ typedef struct {
     char supersedes[FP_ID_HEX + 1];  /* the revision this report replaces, or "" */
     char *source;
     uint64_t arrived_ms;             /* the report's, passed on for latency */
+    uint8_t curated;                 /* the report holds curated figures (first in precedence) */
 } fp_end;
 
 typedef struct {
@@ -68,16 +72,22 @@ typedef struct {
     uint64_t seq;        /* to the sink: the shard's sequence number once this report is in it */
 } fp_ack;
 
+/* One cell (SPEC.md Totals): the value the reports state for a region,
+ * year, indicator, series and unit, and how sure that is. */
 typedef struct {
     uint32_t shard;
     uint64_t seq;
     char region_code[16];
     char *region_path;
     int year;
-    char metric[24];
+    char indicator[96];
+    char series[12];
+    char metric[24];     /* the indicator's metric */
     char unit[16];
-    fp_dec own;
-    uint32_t facts, reports;
+    fp_dec stated;
+    char status[12];     /* exact | approx | conflict */
+    uint32_t facts, reports; /* facts 0: the cell is gone */
+    char *candidates;    /* JSON array: every distinct value stated, with its reports */
 } fp_total;
 
 /* A check's finding (SPEC.md Totals, "checks"), kept by the shard that holds
@@ -86,11 +96,11 @@ typedef struct {
     uint32_t shard;
     uint64_t seq;
     char *id;             /* stable identity: a later record with the same id replaces it */
-    char kind[24];        /* parts_exceed_whole | conflicting_values */
+    char kind[24];        /* parts_exceed_whole */
     char region_code[16];
     char *region_path;
     int year;
-    char metric[24];
+    char indicator[96];
     char unit[16];
     char *detail;         /* a JSON object: the reports and figures concerned */
     uint8_t live;         /* 0: the finding no longer holds */

@@ -2,6 +2,7 @@
  * sends each figure to the aggregate shard that owns its total, then an
  * `end` to every shard with the count that shard was sent. Stateless: run
  * as many as you like against one ingest. */
+#include "checks.h"
 #include "extract.h"
 #include "fp_daemon.h"
 #include "fp_figjson.h"
@@ -11,6 +12,7 @@
 #include "fp_record.h"
 #include "fp_stats.h"
 #include "fp_zsock.h"
+#include "indicate.h"
 #include "route.h"
 
 #include <stdlib.h>
@@ -34,6 +36,7 @@ static const fp_opt opts[] = {
 typedef struct {
     fp_daemon d;
     fp_extractor *x;
+    fp_indicate *ix;
     fp_vocab vocab;
     fp_zsock in;
     fp_stats stats;
@@ -43,6 +46,9 @@ typedef struct {
     msgpack_packer *pks;
     uint32_t *counts;
     const char *report_id;
+    const char *text; /* the report's text, NULL for curated figures */
+    size_t text_len;
+    fp_parts parts;
     unsigned long long reports, figures, rejected;
 } normalizer;
 
@@ -54,15 +60,25 @@ static void status_line(char *buf, size_t cap, void *ud)
     snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu queue=%zu", n->reports, n->figures, n->rejected, queue);
 }
 
+static int on_check(const fp_anomaly *a, void *ud)
+{
+    normalizer *n = ud;
+    /* the finding lives with the whole's cell, and goes when the report does */
+    uint32_t sh = fp_route_shard(a->region_code, a->year, a->indicator, (uint32_t)n->nout);
+    return fp_pack_anomaly(&n->pks[sh], a);
+}
+
 static int on_figure(const fp_figure *f, void *ud)
 {
     normalizer *n = ud;
-    uint32_t sh = fp_route_shard(f->region_code, f->year, f->metric, f->unit, (uint32_t)n->nout);
     fp_figure g = *f;
+    fp_indicate_figure(n->ix, n->text, n->text_len, &g);
+    uint32_t sh = fp_route_shard(g.region_code, g.year, g.indicator, (uint32_t)n->nout);
     snprintf(g.report_id, sizeof g.report_id, "%s", n->report_id);
     g.seq = n->counts[sh]++;
     n->figures++;
-    return fp_pack_figure(&n->pks[sh], &g);
+    int rc = fp_pack_figure(&n->pks[sh], &g);
+    return rc ? rc : fp_parts_feed(&n->parts, &g);
 }
 
 static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
@@ -86,7 +102,11 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
         n->report_id = rep->id;
         fp_doc_info info = {0};
         char why[300] = "";
-        if (rep->encoding && !strcmp(rep->encoding, FP_FIGURES_ENCODING)) {
+        int curated = rep->encoding && !strcmp(rep->encoding, FP_FIGURES_ENCODING);
+        n->text = curated ? NULL : rep->text;
+        n->text_len = curated ? 0 : rep->text_len;
+        fp_parts_init(&n->parts, rep->id, rep->source, on_check, n);
+        if (curated) {
             /* curated figures: ingest checked them; the same check here guards against other data files */
             rc = fp_figjson_parse(rep->text, rep->text_len, n->x->gaz, &n->vocab, rep->source, on_figure, n,
                                   &info.figures, why, sizeof why);
@@ -95,9 +115,11 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
             rc = fp_extract(n->x, rep->source, rep->text, rep->text_len, rep->year_hint, rep->region_hint, on_figure,
                             n, &info);
         }
+        int prc = fp_parts_finish(&n->parts);
+        if (!rc) rc = prc;
         for (int i = 0; i < n->nout && rc == FP_OK; i++) {
             fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source,
-                        .arrived_ms = rep->arrived_ms};
+                        .arrived_ms = rep->arrived_ms, .curated = (uint8_t)curated};
             snprintf(e.report_id, sizeof e.report_id, "%s", rep->id);
             snprintf(e.supersedes, sizeof e.supersedes, "%s", rep->supersedes ? rep->supersedes : "");
             rc = fp_pack_end(&n->pks[i], &e);
@@ -142,6 +164,7 @@ int main(int argc, char **argv)
     normalizer n = {0};
     if (!rc) {
         rc = fp_extractor_load(&n.x, fp_datadir(cfg.data));
+        if (!rc) rc = fp_indicate_load(&n.ix, fp_datadir(cfg.data));
         if (!rc) rc = fp_vocab_load(&n.vocab, fp_datadir(cfg.data));
         if (rc) fprintf(stderr, "fupin-normalize: error: cannot load data files from %s\n", fp_datadir(cfg.data));
     }
@@ -182,6 +205,7 @@ int main(int argc, char **argv)
     free(n.pks);
     free(n.counts);
     fp_extractor_free(n.x);
+    fp_indicate_free(n.ix);
     fp_vocab_free(&n.vocab);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &args);
     return rc ? 1 : 0;

@@ -58,7 +58,7 @@ static int error(fp_buf *body, int *status, int code, const char *fmt, const cha
 
 typedef struct {
     int region, level, year; /* -1 = any */
-    const char *metric, *unit;
+    const char *metric, *unit, *indicator, *series;
 } filter;
 
 /* Reads the common filters; returns 0, or the HTTP status of a bad query (body filled). */
@@ -68,6 +68,11 @@ static int read_filter(const fp_gazetteer *g, const fp_args *a, filter *f, int w
     f->region = f->level = f->year = -1;
     f->metric = arg(a, "metric");
     f->unit = arg(a, "unit");
+    f->indicator = arg(a, "indicator");
+    f->series = arg(a, "series");
+    if (f->series && strcmp(f->series, "value") && strcmp(f->series, "target") && strcmp(f->series, "change") &&
+        strcmp(f->series, "rate"))
+        return *rc = error(body, status, 400, "series '%s' is not one of value, target, change, rate", f->series), 1;
     const char *r = with_region ? arg(a, "region") : NULL, *l = arg(a, "level"), *y = arg(a, "year");
     if (r && (f->region = fp_api_region(g, r)) < 0) return *rc = error(body, status, 404, "unknown region '%s'", r), 1;
     if (l && (f->level = fp_level_parse(l)) < 0)
@@ -88,28 +93,15 @@ static int keep(const fp_gazetteer *g, const fp_view_row *r, const filter *f)
     if (f->year >= 0 && r->year != f->year) return 0;
     if (f->metric && strcmp(r->metric, f->metric)) return 0;
     if (f->unit && strcmp(r->unit, f->unit)) return 0;
+    if (f->indicator && strcmp(r->indicator, f->indicator)) return 0;
+    if (f->series && strcmp(r->series, f->series)) return 0;
     return 1;
 }
 
-static int row_json(const fp_gazetteer *g, const fp_view_row *r, fp_buf *b, int with_place)
+static int row_json(const fp_gazetteer *g, const fp_view_row *r, fp_buf *b)
 {
-    char own[32], sub[32], year[16] = "null";
-    fp_dec_format(r->own, own, sizeof own);
-    fp_dec_format(r->subtree, sub, sizeof sub);
-    if (r->year) snprintf(year, sizeof year, "%d", r->year);
-    int rc = fp_buf_puts(b, "{");
-    if (with_place) {
-        const fp_region *reg = r->region >= 0 ? fp_gaz_region(g, r->region) : NULL;
-        rc |= fp_buf_puts(b, "\"region_code\":");
-        rc |= fp_buf_json_str(b, r->code, strlen(r->code));
-        rc |= fp_buf_puts(b, ",\"region_path\":");
-        rc |= fp_buf_json_str(b, r->path, strlen(r->path));
-        rc |= fp_buf_printf(b, ",\"level\":\"%s\",", fp_level_name(reg ? reg->level : -1));
-    }
-    rc |= fp_buf_printf(b, "\"year\":%s,\"metric\":\"%s\",\"unit\":\"%s\",\"own\":\"%s\",\"subtree\":\"%s\","
-                           "\"facts\":%u,\"reports\":%u}",
-                        year, r->metric, r->unit, own, sub, r->facts, r->reports);
-    return rc;
+    const fp_region *reg = r->region >= 0 ? fp_gaz_region(g, r->region) : NULL;
+    return fp_view_row_json(r, b, fp_level_name(reg ? reg->level : -1), 1);
 }
 
 int fp_api_totals(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp_buf *body, int *status)
@@ -124,7 +116,7 @@ int fp_api_totals(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp
     for (size_t i = 0; i < v.n && !rc; i++) {
         if (!keep(g, &v.r[i], &f)) continue;
         if (k++) rc |= fp_buf_puts(body, ",");
-        rc |= row_json(g, &v.r[i], body, 1);
+        rc |= row_json(g, &v.r[i], body);
     }
     rc |= fp_buf_puts(body, "]");
     fp_view_free(&v);
@@ -151,7 +143,7 @@ static int tree_json(const fp_gazetteer *g, const fp_view *v, const filter *f, c
     for (size_t i = 0; i < v->n && !rc; i++) {
         if (v->r[i].region != idx || !keep(g, &v->r[i], f)) continue;
         if (k++) rc |= fp_buf_puts(b, ",");
-        rc |= row_json(g, &v->r[i], b, 0);
+        rc |= row_json(g, &v->r[i], b);
     }
     rc |= fp_buf_puts(b, "],\"children\":[");
     k = 0;
@@ -203,13 +195,11 @@ int fp_api_regions(const fp_table *t, const fp_gazetteer *g, const fp_args *a, f
 int fp_api_anomalies(const fp_table *t, fp_buf *body, int *status)
 {
     fp_view v;
-    fp_buf lines = {0}, csv = {0}, jsonl = {0};
+    fp_buf lines = {0};
     int rc = fp_table_view(t, &v);
     if (rc) return rc;
-    rc = fp_table_render(t, &v, &csv, &jsonl, &lines);
+    rc = fp_table_checks(t, &v, &lines);
     fp_view_free(&v);
-    fp_buf_free(&csv);
-    fp_buf_free(&jsonl);
     rc |= fp_buf_puts(body, "[");
     /* the findings are JSON lines: join them */
     for (size_t i = 0, k = 0; i < lines.len && !rc;) {
@@ -227,19 +217,45 @@ int fp_api_anomalies(const fp_table *t, fp_buf *body, int *status)
     return rc ? FP_ENOMEM : FP_OK;
 }
 
-int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], int *year, char metric[24],
-                      char unit[16], fp_buf *body, int *status)
+int fp_api_indicators(const fp_indicators *ind, fp_buf *body, int *status)
+{
+    int rc = fp_buf_puts(body, "[");
+    for (int i = 0; i < ind->n && !rc; i++) {
+        const fp_indicator *x = &ind->v[i];
+        rc |= fp_buf_puts(body, i ? ",{\"id\":" : "{\"id\":");
+        rc |= fp_buf_json_str(body, x->id, strlen(x->id));
+        rc |= fp_buf_puts(body, ",\"name\":");
+        rc |= fp_buf_json_str(body, x->name, strlen(x->name));
+        rc |= fp_buf_puts(body, ",\"metric\":");
+        rc |= fp_buf_json_str(body, x->metric, strlen(x->metric));
+        rc |= fp_buf_printf(body, ",\"kind\":\"%s\",\"additive\":%s,\"units\":[", fp_kind_name(x->kind),
+                            fp_kind_additive(x->kind) ? "true" : "false");
+        for (int u = 0; u < x->nunits; u++) rc |= fp_buf_printf(body, "%s\"%s\"", u ? "," : "", x->units[u]);
+        rc |= fp_buf_puts(body, "],\"part_of\":");
+        if (x->part_of >= 0) rc |= fp_buf_json_str(body, ind->v[x->part_of].id, strlen(ind->v[x->part_of].id));
+        else rc |= fp_buf_puts(body, "null");
+        rc |= fp_buf_puts(body, "}");
+    }
+    rc |= fp_buf_puts(body, "]");
+    *status = 200;
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], int *year, char indicator[96],
+                      char series[12], char unit[16], fp_buf *body, int *status)
 {
     filter f;
     int rc = FP_OK;
     if (read_filter(g, a, &f, 1, body, status, &rc)) return rc;
-    if (f.region < 0) return error(body, status, 400, "%s", "facts need region=CODE|NAME, year= and metric=");
-    if (f.year < 0 && !arg(a, "year")) f.year = 0;
-    if (!f.metric) return error(body, status, 400, "%s", "facts need metric=");
+    if (f.region < 0 || !f.indicator)
+        return error(body, status, 400, "%s", "facts need region=CODE|NAME, year= and indicator= (series= and unit= narrow them)");
+    if (strlen(f.indicator) >= 96 || strchr(f.indicator, '\n'))
+        return error(body, status, 400, "%s", "indicator= is too long or holds a line break");
     snprintf(code, 16, "%s", fp_gaz_region(g, f.region)->code);
     *year = f.year < 0 ? 0 : f.year;
-    snprintf(metric, 24, "%s", f.metric);
-    snprintf(unit, 16, "%s", f.unit ? f.unit : "");
+    snprintf(indicator, 96, "%s", f.indicator);
+    snprintf(series, 12, "%s", f.series ? f.series : "");
+    snprintf(unit, 16, "%s", f.unit && strlen(f.unit) < 16 && !strchr(f.unit, '\n') ? f.unit : "");
     *status = 200;
     return FP_OK;
 }
@@ -262,26 +278,33 @@ int fp_api_metrics(const fp_table *t, const fp_gazetteer *g, const fp_health *h,
     fp_view v;
     int rc = fp_table_view(t, &v);
     if (rc) return rc;
-    static const char *const kinds[] = {"own", "subtree"};
-    for (int k = 0; k < 2 && !rc; k++) {
+    static const char *const kinds[] = {"stated", "rollup", "best"};
+    static const char *const help[] = {"the value the reports state for the region itself",
+                                       "the sum of the children's best values (flows, stocks, running counts)",
+                                       "stated, else rollup"};
+    for (int k = 0; k < 3 && !rc; k++) {
         rc |= fp_buf_printf(body,
-                            "# HELP fupin_total_%s The %s total of a region, year, metric and unit (base units).\n"
-                            "# TYPE fupin_total_%s gauge\n",
-                            kinds[k], k ? "subtree (the region and everything under it)" : "own (stated for the region itself)",
-                            kinds[k]);
+                            "# HELP fupin_%s A cell's %s (base units), per region, year, indicator, series and unit.\n"
+                            "# TYPE fupin_%s gauge\n",
+                            kinds[k], help[k], kinds[k]);
         for (size_t i = 0; i < v.n && !rc; i++) {
             const fp_view_row *r = &v.r[i];
+            int have = k == 0 ? r->has_stated : k == 1 ? r->has_rollup && !r->overflow
+                                                       : r->has_stated || (r->has_rollup && !r->overflow);
+            if (!have) continue;
             const fp_region *reg = r->region >= 0 ? fp_gaz_region(g, r->region) : NULL;
             char val[32], year[16] = "";
-            fp_dec_format(k ? r->subtree : r->own, val, sizeof val);
+            fp_dec_format(k == 0 ? r->stated : k == 1 ? r->rollup : r->best, val, sizeof val);
             if (r->year) snprintf(year, sizeof year, "%d", r->year);
-            rc |= fp_buf_printf(body, "fupin_total_%s{region_code=\"", kinds[k]);
+            rc |= fp_buf_printf(body, "fupin_%s{region_code=\"", kinds[k]);
             rc |= label(body, r->code);
             rc |= fp_buf_puts(body, "\",region_name=\"");
             rc |= label(body, reg ? reg->name : r->path);
-            rc |= fp_buf_printf(body, "\",level=\"%s\",year=\"%s\",metric=\"", fp_level_name(reg ? reg->level : -1),
+            rc |= fp_buf_printf(body, "\",level=\"%s\",year=\"%s\",indicator=\"", fp_level_name(reg ? reg->level : -1),
                                 year);
-            rc |= label(body, r->metric);
+            rc |= label(body, r->indicator);
+            rc |= fp_buf_puts(body, "\",series=\"");
+            rc |= label(body, r->series);
             rc |= fp_buf_puts(body, "\",unit=\"");
             rc |= label(body, r->unit);
             rc |= fp_buf_printf(body, "\"} %s\n", val);

@@ -1,13 +1,17 @@
 /* api: the sink's HTTP answers, as functions of its state (no I/O).
  *
  *   /api/totals     ?region=CODE|NAME &level=province|prefecture|county|township|village
- *                   &year=YYYY &metric=M &unit=U      rows like totals.jsonl, with level
- *   /api/regions    ?year= &metric= &unit=            the tree, each node with its totals
- *   /api/anomalies                                    the findings of anomalies.jsonl
- *   /api/facts      ?region= &year= &metric= [&unit=] the figures under a total (the
+ *                   &year=YYYY &indicator=ID &series=S &metric=M (all its indicators)
+ *                   &unit=U                           rows like totals.jsonl, with level
+ *   /api/regions    ?year= &indicator= &series= &metric= &unit=
+ *                                                     the tree, each node with its cells
+ *   /api/indicators                                   the indicators: id, name, metric, kind, units
+ *   /api/anomalies                                    the checks of anomalies.jsonl
+ *   /api/facts      ?region= &year= &indicator= [&series=] [&unit=]
+ *                                                     the figures under a cell (the
  *                   shards answer; fp_api_facts_args checks the query)
- *   /metrics        Prometheus text: one gauge per total, the stages' counters,
- *                   the arrival-to-totals histogram
+ *   /metrics        Prometheus text: fupin_stated, fupin_rollup and fupin_best per
+ *                   cell, the stages' counters, the arrival-to-totals histogram
  *
  * Each returns FP_OK with *status (200, 400 or 404) and a JSON body (an
  * object with "error" for 400/404), or FP_ENOMEM. */
@@ -29,11 +33,13 @@ typedef struct {
 int fp_api_totals(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp_buf *body, int *status);
 int fp_api_regions(const fp_table *t, const fp_gazetteer *g, const fp_args *a, fp_buf *body, int *status);
 int fp_api_anomalies(const fp_table *t, fp_buf *body, int *status);
+int fp_api_indicators(const fp_indicators *ind, fp_buf *body, int *status);
 
-/* Checks /api/facts' query: the region (by code or name) must be known and
- * year a number; fills region code, year, metric and unit ("" = any). */
-int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], int *year, char metric[24],
-                      char unit[16], fp_buf *body, int *status);
+/* Checks /api/facts' query: the region (by code or name) must be known,
+ * year a number and indicator given; fills region code, year, indicator,
+ * series and unit ("" = any). */
+int fp_api_facts_args(const fp_gazetteer *g, const fp_args *a, char code[16], int *year, char indicator[96],
+                      char series[12], char unit[16], fp_buf *body, int *status);
 
 /* The Prometheus page: totals, stages (health), latency. */
 int fp_api_metrics(const fp_table *t, const fp_gazetteer *g, const fp_health *h, const fp_latency *lat,

@@ -68,6 +68,7 @@ typedef struct sink {
     fp_daemon d;
     config cfg;
     fp_gazetteer *g;
+    fp_indicators ind;
     fp_table *t;
     fp_zsock in, ctl, stats;
     fp_health health;
@@ -467,8 +468,9 @@ int main(int argc, char **argv)
     snprintf(rp, sizeof rp, "%s/regions.tsv", dd);
     snprintf(ap, sizeof ap, "%s/aliases.tsv", dd);
     if (!rc) rc = fp_gaz_load(&k.g, rp, ap);
+    if (!rc) rc = fp_indicators_load_dir(&k.ind, dd);
     k.nsh = k.cfg.snapshots.n;
-    if (!rc) rc = fp_table_new(&k.t, k.g, (uint32_t)k.nsh);
+    if (!rc) rc = fp_table_new(&k.t, k.g, &k.ind, (uint32_t)k.nsh);
     if (!rc) rc = fp_daemon_init(&k.d, on_stop, &k);
     if (!rc && !(k.sh = calloc((size_t)k.nsh, sizeof *k.sh))) rc = FP_ENOMEM;
     for (int i = 0; i < k.nsh && !rc; i++) {
@@ -489,7 +491,8 @@ int main(int argc, char **argv)
         k.need[0] = (fp_need){"ingest", 1};
         k.need[1] = (fp_need){"normalize", k.cfg.workers};
         k.need[2] = (fp_need){"aggregate", k.nsh};
-        fp_serve_cfg sc = {.loop = k.d.loop, .zctx = k.d.zctx, .table = k.t, .gaz = k.g, .health = &k.health,
+        fp_serve_cfg sc = {.loop = k.d.loop, .zctx = k.d.zctx, .table = k.t, .gaz = k.g, .indicators = &k.ind,
+                           .health = &k.health,
                            .lat = &k.lat, .shard_eps = k.cfg.snapshots.v, .nshards = k.nsh, .page = k.page,
                            .need = k.need, .nneed = 3, .problems_extra = sync_problems, .ud = &k};
         rc = fp_serve_start(&k.web, &sc, k.cfg.http);
@@ -512,6 +515,7 @@ int main(int argc, char **argv)
     free(k.arrivals);
     fp_health_free(&k.health);
     fp_table_free(k.t);
+    fp_indicators_free(&k.ind);
     fp_gaz_free(k.g);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &k.cfg, &args);
     return rc ? 1 : 0;

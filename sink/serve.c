@@ -30,7 +30,7 @@ struct query {
     int waiting, answered, closing, handles;
     uv_timer_t timer;
     fp_buf facts;
-    char code[16], metric[24], unit[16];
+    char code[16], indicator[96], series[12], unit[16];
     int year;
     query *next;
 };
@@ -58,8 +58,11 @@ static void finish(query *q, int timed_out)
     fp_buf b = {0};
     int rc = fp_buf_printf(&b, "{\"region_code\":\"%s\",\"year\":", q->code);
     rc |= q->year ? fp_buf_printf(&b, "%d", q->year) : fp_buf_puts(&b, "null");
-    rc |= fp_buf_printf(&b, ",\"metric\":\"%s\",\"unit\":\"%s\",\"shards\":%d,\"shards_answered\":%d,\"facts\":[",
-                        q->metric, q->unit, q->s->cfg.nshards, q->answered);
+    rc |= fp_buf_puts(&b, ",\"indicator\":");
+    rc |= fp_buf_json_str(&b, q->indicator, strlen(q->indicator));
+    rc |= fp_buf_printf(&b, ",\"series\":\"%s\",\"unit\":", q->series);
+    rc |= fp_buf_json_str(&b, q->unit, strlen(q->unit));
+    rc |= fp_buf_printf(&b, ",\"shards\":%d,\"shards_answered\":%d,\"facts\":[", q->s->cfg.nshards, q->answered);
     rc |= fp_buf_append(&b, q->facts.p ? q->facts.p : "", q->facts.len);
     rc |= fp_buf_puts(&b, "]}");
     if (q->req) {
@@ -129,7 +132,7 @@ static void start_facts(fp_serve *s, fp_http_req *r)
         reply_error(r, 500, "out of memory");
         return;
     }
-    int rc = fp_api_facts_args(s->cfg.gaz, &a, q->code, &q->year, q->metric, q->unit, &body, &status);
+    int rc = fp_api_facts_args(s->cfg.gaz, &a, q->code, &q->year, q->indicator, q->series, q->unit, &body, &status);
     if (rc || status != 200) {
         reply_buf(r, rc ? 500 : status, "application/json; charset=utf-8", &body);
         fp_buf_free(&body);
@@ -145,8 +148,8 @@ static void start_facts(fp_serve *s, fp_http_req *r)
     q->handles = 1;
     q->next = s->pending;
     s->pending = q;
-    char msg[128];
-    int n = snprintf(msg, sizeof msg, "facts\n%s\n%d\n%s\n%s", q->code, q->year, q->metric, q->unit);
+    char msg[256];
+    int n = snprintf(msg, sizeof msg, "facts\n%s\n%d\n%s\n%s\n%s", q->code, q->year, q->indicator, q->series, q->unit);
     for (int i = 0; i < s->cfg.nshards; i++) {
         q->reqs[i].q = q;
         if (fp_zsock_open(&q->reqs[i].z, s->cfg.loop, s->cfg.zctx, ZMQ_REQ, s->cfg.shard_eps[i], 0, on_shard_reply,
@@ -196,6 +199,8 @@ static void on_request(fp_http_req *r, const char *path, void *ud)
         rc = fp_api_totals(s->cfg.table, s->cfg.gaz, &a, &b, &status);
     } else if (!strcmp(path, "/api/regions")) {
         rc = fp_api_regions(s->cfg.table, s->cfg.gaz, &a, &b, &status);
+    } else if (!strcmp(path, "/api/indicators")) {
+        rc = fp_api_indicators(s->cfg.indicators, &b, &status);
     } else if (!strcmp(path, "/api/anomalies")) {
         rc = fp_api_anomalies(s->cfg.table, &b, &status);
     } else if (!strcmp(path, "/api/stages")) {
@@ -215,7 +220,7 @@ static void on_request(fp_http_req *r, const char *path, void *ud)
     } else {
         status = 404;
         char msg[512]; /* the path goes through the JSON escaping, whatever it holds */
-        snprintf(msg, sizeof msg, "no route %.200s (try /, /api/totals, /api/regions, /api/anomalies, /api/facts, "
+        snprintf(msg, sizeof msg, "no route %.200s (try /, /api/totals, /api/regions, /api/indicators, /api/anomalies, /api/facts, "
                  "/api/stages, /metrics, /healthz)", path);
         rc = fp_api_error(&b, msg);
     }

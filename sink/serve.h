@@ -19,6 +19,7 @@ typedef struct {
     void *zctx;
     const fp_table *table;
     const fp_gazetteer *gaz;
+    const fp_indicators *indicators;
     const fp_health *health;
     const fp_latency *lat;
     char **shard_eps; /* snapshot endpoints, in shard order */

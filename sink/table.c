@@ -2,19 +2,22 @@
 #include "fp_err.h"
 #include "fp_map.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
-    fp_total tot;
-    char *path;
+    fp_total tot; /* tot.region_path and tot.candidates owned */
 } row;
 
 struct fp_table {
     const fp_gazetteer *g;
+    const fp_indicators *ind;
+    uint32_t *nchildren; /* per gazetteer region: its children in the gazetteer */
     uint32_t nshards;
-    fp_map rows;     /* "code|year|metric|unit" -> row */
+    fp_map rows;     /* "code|year|indicator|series|unit" -> row */
     fp_map acks;     /* report id -> uint64_t bitmask of the shards that acknowledged it */
     size_t complete;
     fp_map findings; /* id -> finding */
@@ -25,9 +28,10 @@ typedef struct {
     char *line; /* the JSON object written to anomalies.jsonl */
 } finding;
 
-static void make_key(char *buf, size_t cap, const char *code, int year, const char *metric, const char *unit)
+static void make_key(char *buf, size_t cap, const char *code, int year, const char *indicator, const char *series,
+                     const char *unit)
 {
-    snprintf(buf, cap, "%s|%d|%s|%s", code, year, metric, unit);
+    snprintf(buf, cap, "%s|%d|%s|%s|%s", code, year, indicator, series, unit);
 }
 
 static void free_row(const char *key, void *val, void *ud)
@@ -35,7 +39,8 @@ static void free_row(const char *key, void *val, void *ud)
     (void)key;
     (void)ud;
     row *r = val;
-    free(r->path);
+    free(r->tot.region_path);
+    free(r->tot.candidates);
     free(r);
 }
 
@@ -71,8 +76,8 @@ int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
     rc |= fp_buf_json_str(&b, a->region_path ? a->region_path : "", a->region_path ? strlen(a->region_path) : 0);
     if (a->year) rc |= fp_buf_printf(&b, ",\"year\":%d", a->year);
     else rc |= fp_buf_puts(&b, ",\"year\":null");
-    rc |= fp_buf_puts(&b, ",\"metric\":");
-    rc |= fp_buf_json_str(&b, a->metric, strlen(a->metric));
+    rc |= fp_buf_puts(&b, ",\"indicator\":");
+    rc |= fp_buf_json_str(&b, a->indicator, strlen(a->indicator));
     rc |= fp_buf_puts(&b, ",\"unit\":");
     rc |= fp_buf_json_str(&b, a->unit, strlen(a->unit));
     /* detail is JSON the shard wrote with the same escaping */
@@ -95,10 +100,20 @@ int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
 
 size_t fp_table_anomalies(const fp_table *t) { return t->findings.n; }
 
-int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards)
+int fp_table_new(fp_table **out, const fp_gazetteer *g, const fp_indicators *ind, uint32_t nshards)
 {
     fp_table *t = calloc(1, sizeof *t);
     if (!t) return FP_ENOMEM;
+    size_t n = fp_gaz_count(g);
+    if (!(t->nchildren = calloc(n + 1, sizeof *t->nchildren))) {
+        free(t);
+        return FP_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int p = fp_gaz_region(g, (int)i)->parent;
+        if (p >= 0) t->nchildren[p]++;
+    }
+    t->ind = ind;
     t->g = g;
     t->nshards = nshards;
     *out = t;
@@ -114,31 +129,35 @@ void fp_table_free(fp_table *t)
     fp_map_free(&t->acks);
     fp_map_each(&t->findings, free_finding, NULL);
     fp_map_free(&t->findings);
+    free(t->nchildren);
     free(t);
 }
 
 int fp_table_put(fp_table *t, const fp_total *tot)
 {
-    char key[96];
-    make_key(key, sizeof key, tot->region_code, tot->year, tot->metric, tot->unit);
+    char key[256];
+    make_key(key, sizeof key, tot->region_code, tot->year, tot->indicator, tot->series, tot->unit);
     if (tot->facts == 0) {
         row *r = fp_map_del(&t->rows, key);
         if (r) free_row(NULL, r, NULL);
         return FP_OK;
     }
     char *path = strdup(tot->region_path ? tot->region_path : "");
+    char *cand = strdup(tot->candidates ? tot->candidates : "[]");
     row *r = fp_map_get(&t->rows, key);
     int fresh = !r;
     if (fresh) r = calloc(1, sizeof *r);
-    if (!path || !r || (fresh && fp_map_put(&t->rows, key, r, NULL))) {
+    if (!path || !cand || !r || (fresh && fp_map_put(&t->rows, key, r, NULL))) {
         free(path);
+        free(cand);
         if (fresh) free(r);
         return FP_ENOMEM;
     }
-    free(r->path);
-    r->path = path;
+    free(r->tot.region_path);
+    free(r->tot.candidates);
     r->tot = *tot;
-    r->tot.region_path = r->path;
+    r->tot.region_path = path;
+    r->tot.candidates = cand;
     return FP_OK;
 }
 
@@ -229,68 +248,17 @@ int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
 size_t fp_table_complete(const fp_table *t) { return t->complete; }
 size_t fp_table_rows(const fp_table *t) { return t->rows.n; }
 
-/* ---- rendering: own rows plus every ancestor, with subtree sums ---- */
+/* ---- the view: stated cells, their ancestors, rollups ---- */
 
 static int cmp_out(const void *a, const void *b)
 {
     const fp_view_row *x = a, *y = b;
     int c = strcmp(x->path, y->path);
     if (c) return c;
-    char ya[16], yb[16];
-    snprintf(ya, sizeof ya, "%d", x->year);
-    snprintf(yb, sizeof yb, "%d", y->year);
-    if ((c = strcmp(x->year ? ya : "", y->year ? yb : ""))) return c;
-    if ((c = strcmp(x->metric, y->metric))) return c;
+    if (x->year != y->year) return x->year == 0 ? -1 : y->year == 0 ? 1 : x->year < y->year ? -1 : 1;
+    if ((c = strcmp(x->indicator, y->indicator))) return c;
+    if ((c = strcmp(x->series, y->series))) return c;
     return strcmp(x->unit, y->unit);
-}
-
-typedef struct {
-    const char **v;
-    size_t n;
-} linelist;
-
-static void collect_line(const char *key, void *val, void *ud)
-{
-    (void)key;
-    linelist *l = ud;
-    l->v[l->n++] = ((finding *)val)->line;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
-/* A node whose children add up to more than what was stated for the node itself. */
-static int tree_check(const fp_table *t, const fp_view_row *o, size_t m, fp_buf *out)
-{
-    int rc = FP_OK;
-    for (size_t i = 0; i < m && !rc; i++) {
-        if (!o[i].facts || o[i].region < 0) continue;
-        fp_dec children = o[i].subtree - o[i].own;
-        if (children <= o[i].own) continue;
-        char own[32], ch[32], year[16] = "null";
-        fp_dec_format(o[i].own, own, sizeof own);
-        fp_dec_format(children, ch, sizeof ch);
-        if (o[i].year) snprintf(year, sizeof year, "%d", o[i].year);
-        rc |= fp_buf_puts(out, "{\"kind\":\"children_exceed_parent\",\"region_code\":");
-        rc |= fp_buf_json_str(out, o[i].code, strlen(o[i].code));
-        rc |= fp_buf_puts(out, ",\"region_path\":");
-        rc |= fp_buf_json_str(out, o[i].path, strlen(o[i].path));
-        rc |= fp_buf_printf(out, ",\"year\":%s,\"metric\":\"%s\",\"unit\":\"%s\",\"detail\":{\"own\":\"%s\","
-                                 "\"children_subtree\":\"%s\",\"children\":[",
-                            year, o[i].metric, o[i].unit, own, ch);
-        int k = 0;
-        for (size_t j = 0; j < m && !rc; j++) {
-            if (o[j].region < 0 || o[j].year != o[i].year || strcmp(o[j].metric, o[i].metric) ||
-                strcmp(o[j].unit, o[i].unit) || fp_gaz_region(t->g, o[j].region)->parent != o[i].region)
-                continue;
-            char sub[32];
-            fp_dec_format(o[j].subtree, sub, sizeof sub);
-            rc |= fp_buf_puts(out, k++ ? ",{\"region_path\":" : "{\"region_path\":");
-            rc |= fp_buf_json_str(out, o[j].path, strlen(o[j].path));
-            rc |= fp_buf_printf(out, ",\"subtree\":\"%s\"}", sub);
-        }
-        rc |= fp_buf_puts(out, "]}}\n");
-    }
-    return rc ? FP_ENOMEM : FP_OK;
 }
 
 void fp_view_free(fp_view *v)
@@ -313,13 +281,43 @@ static void collect_row(const char *key, void *val, void *ud)
     l->r[l->n++] = val;
 }
 
+/* 1 when a cell's value adds up into its parent's rollup. */
+static int rolls_up(const fp_table *t, int ind, const char *series, const char *unit)
+{
+    return ind >= 0 && fp_kind_additive(t->ind->v[ind].kind) && fp_unit_additive(unit) &&
+           (!strcmp(series, "value") || !strcmp(series, "target"));
+}
+
+static int path_of(const fp_table *t, int region, char **out)
+{
+    fp_buf b = {0};
+    fp_gaz_path(t->g, region, &b);
+    *out = b.p ? b.p : strdup("");
+    return *out ? FP_OK : FP_ENOMEM;
+}
+
+static void view_key(char *buf, size_t cap, const fp_view_row *e)
+{
+    snprintf(buf, cap, "%d|%s|%d|%s|%s|%s", e->region, e->region < 0 ? e->code : "", e->year, e->indicator,
+             e->series, e->unit);
+}
+
+typedef struct {
+    int depth;
+    size_t i;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->depth != y->depth) return y->depth - x->depth; /* deepest first */
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
 int fp_table_view(const fp_table *t, fp_view *v)
 {
     v->r = NULL;
     v->n = 0;
-    /* Every row adds itself to each ancestor's subtree: collect (node, year,
-     * metric, unit) entries, merging the same key. Sizes are small (rows ×
-     * depth ≤ 6), so a sort-and-merge keeps this simple. */
     size_t cap = t->rows.n * 6 + 1, n = 0;
     fp_view_row *o = calloc(cap, sizeof *o);
     rowlist rl = {.r = malloc((t->rows.n + 1) * sizeof(row *))};
@@ -330,93 +328,353 @@ int fp_table_view(const fp_table *t, fp_view *v)
     }
     fp_map_each(&t->rows, collect_row, &rl);
     int rc = FP_OK;
+    /* each stated cell, and an empty entry for every ancestor its value rolls up to */
     for (size_t i = 0; i < rl.n && !rc; i++) {
-        const row *r = rl.r[i];
-        int idx = fp_gaz_find_code(t->g, r->tot.region_code);
-        int depth = 0;
-        for (int a = idx; depth < 6; depth++) {
+        const fp_total *c = &rl.r[i]->tot;
+        int idx = fp_gaz_find_code(t->g, c->region_code);
+        int ind = fp_indicators_find(t->ind, c->indicator);
+        int up = rolls_up(t, ind, c->series, c->unit);
+        for (int a = idx, depth = 0; depth < 7; depth++) {
             fp_view_row *e = &o[n++];
             e->region = a;
-            e->year = r->tot.year;
-            e->metric = r->tot.metric;
-            e->unit = r->tot.unit;
-            e->subtree = r->tot.own;
+            e->year = c->year;
+            e->indicator = c->indicator;
+            e->series = c->series;
+            e->unit = c->unit;
+            e->ind = ind;
+            e->name = ind >= 0 ? t->ind->v[ind].name : c->indicator + strlen(FP_OTHER_PREFIX);
+            e->metric = ind >= 0 ? t->ind->v[ind].metric : c->metric;
+            e->kind = ind >= 0 ? fp_kind_name(t->ind->v[ind].kind) : "other";
+            e->status = "";
             if (depth == 0) {
-                e->own = r->tot.own;
-                e->facts = r->tot.facts;
-                e->reports = r->tot.reports;
-                snprintf(e->code, sizeof e->code, "%s", r->tot.region_code);
-                e->path = strdup(r->path);
+                e->has_stated = 1;
+                e->stated = c->stated;
+                e->status = c->status[0] ? c->status : "exact";
+                e->facts = c->facts;
+                e->reports = c->reports;
+                e->candidates = c->candidates;
+                snprintf(e->code, sizeof e->code, "%s", c->region_code);
+                e->path = strdup(c->region_path ? c->region_path : "");
+                if (!e->path) rc = FP_ENOMEM;
             } else {
-                const fp_region *reg = fp_gaz_region(t->g, a);
-                snprintf(e->code, sizeof e->code, "%s", reg->code);
-                fp_buf b = {0};
-                fp_gaz_path(t->g, a, &b);
-                e->path = b.p ? b.p : strdup("");
+                snprintf(e->code, sizeof e->code, "%s", fp_gaz_region(t->g, a)->code);
+                rc = path_of(t, a, &e->path);
             }
-            if (!e->path) {
-                rc = FP_ENOMEM;
-                break;
-            }
-            if (idx < 0) break; /* unknown code: no ancestors to add to */
+            if (rc || idx < 0 || !up) break;
             a = fp_gaz_region(t->g, a)->parent;
             if (a < 0) break;
         }
     }
     free(rl.r);
+    /* merge: one entry per node and key, the stated one kept */
     qsort(o, n, sizeof *o, cmp_out);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m && !cmp_out(&o[m - 1], &o[i])) {
             fp_view_row *d = &o[m - 1];
-            rc |= fp_dec_add(&d->own, o[i].own);
-            rc |= fp_dec_add(&d->subtree, o[i].subtree);
-            d->facts += o[i].facts;
-            d->reports += o[i].reports;
-            free(o[i].path);
+            if (o[i].has_stated && !d->has_stated) {
+                char *p = d->path;
+                *d = o[i];
+                free(p);
+            } else {
+                free(o[i].path);
+            }
         } else {
             o[m++] = o[i];
         }
     }
+    for (size_t i = 0; i < m; i++)
+        if (o[i].region >= 0 && rolls_up(t, o[i].ind, o[i].series, o[i].unit))
+            o[i].children = t->nchildren[o[i].region];
+    /* roll up, deepest nodes first: a node's best (stated, else rollup) goes to its parent */
+    fp_map at = {0};
+    ranked *order = malloc((m + 1) * sizeof *order);
+    if (!order) rc = FP_ENOMEM;
+    for (size_t i = 0; i < m && !rc; i++) {
+        char k[256];
+        view_key(k, sizeof k, &o[i]);
+        order[i] = (ranked){o[i].region < 0 ? 0 : fp_gaz_region(t->g, o[i].region)->level, i};
+        rc = fp_map_put(&at, k, (void *)(uintptr_t)(i + 1), NULL);
+    }
+    if (!rc) qsort(order, m, sizeof *order, cmp_ranked);
+    for (size_t q = 0; q < m && !rc; q++) {
+        fp_view_row *e = &o[order[q].i];
+        e->best = e->has_stated ? e->stated : e->rollup;
+        int valued = e->has_stated || (e->has_rollup && !e->overflow);
+        if (!valued || e->region < 0 || !rolls_up(t, e->ind, e->series, e->unit)) continue;
+        int parent = fp_gaz_region(t->g, e->region)->parent;
+        if (parent < 0) continue;
+        fp_view_row probe = *e;
+        probe.region = parent;
+        char k[256];
+        view_key(k, sizeof k, &probe);
+        void *pv = fp_map_get(&at, k);
+        if (!pv) continue;
+        fp_view_row *p = &o[(uintptr_t)pv - 1];
+        if (!p->has_rollup) p->rollup = 0;
+        if (fp_dec_add(&p->rollup, e->best)) p->overflow = 1;
+        p->has_rollup = 1;
+        p->coverage++;
+    }
+    free(order);
+    fp_map_free(&at);
     v->r = o;
     v->n = m;
     if (rc) fp_view_free(v);
+    return rc;
+}
+
+/* ---- rendering ---- */
+
+static int put_year(fp_buf *b, int year, int json)
+{
+    if (year) return fp_buf_printf(b, "%d", year);
+    return json ? fp_buf_puts(b, "null") : FP_OK;
+}
+
+static int row_csv(fp_buf *b, const fp_view_row *r)
+{
+    char st[32] = "", ru[32] = "", be[32] = "", cov[32] = "";
+    if (r->has_stated) fp_dec_format(r->stated, st, sizeof st);
+    if (r->has_rollup && !r->overflow) fp_dec_format(r->rollup, ru, sizeof ru);
+    if (r->has_stated || (r->has_rollup && !r->overflow)) fp_dec_format(r->best, be, sizeof be);
+    if (r->children) snprintf(cov, sizeof cov, "%u/%u", r->coverage, r->children);
+    int rc = fp_buf_csv_str(b, r->code);
+    rc |= fp_buf_puts(b, ",");
+    rc |= fp_buf_csv_str(b, r->path);
+    rc |= fp_buf_puts(b, ",");
+    rc |= put_year(b, r->year, 0);
+    const char *texts[] = {r->indicator, r->name, r->metric, r->series, r->unit};
+    for (size_t i = 0; i < 5; i++) {
+        rc |= fp_buf_puts(b, ",");
+        rc |= fp_buf_csv_str(b, texts[i]);
+    }
+    rc |= fp_buf_printf(b, ",%s,%s,%s,%s,%s,%u,%u\n", st, r->status, ru, cov, be, r->facts, r->reports);
+    return rc;
+}
+
+static int jstr(fp_buf *b, const char *key, const char *val, int first)
+{
+    int rc = fp_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+    return rc | fp_buf_json_str(b, val ? val : "", val ? strlen(val) : 0);
+}
+
+static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
+{
+    char s[32];
+    if (!have) return fp_buf_printf(b, ",\"%s\":null", key);
+    fp_dec_format(v, s, sizeof s);
+    return fp_buf_printf(b, ",\"%s\":\"%s\"", key, s);
+}
+
+/* One row as a JSON object; level (may be NULL) adds the region's level. */
+int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int candidates)
+{
+    int rc = fp_buf_puts(b, "{");
+    rc |= jstr(b, "region_code", r->code, 1);
+    rc |= jstr(b, "region_path", r->path, 0);
+    if (level) rc |= jstr(b, "level", level, 0);
+    rc |= fp_buf_puts(b, ",\"year\":");
+    rc |= put_year(b, r->year, 1);
+    rc |= jstr(b, "indicator", r->indicator, 0);
+    rc |= jstr(b, "indicator_name", r->name, 0);
+    rc |= jstr(b, "metric", r->metric, 0);
+    rc |= jstr(b, "kind", r->kind, 0);
+    rc |= jstr(b, "series", r->series, 0);
+    rc |= jstr(b, "unit", r->unit, 0);
+    rc |= jdec(b, "stated", r->has_stated, r->stated);
+    rc |= jstr(b, "status", r->status, 0);
+    rc |= jdec(b, "rollup", r->has_rollup && !r->overflow, r->rollup);
+    rc |= fp_buf_printf(b, ",\"coverage\":%u,\"children\":%u", r->coverage, r->children);
+    rc |= jdec(b, "best", r->has_stated || (r->has_rollup && !r->overflow), r->best);
+    rc |= fp_buf_printf(b, ",\"facts\":%u,\"reports\":%u", r->facts, r->reports);
+    if (candidates) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
+    rc |= fp_buf_puts(b, "}");
+    return rc;
+}
+
+/* ---- checks ---- */
+
+typedef struct {
+    const fp_table *t;
+    const fp_view *v;
+    fp_map at; /* view_key -> index + 1 */
+    fp_buf *out;
+} checker;
+
+static const fp_view_row *find_row(const checker *c, int region, const char *code, int year, const char *indicator,
+                                   const char *series, const char *unit)
+{
+    fp_view_row probe = {.region = region, .year = year, .indicator = indicator, .series = series, .unit = unit};
+    snprintf(probe.code, sizeof probe.code, "%s", code);
+    char k[256];
+    view_key(k, sizeof k, &probe);
+    void *p = fp_map_get(&c->at, k);
+    return p ? &c->v->r[(uintptr_t)p - 1] : NULL;
+}
+
+/* {"kind":…,"region_code":…,…,"detail":{"rule":…,"left":…,"op":…,"right":…,"imbalance":… */
+static int check_head(fp_buf *b, const char *rule, const fp_view_row *r, fp_dec left, const char *op, fp_dec right,
+                      int imbalance)
+{
+    char l[32], rt[32], im[32];
+    fp_dec_format(left, l, sizeof l);
+    fp_dec_format(right, rt, sizeof rt);
+    fp_dec_format(left - right, im, sizeof im);
+    int rc = fp_buf_printf(b, "{\"kind\":\"%s\"", rule);
+    rc |= jstr(b, "region_code", r->code, 0);
+    rc |= jstr(b, "region_path", r->path, 0);
+    rc |= fp_buf_puts(b, ",\"year\":");
+    rc |= put_year(b, r->year, 1);
+    rc |= jstr(b, "indicator", r->indicator, 0);
+    rc |= jstr(b, "series", r->series, 0);
+    rc |= jstr(b, "unit", r->unit, 0);
+    rc |= fp_buf_printf(b, ",\"detail\":{\"rule\":\"%s\",\"left\":\"%s\",\"op\":\"%s\",\"right\":\"%s\"", rule, l, op,
+                        rt);
+    if (imbalance) rc |= fp_buf_printf(b, ",\"imbalance\":\"%s\"", im);
+    return rc;
+}
+
+/* A side of a check: the cell, its value and the facts stating it. */
+static int side(fp_buf *b, const char *name, const fp_view_row *r, int stated)
+{
+    int rc = fp_buf_printf(b, ",\"%s\":{", name);
+    rc |= jstr(b, "region_path", r->path, 1);
+    rc |= fp_buf_puts(b, ",\"year\":");
+    rc |= put_year(b, r->year, 1);
+    rc |= jstr(b, "indicator", r->indicator, 0);
+    rc |= jdec(b, stated ? "stated" : "rollup", 1, stated ? r->stated : r->rollup);
+    if (stated) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
+    rc |= fp_buf_puts(b, "}");
+    return rc;
+}
+
+static int check_rows(checker *c)
+{
+    const fp_view *v = c->v;
+    const fp_indicators *inds = c->t->ind;
+    fp_buf *b = c->out;
+    int rc = FP_OK;
+    for (size_t i = 0; i < v->n && !rc; i++) {
+        const fp_view_row *r = &v->r[i];
+        if (!r->has_stated) continue;
+        /* reports disagree on the cell */
+        if (!strcmp(r->status, "conflict")) {
+            /* right: the first value not chosen (the candidates list them all) */
+            fp_dec other = r->stated;
+            json_t *cand = r->candidates ? json_loads(r->candidates, 0, NULL) : NULL;
+            for (size_t k = 0; k < json_array_size(cand); k++) {
+                json_t *e = json_array_get(cand, k);
+                const char *val = json_string_value(json_object_get(e, "value"));
+                if (!json_is_true(json_object_get(e, "chosen")) && val && !fp_dec_parse(val, strlen(val), &other))
+                    break;
+            }
+            json_decref(cand);
+            rc |= check_head(b, "conflicting_values", r, r->stated, "!=", other, 1);
+            rc |= side(b, "cell", r, 1);
+            rc |= fp_buf_puts(b, "}}\n");
+        }
+        /* the children's rollup exceeds what is stated for the node */
+        if (r->has_rollup && !r->overflow && r->rollup > r->stated) {
+            rc |= check_head(b, "children_exceed_parent", r, r->rollup, ">", r->stated, 1);
+            rc |= side(b, "parent", r, 1);
+            rc |= fp_buf_puts(b, ",\"children\":[");
+            int k = 0;
+            for (size_t j = 0; j < v->n && !rc; j++) {
+                const fp_view_row *ch = &v->r[j];
+                if (ch->region < 0 || r->region < 0 || fp_gaz_region(c->t->g, ch->region)->parent != r->region ||
+                    ch->year != r->year || strcmp(ch->indicator, r->indicator) || strcmp(ch->series, r->series) ||
+                    strcmp(ch->unit, r->unit) || !(ch->has_stated || ch->has_rollup))
+                    continue;
+                char bs[32];
+                fp_dec_format(ch->best, bs, sizeof bs);
+                rc |= fp_buf_puts(b, k++ ? ",{" : "{");
+                rc |= jstr(b, "region_path", ch->path, 1);
+                rc |= fp_buf_printf(b, ",\"best\":\"%s\",\"stated\":%s}", bs, ch->has_stated ? "true" : "false");
+            }
+            rc |= fp_buf_puts(b, "]}}\n");
+        }
+        if (r->ind < 0) continue;
+        const fp_indicator *in = &inds->v[r->ind];
+        /* a finer indicator exceeds its whole */
+        if (in->part_of >= 0 && fp_unit_additive(r->unit)) {
+            const fp_view_row *w = find_row(c, r->region, r->code, r->year, inds->v[in->part_of].id, r->series, r->unit);
+            if (w && w->has_stated && r->stated > w->stated) {
+                rc |= check_head(b, "part_exceeds_whole", r, r->stated, ">", w->stated, 1);
+                rc |= side(b, "part", r, 1);
+                rc |= side(b, "whole", w, 1);
+                rc |= fp_buf_puts(b, "}}\n");
+            }
+        }
+        /* a rate outside 0-100 % */
+        if (!strcmp(r->unit, "percent") && !strcmp(r->series, "value") && in->kind == FP_KIND_RATIO &&
+            (r->stated < 0 || r->stated > 100 * (fp_dec)FP_DEC_SCALE)) {
+            int low = r->stated < 0;
+            rc |= check_head(b, "rate_out_of_range", r, r->stated, low ? "<" : ">", low ? 0 : 100 * (fp_dec)FP_DEC_SCALE,
+                             1);
+            rc |= side(b, "cell", r, 1);
+            rc |= fp_buf_puts(b, "}}\n");
+        }
+        /* a stock that moves against its flows: this year's should be at most last year's minus this year's exits */
+        if (in->decreased_by >= 0 && r->year && !strcmp(r->series, "value")) {
+            const fp_view_row *prev = find_row(c, r->region, r->code, r->year - 1, r->indicator, "value", r->unit);
+            const fp_view_row *flow =
+                find_row(c, r->region, r->code, r->year, inds->v[in->decreased_by].id, "value", r->unit);
+            if (prev && flow && prev->has_stated && flow->has_stated && r->stated > prev->stated - flow->stated) {
+                rc |= check_head(b, "stock_against_flows", r, r->stated, ">", prev->stated - flow->stated, 1);
+                rc |= side(b, "stock", r, 1);
+                rc |= side(b, "previous", prev, 1);
+                rc |= side(b, "flow", flow, 1);
+                rc |= fp_buf_puts(b, "}}\n");
+            }
+        }
+    }
+    return rc ? FP_ENOMEM : FP_OK;
+}
+
+typedef struct {
+    const char **v;
+    size_t n;
+} linelist;
+
+static void collect_line(const char *key, void *val, void *ud)
+{
+    (void)key;
+    linelist *l = ud;
+    l->v[l->n++] = ((finding *)val)->line;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
+{
+    linelist l = {.v = malloc((t->findings.n + 1) * sizeof(char *))};
+    if (!l.v) return FP_ENOMEM;
+    fp_map_each(&t->findings, collect_line, &l);
+    qsort(l.v, l.n, sizeof *l.v, cmp_str); /* the same findings give the same file */
+    int rc = FP_OK;
+    for (size_t i = 0; i < l.n && !rc; i++) rc |= fp_buf_printf(out, "%s\n", l.v[i]);
+    free(l.v);
+    checker c = {.t = t, .v = v, .out = out};
+    for (size_t i = 0; i < v->n && !rc; i++) {
+        char k[256];
+        view_key(k, sizeof k, &v->r[i]);
+        rc = fp_map_put(&c.at, k, (void *)(uintptr_t)(i + 1), NULL);
+    }
+    if (!rc) rc = check_rows(&c);
+    fp_map_free(&c.at);
     return rc ? FP_ENOMEM : FP_OK;
 }
 
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
 {
-    const fp_view_row *o = v->r;
-    size_t m = v->n;
-    int rc = fp_buf_puts(csv, "region_code,region_path,year,metric,unit,own,subtree,facts,reports\n");
-    for (size_t i = 0; i < m && !rc; i++) {
-        char own[32], sub[32], year[16] = "";
-        fp_dec_format(o[i].own, own, sizeof own);
-        fp_dec_format(o[i].subtree, sub, sizeof sub);
-        if (o[i].year) snprintf(year, sizeof year, "%d", o[i].year);
-        rc |= fp_buf_csv_str(csv, o[i].code);
-        rc |= fp_buf_puts(csv, ",");
-        rc |= fp_buf_csv_str(csv, o[i].path);
-        rc |= fp_buf_printf(csv, ",%s,%s,%s,%s,%s,%u,%u\n", year, o[i].metric, o[i].unit, own, sub, o[i].facts,
-                            o[i].reports);
-        rc |= fp_buf_puts(jsonl, "{\"region_code\":");
-        rc |= fp_buf_json_str(jsonl, o[i].code, strlen(o[i].code));
-        rc |= fp_buf_puts(jsonl, ",\"region_path\":");
-        rc |= fp_buf_json_str(jsonl, o[i].path, strlen(o[i].path));
-        rc |= fp_buf_printf(jsonl, ",\"year\":%s,\"metric\":\"%s\",\"unit\":\"%s\",\"own\":\"%s\",\"subtree\":\"%s\","
-                                   "\"facts\":%u,\"reports\":%u}\n",
-                            o[i].year ? year : "null", o[i].metric, o[i].unit, own, sub, o[i].facts, o[i].reports);
+    int rc = fp_buf_puts(csv, "region_code,region_path,year,indicator,indicator_name,metric,series,unit,stated,status,"
+                              "rollup,coverage,best,facts,reports\n");
+    for (size_t i = 0; i < v->n && !rc; i++) {
+        rc |= row_csv(csv, &v->r[i]);
+        rc |= fp_view_row_json(&v->r[i], jsonl, NULL, 1);
+        rc |= fp_buf_puts(jsonl, "\n");
     }
-    if (!rc && anomalies) {
-        linelist l = {.v = malloc((t->findings.n + 1) * sizeof(char *))};
-        if (!l.v) rc = FP_ENOMEM;
-        if (!rc) {
-            fp_map_each(&t->findings, collect_line, &l);
-            qsort(l.v, l.n, sizeof *l.v, cmp_str); /* the same findings give the same file */
-            for (size_t i = 0; i < l.n && !rc; i++) rc |= fp_buf_printf(anomalies, "%s\n", l.v[i]);
-            free(l.v);
-        }
-        if (!rc) rc = tree_check(t, o, m, anomalies);
-    }
+    if (!rc && anomalies) rc = fp_table_checks(t, v, anomalies);
     return rc ? FP_ENOMEM : FP_OK;
 }

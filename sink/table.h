@@ -1,9 +1,18 @@
-/* table: the sink's merged view of every shard's totals, with subtree sums
- * up the region tree, and its writers (totals.csv, totals.jsonl).
+/* table: the sink's merged view of every shard's cells, rolled up the
+ * region tree (SPEC.md "Totals"), its checks, and its writers
+ * (totals.csv, totals.jsonl, anomalies.jsonl).
  *
- * Each total key (region, year, metric, unit) lives on one shard, so the
- * table holds at most one row per key; a row whose facts drop to 0 is
- * removed. A report is complete when every shard has acknowledged it. */
+ * Each cell key (region, year, indicator, series, unit) lives on one shard,
+ * so the table holds at most one row per key; a cell whose facts drop to 0
+ * is removed. A report is complete when every shard has acknowledged it.
+ *
+ * The view publishes, per node and key: `stated` (what the reports state
+ * for the node itself, never a sum), `rollup` (the sum of the children's
+ * best values, for flows, stocks and running counts in additive units and
+ * the value and target series only: ratios, per-capita amounts and
+ * other:<label> cells never roll up), `coverage` (children with a value, of
+ * the node's children in the gazetteer) and `best` (stated, else rollup).
+ * A parent's stated value is never added to its children's. */
 #ifndef FP_TABLE_H
 #define FP_TABLE_H
 
@@ -12,17 +21,24 @@
 
 #include "fp_buf.h"
 #include "fp_gazetteer.h"
+#include "fp_indicators.h"
 #include "fp_record.h"
 
 typedef struct fp_table fp_table;
 
-/* One node's total as published: the node's own sum and its subtree's. */
+/* One node's cell as published. Strings are valid until the table changes. */
 typedef struct {
     int region; /* gazetteer index, -1 for a code it does not know */
     int year;   /* 0 = unknown */
-    const char *metric, *unit; /* valid until the table changes */
-    fp_dec own, subtree;
+    const char *indicator, *name, *metric, *series, *unit;
+    const char *kind; /* flow, stock, running, ratio, per_capita, or other */
+    int ind;    /* index in the indicators table, -1 for other:<label> */
+    int has_stated, has_rollup, overflow; /* overflow: the rollup left the decimal range and is not shown */
+    fp_dec stated, rollup, best;
+    const char *status;     /* exact | approx | conflict; "" without a stated value */
+    uint32_t coverage, children;
     uint32_t facts, reports;
+    const char *candidates; /* JSON array, or NULL */
     char *path;
     char code[16];
 } fp_view_row;
@@ -32,10 +48,10 @@ typedef struct {
     size_t n;
 } fp_view;
 
-int fp_table_new(fp_table **out, const fp_gazetteer *g, uint32_t nshards);
+int fp_table_new(fp_table **out, const fp_gazetteer *g, const fp_indicators *ind, uint32_t nshards);
 void fp_table_free(fp_table *t);
 
-/* Stores (or, with facts 0, removes) the total of one key. */
+/* Stores (or, with facts 0, removes) the cell of one key. */
 int fp_table_put(fp_table *t, const fp_total *tot);
 /* Stores (live) or removes a shard's finding, by its id. */
 int fp_table_anomaly(fp_table *t, const fp_anomaly *a);
@@ -48,16 +64,26 @@ int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, int *comple
 size_t fp_table_complete(const fp_table *t);
 size_t fp_table_rows(const fp_table *t);
 
-/* Every node with an additive fact and its ancestors, with subtree sums,
- * sorted by region path, year, metric, unit. Free with fp_view_free. */
+/* Every stated cell and every ancestor its value rolls up to, sorted by
+ * region path, year, indicator, series, unit. Free with fp_view_free. */
 int fp_table_view(const fp_table *t, fp_view *v);
 void fp_view_free(fp_view *v);
 
-/* Renders a view as CSV (header region_code,region_path,year,metric,unit,
- * own,subtree,facts,reports) and as JSON lines; and, when anomalies is not
- * NULL, the findings as JSON lines: the shards' and the tree's own
- * (children_exceed_parent: a node's children add up to more than the
- * node's stated own). */
+/* Renders a view as CSV (header region_code,region_path,year,indicator,
+ * indicator_name,metric,series,unit,stated,status,rollup,coverage,best,
+ * facts,reports) and as JSON lines (the same, with the candidates); and,
+ * when anomalies is not NULL, the checks as JSON lines, each with its rule,
+ * left side, operator, right side, imbalance and the facts behind them:
+ * the shards' (parts_exceed_whole) and the view's own
+ * (conflicting_values, children_exceed_parent, part_exceeds_whole,
+ * rate_out_of_range, stock_against_flows). */
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies);
+
+/* One row as a JSON object (totals.jsonl's, /api/totals'); level (may be
+ * NULL) adds the region's level, candidates the stated values' candidates. */
+int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int candidates);
+
+/* The checks alone, as JSON lines (what anomalies.jsonl holds). */
+int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration: the four real daemons as processes.
 #  1. fupin run over ipc:// with 1 worker × 1 shard and 3 × 3: totals identical byte for byte,
-#     every seed region present, and equal to the reference totals of the same figures;
+#     every seed region present, and equal to the reference cells (tests/eval/cells.py) of the same figures;
 #  2. the daemons started one by one over tcp://127.0.0.1 on free ports, reports sent with
 #     fupin submit: the same totals as over ipc;
 #  3. fupin run --watch: a report dropped into the folder shows in totals.csv.
@@ -15,7 +15,7 @@ for r in 内蒙古自治区 锡林郭勒盟 科尔沁左翼后旗 呼伦贝尔�
     grep -q "$r" "$T/a.txt" || fail "totals table lacks $r"
 done
 "$BIN/fupin" extract "$REPORTS"/*.txt > "$T/fig.jsonl" || fail "extract"
-python3 "$SRC/tests/eval/totals.py" --figures "$T/fig.jsonl" --compare "$T/a/totals.csv" > "$T/cmp.txt" || { cat "$T/cmp.txt"; fail "totals differ from the reference rules"; }
+python3 "$SRC/tests/eval/cells.py" --data "$SRC/data" --figures "$T/fig.jsonl" --compare "$T/a/totals.csv" > "$T/cmp.txt" || { cat "$T/cmp.txt"; fail "totals differ from the reference rules"; }
 echo "ipc: $(wc -l < "$T/a/totals.csv") rows, 1x1 = 3x3, reference agrees"
 
 # tcp on free ports, daemons started by hand

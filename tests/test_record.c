@@ -53,14 +53,14 @@ int main(void)
     fp_ack a = {.shard = 1};
     strcpy(a.report_id, ID);
     fp_total t = {.shard = 1, .seq = 99, .region_code = "15", .region_path = "内蒙古自治区", .year = 2018,
-                  .metric = "funds", .unit = "CNY", .own = 12345, .facts = 3, .reports = 2};
+                  .metric = "funds", .unit = "CNY", .stated = 12345, .facts = 3, .reports = 2};
     CHECK(fp_pack_end(&pk, &e) == FP_OK && fp_pack_ack(&pk, &a) == FP_OK && fp_pack_total(&pk, &t) == FP_OK);
     size_t off = 0;
     CHECK(fp_record_next(sb.data, sb.size, &off, &r) == FP_OK && r.type == FP_REC_END && r.u.end.count == 5);
     fp_record_free(&r);
     CHECK(fp_record_next(sb.data, sb.size, &off, &r) == FP_OK && r.type == FP_REC_ACK && r.u.ack.shard == 1);
     fp_record_free(&r);
-    CHECK(fp_record_next(sb.data, sb.size, &off, &r) == FP_OK && r.type == FP_REC_TOTAL && r.u.total.own == 12345 &&
+    CHECK(fp_record_next(sb.data, sb.size, &off, &r) == FP_OK && r.type == FP_REC_TOTAL && r.u.total.stated == 12345 &&
           r.u.total.seq == 99 && !strcmp(r.u.total.region_path, "内蒙古自治区"));
     fp_record_free(&r);
     CHECK(fp_record_next(sb.data, sb.size, &off, &r) == 1);
@@ -95,26 +95,26 @@ int main(void)
     msgpack_sbuffer_clear(&sb);
     msgpack_pack_map(&pk, 2);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_uint32(&pk, 2);
+    msgpack_pack_uint32(&pk, FP_RECORD_VERSION + 1);
     msgpack_pack_str_with_body(&pk, "t", 1);
     msgpack_pack_str_with_body(&pk, "ack", 3);
     CHECK(decode_one(&sb, &r) == FP_EVERSION);
     msgpack_sbuffer_clear(&sb);
     msgpack_pack_map(&pk, 1);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_uint32(&pk, 1);
+    msgpack_pack_uint32(&pk, FP_RECORD_VERSION);
     CHECK(decode_one(&sb, &r) == FP_EPROTO);
     msgpack_sbuffer_clear(&sb);
     msgpack_pack_map(&pk, 2);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_uint32(&pk, 1);
+    msgpack_pack_uint32(&pk, FP_RECORD_VERSION);
     msgpack_pack_str_with_body(&pk, "t", 1);
     msgpack_pack_str_with_body(&pk, "bogus", 5);
     CHECK(decode_one(&sb, &r) == FP_EPROTO);
     msgpack_sbuffer_clear(&sb);
     msgpack_pack_map(&pk, 4);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_uint32(&pk, 1);
+    msgpack_pack_uint32(&pk, FP_RECORD_VERSION);
     msgpack_pack_str_with_body(&pk, "t", 1);
     msgpack_pack_str_with_body(&pk, "ack", 3);
     msgpack_pack_str_with_body(&pk, "rid", 3);

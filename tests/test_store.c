@@ -1,10 +1,15 @@
 /* The aggregate store and the sink's table, without sockets: exactly-once
- * apply, the part rule, revisions, re-opening after a crash, the checks,
- * and the common map they build on. */
+ * apply, one stated value per cell with precedence and conflict, revisions,
+ * re-opening after a crash, findings kept with their report; the table's
+ * rollup per kind and every check, positive and negative; and the common
+ * map they build on. */
 #include "check.h"
 #include "fp_err.h"
+#include "fp_gazetteer.h"
+#include "fp_indicators.h"
 #include "fp_map.h"
 #include "store.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +19,34 @@
 #define RID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define RID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define RID_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define D(x) ((fp_dec)(x) * FP_DEC_SCALE)
 
+/* What the store sent: the last cell per indicator, copied. */
 typedef struct {
-    fp_total t[64];
-    int nt;
-    char kinds[16][24];
-    int live[16];
-    int na;
+    char ind[8][96];
+    fp_dec stated[8];
+    char status[8][12];
+    uint32_t facts[8], reports[8];
+    char cand[8][2048];
+    int n;
+    int anomalies, live;
     uint64_t last_seq;
 } seen;
 
 static int on_total(const fp_total *t, void *ud)
 {
     seen *s = ud;
-    if (s->nt < 64) s->t[s->nt++] = *t;
+    int i = 0;
+    while (i < s->n && strcmp(s->ind[i], t->indicator)) i++;
+    if (i == s->n && s->n < 8) s->n++;
+    if (i < 8) {
+        snprintf(s->ind[i], sizeof s->ind[i], "%s", t->indicator);
+        s->stated[i] = t->stated;
+        snprintf(s->status[i], sizeof s->status[i], "%s", t->status);
+        s->facts[i] = t->facts;
+        s->reports[i] = t->reports;
+        snprintf(s->cand[i], sizeof s->cand[i], "%s", t->candidates ? t->candidates : "");
+    }
     s->last_seq = t->seq;
     return FP_OK;
 }
@@ -35,42 +54,63 @@ static int on_total(const fp_total *t, void *ud)
 static int on_anomaly(const fp_anomaly *a, void *ud)
 {
     seen *s = ud;
-    if (s->na < 16) {
-        snprintf(s->kinds[s->na], sizeof s->kinds[0], "%s", a->kind);
-        s->live[s->na++] = a->live;
-    }
+    s->anomalies++;
+    s->live += a->live ? 1 : -1;
     s->last_seq = a->seq;
     return FP_OK;
 }
 
-static fp_figure fig(const char *rid, uint32_t seq, const char *rc, long long yuan, const char *rel,
-                     const char *sentence, uint32_t off)
+static int cell(const seen *s, const char *ind)
 {
-    fp_figure f = {.seq = seq, .value = yuan * 10000, .year = 2019, .region_path = "内蒙古自治区/锡林郭勒盟",
-                   .text = "x", .sentence = (char *)sentence, .offset = off, .source = "r.txt"};
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->ind[i], ind)) return i;
+    return -1;
+}
+
+static fp_figure fig(const char *rid, uint32_t seq, const char *ind, long long yuan, uint16_t weight, uint32_t off)
+{
+    fp_figure f = {.seq = seq, .value = D(yuan), .year = 2019, .region_path = "内蒙古自治区/锡林郭勒盟",
+                   .text = "x", .sentence = "s", .offset = off, .source = "r.txt", .weight = weight};
     snprintf(f.report_id, sizeof f.report_id, "%s", rid);
     snprintf(f.unit, sizeof f.unit, "CNY");
-    snprintf(f.relation, sizeof f.relation, "%s", rel);
+    snprintf(f.relation, sizeof f.relation, "total");
     snprintf(f.qualifier, sizeof f.qualifier, "exact");
-    snprintf(f.region_code, sizeof f.region_code, "%s", rc);
+    snprintf(f.region_code, sizeof f.region_code, "1525");
     snprintf(f.metric, sizeof f.metric, "funds");
+    snprintf(f.indicator, sizeof f.indicator, "%s", ind);
+    snprintf(f.series, sizeof f.series, "value");
     return f;
 }
 
-static fp_end end_of(const char *rid, uint32_t n, const char *sup)
+static fp_end end_of(const char *rid, uint32_t n, const char *sup, const char *source)
 {
-    fp_end e = {.count = n, .source = "r.txt"};
+    fp_end e = {.count = n, .source = (char *)source};
     snprintf(e.report_id, sizeof e.report_id, "%s", rid);
     snprintf(e.supersedes, sizeof e.supersedes, "%s", sup ? sup : "");
     return e;
 }
 
-/* The last total seen for a region code. */
-static const fp_total *last(const seen *s, const char *rc)
+static void test_choose(void)
 {
-    for (int i = s->nt; i-- > 0;)
-        if (!strcmp(s->t[i].region_code, rc)) return &s->t[i];
-    return NULL;
+    size_t g[8], ng;
+    /* the stronger statement wins over the larger */
+    fp_fact a[] = {{D(100), 0, 1, 3000}, {D(500), 0, 1, 2000}};
+    CHECK(fp_cell_choose(a, 2, g, &ng) == 0 && ng == 2);
+    /* equal weight: the larger (a sub-channel beside its whole is smaller) */
+    fp_fact b[] = {{D(100), 0, 1, 3000}, {D(500), 0, 1, 3000}};
+    CHECK(fp_cell_choose(b, 2, g, &ng) == 1 && ng == 2);
+    /* curated beats everything */
+    fp_fact c[] = {{D(100), 1, 1, 0}, {D(500), 0, 1, 3999}};
+    CHECK(fp_cell_choose(c, 2, g, &ng) == 0);
+    /* a rounded restatement is the same fact: 0.46亿 and 4635.2万; the first stands */
+    fp_fact d[] = {{D(46000000), 0, 1, 3000}, {(fp_dec)463520000000LL, 0, 1, 3000}};
+    CHECK(fp_cell_choose(d, 2, g, &ng) == 0 && ng == 1 && g[1] == 0);
+    /* 100 is no rounding of 96 (one digit kept), nor 5 of 6 */
+    fp_fact e[] = {{D(100), 0, 1, 3000}, {D(96), 0, 1, 3000}, {D(5), 0, 1, 3000}, {D(6), 0, 1, 3000}};
+    CHECK(fp_cell_choose(e, 4, g, &ng) == 0 && ng == 4);
+    /* the same value twice is one fact */
+    fp_fact f[] = {{D(7), 0, 1, 3000}, {D(7), 0, 0, 2000}};
+    CHECK(fp_cell_choose(f, 2, g, &ng) == 0 && ng == 1);
 }
 
 static void test_store(const char *path)
@@ -79,66 +119,173 @@ static void test_store(const char *path)
     CHECK(fp_store_open(&st, path, 0) == FP_OK);
     seen s = {0};
     fp_store_out out = {on_total, on_anomaly, &s};
-    const char *sent = "全年投入资金9.4亿元,其中财政资金5.8亿元,协作资金4.0亿元。";
-    /* A: a whole of 100 with parts 60 + 50 (they exceed it), and a 30 on its own. */
-    fp_figure a[] = {fig(RID_A, 0, "1525", 100, "total", sent, 0), fig(RID_A, 1, "1525", 60, "part", sent, 10),
-                     fig(RID_A, 2, "1525", 50, "part", sent, 20), fig(RID_A, 3, "1525", 30, "total", "s2", 0)};
-    fp_end ea = end_of(RID_A, 4, NULL);
     int fresh;
-    CHECK(fp_store_apply(st, &ea, a, 4, &fresh, &out) == FP_OK && fresh == 1);
-    const fp_total *t = last(&s, "1525");
-    CHECK(t && t->own == 130 * 10000 && t->facts == 2 && t->reports == 1);
-    CHECK(s.na == 1 && !strcmp(s.kinds[0], "parts_exceed_whole") && s.live[0] == 1);
-    /* the same report again: nothing changes, nothing is sent */
-    int before = s.nt;
-    CHECK(fp_store_apply(st, &ea, a, 4, &fresh, &out) == FP_OK && fresh == 0 && s.nt == before);
-    /* B states 60 as a total (A has it as a part: still not counted) and 30 (already counted: no new fact),
-     * and 45, a new value for the key: a conflict between reports */
-    fp_figure b[] = {fig(RID_B, 0, "1525", 60, "total", "b", 0), fig(RID_B, 1, "1525", 30, "total", "b", 5),
-                     fig(RID_B, 2, "1525", 45, "total", "b", 9)};
-    fp_end eb = end_of(RID_B, 3, NULL);
-    s.na = 0;
-    CHECK(fp_store_apply(st, &eb, b, 3, &fresh, &out) == FP_OK && fresh == 1);
-    t = last(&s, "1525");
-    CHECK(t && t->own == 175 * 10000 && t->facts == 3 && t->reports == 2);
-    CHECK(s.na == 1 && !strcmp(s.kinds[0], "conflicting_values") && s.live[0] == 1);
-    uint64_t seq_before = s.last_seq;
+    /* A states the whole twice (one fact) and a part */
+    fp_figure a[] = {fig(RID_A, 0, "funds.total", 940000000, 3524, 10), fig(RID_A, 1, "funds.fiscal", 580000000, 3524, 30),
+                     fig(RID_A, 2, "funds.total", 940000000, 3000, 90)};
+    snprintf(a[1].relation, sizeof a[1].relation, "part");
+    fp_anomaly chk = {.id = "parts|" RID_A "|10", .kind = "parts_exceed_whole", .region_code = "1525", .year = 2019,
+                      .indicator = "funds.total", .unit = "CNY", .region_path = "内蒙古自治区/锡林郭勒盟",
+                      .detail = "{\"rule\":\"parts_exceed_whole\"}", .live = 1};
+    fp_end ea = end_of(RID_A, 3, NULL, "a.txt");
+    CHECK(fp_store_apply(st, &ea, a, 3, &chk, 1, &fresh, &out) == FP_OK && fresh);
+    int t = cell(&s, "funds.total"), f = cell(&s, "funds.fiscal");
+    CHECK(t >= 0 && s.stated[t] == D(940000000) && !strcmp(s.status[t], "exact") && s.facts[t] == 2 &&
+          s.reports[t] == 1);
+    CHECK(f >= 0 && s.stated[f] == D(580000000));
+    CHECK(s.anomalies == 1 && s.live == 1);
+    /* applied again: nothing changes, nothing is sent */
+    seen before = s;
+    CHECK(fp_store_apply(st, &ea, a, 3, &chk, 1, &fresh, &out) == FP_OK && !fresh && s.last_seq == before.last_seq);
+    /* B states another value, more weakly: a conflict, A's value stands, both are candidates */
+    fp_figure b[] = {fig(RID_B, 0, "funds.total", 363000000, 3000, 5)};
+    fp_end eb = end_of(RID_B, 1, NULL, "b.txt");
+    CHECK(fp_store_apply(st, &eb, b, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    t = cell(&s, "funds.total");
+    CHECK(s.stated[t] == D(940000000) && !strcmp(s.status[t], "conflict") && s.reports[t] == 2);
+    CHECK(strstr(s.cand[t], "\"value\":\"940000000\",\"chosen\":true") && strstr(s.cand[t], "\"value\":\"363000000\""));
+    /* C revises A and no longer states the whole: B's value is all there is; A's finding goes */
+    fp_figure c[] = {fig(RID_C, 0, "funds.fiscal", 600000000, 3524, 30)};
+    fp_end ec = end_of(RID_C, 1, RID_A, "a.txt");
+    CHECK(fp_store_apply(st, &ec, c, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    t = cell(&s, "funds.total");
+    f = cell(&s, "funds.fiscal");
+    CHECK(s.stated[t] == D(363000000) && !strcmp(s.status[t], "exact") && s.facts[t] == 1);
+    CHECK(s.stated[f] == D(600000000) && s.live == 0);
+    uint64_t seq = fp_store_seq(st);
     fp_store_close(st);
-
-    /* re-open, as after kill -9: the sequence and the totals are where they were */
+    /* reopened (as after kill -9): same sequence, same cells in the snapshot */
     CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    CHECK(fp_store_seq(st) == seq);
     seen snap = {0};
-    fp_store_out sout = {on_total, on_anomaly, &snap};
-    uint64_t seq;
-    CHECK(fp_store_snapshot(st, &sout, &seq) == FP_OK && seq == seq_before);
-    t = last(&snap, "1525");
-    CHECK(t && t->own == 175 * 10000 && t->facts == 3 && snap.na == 2);
-
-    /* C revises A: only 100 remains of it; the parts go, so 60 (B's total) now counts */
-    fp_figure c[] = {fig(RID_C, 0, "1525", 100, "total", "c", 0)};
-    fp_end ec = end_of(RID_C, 1, RID_A);
-    seen s2 = {0};
-    fp_store_out out2 = {on_total, on_anomaly, &s2};
-    CHECK(fp_store_apply(st, &ec, c, 1, &fresh, &out2) == FP_OK && fresh == 1);
-    t = last(&s2, "1525");
-    /* facts: 100 (C), 60, 30, 45 (B) */
-    CHECK(t && t->own == 235 * 10000 && t->facts == 4 && t->reports == 2);
-    int cleared = 0;
-    for (int i = 0; i < s2.na; i++) cleared += !strcmp(s2.kinds[i], "parts_exceed_whole") && !s2.live[i];
-    CHECK(cleared == 1);
-    /* the superseded report arriving late changes nothing */
-    CHECK(fp_store_apply(st, &ea, a, 4, &fresh, &out2) == FP_OK && fresh == 0);
-    /* A comes back as the revision of C (its source revised back): A lives again, C retires */
-    fp_end ea2 = end_of(RID_A, 4, RID_C);
-    seen s3 = {0};
-    fp_store_out out3 = {on_total, on_anomaly, &s3};
-    CHECK(fp_store_apply(st, &ea2, a, 4, &fresh, &out3) == FP_OK && fresh == 1);
-    t = last(&s3, "1525");
-    CHECK(t && t->own == 175 * 10000 && t->facts == 3 && t->reports == 2);
-    long long reports, mentions;
-    CHECK(fp_store_counts(st, &reports, &mentions) == FP_OK && reports == 3 && mentions == 7);
+    fp_store_out so = {on_total, on_anomaly, &snap};
+    uint64_t sq;
+    CHECK(fp_store_snapshot(st, &so, &sq) == FP_OK && sq == seq && snap.n == 2 && snap.anomalies == 0);
+    CHECK(snap.stated[cell(&snap, "funds.total")] == D(363000000));
+    /* revising back to A's content brings A back */
+    fp_end back = end_of(RID_A, 3, RID_C, "a.txt");
+    CHECK(fp_store_apply(st, &back, a, 3, &chk, 1, &fresh, &out) == FP_OK && fresh);
+    CHECK(s.stated[cell(&s, "funds.total")] == D(940000000) && s.stated[cell(&s, "funds.fiscal")] == D(580000000));
+    fp_buf facts = {0};
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.total", "", "", &facts) == FP_OK && facts.p &&
+          strstr(facts.p, "\"stated\":true") && strstr(facts.p, "\"stated\":false"));
+    fp_buf_free(&facts);
     fp_store_close(st);
-    CHECK(!fp_unit_additive("percent") && fp_unit_additive("household"));
+}
+
+/* ---- the sink's table ---- */
+
+static fp_total total(const char *rc, const char *path, int year, const char *ind, const char *series, const char *unit,
+                      fp_dec v, const char *status)
+{
+    fp_total t = {.year = year, .stated = v, .facts = 1, .reports = 1, .region_path = (char *)path, .candidates = "[]"};
+    snprintf(t.region_code, sizeof t.region_code, "%s", rc);
+    snprintf(t.indicator, sizeof t.indicator, "%s", ind);
+    snprintf(t.series, sizeof t.series, "%s", series);
+    snprintf(t.unit, sizeof t.unit, "%s", unit);
+    snprintf(t.status, sizeof t.status, "%s", status);
+    return t;
+}
+
+static const fp_view_row *row(const fp_view *v, const char *code, int year, const char *ind, const char *unit)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (!strcmp(v->r[i].code, code) && v->r[i].year == year && !strcmp(v->r[i].indicator, ind) &&
+            !strcmp(v->r[i].unit, unit))
+            return &v->r[i];
+    return NULL;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; hay && (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+static void test_table(const char *data)
+{
+    char rp[4096], ap[4096];
+    snprintf(rp, sizeof rp, "%s/regions.tsv", data);
+    snprintf(ap, sizeof ap, "%s/aliases.tsv", data);
+    fp_gazetteer *g = NULL;
+    fp_indicators ind;
+    CHECK(fp_gaz_load(&g, rp, ap) == FP_OK);
+    CHECK(fp_indicators_load_dir(&ind, data) == FP_OK);
+    if (!g) return;
+    fp_table *t;
+    CHECK(fp_table_new(&t, g, &ind, 1) == FP_OK);
+    const char *xl = "内蒙古自治区/锡林郭勒盟", *a = "内蒙古自治区/锡林郭勒盟/太仆寺旗", *b = "内蒙古自治区/锡林郭勒盟/多伦县";
+    int xli = fp_gaz_find_code(g, "1525");
+    const char *ca = fp_gaz_region(g, fp_gaz_find_path(g, a))->code, *cb = fp_gaz_region(g, fp_gaz_find_path(g, b))->code;
+    fp_total rows[] = {
+        /* a flow: two banners and the league itself, which states less than they add up to */
+        total(ca, a, 2019, "funds.total", "value", "CNY", D(300000000), "exact"),
+        total(cb, b, 2019, "funds.total", "value", "CNY", D(200000000), "exact"),
+        total("1525", xl, 2019, "funds.total", "value", "CNY", D(400000000), "exact"),
+        /* a finer indicator larger than its whole */
+        total("1525", xl, 2019, "funds.fiscal", "value", "CNY", D(450000000), "exact"),
+        total(ca, a, 2019, "funds.fiscal", "value", "CNY", D(100000000), "exact"),
+        /* ratios never sum; one is out of range */
+        total(ca, a, 2019, "rate.incidence", "value", "percent", D(3), "exact"),
+        total(cb, b, 2019, "rate.incidence", "value", "percent", D(120), "exact"),
+        /* a stock over years: never summed across them; 2019 moves against the exits */
+        total(ca, a, 2018, "poor.remaining", "value", "person", D(1000), "exact"),
+        total(ca, a, 2019, "poor.remaining", "value", "person", D(900), "exact"),
+        total(ca, a, 2019, "exit.people", "value", "person", D(200), "exact"),
+        total(cb, b, 2018, "poor.remaining", "value", "person", D(500), "exact"),
+        total(cb, b, 2019, "poor.remaining", "value", "person", D(400), "exact"),
+        total(cb, b, 2019, "exit.people", "value", "person", D(100), "exact"),
+        /* other:<label> never pools; a conflict is reported */
+        total(ca, a, 2019, "other:推进组", "value", "count", D(20), "conflict"),
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) CHECK(fp_table_put(t, &rows[i]) == FP_OK);
+    fp_view v;
+    CHECK(fp_table_view(t, &v) == FP_OK);
+    const fp_view_row *r = row(&v, "1525", 2019, "funds.total", "CNY");
+    CHECK(r && r->has_stated && r->stated == D(400000000) && r->has_rollup && r->rollup == D(500000000) &&
+          r->best == D(400000000) && r->coverage == 2 &&
+          r->children >= 2);
+    /* the region above rolls up the league's best (its stated value), not the banners' */
+    const fp_view_row *top = row(&v, "15", 2019, "funds.total", "CNY");
+    CHECK(top && !top->has_stated && top->has_rollup && top->rollup == D(400000000) && top->coverage == 1);
+    /* ratios: no row above the banners */
+    CHECK(!row(&v, "1525", 2019, "rate.incidence", "percent"));
+    /* stocks: per year, never across */
+    r = row(&v, "1525", 2019, "poor.remaining", "person");
+    CHECK(r && r->rollup == D(1300) && !r->has_stated);
+    r = row(&v, "1525", 2018, "poor.remaining", "person");
+    CHECK(r && r->rollup == D(1500));
+    CHECK(!row(&v, "1525", 2019, "other:推进组", "count"));
+    (void)xli;
+    fp_buf csv = {0}, jsonl = {0}, an = {0};
+    CHECK(fp_table_render(t, &v, &csv, &jsonl, &an) == FP_OK);
+    CHECK(csv.p && !strncmp(csv.p, "region_code,region_path,year,indicator,indicator_name,metric,series,unit,stated,"
+                                   "status,rollup,coverage,best,facts,reports\n", 120));
+    CHECK(strstr(csv.p, "1525,内蒙古自治区/锡林郭勒盟,2019,funds.total,扶贫资金投入,funds,value,CNY,400000000,exact,"
+                        "500000000,2/"));
+    CHECK(count(an.p, "\"kind\":\"children_exceed_parent\"") == 1);
+    CHECK(strstr(an.p, "\"rule\":\"children_exceed_parent\",\"left\":\"500000000\",\"op\":\">\",\"right\":\"400000000\","
+                       "\"imbalance\":\"100000000\""));
+    CHECK(count(an.p, "\"kind\":\"part_exceeds_whole\"") == 1);  /* fiscal 4.5亿 > total 4亿; not the banner's 1亿 < 3亿 */
+    CHECK(count(an.p, "\"kind\":\"rate_out_of_range\"") == 1);   /* 120 %, not 3 % */
+    CHECK(count(an.p, "\"kind\":\"stock_against_flows\"") == 1); /* 900 > 1000-200; not 400 = 500-100 */
+    CHECK(count(an.p, "\"kind\":\"conflicting_values\"") == 1);
+    fp_buf_free(&csv);
+    fp_buf_free(&jsonl);
+    fp_buf_free(&an);
+    fp_view_free(&v);
+    /* a cell whose facts go to 0 goes; the league's rollup follows */
+    fp_total gone = rows[0];
+    gone.facts = 0;
+    CHECK(fp_table_put(t, &gone) == FP_OK);
+    CHECK(fp_table_view(t, &v) == FP_OK);
+    r = row(&v, "1525", 2019, "funds.total", "CNY");
+    CHECK(r && r->rollup == D(200000000) && r->coverage == 1);
+    fp_view_free(&v);
+    fp_table_free(t);
+    fp_indicators_free(&ind);
+    fp_gaz_free(g);
 }
 
 static void test_map(void)
@@ -169,15 +316,18 @@ static void test_map(void)
     fp_map_free(&m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     char path[64];
     snprintf(path, sizeof path, "/tmp/fupin-test-store-%d.db", (int)getpid());
+    test_choose();
     test_store(path);
     char p2[80];
     unlink(path);
     snprintf(p2, sizeof p2, "%s-wal", path), unlink(p2);
     snprintf(p2, sizeof p2, "%s-shm", path), unlink(p2);
     test_map();
+    test_table(argc > 1 ? argv[1] : "data");
+    CHECK(!fp_unit_additive("percent") && fp_unit_additive("household"));
     return CHECK_DONE();
 }

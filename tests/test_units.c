@@ -89,8 +89,8 @@ int main(int argc, char **argv)
     CHECK(fp_num_parse("20多万元", strlen("20多万元"), &n) == FP_OK && n.value == D("200000") && n.more);
     CHECK(fp_num_parse("元", 3, &n) == FP_EINVAL);
     /* routing is stable and in range */
-    CHECK(fp_route_shard("1525", 2019, "funds", "CNY", 3) == fp_route_shard("1525", 2019, "funds", "CNY", 3));
-    CHECK(fp_route_shard("1525", 2019, "funds", "CNY", 3) < 3);
+    CHECK(fp_route_shard("1525", 2019, "funds.total", 3) == fp_route_shard("1525", 2019, "funds.total", 3));
+    CHECK(fp_route_shard("1525", 2019, "funds.total", 3) < 3);
 
     fp_extractor *x = NULL;
     CHECK(fp_extractor_load(&x, data) == FP_OK);

@@ -9,6 +9,7 @@
 #include "fp_json.h"
 #include "fp_log.h"
 #include "fp_opts.h"
+#include "indicate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +28,21 @@ static const fp_opt opts[] = {
     {"log-level", FP_OPT_STR, "warn", offsetof(config, log_level), "debug, info, warn, error or quiet"},
 };
 
+typedef struct {
+    fp_buf line;
+    const fp_indicate *ix;
+    const char *text;
+    size_t len;
+} printer;
+
 static int print_figure(const fp_figure *f, void *ud)
 {
-    fp_buf *b = ud;
+    printer *pr = ud;
+    fp_buf *b = &pr->line;
+    fp_figure g = *f;
+    fp_indicate_figure(pr->ix, pr->text, pr->len, &g);
     b->len = 0;
-    int rc = fp_json_figure(b, f);
+    int rc = fp_json_figure(b, &g);
     if (!rc) {
         fwrite(b->p, 1, b->len, stdout);
         fputc('\n', stdout);
@@ -56,14 +67,16 @@ int fupin_extract(int argc, char **argv)
     }
     fp_extractor *x = NULL;
     fp_decoder *dec = NULL;
-    if (fp_extractor_load(&x, fp_datadir(cfg.data))) {
+    printer pr = {0};
+    fp_indicate *ix = NULL;
+    if (fp_extractor_load(&x, fp_datadir(cfg.data)) || fp_indicate_load(&ix, fp_datadir(cfg.data))) {
         fprintf(stderr, "fupin: error: cannot load data files from %s\n", fp_datadir(cfg.data));
         rc = 1;
     } else if (fp_decoder_new(&dec)) {
         fprintf(stderr, "fupin: error: cannot set up decoding (uchardet/OpenCC data missing?)\n");
         rc = 1;
     }
-    fp_buf line = {0};
+    pr.ix = ix;
     int failed = 0;
     for (int i = 0; i < files.n && !rc; i++) {
         char *raw = NULL, *text = NULL;
@@ -73,7 +86,9 @@ int fupin_extract(int argc, char **argv)
         int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &rawlen, &why)
                                          : fp_file_read(files.v[i], &raw, &rawlen, &why);
         if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &why);
-        if (!r) r = fp_extract(x, files.v[i], text, textlen, cfg.year, cfg.region, print_figure, &line, NULL);
+        pr.text = text;
+        pr.len = textlen;
+        if (!r) r = fp_extract(x, files.v[i], text, textlen, cfg.year, cfg.region, print_figure, &pr, NULL);
         if (r) {
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], why ? why : fp_strerror(r));
             failed = 1;
@@ -82,7 +97,8 @@ int fupin_extract(int argc, char **argv)
         free(text);
     }
     fflush(stdout);
-    fp_buf_free(&line);
+    fp_buf_free(&pr.line);
+    fp_indicate_free(ix);
     fp_decoder_free(dec);
     fp_extractor_free(x);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);

@@ -1,0 +1,419 @@
+#define _GNU_SOURCE /* memmem */
+#include "indicate.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every cue phrase, bucketed by the first character of its first part, so
+ * one walk over a clause finds them all. */
+typedef struct {
+    uint32_t key; /* first UTF-8 character, packed; 0 = empty slot */
+    uint32_t start, count;
+} bucket;
+
+typedef struct {
+    int ind;             /* indicator index */
+    const fp_phrase *ph;
+} entry;
+
+struct fp_indicate {
+    fp_indicators t;
+    entry *e;          /* sorted by bucket */
+    bucket *b;
+    size_t nb;         /* power of two */
+    char **words[2];   /* series.tsv: flow_new, plan */
+    int nwords[2];
+};
+
+enum { W_FLOW_NEW, W_PLAN };
+static const char *const word_class[] = {"flow_new", "plan"};
+
+static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
+
+static uint32_t char_key(const char *s, size_t n)
+{
+    size_t l = ulen((unsigned char)s[0]);
+    if (l > n) l = n;
+    uint32_t k = 0;
+    for (size_t i = 0; i < l; i++) k = k << 8 | (unsigned char)s[i];
+    return k ? k : 1;
+}
+
+static size_t slot_of(const fp_indicate *x, uint32_t key)
+{
+    size_t h = (key * 2654435761u) & (x->nb - 1);
+    while (x->b[h].key && x->b[h].key != key) h = (h + 1) & (x->nb - 1);
+    return h;
+}
+
+static int cmp_entry_key(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    uint32_t kx = char_key(x->ph->part[0], x->ph->plen[0]), ky = char_key(y->ph->part[0], y->ph->plen[0]);
+    if (kx != ky) return kx < ky ? -1 : 1;
+    return x->ind - y->ind;
+}
+
+static int build_index(fp_indicate *x)
+{
+    size_t n = 0;
+    for (int i = 0; i < x->t.n; i++) n += (size_t)x->t.v[i].ncues;
+    x->nb = 64;
+    while (x->nb < n * 2) x->nb <<= 1;
+    x->e = calloc(n + 1, sizeof *x->e);
+    x->b = calloc(x->nb, sizeof *x->b);
+    if (!x->e || !x->b) return FP_ENOMEM;
+    size_t k = 0;
+    for (int i = 0; i < x->t.n; i++)
+        for (int c = 0; c < x->t.v[i].ncues; c++) x->e[k++] = (entry){i, &x->t.v[i].cues[c]};
+    qsort(x->e, n, sizeof *x->e, cmp_entry_key);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t key = char_key(x->e[i].ph->part[0], x->e[i].ph->plen[0]);
+        bucket *bk = &x->b[slot_of(x, key)];
+        if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
+        bk->count++;
+    }
+    return FP_OK;
+}
+
+static int load_series(fp_indicate *x, const char *datadir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/series.tsv", datadir);
+    char *data;
+    size_t len;
+    const char *why;
+    if (fp_file_read(path, &data, &len, &why)) {
+        fp_error("%s: %s", path, why);
+        return FP_EIO;
+    }
+    int rc = FP_OK, lineno = 0;
+    for (char *line = data, *next; line && *line && !rc; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (!*line || *line == '#') continue;
+        char *tab = strchr(line, '\t');
+        int cls = -1;
+        for (int c = 0; c < 2 && tab; c++)
+            if ((size_t)(tab - line) == strlen(word_class[c]) && !strncmp(line, word_class[c], (size_t)(tab - line)))
+                cls = c;
+        if (cls < 0) {
+            fp_error("%s:%d: expected 'flow_new<TAB>words' or 'plan<TAB>words'", path, lineno);
+            rc = FP_EINVAL;
+            break;
+        }
+        char *save = NULL;
+        for (char *w = strtok_r(tab + 1, " \r", &save); w && !rc; w = strtok_r(NULL, " \r", &save)) {
+            char **nv = realloc(x->words[cls], (size_t)(x->nwords[cls] + 1) * sizeof *nv);
+            if (!nv) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            x->words[cls] = nv;
+            if (!(nv[x->nwords[cls]] = strdup(w))) rc = FP_ENOMEM;
+            else x->nwords[cls]++;
+        }
+    }
+    free(data);
+    return rc;
+}
+
+void fp_indicate_free(fp_indicate *x)
+{
+    if (!x) return;
+    fp_indicators_free(&x->t);
+    for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < x->nwords[c]; i++) free(x->words[c][i]);
+        free(x->words[c]);
+    }
+    free(x->e);
+    free(x->b);
+    free(x);
+}
+
+int fp_indicate_load(fp_indicate **out, const char *datadir)
+{
+    fp_indicate *x = calloc(1, sizeof *x);
+    if (!x) return FP_ENOMEM;
+    int rc = fp_indicators_load_dir(&x->t, datadir);
+    if (!rc) rc = build_index(x);
+    if (!rc) rc = load_series(x, datadir);
+    if (rc) {
+        fp_indicate_free(x);
+        return rc;
+    }
+    *out = x;
+    return FP_OK;
+}
+
+const fp_indicators *fp_indicate_table(const fp_indicate *x) { return &x->t; }
+
+/* ---- the text around a figure ---- */
+
+/* Length of the clause mark at t[p], 0 if none. */
+static size_t clause_mark(const char *t, size_t len, size_t p)
+{
+    unsigned char c = (unsigned char)t[p];
+    if (c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n' || c == '\r') return 1;
+    if (c != 0xEF && c != 0xE3) return 0;
+    if (p + 3 > len) return 0;
+    static const char *const marks[] = {"，", "；", "：", "。", "！", "？"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (!memcmp(t + p, marks[i], 3)) return 3;
+    return 0;
+}
+
+static int sentence_mark(const char *t, size_t len, size_t p)
+{
+    unsigned char c = (unsigned char)t[p];
+    if (c == '!' || c == '?' || c == '\n') return 1;
+    return p + 3 <= len && (!memcmp(t + p, "。", 3) || !memcmp(t + p, "！", 3) || !memcmp(t + p, "？", 3));
+}
+
+/* A number or list separator ends a figure's own stretch of its clause. */
+static int stretch_stop(const char *t, size_t len, size_t p)
+{
+    unsigned char c = (unsigned char)t[p];
+    return (c >= '0' && c <= '9') || (p + 3 <= len && !memcmp(t + p, "、", 3));
+}
+
+static size_t back_char(const char *t, size_t p)
+{
+    do p--;
+    while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80);
+    return p;
+}
+
+typedef struct {
+    size_t ss, cs, bs, fs, fe, ae, ce; /* sentence start, clause, stretch before, figure, stretch after, clause end */
+} around;
+
+static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
+{
+    a->fs = fs;
+    a->fe = fe;
+    size_t p = fs;
+    while (p > 0) {
+        size_t q = back_char(t, p);
+        if (clause_mark(t, len, q)) break;
+        p = q;
+    }
+    a->cs = p;
+    p = fs;
+    while (p > a->cs) {
+        size_t q = back_char(t, p);
+        if (stretch_stop(t, len, q)) break;
+        p = q;
+    }
+    a->bs = p;
+    p = a->cs;
+    size_t back = 0;
+    while (p > 0 && back < 600) {
+        size_t q = back_char(t, p);
+        if (sentence_mark(t, len, q)) break;
+        back += p - q;
+        p = q;
+    }
+    a->ss = p;
+    p = fe;
+    while (p < len && !clause_mark(t, len, p)) p += ulen((unsigned char)t[p]);
+    a->ce = p;
+    p = fe;
+    while (p < a->ce && !stretch_stop(t, len, p)) p += ulen((unsigned char)t[p]);
+    a->ae = p;
+}
+
+/* The best cue so far: nearer zone, then longer, then closer. */
+typedef struct {
+    int ind, zone;
+    size_t len, dist;
+} best;
+
+typedef struct {
+    const fp_indicate *x;
+    const fp_figure *f;
+    const char *t;
+    size_t len;
+    around a;
+    const char *metric; /* only indicators of this metric, or NULL */
+    uint64_t veto[4];   /* indicators ruled out by an anti-cue (bit per index, up to 256) */
+    best b;
+} scan;
+
+static int occurs(const fp_phrase *ph, const char *t, size_t from, size_t to)
+{
+    size_t p = from;
+    for (int k = 0; k < ph->nparts; k++) {
+        if (to - p < ph->plen[k]) return 0;
+        const char *hit = memmem(t + p, to - p, ph->part[k], ph->plen[k]);
+        if (!hit) return 0;
+        p = (size_t)(hit - t) + ph->plen[k];
+    }
+    return 1;
+}
+
+static void find_vetoes(scan *s)
+{
+    memset(s->veto, 0, sizeof s->veto);
+    for (int i = 0; i < s->x->t.n && i < 256; i++)
+        for (int k = 0; k < s->x->t.v[i].nanti; k++)
+            if (occurs(&s->x->t.v[i].anti[k], s->t, s->a.cs, s->a.ce)) {
+                s->veto[i / 64] |= 1ULL << (i % 64);
+                break;
+            }
+}
+
+static int fits(const scan *s, int i)
+{
+    const fp_indicator *ind = &s->x->t.v[i];
+    if (i < 256 && (s->veto[i / 64] >> (i % 64) & 1)) return 0;
+    if (s->metric && strcmp(ind->metric, s->metric)) return 0;
+    if (fp_indicator_has_unit(ind, s->f->unit)) return 1;
+    /* growth in percent or points fits any indicator */
+    return !strcmp(s->f->relation, "change") && (!strcmp(s->f->unit, "percent") || !strcmp(s->f->unit, "pct_point"));
+}
+
+static void consider(scan *s, int ind, int zone, size_t len, size_t dist)
+{
+    best *b = &s->b;
+    if (b->ind >= 0 && (zone > b->zone || (zone == b->zone && (len < b->len || (len == b->len && dist >= b->dist)))))
+        return;
+    *b = (best){ind, zone, len, dist};
+}
+
+/* A phrase occurrence whose first part starts at p; its other parts are
+ * looked for after it, inside [p, to). Returns the span's end, 0 if none. */
+static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, size_t *last_start)
+{
+    if (to - p < ph->plen[0] || memcmp(t + p, ph->part[0], ph->plen[0])) return 0;
+    size_t q = p + ph->plen[0];
+    *last_start = p;
+    for (int k = 1; k < ph->nparts; k++) {
+        if (q >= to) return 0;
+        const char *hit = memmem(t + q, to - q, ph->part[k], ph->plen[k]);
+        if (!hit) return 0;
+        *last_start = (size_t)(hit - t);
+        q = *last_start + ph->plen[k];
+    }
+    return q;
+}
+
+/* Cues in [from, to): zone 1 when they touch the figure's own stretch,
+ * else `outer`. Phrases never take the figure's own characters. */
+static void scan_range(scan *s, size_t from, size_t to, int outer)
+{
+    const fp_indicate *x = s->x;
+    const char *t = s->t;
+    for (size_t p = from; p < to; p += ulen((unsigned char)t[p])) {
+        if (p >= s->a.fs && p < s->a.fe) continue;
+        uint32_t key = char_key(t + p, to - p);
+        const bucket *bk = &x->b[slot_of(x, key)];
+        if (!bk->key) continue;
+        /* a phrase wholly before the figure may not run into it */
+        size_t lim = p < s->a.fs ? s->a.fs : to;
+        for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
+            const entry *en = &x->e[e];
+            if (!fits(s, en->ind)) continue;
+            /* a gapped phrase may run on to the figure from an earlier clause (贫困人口…，占…7.1%) */
+            size_t gto = to < s->a.fs ? s->a.fs : to;
+            size_t last = 0, end = match_at(en->ph, t, p, en->ph->nparts > 1 ? gto : lim, &last);
+            if (!end) continue;
+            /* a gapped phrase may straddle the figure, but its parts may not overlap it */
+            if (p < s->a.fs && end > s->a.fs && !(last >= s->a.fe)) continue;
+            int touches = (end > s->a.bs && p < s->a.fs) || (p >= s->a.fe && p < s->a.ae) ||
+                          (last >= s->a.fe && last < s->a.ae);
+            size_t dist = end <= s->a.fs ? s->a.fs - end : p >= s->a.fe ? p - s->a.fe : 0;
+            consider(s, en->ind, touches ? 1 : outer, en->ph->len, dist);
+        }
+    }
+}
+
+static void copy_id(char *dst, size_t cap, const char *prefix, const char *s)
+{
+    size_t pl = strlen(prefix), n = strlen(s);
+    if (pl + n >= cap) {
+        n = cap - 1 - pl;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--; /* cut on a character boundary */
+    }
+    memcpy(dst, prefix, pl);
+    memcpy(dst + pl, s, n);
+    dst[pl + n] = '\0';
+}
+
+static int has_word(const fp_indicate *x, int cls, const char *t, size_t from, size_t to)
+{
+    for (int i = 0; i < x->nwords[cls]; i++)
+        if (to > from && memmem(t + from, to - from, x->words[cls][i], strlen(x->words[cls][i]))) return 1;
+    return 0;
+}
+
+/* The relation says the series, but a plan is a target only when a plan
+ * word governs the figure: in its clause or the one before (a 规划 three
+ * clauses back, or in a title, plans nothing here); and a change that is
+ * planned (确保减少贫困人口140万人) is a target too. */
+static void pick_series(const fp_indicate *x, const char *t, size_t len, const around *a, int ind, fp_figure *f)
+{
+    const fp_indicator *in = ind >= 0 ? &x->t.v[ind] : NULL;
+    const char *rel = f->relation;
+    size_t from = a->cs;
+    if (from > a->ss) {
+        size_t p = from;
+        do p = back_char(t, p);
+        while (p > a->ss && !clause_mark(t, len, back_char(t, p)));
+        from = p;
+    }
+    int planned = t && has_word(x, W_PLAN, t, from, a->fs);
+    const char *se = "value";
+    if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
+    else if (!strcmp(rel, "change")) {
+        int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
+        if (planned && !pct) se = "target";
+        else
+            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(x, W_FLOW_NEW, t, a->cs, a->fs) ? "value"
+                                                                                                       : "change";
+    } else if (!strcmp(rel, "per_unit"))
+        se = in && in->kind == FP_KIND_PER_CAPITA ? "value" : "rate";
+    snprintf(f->series, sizeof f->series, "%s", se);
+}
+
+void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
+{
+    int known = f->indicator[0] ? fp_indicators_find(&x->t, f->indicator) : -1;
+    const char *t = text;
+    size_t fs = f->offset, fe = (size_t)f->offset + f->length;
+    if (!t || fe > len || fe <= fs) {
+        /* curated figures: their sentence, with the figure found in it by its text */
+        t = f->sentence ? f->sentence : "";
+        len = strlen(t);
+        const char *hit = f->text && *f->text ? strstr(t, f->text) : NULL;
+        fs = hit ? (size_t)(hit - t) : len;
+        fe = hit ? fs + strlen(f->text) : len;
+    }
+    scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
+    find_around(t, len, fs, fe, &s.a);
+    if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX)))) {
+        find_vetoes(&s);
+        /* the figure's own metric first, then any */
+        for (int pass = 0; pass < 2 && s.b.ind < 0; pass++) {
+            s.metric = pass == 0 ? f->metric : NULL;
+            scan_range(&s, s.a.cs, s.a.ce, 2);
+            if (s.b.ind < 0 && pass == 0) scan_range(&s, s.a.ss, s.a.cs, 3);
+        }
+        known = s.b.ind;
+        /* the weight: near beats far, the figure's own metric beats another, then the cue's length */
+        if (known >= 0)
+            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (strcmp(x->t.v[known].metric, f->metric) ? 0 : 500) +
+                                   (s.b.len < 400 ? s.b.len : 400));
+        if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
+        else
+            copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
+                    f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
+    }
+    if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
+}

@@ -1,0 +1,39 @@
+/* indicate: the indicator and series of a figure (INDICATORS.md), the last
+ * phase of normalize. Pure: a figure and the text around it in, its
+ * `indicator` and `series` fields out.
+ *
+ * The indicator is found from cue phrases (data/indicators.tsv) around the
+ * figure: first in the figure's own stretch of its clause (back to the
+ * previous number or 、, on to the next), then in the rest of the clause,
+ * then in the sentence before the clause. Among phrases there the longest
+ * wins, then the nearest; an anti-cue anywhere in the clause rules its
+ * indicator out; an indicator must be statable in the figure's unit.
+ * Indicators of the figure's own metric are tried before the others. A
+ * figure that fits none gets other:<label>.
+ *
+ * The series follows the relation: plan → target, change → change (but a
+ * flow newly done in the year, 新增贷款, is its value), per_unit → rate
+ * (value for per-capita indicators), total and part → value. */
+#ifndef FP_INDICATE_H
+#define FP_INDICATE_H
+
+#include <stddef.h>
+
+#include "fp_indicators.h"
+#include "fp_record.h"
+
+typedef struct fp_indicate fp_indicate;
+
+/* Loads indicators.tsv and series.tsv from datadir (errors name file:line). */
+int fp_indicate_load(fp_indicate **out, const char *datadir);
+void fp_indicate_free(fp_indicate *x);
+const fp_indicators *fp_indicate_table(const fp_indicate *x);
+
+/* Sets f->indicator and f->series. text[0..len) is the report the figure
+ * stands in (f->offset and f->length locate it); with text NULL the
+ * figure's sentence is read instead and the figure found in it by its text.
+ * A figure that already names a known indicator keeps it (its series is
+ * still derived when empty). Never fails: the worst is other:<label>. */
+void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f);
+
+#endif
