@@ -74,7 +74,10 @@ typedef struct {
     int region; /* chosen candidate */
 } mention;
 
-enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE };
+/* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
+ * as Y_PLAIN; in a report's first lines it is its dateline. Y_CURRENT: a
+ * year the text calls its present (2016年是…之年). */
+enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE, Y_DATE, Y_CURRENT };
 
 typedef struct {
     size_t off, len;
@@ -160,10 +163,64 @@ static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
     return 1;
 }
 
+static size_t digits_at(const char *t, size_t len, size_t p, size_t max)
+{
+    size_t n = 0;
+    while (p + n < len && n <= max && t[p + n] >= '0' && t[p + n] <= '9') n++;
+    return n >= 1 && n <= max ? n : 0;
+}
+
+/* Length of the month-and-day tail of a date after its four-digit year at q
+ * (-03-08, /3/8, .03.08, 年3月8日), 0 if none: a date is no range. */
+static size_t date_tail(const char *t, size_t len, size_t q)
+{
+    if (q < len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) {
+        char sep = t[q];
+        size_t m = digits_at(t, len, q + 1, 2);
+        if (!m || q + 1 + m >= len || t[q + 1 + m] != sep) return 0;
+        size_t dd = digits_at(t, len, q + 2 + m, 2);
+        return dd ? 2 + m + dd : 0;
+    }
+    if (!at(t, len, q, "年")) return 0;
+    size_t m = digits_at(t, len, q + 3, 2);
+    if (!m || !at(t, len, q + 3 + m, "月")) return 0;
+    size_t dd = digits_at(t, len, q + 6 + m, 2);
+    return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
+}
+
+/* 08.03.2019 and 08/03/2019: the day and month stand before the year at p. */
+static int date_before(const char *t, size_t p)
+{
+    size_t i = p, n;
+    if (i < 2 || (t[i - 1] != '.' && t[i - 1] != '/')) return 0;
+    char sep = t[--i];
+    for (n = 0; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    if (n < 1 || n > 2 || i < 2 || t[i - 1] != sep) return 0;
+    for (n = 0, i--; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    return n >= 1 && n <= 2;
+}
+
+/* A word naming a year against the report's own (今年, 去年, 明年), or 0. */
+static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, size_t p, int *delta)
+{
+    static const struct {
+        int cue, delta;
+    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        size_t n = fp_words_prefix(&lx->cues[rel[i].cue], t + p, len - p);
+        if (n) {
+            *delta = rel[i].delta;
+            return n;
+        }
+    }
+    return 0;
+}
+
 /* Region names and years, in one pass over the text. */
 static int scan_refs(doc *d)
 {
     const char *t = d->t;
+    const fp_lexicon *lx = &d->x->lx;
     int title_depth = 0;
     for (size_t p = 0; p < d->len;) {
         unsigned char c = (unsigned char)t[p];
@@ -175,11 +232,16 @@ static int scan_refs(doc *d)
             if (is_digit4_year(t, d->len, p, &y)) {
                 q = p + 4;
                 int kind = title_depth ? Y_TITLE : Y_PLAIN;
-                size_t ylen = 4;
-                if (at(t, d->len, q, "年")) {
+                size_t ylen = 4, dt = date_tail(t, d->len, q);
+                if (dt || date_before(t, p)) {
+                    kind = title_depth ? Y_TITLE : Y_DATE;
+                    ylen += dt;
+                } else if (at(t, d->len, q, "年")) {
                     ylen += 3;
                     size_t after = q + 3;
-                    if (fp_words_prefix(&d->x->lx.cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+                    if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+                    else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
+                        kind = Y_CURRENT;
                 } else if (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
                            at(t, d->len, q, "~") || at(t, d->len, q, "至")) {
                     kind = Y_RANGE_START;
@@ -202,19 +264,13 @@ static int scan_refs(doc *d)
             continue;
         }
         if (c >= 0x80) {
-            static const struct {
-                const char *w;
-                int delta;
-            } rel[] = {{"上年", -1}, {"去年", -1}, {"前年", -2}, {"今年", 0}, {"全年", 0}, {"当年", 0}, {"本年", 0}};
-            int matched = 0;
-            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
-                if (at(t, d->len, p, rel[i].w)) {
-                    PUSH(d->y, d->ny, d->capy, ((year_ref){p, 6, rel[i].delta, Y_RELATIVE}));
-                    p += 6;
-                    matched = 1;
-                    break;
-                }
-            if (matched) continue;
+            int delta;
+            size_t rl = relative_year_at(lx, t, d->len, p, &delta);
+            if (rl) {
+                PUSH(d->y, d->ny, d->capy, ((year_ref){p, rl, delta, Y_RELATIVE}));
+                p += rl;
+                continue;
+            }
             const int *cands;
             int nc;
             size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
@@ -356,18 +412,33 @@ static int sentence_has_plan(const doc *d, size_t s)
                           NULL) >= 0;
 }
 
-/* The report's year: the latest year it names as a fact (not in a title, not
- * as a target or the start of a period), else the hint. */
+/* A report's first lines: title, dateline, source. */
+#define HEAD_LINES 5
+#define HEAD_BYTES 600
+
+/* The report's year: the date in its first lines (a dateline, a publication
+ * date), else a year the text calls its present (2016年是…之年), else the
+ * latest year it names as a fact (not in a title, not as a target or the
+ * start of a period), else the hint. */
 static void find_year(doc *d, int hint)
 {
-    int best = 0;
+    size_t head = 0;
+    for (int lines = 0; head < d->len && head < HEAD_BYTES && lines < HEAD_LINES; head++)
+        if (d->t[head] == '\n') lines++;
+    int best = 0, current = 0;
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
-        if (y->kind != Y_PLAIN) continue;
+        if (y->kind == Y_DATE && y->off < head) {
+            d->year = y->year;
+            return;
+        }
+        if (y->kind == Y_CURRENT && y->year > current) current = y->year;
+        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT) continue;
         size_t s = sentence_of(d, y->off);
         if (d->skip[s] || sentence_has_plan(d, s)) continue;
         if (y->year > best) best = y->year;
     }
+    if (current > best) best = current;
     d->year = best ? best : hint;
 }
 
@@ -596,27 +667,73 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
     return found;
 }
 
-static int pick_year(const doc *d, size_t pos, size_t cstart, size_t sstart, size_t send)
+static int year_value(const doc *d, const year_ref *y)
 {
+    return y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0) : y->kind == Y_SINCE ? d->year : y->year;
+}
+
+/* The end of the year_bind words (的 末 底 …) from a in t[a..b). */
+static size_t skip_bind(const doc *d, size_t a, size_t b)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    for (size_t n; a < b && (n = fp_words_prefix(w, d->t + a, b - a));) a += n;
+    return a;
+}
+
+/* Which side of a two-sided change (从A降至B) a figure stands on. */
+enum { SIDE_NONE, SIDE_FROM, SIDE_TO };
+
+static int change_side(const doc *d, size_t cstart, size_t start, size_t end, size_t cend)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    long from = fp_words_last(&lx->cues[CUE_FROM], d->t + cstart, start - cstart, NULL);
+    if (from < 0) return SIDE_NONE;
+    size_t f = cstart + (size_t)from;
+    if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
+    return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+}
+
+/* The years of the last two-sided change in the sentence, so a parallel one
+ * without years takes them (从2013年的746万人减少到2018年的155万人，发生率从20.6%下降到4.3%). */
+typedef struct {
+    int from, to;
+} side_years;
+
+/* The figure's year: one written right next to it; else, for a side of a
+ * two-sided change, the year of the same side before it in the sentence;
+ * else the nearest year before it in its sentence (one bound to another
+ * figure of its clause is that figure's, not this one's); else the report's. */
+static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,
+                     side_years *sides)
+{
+    size_t pos = c->start;
     int found = 0, have = 0;
+    const year_ref *last = NULL;
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
         if (y->off < sstart) continue;
-        if (y->off >= send) break;
+        if (y->off >= send || y->off >= pos) break;
         if (y->kind == Y_TITLE) continue;
-        int val = y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0)
-                  : y->kind == Y_SINCE  ? d->year
-                                        : y->year;
-        if (y->off < pos) {
-            found = val;
-            have = 1;
-            if (y->off >= cstart) continue; /* keep the nearest in the clause */
-        } else if (!have) {
-            /* A year after the figure in the same clause: 11%降至2019年 is not it,
-             * but a clause-leading year counts only before. */
-            break;
-        }
+        last = y;
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, pos);
+        /* 由上年的12.5亿元增加到20.1亿元: 上年 is the first figure's year only
+         * (but 至2015年末的471万人 holds on: the end of a period is its present) */
+        size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
+        if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
+            fp_words_suffix(&d->x->lx.cues[CUE_FROM], d->t + yb, y->off - yb))
+            continue;
+        found = year_value(d, y);
+        have = 1;
     }
+    int side = change_side(d, cstart, pos, c->end, cend);
+    if (last && last->off >= cstart && skip_bind(d, last->off + last->len, pos) == pos) {
+        int v = year_value(d, last);
+        if (side == SIDE_FROM) sides->from = v;
+        if (side == SIDE_TO) sides->to = v;
+        return v;
+    }
+    if (side == SIDE_FROM && sides->from) return sides->from;
+    if (side == SIDE_TO && sides->to) return sides->to;
     return have ? found : d->year;
 }
 
@@ -763,6 +880,11 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int prior = 0;
         size_t prior_end = sstart;
         char run_unit[16] = ""; /* the unit of a breakdown under way (其中 A…，B…，C…) */
+        side_years sides = {0, 0};
+        /* ； joins clauses of one sentence: a year before it still holds after it */
+        size_t ystart = sstart;
+        for (size_t k = s; k > 0 && (ends_with(t, d->sent[k - 1].end, "；") || t[d->sent[k - 1].end - 1] == ';'); k--)
+            ystart = d->sent[k - 1].start;
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
             int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
@@ -794,7 +916,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
                 c.region = pick_region(d, s, c.start, cstart, sstart, send);
-                c.year = pick_year(d, c.start, cstart, sstart, send);
+                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
                 build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);

@@ -11,7 +11,8 @@
 static const char *cue_names[CUE_COUNT] = {
     "approx_before", "approx_after", "at_least_before", "at_least_after", "at_most_before", "at_most_after",
     "per_unit", "per_unit_after", "change", "change_to", "plan", "part", "part_list", "boilerplate", "since",
-    "household_noun", "person_noun", "not_after"};
+    "household_noun", "person_noun", "not_after",
+    "year_this", "year_last", "year_last2", "year_next", "year_bind", "year_current", "from", "to"};
 
 /* Calls fn(fields, nfields, lineno, ud) for every non-comment line of a TSV file. */
 static int each_line(const char *path, int (*fn)(char **f, int nf, const char *path, int lineno, void *ud), void *ud)
