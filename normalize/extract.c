@@ -68,10 +68,15 @@ static size_t clause_mark(const char *t, size_t len, size_t p)
 /* ---------- the document model built in one pass ---------- */
 
 typedef struct {
-    size_t off, len;
+    size_t off, len; /* the name as matched */
     const int *cands;
     int ncand;
     int region; /* chosen candidate */
+    /* townships and villages the gazetteer lacks, written with their suffix
+     * right after it (昭觉县某某乡某某村): kept as written below region */
+    size_t w_off[2], w_len[2];
+    int nw;
+    size_t end; /* past the name and its written parts */
 } mention;
 
 /* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
@@ -216,6 +221,48 @@ static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, 
     return 0;
 }
 
+/* Length of a township or village name the gazetteer lacks, written with
+ * its suffix at t[q] (two to six characters before 乡 镇 苏木 街道 村 嘎查
+ * 社区, none of them a place_not_written word), or 0. */
+static size_t written_name(const doc *d, size_t q)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    const int *c;
+    int nc;
+    if (fp_gaz_match(d->x->gaz, d->t, d->len, q, &c, &nc)) return 0; /* a known name: the scan finds it */
+    size_t p = q;
+    for (int chars = 0; chars <= 6 && p < d->len; chars++) {
+        unsigned char b = (unsigned char)d->t[p];
+        if (b < 0xE0 || b > 0xEF || clause_mark(d->t, d->len, p)) return 0; /* CJK characters only */
+        size_t sl = chars >= 2 ? fp_words_prefix(&lx->cues[CUE_PLACE_WRITTEN], d->t + p, d->len - p) : 0;
+        if (sl) return p + sl - q;
+        if (fp_words_prefix(&lx->cues[CUE_PLACE_NOT_WRITTEN], d->t + p, d->len - p)) return 0;
+        p += 3;
+    }
+    return 0;
+}
+
+/* After a county or township: the township and village names written
+ * with their suffix that the gazetteer lacks. */
+static void written_parts(const doc *d, mention *m)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int level = 0;
+    for (int k = 0; k < m->ncand; k++)
+        if (fp_gaz_region(g, m->cands[k])->level > level) level = fp_gaz_region(g, m->cands[k])->level;
+    if (level != FP_LEVEL_COUNTY && level != FP_LEVEL_TOWNSHIP) return;
+    for (int k = 0; k < 2 && level < FP_LEVEL_VILLAGE; k++) {
+        size_t n = written_name(d, m->end);
+        if (!n) return;
+        m->w_off[m->nw] = m->end;
+        m->w_len[m->nw++] = n;
+        m->end += n;
+        /* a township may have a village written after it; a village ends it */
+        level = fp_words_suffix(&d->x->lx.cues[CUE_PLACE_VILLAGE], d->t + m->w_off[k], n) ? FP_LEVEL_VILLAGE
+                                                                                        : level + 1;
+    }
+}
+
 /* Region names and years, in one pass over the text. */
 static int scan_refs(doc *d)
 {
@@ -274,9 +321,22 @@ static int scan_refs(doc *d)
             const int *cands;
             int nc;
             size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            /* 资源 is no place, 资源县 is: the longer word wins */
+            size_t nw = fp_words_prefix(&lx->cues[CUE_PLACE_NOT], t + p, d->len - p);
+            if (nw && nw >= ml) {
+                p += nw;
+                continue;
+            }
+            if (ml && !fp_words_suffix(&lx->cues[CUE_PLACE_SUFFIX], t + p, ml) &&
+                fp_words_prefix(&lx->cues[CUE_PLACE_NOT_BEFORE], t + p + ml, d->len - p - ml)) {
+                p += ml; /* 公安局, 锡林郭勒日报: a short form naming an office */
+                continue;
+            }
             if (ml) {
-                PUSH(d->m, d->nm, d->capm, ((mention){p, ml, cands, nc, cands[0]}));
-                p += ml;
+                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml};
+                written_parts(d, &m);
+                PUSH(d->m, d->nm, d->capm, m);
+                p = m.end;
                 continue;
             }
         }
@@ -456,6 +516,7 @@ typedef struct {
     const char *metric;
     size_t label_off, label_len;
     int region, year;
+    const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
 } cand;
 
@@ -627,12 +688,59 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
     }
 }
 
-/* The place: the nearest named before the figure in its clause, else in its
- * sentence (before, then after), inside the subject's province; else the subject. */
-static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send)
+/* The smallest place holding both a and b. */
+static int common_ancestor(const fp_gazetteer *g, int a, int b)
+{
+    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
+        if (fp_gaz_within(g, b, x)) return x;
+    return -1;
+}
+
+/* 1 when only a place_list word (、 和 及) stands between two mentions. */
+static int listed_with(const doc *d, const mention *a, const mention *b)
+{
+    size_t n = b->off > a->end ? b->off - a->end : 0;
+    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
+}
+
+/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
+ * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
+ * is one of a group, so the group's place is the paragraph's (fallback) if
+ * that holds it, else the place above it. */
+static int mention_place(const doc *d, size_t i, int fallback)
 {
     const fp_gazetteer *g = d->x->gaz;
-    int found = -1;
+    int r = d->m[i].region;
+    if (r < 0) return r;
+    size_t a = i, b = i;
+    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
+    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
+    for (size_t k = a; k <= b; k++) {
+        int o = d->m[k].region;
+        /* places of other provinces in the list are partners (北京、科左后旗) */
+        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
+        int ca = common_ancestor(g, r, o);
+        if (ca >= 0) r = ca;
+    }
+    const mention *last = &d->m[b];
+    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
+        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
+        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
+    }
+    return r;
+}
+
+/* The place: the nearest named before the figure in its clause, else in its
+ * sentence (before, then after), inside the subject's province; else the
+ * paragraph's. *written is set to the mention when the place is a township
+ * or village written after it (kept as written below its region). */
+static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send,
+                       const mention **written)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int found = -1, fallback = d->topic ? d->topic[s] : d->subject;
+    size_t fi = 0;
+    *written = NULL;
     /* mentions are sorted by offset: binary search the last one before pos */
     size_t lo = 0, hi = d->nm;
     while (lo < hi) {
@@ -649,7 +757,7 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             continue;
         }
         if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
-        found = m->region;
+        found = m->region, fi = i;
         break;
     }
     if (found < 0) {
@@ -657,13 +765,19 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             const mention *m = &d->m[i];
             if (m->region < 0 || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
-            found = m->region;
+            found = m->region, fi = i;
             break;
         }
     }
-    if (found < 0) return d->topic ? d->topic[s] : d->subject;
+    if (found < 0) return fallback;
+    int place = mention_place(d, fi, fallback);
+    if (place == found && d->m[fi].nw) *written = &d->m[fi];
+    found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
-    if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) return d->subject;
+    if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) {
+        *written = NULL;
+        return d->subject;
+    }
     return found;
 }
 
@@ -854,6 +968,10 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
         const fp_region *r = fp_gaz_region(d->x->gaz, c->region);
         snprintf(f->region_code, sizeof f->region_code, "%s", r->code);
         fp_gaz_path(d->x->gaz, c->region, path);
+        for (int k = 0; c->written && k < c->written->nw; k++) {
+            fp_buf_puts(path, "/");
+            fp_buf_append(path, d->t + c->written->w_off[k], c->written->w_len[k]);
+        }
     }
     f->region_path = path->p ? path->p : "";
     *text = strndup(d->t + c->start, c->end - c->start);
@@ -915,7 +1033,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
                     c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
-                c.region = pick_region(d, s, c.start, cstart, sstart, send);
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, &c.written);
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
@@ -984,6 +1102,13 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
     snprintf(r, sizeof r, "%s/regions.tsv", datadir);
     snprintf(a, sizeof a, "%s/aliases.tsv", datadir);
     int rc = fp_gaz_load(&x->gaz, r, a);
+    /* short forms of autonomous places (凉山州, 广西), derived by
+     * make-gazetteer.py, and the names counties had before a rename */
+    static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0] && !rc; i++) {
+        snprintf(a, sizeof a, "%s/%s", datadir, more[i]);
+        rc = fp_gaz_add_names(x->gaz, a);
+    }
     if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
     if (rc) {
         fp_extractor_free(x);
