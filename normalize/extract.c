@@ -263,6 +263,15 @@ static void written_parts(const doc *d, mention *m)
     }
 }
 
+/* 1 when a news dateline's date follows a place name ending at q (南宁5月11日电). */
+static int dateline_city(const char *t, size_t len, size_t q)
+{
+    size_t m = digits_at(t, len, q, 2);
+    if (!m || !at(t, len, q + m, "月")) return 0;
+    size_t dd = digits_at(t, len, q + m + 3, 2);
+    return dd && at(t, len, q + m + 3 + dd, "日电");
+}
+
 /* Region names and years, in one pass over the text. */
 static int scan_refs(doc *d)
 {
@@ -332,6 +341,10 @@ static int scan_refs(doc *d)
                 p += ml; /* 公安局, 锡林郭勒日报: a short form naming an office */
                 continue;
             }
+            if (ml && dateline_city(t, d->len, p + ml)) {
+                p += ml; /* 新华社南宁5月11日电: where the story was filed, not its subject */
+                continue;
+            }
             if (ml) {
                 mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml};
                 written_parts(d, &m);
@@ -381,6 +394,23 @@ static void find_subject(doc *d, const char *region_hint)
     d->subject = -1;
     d->province = -1;
     if (region_hint && *region_hint) d->subject = fp_gaz_find_code(g, region_hint);
+    /* The province most names fall in: a subject outside it needs more than
+     * a first mention (公安局 read as 公安县 must not carry a report off). */
+    int major = -1;
+    {
+        int best_n = 0;
+        for (size_t i = 0; i < d->nm; i++) {
+            int pv = fp_gaz_ancestor_at(g, d->m[i].cands[0], FP_LEVEL_PROVINCE);
+            if (pv < 0) continue;
+            for (int k = 1; k < d->m[i].ncand && pv >= 0; k++)
+                if (fp_gaz_ancestor_at(g, d->m[i].cands[k], FP_LEVEL_PROVINCE) != pv) pv = -1;
+            if (pv < 0) continue;
+            int n = 0;
+            for (size_t j = 0; j < d->nm; j++)
+                if (d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv)) n++;
+            if (n > best_n) best_n = n, major = pv;
+        }
+    }
     if (d->subject < 0) {
         /* The first sentence that names a place at county level or above:
          * its deepest place is the subject. */
@@ -389,7 +419,8 @@ static void find_subject(doc *d, const char *region_hint)
             mention *m = &d->m[i];
             size_t s = sentence_of(d, m->off);
             const fp_region *r = fp_gaz_region(g, m->cands[0]);
-            if (d->skip[s] || r->level == FP_LEVEL_NATION || r->level > FP_LEVEL_COUNTY) {
+            if (d->skip[s] || r->level == FP_LEVEL_NATION || r->level > FP_LEVEL_COUNTY ||
+                (major >= 0 && !fp_gaz_within(g, m->cands[0], major))) {
                 i++;
                 continue;
             }
@@ -401,6 +432,7 @@ static void find_subject(doc *d, const char *region_hint)
                     if (fp_gaz_within(g, d->m[j].cands[k], best)) pick = d->m[j].cands[k];
                 const fp_region *rr = fp_gaz_region(g, pick);
                 if (rr->level > FP_LEVEL_COUNTY || rr->level == FP_LEVEL_NATION) continue;
+                if (major >= 0 && !fp_gaz_within(g, pick, major)) continue;
                 if (best >= 0 && !fp_gaz_within(g, pick, best) && rr->level <= best_level) continue;
                 if (rr->level > best_level) best = pick, best_level = rr->level;
             }
@@ -408,7 +440,68 @@ static void find_subject(doc *d, const char *region_hint)
             break;
         }
     }
+    /* A county named first in a report that goes on to two other counties
+     * of its prefecture, and names the prefecture more often than the
+     * county, is one case of a report on the prefecture. */
+    const fp_region *sr = d->subject >= 0 ? fp_gaz_region(g, d->subject) : NULL;
+    if (sr && sr->level == FP_LEVEL_COUNTY && !(region_hint && *region_hint)) {
+        int pref = sr->parent, n_pref = 0, n_self = 0, others[2] = {-1, -1}, no = 0;
+        for (size_t i = 0; i < d->nm && pref >= 0; i++) {
+            if (d->m[i].ncand != 1) continue;
+            int c = d->m[i].cands[0];
+            if (c == pref) n_pref++;
+            else if (c == d->subject) n_self++;
+            else if (no < 2 && fp_gaz_region(g, c)->level == FP_LEVEL_COUNTY && fp_gaz_region(g, c)->parent == pref &&
+                     c != others[0])
+                others[no++] = c;
+        }
+        if (pref >= 0 && fp_gaz_region(g, pref)->level == FP_LEVEL_PREFECTURE && no == 2 && n_pref > n_self)
+            d->subject = pref;
+    }
     if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
+}
+
+/* The smallest place holding both a and b. */
+static int common_ancestor(const fp_gazetteer *g, int a, int b)
+{
+    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
+        if (fp_gaz_within(g, b, x)) return x;
+    return -1;
+}
+
+/* 1 when only a place_list word (、 和 及) stands between two mentions. */
+static int listed_with(const doc *d, const mention *a, const mention *b)
+{
+    size_t n = b->off > a->end ? b->off - a->end : 0;
+    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
+}
+
+/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
+ * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
+ * is one of a group, so the group's place is the paragraph's (fallback) if
+ * that holds it, else the place above it. */
+static int mention_place(const doc *d, size_t i, int fallback)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int r = d->m[i].region;
+    if (r < 0) return r;
+    size_t a = i, b = i;
+    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
+    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
+    for (size_t k = a; k <= b; k++) {
+        int o = d->m[k].region;
+        /* places of other provinces in the list are partners (北京、科左后旗) */
+        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
+        int ca = common_ancestor(g, r, o);
+        if (ca >= 0) r = ca;
+    }
+    const mention *last = &d->m[b];
+    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
+        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
+        if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && d->subject != r) return d->subject;
+        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
+    }
+    return r;
 }
 
 /* A paragraph that goes on a list (1. ① （一） 一是 …) continues the one before it. */
@@ -449,7 +542,7 @@ static int find_topics(doc *d)
         if (new_para) {
             int best = -1;
             for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
-                int r = d->m[j].region;
+                int r = mention_place(d, j, d->subject);
                 if (r < 0) continue;
                 const fp_region *rr = fp_gaz_region(g, r);
                 if (rr->level == FP_LEVEL_NATION || rr->level > FP_LEVEL_COUNTY) continue;
@@ -686,48 +779,6 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
         long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + prior_end, c->start - prior_end, NULL);
         if (p >= 0 || q >= 0) c->relation = "part";
     }
-}
-
-/* The smallest place holding both a and b. */
-static int common_ancestor(const fp_gazetteer *g, int a, int b)
-{
-    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
-        if (fp_gaz_within(g, b, x)) return x;
-    return -1;
-}
-
-/* 1 when only a place_list word (、 和 及) stands between two mentions. */
-static int listed_with(const doc *d, const mention *a, const mention *b)
-{
-    size_t n = b->off > a->end ? b->off - a->end : 0;
-    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
-}
-
-/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
- * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
- * is one of a group, so the group's place is the paragraph's (fallback) if
- * that holds it, else the place above it. */
-static int mention_place(const doc *d, size_t i, int fallback)
-{
-    const fp_gazetteer *g = d->x->gaz;
-    int r = d->m[i].region;
-    if (r < 0) return r;
-    size_t a = i, b = i;
-    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
-    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
-    for (size_t k = a; k <= b; k++) {
-        int o = d->m[k].region;
-        /* places of other provinces in the list are partners (北京、科左后旗) */
-        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
-        int ca = common_ancestor(g, r, o);
-        if (ca >= 0) r = ca;
-    }
-    const mention *last = &d->m[b];
-    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
-        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
-        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
-    }
-    return r;
 }
 
 /* The place: the nearest named before the figure in its clause, else in its
