@@ -388,6 +388,49 @@ static void resolve_mentions(doc *d)
     }
 }
 
+/* The smallest place holding both a and b. */
+static int common_ancestor(const fp_gazetteer *g, int a, int b)
+{
+    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
+        if (fp_gaz_within(g, b, x)) return x;
+    return -1;
+}
+
+/* 1 when only a place_list word (、 和 及) stands between two mentions. */
+static int listed_with(const doc *d, const mention *a, const mention *b)
+{
+    size_t n = b->off > a->end ? b->off - a->end : 0;
+    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
+}
+
+/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
+ * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
+ * is one of a group, so the group's place is the paragraph's (fallback) if
+ * that holds it, else the place above it. */
+static int mention_place(const doc *d, size_t i, int fallback)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int r = d->m[i].region;
+    if (r < 0) return r;
+    size_t a = i, b = i;
+    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
+    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
+    for (size_t k = a; k <= b; k++) {
+        int o = d->m[k].region;
+        /* places of other provinces in the list are partners (北京、科左后旗) */
+        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
+        int ca = common_ancestor(g, r, o);
+        if (ca >= 0) r = ca;
+    }
+    const mention *last = &d->m[b];
+    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
+        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
+        if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && d->subject != r) return d->subject;
+        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
+    }
+    return r;
+}
+
 static void find_subject(doc *d, const char *region_hint)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -430,6 +473,8 @@ static void find_subject(doc *d, const char *region_hint)
                 int pick = d->m[j].cands[0];
                 for (int k = 0; k < d->m[j].ncand && best >= 0; k++)
                     if (fp_gaz_within(g, d->m[j].cands[k], best)) pick = d->m[j].cands[k];
+                /* a list of places (A县、B县和C县) is about the place holding them */
+                if (d->m[j].ncand == 1) pick = mention_place(d, j, -1);
                 const fp_region *rr = fp_gaz_region(g, pick);
                 if (rr->level > FP_LEVEL_COUNTY || rr->level == FP_LEVEL_NATION) continue;
                 if (major >= 0 && !fp_gaz_within(g, pick, major)) continue;
@@ -459,49 +504,6 @@ static void find_subject(doc *d, const char *region_hint)
             d->subject = pref;
     }
     if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
-}
-
-/* The smallest place holding both a and b. */
-static int common_ancestor(const fp_gazetteer *g, int a, int b)
-{
-    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
-        if (fp_gaz_within(g, b, x)) return x;
-    return -1;
-}
-
-/* 1 when only a place_list word (、 和 及) stands between two mentions. */
-static int listed_with(const doc *d, const mention *a, const mention *b)
-{
-    size_t n = b->off > a->end ? b->off - a->end : 0;
-    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
-}
-
-/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
- * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
- * is one of a group, so the group's place is the paragraph's (fallback) if
- * that holds it, else the place above it. */
-static int mention_place(const doc *d, size_t i, int fallback)
-{
-    const fp_gazetteer *g = d->x->gaz;
-    int r = d->m[i].region;
-    if (r < 0) return r;
-    size_t a = i, b = i;
-    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
-    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
-    for (size_t k = a; k <= b; k++) {
-        int o = d->m[k].region;
-        /* places of other provinces in the list are partners (北京、科左后旗) */
-        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
-        int ca = common_ancestor(g, r, o);
-        if (ca >= 0) r = ca;
-    }
-    const mention *last = &d->m[b];
-    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
-        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
-        if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && d->subject != r) return d->subject;
-        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
-    }
-    return r;
 }
 
 /* A paragraph that goes on a list (1. ① （一） 一是 …) continues the one before it. */
@@ -825,7 +827,7 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
     if (place == found && d->m[fi].nw) *written = &d->m[fi];
     found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
-    if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) {
+    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found)) {
         *written = NULL;
         return d->subject;
     }

@@ -156,6 +156,36 @@ int main(int argc, char **argv)
     CHECK(r.n == 2 && r.year[0] == 2014 && r.year[1] == 2019);
     r = ex(x, "2020年，全县从2013年末的5.1万人减至2019年末的0.3万人，七年累计减贫4.8万人。");
     CHECK(r.n == 3 && r.year[0] == 2013 && r.year[1] == 2019 && r.year[2] == 2019);
+    /* places: names inside other words are no places */
+    r = ex(x, "化德县公安局抽调民警12人。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
+    r = ex(x, "四子王旗整合各类资源投入资金800万元。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/四子王旗"));
+    r = ex(x, "湖北省公安县新建蔬菜大棚30个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "湖北省/荆州市/公安县"));
+    /* a subject outside the province most names fall in needs more than a first mention */
+    r = ex(x, "公安厅通报：化德县去年培训农民500人，化德县新建道路20公里，乌兰察布市验收合格。");
+    CHECK(r.n == 2 && !strncmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县", strlen("内蒙古自治区/乌兰察布市/化德县")));
+    /* former names and abbreviations resolve to today's place */
+    r = ex(x, "邵东县今年种植油茶1.2万亩。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "湖南省/邵阳市/邵东市"));
+    r = ex(x, "锡盟新建牧区道路120公里。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟"));
+    r = ex(x, "那曲县新建安置房300套。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "西藏自治区/那曲市/色尼区"));
+    /* townships and villages the gazetteer lacks, written after a known county */
+    r = ex(x, "贵州省威宁县某某乡某某村新修通组路8公里。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/毕节市/威宁彝族回族苗族自治县/某某乡/某某村"));
+    r = ex(x, "宁夏西吉县贫困村新建饮水工程5处。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县"));
+    /* a list of places is their smallest common place; A等N个 is a group */
+    r = ex(x, "凉山州布拖县、普格县和昭觉县共搬迁300户。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "四川省/凉山彝族自治州"));
+    r = ex(x, "广西今年脱贫。龙胜县等8个县摘帽。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
+    /* a news dateline's city is where the story was filed */
+    r = ex(x, "新华社南宁3月5日电 广西今年计划搬迁2万人。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
     fp_extractor_free(x);
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
