@@ -222,6 +222,8 @@ static int load_aliases(fp_gazetteer *g, const char *path)
         int idx = -1;
         if (tab) {
             *tab = '\0';
+            char *more = strchr(tab + 1, '\t'); /* further columns document the line */
+            if (more) *more = '\0';
             idx = fp_gaz_find_code(g, tab + 1);
         }
         if (idx < 0) {
@@ -267,6 +269,15 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     }
     *out = g;
     return FP_OK;
+}
+
+int fp_gaz_add_names(fp_gazetteer *g, const char *path)
+{
+    int rc = load_aliases(g, path);
+    if (rc) return rc;
+    free(g->first3);
+    g->first3 = NULL;
+    return index_first_chars(g);
 }
 
 void fp_gaz_free(fp_gazetteer *g)

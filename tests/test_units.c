@@ -131,6 +131,61 @@ int main(int argc, char **argv)
     CHECK(!strcmp(r.value[3], "30000") && !strcmp(r.qual[3], "at_least"));
     r = ex(x, "太仆寺旗宝昌镇向阳村建成大棚20个。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇/向阳村"));
+    /* years: a dateline gives the report's year, and 今年 / 去年 / 明年 resolve against it */
+    r = ex(x, "某县扶贫简报\n2021-04-06 09:30 来源: 某县融媒体中心\n今年全县新修道路12公里，去年修了9公里，明年计划修15公里。");
+    CHECK(r.n == 3 && r.year[0] == 2021 && r.year[1] == 2020 && r.year[2] == 2022);
+    r = ex(x, "某乡新闻\n发布日期：2017/11/02\n目前全乡有合作社8家。");
+    CHECK(r.n == 1 && r.year[0] == 2017);
+    r = ex(x, "牧区简报\n03.09.2018  10:00\n全年出栏肉羊3000只。");
+    CHECK(r.n == 1 && r.year[0] == 2018);
+    /* a date is no range: without it the latest plain year is the report's */
+    r = ex(x, "2015年全村有贫困户40户。2016-2018年累计投入500万元。今年新建大棚6个。");
+    CHECK(r.n == 3 && r.year[0] == 2015 && r.year[2] == 2015);
+    /* a date in the body is no dateline */
+    r = ex(x, "第一段文字很长很长很长。\n第二段。\n第三段。\n第四段。\n第五段。\n第六段：2016年3月2日召开会议。2018年全县脱贫300人，今年新增就业50人。");
+    CHECK(r.n == 2 && r.year[1] == 2018);
+    /* 2020年是…之年: the text names its present */
+    r = ex(x, "去年减贫5万人。2020年是决战之年，要确保剩余1万人脱贫。");
+    CHECK(r.n == 2 && r.year[0] == 2019 && r.year[1] == 2020);
+    /* two years in one clause: each figure takes the year written next to it */
+    r = ex(x, "全镇贫困人口从2012年的2400人减少到2017年的310人，发生率从18.5%下降到2.1%。");
+    CHECK(r.n == 4 && r.year[0] == 2012 && r.year[1] == 2017 && r.year[2] == 2012 && r.year[3] == 2017);
+    r = ex(x, "2016年，该县财政投入由上年的3.5亿元增加到4.2亿元；社会投入1.1亿元。");
+    CHECK(r.n == 3 && r.year[0] == 2015 && r.year[1] == 2016 && r.year[2] == 2016);
+    r = ex(x, "2019年全乡贫困户由2014年的860户减少到现在的45户。");
+    CHECK(r.n == 2 && r.year[0] == 2014 && r.year[1] == 2019);
+    r = ex(x, "2020年，全县从2013年末的5.1万人减至2019年末的0.3万人，七年累计减贫4.8万人。");
+    CHECK(r.n == 3 && r.year[0] == 2013 && r.year[1] == 2019 && r.year[2] == 2019);
+    /* places: names inside other words are no places */
+    r = ex(x, "化德县公安局抽调民警12人。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
+    r = ex(x, "四子王旗整合各类资源投入资金800万元。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/四子王旗"));
+    r = ex(x, "湖北省公安县新建蔬菜大棚30个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "湖北省/荆州市/公安县"));
+    /* a subject outside the province most names fall in needs more than a first mention */
+    r = ex(x, "公安厅通报：化德县去年培训农民500人，化德县新建道路20公里，乌兰察布市验收合格。");
+    CHECK(r.n == 2 && !strncmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县", strlen("内蒙古自治区/乌兰察布市/化德县")));
+    /* former names and abbreviations resolve to today's place */
+    r = ex(x, "邵东县今年种植油茶1.2万亩。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "湖南省/邵阳市/邵东市"));
+    r = ex(x, "锡盟新建牧区道路120公里。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟"));
+    r = ex(x, "那曲县新建安置房300套。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "西藏自治区/那曲市/色尼区"));
+    /* townships and villages the gazetteer lacks, written after a known county */
+    r = ex(x, "贵州省威宁县某某乡某某村新修通组路8公里。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/毕节市/威宁彝族回族苗族自治县/某某乡/某某村"));
+    r = ex(x, "宁夏西吉县贫困村新建饮水工程5处。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县"));
+    /* a list of places is their smallest common place; A等N个 is a group */
+    r = ex(x, "凉山州布拖县、普格县和昭觉县共搬迁300户。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "四川省/凉山彝族自治州"));
+    r = ex(x, "广西今年脱贫。龙胜县等8个县摘帽。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
+    /* a news dateline's city is where the story was filed */
+    r = ex(x, "新华社南宁3月5日电 广西今年计划搬迁2万人。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
     fp_extractor_free(x);
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
