@@ -26,12 +26,12 @@ struct fp_indicate {
     entry *e;          /* sorted by bucket */
     bucket *b;
     size_t nb;         /* power of two */
-    char **words[2];   /* series.tsv: flow_new, plan */
-    int nwords[2];
+    char **words[3];   /* series.tsv: flow_new, plan, running */
+    int nwords[3];
 };
 
-enum { W_FLOW_NEW, W_PLAN };
-static const char *const word_class[] = {"flow_new", "plan"};
+enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_CLASSES };
+static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running"};
 
 static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
 
@@ -100,11 +100,11 @@ static int load_series(fp_indicate *x, const char *datadir)
         if (!*line || *line == '#') continue;
         char *tab = strchr(line, '\t');
         int cls = -1;
-        for (int c = 0; c < 2 && tab; c++)
+        for (int c = 0; c < W_CLASSES && tab; c++)
             if ((size_t)(tab - line) == strlen(word_class[c]) && !strncmp(line, word_class[c], (size_t)(tab - line)))
                 cls = c;
         if (cls < 0) {
-            fp_error("%s:%d: expected 'flow_new<TAB>words' or 'plan<TAB>words'", path, lineno);
+            fp_error("%s:%d: expected 'flow_new', 'plan' or 'running', a tab, then words", path, lineno);
             rc = FP_EINVAL;
             break;
         }
@@ -128,7 +128,7 @@ void fp_indicate_free(fp_indicate *x)
 {
     if (!x) return;
     fp_indicators_free(&x->t);
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < W_CLASSES; c++) {
         for (int i = 0; i < x->nwords[c]; i++) free(x->words[c][i]);
         free(x->words[c]);
     }
@@ -406,10 +406,12 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
             if (s.b.ind < 0 && pass == 0) scan_range(&s, s.a.ss, s.a.cs, 3);
         }
         known = s.b.ind;
-        /* the weight: near beats far, the figure's own metric beats another, then the cue's length */
+        /* the weight: near beats far, the figure's own metric beats another, a statement of the year
+         * beats a running total over years (三年累计, 2014年以来), then the longer cue */
         if (known >= 0)
             f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (strcmp(x->t.v[known].metric, f->metric) ? 0 : 500) +
-                                   (s.b.len < 400 ? s.b.len : 400));
+                                   (has_word(x, W_RUNNING, t, s.a.cs, s.a.fs) ? 0 : 200) +
+                                   (s.b.len < 200 ? s.b.len : 199));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
             copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,

@@ -9,7 +9,10 @@
  * wins, then the nearest; an anti-cue anywhere in the clause rules its
  * indicator out; an indicator must be statable in the figure's unit.
  * Indicators of the figure's own metric are tried before the others. A
- * figure that fits none gets other:<label>.
+ * figure that fits none gets other:<label>. Its weight says how strongly
+ * the text names the indicator (near, of its own metric, a statement of
+ * the year rather than a running total over years, longer cue), so a cell
+ * stated twice in one report takes the stronger statement.
  *
  * The series follows the relation: plan → target, change → change (but a
  * flow newly done in the year, 新增贷款, is its value), per_unit → rate

@@ -166,6 +166,46 @@ static int stop_children(const char *rt)
     return unclean;
 }
 
+/* Splits one CSV line in place into at most max fields (quoted fields unquoted). */
+static int csv_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    char *w = line, *r = line;
+    while (n < max) {
+        f[n++] = w;
+        if (*r == '"') {
+            for (r++; *r; r++) {
+                if (*r == '"' && r[1] == '"') *w++ = '"', r++;
+                else if (*r == '"') {
+                    r++;
+                    break;
+                } else *w++ = *r;
+            }
+        }
+        while (*r && *r != ',') *w++ = *r++;
+        int more = *r == ',';
+        *w++ = '\0';
+        if (!more) break;
+        r++;
+    }
+    return n;
+}
+
+/* Display width: CJK characters take two columns but three bytes. */
+static int width_of(const char *s)
+{
+    int w = 0;
+    for (const char *c = s; *c; c++)
+        if (((unsigned char)*c & 0xC0) != 0x80) w += (unsigned char)*c >= 0xE0 ? 2 : 1;
+    return w;
+}
+
+static void pad(const char *s, int cols)
+{
+    int w = width_of(s);
+    printf("%s%*s ", s, w < cols ? cols - w : 0, "");
+}
+
 static void print_totals(const char *out)
 {
     char p[PATH_MAX], *data;
@@ -176,38 +216,35 @@ static void print_totals(const char *out)
         fprintf(stderr, "fupin: error: cannot read %s: %s\n", p, why);
         return;
     }
-    printf("%-44s %-5s %-16s %-12s %18s %18s %6s\n", "region", "year", "metric", "unit", "own", "subtree", "facts");
+    /* the cells with a stated value or a rollup, as a tree; other:<label> cells are in the files */
+    pad("region", 40), pad("year", 5), pad("indicator", 22), pad("series", 7);
+    printf("%-10s %16s %-8s %16s %9s\n", "unit", "stated", "status", "rollup", "coverage");
     char *line = strchr(data, '\n');
-    size_t rows = 0;
+    size_t rows = 0, shown = 0;
     while (line && line[1]) {
         char *next = strchr(line + 1, '\n');
         if (next) *next = '\0';
-        char *f[9] = {0};
-        int nf = 0;
-        for (char *q = line + 1; q && nf < 9; nf++) {
-            f[nf] = q;
-            q = strchr(q, ',');
-            if (q) *q++ = '\0';
-        }
-        if (nf == 9) {
-            /* Indent by depth so the tree shows. */
-            int depth = 0;
-            const char *name = f[1];
-            for (const char *c = f[1]; *c; c++)
-                if (*c == '/') depth++, name = c + 1;
-            char label[256];
-            snprintf(label, sizeof label, "%*s%s", depth * 2, "", name);
-            /* CJK characters take two columns but three bytes: pad by display width. */
-            int width = 0;
-            for (const char *c = label; *c; c++)
-                if (((unsigned char)*c & 0xC0) != 0x80) width += (unsigned char)*c >= 0xE0 ? 2 : 1;
-            printf("%s%*s %-5s %-16s %-12s %18s %18s %6s\n", label, width < 44 ? 44 - width : 0, "", f[2], f[3],
-                   f[4], f[5], f[6], f[7]);
+        char *f[15] = {0};
+        if (csv_fields(line + 1, f, 15) == 15) {
             rows++;
+            if (strncmp(f[3], "other:", 6)) {
+                /* Indent by depth so the tree shows. */
+                int depth = 0;
+                const char *name = f[1];
+                for (const char *c = f[1]; *c; c++)
+                    if (*c == '/') depth++, name = c + 1;
+                char label[256];
+                snprintf(label, sizeof label, "%*s%s", depth * 2, "", name);
+                pad(label, 40), pad(f[2], 5), pad(f[4], 22), pad(f[6], 7);
+                printf("%-10s %16s %-8s %16s %9s\n", f[7], f[8], f[9], f[10], f[11]);
+                shown++;
+            }
         }
         line = next;
     }
-    printf("\n%zu rows; full totals in %s/totals.csv and %s/totals.jsonl\n", rows, out, out);
+    printf("\n%zu cells shown of %zu rows (other:<label> cells are in the files); full totals in %s/totals.csv and "
+           "%s/totals.jsonl, checks in %s/anomalies.jsonl\n",
+           shown, rows, out, out, out);
     free(data);
 }
 
