@@ -63,8 +63,9 @@ static const char *parse_phrases(char *field, fp_phrase **out, int *n)
     for (const char *c = field; *c; c++) cap += *c == '|';
     fp_phrase *p = calloc((size_t)cap, sizeof *p);
     if (!p) return "out of memory";
-    char *save = NULL;
-    for (char *tok = strtok_r(field, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+    for (char *tok = field, *next; tok; tok = next) {
+        next = strchr(tok, '|');
+        if (next) *next++ = '\0';
         fp_phrase *ph = &p[*n];
         char *part = tok;
         for (;;) {
