@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static int same_str(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
 void fp_parts_init(fp_parts *p, const char *report_id, const char *source, fp_check_cb cb, void *ud)
 {
     memset(p, 0, sizeof *p);
@@ -65,15 +67,24 @@ static int close_group(fp_parts *p)
     return rc;
 }
 
-static int same_str(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+static int of_whole(const fp_parts *p, const fp_figure *f)
+{
+    const fp_figure *w = &p->whole;
+    return p->active && same_str(w->sentence, f->sentence) && !strcmp(w->region_code, f->region_code) &&
+           w->year == f->year && !strcmp(w->unit, f->unit);
+}
+
+void fp_parts_demote(const fp_parts *p, fp_figure *f)
+{
+    if (!strcmp(f->relation, "part") && of_whole(p, f) && !strcmp(p->whole.indicator, f->indicator) &&
+        !strcmp(p->whole.series, f->series))
+        f->weight = 0;
+}
 
 int fp_parts_feed(fp_parts *p, const fp_figure *f)
 {
     if (!strcmp(f->relation, "part")) {
-        const fp_figure *w = &p->whole;
-        if (!p->active || !same_str(w->sentence, f->sentence) || strcmp(w->region_code, f->region_code) ||
-            w->year != f->year || strcmp(w->unit, f->unit))
-            return FP_OK; /* a part of nothing stated here */
+        if (!of_whole(p, f)) return FP_OK; /* a part of nothing stated here */
         if (__builtin_add_overflow(p->sum, f->value, &p->sum)) p->overflow = 1;
         if (p->nparts++ && fp_buf_puts(&p->parts, ",")) return FP_ENOMEM;
         return fig_json(&p->parts, f) ? FP_ENOMEM : FP_OK;

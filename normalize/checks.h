@@ -31,6 +31,11 @@ typedef struct {
 void fp_parts_init(fp_parts *p, const char *report_id, const char *source, fp_check_cb cb, void *ud);
 /* Takes the next figure; may call cb for the group it closes. */
 int fp_parts_feed(fp_parts *p, const fp_figure *f);
+/* A part of the whole under way that measures the same indicator as the
+ * whole is a sub-group of it (其中进京转移就业47人 under 1175名…就业), not the
+ * cell's value: its weight drops to 0, so the whole stands for the cell.
+ * Call before fp_parts_feed with the same figure. */
+void fp_parts_demote(const fp_parts *p, fp_figure *f);
 /* Closes the last group; frees what p holds. */
 int fp_parts_finish(fp_parts *p);
 

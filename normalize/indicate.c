@@ -26,12 +26,12 @@ struct fp_indicate {
     entry *e;          /* sorted by bucket */
     bucket *b;
     size_t nb;         /* power of two */
-    char **words[3];   /* series.tsv: flow_new, plan, running */
-    int nwords[3];
+    char **words[5];   /* series.tsv's word classes */
+    int nwords[5];
 };
 
-enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_CLASSES };
-static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running"};
+enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_CLASSES };
+static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running", "this_year", "remainder"};
 
 static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
 
@@ -104,7 +104,8 @@ static int load_series(fp_indicate *x, const char *datadir)
             if ((size_t)(tab - line) == strlen(word_class[c]) && !strncmp(line, word_class[c], (size_t)(tab - line)))
                 cls = c;
         if (cls < 0) {
-            fp_error("%s:%d: expected 'flow_new', 'plan' or 'running', a tab, then words", path, lineno);
+            fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder), a tab, then words", path,
+                     lineno);
             rc = FP_EINVAL;
             break;
         }
@@ -191,7 +192,8 @@ static size_t back_char(const char *t, size_t p)
 }
 
 typedef struct {
-    size_t ss, cs, bs, fs, fe, ae, ce; /* sentence start, clause, stretch before, figure, stretch after, clause end */
+    size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
+                                              stretch after, clause end */
 } around;
 
 static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
@@ -212,6 +214,10 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
         p = q;
     }
     a->bs = p;
+    /* the list item the figure stands in: after the last 、 before it in its clause */
+    a->is = a->cs;
+    for (size_t q = a->cs; q + 3 <= fs; q += ulen((unsigned char)t[q]))
+        if (!memcmp(t + q, "、", 3)) a->is = q + 3;
     p = a->cs;
     size_t back = 0;
     while (p > 0 && back < 600) {
@@ -258,12 +264,14 @@ static int occurs(const fp_phrase *ph, const char *t, size_t from, size_t to)
     return 1;
 }
 
+/* Anti-cues are looked for in the figure's own list item of its clause, so
+ * "1150个贫困村出列、21个贫困县摘帽" vetoes neither item by the other's words. */
 static void find_vetoes(scan *s)
 {
     memset(s->veto, 0, sizeof s->veto);
     for (int i = 0; i < s->x->t.n && i < 256; i++)
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(&s->x->t.v[i].anti[k], s->t, s->a.cs, s->a.ce)) {
+            if (occurs(&s->x->t.v[i].anti[k], s->t, s->a.is, s->a.ae)) {
                 s->veto[i / 64] |= 1ULL << (i % 64);
                 break;
             }
@@ -289,7 +297,7 @@ static void consider(scan *s, int ind, int zone, size_t len, size_t dist)
 
 /* A phrase occurrence whose first part starts at p; its other parts are
  * looked for after it, inside [p, to). Returns the span's end, 0 if none. */
-static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, size_t *last_start)
+static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, size_t near, size_t *last_start)
 {
     if (to - p < ph->plen[0] || memcmp(t + p, ph->part[0], ph->plen[0])) return 0;
     size_t q = p + ph->plen[0];
@@ -298,6 +306,13 @@ static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, 
         if (q >= to) return 0;
         const char *hit = memmem(t + q, to - q, ph->part[k], ph->plen[k]);
         if (!hit) return 0;
+        /* the last part: its occurrence nearest before `near` if there is one (北京市…帮扶资金…，…帮扶资金12亿) */
+        while (k == ph->nparts - 1 && near) {
+            size_t from = (size_t)(hit - t) + ph->plen[k];
+            const char *again = from < to ? memmem(t + from, to - from, ph->part[k], ph->plen[k]) : NULL;
+            if (!again || (size_t)(again - t) + ph->plen[k] > near) break;
+            hit = again;
+        }
         *last_start = (size_t)(hit - t);
         q = *last_start + ph->plen[k];
     }
@@ -305,7 +320,8 @@ static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, 
 }
 
 /* Cues in [from, to): zone 1 when they touch the figure's own stretch,
- * else `outer`. Phrases never take the figure's own characters. */
+ * else `outer`, or with outer 0, 2 inside the clause and 3 before it.
+ * Phrases never take the figure's own characters. */
 static void scan_range(scan *s, size_t from, size_t to, int outer)
 {
     const fp_indicate *x = s->x;
@@ -322,14 +338,14 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
             if (!fits(s, en->ind)) continue;
             /* a gapped phrase may run on to the figure from an earlier clause (贫困人口…，占…7.1%) */
             size_t gto = to < s->a.fs ? s->a.fs : to;
-            size_t last = 0, end = match_at(en->ph, t, p, en->ph->nparts > 1 ? gto : lim, &last);
+            size_t last = 0, end = match_at(en->ph, t, p, en->ph->nparts > 1 ? gto : lim, s->a.fs, &last);
             if (!end) continue;
             /* a gapped phrase may straddle the figure, but its parts may not overlap it */
             if (p < s->a.fs && end > s->a.fs && !(last >= s->a.fe)) continue;
             int touches = (end > s->a.bs && p < s->a.fs) || (p >= s->a.fe && p < s->a.ae) ||
                           (last >= s->a.fe && last < s->a.ae);
             size_t dist = end <= s->a.fs ? s->a.fs - end : p >= s->a.fe ? p - s->a.fe : 0;
-            consider(s, en->ind, touches ? 1 : outer, en->ph->len, dist);
+            consider(s, en->ind, touches ? 1 : outer ? outer : p >= s->a.cs ? 2 : 3, en->ph->len, dist);
         }
     }
 }
@@ -382,6 +398,13 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
     snprintf(f->series, sizeof f->series, "%s", se);
 }
 
+/* A running total over years: a running word before the figure in its
+ * clause, unless the clause says it is this year's (全年累计 is the year's). */
+static int running(const fp_indicate *x, const char *t, const around *a)
+{
+    return has_word(x, W_RUNNING, t, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a->cs, a->fs);
+}
+
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
 {
     int known = f->indicator[0] ? fp_indicators_find(&x->t, f->indicator) : -1;
@@ -397,25 +420,32 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     }
     scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
     find_around(t, len, fs, fe, &s.a);
-    if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX)))) {
+    /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
+    int remainder = has_word(x, W_REMAINDER, t, s.a.bs, s.a.fs);
+    if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&
+        !remainder) {
         find_vetoes(&s);
         /* the figure's own metric first, then any */
         for (int pass = 0; pass < 2 && s.b.ind < 0; pass++) {
             s.metric = pass == 0 ? f->metric : NULL;
-            scan_range(&s, s.a.cs, s.a.ce, 2);
-            if (s.b.ind < 0 && pass == 0) scan_range(&s, s.a.ss, s.a.cs, 3);
+            /* the sentence before the clause too: its words count as the topic (zone 3), and a
+             * phrase reaching from there into the figure's stretch (北京市…，…帮扶资金) as near */
+            scan_range(&s, s.a.ss, s.a.ce, 0);
         }
         known = s.b.ind;
         /* the weight: near beats far, the figure's own metric beats another, a statement of the year
          * beats a running total over years (三年累计, 2014年以来), then the longer cue */
         if (known >= 0)
             f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (strcmp(x->t.v[known].metric, f->metric) ? 0 : 500) +
-                                   (has_word(x, W_RUNNING, t, s.a.cs, s.a.fs) ? 0 : 200) +
+                                   (running(x, t, &s.a) ? 0 : 200) +
                                    (s.b.len < 200 ? s.b.len : 199));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
             copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
                     f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
     }
+    if (known < 0 && !f->indicator[0])
+        copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
+                f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
     if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
 }

@@ -6,7 +6,8 @@
  * figure: first in the figure's own stretch of its clause (back to the
  * previous number or 、, on to the next), then in the rest of the clause,
  * then in the sentence before the clause. Among phrases there the longest
- * wins, then the nearest; an anti-cue anywhere in the clause rules its
+ * wins, then the nearest; an anti-cue in the figure's list item of its
+ * clause (after the last 、 before it, up to the next number) rules its
  * indicator out; an indicator must be statable in the figure's unit.
  * Indicators of the figure's own metric are tried before the others. A
  * figure that fits none gets other:<label>. Its weight says how strongly

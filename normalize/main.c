@@ -73,6 +73,7 @@ static int on_figure(const fp_figure *f, void *ud)
     normalizer *n = ud;
     fp_figure g = *f;
     fp_indicate_figure(n->ix, n->text, n->text_len, &g);
+    fp_parts_demote(&n->parts, &g);
     uint32_t sh = fp_route_shard(g.region_code, g.year, g.indicator, (uint32_t)n->nout);
     snprintf(g.report_id, sizeof g.report_id, "%s", n->report_id);
     g.seq = n->counts[sh]++;

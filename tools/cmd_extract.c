@@ -9,6 +9,7 @@
 #include "fp_json.h"
 #include "fp_log.h"
 #include "fp_opts.h"
+#include "checks.h"
 #include "indicate.h"
 
 #include <stdio.h>
@@ -33,7 +34,15 @@ typedef struct {
     const fp_indicate *ix;
     const char *text;
     size_t len;
+    fp_parts parts; /* a whole's parts of its own indicator weigh 0, as in normalize */
 } printer;
+
+static int no_check(const fp_anomaly *a, void *ud)
+{
+    (void)a;
+    (void)ud;
+    return 0;
+}
 
 static int print_figure(const fp_figure *f, void *ud)
 {
@@ -41,6 +50,8 @@ static int print_figure(const fp_figure *f, void *ud)
     fp_buf *b = &pr->line;
     fp_figure g = *f;
     fp_indicate_figure(pr->ix, pr->text, pr->len, &g);
+    fp_parts_demote(&pr->parts, &g);
+    if (fp_parts_feed(&pr->parts, &g)) return FP_ENOMEM;
     b->len = 0;
     int rc = fp_json_figure(b, &g);
     if (!rc) {
@@ -88,7 +99,9 @@ int fupin_extract(int argc, char **argv)
         if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &why);
         pr.text = text;
         pr.len = textlen;
+        fp_parts_init(&pr.parts, "", files.v[i], no_check, NULL);
         if (!r) r = fp_extract(x, files.v[i], text, textlen, cfg.year, cfg.region, print_figure, &pr, NULL);
+        fp_parts_finish(&pr.parts);
         if (r) {
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], why ? why : fp_strerror(r));
             failed = 1;
