@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 2 /* 2: cells keyed by indicator and series */
+#define SCHEMA_VERSION 3 /* 2: cells keyed by indicator and series; 3: kept per value in `vals` */
 #define KEY_PK "rc, year, indicator, series, unit"
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
 
@@ -20,9 +20,15 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS mentions(report_id TEXT, seq INTEGER, rc TEXT, rp TEXT, year INTEGER,"
     " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
     " counter TEXT, text TEXT, label TEXT, sentence TEXT, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
-    " weight INTEGER,"
-    " PRIMARY KEY(report_id, seq));"
-    "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ");"
+    " weight INTEGER, ord TEXT, PRIMARY KEY(report_id, seq));"
+    "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ", value);"
+    /* per cell and value, kept in step with mentions: how often, how strongly, and the first statement */
+    "CREATE TABLE IF NOT EXISTS vals(rc TEXT, year INTEGER, indicator TEXT, series TEXT, unit TEXT, value INTEGER,"
+    " n INTEGER, cur INTEGER, w INTEGER, exact INTEGER, ord TEXT, rid TEXT, src TEXT, text TEXT, qual TEXT,"
+    " rp TEXT, metric TEXT, PRIMARY KEY(" KEY_PK ", value)) WITHOUT ROWID;"
+    /* per cell and report: how many of its mentions */
+    "CREATE TABLE IF NOT EXISTS reps(rc TEXT, year INTEGER, indicator TEXT, series TEXT, unit TEXT, report_id TEXT,"
+    " n INTEGER, PRIMARY KEY(" KEY_PK ", report_id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
@@ -30,21 +36,42 @@ static const char *schema =
 
 enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF, ST_DEL_MENTIONS,
-    ST_CELL, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_N
+    ST_CELL, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_VAL_ADD, ST_REP_ADD,
+    ST_VAL_AGG, ST_VAL_FIRST, ST_VAL_PUT, ST_VAL_DEL, ST_REP_DEL, ST_REPORTS, ST_N
 };
 
 static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT 1 FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
     [ST_INS_MENTION] = "INSERT OR REPLACE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                       "?17,?18,?19,?20,?21)",
+                       "?17,?18,?19,?20,?21,?22)",
     [ST_INS_APPLIED] = "INSERT OR IGNORE INTO applied VALUES(?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
-    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE report_id=?1",
+    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK ", value FROM mentions WHERE report_id=?1",
     [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE report_id=?1",
-    /* statement order: curated first, then by source and place in it (deterministic whatever the arrival order) */
-    [ST_CELL] = "SELECT value, relation, qualifier, curated, report_id, source, text, rp, metric, weight FROM mentions WHERE "
-                KEY_WHERE " ORDER BY curated DESC, source, report_id, off, seq",
+    /* a cell's values in the order first stated */
+    [ST_CELL] = "SELECT value, n, cur, w, exact, rid, src, text, qual, rp, metric FROM vals WHERE " KEY_WHERE
+                " ORDER BY ord",
+    [ST_VAL_ADD] = "INSERT INTO vals VALUES(?1,?2,?3,?4,?5,?6,1,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+                   " ON CONFLICT DO UPDATE SET n=n+1, cur=cur+excluded.cur, w=MAX(w,excluded.w),"
+                   " exact=exact+excluded.exact,"
+                   " rid=CASE WHEN excluded.ord<ord THEN excluded.rid ELSE rid END,"
+                   " src=CASE WHEN excluded.ord<ord THEN excluded.src ELSE src END,"
+                   " text=CASE WHEN excluded.ord<ord THEN excluded.text ELSE text END,"
+                   " qual=CASE WHEN excluded.ord<ord THEN excluded.qual ELSE qual END,"
+                   " rp=CASE WHEN excluded.ord<ord THEN excluded.rp ELSE rp END,"
+                   " metric=CASE WHEN excluded.ord<ord THEN excluded.metric ELSE metric END,"
+                   " ord=MIN(ord,excluded.ord)",
+    [ST_REP_ADD] = "INSERT INTO reps VALUES(?1,?2,?3,?4,?5,?6,1) ON CONFLICT DO UPDATE SET n=n+1",
+    /* rebuilding a value's row after a report's mentions went */
+    [ST_VAL_AGG] = "SELECT COUNT(*), SUM(curated), MAX(weight), SUM(qualifier='exact') FROM mentions WHERE " KEY_WHERE
+                   " AND value=?6",
+    [ST_VAL_FIRST] = "SELECT ord, report_id, source, text, qualifier, rp, metric FROM mentions WHERE " KEY_WHERE
+                     " AND value=?6 ORDER BY ord LIMIT 1",
+    [ST_VAL_PUT] = "INSERT OR REPLACE INTO vals VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_VAL_DEL] = "DELETE FROM vals WHERE " KEY_WHERE " AND value=?6",
+    [ST_REP_DEL] = "DELETE FROM reps WHERE " KEY_WHERE " AND report_id=?6",
+    [ST_REPORTS] = "SELECT COUNT(*) FROM reps WHERE " KEY_WHERE,
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
@@ -124,7 +151,7 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
         rc = FP_EINVAL;
     }
     if (!rc && (sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK ||
-                sqlite3_exec(s->db, "PRAGMA user_version=2", NULL, NULL, &err) != SQLITE_OK)) {
+                sqlite3_exec(s->db, "PRAGMA user_version=3", NULL, NULL, &err) != SQLITE_OK)) {
         fp_error("cannot open store %s: %s", path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);
         rc = FP_EIO;
@@ -294,52 +321,57 @@ size_t fp_cell_choose(const fp_fact *f, size_t n, size_t *group, size_t *groups)
 typedef struct {
     fp_fact *f;
     char **rid, **src, **text, **qual;
-    size_t n, cap;
+    uint32_t *n;
+    size_t cnt, cap;
     char *rp, *metric;
 } cellrows;
 
 static void cellrows_free(cellrows *c)
 {
-    for (size_t i = 0; i < c->n; i++) free(c->rid[i]), free(c->src[i]), free(c->text[i]), free(c->qual[i]);
-    free(c->f), free(c->rid), free(c->src), free(c->text), free(c->qual);
+    for (size_t i = 0; i < c->cnt; i++) free(c->rid[i]), free(c->src[i]), free(c->text[i]), free(c->qual[i]);
+    free(c->f), free(c->rid), free(c->src), free(c->text), free(c->qual), free(c->n);
     free(c->rp), free(c->metric);
     memset(c, 0, sizeof *c);
 }
 
+static int cellrows_grow(cellrows *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 8;
+    fp_fact *nf = realloc(c->f, cap * sizeof *nf);
+    if (nf) c->f = nf;
+    char **a = realloc(c->rid, cap * sizeof *a);
+    if (a) c->rid = a;
+    char **b = realloc(c->src, cap * sizeof *b);
+    if (b) c->src = b;
+    char **d = realloc(c->text, cap * sizeof *d);
+    if (d) c->text = d;
+    char **e = realloc(c->qual, cap * sizeof *e);
+    if (e) c->qual = e;
+    uint32_t *g = realloc(c->n, cap * sizeof *g);
+    if (g) c->n = g;
+    if (!nf || !a || !b || !d || !e || !g) return FP_ENOMEM;
+    c->cap = cap;
+    return FP_OK;
+}
+
+/* A cell's distinct values, in the order first stated (one row each in `vals`). */
 static int cellrows_read(fp_store *s, const key *k, cellrows *c)
 {
     memset(c, 0, sizeof *c);
     sqlite3_stmt *st = with_key(s, ST_CELL, k);
     int rc = FP_OK, r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 16;
-            fp_fact *nf = realloc(c->f, cap * sizeof *nf);
-            if (nf) c->f = nf;
-            char **a = realloc(c->rid, cap * sizeof *a);
-            if (a) c->rid = a;
-            char **b = realloc(c->src, cap * sizeof *b);
-            if (b) c->src = b;
-            char **d = realloc(c->text, cap * sizeof *d);
-            if (d) c->text = d;
-            char **e = realloc(c->qual, cap * sizeof *e);
-            if (e) c->qual = e;
-            if (!nf || !a || !b || !d || !e) {
-                rc = FP_ENOMEM;
-                break;
-            }
-            c->cap = cap;
-        }
-        size_t i = c->n;
-        c->f[i] = (fp_fact){.value = sqlite3_column_int64(st, 0), .exact = !strcmp(col(st, 2), "exact"),
-                            .curated = sqlite3_column_int(st, 3), .weight = sqlite3_column_int(st, 9)};
-        c->qual[i] = strdup(col(st, 2));
-        c->rid[i] = strdup(col(st, 4));
-        c->src[i] = strdup(col(st, 5));
-        c->text[i] = strdup(col(st, 6));
-        c->n++;
+        if (c->cnt == c->cap && (rc = cellrows_grow(c))) break;
+        size_t i = c->cnt++;
+        c->f[i] = (fp_fact){.value = sqlite3_column_int64(st, 0), .curated = sqlite3_column_int(st, 2) > 0,
+                            .weight = sqlite3_column_int(st, 3), .exact = sqlite3_column_int(st, 4) > 0};
+        c->n[i] = (uint32_t)sqlite3_column_int64(st, 1);
+        c->rid[i] = strdup(col(st, 5));
+        c->src[i] = strdup(col(st, 6));
+        c->text[i] = strdup(col(st, 7));
+        c->qual[i] = strdup(col(st, 8));
         if (!c->rid[i] || !c->src[i] || !c->text[i] || !c->qual[i]) rc = FP_ENOMEM;
-        if (!rc && i == 0 && (!(c->rp = strdup(col(st, 7))) || !(c->metric = strdup(col(st, 8))))) rc = FP_ENOMEM;
+        if (!rc && i == 0 && (!(c->rp = strdup(col(st, 9))) || !(c->metric = strdup(col(st, 10))))) rc = FP_ENOMEM;
     }
     if (!rc && r != SQLITE_DONE) rc = fail(s, "read cell");
     sqlite3_reset(st);
@@ -347,7 +379,8 @@ static int cellrows_read(fp_store *s, const key *k, cellrows *c)
     return rc;
 }
 
-/* Builds the cell of key k from its mentions; t->facts is 0 when it has none. */
+/* Builds the cell of key k from its values; t->facts is 0 when it has none.
+ * The cost is the cell's distinct values, not its mentions. */
 static int cell_of(fp_store *s, const key *k, fp_total *t)
 {
     cellrows c;
@@ -361,51 +394,44 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
     snprintf(t->series, sizeof t->series, "%s", k->series);
     snprintf(t->unit, sizeof t->unit, "%s", k->unit);
     snprintf(t->metric, sizeof t->metric, "%s", c.metric ? c.metric : "");
-    t->region_path = c.rp ? c.rp : NULL;
+    t->region_path = c.rp;
     c.rp = NULL;
-    if (c.n == 0) {
+    if (c.cnt == 0) {
         cellrows_free(&c);
-        if (!t->region_path && !(t->region_path = strdup(""))) return FP_ENOMEM;
-        return FP_OK;
+        return (t->region_path = strdup("")) ? FP_OK : FP_ENOMEM;
     }
-    size_t *group = malloc(c.n * sizeof *group), ng = 0;
+    size_t *group = malloc(c.cnt * sizeof *group), ng = 0;
     if (!group) {
         cellrows_free(&c);
+        free(t->region_path);
+        t->region_path = NULL;
         return FP_ENOMEM;
     }
-    size_t best = fp_cell_choose(c.f, c.n, group, &ng);
+    size_t best = fp_cell_choose(c.f, c.cnt, group, &ng);
     t->stated = c.f[best].value;
-    t->facts = (uint32_t)c.n;
-    /* reports: distinct ids (rows are few per cell) */
-    for (size_t i = 0; i < c.n; i++) {
-        size_t j = 0;
-        while (j < i && strcmp(c.rid[j], c.rid[i])) j++;
-        t->reports += j == i;
-    }
+    for (size_t i = 0; i < c.cnt; i++) t->facts += c.n[i];
+    sqlite3_stmt *st = with_key(s, ST_REPORTS, k);
+    if (sqlite3_step(st) == SQLITE_ROW) t->reports = (uint32_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
     int exact = 0;
-    for (size_t i = 0; i < c.n; i++) exact |= group[i] == best && c.f[i].exact;
+    for (size_t i = 0; i < c.cnt; i++) exact |= group[i] == best && c.f[i].exact;
     snprintf(t->status, sizeof t->status, "%s", ng > 1 ? "conflict" : exact ? "exact" : "approx");
     /* candidates: the chosen fact first, then the others in statement order, at most 16 */
     fp_buf b = {0};
     rc = fp_buf_puts(&b, "[");
     size_t shown = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < c.n && shown < 16; i++) {
+        for (size_t i = 0; i < c.cnt && shown < 16; i++) {
             if (group[i] != i || (pass == 0) != (i == best)) continue;
-            size_t nf = 0, nr = 0;
-            for (size_t j = 0; j < c.n; j++) {
-                if (group[j] != i) continue;
-                nf++;
-                size_t q = 0;
-                while (q < j && !(group[q] == i && !strcmp(c.rid[q], c.rid[j]))) q++;
-                nr += q == j;
-            }
+            size_t nf = 0;
+            for (size_t j = 0; j < c.cnt; j++)
+                if (group[j] == i) nf += c.n[j];
             char v[32];
             fp_dec_format(c.f[i].value, v, sizeof v);
             rc |= fp_buf_printf(&b, "%s{\"value\":\"%s\",\"chosen\":%s,\"qualifier\":\"%s\",\"curated\":%s,"
-                                    "\"facts\":%zu,\"reports\":%zu,\"report\":\"%s\",\"source\":",
+                                    "\"facts\":%zu,\"report\":\"%s\",\"source\":",
                                 shown ? "," : "", v, i == best ? "true" : "false", c.qual[i],
-                                c.f[i].curated ? "true" : "false", nf, nr, c.rid[i]);
+                                c.f[i].curated ? "true" : "false", nf, c.rid[i]);
             rc |= fp_buf_json_str(&b, c.src[i], strlen(c.src[i]));
             rc |= fp_buf_puts(&b, ",\"text\":");
             rc |= fp_buf_json_str(&b, c.text[i], strlen(c.text[i]));
@@ -415,17 +441,13 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
     rc |= fp_buf_puts(&b, "]");
     free(group);
     cellrows_free(&c);
-    if (rc || b.oom) {
+    if (rc || b.oom || !t->region_path) {
         fp_buf_free(&b);
         free(t->region_path);
         t->region_path = NULL;
         return FP_ENOMEM;
     }
     t->candidates = b.p;
-    if (!t->region_path && !(t->region_path = strdup(""))) {
-        free(t->candidates);
-        return FP_ENOMEM;
-    }
     return FP_OK;
 }
 
@@ -437,16 +459,25 @@ static void total_release(fp_total *t)
 
 /* ---- applying ---- */
 
-static int insert_mention(fp_store *s, const fp_figure *f, int curated)
+/* Statement order: curated first, then by source and place in it, so a
+ * cell never depends on the order reports arrived in. */
+static void order_key(char *buf, size_t cap, const fp_figure *f, int curated)
 {
+    snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, f->source ? f->source : "", f->report_id, f->offset, f->seq);
+}
+
+static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int curated)
+{
+    char ord[512];
+    order_key(ord, sizeof ord, f, curated);
     sqlite3_stmt *st = with_text(s, ST_INS_MENTION, f->report_id);
     sqlite3_bind_int64(st, 2, f->seq);
-    sqlite3_bind_text(st, 3, f->region_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, k->rc, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, f->region_path ? f->region_path : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, f->year);
-    sqlite3_bind_text(st, 6, f->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, f->series[0] ? f->series : "value", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, f->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, k->year);
+    sqlite3_bind_text(st, 6, k->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, k->series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, k->unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, f->metric, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, f->value);
     sqlite3_bind_text(st, 11, f->relation, -1, SQLITE_STATIC);
@@ -460,21 +491,101 @@ static int insert_mention(fp_store *s, const fp_figure *f, int curated)
     sqlite3_bind_text(st, 19, f->source ? f->source : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 20, curated);
     sqlite3_bind_int(st, 21, f->weight);
+    sqlite3_bind_text(st, 22, ord, -1, SQLITE_STATIC);
+    int rc = done(s, st);
+    if (rc) return rc;
+    st = with_key(s, ST_VAL_ADD, k);
+    sqlite3_bind_int64(st, 6, f->value);
+    sqlite3_bind_int(st, 7, curated);
+    sqlite3_bind_int(st, 8, f->weight);
+    sqlite3_bind_int(st, 9, !strcmp(f->qualifier, "exact"));
+    sqlite3_bind_text(st, 10, ord, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, f->report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, f->source ? f->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, f->text ? f->text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, f->qualifier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, f->region_path ? f->region_path : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, f->metric, -1, SQLITE_STATIC);
+    if ((rc = done(s, st))) return rc;
+    st = with_key(s, ST_REP_ADD, k);
+    sqlite3_bind_text(st, 6, f->report_id, -1, SQLITE_STATIC);
     return done(s, st);
 }
 
-/* Removes every mention of a superseded report, noting the cells it touched. */
+/* Rebuilds one value's row of `vals` from the mentions left (after a report's went). */
+static int rebuild_value(fp_store *s, const key *k, fp_dec value)
+{
+    sqlite3_stmt *st = with_key(s, ST_VAL_AGG, k);
+    sqlite3_bind_int64(st, 6, value);
+    int64_t n = 0, cur = 0, w = 0, exact = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        cur = sqlite3_column_int64(st, 1);
+        w = sqlite3_column_int64(st, 2);
+        exact = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    if (n == 0) {
+        st = with_key(s, ST_VAL_DEL, k);
+        sqlite3_bind_int64(st, 6, value);
+        return done(s, st);
+    }
+    sqlite3_stmt *fst = with_key(s, ST_VAL_FIRST, k);
+    sqlite3_bind_int64(fst, 6, value);
+    if (sqlite3_step(fst) != SQLITE_ROW) {
+        sqlite3_reset(fst);
+        return fail(s, "rebuild value");
+    }
+    st = with_key(s, ST_VAL_PUT, k);
+    sqlite3_bind_int64(st, 6, value);
+    sqlite3_bind_int64(st, 7, n);
+    sqlite3_bind_int64(st, 8, cur);
+    sqlite3_bind_int64(st, 9, w);
+    sqlite3_bind_int64(st, 10, exact);
+    for (int c = 0; c < 7; c++) sqlite3_bind_text(st, 11 + c, col(fst, c), -1, SQLITE_TRANSIENT);
+    sqlite3_reset(fst);
+    return done(s, st);
+}
+
+/* Removes every mention of a superseded report, noting the cells it touched
+ * and rebuilding their values. */
 static int retire(fp_store *s, const char *id, keyset *ks)
 {
+    typedef struct {
+        key k;
+        fp_dec v;
+    } kv;
+    kv *list = NULL;
+    size_t n = 0, cap = 0;
     sqlite3_stmt *st = with_text(s, ST_KEYS_OF, id);
     int rc = FP_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-        key k;
-        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
-        rc = keyset_add(ks, &k);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            kv *nl = realloc(list, cap * sizeof *nl);
+            if (!nl) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            list = nl;
+        }
+        key_set(&list[n].k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        list[n].v = sqlite3_column_int64(st, 5);
+        rc = keyset_add(ks, &list[n].k);
+        n++;
     }
     sqlite3_reset(st);
-    return rc ? rc : done(s, with_text(s, ST_DEL_MENTIONS, id));
+    if (!rc) rc = done(s, with_text(s, ST_DEL_MENTIONS, id));
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = rebuild_value(s, &list[i].k, list[i].v);
+        if (!rc) {
+            st = with_key(s, ST_REP_DEL, &list[i].k);
+            sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+            rc = done(s, st);
+        }
+    }
+    free(list);
+    return rc;
 }
 
 static int anolist_add(anolist *l, const fp_anomaly *src, int live)
@@ -561,10 +672,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         const fp_figure *f = &figs[i];
         key k;
         key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
-        fp_figure g = *f;
-        snprintf(g.indicator, sizeof g.indicator, "%s", k.indicator);
         rc = keyset_add(&ks, &k);
-        if (!rc) rc = insert_mention(s, &g, end->curated);
+        if (!rc) rc = insert_mention(s, f, &k, end->curated);
     }
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
@@ -621,7 +730,7 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
     *seq = s->seq;
     sqlite3_stmt *st;
     int rc = FP_OK;
-    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT " KEY_PK " FROM mentions", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT " KEY_PK " FROM vals", -1, &st, NULL) != SQLITE_OK)
         return fail(s, "snapshot");
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         key k;
