@@ -24,7 +24,7 @@ static int fig_json(fp_buf *b, const fp_figure *f)
     rc |= fp_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
     rc |= fp_buf_printf(b, ",\"value\":\"%s\",\"indicator\":", v);
     rc |= fp_buf_json_str(b, f->indicator, strlen(f->indicator));
-    rc |= fp_buf_printf(b, ",\"offset\":%u}", f->offset);
+    rc |= fp_buf_printf(b, ",\"offset\":%u,\"length\":%u}", f->offset, f->length);
     return rc;
 }
 

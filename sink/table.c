@@ -539,10 +539,13 @@ static int check_head(fp_buf *b, const char *rule, const fp_view_row *r, fp_dec 
 static int side(fp_buf *b, const char *name, const fp_view_row *r, int stated)
 {
     int rc = fp_buf_printf(b, ",\"%s\":{", name);
-    rc |= jstr(b, "region_path", r->path, 1);
+    rc |= jstr(b, "region_code", r->code, 1);
+    rc |= jstr(b, "region_path", r->path, 0);
     rc |= fp_buf_puts(b, ",\"year\":");
     rc |= put_year(b, r->year, 1);
     rc |= jstr(b, "indicator", r->indicator, 0);
+    rc |= jstr(b, "series", r->series, 0);
+    rc |= jstr(b, "unit", r->unit, 0);
     rc |= jdec(b, stated ? "stated" : "rollup", 1, stated ? r->stated : r->rollup);
     if (stated) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
     rc |= fp_buf_puts(b, "}");
