@@ -248,6 +248,7 @@ typedef struct {
     size_t len;
     around a;
     const char *metric; /* only indicators of this metric, or NULL */
+    int own_label;      /* the figure's clause names what it measures: no topic from before it */
     uint64_t veto[4];   /* indicators ruled out by an anti-cue (bit per index, up to 256) */
     best b;
 } scan;
@@ -345,7 +346,9 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
             int touches = (end > s->a.bs && p < s->a.fs) || (p >= s->a.fe && p < s->a.ae) ||
                           (last >= s->a.fe && last < s->a.ae);
             size_t dist = end <= s->a.fs ? s->a.fs - end : p >= s->a.fe ? p - s->a.fe : 0;
-            consider(s, en->ind, touches ? 1 : outer ? outer : p >= s->a.cs ? 2 : 3, en->ph->len, dist);
+            int zone = touches ? 1 : outer ? outer : p >= s->a.cs ? 2 : 3;
+            if (zone == 3 && s->own_label) continue;
+            consider(s, en->ind, zone, en->ph->len, dist);
         }
     }
 }
@@ -420,6 +423,9 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     }
     scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
     find_around(t, len, fs, fe, &s.a);
+    /* 清理闲置资金3.74万元 says what it measures in its own clause; 金额达2亿元 takes the topic before it */
+    s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
+                  memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
     /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
     int remainder = has_word(x, W_REMAINDER, t, s.a.bs, s.a.fs);
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&

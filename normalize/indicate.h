@@ -5,7 +5,8 @@
  * The indicator is found from cue phrases (data/indicators.tsv) around the
  * figure: first in the figure's own stretch of its clause (back to the
  * previous number or 、, on to the next), then in the rest of the clause,
- * then in the sentence before the clause. Among phrases there the longest
+ * then in the sentence before the clause (only when the figure's clause
+ * does not name what it measures, its label). Among phrases there the longest
  * wins, then the nearest; an anti-cue in the figure's list item of its
  * clause (after the last 、 before it, up to the next number) rules its
  * indicator out; an indicator must be statable in the figure's unit.
