@@ -613,6 +613,7 @@ typedef struct {
     int region, year;
     const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
+    int optional; /* the unit is only implied (14.8万贫困人口) */
 } cand;
 
 static size_t clause_start(const doc *d, size_t sent_start, size_t pos)
@@ -904,13 +905,41 @@ static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, si
     return have ? found : d->year;
 }
 
+/* The unit a noun of people or households implies at q, after any place
+ * names and modifier words (万建档立卡贫困人口, 万科左后旗人民; a qualifier
+ * such as 左右 may come first), or NULL. */
+static const fp_unit *implied_unit(const doc *d, size_t q)
+{
+    static const fp_unit person = {"", 0, "person", FP_DEC_SCALE, 0};
+    static const fp_unit household = {"", 0, "household", FP_DEC_SCALE, 0};
+    const fp_lexicon *lx = &d->x->lx;
+    const char *t = d->t;
+    size_t w = fp_words_prefix(&lx->cues[CUE_APPROX_AFTER], t + q, d->len - q);
+    if (!w) w = fp_words_prefix(&lx->cues[CUE_AT_LEAST_AFTER], t + q, d->len - q);
+    q += w;
+    for (int steps = 0; steps < 4 && q < d->len; steps++) {
+        /* the longest head wins over a modifier that starts it (贫困人口, 贫困) */
+        size_t hp = fp_words_prefix(&lx->cues[CUE_IMPLIED_PERSON], t + q, d->len - q);
+        size_t hh = fp_words_prefix(&lx->cues[CUE_IMPLIED_HOUSEHOLD], t + q, d->len - q);
+        size_t mo = fp_words_prefix(&lx->cues[CUE_IMPLIED_MODIFIER], t + q, d->len - q);
+        if ((hp || hh) && (hp > mo || hh > mo))
+            return hp >= hh ? &person : &household;
+        const int *cands;
+        int nc;
+        size_t pl = mo ? 0 : fp_gaz_match(d->x->gaz, t, d->len, q, &cands, &nc);
+        if (!mo && !pl) return NULL;
+        q += mo ? mo : pl;
+    }
+    return NULL;
+}
+
 static int figure_at(doc *d, size_t pos, cand *c)
 {
     const char *t = d->t;
     const fp_lexicon *lx = &d->x->lx;
     memset(c, 0, sizeof *c);
     size_t p = pos;
-    int percent_prefix = 0;
+    int percent_prefix = 0, implied = 0;
     if (at(t, d->len, p, "百分之")) {
         percent_prefix = 1;
         p += 9;
@@ -948,10 +977,13 @@ static int figure_at(doc *d, size_t pos, cand *c)
     if (percent_prefix) {
         static const fp_unit pct = {"%", 1, "percent", FP_DEC_SCALE, 0};
         u = &pct;
-    } else {
-        u = fp_lexicon_unit(lx, t + q, d->len - q);
-        if (!u) return 0;
+    } else if ((u = fp_lexicon_unit(lx, t + q, d->len - q))) {
         q += u->len;
+    } else {
+        /* 14.8万贫困人口: the noun after a number with 万 or 亿 tells its unit;
+         * the figure is the number alone, and optional (GUIDE.md) */
+        if (!n.mag || !n.arabic || range || !(u = implied_unit(d, q))) return 0;
+        implied = 1;
     }
     /* Names, slogans and rhetoric: 五个一批, 四个不摘, 一座座. */
     if (n.chinese && !n.arabic) {
@@ -976,6 +1008,7 @@ static int figure_at(doc *d, size_t pos, cand *c)
     c->start = pos;
     c->end = q;
     c->chinese_only = n.chinese && !n.arabic;
+    c->optional = implied;
     /* qualifier */
     c->qualifier = more || range ? "at_least" : "exact";
     size_t w;
@@ -1015,6 +1048,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     snprintf(f->relation, sizeof f->relation, "%s", c->relation);
     snprintf(f->metric, sizeof f->metric, "%s", c->metric);
     f->year = c->year;
+    f->optional = (uint8_t)c->optional;
     path->len = 0;
     if (path->p) path->p[0] = '\0';
     if (c->region >= 0) {

@@ -30,7 +30,7 @@ static int num_is(const char *s, const char *want, size_t len)
 
 typedef struct {
     char text[16][64], unit[16][16], value[16][32], qual[16][12], rel[16][12], region[16][128], metric[16][24];
-    int year[16];
+    int year[16], opt[16];
     int n;
 } got;
 
@@ -46,6 +46,7 @@ static int collect(const fp_figure *f, void *ud)
     snprintf(g->region[g->n], 128, "%s", f->region_path);
     snprintf(g->metric[g->n], 24, "%s", f->metric);
     g->year[g->n] = f->year;
+    g->opt[g->n] = f->optional;
     g->n++;
     return 0;
 }
@@ -186,6 +187,18 @@ int main(int argc, char **argv)
     /* a news dateline's city is where the story was filed */
     r = ex(x, "新华社南宁3月5日电 广西今年计划搬迁2万人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
+    /* implied units: a number with 万 or 亿 before a noun of people counts them */
+    r = ex(x, "全县3.6万贫困人口实现稳定脱贫，2.4万建档立卡贫困户住上新房。");
+    CHECK(r.n == 2 && !strcmp(r.text[0], "3.6万") && !strcmp(r.unit[0], "person") && !strcmp(r.value[0], "36000"));
+    CHECK(r.n == 2 && r.opt[0] == 1 && !strcmp(r.metric[0], "poverty_exit"));
+    CHECK(r.n == 2 && !strcmp(r.text[1], "2.4万") && !strcmp(r.unit[1], "household"));
+    r = ex(x, "四子王旗8万各族群众喜迎丰收，约1.5万左右搬迁群众入住新区。");
+    CHECK(r.n == 2 && !strcmp(r.unit[0], "person") && !strcmp(r.text[1], "1.5万左右") && !strcmp(r.qual[1], "approx"));
+    r = ex(x, "2万化德县人民告别贫困。");
+    CHECK(r.n == 1 && !strcmp(r.value[0], "20000") && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
+    /* not without a multiplier, nor in words, nor before a verb; a written unit stays */
+    r = ex(x, "亿万农民，千万群众，投入5万建设群众文化广场，300贫困人口，人均1.2万元。");
+    CHECK(r.n == 1 && !strcmp(r.unit[0], "CNY") && r.opt[0] == 0);
     fp_extractor_free(x);
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
