@@ -788,7 +788,59 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
  * sentence (before, then after), inside the subject's province; else the
  * paragraph's. *written is set to the mention when the place is a township
  * or village written after it (kept as written below its region). */
-static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send,
+/* The level of the places a count counts (20个旗县, 114个嘎查村, 12个深度贫困县),
+ * FP_LEVEL_NATION (0) when it counts none. */
+static int counted_level(const doc *d, const cand *c, size_t cend)
+{
+    static const struct {
+        int cue, level;
+    } lv[] = {{CUE_COUNTED_COUNTY, FP_LEVEL_COUNTY}, {CUE_COUNTED_TOWNSHIP, FP_LEVEL_TOWNSHIP},
+              {CUE_COUNTED_VILLAGE, FP_LEVEL_VILLAGE}};
+    const fp_lexicon *lx = &d->x->lx;
+    if (strcmp(c->unit_name, "count")) return 0;
+    size_t q = c->num_end;
+    for (int steps = 0; steps < 4 && q < cend; steps++) {
+        int level = 0;
+        size_t best = 0;
+        for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+            size_t n = fp_words_prefix(&lx->cues[lv[i].cue], d->t + q, cend - q);
+            if (n > best) best = n, level = lv[i].level;
+        }
+        size_t mo = fp_words_prefix(&lx->cues[CUE_COUNTED_MODIFIER], d->t + q, cend - q);
+        if (best && best >= mo)
+            return fp_words_prefix(&lx->cues[CUE_COUNTED_NOT_AFTER], d->t + q + best, cend - q - best) ? 0 : level;
+        if (!mo) return 0;
+        q += mo;
+    }
+    return 0;
+}
+
+/* A count of places at `level` is about a place above that level: the
+ * nearest named before it in its clause, else the subject, else the place
+ * above r. */
+static int above_counted(const doc *d, int r, int level, size_t pos, size_t cstart)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    if (r < 0 || fp_gaz_region(g, r)->level < level) return r;
+    for (size_t i = d->nm; i-- > 0;) {
+        const mention *m = &d->m[i];
+        if (m->off >= pos) continue;
+        if (m->off < cstart) break;
+        if (m->region < 0 || fp_gaz_region(g, m->region)->level >= level) continue;
+        if (d->province >= 0 && fp_gaz_region(g, m->region)->level != FP_LEVEL_NATION &&
+            !fp_gaz_within(g, m->region, d->province))
+            continue;
+        return m->region;
+    }
+    /* else the subject, when it holds r and lies above the level, else the
+     * place just above the level */
+    if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && fp_gaz_region(g, d->subject)->level < level)
+        return d->subject;
+    int a = fp_gaz_ancestor_at(g, r, level - 1);
+    return a >= 0 ? a : r;
+}
+
+static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                        const mention **written)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -823,14 +875,23 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             break;
         }
     }
-    if (found < 0) return fallback;
+    if (found < 0) return level ? above_counted(d, fallback, level, pos, cstart) : fallback;
     int place = mention_place(d, fi, fallback);
     if (place == found && d->m[fi].nw) *written = &d->m[fi];
+    /* 内蒙古20个旗县 in a banner's report: a count of places after the place
+     * above them in its clause is that place's */
+    if (level && place == found && d->m[fi].off >= cstart && d->m[fi].off < pos &&
+        fp_gaz_region(g, found)->level < level)
+        return found;
     found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
     if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found)) {
         *written = NULL;
-        return d->subject;
+        found = d->subject;
+    }
+    if (level && fp_gaz_region(g, found)->level >= level) {
+        *written = NULL;
+        return above_counted(d, found, level, pos, cstart);
     }
     return found;
 }
@@ -1120,7 +1181,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
                     c.relation = "part";
                 pick_metric(d, &c, cstart, cend, sstart);
-                c.region = pick_region(d, s, c.start, cstart, sstart, send, &c.written);
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;

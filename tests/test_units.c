@@ -199,6 +199,20 @@ int main(int argc, char **argv)
     /* not without a multiplier, nor in words, nor before a verb; a written unit stays */
     r = ex(x, "亿万农民，千万群众，投入5万建设群众文化广场，300贫困人口，人均1.2万元。");
     CHECK(r.n == 1 && !strcmp(r.unit[0], "CNY") && r.opt[0] == 0);
+    /* counts of places belong above the counted level */
+    r = ex(x, "化德县扶贫总结。乌兰察布市8个旗县退出贫困旗县序列，化德县在列。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市"));
+    r = ex(x, "化德县扶贫总结。今年全市9个深度贫困县摘帽，全县15个贫困村出列，6个乡镇通了班车。");
+    CHECK(r.n == 3 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市") && !strcmp(r.region[1], "内蒙古自治区/乌兰察布市/化德县"));
+    CHECK(r.n == 3 && !strcmp(r.region[2], "内蒙古自治区/乌兰察布市/化德县"));
+    r = ex(x, "太仆寺旗宝昌镇向阳村3个村民小组通了自来水，宝昌镇12个村建起卫生室。");
+    CHECK(r.n == 2 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇/向阳村"));
+    CHECK(r.n == 2 && !strcmp(r.region[1], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇"));
+    r = ex(x, "太仆寺旗宝昌镇向阳村联系了5个村的合作社。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇"));
+    /* not a count of places: 县级 is an adjective */
+    r = ex(x, "化德县组织3个县级部门结对帮扶。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
     fp_extractor_free(x);
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
