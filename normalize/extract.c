@@ -922,6 +922,29 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
     return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
 }
 
+/* A sentence of results that ends on the year a change reached (…114个嘎查村
+ *出列，发生率从2014年的11%降至2019年的0.04%) dates what it lists before
+ * that change: the latest year after pos bound to the to-side figure of a
+ * two-sided change, else the report's year. */
+static int year_reached_later(const doc *d, size_t pos, size_t send)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    int best = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->off < pos) continue;
+        if (y->off >= send) break;
+        if (y->kind != Y_PLAIN && y->kind != Y_PLAN) continue; /* 至2019年 reads as a plan's year */
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
+        size_t yb = y->off >= pos + 6 ? y->off - 6 : pos;
+        if (g == yend || !fp_num_starts(d->t + g, d->len - g) ||
+            !fp_words_suffix(&lx->cues[CUE_TO], d->t + yb, y->off - yb))
+            continue;
+        if (y->year > best) best = y->year;
+    }
+    return best && (!d->year || best <= d->year) ? best : d->year;
+}
+
 /* The years of the last two-sided change in the sentence, so a parallel one
  * without years takes them (从2013年的746万人减少到2018年的155万人，发生率从20.6%下降到4.3%). */
 typedef struct {
@@ -963,7 +986,7 @@ static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, si
     }
     if (side == SIDE_FROM && sides->from) return sides->from;
     if (side == SIDE_TO && sides->to) return sides->to;
-    return have ? found : d->year;
+    return have ? found : year_reached_later(d, c->end, send);
 }
 
 /* The unit a noun of people or households implies at q, after any place

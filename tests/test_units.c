@@ -157,6 +157,12 @@ int main(int argc, char **argv)
     CHECK(r.n == 2 && r.year[0] == 2014 && r.year[1] == 2019);
     r = ex(x, "2020年，全县从2013年末的5.1万人减至2019年末的0.3万人，七年累计减贫4.8万人。");
     CHECK(r.n == 3 && r.year[0] == 2013 && r.year[1] == 2019 && r.year[2] == 2019);
+    /* no year before a figure, but a change later in its sentence reaches one: the figure's */
+    r = ex(x, "2021年工作总结。全旗56个嘎查村出列，贫困发生率从2015年的9.2%降至2020年的0.1%。");
+    CHECK(r.n == 3 && r.year[0] == 2020 && r.year[1] == 2015 && r.year[2] == 2020);
+    /* a year later in the sentence that no change reaches is not the figure's */
+    r = ex(x, "2021年工作总结。全旗建成网点300个，2018年被评为示范县，2019年3月通过验收。");
+    CHECK(r.n == 1 && r.year[0] == 2021);
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
