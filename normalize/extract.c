@@ -750,14 +750,34 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     }
 }
 
+/* 1 when s[0..n) holds a per_unit word that does not start a per_unit_not
+ * word (标准 but not 标准化). */
+static int has_per_unit(const fp_lexicon *lx, const char *s, size_t n)
+{
+    size_t wl;
+    for (size_t i = 0; i < n;) {
+        long off = fp_words_first(&lx->cues[CUE_PER_UNIT], s + i, n - i, &wl);
+        if (off < 0) return 0;
+        size_t at_ = i + (size_t)off;
+        if (!fp_words_prefix(&lx->cues[CUE_PER_UNIT_NOT], s + at_, n - at_)) return 1;
+        i = at_ + wl;
+    }
+    return 0;
+}
+
+/* has_prior_figure: a figure stands before this one in its sentence (it
+ * ended at prior_end); prev_sentence_figure: the sentence before, in the
+ * same paragraph, has one (a whole that 其中 or 包括 opening this sentence
+ * breaks down). */
 static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
-                          size_t prior_end)
+                          size_t prior_end, int prev_sentence_figure)
 {
     const fp_lexicon *lx = &d->x->lx;
     const char *t = d->t;
     size_t before_len = c->start - cstart;
     c->relation = "total";
-    if (fp_words_first(&lx->cues[CUE_PER_UNIT], t + cstart, before_len, NULL) >= 0 ||
+    if (has_per_unit(lx, t + cstart, before_len) ||
+        fp_words_suffix(&lx->cues[CUE_PER_UNIT_ADJACENT], t + cstart, before_len) ||
         fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)) {
         c->relation = "per_unit";
         return;
@@ -777,11 +797,16 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
         c->relation = "plan";
         return;
     }
-    if (has_prior_figure) {
-        long p = fp_words_last(&lx->cues[CUE_PART], t + prior_end, c->start - prior_end, NULL);
-        long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + prior_end, c->start - prior_end, NULL);
-        if (p >= 0 || q >= 0) c->relation = "part";
-    }
+    size_t from = has_prior_figure ? prior_end : sstart;
+    long p = fp_words_last(&lx->cues[CUE_PART], t + from, c->start - from, NULL);
+    long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + from, c->start - from, &wl);
+    if ((p >= 0 || q >= 0) && has_prior_figure) c->relation = "part";
+    else if (prev_sentence_figure && fp_words_first(&lx->cues[CUE_PART_OF_BEFORE], t + sstart, c->start - sstart, NULL) >= 0)
+        c->relation = "part";
+    /* 包括29户贫困户在内的33户: the part stands before its whole */
+    else if (q >= 0 && from + (size_t)q >= cstart &&
+             fp_words_first(&lx->cues[CUE_PART_AROUND], t + c->end, cend - c->end, NULL) >= 0)
+        c->relation = "part";
 }
 
 /* The place: the nearest named before the figure in its clause, else in its
@@ -1163,12 +1188,17 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     const char *t = d->t;
     fp_buf path = {0};
     int rc = FP_OK;
+    size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         if (d->skip[s]) continue;
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
-        int prior = 0;
+        int prior = 0, prior_part = 0;
         size_t prior_end = sstart;
-        char run_unit[16] = ""; /* the unit of a breakdown under way (其中 A…，B…，C…) */
+        int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
+                                                                  sstart - d->sent[s - 1].start);
+        /* the units of a breakdown under way (其中 A…，B…，C…; 索县6户、34人，安多县14户、79人) */
+        char run[4][16];
+        int nrun = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;
@@ -1196,13 +1226,23 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
                         snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
-                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end);
+                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
                 /* The items after the first of a breakdown are parts too, while
-                 * they measure in its unit and no ； closes the list. */
-                if (memmem(t + prior_end, c.start - prior_end, "；", 3)) run_unit[0] = '\0';
-                if (!strcmp(c.relation, "part")) snprintf(run_unit, sizeof run_unit, "%s", c.unit_name);
-                else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
-                    c.relation = "part";
+                 * they measure in one of its units and no ； closes the list;
+                 * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
+                /* ； closes the list, and so does the whole after 包括…在内 */
+                if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
+                    fp_words_first(&d->x->lx.cues[CUE_PART_AROUND], t + prior_end, c.start - prior_end, NULL) >= 0)
+                    nrun = 0, prior_part = 0;
+                int in_run = 0;
+                for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
+                int joined = prior_part && c.start == prior_end + 3 && at(t, d->len, prior_end, "、");
+                if (!strcmp(c.relation, "total") && (in_run || joined)) c.relation = "part";
+                if (!strcmp(c.relation, "part") && !in_run) {
+                    if (!joined || nrun == 4) nrun = 0;
+                    snprintf(run[nrun++], sizeof run[0], "%s", c.unit_name);
+                }
+                prior_part = !strcmp(c.relation, "part");
                 pick_metric(d, &c, cstart, cend, sstart);
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
@@ -1219,6 +1259,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 free(sentence);
                 prior = 1;
                 prior_end = c.end;
+                fig_sentence = s;
                 p = c.end;
                 continue;
             }

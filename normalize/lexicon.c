@@ -15,7 +15,8 @@ static const char *cue_names[CUE_COUNT] = {
     "year_this", "year_last", "year_last2", "year_next", "year_bind", "year_current", "from", "to",
     "place_not", "place_not_before", "place_suffix", "place_written", "place_village", "place_not_written", "place_list", "place_group",
     "implied_person", "implied_household", "implied_modifier",
-    "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after"};
+    "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
+    "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before"};
 
 /* Calls fn(fields, nfields, lineno, ud) for every non-comment line of a TSV file. */
 static int each_line(const char *path, int (*fn)(char **f, int nf, const char *path, int lineno, void *ud), void *ud)

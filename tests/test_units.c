@@ -163,6 +163,23 @@ int main(int argc, char **argv)
     /* a year later in the sentence that no change reaches is not the figure's */
     r = ex(x, "2021年工作总结。全旗建成网点300个，2018年被评为示范县，2019年3月通过验收。");
     CHECK(r.n == 1 && r.year[0] == 2021);
+    /* breakdowns: 其中 or 包括 opening a sentence breaks down the whole before it */
+    r = ex(x, "全旗共投入资金5000万元。其中财政资金3000万元，社会资金2000万元。");
+    CHECK(r.n == 3 && !strcmp(r.rel[0], "total") && !strcmp(r.rel[1], "part") && !strcmp(r.rel[2], "part"));
+    r = ex(x, "全旗建成大棚50个。各苏木完成率分别为98%、95%。");
+    CHECK(r.n == 3 && !strcmp(r.rel[1], "total") && !strcmp(r.rel[2], "total"));
+    /* an item in two units (120户、430人) is one part, and the list goes on in both */
+    r = ex(x, "项目惠及农牧民800户、2600人，其中贫困户120户、430人，边缘户30户、90人。");
+    CHECK(r.n == 6 && !strcmp(r.rel[1], "total") && !strcmp(r.rel[2], "part") && !strcmp(r.rel[3], "part"));
+    CHECK(r.n == 6 && !strcmp(r.rel[4], "part") && !strcmp(r.rel[5], "part"));
+    r = ex(x, "包括15户贫困户在内的40户村民搬入新居。");
+    CHECK(r.n == 2 && !strcmp(r.rel[0], "part") && !strcmp(r.rel[1], "total"));
+    /* per unit: 各 right before a figure, 亩产; 标准化 is no 标准 */
+    r = ex(x, "三个苏木各200万元，亩产达800公斤，新建标准化棚圈30座，各类资金300万元。");
+    CHECK(r.n == 4 && !strcmp(r.rel[0], "per_unit") && !strcmp(r.rel[1], "per_unit"));
+    CHECK(r.n == 4 && !strcmp(r.rel[2], "total") && !strcmp(r.rel[3], "total"));
+    r = ex(x, "贫困人口从2015年的80万人减少至2019年的2万人。");
+    CHECK(r.n == 2 && !strcmp(r.rel[1], "total"));
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
