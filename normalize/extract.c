@@ -575,6 +575,17 @@ static int sentence_has_plan(const doc *d, size_t s)
  * date), else a year the text calls its present (2016年是…之年), else the
  * latest year it names as a fact (not in a title, not as a target or the
  * start of a period), else the hint. */
+/* 1 when year y is written next to a figure of its own (至2019年的0.04%):
+ * a year reached, not a target, even after 至. */
+static int year_bound_to_figure(const doc *d, const year_ref *y)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    size_t a = y->off + y->len, n;
+    if (!(n = fp_words_prefix(w, d->t + a, d->len - a))) return 0;
+    for (a += n; (n = fp_words_prefix(w, d->t + a, d->len - a));) a += n;
+    return fp_num_starts(d->t + a, d->len - a);
+}
+
 static void find_year(doc *d, int hint)
 {
     size_t head = 0;
@@ -588,7 +599,9 @@ static void find_year(doc *d, int hint)
             return;
         }
         if (y->kind == Y_CURRENT && y->year > current) current = y->year;
-        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT) continue;
+        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT &&
+            !(y->kind == Y_PLAN && year_bound_to_figure(d, y)))
+            continue;
         size_t s = sentence_of(d, y->off);
         if (d->skip[s] || sentence_has_plan(d, s)) continue;
         if (y->year > best) best = y->year;
@@ -785,7 +798,9 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
     size_t wl;
     long ch = fp_words_last(&lx->cues[CUE_CHANGE], t + cstart, before_len, &wl);
     long to = fp_words_last(&lx->cues[CUE_CHANGE_TO], t + cstart, before_len, NULL);
-    if (ch >= 0 && !(to >= 0 && to >= ch)) {
+    /* 确保今年减少贫困人口140万人: a target that is a change is a plan */
+    long pl = fp_words_last(&lx->cues[CUE_PLAN_OVER_CHANGE], t + cstart, before_len, NULL);
+    if (ch >= 0 && !(to >= 0 && to >= ch) && !(pl >= 0 && pl < ch)) {
         c->relation = "change";
         return;
     }
@@ -793,7 +808,18 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
         c->relation = "change";
         return;
     }
-    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, c->start - sstart, NULL) >= 0) {
+    /* 占年度计划的122%: the plan is the share's base */
+    size_t plan_end = c->start;
+    if (!strcmp(c->unit_name, "percent")) {
+        long z = fp_words_last(&lx->cues[CUE_SHARE_OF], t + cstart, before_len, NULL);
+        if (z >= 0) plan_end = cstart + (size_t)z;
+    }
+    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, plan_end - sstart, NULL) >= 0) {
+        c->relation = "plan";
+        return;
+    }
+    /* a figure of a year after the report's (明年…) is not yet an outcome */
+    if (d->year && c->year > d->year) {
         c->relation = "plan";
         return;
     }
@@ -1226,6 +1252,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
                         snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
+                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
                 /* The items after the first of a breakdown are parts too, while
                  * they measure in one of its units and no ； closes the list;
@@ -1245,7 +1272,6 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 prior_part = !strcmp(c.relation, "part");
                 pick_metric(d, &c, cstart, cend, sstart);
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
-                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
                 build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);

@@ -180,6 +180,13 @@ int main(int argc, char **argv)
     CHECK(r.n == 4 && !strcmp(r.rel[2], "total") && !strcmp(r.rel[3], "total"));
     r = ex(x, "贫困人口从2015年的80万人减少至2019年的2万人。");
     CHECK(r.n == 2 && !strcmp(r.rel[1], "total"));
+    /* plans: a share of a plan is no plan; a target change and a figure of a later year are */
+    r = ex(x, "全旗开工建设安置房1200套，占年度计划的105%。");
+    CHECK(r.n == 2 && !strcmp(r.rel[1], "total") && !strcmp(r.metric[1], "rate"));
+    r = ex(x, "确保今年全县减少贫困人口3000人，投资比原计划增加500万元。");
+    CHECK(r.n == 2 && !strcmp(r.rel[0], "plan") && !strcmp(r.rel[1], "change"));
+    r = ex(x, "2019年工作总结。明年全旗剩余的500户贫困户全部脱贫。");
+    CHECK(r.n == 1 && r.year[0] == 2020 && !strcmp(r.rel[0], "plan"));
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
