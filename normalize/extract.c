@@ -747,6 +747,15 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             if (dist < best_dist) best = mi, best_dist = dist, best_off = sstart + (size_t)b, best_len = pos[mi].lb_len;
         }
     }
+    if (best >= 0 && best_off > sstart && fp_words_prefix(&lx->cues[CUE_TOPIC_VERB], d->t + best_off, best_len) == best_len) {
+        /* 入住 says what its sentence's subject is (幸福院, 易地搬迁项目) */
+        scan_cues(lx, d->t, sstart, best_off, best_off, best_off, pos);
+        long first = -1;
+        for (int mi = 0; mi < lx->nmetrics; mi++) {
+            if ((um && !(um->allowed >> mi & 1)) || mi == lx->m_poor || pos[mi].first_before < 0) continue;
+            if (first < 0 || pos[mi].first_before < first) first = pos[mi].first_before, best = mi;
+        }
+    }
     c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";
     if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
     if (best >= 0) {

@@ -187,6 +187,13 @@ int main(int argc, char **argv)
     CHECK(r.n == 2 && !strcmp(r.rel[0], "plan") && !strcmp(r.rel[1], "change"));
     r = ex(x, "2019年工作总结。明年全旗剩余的500户贫困户全部脱贫。");
     CHECK(r.n == 1 && r.year[0] == 2020 && !strcmp(r.rel[0], "plan"));
+    /* metrics: 入住 takes its sentence's subject; 安置房 is housing; floor space is housing or farming */
+    r = ex(x, "全镇建成互助幸福院3所，现已入住30户45人。易地搬迁安置点全部建成，已有200户、900人完成入住。");
+    CHECK(r.n == 5 && !strcmp(r.metric[1], "housing") && !strcmp(r.metric[2], "housing"));
+    CHECK(r.n == 5 && !strcmp(r.metric[3], "relocation") && !strcmp(r.metric[4], "relocation"));
+    r = ex(x, "新建安置房300套，每户住房面积80平方米，新建牛棚2000平方米，确保今年减少贫困人口3000人。");
+    CHECK(r.n == 4 && !strcmp(r.metric[0], "housing") && !strcmp(r.metric[1], "housing"));
+    CHECK(r.n == 4 && !strcmp(r.metric[2], "agriculture") && !strcmp(r.metric[3], "poverty_exit"));
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
