@@ -692,7 +692,23 @@ static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t f
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
 }
 
-static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart)
+/* Where the thing counted after a figure may stand: its clause, and when
+ * only 、 and another figure follow (2200余户、8600余位农牧民完成搬迁), that
+ * figure's clause too: items of a list with no noun of their own share
+ * the noun after the last. */
+static size_t after_end(const doc *d, size_t fig_end, size_t cend, size_t send)
+{
+    if (fig_end != cend) return cend; /* 234个乡镇、438个…: its own noun follows it */
+    for (int k = 0; k < 3 && cend + 3 < send && at(d->t, d->len, cend, "、") &&
+                    fp_num_starts(d->t + cend + 3, send - cend - 3);
+         k++)
+        cend = clause_end(d, send, cend + 3);
+    return cend;
+}
+
+/* Returns 1 when the metric rests on a weak cue or none (a part may then
+ * take its whole's). */
+static int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, size_t send)
 {
     const fp_lexicon *lx = &d->x->lx;
     int best = -1;
@@ -701,7 +717,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
     cue_pos pos[64];
-    scan_cues(lx, d->t, cstart, c->start, c->end, cend, pos);
+    scan_cues(lx, d->t, cstart, c->start, c->end, after_end(d, c->end, cend, send), pos);
     /* The first word of the clause before the figure that is not a noun of
      * people: a verb there (培训, 带动) governs the nouns after it. */
     long governor = -1;
@@ -770,6 +786,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
         c->label_off = lo;
         c->label_len = best_off + best_len - lo;
     }
+    return best < 0 || best == lx->m_poor;
 }
 
 /* 1 when s[0..n) holds a per_unit word that does not start a per_unit_not
@@ -1224,6 +1241,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     fp_buf path = {0};
     int rc = FP_OK;
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
+    int whole_metric = -1;            /* the metric of the last figure that was no part */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         if (d->skip[s]) continue;
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
@@ -1279,7 +1297,18 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     snprintf(run[nrun++], sizeof run[0], "%s", c.unit_name);
                 }
                 prior_part = !strcmp(c.relation, "part");
-                pick_metric(d, &c, cstart, cend, sstart);
+                int weak = pick_metric(d, &c, cstart, cend, sstart, send);
+                /* a part with no cue of its own measures what its whole does
+                 * (覆盖农牧民5628户，其中贫困户2173户) */
+                const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
+                if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && strcmp(c.metric, "rate") &&
+                    (!um || um->allowed >> whole_metric & 1))
+                    c.metric = d->x->lx.metrics[whole_metric].name;
+                if (strcmp(c.relation, "part")) {
+                    whole_metric = -1;
+                    for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
+                        if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
+                }
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;

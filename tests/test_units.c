@@ -194,6 +194,12 @@ int main(int argc, char **argv)
     r = ex(x, "新建安置房300套，每户住房面积80平方米，新建牛棚2000平方米，确保今年减少贫困人口3000人。");
     CHECK(r.n == 4 && !strcmp(r.metric[0], "housing") && !strcmp(r.metric[1], "housing"));
     CHECK(r.n == 4 && !strcmp(r.metric[2], "agriculture") && !strcmp(r.metric[3], "poverty_exit"));
+    /* list items with no noun of their own share the one after the last; a part its whole's metric */
+    r = ex(x, "全旗今年有600户、2100人完成易地扶贫搬迁。项目覆盖农牧民500户，其中贫困户120户。");
+    CHECK(r.n == 4 && !strcmp(r.metric[0], "relocation") && !strcmp(r.metric[1], "relocation"));
+    CHECK(r.n == 4 && !strcmp(r.metric[2], "beneficiaries") && !strcmp(r.metric[3], "beneficiaries"));
+    r = ex(x, "全旗培训农民120人、发放贷款300万元。");
+    CHECK(r.n == 2 && !strcmp(r.metric[0], "training") && !strcmp(r.metric[1], "credit"));
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
