@@ -575,6 +575,17 @@ static int sentence_has_plan(const doc *d, size_t s)
  * date), else a year the text calls its present (2016年是…之年), else the
  * latest year it names as a fact (not in a title, not as a target or the
  * start of a period), else the hint. */
+/* 1 when year y is written next to a figure of its own (至2019年的0.04%):
+ * a year reached, not a target, even after 至. */
+static int year_bound_to_figure(const doc *d, const year_ref *y)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    size_t a = y->off + y->len, n;
+    if (!(n = fp_words_prefix(w, d->t + a, d->len - a))) return 0;
+    for (a += n; (n = fp_words_prefix(w, d->t + a, d->len - a));) a += n;
+    return fp_num_starts(d->t + a, d->len - a);
+}
+
 static void find_year(doc *d, int hint)
 {
     size_t head = 0;
@@ -588,7 +599,9 @@ static void find_year(doc *d, int hint)
             return;
         }
         if (y->kind == Y_CURRENT && y->year > current) current = y->year;
-        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT) continue;
+        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT &&
+            !(y->kind == Y_PLAN && year_bound_to_figure(d, y)))
+            continue;
         size_t s = sentence_of(d, y->off);
         if (d->skip[s] || sentence_has_plan(d, s)) continue;
         if (y->year > best) best = y->year;
@@ -613,6 +626,7 @@ typedef struct {
     int region, year;
     const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
+    int optional; /* the unit is only implied (14.8万贫困人口) */
 } cand;
 
 static size_t clause_start(const doc *d, size_t sent_start, size_t pos)
@@ -678,7 +692,23 @@ static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t f
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
 }
 
-static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart)
+/* Where the thing counted after a figure may stand: its clause, and when
+ * only 、 and another figure follow (2200余户、8600余位农牧民完成搬迁), that
+ * figure's clause too: items of a list with no noun of their own share
+ * the noun after the last. */
+static size_t after_end(const doc *d, size_t fig_end, size_t cend, size_t send)
+{
+    if (fig_end != cend) return cend; /* 234个乡镇、438个…: its own noun follows it */
+    for (int k = 0; k < 3 && cend + 3 < send && at(d->t, d->len, cend, "、") &&
+                    fp_num_starts(d->t + cend + 3, send - cend - 3);
+         k++)
+        cend = clause_end(d, send, cend + 3);
+    return cend;
+}
+
+/* Returns 1 when the metric rests on a weak cue or none (a part may then
+ * take its whole's). */
+static int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, size_t send)
 {
     const fp_lexicon *lx = &d->x->lx;
     int best = -1;
@@ -687,7 +717,7 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
     cue_pos pos[64];
-    scan_cues(lx, d->t, cstart, c->start, c->end, cend, pos);
+    scan_cues(lx, d->t, cstart, c->start, c->end, after_end(d, c->end, cend, send), pos);
     /* The first word of the clause before the figure that is not a noun of
      * people: a verb there (培训, 带动) governs the nouns after it. */
     long governor = -1;
@@ -733,6 +763,15 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
             if (dist < best_dist) best = mi, best_dist = dist, best_off = sstart + (size_t)b, best_len = pos[mi].lb_len;
         }
     }
+    if (best >= 0 && best_off > sstart && fp_words_prefix(&lx->cues[CUE_TOPIC_VERB], d->t + best_off, best_len) == best_len) {
+        /* 入住 says what its sentence's subject is (幸福院, 易地搬迁项目) */
+        scan_cues(lx, d->t, sstart, best_off, best_off, best_off, pos);
+        long first = -1;
+        for (int mi = 0; mi < lx->nmetrics; mi++) {
+            if ((um && !(um->allowed >> mi & 1)) || mi == lx->m_poor || pos[mi].first_before < 0) continue;
+            if (first < 0 || pos[mi].first_before < first) first = pos[mi].first_before, best = mi;
+        }
+    }
     c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";
     if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
     if (best >= 0) {
@@ -747,16 +786,37 @@ static void pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_
         c->label_off = lo;
         c->label_len = best_off + best_len - lo;
     }
+    return best < 0 || best == lx->m_poor;
 }
 
+/* 1 when s[0..n) holds a per_unit word that does not start a per_unit_not
+ * word (标准 but not 标准化). */
+static int has_per_unit(const fp_lexicon *lx, const char *s, size_t n)
+{
+    size_t wl;
+    for (size_t i = 0; i < n;) {
+        long off = fp_words_first(&lx->cues[CUE_PER_UNIT], s + i, n - i, &wl);
+        if (off < 0) return 0;
+        size_t at_ = i + (size_t)off;
+        if (!fp_words_prefix(&lx->cues[CUE_PER_UNIT_NOT], s + at_, n - at_)) return 1;
+        i = at_ + wl;
+    }
+    return 0;
+}
+
+/* has_prior_figure: a figure stands before this one in its sentence (it
+ * ended at prior_end); prev_sentence_figure: the sentence before, in the
+ * same paragraph, has one (a whole that 其中 or 包括 opening this sentence
+ * breaks down). */
 static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
-                          size_t prior_end)
+                          size_t prior_end, int prev_sentence_figure)
 {
     const fp_lexicon *lx = &d->x->lx;
     const char *t = d->t;
     size_t before_len = c->start - cstart;
     c->relation = "total";
-    if (fp_words_first(&lx->cues[CUE_PER_UNIT], t + cstart, before_len, NULL) >= 0 ||
+    if (has_per_unit(lx, t + cstart, before_len) ||
+        fp_words_suffix(&lx->cues[CUE_PER_UNIT_ADJACENT], t + cstart, before_len) ||
         fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)) {
         c->relation = "per_unit";
         return;
@@ -764,7 +824,9 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
     size_t wl;
     long ch = fp_words_last(&lx->cues[CUE_CHANGE], t + cstart, before_len, &wl);
     long to = fp_words_last(&lx->cues[CUE_CHANGE_TO], t + cstart, before_len, NULL);
-    if (ch >= 0 && !(to >= 0 && to >= ch)) {
+    /* 确保今年减少贫困人口140万人: a target that is a change is a plan */
+    long pl = fp_words_last(&lx->cues[CUE_PLAN_OVER_CHANGE], t + cstart, before_len, NULL);
+    if (ch >= 0 && !(to >= 0 && to >= ch) && !(pl >= 0 && pl < ch)) {
         c->relation = "change";
         return;
     }
@@ -772,22 +834,90 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
         c->relation = "change";
         return;
     }
-    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, c->start - sstart, NULL) >= 0) {
+    /* 占年度计划的122%: the plan is the share's base */
+    size_t plan_end = c->start;
+    if (!strcmp(c->unit_name, "percent")) {
+        long z = fp_words_last(&lx->cues[CUE_SHARE_OF], t + cstart, before_len, NULL);
+        if (z >= 0) plan_end = cstart + (size_t)z;
+    }
+    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, plan_end - sstart, NULL) >= 0) {
         c->relation = "plan";
         return;
     }
-    if (has_prior_figure) {
-        long p = fp_words_last(&lx->cues[CUE_PART], t + prior_end, c->start - prior_end, NULL);
-        long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + prior_end, c->start - prior_end, NULL);
-        if (p >= 0 || q >= 0) c->relation = "part";
+    /* a figure of a year after the report's (明年…) is not yet an outcome */
+    if (d->year && c->year > d->year) {
+        c->relation = "plan";
+        return;
     }
+    size_t from = has_prior_figure ? prior_end : sstart;
+    long p = fp_words_last(&lx->cues[CUE_PART], t + from, c->start - from, NULL);
+    long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + from, c->start - from, &wl);
+    if ((p >= 0 || q >= 0) && has_prior_figure) c->relation = "part";
+    else if (prev_sentence_figure && fp_words_first(&lx->cues[CUE_PART_OF_BEFORE], t + sstart, c->start - sstart, NULL) >= 0)
+        c->relation = "part";
+    /* 包括29户贫困户在内的33户: the part stands before its whole */
+    else if (q >= 0 && from + (size_t)q >= cstart &&
+             fp_words_first(&lx->cues[CUE_PART_AROUND], t + c->end, cend - c->end, NULL) >= 0)
+        c->relation = "part";
 }
 
 /* The place: the nearest named before the figure in its clause, else in its
  * sentence (before, then after), inside the subject's province; else the
  * paragraph's. *written is set to the mention when the place is a township
  * or village written after it (kept as written below its region). */
-static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send,
+/* The level of the places a count counts (20个旗县, 114个嘎查村, 12个深度贫困县),
+ * FP_LEVEL_NATION (0) when it counts none. */
+static int counted_level(const doc *d, const cand *c, size_t cend)
+{
+    static const struct {
+        int cue, level;
+    } lv[] = {{CUE_COUNTED_COUNTY, FP_LEVEL_COUNTY}, {CUE_COUNTED_TOWNSHIP, FP_LEVEL_TOWNSHIP},
+              {CUE_COUNTED_VILLAGE, FP_LEVEL_VILLAGE}};
+    const fp_lexicon *lx = &d->x->lx;
+    if (strcmp(c->unit_name, "count")) return 0;
+    size_t q = c->num_end;
+    for (int steps = 0; steps < 4 && q < cend; steps++) {
+        int level = 0;
+        size_t best = 0;
+        for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+            size_t n = fp_words_prefix(&lx->cues[lv[i].cue], d->t + q, cend - q);
+            if (n > best) best = n, level = lv[i].level;
+        }
+        size_t mo = fp_words_prefix(&lx->cues[CUE_COUNTED_MODIFIER], d->t + q, cend - q);
+        if (best && best >= mo)
+            return fp_words_prefix(&lx->cues[CUE_COUNTED_NOT_AFTER], d->t + q + best, cend - q - best) ? 0 : level;
+        if (!mo) return 0;
+        q += mo;
+    }
+    return 0;
+}
+
+/* A count of places at `level` is about a place above that level: the
+ * nearest named before it in its clause, else the subject, else the place
+ * above r. */
+static int above_counted(const doc *d, int r, int level, size_t pos, size_t cstart)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    if (r < 0 || fp_gaz_region(g, r)->level < level) return r;
+    for (size_t i = d->nm; i-- > 0;) {
+        const mention *m = &d->m[i];
+        if (m->off >= pos) continue;
+        if (m->off < cstart) break;
+        if (m->region < 0 || fp_gaz_region(g, m->region)->level >= level) continue;
+        if (d->province >= 0 && fp_gaz_region(g, m->region)->level != FP_LEVEL_NATION &&
+            !fp_gaz_within(g, m->region, d->province))
+            continue;
+        return m->region;
+    }
+    /* else the subject, when it holds r and lies above the level, else the
+     * place just above the level */
+    if (d->subject >= 0 && fp_gaz_within(g, r, d->subject) && fp_gaz_region(g, d->subject)->level < level)
+        return d->subject;
+    int a = fp_gaz_ancestor_at(g, r, level - 1);
+    return a >= 0 ? a : r;
+}
+
+static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                        const mention **written)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -822,14 +952,23 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
             break;
         }
     }
-    if (found < 0) return fallback;
+    if (found < 0) return level ? above_counted(d, fallback, level, pos, cstart) : fallback;
     int place = mention_place(d, fi, fallback);
     if (place == found && d->m[fi].nw) *written = &d->m[fi];
+    /* 内蒙古20个旗县 in a banner's report: a count of places after the place
+     * above them in its clause is that place's */
+    if (level && place == found && d->m[fi].off >= cstart && d->m[fi].off < pos &&
+        fp_gaz_region(g, found)->level < level)
+        return found;
     found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself. */
     if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found)) {
         *written = NULL;
-        return d->subject;
+        found = d->subject;
+    }
+    if (level && fp_gaz_region(g, found)->level >= level) {
+        *written = NULL;
+        return above_counted(d, found, level, pos, cstart);
     }
     return found;
 }
@@ -858,6 +997,29 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
     size_t f = cstart + (size_t)from;
     if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
     return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+}
+
+/* A sentence of results that ends on the year a change reached (…114个嘎查村
+ *出列，发生率从2014年的11%降至2019年的0.04%) dates what it lists before
+ * that change: the latest year after pos bound to the to-side figure of a
+ * two-sided change, else the report's year. */
+static int year_reached_later(const doc *d, size_t pos, size_t send)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    int best = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->off < pos) continue;
+        if (y->off >= send) break;
+        if (y->kind != Y_PLAIN && y->kind != Y_PLAN) continue; /* 至2019年 reads as a plan's year */
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
+        size_t yb = y->off >= pos + 6 ? y->off - 6 : pos;
+        if (g == yend || !fp_num_starts(d->t + g, d->len - g) ||
+            !fp_words_suffix(&lx->cues[CUE_TO], d->t + yb, y->off - yb))
+            continue;
+        if (y->year > best) best = y->year;
+    }
+    return best && (!d->year || best <= d->year) ? best : d->year;
 }
 
 /* The years of the last two-sided change in the sentence, so a parallel one
@@ -901,7 +1063,35 @@ static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, si
     }
     if (side == SIDE_FROM && sides->from) return sides->from;
     if (side == SIDE_TO && sides->to) return sides->to;
-    return have ? found : d->year;
+    return have ? found : year_reached_later(d, c->end, send);
+}
+
+/* The unit a noun of people or households implies at q, after any place
+ * names and modifier words (万建档立卡贫困人口, 万科左后旗人民; a qualifier
+ * such as 左右 may come first), or NULL. */
+static const fp_unit *implied_unit(const doc *d, size_t q)
+{
+    static const fp_unit person = {"", 0, "person", FP_DEC_SCALE, 0};
+    static const fp_unit household = {"", 0, "household", FP_DEC_SCALE, 0};
+    const fp_lexicon *lx = &d->x->lx;
+    const char *t = d->t;
+    size_t w = fp_words_prefix(&lx->cues[CUE_APPROX_AFTER], t + q, d->len - q);
+    if (!w) w = fp_words_prefix(&lx->cues[CUE_AT_LEAST_AFTER], t + q, d->len - q);
+    q += w;
+    for (int steps = 0; steps < 4 && q < d->len; steps++) {
+        /* the longest head wins over a modifier that starts it (贫困人口, 贫困) */
+        size_t hp = fp_words_prefix(&lx->cues[CUE_IMPLIED_PERSON], t + q, d->len - q);
+        size_t hh = fp_words_prefix(&lx->cues[CUE_IMPLIED_HOUSEHOLD], t + q, d->len - q);
+        size_t mo = fp_words_prefix(&lx->cues[CUE_IMPLIED_MODIFIER], t + q, d->len - q);
+        if ((hp || hh) && (hp > mo || hh > mo))
+            return hp >= hh ? &person : &household;
+        const int *cands;
+        int nc;
+        size_t pl = mo ? 0 : fp_gaz_match(d->x->gaz, t, d->len, q, &cands, &nc);
+        if (!mo && !pl) return NULL;
+        q += mo ? mo : pl;
+    }
+    return NULL;
 }
 
 static int figure_at(doc *d, size_t pos, cand *c)
@@ -910,7 +1100,7 @@ static int figure_at(doc *d, size_t pos, cand *c)
     const fp_lexicon *lx = &d->x->lx;
     memset(c, 0, sizeof *c);
     size_t p = pos;
-    int percent_prefix = 0;
+    int percent_prefix = 0, implied = 0;
     if (at(t, d->len, p, "百分之")) {
         percent_prefix = 1;
         p += 9;
@@ -948,10 +1138,13 @@ static int figure_at(doc *d, size_t pos, cand *c)
     if (percent_prefix) {
         static const fp_unit pct = {"%", 1, "percent", FP_DEC_SCALE, 0};
         u = &pct;
-    } else {
-        u = fp_lexicon_unit(lx, t + q, d->len - q);
-        if (!u) return 0;
+    } else if ((u = fp_lexicon_unit(lx, t + q, d->len - q))) {
         q += u->len;
+    } else {
+        /* 14.8万贫困人口: the noun after a number with 万 or 亿 tells its unit;
+         * the figure is the number alone, and optional (GUIDE.md) */
+        if (!n.mag || !n.arabic || range || !(u = implied_unit(d, q))) return 0;
+        implied = 1;
     }
     /* Names, slogans and rhetoric: 五个一批, 四个不摘, 一座座. */
     if (n.chinese && !n.arabic) {
@@ -976,6 +1169,7 @@ static int figure_at(doc *d, size_t pos, cand *c)
     c->start = pos;
     c->end = q;
     c->chinese_only = n.chinese && !n.arabic;
+    c->optional = implied;
     /* qualifier */
     c->qualifier = more || range ? "at_least" : "exact";
     size_t w;
@@ -1015,6 +1209,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     snprintf(f->relation, sizeof f->relation, "%s", c->relation);
     snprintf(f->metric, sizeof f->metric, "%s", c->metric);
     f->year = c->year;
+    f->optional = (uint8_t)c->optional;
     path->len = 0;
     if (path->p) path->p[0] = '\0';
     if (c->region >= 0) {
@@ -1045,12 +1240,18 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     const char *t = d->t;
     fp_buf path = {0};
     int rc = FP_OK;
+    size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
+    int whole_metric = -1;            /* the metric of the last figure that was no part */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         if (d->skip[s]) continue;
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
-        int prior = 0;
+        int prior = 0, prior_part = 0;
         size_t prior_end = sstart;
-        char run_unit[16] = ""; /* the unit of a breakdown under way (其中 A…，B…，C…) */
+        int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
+                                                                  sstart - d->sent[s - 1].start);
+        /* the units of a breakdown under way (其中 A…，B…，C…; 索县6户、34人，安多县14户、79人) */
+        char run[4][16];
+        int nrun = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;
@@ -1078,16 +1279,37 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
                         snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
-                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end);
-                /* The items after the first of a breakdown are parts too, while
-                 * they measure in its unit and no ； closes the list. */
-                if (memmem(t + prior_end, c.start - prior_end, "；", 3)) run_unit[0] = '\0';
-                if (!strcmp(c.relation, "part")) snprintf(run_unit, sizeof run_unit, "%s", c.unit_name);
-                else if (run_unit[0] && !strcmp(c.relation, "total") && !strcmp(c.unit_name, run_unit))
-                    c.relation = "part";
-                pick_metric(d, &c, cstart, cend, sstart);
-                c.region = pick_region(d, s, c.start, cstart, sstart, send, &c.written);
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
+                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
+                /* The items after the first of a breakdown are parts too, while
+                 * they measure in one of its units and no ； closes the list;
+                 * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
+                /* ； closes the list, and so does the whole after 包括…在内 */
+                if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
+                    fp_words_first(&d->x->lx.cues[CUE_PART_AROUND], t + prior_end, c.start - prior_end, NULL) >= 0)
+                    nrun = 0, prior_part = 0;
+                int in_run = 0;
+                for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
+                int joined = prior_part && c.start == prior_end + 3 && at(t, d->len, prior_end, "、");
+                if (!strcmp(c.relation, "total") && (in_run || joined)) c.relation = "part";
+                if (!strcmp(c.relation, "part") && !in_run) {
+                    if (!joined || nrun == 4) nrun = 0;
+                    snprintf(run[nrun++], sizeof run[0], "%s", c.unit_name);
+                }
+                prior_part = !strcmp(c.relation, "part");
+                int weak = pick_metric(d, &c, cstart, cend, sstart, send);
+                /* a part with no cue of its own measures what its whole does
+                 * (覆盖农牧民5628户，其中贫困户2173户) */
+                const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
+                if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && strcmp(c.metric, "rate") &&
+                    (!um || um->allowed >> whole_metric & 1))
+                    c.metric = d->x->lx.metrics[whole_metric].name;
+                if (strcmp(c.relation, "part")) {
+                    whole_metric = -1;
+                    for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
+                        if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
+                }
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
                 build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);
@@ -1101,6 +1323,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 free(sentence);
                 prior = 1;
                 prior_end = c.end;
+                fig_sentence = s;
                 p = c.end;
                 continue;
             }

@@ -13,7 +13,10 @@ static const char *cue_names[CUE_COUNT] = {
     "per_unit", "per_unit_after", "change", "change_to", "plan", "part", "part_list", "boilerplate", "since",
     "household_noun", "person_noun", "not_after",
     "year_this", "year_last", "year_last2", "year_next", "year_bind", "year_current", "from", "to",
-    "place_not", "place_not_before", "place_suffix", "place_written", "place_village", "place_not_written", "place_list", "place_group"};
+    "place_not", "place_not_before", "place_suffix", "place_written", "place_village", "place_not_written", "place_list", "place_group",
+    "implied_person", "implied_household", "implied_modifier",
+    "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
+    "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb"};
 
 /* Calls fn(fields, nfields, lineno, ud) for every non-comment line of a TSV file. */
 static int each_line(const char *path, int (*fn)(char **f, int nf, const char *path, int lineno, void *ud), void *ud)

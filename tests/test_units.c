@@ -30,7 +30,7 @@ static int num_is(const char *s, const char *want, size_t len)
 
 typedef struct {
     char text[16][64], unit[16][16], value[16][32], qual[16][12], rel[16][12], region[16][128], metric[16][24];
-    int year[16];
+    int year[16], opt[16];
     int n;
 } got;
 
@@ -46,6 +46,7 @@ static int collect(const fp_figure *f, void *ud)
     snprintf(g->region[g->n], 128, "%s", f->region_path);
     snprintf(g->metric[g->n], 24, "%s", f->metric);
     g->year[g->n] = f->year;
+    g->opt[g->n] = f->optional;
     g->n++;
     return 0;
 }
@@ -156,6 +157,49 @@ int main(int argc, char **argv)
     CHECK(r.n == 2 && r.year[0] == 2014 && r.year[1] == 2019);
     r = ex(x, "2020年，全县从2013年末的5.1万人减至2019年末的0.3万人，七年累计减贫4.8万人。");
     CHECK(r.n == 3 && r.year[0] == 2013 && r.year[1] == 2019 && r.year[2] == 2019);
+    /* no year before a figure, but a change later in its sentence reaches one: the figure's */
+    r = ex(x, "2021年工作总结。全旗56个嘎查村出列，贫困发生率从2015年的9.2%降至2020年的0.1%。");
+    CHECK(r.n == 3 && r.year[0] == 2020 && r.year[1] == 2015 && r.year[2] == 2020);
+    /* a year later in the sentence that no change reaches is not the figure's */
+    r = ex(x, "2021年工作总结。全旗建成网点300个，2018年被评为示范县，2019年3月通过验收。");
+    CHECK(r.n == 1 && r.year[0] == 2021);
+    /* breakdowns: 其中 or 包括 opening a sentence breaks down the whole before it */
+    r = ex(x, "全旗共投入资金5000万元。其中财政资金3000万元，社会资金2000万元。");
+    CHECK(r.n == 3 && !strcmp(r.rel[0], "total") && !strcmp(r.rel[1], "part") && !strcmp(r.rel[2], "part"));
+    r = ex(x, "全旗建成大棚50个。各苏木完成率分别为98%、95%。");
+    CHECK(r.n == 3 && !strcmp(r.rel[1], "total") && !strcmp(r.rel[2], "total"));
+    /* an item in two units (120户、430人) is one part, and the list goes on in both */
+    r = ex(x, "项目惠及农牧民800户、2600人，其中贫困户120户、430人，边缘户30户、90人。");
+    CHECK(r.n == 6 && !strcmp(r.rel[1], "total") && !strcmp(r.rel[2], "part") && !strcmp(r.rel[3], "part"));
+    CHECK(r.n == 6 && !strcmp(r.rel[4], "part") && !strcmp(r.rel[5], "part"));
+    r = ex(x, "包括15户贫困户在内的40户村民搬入新居。");
+    CHECK(r.n == 2 && !strcmp(r.rel[0], "part") && !strcmp(r.rel[1], "total"));
+    /* per unit: 各 right before a figure, 亩产; 标准化 is no 标准 */
+    r = ex(x, "三个苏木各200万元，亩产达800公斤，新建标准化棚圈30座，各类资金300万元。");
+    CHECK(r.n == 4 && !strcmp(r.rel[0], "per_unit") && !strcmp(r.rel[1], "per_unit"));
+    CHECK(r.n == 4 && !strcmp(r.rel[2], "total") && !strcmp(r.rel[3], "total"));
+    r = ex(x, "贫困人口从2015年的80万人减少至2019年的2万人。");
+    CHECK(r.n == 2 && !strcmp(r.rel[1], "total"));
+    /* plans: a share of a plan is no plan; a target change and a figure of a later year are */
+    r = ex(x, "全旗开工建设安置房1200套，占年度计划的105%。");
+    CHECK(r.n == 2 && !strcmp(r.rel[1], "total") && !strcmp(r.metric[1], "rate"));
+    r = ex(x, "确保今年全县减少贫困人口3000人，投资比原计划增加500万元。");
+    CHECK(r.n == 2 && !strcmp(r.rel[0], "plan") && !strcmp(r.rel[1], "change"));
+    r = ex(x, "2019年工作总结。明年全旗剩余的500户贫困户全部脱贫。");
+    CHECK(r.n == 1 && r.year[0] == 2020 && !strcmp(r.rel[0], "plan"));
+    /* metrics: 入住 takes its sentence's subject; 安置房 is housing; floor space is housing or farming */
+    r = ex(x, "全镇建成互助幸福院3所，现已入住30户45人。易地搬迁安置点全部建成，已有200户、900人完成入住。");
+    CHECK(r.n == 5 && !strcmp(r.metric[1], "housing") && !strcmp(r.metric[2], "housing"));
+    CHECK(r.n == 5 && !strcmp(r.metric[3], "relocation") && !strcmp(r.metric[4], "relocation"));
+    r = ex(x, "新建安置房300套，每户住房面积80平方米，新建牛棚2000平方米，确保今年减少贫困人口3000人。");
+    CHECK(r.n == 4 && !strcmp(r.metric[0], "housing") && !strcmp(r.metric[1], "housing"));
+    CHECK(r.n == 4 && !strcmp(r.metric[2], "agriculture") && !strcmp(r.metric[3], "poverty_exit"));
+    /* list items with no noun of their own share the one after the last; a part its whole's metric */
+    r = ex(x, "全旗今年有600户、2100人完成易地扶贫搬迁。项目覆盖农牧民500户，其中贫困户120户。");
+    CHECK(r.n == 4 && !strcmp(r.metric[0], "relocation") && !strcmp(r.metric[1], "relocation"));
+    CHECK(r.n == 4 && !strcmp(r.metric[2], "beneficiaries") && !strcmp(r.metric[3], "beneficiaries"));
+    r = ex(x, "全旗培训农民120人、发放贷款300万元。");
+    CHECK(r.n == 2 && !strcmp(r.metric[0], "training") && !strcmp(r.metric[1], "credit"));
     /* places: names inside other words are no places */
     r = ex(x, "化德县公安局抽调民警12人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
@@ -186,6 +230,32 @@ int main(int argc, char **argv)
     /* a news dateline's city is where the story was filed */
     r = ex(x, "新华社南宁3月5日电 广西今年计划搬迁2万人。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "广西壮族自治区"));
+    /* implied units: a number with 万 or 亿 before a noun of people counts them */
+    r = ex(x, "全县3.6万贫困人口实现稳定脱贫，2.4万建档立卡贫困户住上新房。");
+    CHECK(r.n == 2 && !strcmp(r.text[0], "3.6万") && !strcmp(r.unit[0], "person") && !strcmp(r.value[0], "36000"));
+    CHECK(r.n == 2 && r.opt[0] == 1 && !strcmp(r.metric[0], "poverty_exit"));
+    CHECK(r.n == 2 && !strcmp(r.text[1], "2.4万") && !strcmp(r.unit[1], "household"));
+    r = ex(x, "四子王旗8万各族群众喜迎丰收，约1.5万左右搬迁群众入住新区。");
+    CHECK(r.n == 2 && !strcmp(r.unit[0], "person") && !strcmp(r.text[1], "1.5万左右") && !strcmp(r.qual[1], "approx"));
+    r = ex(x, "2万化德县人民告别贫困。");
+    CHECK(r.n == 1 && !strcmp(r.value[0], "20000") && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
+    /* not without a multiplier, nor in words, nor before a verb; a written unit stays */
+    r = ex(x, "亿万农民，千万群众，投入5万建设群众文化广场，300贫困人口，人均1.2万元。");
+    CHECK(r.n == 1 && !strcmp(r.unit[0], "CNY") && r.opt[0] == 0);
+    /* counts of places belong above the counted level */
+    r = ex(x, "化德县扶贫总结。乌兰察布市8个旗县退出贫困旗县序列，化德县在列。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市"));
+    r = ex(x, "化德县扶贫总结。今年全市9个深度贫困县摘帽，全县15个贫困村出列，6个乡镇通了班车。");
+    CHECK(r.n == 3 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市") && !strcmp(r.region[1], "内蒙古自治区/乌兰察布市/化德县"));
+    CHECK(r.n == 3 && !strcmp(r.region[2], "内蒙古自治区/乌兰察布市/化德县"));
+    r = ex(x, "太仆寺旗宝昌镇向阳村3个村民小组通了自来水，宝昌镇12个村建起卫生室。");
+    CHECK(r.n == 2 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇/向阳村"));
+    CHECK(r.n == 2 && !strcmp(r.region[1], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇"));
+    r = ex(x, "太仆寺旗宝昌镇向阳村联系了5个村的合作社。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/锡林郭勒盟/太仆寺旗/宝昌镇"));
+    /* not a count of places: 县级 is an adjective */
+    r = ex(x, "化德县组织3个县级部门结对帮扶。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "内蒙古自治区/乌兰察布市/化德县"));
     fp_extractor_free(x);
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
