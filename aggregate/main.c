@@ -121,14 +121,25 @@ static void apply_end(shard *s, batch *b, const fp_end *e)
      * the gap even when no other update follows. */
     fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0, .seq = fp_store_seq(s->st)};
     snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
+    snprintf(a.epoch, sizeof a.epoch, "%s", fp_store_epoch(s->st));
     /* Cells first, then the ack, in one message: the sink counts a
      * report complete only with its cells in hand. */
     fp_pack_ack(&s->pk, &a);
+    /* The revision this report supersedes is settled here too, applied or not: acknowledge it, so a
+     * shard rebuilt from current revisions only still completes it at the sink and at ingest. */
+    fp_ack sup = a;
+    sup.arrived_ms = 0;
+    if (e->supersedes[0]) {
+        snprintf(sup.report_id, sizeof sup.report_id, "%s", e->supersedes);
+        fp_pack_ack(&s->pk, &sup);
+    }
     fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
     msgpack_sbuffer_clear(&s->sb);
     a.arrived_ms = 0;
     a.seq = 0;
     fp_pack_ack(&s->pk, &a);
+    sup.seq = 0;
+    if (e->supersedes[0]) fp_pack_ack(&s->pk, &sup);
     fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
     fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", b->n);
 }
@@ -176,6 +187,7 @@ static int pack_applied(const char *id, void *ud)
     shard *s = ud;
     fp_ack a = {.shard = (uint32_t)s->cfg.index};
     snprintf(a.report_id, sizeof a.report_id, "%s", id);
+    snprintf(a.epoch, sizeof a.epoch, "%s", fp_store_epoch(s->st));
     return fp_pack_ack(&s->pk, &a);
 }
 
@@ -215,6 +227,7 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
     if (!rc) rc = fp_store_each_applied(s->st, pack_applied, s);
     if (!rc) {
         fp_total mark = {.shard = (uint32_t)s->cfg.index, .seq = seq, .region_path = ""};
+        snprintf(mark.epoch, sizeof mark.epoch, "%s", fp_store_epoch(s->st));
         rc = fp_pack_total(&s->pk, &mark);
     }
     if (rc) {
@@ -264,8 +277,19 @@ int main(int argc, char **argv)
                             s.cfg.instance && *s.cfg.instance ? s.cfg.instance : instance, s.cfg.stats_ms, status_line,
                             &s);
     if (!rc) {
-        fp_info("shard %d: figures on %s, snapshots on %s, store %s", s.cfg.index, s.cfg.figures, s.cfg.snapshot,
-                s.cfg.db);
+        /* Hello to ingest and the sink: a store made anew is noticed at once, not at its next report. */
+        fp_ack hello = {.shard = (uint32_t)s.cfg.index, .seq = fp_store_seq(s.st)};
+        snprintf(hello.report_id, sizeof hello.report_id, "%s", FP_HELLO_ID);
+        snprintf(hello.epoch, sizeof hello.epoch, "%s", fp_store_epoch(s.st));
+        msgpack_sbuffer_clear(&s.sb);
+        rc = fp_pack_ack(&s.pk, &hello);
+        if (!rc) rc = fp_zsock_send(&s.acks, s.sb.data, s.sb.size);
+        if (!rc) rc = fp_zsock_send(&s.sink, s.sb.data, s.sb.size);
+        msgpack_sbuffer_clear(&s.sb);
+    }
+    if (!rc) {
+        fp_info("shard %d: figures on %s, snapshots on %s, store %s (epoch %s, sequence %llu)", s.cfg.index,
+                s.cfg.figures, s.cfg.snapshot, s.cfg.db, fp_store_epoch(s.st), (unsigned long long)fp_store_seq(s.st));
         fp_daemon_run(&s.d);
         fp_info("stopped: %llu applied, %llu repeated, %llu rejected, %llu totals sent", s.applied, s.repeated,
                 s.rejected, s.totals);

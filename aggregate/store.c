@@ -83,6 +83,7 @@ struct fp_store {
     sqlite3 *db;
     uint32_t shard;
     uint64_t seq;
+    char epoch[17];
     sqlite3_stmt *st[ST_N];
 };
 
@@ -107,6 +108,12 @@ static int fail(fp_store *s, const char *what)
 {
     fp_error("store: %s: %s", what, sqlite3_errmsg(s->db));
     return FP_EIO;
+}
+
+static const char *col(sqlite3_stmt *st, int c)
+{
+    const char *t = (const char *)sqlite3_column_text(st, c);
+    return t ? t : "";
 }
 
 static int user_version(sqlite3 *db, int *v)
@@ -164,6 +171,17 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
             if (sqlite3_step(st) == SQLITE_ROW) s->seq = (uint64_t)sqlite3_column_int64(st, 0);
             sqlite3_finalize(st);
         }
+        /* The store's identity, made with it: a store lost or emptied comes back with another, which
+         * tells the sink and ingest to rebuild it rather than trust sequence numbers that restarted. */
+        if (sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta VALUES('epoch', lower(hex(randomblob(8))))", NULL, NULL,
+                         NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='epoch'", -1, &st, NULL) != SQLITE_OK)
+            rc = fail(s, "epoch");
+        else {
+            if (sqlite3_step(st) == SQLITE_ROW) snprintf(s->epoch, sizeof s->epoch, "%s", col(st, 0));
+            sqlite3_finalize(st);
+            if (strlen(s->epoch) != 16) rc = fail(s, "epoch");
+        }
     }
     if (rc) {
         fp_store_close(s);
@@ -217,11 +235,6 @@ static int exists(fp_store *s, int which, const char *id)
     return r;
 }
 
-static const char *col(sqlite3_stmt *st, int c)
-{
-    const char *t = (const char *)sqlite3_column_text(st, c);
-    return t ? t : "";
-}
 
 static void key_set(key *k, const char *rc, int year, const char *indicator, const char *series, const char *unit)
 {
@@ -763,11 +776,15 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
 }
 
 uint64_t fp_store_seq(const fp_store *s) { return s->seq; }
+const char *fp_store_epoch(const fp_store *s) { return s->epoch; }
 
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT report_id FROM applied", -1, &st, NULL) != SQLITE_OK) return fail(s, "read");
+    /* superseded revisions are settled here even when they never arrived (a store rebuilt from current ones) */
+    if (sqlite3_prepare_v2(s->db, "SELECT report_id FROM applied UNION SELECT report_id FROM retired", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "read");
     int rc = FP_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = cb(col(st, 0), ud);
     sqlite3_finalize(st);

@@ -60,7 +60,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
                    size_t nchecks, int *fresh, const fp_store_out *out);
 /* Every cell with a fact and every live finding, all at the current sequence number. */
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
-/* Calls cb(report_id) for every report applied. */
+/* Calls cb(report_id) for every report applied or superseded here. */
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud);
 /* Appends, as a JSON array, the figures of live reports stated for a
  * region, year and indicator (and series and unit, unless ""), each with
@@ -70,6 +70,9 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
                    fp_buf *out);
 /* The sequence number of the last change. */
 uint64_t fp_store_seq(const fp_store *s);
+/* The store's identity (16 hex digits), made with it and kept: a store made
+ * anew (its file lost or emptied) has another, and its sequence restarts. */
+const char *fp_store_epoch(const fp_store *s);
 /* Counts for metrics: reports applied, figures stored. */
 int fp_store_counts(fp_store *s, long long *reports, long long *mentions);
 

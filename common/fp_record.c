@@ -66,6 +66,7 @@ static const field ack_fields[] = {
     F(fp_ack, "sh", K_U32, shard, 1),
     F(fp_ack, "at", K_U64, arrived_ms, 0),
     F(fp_ack, "sq", K_U64, seq, 0),
+    F(fp_ack, "ep", K_FIX, epoch, 0),
 };
 static const field total_fields[] = {
     F(fp_total, "sh", K_U32, shard, 1),
@@ -82,6 +83,7 @@ static const field total_fields[] = {
     F(fp_total, "f", K_U32, facts, 1),
     F(fp_total, "r", K_U32, reports, 1),
     F(fp_total, "ca", K_STR, candidates, 0),
+    F(fp_total, "ep", K_FIX, epoch, 0),
 };
 static const field anomaly_fields[] = {
     F(fp_anomaly, "sh", K_U32, shard, 1),

@@ -65,11 +65,16 @@ typedef struct {
     uint8_t curated;                 /* the report holds curated figures (first in precedence) */
 } fp_end;
 
+/* An ack whose report_id is FP_HELLO_ID is a shard's hello, sent when it
+ * starts: it acknowledges no report, it tells its store's epoch and sequence. */
+#define FP_HELLO_ID "0000000000000000000000000000000000000000000000000000000000000000"
+
 typedef struct {
     char report_id[FP_ID_HEX + 1];
     uint32_t shard;
     uint64_t arrived_ms; /* set on acks of fresh applies sent to the sink; 0 in snapshots and to ingest */
     uint64_t seq;        /* to the sink: the shard's sequence number once this report is in it */
+    char epoch[17];      /* the shard store's identity: a store made anew (lost, emptied) has another */
 } fp_ack;
 
 /* One cell (SPEC.md Totals): the value the reports state for a region,
@@ -88,6 +93,7 @@ typedef struct {
     char status[12];     /* exact | approx | conflict */
     uint32_t facts, reports; /* facts 0: the cell is gone */
     char *candidates;    /* JSON array: every distinct value stated, with its reports */
+    char epoch[17];      /* on a snapshot's end marker: the shard store's identity */
 } fp_total;
 
 /* A check's finding (SPEC.md Totals, "checks"), kept by the shard that holds

@@ -20,7 +20,8 @@ static const char *schema =
     " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
     " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
-    "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);";
+    "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);"
+    "CREATE TABLE IF NOT EXISTS shard_epochs(shard INTEGER PRIMARY KEY, epoch TEXT);";
 
 static sqlite3_int64 wall_ms(void)
 {
@@ -151,6 +152,47 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done)
     if (r == SQLITE_ROW) *done = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+}
+
+int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long *reopened)
+{
+    *reopened = -1;
+    if (shard >= j->nshards || !epoch || !*epoch) return shard >= j->nshards ? FP_EINVAL : FP_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "SELECT epoch FROM shard_epochs WHERE shard=?1", -1, &st, NULL) != SQLITE_OK)
+        return fail(j, "epoch");
+    sqlite3_bind_int(st, 1, (int)shard);
+    int known = sqlite3_step(st) == SQLITE_ROW;
+    int same = known && !strcmp((const char *)sqlite3_column_text(st, 0), epoch);
+    sqlite3_finalize(st);
+    if (same) return FP_OK;
+    /* One transaction: the new identity and the reports to send it again, or neither. */
+    int rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(j, "epoch");
+    if (!rc && known) {
+        if (sqlite3_prepare_v2(j->db,
+                               "UPDATE reports SET acks = acks & ~?1, done = 0, sent_ms = 0 WHERE (acks & ?1) != 0"
+                               " AND id IN (SELECT id FROM sources)",
+                               -1, &st, NULL) != SQLITE_OK)
+            rc = fail(j, "epoch");
+        else {
+            sqlite3_bind_int64(st, 1, 1LL << shard);
+            if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "epoch");
+            else *reopened = sqlite3_changes(j->db);
+            sqlite3_finalize(st);
+        }
+    }
+    if (!rc && sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO shard_epochs VALUES(?1, ?2)", -1, &st, NULL) ==
+                   SQLITE_OK) {
+        sqlite3_bind_int(st, 1, (int)shard);
+        sqlite3_bind_text(st, 2, epoch, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = fail(j, "epoch");
+        sqlite3_finalize(st);
+    } else if (!rc) {
+        rc = fail(j, "epoch");
+    }
+    if (!rc && sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(j, "epoch");
+    if (rc) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL), *reopened = -1;
+    return rc;
 }
 
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),

@@ -24,6 +24,14 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
                     char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
 /* Records shard's acknowledgement; *done is 1 when this completed the report. */
 int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done);
+/* Notes the identity of shard's store, from one of its acks. The first
+ * time it is recorded; when it differs from the one recorded, the shard's
+ * store was made anew (lost, emptied) and holds none of what it had
+ * acknowledged: every current report (the latest revision of each source)
+ * it had acknowledged is pending again, to be re-sent, and *reopened says
+ * how many (else -1). Superseded revisions stay done: sent again they could
+ * arrive after their successor and undo it. */
+int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long *reopened);
 /* Calls cb for every pending report last sent before now_ms - timeout_ms
  * (never-sent ones included), and marks it sent at now_ms. */
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),

@@ -63,7 +63,7 @@ typedef struct {
     size_t npend;
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    unsigned long long taken, same, revisions, rejected, sent, resent, acked, done;
+    unsigned long long taken, same, revisions, rejected, sent, resent, acked, done, rebuilds;
 } ingest;
 
 static int count_figure(const fp_figure *f, void *ud)
@@ -149,10 +149,22 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
     ingest *g = ud;
     size_t off = 0;
     fp_record r;
-    int rc;
+    int rc, rebuild = 0;
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
         if (r.type == FP_REC_ACK) {
             int done = 0;
+            long long reopened = -1;
+            if (fp_journal_epoch(g->j, r.u.ack.shard, r.u.ack.epoch, &reopened) == FP_OK && reopened >= 0) {
+                g->rebuilds++;
+                fp_error("shard %u answers from another store (epoch %s): it lost what it held; re-sending the %lld "
+                         "report(s) it had acknowledged",
+                         r.u.ack.shard, r.u.ack.epoch, reopened);
+                rebuild = 1;
+            }
+            if (!strcmp(r.u.ack.report_id, FP_HELLO_ID)) { /* a shard's hello acknowledges nothing */
+                fp_record_free(&r);
+                continue;
+            }
             g->acked++;
             if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, &done) == FP_OK && done) {
                 g->done++;
@@ -162,6 +174,7 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
         fp_record_free(&r);
     }
     if (rc < 0) fp_warn("dropped a malformed acknowledgement: %s", fp_strerror(rc));
+    if (rebuild) kick_resend(g);
 }
 
 /* The counters, for status requests and the sink's /metrics. */
@@ -172,9 +185,9 @@ static void status_line(char *buf, size_t cap, void *ud)
     fp_journal_counts(g->j, &taken, &done, &pending);
     snprintf(buf, cap,
              "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
-             "resent=%llu acks=%llu queue=%zu",
+             "resent=%llu acks=%llu rebuilds=%llu queue=%zu",
              taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
-             fp_zsock_outbox(&g->out));
+             g->rebuilds, fp_zsock_outbox(&g->out));
 }
 
 static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)

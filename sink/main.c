@@ -61,6 +61,7 @@ typedef struct {
     fp_zsock *req; /* heap: a stale one is closed while its successor opens */
     int synced, waiting;
     uint64_t seq, deadline;
+    char epoch[17];         /* the shard store's identity, from its last snapshot */
     msgq *held, *held_tail; /* updates that arrived while a snapshot was on its way */
 } shardview;
 
@@ -79,7 +80,7 @@ typedef struct sink {
     int nsh;
     uv_timer_t tick;
     int dirty;
-    unsigned long long writes, updates, snapshots, rejected;
+    unsigned long long writes, updates, snapshots, rejected, replaced; /* replaced: shard stores seen made anew */
     uint64_t self_reported; /* when the sink last put its own counters in health */
     uint64_t *arrivals; /* arrival times of reports completed since the last write */
     size_t narrivals, caparrivals;
@@ -161,6 +162,14 @@ static int apply_update(sink *k, const char *data, size_t len)
             }
         } else if (r.type == FP_REC_ACK) {
             shardview *v = r.u.ack.shard < (uint32_t)k->nsh ? &k->sh[r.u.ack.shard] : NULL;
+            /* another store behind the same shard: its sequence restarted, so rebuild from a snapshot */
+            if (v && v->synced && r.u.ack.epoch[0] && v->epoch[0] && strcmp(r.u.ack.epoch, v->epoch)) {
+                fp_warn("shard %u answers from another store (epoch %s, was %s): asking for a snapshot", v->index,
+                        r.u.ack.epoch, v->epoch);
+                fp_record_free(&r);
+                request_snapshot(v);
+                return 1;
+            }
             if (v && v->synced && r.u.ack.seq > v->seq) {
                 fp_warn("shard %u is at sequence %llu, this sink at %llu: asking for a snapshot", v->index,
                         (unsigned long long)r.u.ack.seq, (unsigned long long)v->seq);
@@ -169,6 +178,10 @@ static int apply_update(sink *k, const char *data, size_t len)
                 return 1;
             }
             int completed = 0;
+            if (!strcmp(r.u.ack.report_id, FP_HELLO_ID)) { /* a shard's hello: nothing acknowledged */
+                fp_record_free(&r);
+                continue;
+            }
             fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, &completed);
             if (completed && r.u.ack.arrived_ms) note_arrival(k, r.u.ack.arrived_ms);
             k->dirty = 1;
@@ -241,9 +254,11 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
     fp_record r;
     int rc;
     uint64_t seq = 0;
+    char epoch[17] = "";
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
         if (r.type == FP_REC_TOTAL) {
             seq = r.u.total.seq;
+            if (r.u.total.epoch[0]) snprintf(epoch, sizeof epoch, "%s", r.u.total.epoch);
             if (r.u.total.facts) fp_table_put(k->t, &r.u.total);
         } else if (r.type == FP_REC_ANOMALY) {
             fp_table_anomaly(k->t, &r.u.anomaly);
@@ -252,6 +267,14 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
         }
         fp_record_free(&r);
     }
+    if (v->epoch[0] && epoch[0] && strcmp(v->epoch, epoch)) {
+        /* Loud: what the old store held is gone from this shard until ingest re-sends it. */
+        k->replaced++;
+        fp_error("shard %u came back with another store (epoch %s, was %s, now at sequence %llu): its cells are "
+                 "rebuilt from what it holds; ingest re-sends every report to refill it",
+                 v->index, epoch, v->epoch, (unsigned long long)seq);
+    }
+    if (epoch[0]) snprintf(v->epoch, sizeof v->epoch, "%s", epoch);
     v->seq = seq;
     v->synced = 1;
     k->dirty = 1;
@@ -354,9 +377,9 @@ static void status_line(sink *k, char *buf, size_t cap)
     for (int i = 0; i < k->nsh; i++) synced += k->sh[i].synced;
     snprintf(buf, cap,
              "reports=%zu rows=%zu anomalies=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
-             "snapshots=%llu rejected=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
+             "snapshots=%llu rejected=%llu replaced=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
              fp_table_complete(k->t), fp_table_rows(k->t), fp_table_anomalies(k->t), k->dirty, synced, k->nsh,
-             k->writes, k->updates, k->snapshots, k->rejected,
+             k->writes, k->updates, k->snapshots, k->rejected, k->replaced,
              (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms), (unsigned long long)k->lat.count,
              (unsigned long long)fp_lat_quantile(&k->lat, 0.5), (unsigned long long)fp_lat_quantile(&k->lat, 0.99));
 }

@@ -86,3 +86,15 @@ cp -r "$T/rev" "$T/five"; cp "$T/orig000" "$T/five/000_9bb8ad4843e64388.txt"; cp
 "$BIN/fupin" run --out "$T/sixref" "$T/five"/*.txt > /dev/null 2>&1 || fail "reference run with the new report"
 cmp "$T/sixref/totals.csv" "$T/p/out/totals.csv" || fail "the held report is not in the totals"
 echo "stopped shard: ingest held the report ($(field "$E_CTL" resent) re-sends) and it was totalled once the shard was back"
+
+# 6: a shard whose store is lost (emptied, its WAL gone) comes back with another epoch: the sink
+#    rebuilds its view from the new store and ingest re-sends every report the shard had acknowledged
+kill -9 "${SHARD_PID[0]}"; wait "${SHARD_PID[0]}" 2>/dev/null
+truncate -s 0 "$RT/shard-0.db"; rm -f "$RT/shard-0.db-wal" "$RT/shard-0.db-shm"
+start_shard 0
+wait_until 30 sh -c "[ \"\$(\"$BIN/fupin\" status $E_CTL | tr ' ' '\n' | sed -n 's/^rebuilds=//p')\" -ge 1 ]" ||
+    fail "ingest did not notice the shard's new store"
+sleep 0.5; wait_until 60 settled || fail "did not settle after the shard's store was lost"
+cmp "$T/sixref/totals.csv" "$T/p/out/totals.csv" || fail "the totals were not rebuilt after the shard's store was lost"
+grep -q "another store" "$RT/sink.log" || fail "the sink did not say the shard's store changed"
+echo "lost store: ingest re-sent what shard 0 had acknowledged ($(grep -o 're-sending the [0-9]* report' "$RT/ingest.log" | head -1)); totals rebuilt"
