@@ -41,6 +41,17 @@ static int kv(const char *line, const char *key, char *out, size_t cap)
     return 0;
 }
 
+/* Stage and instance names go into JSON and Prometheus labels: only a safe alphabet is taken. */
+static int safe_name(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+              *s == '_' || *s == '.'))
+            return 0;
+    return 1;
+}
+
 int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
 {
     char *line = malloc(len + 1);
@@ -49,7 +60,7 @@ int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
     line[len] = '\0';
     char stage[16], instance[64], iv[16];
     if (memchr(msg, '\0', len) || !kv(line, "stage", stage, sizeof stage) ||
-        !kv(line, "instance", instance, sizeof instance)) {
+        !kv(line, "instance", instance, sizeof instance) || !safe_name(stage) || !safe_name(instance)) {
         free(line);
         return FP_EINVAL;
     }

@@ -560,6 +560,20 @@ static int check_rows(checker *c)
     int rc = FP_OK;
     for (size_t i = 0; i < v->n && !rc; i++) {
         const fp_view_row *r = &v->r[i];
+        /* a rollup that leaves the decimal range is not published: say so, never stop writing */
+        if (r->overflow) {
+            rc |= fp_buf_puts(b, "{\"kind\":\"rollup_overflow\"");
+            rc |= jstr(b, "region_code", r->code, 0);
+            rc |= jstr(b, "region_path", r->path, 0);
+            rc |= fp_buf_puts(b, ",\"year\":");
+            rc |= put_year(b, r->year, 1);
+            rc |= jstr(b, "indicator", r->indicator, 0);
+            rc |= jstr(b, "series", r->series, 0);
+            rc |= jstr(b, "unit", r->unit, 0);
+            rc |= fp_buf_printf(b, ",\"detail\":{\"rule\":\"rollup_overflow\",\"left\":\"sum of %u children\","
+                                   "\"op\":\">\",\"right\":\"922337203685\"}}\n",
+                                r->coverage);
+        }
         if (!r->has_stated) continue;
         /* reports disagree on the cell */
         if (!strcmp(r->status, "conflict")) {

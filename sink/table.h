@@ -76,7 +76,8 @@ void fp_view_free(fp_view *v);
  * left side, operator, right side, imbalance and the facts behind them:
  * the shards' (parts_exceed_whole) and the view's own
  * (conflicting_values, children_exceed_parent, part_exceeds_whole,
- * rate_out_of_range, stock_against_flows). */
+ * rate_out_of_range, stock_against_flows, rollup_overflow: a sum that
+ * leaves the decimal range is left out, said, and never stops the files). */
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies);
 
 /* One row as a JSON object (totals.jsonl's, /api/totals'); level (may be

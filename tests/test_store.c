@@ -283,6 +283,20 @@ static void test_table(const char *data)
     r = row(&v, "1525", 2019, "funds.total", "CNY");
     CHECK(r && r->rollup == D(200000000) && r->coverage == 1);
     fp_view_free(&v);
+    /* two banners' huge values overflow the league's rollup: it is left out and said, the rest renders */
+    fp_total big[] = {total(ca, a, 2020, "funds.total", "value", "CNY", (fp_dec)INT64_MAX / 2 + 1, "exact"),
+                      total(cb, b, 2020, "funds.total", "value", "CNY", (fp_dec)INT64_MAX / 2 + 1, "exact")};
+    for (int i = 0; i < 2; i++) CHECK(fp_table_put(t, &big[i]) == FP_OK);
+    CHECK(fp_table_view(t, &v) == FP_OK);
+    r = row(&v, "1525", 2020, "funds.total", "CNY");
+    CHECK(r && r->overflow);
+    const fp_view_row *up = row(&v, "15", 2020, "funds.total", "CNY");
+    CHECK(up && !up->has_rollup); /* nothing known to add up there */
+    fp_buf c2 = {0}, j2 = {0}, a2 = {0};
+    CHECK(fp_table_render(t, &v, &c2, &j2, &a2) == FP_OK && count(a2.p, "\"kind\":\"rollup_overflow\"") >= 1);
+    CHECK(strstr(c2.p, "1525,内蒙古自治区/锡林郭勒盟,2020,funds.total,扶贫资金投入,funds,value,CNY,,,,2/"));
+    fp_buf_free(&c2), fp_buf_free(&j2), fp_buf_free(&a2);
+    fp_view_free(&v);
     fp_table_free(t);
     fp_indicators_free(&ind);
     fp_gaz_free(g);
