@@ -114,3 +114,68 @@ int fp_file_replace(const char *path, const void *data, size_t len)
     }
     return FP_OK;
 }
+
+static int write_tmp(const char *tmp, const void *data, size_t len)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return -1;
+    const char *p = data;
+    for (size_t left = len; left;) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return close(fd);
+}
+
+int fp_file_replace_all(const char *const *paths, const void *const *data, const size_t *lens, size_t n,
+                        const char **why)
+{
+    char tmp[4096];
+    size_t written = 0;
+    int rc = FP_OK;
+    for (; written < n; written++) {
+        if (snprintf(tmp, sizeof tmp, "%s.tmp", paths[written]) >= (int)sizeof tmp) {
+            *why = "path too long";
+            rc = FP_EINVAL;
+            break;
+        }
+        if (write_tmp(tmp, data[written] ? data[written] : "", lens[written]) < 0) {
+            *why = strerror(errno);
+            unlink(tmp);
+            rc = FP_EIO;
+            break;
+        }
+    }
+    for (size_t i = 0; i < written; i++) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", paths[i]);
+        if (rc) unlink(tmp);
+        else if (rename(tmp, paths[i]) < 0) {
+            *why = strerror(errno);
+            rc = FP_EIO;
+        }
+    }
+    if (!rc && n) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", paths[0]);
+        int dfd = open(dirname(dir), O_RDONLY);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return rc;
+}

@@ -79,7 +79,7 @@ typedef struct sink {
     shardview *sh;
     int nsh;
     uv_timer_t tick;
-    int dirty;
+    int dirty, write_failing;
     unsigned long long writes, updates, snapshots, rejected, replaced; /* replaced: shard stores seen made anew */
     uint64_t self_reported; /* when the sink last put its own counters in health */
     uint64_t *arrivals; /* arrival times of reports completed since the last write */
@@ -328,25 +328,31 @@ static void request_snapshot(shardview *v)
 static void write_files(sink *k)
 {
     fp_buf csv = {0}, jsonl = {0}, anomalies = {0};
-    char path[4096];
     fp_view v;
     int rc = fp_table_view(k->t, &v);
     if (!rc) {
         rc = fp_table_render(k->t, &v, &csv, &jsonl, &anomalies);
         fp_view_free(&v);
     }
+    const char *why = NULL;
+    if (rc) why = fp_strerror(rc);
     if (!rc) {
-        snprintf(path, sizeof path, "%s/totals.csv", k->cfg.out);
-        rc = fp_file_replace(path, csv.p, csv.len);
+        /* the folder may have gone (deleted under a running sink): make it again */
+        if (mkdir(k->cfg.out, 0755) == 0) fp_warn("--out %s was gone: made it again", k->cfg.out);
+        char p1[4096], p2[4096], p3[4096];
+        snprintf(p1, sizeof p1, "%s/totals.csv", k->cfg.out);
+        snprintf(p2, sizeof p2, "%s/totals.jsonl", k->cfg.out);
+        snprintf(p3, sizeof p3, "%s/anomalies.jsonl", k->cfg.out);
+        const char *paths[] = {p1, p2, p3};
+        const void *data[] = {csv.p, jsonl.p, anomalies.p};
+        size_t lens[] = {csv.len, jsonl.len, anomalies.len};
+        /* the three files as one set: a full disk never leaves them out of step */
+        rc = fp_file_replace_all(paths, data, lens, 3, &why);
     }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/totals.jsonl", k->cfg.out);
-        rc = fp_file_replace(path, jsonl.p ? jsonl.p : "", jsonl.len);
-    }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/anomalies.jsonl", k->cfg.out);
-        rc = fp_file_replace(path, anomalies.p ? anomalies.p : "", anomalies.len);
-    }
+    /* said once when writing starts to fail and once when it works again, not every tick */
+    if (rc && !k->write_failing) fp_error("cannot write the totals to %s: %s (retrying)", k->cfg.out, why);
+    if (!rc && k->write_failing) fp_info("writing %s again", k->cfg.out);
+    k->write_failing = rc != 0;
     if (!rc) {
         k->dirty = 0;
         k->writes++;

@@ -98,3 +98,12 @@ sleep 0.5; wait_until 60 settled || fail "did not settle after the shard's store
 cmp "$T/sixref/totals.csv" "$T/p/out/totals.csv" || fail "the totals were not rebuilt after the shard's store was lost"
 grep -q "another store" "$RT/sink.log" || fail "the sink did not say the shard's store changed"
 echo "lost store: ingest re-sent what shard 0 had acknowledged ($(grep -o 're-sending the [0-9]* report' "$RT/ingest.log" | head -1)); totals rebuilt"
+
+# 7: the --out folder deleted under a running sink is made again at its next write, said once
+rm -rf "$RT/out"
+sed 's/锡林郭勒盟/兴安盟/g' "$REPORTS/000_9bb8ad4843e64388.txt" > "$T/new2.txt"
+"$BIN/fupin" submit --to "$E_CTL" "$T/new2.txt" | grep -q " new" || fail "new report not taken"
+wait_until 30 sh -c "grep -q 兴安盟 '$RT/out/totals.csv' 2>/dev/null" || fail "--out was not made again"
+[ -f "$RT/out/anomalies.jsonl" ] && [ -f "$RT/out/totals.jsonl" ] || fail "not every file was written again"
+[ "$(grep -c 'cannot write the totals' "$RT/sink.log")" -le 1 ] || fail "the write error was logged more than once"
+echo "--out deleted: made again at the next write"
