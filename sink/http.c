@@ -119,7 +119,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 const char *fp_http_arg(fp_http_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    const char *v = NULL;
+    size_t n = 0;
+    if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, &n) != MHD_YES)
+        return NULL;
+    /* region=%00abc must not read as an empty (dropped) filter: a value holding NUL matches nothing */
+    if (v && strlen(v) != n) return "\x7f";
+    return v;
 }
 
 void fp_http_reply(fp_http_req *r, int status, const char *content_type, const char *body, size_t len)
@@ -194,7 +200,9 @@ int fp_http_start(fp_http **out, uv_loop_t *loop, const char *addr_port, fp_http
     h->ud = ud;
     h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, h,
                               MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+                              /* half-open connections time out and one address cannot take every slot */
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
     const union MHD_DaemonInfo *info = h->mhd ? MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
     if (!info) {
         fp_error("cannot serve HTTP on %s: libmicrohttpd did not start", addr_port);

@@ -72,6 +72,8 @@ fu = js("/api/totals?unit=household&series=value")
 assert fu and all(r["unit"] == "household" and r["series"] == "value" for r in fu)
 assert js("/api/totals?indicator=no.such") == []
 e = js("/api/totals?region=" + q("无此旗"), 404); assert "无此旗" in e["error"], e
+js("/api/totals?region=%00abc", 404)  # a NUL never reads as no filter
+assert js("/api/totals?indicator=%00funds.total") == [], "a NUL in a filter matches nothing"
 for bad in ["/api/totals?year=20x9", "/api/totals?level=galaxy", "/api/totals?series=bogus", "/api/regions?series=bogus",
             "/api/facts?region=1525&year=2019", "/api/facts?region=1525&year=2019&indicator=funds.total&series=bogus",
             "/api/regions?year=1"]:
