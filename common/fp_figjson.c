@@ -1,36 +1,33 @@
 #include "fp_figjson.h"
 #include "fp_buf.h"
 #include "fp_err.h"
-#include "fp_file.h"
+#include "fp_tsv.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+    fp_map *m;
+    int column;
+} names;
+
+static int add_name(char **f, int nf, int lineno, void *ud)
+{
+    (void)lineno;
+    names *n = ud;
+    if (n->column > nf) return FP_OK;
+    const char *name = f[n->column - 1];
+    if (*name && !fp_map_get(n->m, name)) return fp_map_put(n->m, name, n->m, NULL); /* a set: any non-NULL value */
+    return FP_OK;
+}
+
+/* Adds the names in the given column (1-based) of a data file to the set m. */
 static int add_names(fp_map *m, const char *path, int column)
 {
-    char *data;
-    size_t len;
-    const char *why;
-    if (fp_file_read(path, &data, &len, &why)) return FP_EIO;
-    int rc = FP_OK;
-    for (char *line = data; line && *line && !rc;) {
-        char *next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        if (*line && *line != '#') {
-            char *f = line;
-            for (int c = 1; c < column && f; c++)
-                if ((f = strchr(f, '\t'))) f++;
-            if (f) {
-                f[strcspn(f, "\t\r")] = '\0';
-                if (*f && !fp_map_get(m, f)) rc = fp_map_put(m, f, m, NULL); /* a set: any non-NULL value */
-            }
-        }
-        line = next;
-    }
-    free(data);
-    return rc;
+    names n = {m, column};
+    return fp_tsv_each(path, add_name, &n);
 }
 
 int fp_vocab_load(fp_vocab *v, const char *datadir)

@@ -1,6 +1,6 @@
 #include "fp_indicators.h"
 #include "fp_err.h"
-#include "fp_file.h"
+#include "fp_tsv.h"
 #include "fp_log.h"
 
 #include <stdint.h>
@@ -99,95 +99,87 @@ static int parse_kind(const char *s, fp_kind *k)
     return 0;
 }
 
-/* Resolves part_of / decreased_by names kept in the index fields' place. */
+/* part_of / decreased_by are names until every line is read. */
 typedef struct {
     char part_of[48], decreased_by[48];
     int line;
 } pending;
 
+typedef struct {
+    fp_indicators *s;
+    const char *path;
+    pending *pend;
+    int cap;
+} loader;
+
+static int load_line(char **col, int nc, int lineno, void *ud)
+{
+    loader *ld = ud;
+    fp_indicators *s = ld->s;
+    const char *why = NULL;
+    if (nc < 8 || nc > 9)
+        why = "expected 8 or 9 tab-separated columns (id name metric units kind part_of cues anti_cues [decreased_by])";
+    else if (!*col[0] || strlen(col[0]) >= sizeof s->v->id || strchr(col[0], ' ') ||
+             !strncmp(col[0], FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX)))
+        why = "bad id (empty, too long, a space, or other:)";
+    else if (fp_map_get(&s->by_id, col[0])) why = "id defined twice";
+    else if (!*col[1] || strlen(col[1]) >= sizeof s->v->name) why = "bad name";
+    else if (!*col[2] || strlen(col[2]) >= sizeof s->v->metric) why = "bad metric";
+    if (!why && s->n == ld->cap) {
+        int cap = ld->cap ? ld->cap * 2 : 64;
+        fp_indicator *nv = realloc(s->v, (size_t)cap * sizeof *nv);
+        pending *np = realloc(ld->pend, (size_t)cap * sizeof *np);
+        if (nv) s->v = nv;
+        if (np) ld->pend = np;
+        if (!nv || !np) why = "out of memory";
+        else ld->cap = cap;
+    }
+    if (why) {
+        fp_error("%s:%d: %s", ld->path, lineno, why);
+        return FP_EINVAL;
+    }
+    fp_indicator *ind = &s->v[s->n];
+    memset(ind, 0, sizeof *ind);
+    ind->part_of = ind->decreased_by = -1;
+    snprintf(ind->id, sizeof ind->id, "%s", col[0]);
+    snprintf(ind->name, sizeof ind->name, "%s", col[1]);
+    snprintf(ind->metric, sizeof ind->metric, "%s", col[2]);
+    char *usave = NULL;
+    for (char *u = strtok_r(col[3], ",", &usave); u && !why; u = strtok_r(NULL, ",", &usave)) {
+        if (ind->nunits == FP_IND_UNITS || strlen(u) >= sizeof ind->units[0]) why = "too many or too long units";
+        else snprintf(ind->units[ind->nunits++], sizeof ind->units[0], "%s", u);
+    }
+    if (!why && !ind->nunits) why = "no unit";
+    if (!why && !parse_kind(col[4], &ind->kind)) why = "kind must be flow, stock, running, ratio or per_capita";
+    pending *pd = &ld->pend[s->n];
+    snprintf(pd->part_of, sizeof pd->part_of, "%s", strcmp(col[5], "-") ? col[5] : "");
+    snprintf(pd->decreased_by, sizeof pd->decreased_by, "%s", nc > 8 && strcmp(col[8], "-") ? col[8] : "");
+    pd->line = lineno;
+    s->n++; /* counted now so its phrases are freed on error */
+    if (!why) why = parse_phrases(col[6], &ind->cues, &ind->ncues);
+    if (!why) why = parse_phrases(col[7], &ind->anti, &ind->nanti);
+    if (!why && fp_map_put(&s->by_id, ind->id, (void *)(uintptr_t)s->n, NULL)) why = "out of memory";
+    if (why) {
+        fp_error("%s:%d: %s", ld->path, lineno, why);
+        return FP_EINVAL;
+    }
+    return FP_OK;
+}
+
 int fp_indicators_load(fp_indicators *s, const char *path)
 {
     memset(s, 0, sizeof *s);
-    char *data;
-    size_t len;
-    const char *why = NULL;
-    if (fp_file_read(path, &data, &len, &why)) {
-        fp_error("%s: %s", path, why);
-        return FP_EIO;
-    }
-    int cap = 0, rc = FP_OK, lineno = 0;
-    pending *pend = NULL;
-    for (char *line = data, *next; line && *line && !rc; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t l = strlen(line);
-        if (l && line[l - 1] == '\r') line[--l] = '\0';
-        if (!l || line[0] == '#') continue;
-        char *col[9] = {0};
-        int nc = 0;
-        for (char *c = line; nc < 9;) {
-            col[nc++] = c;
-            char *tab = strchr(c, '\t');
-            if (!tab) break;
-            *tab = '\0';
-            c = tab + 1;
-        }
-        why = NULL;
-        if (nc < 8) why = "expected 8 or 9 tab-separated columns (id name metric units kind part_of cues anti_cues [decreased_by])";
-        else if (!*col[0] || strlen(col[0]) >= sizeof s->v->id || strchr(col[0], ' ') ||
-                 !strncmp(col[0], FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX)))
-            why = "bad id (empty, too long, a space, or other:)";
-        else if (fp_map_get(&s->by_id, col[0])) why = "id defined twice";
-        else if (!*col[1] || strlen(col[1]) >= sizeof s->v->name) why = "bad name";
-        else if (!*col[2] || strlen(col[2]) >= sizeof s->v->metric) why = "bad metric";
-        if (!why && s->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            fp_indicator *nv = realloc(s->v, (size_t)cap * sizeof *nv);
-            pending *np = realloc(pend, (size_t)cap * sizeof *np);
-            if (nv) s->v = nv;
-            if (np) pend = np;
-            if (!nv || !np) why = "out of memory";
-        }
-        if (why) {
-            fp_error("%s:%d: %s", path, lineno, why);
-            rc = FP_EINVAL;
-            break;
-        }
-        fp_indicator *ind = &s->v[s->n];
-        memset(ind, 0, sizeof *ind);
-        ind->part_of = ind->decreased_by = -1;
-        snprintf(ind->id, sizeof ind->id, "%s", col[0]);
-        snprintf(ind->name, sizeof ind->name, "%s", col[1]);
-        snprintf(ind->metric, sizeof ind->metric, "%s", col[2]);
-        char *usave = NULL;
-        for (char *u = strtok_r(col[3], ",", &usave); u && !why; u = strtok_r(NULL, ",", &usave)) {
-            if (ind->nunits == FP_IND_UNITS || strlen(u) >= sizeof ind->units[0]) why = "too many or too long units";
-            else snprintf(ind->units[ind->nunits++], sizeof ind->units[0], "%s", u);
-        }
-        if (!why && !ind->nunits) why = "no unit";
-        if (!why && !parse_kind(col[4], &ind->kind)) why = "kind must be flow, stock, running, ratio or per_capita";
-        pending *pd = &pend[s->n];
-        snprintf(pd->part_of, sizeof pd->part_of, "%s", strcmp(col[5], "-") ? col[5] : "");
-        snprintf(pd->decreased_by, sizeof pd->decreased_by, "%s", nc > 8 && strcmp(col[8], "-") ? col[8] : "");
-        pd->line = lineno;
-        s->n++; /* counted now so its phrases are freed on error */
-        if (!why) why = parse_phrases(col[6], &ind->cues, &ind->ncues);
-        if (!why) why = parse_phrases(col[7], &ind->anti, &ind->nanti);
-        if (!why && fp_map_put(&s->by_id, ind->id, (void *)(uintptr_t)s->n, NULL)) why = "out of memory";
-        if (why) {
-            fp_error("%s:%d: %s", path, lineno, why);
-            rc = FP_EINVAL;
-        }
-    }
+    loader ld = {.s = s, .path = path};
+    int rc = fp_tsv_each(path, load_line, &ld);
     for (int i = 0; i < s->n && !rc; i++) {
-        if (pend[i].part_of[0] && (s->v[i].part_of = fp_indicators_find(s, pend[i].part_of)) < 0) {
-            fp_error("%s:%d: part_of names an unknown indicator %s", path, pend[i].line, pend[i].part_of);
+        if (ld.pend[i].part_of[0] && (s->v[i].part_of = fp_indicators_find(s, ld.pend[i].part_of)) < 0) {
+            fp_error("%s:%d: part_of names an unknown indicator %s", path, ld.pend[i].line, ld.pend[i].part_of);
             rc = FP_EINVAL;
         }
-        if (!rc && pend[i].decreased_by[0] &&
-            (s->v[i].decreased_by = fp_indicators_find(s, pend[i].decreased_by)) < 0) {
-            fp_error("%s:%d: decreased_by names an unknown indicator %s", path, pend[i].line, pend[i].decreased_by);
+        if (!rc && ld.pend[i].decreased_by[0] &&
+            (s->v[i].decreased_by = fp_indicators_find(s, ld.pend[i].decreased_by)) < 0) {
+            fp_error("%s:%d: decreased_by names an unknown indicator %s", path, ld.pend[i].line,
+                     ld.pend[i].decreased_by);
             rc = FP_EINVAL;
         }
     }
@@ -195,8 +187,7 @@ int fp_indicators_load(fp_indicators *s, const char *path)
         fp_error("%s: no indicators", path);
         rc = FP_EINVAL;
     }
-    free(pend);
-    free(data);
+    free(ld.pend);
     if (rc) fp_indicators_free(s);
     return rc;
 }

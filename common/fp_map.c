@@ -93,6 +93,14 @@ void fp_map_each(const fp_map *m, void (*cb)(const char *key, void *val, void *u
         if (m->slots[i].key && m->slots[i].key != FP_MAP_TOMB) cb(m->slots[i].key, m->slots[i].val, ud);
 }
 
+size_t fp_map_values(const fp_map *m, void **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key && m->slots[i].key != FP_MAP_TOMB) out[n++] = m->slots[i].val;
+    return n;
+}
+
 void fp_map_free(fp_map *m)
 {
     for (size_t i = 0; i < m->cap; i++)

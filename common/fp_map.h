@@ -23,6 +23,8 @@ int fp_map_put(fp_map *m, const char *key, void *val, void **old);
 void *fp_map_del(fp_map *m, const char *key);
 /* Visits every entry; cb may not change the map. */
 void fp_map_each(const fp_map *m, void (*cb)(const char *key, void *val, void *ud), void *ud);
+/* Fills out[0..m->n) with the values, in no particular order; returns m->n. */
+size_t fp_map_values(const fp_map *m, void **out);
 /* Frees the map's own memory (not the values). */
 void fp_map_free(fp_map *m);
 

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "indicate.h"
 #include "fp_err.h"
-#include "fp_file.h"
+#include "fp_tsv.h"
 #include "fp_log.h"
 
 #include <stdint.h>
@@ -81,48 +81,40 @@ static int build_index(fp_indicate *x)
     return FP_OK;
 }
 
+typedef struct {
+    fp_indicate *x;
+    const char *path;
+} series_loader;
+
+static int series_line(char **f, int nf, int lineno, void *ud)
+{
+    series_loader *sl = ud;
+    fp_indicate *x = sl->x;
+    int cls = -1;
+    for (int c = 0; c < W_CLASSES && nf == 2; c++)
+        if (!strcmp(f[0], word_class[c])) cls = c;
+    if (cls < 0) {
+        fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder), a tab, then words",
+                 sl->path, lineno);
+        return FP_EINVAL;
+    }
+    char *save = NULL;
+    for (char *w = strtok_r(f[1], " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char **nv = realloc(x->words[cls], (size_t)(x->nwords[cls] + 1) * sizeof *nv);
+        if (!nv) return FP_ENOMEM;
+        x->words[cls] = nv;
+        if (!(nv[x->nwords[cls]] = strdup(w))) return FP_ENOMEM;
+        x->nwords[cls]++;
+    }
+    return FP_OK;
+}
+
 static int load_series(fp_indicate *x, const char *datadir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/series.tsv", datadir);
-    char *data;
-    size_t len;
-    const char *why;
-    if (fp_file_read(path, &data, &len, &why)) {
-        fp_error("%s: %s", path, why);
-        return FP_EIO;
-    }
-    int rc = FP_OK, lineno = 0;
-    for (char *line = data, *next; line && *line && !rc; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        if (!*line || *line == '#') continue;
-        char *tab = strchr(line, '\t');
-        int cls = -1;
-        for (int c = 0; c < W_CLASSES && tab; c++)
-            if ((size_t)(tab - line) == strlen(word_class[c]) && !strncmp(line, word_class[c], (size_t)(tab - line)))
-                cls = c;
-        if (cls < 0) {
-            fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder), a tab, then words", path,
-                     lineno);
-            rc = FP_EINVAL;
-            break;
-        }
-        char *save = NULL;
-        for (char *w = strtok_r(tab + 1, " \r", &save); w && !rc; w = strtok_r(NULL, " \r", &save)) {
-            char **nv = realloc(x->words[cls], (size_t)(x->nwords[cls] + 1) * sizeof *nv);
-            if (!nv) {
-                rc = FP_ENOMEM;
-                break;
-            }
-            x->words[cls] = nv;
-            if (!(nv[x->nwords[cls]] = strdup(w))) rc = FP_ENOMEM;
-            else x->nwords[cls]++;
-        }
-    }
-    free(data);
-    return rc;
+    series_loader sl = {x, path};
+    return fp_tsv_each(path, series_line, &sl);
 }
 
 void fp_indicate_free(fp_indicate *x)

@@ -269,18 +269,6 @@ void fp_view_free(fp_view *v)
     v->n = 0;
 }
 
-typedef struct {
-    const row **r;
-    size_t n;
-} rowlist;
-
-static void collect_row(const char *key, void *val, void *ud)
-{
-    (void)key;
-    rowlist *l = ud;
-    l->r[l->n++] = val;
-}
-
 /* 1 when a cell's value adds up into its parent's rollup. */
 static int rolls_up(const fp_table *t, int ind, const char *series, const char *unit)
 {
@@ -320,17 +308,17 @@ int fp_table_view(const fp_table *t, fp_view *v)
     v->n = 0;
     size_t cap = t->rows.n * 6 + 1, n = 0;
     fp_view_row *o = calloc(cap, sizeof *o);
-    rowlist rl = {.r = malloc((t->rows.n + 1) * sizeof(row *))};
-    if (!o || !rl.r) {
+    row **rows = malloc((t->rows.n + 1) * sizeof *rows);
+    if (!o || !rows) {
         free(o);
-        free(rl.r);
+        free(rows);
         return FP_ENOMEM;
     }
-    fp_map_each(&t->rows, collect_row, &rl);
+    size_t nrows = fp_map_values(&t->rows, (void **)rows);
     int rc = FP_OK;
     /* each stated cell, and an empty entry for every ancestor its value rolls up to */
-    for (size_t i = 0; i < rl.n && !rc; i++) {
-        const fp_total *c = &rl.r[i]->tot;
+    for (size_t i = 0; i < nrows && !rc; i++) {
+        const fp_total *c = &rows[i]->tot;
         int idx = fp_gaz_find_code(t->g, c->region_code);
         int ind = fp_indicators_find(t->ind, c->indicator);
         int up = rolls_up(t, ind, c->series, c->unit);
@@ -365,7 +353,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
             if (a < 0) break;
         }
     }
-    free(rl.r);
+    free(rows);
     /* merge: one entry per node and key, the stated one kept */
     qsort(o, n, sizeof *o, cmp_out);
     size_t m = 0;
@@ -649,29 +637,20 @@ static int check_rows(checker *c)
     return rc ? FP_ENOMEM : FP_OK;
 }
 
-typedef struct {
-    const char **v;
-    size_t n;
-} linelist;
-
-static void collect_line(const char *key, void *val, void *ud)
-{
-    (void)key;
-    linelist *l = ud;
-    l->v[l->n++] = ((finding *)val)->line;
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
 {
-    linelist l = {.v = malloc((t->findings.n + 1) * sizeof(char *))};
-    if (!l.v) return FP_ENOMEM;
-    fp_map_each(&t->findings, collect_line, &l);
-    qsort(l.v, l.n, sizeof *l.v, cmp_str); /* the same findings give the same file */
-    int rc = FP_OK;
-    for (size_t i = 0; i < l.n && !rc; i++) rc |= fp_buf_printf(out, "%s\n", l.v[i]);
-    free(l.v);
+    finding **fs = malloc((t->findings.n + 1) * sizeof *fs);
+    const char **lines = malloc((t->findings.n + 1) * sizeof *lines);
+    int rc = fs && lines ? FP_OK : FP_ENOMEM;
+    size_t nl = rc ? 0 : fp_map_values(&t->findings, (void **)fs);
+    for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
+    qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
+    for (size_t i = 0; i < nl && !rc; i++) rc |= fp_buf_printf(out, "%s\n", lines[i]);
+    free(fs);
+    free(lines);
+    if (rc) return FP_ENOMEM;
     checker c = {.t = t, .v = v, .out = out};
     for (size_t i = 0; i < v->n && !rc; i++) {
         char k[256];
