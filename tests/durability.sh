@@ -40,6 +40,15 @@ python3 "$SRC/tests/eval/headlines.py" --min 0.90 "$SRC/tests/headlines/seeds.ts
 if "$BIN/fupin" run --figures "$T/bad.jsonl" --out "$T/bad" > "$T/bad.out" 2>&1; then fail "a bad curated file was taken"; fi
 grep -q "line 4: unknown region" "$T/bad.out" || { cat "$T/bad.out"; fail "the bad line is not named"; }
 echo "bad curated file refused: $(grep -o 'line 4: unknown region[^(]*' "$T/bad.out" | head -1)"
+# a curated figure may name its indicator; an unknown one is refused like any bad line
+{ head -2 "$T/gold.jsonl"; echo '{"value":"7","unit":"CNY","metric":"funds","region_code":"1525","year":2019,"indicator":"no.such"}'; } > "$T/badind.jsonl"
+if "$BIN/fupin" run --figures "$T/badind.jsonl" --out "$T/badind" > "$T/badind.out" 2>&1; then fail "an unknown indicator was taken"; fi
+grep -q "line 3: unknown indicator 'no.such'" "$T/badind.out" || { cat "$T/badind.out"; fail "the unknown indicator is not named"; }
+echo '{"value":"123456","unit":"CNY","metric":"funds","region_code":"1525","year":2019,"indicator":"funds.health","text":"12.3456万元"}' > "$T/named.jsonl"
+"$BIN/fupin" run --figures "$T/named.jsonl" --out "$T/named" > /dev/null 2>&1 || fail "a curated figure naming its indicator"
+grep -q '^1525,内蒙古自治区/锡林郭勒盟,2019,funds.health,健康扶贫资金,funds,value,CNY,123456,exact,' "$T/named/totals.csv" ||
+    { cat "$T/named/totals.csv"; fail "the named indicator is not the cell's"; }
+echo "curated figures: a named indicator is kept, an unknown one refused with its line"
 
 # 3 and 4, on daemons started one by one
 NSH=2
