@@ -38,14 +38,25 @@ typedef struct {
     fp_stats stats;
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    unsigned long long applied, repeated, rejected, totals;
+    uv_check_t commit; /* commits the reports of one loop turn together */
+    struct pending_ack {
+        char id[FP_ID_HEX + 1], supersedes[FP_ID_HEX + 1];
+        uint64_t arrived_ms;
+        int fresh;
+        size_t figures;
+    } *pend;
+    size_t npend, cappend;
+    unsigned long long applied, repeated, rejected, totals, commits;
 } shard;
+
+#define GROUP_MAX 64 /* reports per commit at most: bounds the latency of the first */
 
 static void status_line(char *buf, size_t cap, void *ud)
 {
     shard *s = ud;
-    snprintf(buf, cap, "shard=%d applied=%llu repeated=%llu rejected=%llu totals=%llu seq=%llu queue=%zu",
-             s->cfg.index, s->applied, s->repeated, s->rejected, s->totals, (unsigned long long)fp_store_seq(s->st),
+    snprintf(buf, cap, "shard=%d applied=%llu repeated=%llu rejected=%llu totals=%llu commits=%llu seq=%llu queue=%zu",
+             s->cfg.index, s->applied, s->repeated, s->rejected, s->totals, s->commits,
+             (unsigned long long)fp_store_seq(s->st),
              fp_zsock_outbox(&s->sink) + fp_zsock_outbox(&s->acks));
 }
 
@@ -92,6 +103,54 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
     return FP_OK;
 }
 
+/* Commits the group and sends its cells, then the acks of its reports: to
+ * the sink in one message (it counts a report complete only with its cells
+ * in hand), and to ingest. A failed commit acknowledges nothing: ingest
+ * re-sends every report of the group. */
+static void flush(shard *s)
+{
+    if (!fp_store_in_group(s->st)) return;
+    msgpack_sbuffer_clear(&s->sb);
+    fp_store_out out = {pack_total, pack_anomaly, s};
+    int rc = fp_store_commit(s->st, &out);
+    if (rc) {
+        s->rejected += s->npend;
+        fp_error("%zu report(s) not applied (%s); ingest re-sends them", s->npend, fp_strerror(rc));
+        s->npend = 0;
+        msgpack_sbuffer_clear(&s->sb);
+        return;
+    }
+    s->commits++;
+    /* The acks carry the shard's sequence number, so a sink that lost the
+     * cells of these reports (in flight when something died) sees the gap
+     * even when no other update follows. */
+    fp_ack a = {.shard = (uint32_t)s->cfg.index, .seq = fp_store_seq(s->st)};
+    snprintf(a.epoch, sizeof a.epoch, "%s", fp_store_epoch(s->st));
+    for (int to_ingest = 0; to_ingest < 2; to_ingest++) {
+        if (to_ingest) msgpack_sbuffer_clear(&s->sb), a.seq = 0;
+        for (size_t i = 0; i < s->npend; i++) {
+            const struct pending_ack *p = &s->pend[i];
+            snprintf(a.report_id, sizeof a.report_id, "%s", p->id);
+            a.arrived_ms = !to_ingest && p->fresh ? p->arrived_ms : 0;
+            fp_pack_ack(&s->pk, &a);
+            /* The revision it supersedes is settled here too, applied or not: acknowledge it, so a
+             * shard rebuilt from current revisions only still completes it at the sink and at ingest. */
+            if (p->supersedes[0]) {
+                snprintf(a.report_id, sizeof a.report_id, "%s", p->supersedes);
+                a.arrived_ms = 0;
+                fp_pack_ack(&s->pk, &a);
+            }
+            if (!to_ingest)
+                fp_info("report %.12s: %s, %zu figures", p->id, p->fresh ? "applied" : "already applied", p->figures);
+        }
+        fp_zsock_send(to_ingest ? &s->acks : &s->sink, s->sb.data, s->sb.size);
+    }
+    msgpack_sbuffer_clear(&s->sb);
+    s->npend = 0;
+}
+
+static void on_commit(uv_check_t *h) { flush(h->data); }
+
 static void apply_end(shard *s, batch *b, const fp_end *e)
 {
     /* only what belongs to this end counts: a stray figure of another report is dropped with it */
@@ -106,42 +165,33 @@ static void apply_end(shard *s, batch *b, const fp_end *e)
                 e->report_id, e->shard, e->count, mine, s->cfg.index);
         return;
     }
+    if (s->npend == s->cappend) {
+        size_t cap = s->cappend ? s->cappend * 2 : GROUP_MAX;
+        struct pending_ack *np = realloc(s->pend, cap * sizeof *np);
+        if (!np) {
+            s->rejected++;
+            fp_error("report %.12s: out of memory; ingest re-sends", e->report_id);
+            return;
+        }
+        s->pend = np;
+        s->cappend = cap;
+    }
     int fresh = 0;
-    msgpack_sbuffer_clear(&s->sb);
-    fp_store_out out = {pack_total, pack_anomaly, s};
-    int rc = fp_store_apply(s->st, e, b->f, b->n, b->a, b->na, &fresh, &out);
+    int rc = fp_store_begin(s->st);
+    if (!rc) rc = fp_store_apply(s->st, e, b->f, b->n, b->a, b->na, &fresh, NULL);
     if (rc) {
         s->rejected++;
         fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
         return;
     }
     fresh ? s->applied++ : s->repeated++;
-    /* The ack carries the shard's sequence number, so a sink that lost
-     * the totals of this report (in flight when something died) sees
-     * the gap even when no other update follows. */
-    fp_ack a = {.shard = (uint32_t)s->cfg.index, .arrived_ms = fresh ? e->arrived_ms : 0, .seq = fp_store_seq(s->st)};
-    snprintf(a.report_id, sizeof a.report_id, "%s", e->report_id);
-    snprintf(a.epoch, sizeof a.epoch, "%s", fp_store_epoch(s->st));
-    /* Cells first, then the ack, in one message: the sink counts a
-     * report complete only with its cells in hand. */
-    fp_pack_ack(&s->pk, &a);
-    /* The revision this report supersedes is settled here too, applied or not: acknowledge it, so a
-     * shard rebuilt from current revisions only still completes it at the sink and at ingest. */
-    fp_ack sup = a;
-    sup.arrived_ms = 0;
-    if (e->supersedes[0]) {
-        snprintf(sup.report_id, sizeof sup.report_id, "%s", e->supersedes);
-        fp_pack_ack(&s->pk, &sup);
-    }
-    fp_zsock_send(&s->sink, s->sb.data, s->sb.size);
-    msgpack_sbuffer_clear(&s->sb);
-    a.arrived_ms = 0;
-    a.seq = 0;
-    fp_pack_ack(&s->pk, &a);
-    sup.seq = 0;
-    if (e->supersedes[0]) fp_pack_ack(&s->pk, &sup);
-    fp_zsock_send(&s->acks, s->sb.data, s->sb.size);
-    fp_info("report %.12s: %s, %zu figures", e->report_id, fresh ? "applied" : "already applied", b->n);
+    struct pending_ack *p = &s->pend[s->npend++];
+    snprintf(p->id, sizeof p->id, "%s", e->report_id);
+    snprintf(p->supersedes, sizeof p->supersedes, "%s", e->supersedes);
+    p->arrived_ms = e->arrived_ms;
+    p->fresh = fresh;
+    p->figures = b->n;
+    if (s->npend >= GROUP_MAX) flush(s);
 }
 
 static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
@@ -216,6 +266,7 @@ static void on_facts(shard *s, fp_zsock *z, const char *data, size_t len)
 static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     shard *s = ud;
+    flush(s); /* a snapshot shows what is committed, at its sequence number */
     if (len > 6 && !memcmp(data, "facts\n", 6)) {
         on_facts(s, z, data, len);
         return;
@@ -242,6 +293,8 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 static void on_stop(fp_daemon *d)
 {
     shard *s = d->ud;
+    flush(s);
+    uv_close((uv_handle_t *)&s->commit, NULL);
     fp_stats_stop(&s->stats);
     fp_zsock_close(&s->in, NULL);
     fp_zsock_close(&s->snap, NULL);
@@ -264,6 +317,12 @@ int main(int argc, char **argv)
     fp_log_init(prog, (enum fp_log_level)(fp_log_level_parse(s.cfg.log_level) < 0 ? 1 : fp_log_level_parse(s.cfg.log_level)));
     if (!rc) rc = fp_store_open(&s.st, s.cfg.db, (uint32_t)s.cfg.index);
     if (!rc) rc = fp_daemon_init(&s.d, on_stop, &s);
+    if (!rc) {
+        /* after each loop turn's messages: one transaction, one fsync for all the reports they held */
+        uv_check_init(s.d.loop, &s.commit);
+        s.commit.data = &s;
+        uv_check_start(&s.commit, on_commit);
+    }
     msgpack_sbuffer_init(&s.sb);
     msgpack_packer_init(&s.pk, &s.sb, msgpack_sbuffer_write);
     if (!rc) rc = fp_zsock_open(&s.acks, s.d.loop, s.d.zctx, ZMQ_PUSH, s.cfg.acks, 0, NULL, NULL);
@@ -297,6 +356,7 @@ int main(int argc, char **argv)
         fp_daemon_abort(&s.d);
     }
     msgpack_sbuffer_destroy(&s.sb);
+    free(s.pend);
     fp_store_close(s.st);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &s.cfg, &args);
     return rc ? 1 : 0;

@@ -2,8 +2,10 @@
 #include "fp_buf.h"
 #include "fp_err.h"
 #include "fp_log.h"
+#include "fp_map.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,14 +81,6 @@ static const char *sql[ST_N] = {
     [ST_DEL_RETIRED] = "DELETE FROM retired WHERE report_id=?1",
 };
 
-struct fp_store {
-    sqlite3 *db;
-    uint32_t shard;
-    uint64_t seq;
-    char epoch[17];
-    sqlite3_stmt *st[ST_N];
-};
-
 typedef struct {
     char rc[16];
     int year;
@@ -96,6 +90,7 @@ typedef struct {
 typedef struct {
     key *k;
     size_t n, cap;
+    fp_map ix; /* "rc|year|indicator|series|unit" -> index + 1: a group of many reports stays linear */
 } keyset;
 
 /* Findings changed in this transaction, sent after the commit. */
@@ -103,6 +98,17 @@ typedef struct {
     fp_anomaly *a;
     size_t n, cap;
 } anolist;
+
+struct fp_store {
+    sqlite3 *db;
+    uint32_t shard;
+    uint64_t seq;
+    char epoch[17];
+    int group;     /* inside fp_store_begin .. fp_store_commit */
+    keyset gks;    /* the group's touched cells */
+    anolist gal;   /* the group's findings */
+    sqlite3_stmt *st[ST_N];
+};
 
 static int fail(fp_store *s, const char *what)
 {
@@ -245,16 +251,11 @@ static void key_set(key *k, const char *rc, int year, const char *indicator, con
     snprintf(k->unit, sizeof k->unit, "%s", unit);
 }
 
-static int key_eq(const key *a, const key *b)
-{
-    return a->year == b->year && !strcmp(a->rc, b->rc) && !strcmp(a->indicator, b->indicator) &&
-           !strcmp(a->series, b->series) && !strcmp(a->unit, b->unit);
-}
-
 static int keyset_add(keyset *ks, const key *nk)
 {
-    for (size_t i = 0; i < ks->n; i++)
-        if (key_eq(&ks->k[i], nk)) return FP_OK;
+    char name[200];
+    snprintf(name, sizeof name, "%s|%d|%s|%s|%s", nk->rc, nk->year, nk->indicator, nk->series, nk->unit);
+    if (fp_map_get(&ks->ix, name)) return FP_OK;
     if (ks->n == ks->cap) {
         size_t cap = ks->cap ? ks->cap * 2 : 16;
         key *n = realloc(ks->k, cap * sizeof *n);
@@ -262,8 +263,16 @@ static int keyset_add(keyset *ks, const key *nk)
         ks->k = n;
         ks->cap = cap;
     }
+    if (fp_map_put(&ks->ix, name, (void *)(uintptr_t)(ks->n + 1), NULL)) return FP_ENOMEM;
     ks->k[ks->n++] = *nk;
     return FP_OK;
+}
+
+static void keyset_free(keyset *ks)
+{
+    free(ks->k);
+    fp_map_free(&ks->ix);
+    memset(ks, 0, sizeof *ks);
 }
 
 /* ---- choosing a cell's stated value ---- */
@@ -661,6 +670,41 @@ static int clear_findings_of(fp_store *s, const char *report, anolist *l)
     return rc ? rc : done(s, with_text(s, ST_AN_DEL_REPORT, report));
 }
 
+/* Reads the cells of ks, writes the new sequence number, commits, and sends
+ * the cells and findings (al) numbered from the old sequence on. */
+static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_store_out *out)
+{
+    uint64_t seq0 = s->seq, seq1 = seq0 + ks->n + al->n;
+    sqlite3_stmt *st = s->st[ST_SET_SEQ];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq1);
+    int rc = done(s, st);
+    /* The cells are read inside the transaction, so what is sent is what committed. */
+    fp_total *cells = NULL;
+    if (!rc && ks->n && !(cells = calloc(ks->n, sizeof *cells))) rc = FP_ENOMEM;
+    size_t built = 0;
+    for (; built < ks->n && !rc; built++) rc = cell_of(s, &ks->k[built], &cells[built]);
+    if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
+    if (rc) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        s->seq = seq1;
+        uint64_t seq = seq0;
+        for (size_t i = 0; i < ks->n && !rc; i++) {
+            cells[i].seq = ++seq;
+            if (out && out->total) rc = out->total(&cells[i], out->ud);
+        }
+        for (size_t i = 0; i < al->n && !rc; i++) {
+            al->a[i].shard = s->shard;
+            al->a[i].seq = ++seq;
+            if (out && out->anomaly) rc = out->anomaly(&al->a[i], out->ud);
+        }
+    }
+    for (size_t i = 0; i < built && cells; i++) total_release(&cells[i]);
+    free(cells);
+    return rc;
+}
+
 int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, const fp_anomaly *checks,
                    size_t nchecks, int *fresh, const fp_store_out *out)
 {
@@ -675,9 +719,14 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
             return FP_OK;
         revive = 1;
     }
-    keyset ks = {0};
-    anolist al = {0};
-    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
+    /* In a group, a savepoint keeps each report whole or absent inside the group's transaction. */
+    keyset own = {0};
+    anolist own_al = {0};
+    keyset *ks = s->group ? &s->gks : &own;
+    anolist *al = s->group ? &s->gal : &own_al;
+    size_t ks0 = ks->n, al0 = al->n;
+    const char *begin = s->group ? "SAVEPOINT report" : "BEGIN IMMEDIATE";
+    int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
@@ -685,58 +734,65 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         const fp_figure *f = &figs[i];
         key k;
         key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
-        rc = keyset_add(&ks, &k);
+        rc = keyset_add(ks, &k);
         if (!rc) rc = insert_mention(s, f, &k, end->curated);
     }
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
-        if (!rc) rc = anolist_add(&al, &checks[i], 1);
+        if (!rc) rc = anolist_add(al, &checks[i], 1);
     }
     if (!rc && end->supersedes[0] && !exists(s, ST_IS_RETIRED, end->supersedes)) {
         rc = done(s, with_text(s, ST_INS_RETIRED, end->supersedes));
-        if (!rc) rc = retire(s, end->supersedes, &ks);
-        if (!rc) rc = clear_findings_of(s, end->supersedes, &al);
+        if (!rc) rc = retire(s, end->supersedes, ks);
+        if (!rc) rc = clear_findings_of(s, end->supersedes, al);
     }
     if (!rc) {
         sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
         sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
         rc = done(s, st);
     }
-    uint64_t seq0 = s->seq, seq1 = seq0 + ks.n + al.n;
-    if (!rc) {
-        sqlite3_stmt *st = s->st[ST_SET_SEQ];
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq1);
-        rc = done(s, st);
-    }
-    /* The cells are read inside the transaction, so what is sent is what committed. */
-    fp_total *cells = NULL;
-    if (!rc && ks.n && !(cells = calloc(ks.n, sizeof *cells))) rc = FP_ENOMEM;
-    size_t built = 0;
-    for (; built < ks.n && !rc; built++) rc = cell_of(s, &ks.k[built], &cells[built]);
-    if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
-    if (rc) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    } else {
-        *fresh = 1;
-        s->seq = seq1;
-        uint64_t seq = seq0;
-        for (size_t i = 0; i < ks.n && !rc; i++) {
-            cells[i].seq = ++seq;
-            if (out && out->total) rc = out->total(&cells[i], out->ud);
+    if (s->group) {
+        if (rc) {
+            sqlite3_exec(s->db, "ROLLBACK TO report", NULL, NULL, NULL);
+            /* the cells it touched stay in the group's set: sending them again unchanged is harmless */
+            while (al->n > al0) {
+                fp_anomaly *a = &al->a[--al->n];
+                free(a->id), free(a->region_path), free(a->detail);
+            }
         }
-        for (size_t i = 0; i < al.n && !rc; i++) {
-            al.a[i].shard = s->shard;
-            al.a[i].seq = ++seq;
-            if (out && out->anomaly) rc = out->anomaly(&al.a[i], out->ud);
-        }
+        sqlite3_exec(s->db, "RELEASE report", NULL, NULL, NULL);
+        (void)ks0;
+        if (!rc) *fresh = 1;
+        return rc;
     }
-    for (size_t i = 0; i < built && cells; i++) total_release(&cells[i]);
-    free(cells);
-    free(ks.k);
-    anolist_free(&al);
+    if (!rc) rc = commit_and_send(s, ks, al, out);
+    else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!rc) *fresh = 1;
+    keyset_free(&own);
+    anolist_free(&own_al);
     return rc;
 }
+
+int fp_store_begin(fp_store *s)
+{
+    if (s->group) return FP_OK;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(s, "begin");
+    s->group = 1;
+    return FP_OK;
+}
+
+int fp_store_commit(fp_store *s, const fp_store_out *out)
+{
+    if (!s->group) return FP_OK;
+    s->group = 0;
+    int rc = commit_and_send(s, &s->gks, &s->gal, out);
+    keyset_free(&s->gks);
+    anolist_free(&s->gal);
+    memset(&s->gal, 0, sizeof s->gal);
+    return rc;
+}
+
+int fp_store_in_group(const fp_store *s) { return s->group; }
 
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
 {

@@ -58,6 +58,16 @@ typedef struct {
  * source revised back to earlier content). */
 int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t n, const fp_anomaly *checks,
                    size_t nchecks, int *fresh, const fp_store_out *out);
+/* Group commit: reports applied between fp_store_begin and fp_store_commit
+ * share one transaction, so one fsync; each still applies whole or not at
+ * all (a savepoint each), and fp_store_apply sends nothing for them. The
+ * commit sends every cell the group touched, once, in its final state,
+ * then the group's findings. A failed commit undoes the whole group: the
+ * caller must acknowledge none of its reports (ingest re-sends them). */
+int fp_store_begin(fp_store *s);
+int fp_store_commit(fp_store *s, const fp_store_out *out);
+/* 1 between fp_store_begin and fp_store_commit. */
+int fp_store_in_group(const fp_store *s);
 /* Every cell with a fact and every live finding, all at the current sequence number. */
 int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
 /* Calls cb(report_id) for every report applied or superseded here. */

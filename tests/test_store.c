@@ -173,6 +173,31 @@ static void test_store(const char *path)
     fp_store_close(st);
 }
 
+/* Group commit: two reports in one transaction send each cell once, in its final state. */
+static void test_group(void)
+{
+    fp_store *st;
+    CHECK(fp_store_open(&st, ":memory:", 0) == FP_OK);
+    seen s = {0};
+    fp_store_out out = {on_total, on_anomaly, &s};
+    int fresh;
+    fp_figure a[] = {fig(RID_A, 0, "funds.total", 100, 3000, 1)};
+    fp_figure b[] = {fig(RID_B, 0, "funds.total", 200, 3500, 1), fig(RID_B, 1, "funds.fiscal", 50, 3500, 9)};
+    fp_end ea = end_of(RID_A, 1, NULL, "a.txt"), eb = end_of(RID_B, 2, NULL, "b.txt");
+    CHECK(fp_store_begin(st) == FP_OK && fp_store_in_group(st));
+    CHECK(fp_store_apply(st, &ea, a, 1, NULL, 0, &fresh, &out) == FP_OK && fresh && s.n == 0);
+    CHECK(fp_store_apply(st, &eb, b, 2, NULL, 0, &fresh, &out) == FP_OK && fresh && s.n == 0);
+    /* the same report again inside the group changes nothing */
+    CHECK(fp_store_apply(st, &ea, a, 1, NULL, 0, &fresh, &out) == FP_OK && !fresh);
+    CHECK(fp_store_commit(st, &out) == FP_OK && !fp_store_in_group(st));
+    int t = cell(&s, "funds.total");
+    CHECK(s.n == 2 && t >= 0 && s.stated[t] == D(200) && !strcmp(s.status[t], "conflict") && s.reports[t] == 2);
+    CHECK(fp_store_seq(st) == 2 && s.last_seq == 2);
+    /* nothing pending: a commit sends nothing */
+    CHECK(fp_store_commit(st, &out) == FP_OK && fp_store_seq(st) == 2);
+    fp_store_close(st);
+}
+
 /* ---- the sink's table ---- */
 
 static fp_total total(const char *rc, const char *path, int year, const char *ind, const char *series, const char *unit,
@@ -336,6 +361,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "/tmp/fupin-test-store-%d.db", (int)getpid());
     test_choose();
     test_store(path);
+    test_group();
     char p2[80];
     unlink(path);
     snprintf(p2, sizeof p2, "%s-wal", path), unlink(p2);
