@@ -35,7 +35,11 @@ done
 cmp "$T/a/totals.csv" "$T/c/totals.csv" || fail "tcp totals differ from ipc totals"
 # the same content again changes nothing
 "$BIN/fupin" submit --to "$(ep ${P[6]})" "$REPORTS/000_9bb8ad4843e64388.txt" | grep -q "unchanged" || fail "resubmission not recognised"
-echo "tcp: totals identical to ipc"
+# a rejected file: its reason, once
+head -c 3000 /bin/sh > "$T/binary.txt"
+if "$BIN/fupin" submit --to "$(ep ${P[6]})" "$T/binary.txt" 2> "$T/bin.err"; then fail "a binary file was taken"; fi
+[ "$(grep -o 'binary.txt' "$T/bin.err" | wc -l)" = 1 ] || { cat "$T/bin.err"; fail "the rejected file's reason is not said once"; }
+echo "tcp: totals identical to ipc; a rejected file named once: $(cat "$T/bin.err")"
 
 # watch
 mkdir -p "$T/w"

@@ -51,8 +51,13 @@ int fupin_submit(int argc, char **argv)
         if (!r) r = fp_ctl_submit(ctx, cfg.to, cfg.timeout, files.v[i], raw, len, reply, sizeof reply);
         free(raw);
         if (r) {
+            /* ingest's answer already names the file ("error NAME: why"): say it once */
+            const char *said = reply;
+            size_t nl = strlen(files.v[i]);
+            if (!strncmp(said, "error ", 6)) said += 6;
+            if (!strncmp(said, files.v[i], nl) && !strncmp(said + nl, ": ", 2)) said += nl + 2;
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i],
-                    why ? why : r == FP_EIO ? "ingest did not answer (is the pipeline running?)" : reply);
+                    why ? why : r == FP_EIO ? "ingest did not answer (is the pipeline running?)" : said);
             failed = 1;
             if (r == FP_EIO) break;
         } else {
