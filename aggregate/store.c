@@ -34,7 +34,9 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
-    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER);";
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER);"
+    /* TEXT: in meta's INTEGER column a hex epoch like 0123… or 12e4… would turn into a number */
+    "CREATE TABLE IF NOT EXISTS identity(k TEXT PRIMARY KEY, v TEXT);";
 
 enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF, ST_DEL_MENTIONS,
@@ -179,14 +181,17 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
         }
         /* The store's identity, made with it: a store lost or emptied comes back with another, which
          * tells the sink and ingest to rebuild it rather than trust sequence numbers that restarted. */
-        if (sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta VALUES('epoch', lower(hex(randomblob(8))))", NULL, NULL,
+        if (sqlite3_exec(s->db, "INSERT OR IGNORE INTO identity VALUES('epoch', lower(hex(randomblob(8))))", NULL, NULL,
                          NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='epoch'", -1, &st, NULL) != SQLITE_OK)
+            sqlite3_prepare_v2(s->db, "SELECT v FROM identity WHERE k='epoch'", -1, &st, NULL) != SQLITE_OK)
             rc = fail(s, "epoch");
         else {
             if (sqlite3_step(st) == SQLITE_ROW) snprintf(s->epoch, sizeof s->epoch, "%s", col(st, 0));
             sqlite3_finalize(st);
-            if (strlen(s->epoch) != 16) rc = fail(s, "epoch");
+            if (strlen(s->epoch) != 16) {
+                fp_error("store %s: its epoch is not 16 hex digits", path);
+                rc = FP_EIO;
+            }
         }
     }
     if (rc) {
