@@ -109,7 +109,7 @@ static int page_number(const line *l)
     return 1;
 }
 
-#define EDGE 2 /* lines at each end of a page that may be running headers or footers */
+#define EDGE 3 /* lines at each end of a page that may be running headers or footers (a browser prints two a side) */
 
 static int drop_running(lines *ls, int npages)
 {
