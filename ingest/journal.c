@@ -55,7 +55,8 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
     /* A journal written before reports had a year hint gains the column. */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(j->db, "SELECT year_hint FROM reports LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
-        sqlite3_exec(j->db, "ALTER TABLE reports ADD COLUMN year_hint INTEGER DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(j->db, "ALTER TABLE reports ADD COLUMN year_hint INTEGER DEFAULT 0", NULL, NULL, NULL) !=
+            SQLITE_OK) {
         sqlite3_finalize(st);
         int rc = fail(j, "add year_hint");
         fp_journal_close(j);
@@ -172,8 +173,8 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
     *resent = 0;
     sqlite3_stmt *st, *up;
     sqlite3_prepare_v2(j->db,
-                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports WHERE done=0 AND"
-                       " (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
+                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
+                       " WHERE done=0 AND (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
                        -1, &st, NULL);
     sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)(now_ms > timeout_ms ? now_ms - timeout_ms : 0));

@@ -307,7 +307,8 @@ int main(int argc, char **argv)
         }
     }
     if (!rc && fp_decoder_new(&g.dec, fp_datadir(g.cfg.data))) {
-        fprintf(stderr, "fupin-ingest: error: cannot set up decoding (uchardet/OpenCC data or %s/formats.tsv missing?)\n",
+        fprintf(stderr,
+                "fupin-ingest: error: cannot set up decoding (uchardet/OpenCC data or %s/formats.tsv missing?)\n",
                 fp_datadir(g.cfg.data));
         rc = FP_EIO;
     }

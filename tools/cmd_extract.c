@@ -70,9 +70,10 @@ int fupin_extract(int argc, char **argv)
     fp_strlist files = {0};
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
                            "usage: fupin extract [--year Y] [--region CODE] [--text] FILE...\n\n"
-                           "Prints every figure of the reports, one JSON object a line (- reads stdin). Reports may be\n"
-                           "plain text, web pages (.html/.htm) or PDF files, known by their content; a page's or PDF's\n"
-                           "publication year is the year of figures whose text gives none, unless --year says.");
+                           "Prints every figure of the reports, one JSON object a line (- reads stdin). Reports\n"
+                           "may be plain text, web pages (.html/.htm) or PDF files, known by their content; a\n"
+                           "page's or PDF's publication year is the year of figures whose text gives none,\n"
+                           "unless --year says.");
     if (rc == 1) return 0;
     if (rc) return 2;
     fp_daemon_log_setup("fupin", cfg.log_level);
