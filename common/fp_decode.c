@@ -1,5 +1,9 @@
 #include "fp_decode.h"
 #include "fp_err.h"
+#include "fp_formats.h"
+#include "fp_html.h"
+#include "fp_log.h"
+#include "fp_pdf.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -15,9 +19,10 @@
 struct fp_decoder {
     uchardet_t det;
     opencc_t t2s; /* (opencc_t)-1 when OpenCC's data is missing */
+    fp_format_words words;
 };
 
-int fp_decoder_new(fp_decoder **out)
+int fp_decoder_new(fp_decoder **out, const char *datadir)
 {
     fp_decoder *d = calloc(1, sizeof *d);
     if (!d) return FP_ENOMEM;
@@ -26,6 +31,11 @@ int fp_decoder_new(fp_decoder **out)
     if (!d->det || d->t2s == (opencc_t)-1 || sodium_init() < 0) {
         fp_decoder_free(d);
         return FP_EIO;
+    }
+    int rc = fp_format_words_load(&d->words, datadir);
+    if (rc) {
+        fp_decoder_free(d);
+        return rc;
     }
     *out = d;
     return FP_OK;
@@ -36,6 +46,7 @@ void fp_decoder_free(fp_decoder *d)
     if (!d) return;
     if (d->det) uchardet_delete(d->det);
     if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s);
+    fp_format_words_free(&d->words);
     free(d);
 }
 
@@ -99,15 +110,42 @@ static int convert(const char *from, const char *raw, size_t len, char **out, si
     return FP_OK;
 }
 
-int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, const char **why)
+/* The encoding a page's meta tag names, as iconv knows it; NULL for none or one iconv lacks. */
+static const char *page_charset(const char *raw, size_t len, char *cs, size_t cap)
+{
+    if (!fp_html_sniff(raw, len) || !fp_html_meta_charset(raw, len, cs, cap)) return NULL;
+    /* Pages labelled GB2312 or GBK often hold characters only GBK or GB18030 has. */
+    if (!strcmp(cs, "gb2312") || !strcmp(cs, "gbk") || !strcmp(cs, "gb18030") || !strcmp(cs, "x-gbk") ||
+        !strcmp(cs, "cp936"))
+        return "GB18030";
+    if (!strcmp(cs, "big5") || !strcmp(cs, "big5-hkscs")) return "BIG5-HKSCS";
+    iconv_t cd = iconv_open("UTF-8", cs);
+    if (cd == (iconv_t)-1) return NULL;
+    iconv_close(cd);
+    return cs;
+}
+
+int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, int *year,
+              const char **why)
 {
     const unsigned char *u = (const unsigned char *)raw;
     const char *from = NULL;
     size_t skip = 0;
+    char mcs[40];
+    int pub = 0;
     *text = NULL;
+    if (year) *year = 0;
     if (len == 0) {
         *why = "empty file";
         return FP_EINVAL;
+    }
+    char *utf8;
+    size_t n;
+    int rc;
+    if (fp_pdf_sniff(raw, len)) {
+        if ((rc = fp_pdf_text(&d->words, raw, len, &utf8, &n, &pub, why))) return rc;
+        snprintf(enc, 32, "pdf");
+        goto decoded;
     }
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) from = "UTF-8", skip = 3;
     else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) from = "UTF-16LE", skip = 2;
@@ -115,7 +153,9 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
     else if (utf8_valid(u, len) && !memchr(raw, '\0', len)) from = "UTF-8";
     else if (len >= 4 && u[1] == 0 && u[3] == 0 && u[0] && u[2]) from = "UTF-16LE";
     else if (len >= 4 && u[0] == 0 && u[2] == 0 && u[1] && u[3]) from = "UTF-16BE";
-    else {
+    else if ((from = page_charset(raw, len, mcs, sizeof mcs))) {
+        /* a web page says its encoding; bytes that are valid UTF-8 were taken as such above */
+    } else {
         uchardet_reset(d->det);
         uchardet_handle_data(d->det, raw, len);
         uchardet_data_end(d->det);
@@ -133,10 +173,8 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
             from = "GB18030";
         }
     }
-    snprintf(enc, 32, "%s", from);
-    char *utf8;
-    size_t n;
-    int rc = convert(from, raw + skip, len - skip, &utf8, &n);
+    snprintf(enc, 32, "%.31s", from);
+    rc = convert(from, raw + skip, len - skip, &utf8, &n);
     if (rc == FP_EINVAL && !strcmp(from, "GB18030")) {
         /* Not GB18030 either: maybe Big5. */
         snprintf(enc, 32, "BIG5-HKSCS");
@@ -146,6 +184,19 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
         *why = rc == FP_ENOMEM ? "out of memory" : "not text in any supported encoding";
         return rc;
     }
+    /* Sniffed on the decoded text too, so that a UTF-16 page is a page. */
+    if (fp_html_sniff(utf8, n)) {
+        char *art;
+        size_t an;
+        rc = fp_html_article(&d->words, utf8, n, &art, &an, &pub, why);
+        free(utf8);
+        if (rc) return rc;
+        utf8 = art, n = an;
+        char e[32];
+        snprintf(e, sizeof e, "%s", enc);
+        snprintf(enc, 32, "html/%.26s", e);
+    }
+decoded:
     if (memchr(utf8, '\0', n)) {
         free(utf8);
         *why = "not text (holds NUL bytes)";
@@ -177,6 +228,7 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
     }
     *text = utf8;
     *text_len = n;
+    if (year) *year = pub;
     return FP_OK;
 }
 

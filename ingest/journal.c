@@ -18,7 +18,8 @@ static const char *schema =
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS reports(id TEXT PRIMARY KEY, source TEXT, encoding TEXT, text BLOB,"
     " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
-    " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0);"
+    " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0,"
+    " year_hint INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
     "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);"
     "CREATE TABLE IF NOT EXISTS shard_epochs(shard INTEGER PRIMARY KEY, epoch TEXT);";
@@ -52,6 +53,17 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
         return FP_EIO;
     }
     sqlite3_busy_timeout(j->db, 5000);
+    /* A journal written before reports had a year hint gains the column. */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT year_hint FROM reports LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
+        sqlite3_exec(j->db, "ALTER TABLE reports ADD COLUMN year_hint INTEGER DEFAULT 0", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+        sqlite3_finalize(st);
+        int rc = fail(j, "add year_hint");
+        fp_journal_close(j);
+        return rc;
+    }
+    sqlite3_finalize(st);
     *out = j;
     return FP_OK;
 }
@@ -83,8 +95,8 @@ static int run(fp_journal *j, sqlite3_stmt *st, const char *what)
     return r == SQLITE_DONE ? FP_OK : fail(j, what);
 }
 
-int fp_journal_take(fp_journal *j, const char *source, const char *encoding, const char *text, size_t len,
-                    char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what)
+int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
+                    size_t len, char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what)
 {
     fp_content_id(text, len, id);
     supersedes[0] = '\0';
@@ -115,7 +127,8 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
         rc = run(j, st, "revise");
     } else if (!known) {
         sqlite3_prepare_v2(j->db,
-                           "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms) VALUES(?1,?2,?3,?4,?5,?6)",
+                           "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms, year_hint)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7)",
                            -1, &st, NULL);
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
@@ -123,6 +136,7 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, con
         sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, wall_ms());
+        sqlite3_bind_int(st, 7, year_hint);
         rc = run(j, st, "insert");
     }
     if (!rc && *what != FP_TAKE_SAME) {
@@ -201,8 +215,8 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
     *resent = 0;
     sqlite3_stmt *st, *up;
     sqlite3_prepare_v2(j->db,
-                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms FROM reports WHERE done=0 AND"
-                       " (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
+                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
+                       " WHERE done=0 AND (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
                        -1, &st, NULL);
     sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)(now_ms > timeout_ms ? now_ms - timeout_ms : 0));
@@ -218,6 +232,7 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
         r.supersedes = (char *)sqlite3_column_text(st, 4);
         if (sqlite3_column_int(st, 5) > 0) (*resent)++;
         r.arrived_ms = (uint64_t)sqlite3_column_int64(st, 6);
+        r.year_hint = sqlite3_column_int(st, 7);
         rc = cb(&r, ud);
         sqlite3_reset(up);
         sqlite3_bind_text(up, 1, r.id, -1, SQLITE_TRANSIENT);

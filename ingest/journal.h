@@ -18,10 +18,10 @@ enum fp_take { FP_TAKE_NEW, FP_TAKE_SAME, FP_TAKE_REVISION };
 int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards);
 void fp_journal_close(fp_journal *j);
 
-/* Records a decoded report. *id gets its content id; *supersedes (cap 65)
- * the id it replaces, or "". */
-int fp_journal_take(fp_journal *j, const char *source, const char *encoding, const char *text, size_t len,
-                    char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
+/* Records a decoded report and the year hint it is sent with (0: none).
+ * *id gets its content id; *supersedes (cap 65) the id it replaces, or "". */
+int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
+                    size_t len, char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
 /* Records shard's acknowledgement; *done is 1 when this completed the report. */
 int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done);
 /* Notes the identity of shard's store, from one of its acks. The first

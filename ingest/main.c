@@ -94,8 +94,9 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     char *text = NULL, enc[32], id[FP_ID_HEX + 1], sup[FP_ID_HEX + 1], whybuf[300];
     size_t tlen;
     const char *why = whybuf;
+    int year = 0; /* a page's or PDF's publication year: the report's year hint */
     int rc = figures ? take_figures(g, raw, len, &text, &tlen, enc, whybuf, sizeof whybuf)
-                     : fp_decode(g->dec, raw, len, &text, &tlen, enc, &why);
+                     : fp_decode(g->dec, raw, len, &text, &tlen, enc, &year, &why);
     if (rc) {
         g->rejected++;
         snprintf(msg, cap, "error %s: %s", source, why);
@@ -103,7 +104,7 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
         return rc;
     }
     enum fp_take what;
-    rc = fp_journal_take(g->j, source, enc, text, tlen, id, sup, &what);
+    rc = fp_journal_take(g->j, source, enc, year, text, tlen, id, sup, &what);
     free(text);
     if (rc) {
         snprintf(msg, cap, "error %s: journal write failed", source);
@@ -114,7 +115,8 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     else g->taken++;
     if (what == FP_TAKE_REVISION) g->revisions++;
     snprintf(msg, cap, "ok %s %s", id, how);
-    fp_info("took %s (%s, %zu bytes): %.12s %s%s%.12s", source, enc, len, id, how, sup[0] ? " of " : "", sup);
+    fp_info("took %s (%s, %zu bytes, published %d): %.12s %s%s%.12s", source, enc, len, year, id, how,
+            sup[0] ? " of " : "", sup);
     return FP_OK;
 }
 
@@ -317,8 +319,10 @@ int main(int argc, char **argv)
             rc = FP_EINVAL;
         }
     }
-    if (!rc && fp_decoder_new(&g.dec)) {
-        fprintf(stderr, "fupin-ingest: error: cannot set up decoding (uchardet/OpenCC data missing?)\n");
+    if (!rc && fp_decoder_new(&g.dec, fp_datadir(g.cfg.data))) {
+        fprintf(stderr,
+                "fupin-ingest: error: cannot set up decoding (uchardet/OpenCC data or %s/formats.tsv missing?)\n",
+                fp_datadir(g.cfg.data));
         rc = FP_EIO;
     }
     if (!rc) rc = fp_journal_open(&g.j, g.cfg.journal, (uint32_t)g.cfg.shards);

@@ -4,7 +4,7 @@
 # and a CJK font for the dashboard test).
 set -eu
 PKGS="build-essential cmake pkg-config libzmq3-dev libmsgpack-dev libuv1-dev libsqlite3-dev libuchardet-dev
-      libsodium-dev libopencc-dev opencc libjansson-dev libmicrohttpd-dev python3"
+      libsodium-dev libopencc-dev opencc libjansson-dev libmicrohttpd-dev libxml2-dev libpoppler-glib-dev python3"
 [ "${1:-}" = --test ] && PKGS="$PKGS prometheus chromium fonts-wqy-zenhei"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

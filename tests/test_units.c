@@ -5,6 +5,7 @@
 #include "fp_buf.h"
 #include "fp_dec.h"
 #include "fp_decode.h"
+#include "fp_formats.h"
 #include "fp_err.h"
 #include "fp_gazetteer.h"
 #include "numparse.h"
@@ -260,21 +261,39 @@ int main(int argc, char **argv)
 
     /* decoding: GB18030 and UTF-16 decode to the same text and id; binary is refused */
     fp_decoder *d = NULL;
-    CHECK(fp_decoder_new(&d) == FP_OK);
+    CHECK(fp_decoder_new(&d, data) == FP_OK);
     const char gb[] = "\xce\xfd\xc1\xd6\xb9\xf9\xc0\xd5\xc3\xcb"; /* 锡林郭勒盟 in GB18030 */
     char *text = NULL, enc[32];
     size_t tl;
     const char *why = NULL;
-    CHECK(fp_decode(d, gb, sizeof gb - 1, &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟"));
+    CHECK(fp_decode(d, gb, sizeof gb - 1, &text, &tl, enc, NULL, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟"));
     free(text);
     const char u16[] = "\xff\xfe\x21\x95\x97\x67"; /* BOM + 锡林 in UTF-16LE */
-    CHECK(fp_decode(d, u16, sizeof u16 - 1, &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林"));
+    CHECK(fp_decode(d, u16, sizeof u16 - 1, &text, &tl, enc, NULL, &why) == FP_OK && text && !strcmp(text, "锡林"));
     free(text);
-    CHECK(fp_decode(d, "\x00\x01\x02\x03\x00\xff", 6, &text, &tl, enc, &why) == FP_EINVAL);
-    CHECK(fp_decode(d, "", 0, &text, &tl, enc, &why) == FP_EINVAL);
+    CHECK(fp_decode(d, "\x00\x01\x02\x03\x00\xff", 6, &text, &tl, enc, NULL, &why) == FP_EINVAL);
+    CHECK(fp_decode(d, "", 0, &text, &tl, enc, NULL, &why) == FP_EINVAL);
     const char *trad = "錫林郭勒盟脫貧";
-    CHECK(fp_decode(d, trad, strlen(trad), &text, &tl, enc, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟脱贫"));
+    CHECK(fp_decode(d, trad, strlen(trad), &text, &tl, enc, NULL, &why) == FP_OK && text && !strcmp(text, "锡林郭勒盟脱贫"));
     free(text);
+    /* a web page by its content: the article without its menu, the year from its meta tag */
+    const char *page = "<!DOCTYPE html><html><head><meta charset=utf-8><meta name=\"PubDate\" content=\"2019-03-05 10:00\">"
+                       "<title>标题 - 某某网</title></head><body><nav><a href=/>首页</a><a href=/x>扶贫3000人</a></nav>"
+                       "<div class=\"article\"><h1>标题</h1><p>今年，全县减贫2万人，投入资金3亿元，建成项目12个。</p>"
+                       "<p>全县农民人均收入增长10%，村集体经济收入全部超过5万元。</p></div>"
+                       "<div class=\"footer\">版权所有 2005-2020 访问量 12345</div></body></html>";
+    int year = 0;
+    CHECK(fp_decode(d, page, strlen(page), &text, &tl, enc, &year, &why) == FP_OK && year == 2019 &&
+          !strncmp(enc, "html/", 5));
+    CHECK(text && !strncmp(text, "标题\n今年", strlen("标题\n今年")) && !strstr(text, "3000") && !strstr(text, "12345"));
+    free(text);
+    const char *dated = "<html><body><h1>标题</h1><div class=info>发布时间：2018-06-01 来源：某县</div>"
+                        "<div><p>今年，全县减贫2万人，投入资金3亿元，建成项目12个。</p></div></body></html>";
+    CHECK(fp_decode(d, dated, strlen(dated), &text, &tl, enc, &year, &why) == FP_OK && year == 2018);
+    free(text);
+    CHECK(fp_decode(d, "%PDF-1.4\nnot really", 19, &text, &tl, enc, &year, &why) == FP_EINVAL && why);
+    CHECK(fp_date_year("2020年5月12日", strlen("2020年5月12日"), 1) == 2020 && fp_date_year("D:20190102", 10, 1) == 2019 &&
+          fp_date_year("2020-05", 7, 1) == 0 && fp_date_year("2020-05", 7, 0) == 2020 && fp_date_year("12345", 5, 0) == 0);
     fp_decoder_free(d);
     return CHECK_DONE();
 }

@@ -18,13 +18,16 @@
 
 typedef struct {
     char *data, *log_level;
-    int year;
+    int year, text;
     char *region;
 } config;
 
 static const fp_opt opts[] = {
-    {"year", FP_OPT_INT, "0", offsetof(config, year), "the report's year when its text does not tell"},
+    {"year", FP_OPT_INT, "0", offsetof(config, year),
+     "the report's year when its text does not tell (default: a page's or PDF's publication year)"},
     {"region", FP_OPT_STR, NULL, offsetof(config, region), "region code of the report's subject place"},
+    {"text", FP_OPT_FLAG, NULL, offsetof(config, text),
+     "print the text read from each report (a page's article, a PDF's text) and its year instead of figures"},
     {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
     {"log-level", FP_OPT_STR, "warn", offsetof(config, log_level), "debug, info, warn, error or quiet"},
 };
@@ -66,8 +69,11 @@ int fupin_extract(int argc, char **argv)
     config cfg = {0};
     fp_strlist files = {0};
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
-                           "usage: fupin extract [--year Y] [--region CODE] FILE...\n\n"
-                           "Prints every figure of the reports, one JSON object a line (- reads stdin).");
+                           "usage: fupin extract [--year Y] [--region CODE] [--text] FILE...\n\n"
+                           "Prints every figure of the reports, one JSON object a line (- reads stdin). Reports\n"
+                           "may be plain text, web pages (.html/.htm) or PDF files, known by their content; a\n"
+                           "page's or PDF's publication year is the year of figures whose text gives none,\n"
+                           "unless --year says.");
     if (rc == 1) return 0;
     if (rc) return 2;
     fp_daemon_log_setup("fupin", cfg.log_level);
@@ -83,7 +89,7 @@ int fupin_extract(int argc, char **argv)
     if (fp_extractor_load(&x, fp_datadir(cfg.data)) || fp_indicate_load(&ix, fp_datadir(cfg.data))) {
         fprintf(stderr, "fupin: error: cannot load data files from %s\n", fp_datadir(cfg.data));
         rc = 1;
-    } else if (fp_decoder_new(&dec)) {
+    } else if (fp_decoder_new(&dec, fp_datadir(cfg.data))) {
         fprintf(stderr, "fupin: error: cannot set up decoding (uchardet/OpenCC data missing?)\n");
         rc = 1;
     }
@@ -94,13 +100,24 @@ int fupin_extract(int argc, char **argv)
         size_t rawlen, textlen;
         const char *why = NULL;
         char enc[32];
+        int pub = 0;
         int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &rawlen, &why)
                                          : fp_file_read(files.v[i], &raw, &rawlen, &why);
-        if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &why);
+        if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &pub, &why);
         pr.text = text;
         pr.len = textlen;
+        if (!r && cfg.text) {
+            printf("# %s: %s, published %d\n", files.v[i], enc, pub);
+            fwrite(text, 1, textlen, stdout);
+            fputc('\n', stdout);
+            free(raw);
+            free(text);
+            continue;
+        }
         fp_parts_init(&pr.parts, "", files.v[i], no_check, NULL);
-        if (!r) r = fp_extract(x, files.v[i], text, textlen, cfg.year, cfg.region, print_figure, &pr, NULL);
+        if (!r)
+            r = fp_extract(x, files.v[i], text, textlen, cfg.year ? cfg.year : pub, cfg.region, print_figure, &pr,
+                           NULL);
         fp_parts_finish(&pr.parts);
         if (r) {
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], why ? why : fp_strerror(r));

@@ -344,6 +344,7 @@ int fupin_run(int argc, char **argv)
     snprintf(journal, sizeof journal, "%s/ingest.db", rt);
     av[n = 1] = "--ctl", av[++n] = ctl, av[++n] = "--reports", av[++n] = reports, av[++n] = "--acks", av[++n] = acks;
     av[++n] = "--shards", av[++n] = shards, av[++n] = "--journal", av[++n] = journal;
+    av[++n] = "--data", av[++n] = (char *)data; /* the word lists that read web pages and PDFs */
     av[++n] = "--log-level", av[++n] = cfg.log_level, av[++n] = "--stats", av[++n] = stats;
     if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
     for (int i = 0; i < cfg.figures.n; i++) av[++n] = "--figures", av[++n] = cfg.figures.v[i];
