@@ -72,6 +72,12 @@ int fp_curve_on(void) { return st.on; }
 unsigned long long fp_curve_refused(void) { return st.refused; }
 unsigned long long fp_curve_admitted(void) { return st.admitted; }
 
+void fp_curve_status(char *buf, size_t cap)
+{
+    size_t l = strlen(buf);
+    if (st.on && l < cap) snprintf(buf + l, cap - l, " auth_refused=%llu", st.refused);
+}
+
 static void free_entries(entry *e, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(e[i].endpoint);

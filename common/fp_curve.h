@@ -76,6 +76,9 @@ unsigned long long fp_curve_refused(void);
 /* Keys admitted so far (each once per endpoint). */
 unsigned long long fp_curve_admitted(void);
 
+/* Appends " auth_refused=N" to the status line in buf while CURVE is on. */
+void fp_curve_status(char *buf, size_t cap);
+
 /* Writes DIR/NAME.key (0600) and DIR/NAME.pub; refuses to overwrite. */
 int fp_curve_keygen(const char *dir, const char *name, char pub[FP_Z85_KEY + 1], char *why, size_t cap);
 /* Reads a key file: pub always, sec when asked for (NULL: not wanted). */

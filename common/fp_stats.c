@@ -15,8 +15,7 @@ static void publish(fp_stats *s)
                      s->interval_ms, (unsigned long long)(uv_now(s->d->loop) - s->d->started_ms));
     if (n < 0 || (size_t)n >= sizeof line) return;
     s->fill(line + n, sizeof line - (size_t)n, s->ud);
-    size_t l = strlen(line);
-    if (fp_curve_on()) snprintf(line + l, sizeof line - l, " auth_refused=%llu", fp_curve_refused());
+    fp_curve_status(line, sizeof line);
     fp_zsock_send(&s->z, line, strlen(line));
 }
 

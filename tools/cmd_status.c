@@ -48,7 +48,8 @@ int fupin_status(int argc, char **argv)
     for (int i = 0; i < eps.n && !rc; i++) {
         char reply[1024];
         if (fp_ctl_request(ctx, eps.v[i], cfg.timeout, "status", 6, reply, sizeof reply)) {
-            fprintf(stderr, "fupin: error: %s did not answer\n", eps.v[i]);
+            fprintf(stderr, "fupin: error: %s did not answer%s\n", eps.v[i],
+                    fp_curve_on() ? " (or does not --allow this --key)" : "");
             failed = 1;
         } else {
             printf("%s %s\n", eps.v[i], reply);

@@ -60,7 +60,11 @@ int fupin_submit(int argc, char **argv)
         free(raw);
         if (r) {
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i],
-                    why ? why : r == FP_EIO ? "ingest did not answer (is the pipeline running?)" : reply);
+                    why ? why
+                        : r == FP_EIO ? (fp_curve_on() ? "ingest did not answer (is the pipeline running, and "
+                                                          "does it --allow this --key?)"
+                                                        : "ingest did not answer (is the pipeline running?)")
+                                      : reply);
             failed = 1;
             if (r == FP_EIO) break;
         } else {
