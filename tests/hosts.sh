@@ -32,7 +32,11 @@ netns_down() {
     done
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
-    for ns in $MADE; do ip netns del "$ns" 2>/dev/null; done
+    # anything still running in this run's namespaces was started by it
+    for ns in $MADE; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
 }
 on_exit() { local rc=$?; netns_down; (exit $rc); cleanup; }
 trap on_exit EXIT
@@ -71,7 +75,10 @@ NSH=2
 PIPE="ingest,w0,w1,a0,a1"
 start_in() { # start_in NODE LOG CMD...: a daemon in its namespace
     local n=$1 log=$2; shift 2
-    in_ns "$n" "$@" 2>>"$T/$log.log" &
+    # `ip netns exec` itself, not a shell function, in the background: it
+    # execs the daemon, so $! is the daemon's pid (a function would leave
+    # a subshell's pid and the daemon orphaned)
+    ip netns exec "$P-$n" "$@" > /dev/null 2>>"$T/$log.log" &
     PIDS="$PIDS $!"
 }
 start_in sink sink "$BIN/fupin-sink" --totals "$E_TOT" --ctl "$E_SCTL" --stats "$E_STATS" \
