@@ -1,4 +1,5 @@
 #include "fp_ctl.h"
+#include "fp_curve.h"
 #include "fp_err.h"
 #include "fp_zsock.h"
 
@@ -19,7 +20,8 @@ int fp_ctl_request(void *zctx, const char *endpoint, int timeout_ms, const void 
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
     zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms);
     int rc = FP_EIO;
-    if (zmq_connect(s, endpoint) == 0 && zmq_send(s, req, len, 0) >= 0) {
+    if (fp_curve_apply(s, endpoint, 0, zctx, NULL, NULL) == FP_OK && zmq_connect(s, endpoint) == 0 &&
+        zmq_send(s, req, len, 0) >= 0) {
         int n = zmq_recv(s, reply, cap - 1, 0);
         if (n >= 0) {
             reply[(size_t)n < cap - 1 ? (size_t)n : cap - 1] = '\0';

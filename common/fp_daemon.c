@@ -1,4 +1,5 @@
 #include "fp_daemon.h"
+#include "fp_curve.h"
 #include "fp_err.h"
 #include "fp_log.h"
 
@@ -85,14 +86,18 @@ int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cf
     fp_daemon_hold_signals();
     fp_log_init(prog, FP_LOG_INFO);
     fp_strlist stray = {0};
-    int rc = fp_opts_parse(opts, nopts, cfg, argc, argv, args ? args : &stray, usage);
+    /* Every daemon also takes the CURVE flags (--key, --allow, ...). */
+    fp_optset sets[2] = {{opts, nopts, cfg}, {fp_curve_opts, fp_curve_nopts, &fp_curve_settings}};
+    int rc = fp_opts_parse_sets(sets, 2, argc, argv, args ? args : &stray, usage);
     if (rc) return rc;
     if (!args && stray.n) {
         fprintf(stderr, "%s: error: unexpected argument '%s' (try --help)\n", prog, stray.v[0]);
         rc = FP_EINVAL;
     }
     fp_strlist_free(&stray);
-    return rc ? rc : fp_daemon_log_setup(prog, *log_level);
+    if (!rc) rc = fp_daemon_log_setup(prog, *log_level);
+    if (!rc) rc = fp_curve_setup(prog);
+    return rc;
 }
 
 int fp_daemon_log_setup(const char *prog, const char *level)

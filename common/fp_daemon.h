@@ -48,7 +48,9 @@ int fp_daemon_log_setup(const char *prog, const char *level);
 /* The start every daemon's main() shares: holds stop signals back (see
  * fp_daemon_hold_signals), parses flags and --config into cfg (usage for
  * --help), refuses stray arguments unless args is given, and sets up the
- * log from *log_level (a field of cfg). Returns 1 after --help, FP_OK, or
+ * log from *log_level (a field of cfg). The CURVE flags (--key, --key-dir,
+ * --allow, --server-key; common/fp_curve.h) are taken too, into the
+ * process-wide settings every fp_zsock_open of a tcp:// endpoint applies. Returns 1 after --help, FP_OK, or
  * an error code already reported in one line. */
 int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv,
                     fp_strlist *args, const char *usage, char *const *log_level);

@@ -25,10 +25,17 @@ void fp_strlist_free(fp_strlist *l)
     l->n = 0;
 }
 
-static const fp_opt *find(const fp_opt *opts, size_t n, const char *name, size_t len)
+/* Finds an option by name in every set; *cfg gets the set's struct. */
+static const fp_opt *find(const fp_optset *sets, size_t nsets, const char *name, size_t len, void **cfg)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0) return &opts[i];
+    for (size_t k = 0; k < nsets; k++)
+        for (size_t i = 0; i < sets[k].n; i++) {
+            const fp_opt *o = &sets[k].opts[i];
+            if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
+                *cfg = sets[k].cfg;
+                return o;
+            }
+        }
     return NULL;
 }
 
@@ -77,7 +84,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int load_file(const fp_opt *opts, size_t nopts, void *cfg, const char *path)
+static int load_file(const fp_optset *sets, size_t nsets, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -100,7 +107,8 @@ static int load_file(const fp_opt *opts, size_t nopts, void *cfg, const char *pa
         }
         *eq = '\0';
         char *name = trim(s), *val = trim(eq + 1);
-        const fp_opt *o = find(opts, nopts, name, strlen(name));
+        void *cfg = NULL;
+        const fp_opt *o = find(sets, nsets, name, strlen(name), &cfg);
         if (!o || !strcmp(name, "config")) {
             fprintf(stderr, "%s: error: %s: unknown setting '%s'\n", fp_log_prog(), where, name);
             rc = FP_EINVAL;
@@ -112,33 +120,40 @@ static int load_file(const fp_opt *opts, size_t nopts, void *cfg, const char *pa
     return rc;
 }
 
-void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage)
+static void help_sets(const fp_optset *sets, size_t nsets, const char *usage)
 {
     printf("%s\n\nOptions (also as 'name = value' lines in a --config file):\n", usage);
-    for (size_t i = 0; i < nopts; i++) {
-        const fp_opt *o = &opts[i];
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s", o->name,
-                 o->kind == FP_OPT_FLAG ? "" : o->kind == FP_OPT_INT ? " N" : " VALUE");
-        printf("  %-26s %s", left, o->help);
-        if (o->def && o->kind != FP_OPT_FLAG) printf(" (default: %s)", o->def);
-        printf("%s\n", o->kind == FP_OPT_LIST ? " [repeatable]" : "");
-    }
+    for (size_t k = 0; k < nsets; k++)
+        for (size_t i = 0; i < sets[k].n; i++) {
+            const fp_opt *o = &sets[k].opts[i];
+            char left[64];
+            snprintf(left, sizeof left, "--%s%s", o->name,
+                     o->kind == FP_OPT_FLAG ? "" : o->kind == FP_OPT_INT ? " N" : " VALUE");
+            printf("  %-26s %s", left, o->help);
+            if (o->def && o->kind != FP_OPT_FLAG) printf(" (default: %s)", o->def);
+            printf("%s\n", o->kind == FP_OPT_LIST ? " [repeatable]" : "");
+        }
     printf("  %-26s %s\n  %-26s %s\n", "--config FILE", "read settings from FILE first", "-h, --help",
            "show this help");
 }
 
-static int parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
-                 const char *usage)
+void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage)
+{
+    fp_optset one = {opts, nopts, NULL};
+    help_sets(&one, 1, usage);
+}
+
+static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_strlist *args, const char *usage)
 {
     int rc = FP_OK;
-    for (size_t i = 0; i < nopts && !rc; i++)
-        if (opts[i].def) rc = set(&opts[i], cfg, opts[i].def, "default");
+    for (size_t k = 0; k < nsets && !rc; k++)
+        for (size_t i = 0; i < sets[k].n && !rc; i++)
+            if (sets[k].opts[i].def) rc = set(&sets[k].opts[i], sets[k].cfg, sets[k].opts[i].def, "default");
     /* The config file first, so flags override it. */
     for (int i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--")) break;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fp_opts_help(opts, nopts, usage);
+            help_sets(sets, nsets, usage);
             return 1;
         }
         const char *cf = NULL;
@@ -151,7 +166,7 @@ static int parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **a
         } else if (!strncmp(argv[i], "--config=", 9)) {
             cf = argv[i] + 9;
         }
-        if (cf) rc = load_file(opts, nopts, cfg, cf);
+        if (cf) rc = load_file(sets, nsets, cf);
     }
     int rest = 0;
     for (int i = 1; i < argc && !rc; i++) {
@@ -175,7 +190,8 @@ static int parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **a
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const fp_opt *o = find(opts, nopts, name, len);
+        void *cfg = NULL;
+        const fp_opt *o = find(sets, nsets, name, len, &cfg);
         if (!o) {
             fprintf(stderr, "%s: error: unknown flag '--%.*s' (try --help)\n", fp_log_prog(), (int)len, name);
             return FP_EINVAL;
@@ -207,11 +223,21 @@ void fp_opts_free(const fp_opt *opts, size_t nopts, void *cfg, fp_strlist *args)
     if (args) fp_strlist_free(args);
 }
 
+int fp_opts_parse_sets(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_strlist *args,
+                       const char *usage)
+{
+    int rc = parse(sets, nsets, argc, argv, args, usage);
+    /* On --help or an error the caller exits at once: nothing it must free. */
+    if (rc) {
+        for (size_t k = 0; k < nsets; k++) fp_opts_free(sets[k].opts, sets[k].n, sets[k].cfg, NULL);
+        if (args) fp_strlist_free(args);
+    }
+    return rc;
+}
+
 int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
                   const char *usage)
 {
-    int rc = parse(opts, nopts, cfg, argc, argv, args, usage);
-    /* On --help or an error the caller exits at once: nothing it must free. */
-    if (rc) fp_opts_free(opts, nopts, cfg, args);
-    return rc;
+    fp_optset one = {opts, nopts, cfg};
+    return fp_opts_parse_sets(&one, 1, argc, argv, args, usage);
 }

@@ -30,6 +30,17 @@ typedef struct {
  * what it stored. Non-option arguments go to *args. */
 int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
                   const char *usage);
+/* Options from more than one table, each filling its own struct (a daemon's
+ * own flags and those common/fp_curve.c keeps for the whole process): the
+ * same as fp_opts_parse over their union. On --help or an error it frees
+ * what it stored in every set. */
+typedef struct {
+    const fp_opt *opts;
+    size_t n;
+    void *cfg;
+} fp_optset;
+int fp_opts_parse_sets(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_strlist *args,
+                       const char *usage);
 /* Frees every string the parse stored in cfg and args. */
 void fp_opts_free(const fp_opt *opts, size_t nopts, void *cfg, fp_strlist *args);
 void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage);

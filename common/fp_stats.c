@@ -1,4 +1,5 @@
 #include "fp_stats.h"
+#include "fp_curve.h"
 #include "fp_err.h"
 #include "fp_log.h"
 
@@ -14,6 +15,7 @@ static void publish(fp_stats *s)
                      s->interval_ms, (unsigned long long)(uv_now(s->d->loop) - s->d->started_ms));
     if (n < 0 || (size_t)n >= sizeof line) return;
     s->fill(line + n, sizeof line - (size_t)n, s->ud);
+    fp_curve_status(line, sizeof line);
     fp_zsock_send(&s->z, line, strlen(line));
 }
 

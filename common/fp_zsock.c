@@ -1,4 +1,5 @@
 #include "fp_zsock.h"
+#include "fp_curve.h"
 #include "fp_err.h"
 #include "fp_log.h"
 
@@ -48,7 +49,7 @@ static int flush_outbox(fp_zsock *s)
 {
     while (s->out_head) {
         fp_zmsg *m = s->out_head;
-        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT) < 0) {
+        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT | (m->more ? ZMQ_SNDMORE : 0)) < 0) {
             if (errno == EAGAIN) return 0;
             fp_warn("send failed: %s (message dropped from outbox)", zmq_strerror(errno));
             zmq_msg_close(&m->msg);
@@ -60,6 +61,30 @@ static int flush_outbox(fp_zsock *s)
         free(m);
     }
     return 1;
+}
+
+/* Receives one whole message into parts_cb; 0 when none was waiting. */
+static int recv_parts(fp_zsock *s)
+{
+    zmq_msg_t parts[FP_ZSOCK_PARTS];
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t spare, *m = n < FP_ZSOCK_PARTS ? &parts[n] : &spare;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, s->z, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            break;
+        }
+        more = zmq_msg_more(m);
+        if (m == &spare) zmq_msg_close(m);
+        else n++;
+    }
+    if (n) {
+        s->received++;
+        s->parts_cb(s, parts, n, s->ud);
+    }
+    for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+    return n > 0;
 }
 
 static void drive(fp_zsock *s)
@@ -75,10 +100,15 @@ static void drive(fp_zsock *s)
             flush_outbox(s);
             progress = s->out_len != before;
         }
-        if ((ev & ZMQ_POLLIN) && !s->paused && s->cb) {
+        if ((ev & ZMQ_POLLIN) && !s->paused && (s->cb || s->parts_cb)) {
             if (budget-- == 0) { /* yield; continue on the next loop turn */
                 uv_idle_start(&s->idle, on_idle);
                 return;
+            }
+            if (s->parts_cb) {
+                progress |= recv_parts(s);
+                if (!progress) return;
+                continue;
             }
             zmq_msg_t msg;
             zmq_msg_init(&msg);
@@ -130,12 +160,21 @@ int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char
         s->z = NULL;
         return FP_EBUSY;
     }
-    int rc = bind ? zmq_bind(s->z, ep) : zmq_connect(s->z, ep);
+    /* CURVE and the ZAP handler before the first peer can come in. */
+    int rc = fp_curve_apply(s->z, ep, bind, zctx, loop, &s->zap);
+    if (rc) {
+        zmq_close(s->z);
+        s->z = NULL;
+        return rc;
+    }
+    rc = bind ? zmq_bind(s->z, ep) : zmq_connect(s->z, ep);
     if (rc < 0) {
         int e = errno;
         fp_error("cannot %s %s: %s", bind ? "bind" : "connect", ep, zmq_strerror(e));
         zmq_close(s->z);
         s->z = NULL;
+        fp_curve_release(s->zap);
+        s->zap = NULL;
         return e == EADDRINUSE ? FP_EBUSY : FP_EIO;
     }
     int fd;
@@ -154,16 +193,58 @@ int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char
     return FP_OK;
 }
 
-int fp_zsock_send(fp_zsock *s, const void *data, size_t len)
+void fp_zsock_on_parts(fp_zsock *s, fp_zsock_parts_cb cb, void *ud)
+{
+    s->parts_cb = cb;
+    s->ud = ud;
+}
+
+static fp_zmsg *new_msg(const void *data, size_t len, int more)
 {
     fp_zmsg *m = malloc(sizeof *m);
-    if (!m) return FP_ENOMEM;
+    if (!m) return NULL;
     if (zmq_msg_init_size(&m->msg, len) < 0) {
         free(m);
-        return FP_ENOMEM;
+        return NULL;
     }
-    memcpy(zmq_msg_data(&m->msg), data, len);
+    if (len) memcpy(zmq_msg_data(&m->msg), data, len);
+    m->more = more;
     m->next = NULL;
+    return m;
+}
+
+int fp_zsock_send_parts(fp_zsock *s, const void *const *data, const size_t *len, int n)
+{
+    fp_zmsg *head = NULL, *tail = NULL;
+    for (int i = 0; i < n; i++) {
+        fp_zmsg *m = new_msg(data[i], len[i], i + 1 < n);
+        if (!m) {
+            while (head) {
+                fp_zmsg *next = head->next;
+                zmq_msg_close(&head->msg);
+                free(head);
+                head = next;
+            }
+            return FP_ENOMEM;
+        }
+        if (tail) tail->next = m;
+        else head = m;
+        tail = m;
+    }
+    if (!head) return FP_OK;
+    if (s->out_tail) s->out_tail->next = head;
+    else s->out_head = head;
+    s->out_tail = tail;
+    s->out_len += (size_t)n;
+    flush_outbox(s);
+    if (!s->closing) uv_idle_start(&s->idle, on_idle);
+    return FP_OK;
+}
+
+int fp_zsock_send(fp_zsock *s, const void *data, size_t len)
+{
+    fp_zmsg *m = new_msg(data, len, 0);
+    if (!m) return FP_ENOMEM;
     if (s->out_tail) s->out_tail->next = m;
     else s->out_head = m;
     s->out_tail = m;
@@ -190,13 +271,17 @@ static void on_handle_closed(uv_handle_t *h)
     while (s->out_head) {
         fp_zmsg *m = s->out_head;
         s->out_head = m->next;
-        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT) < 0) zmq_msg_close(&m->msg);
+        if (zmq_msg_send(&m->msg, s->z, ZMQ_DONTWAIT | (m->more ? ZMQ_SNDMORE : 0)) < 0) zmq_msg_close(&m->msg);
         free(m);
     }
     s->out_tail = NULL;
     s->out_len = 0;
     zmq_close(s->z);
     s->z = NULL;
+    /* The last CURVE server of a context closes its ZAP handler. */
+    void *zap = s->zap;
+    s->zap = NULL;
+    fp_curve_release(zap);
     if (s->on_closed) s->on_closed(s);
 }
 

@@ -25,8 +25,14 @@ typedef struct fp_zsock fp_zsock;
 /* Called once per received message (single frame). data is valid only during the call. */
 typedef void (*fp_zsock_cb)(fp_zsock *s, const char *data, size_t len, void *ud);
 
+/* Called once per received multi-frame message (fp_zsock_on_parts); the
+ * frames are valid only during the call. */
+typedef void (*fp_zsock_parts_cb)(fp_zsock *s, zmq_msg_t *parts, int n, void *ud);
+#define FP_ZSOCK_PARTS 16 /* frames kept of one message; more are dropped */
+
 typedef struct fp_zmsg {
     zmq_msg_t msg;
+    int more; /* another frame of the same message follows */
     struct fp_zmsg *next;
 } fp_zmsg;
 
@@ -42,13 +48,22 @@ struct fp_zsock {
     int paused, closing, open_handles;
     void (*on_closed)(fp_zsock *);
     unsigned long long sent, received;
+    fp_zsock_parts_cb parts_cb;
+    void *zap; /* a CURVE server's hold on its ZAP handler (fp_curve) */
 };
 
 /* Creates a socket of ZeroMQ type `type`, binds (bind=1) or connects to
  * endpoint, and starts reading into cb (cb may be NULL for send-only). On
- * failure returns an FP_E* code and logs one line naming the endpoint. */
+ * failure returns an FP_E* code and logs one line naming the endpoint.
+ * A tcp:// endpoint gets the CURVE security the process was configured
+ * with (common/fp_curve.h): a CURVE server with its ZAP allow-list when
+ * bound, a CURVE client when connected; nothing changes while it has none. */
 int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char *endpoint, int bind,
                   fp_zsock_cb cb, void *ud);
+/* Delivers whole multi-frame messages to cb instead (set right after open). */
+void fp_zsock_on_parts(fp_zsock *s, fp_zsock_parts_cb cb, void *ud);
+/* Queues one message of n frames; FP_OK or FP_ENOMEM (nothing queued). */
+int fp_zsock_send_parts(fp_zsock *s, const void *const *data, const size_t *len, int n);
 /* Queues a copy of data for sending; FP_OK or FP_ENOMEM. */
 int fp_zsock_send(fp_zsock *s, const void *data, size_t len);
 /* Messages waiting in the outbox. */

@@ -3,6 +3,7 @@
  * sends them to the normalize workers, and re-sends each until every
  * aggregate shard has acknowledged it. */
 #include "fp_ctl.h"
+#include "fp_curve.h"
 #include "fp_daemon.h"
 #include "fp_decode.h"
 #include "fp_err.h"
@@ -200,6 +201,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
         status_line(reply, sizeof reply, g);
         size_t l = strlen(reply);
         snprintf(reply + l, sizeof reply - l, " uptime_ms=%llu", (unsigned long long)(uv_now(g->d.loop) - g->d.started_ms));
+        fp_curve_status(reply, sizeof reply);
     } else if (len > 7 && !memcmp(data, "submit\n", 7)) {
         const char *src = data + 7, *nl = memchr(src, '\n', len - 7);
         if (!nl) {

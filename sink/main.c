@@ -5,6 +5,7 @@
  * and whenever a shard's sequence numbers skip, it asks that shard for a
  * snapshot, keeps the updates that arrive meanwhile, and applies those newer
  * than the snapshot. So it can be killed and restarted at will. */
+#include "fp_curve.h"
 #include "fp_daemon.h"
 #include "fp_err.h"
 #include "fp_file.h"
@@ -439,6 +440,7 @@ static void on_ctl(fp_zsock *z, const char *data, size_t len, void *ud)
             size_t l = strlen(reply);
             snprintf(reply + l, sizeof reply - l, " http_port=%d", fp_serve_port(k->web));
         }
+        fp_curve_status(reply, sizeof reply);
     } else if (len >= 6 && !memcmp(data, "stages", 6)) {
         /* fupin top: every stage's last line */
         size_t l = 0;

@@ -31,4 +31,23 @@ for u in "$D$P"/lib/systemd/system/fupin-*.service; do
     grep -q -- "--config" "$u" || fail "$(basename "$u") reads no config"
 done
 grep -q "%i" "$D$P/lib/systemd/system/fupin-normalize@.service" || fail "normalize unit is not a template"
+# hardened: the fupin user (sysusers.d), a read-only system, and below 5 in
+# systemd-analyze security (where it can rate a unit file offline)
+[ -s "$D$P/lib/sysusers.d/fupin.conf" ] && grep -q "^u fupin " "$D$P/lib/sysusers.d/fupin.conf" || fail "no sysusers.d/fupin.conf"
+grep -q "fupin/inbox" "$D$P/lib/systemd/system/fupin-ingest.service" || fail "the ingest unit does not make the inbox"
+grep -q "/var/lib/fupin/inbox" "$CONF/ingest.conf" || fail "ingest.conf watches another inbox than the unit makes"
+rated=0
+for u in "$D$P"/lib/systemd/system/fupin-*.service; do
+    for k in User=fupin ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes StateDirectory RuntimeDirectory; do
+        grep -q "^$k" "$u" || fail "$(basename "$u") lacks $k"
+    done
+    if command -v systemd-analyze > /dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+        n=$(basename "$u"); mkdir -p "$T/units"; cp "$u" "$T/units/${n/@/@0}"  # a template is rated as an instance
+        out=$(systemd-analyze security --offline=yes "$T/units/${n/@/@0}" 2>&1 | tail -1)
+        level=$(echo "$out" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')
+        [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l < 5) }' || fail "$n: $out (want below 5)"
+        rated=$((rated + 1))
+    fi
+done
+echo "install: units hardened$( [ $rated -gt 0 ] && echo ", systemd-analyze security below 5 for all $rated")"
 echo "install: $(find "$D" -type f | wc -l) files; configs parse; units point at installed binaries"

@@ -8,5 +8,6 @@ int fupin_run(int argc, char **argv);
 int fupin_submit(int argc, char **argv);
 int fupin_status(int argc, char **argv);
 int fupin_top(int argc, char **argv);
+int fupin_keygen(int argc, char **argv);
 
 #endif

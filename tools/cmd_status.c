@@ -2,6 +2,7 @@
  * endpoints and prints one line each: "ENDPOINT key=value ...". */
 #include "cli.h"
 #include "fp_ctl.h"
+#include "fp_curve.h"
 #include "fp_opts.h"
 #include "fp_zsock.h"
 
@@ -20,12 +21,19 @@ int fupin_status(int argc, char **argv)
 {
     config cfg = {0};
     fp_strlist eps = {0};
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &eps,
+    fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
+                         {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
+    int rc = fp_opts_parse_sets(sets, 2, argc, argv, &eps,
                            "usage: fupin status ENDPOINT...\n\n"
                            "Prints the counters of the daemons whose control endpoints are given\n"
                            "(ingest's --ctl, the sink's --ctl).");
     if (rc == 1) return 0;
     if (rc) return 2;
+    if (fp_curve_setup("fupin")) {
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, NULL);
+        fp_strlist_free(&eps);
+        return 2;
+    }
     if (!eps.n) {
         fprintf(stderr, "fupin: error: status needs at least one ENDPOINT\n");
         rc = 2;
@@ -40,7 +48,8 @@ int fupin_status(int argc, char **argv)
     for (int i = 0; i < eps.n && !rc; i++) {
         char reply[1024];
         if (fp_ctl_request(ctx, eps.v[i], cfg.timeout, "status", 6, reply, sizeof reply)) {
-            fprintf(stderr, "fupin: error: %s did not answer\n", eps.v[i]);
+            fprintf(stderr, "fupin: error: %s did not answer%s\n", eps.v[i],
+                    fp_curve_on() ? " (or does not --allow this --key)" : "");
             failed = 1;
         } else {
             printf("%s %s\n", eps.v[i], reply);

@@ -6,6 +6,7 @@
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_log.h"
+#include "fp_curve.h"
 #include "fp_opts.h"
 
 #include <stdio.h>
@@ -27,11 +28,18 @@ int fupin_submit(int argc, char **argv)
 {
     config cfg = {0};
     fp_strlist files = {0};
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
+    fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
+                         {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
+    int rc = fp_opts_parse_sets(sets, 2, argc, argv, &files,
                            "usage: fupin submit [--to EP] FILE...\n\n"
                            "Sends reports (- for stdin) to a running pipeline's ingest.");
     if (rc == 1) return 0;
     if (rc) return 2;
+    if (fp_curve_setup("fupin")) {
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, NULL);
+        fp_strlist_free(&files);
+        return 2;
+    }
     if (!files.n) {
         fprintf(stderr, "fupin: error: submit needs at least one FILE\n");
         rc = 2;
@@ -57,7 +65,11 @@ int fupin_submit(int argc, char **argv)
             if (!strncmp(said, "error ", 6)) said += 6;
             if (!strncmp(said, files.v[i], nl) && !strncmp(said + nl, ": ", 2)) said += nl + 2;
             fprintf(stderr, "fupin: error: %s: %s\n", files.v[i],
-                    why ? why : r == FP_EIO ? "ingest did not answer (is the pipeline running?)" : said);
+                    why ? why
+                        : r == FP_EIO ? (fp_curve_on() ? "ingest did not answer (is the pipeline running, and "
+                                                          "does it --allow this --key?)"
+                                                        : "ingest did not answer (is the pipeline running?)")
+                                      : said);
             failed = 1;
             if (r == FP_EIO) break;
         } else {

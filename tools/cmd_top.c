@@ -2,6 +2,7 @@
  * as the sink hears them (its control endpoint's "stages" answer). */
 #include "cli.h"
 #include "fp_ctl.h"
+#include "fp_curve.h"
 #include "fp_opts.h"
 #include "fp_zsock.h"
 
@@ -64,11 +65,18 @@ int fupin_top(int argc, char **argv)
 {
     config cfg = {0};
     fp_strlist args = {0};
-    int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &args,
+    fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
+                         {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
+    int rc = fp_opts_parse_sets(sets, 2, argc, argv, &args,
                            "usage: fupin top [--sink EP] [--interval MS] [--once]\n\n"
                            "Shows every stage's live counters, as the sink hears them (Ctrl-C stops).");
     if (rc == 1) return 0;
     if (rc) return 2;
+    if (fp_curve_setup("fupin")) {
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, NULL);
+        fp_strlist_free(&args);
+        return 2;
+    }
     if (args.n) {
         fprintf(stderr, "fupin: error: top takes no arguments ('%s')\n", args.v[0]);
         rc = 2;

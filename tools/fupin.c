@@ -20,6 +20,7 @@ static void usage(FILE *f)
                "  submit FILE...    send reports to a running pipeline's ingest\n"
                "  status EP...      print the counters of running daemons\n"
                "  top               the stages' live counters, as the sink hears them\n"
+               "  keygen DIR NAME   write a CURVE key pair (NAME.key, NAME.pub) for running across hosts\n"
                "\n'fupin COMMAND --help' tells more.\n");
 }
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "submit")) return fupin_submit(argc - 1, argv + 1);
     if (!strcmp(cmd, "status")) return fupin_status(argc - 1, argv + 1);
     if (!strcmp(cmd, "top")) return fupin_top(argc - 1, argv + 1);
+    if (!strcmp(cmd, "keygen")) return fupin_keygen(argc - 1, argv + 1);
     fprintf(stderr, "fupin: error: unknown command '%s' (try fupin --help)\n", cmd);
     return 2;
 }
