@@ -32,17 +32,20 @@ int fp_ctl_request(void *zctx, const char *endpoint, int timeout_ms, const void 
     return rc;
 }
 
-int fp_ctl_submit(void *zctx, const char *endpoint, int timeout_ms, const char *source, const char *data, size_t len,
-                  char *reply, size_t cap)
+int fp_ctl_submit(void *zctx, const char *endpoint, int timeout_ms, const char *source, int year, const char *data,
+                  size_t len, char *reply, size_t cap)
 {
-    size_t sl = strlen(source);
-    char *req = malloc(8 + sl + len);
+    char yr[24] = "";
+    if (year > 0) snprintf(yr, sizeof yr, "\tyear=%d", year);
+    size_t sl = strlen(source), yl = strlen(yr);
+    char *req = malloc(8 + sl + yl + len);
     if (!req) return FP_ENOMEM;
     memcpy(req, "submit\n", 7);
     memcpy(req + 7, source, sl);
-    req[7 + sl] = '\n';
-    memcpy(req + 8 + sl, data, len);
-    int rc = fp_ctl_request(zctx, endpoint, timeout_ms, req, 8 + sl + len, reply, cap);
+    memcpy(req + 7 + sl, yr, yl);
+    req[7 + sl + yl] = '\n';
+    memcpy(req + 8 + sl + yl, data, len);
+    int rc = fp_ctl_request(zctx, endpoint, timeout_ms, req, 8 + sl + yl + len, reply, cap);
     free(req);
     return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,4 +179,11 @@ int fp_file_replace_all(const char *const *paths, const void *const *data, const
         }
     }
     return rc;
+}
+
+void fp_content_name(const char *prefix, const void *data, size_t len, char *out, size_t cap)
+{
+    unsigned char h[6];
+    crypto_generichash(h, sizeof h, data, len, NULL, 0);
+    snprintf(out, cap, "%s-%02x%02x%02x%02x%02x%02x", prefix, h[0], h[1], h[2], h[3], h[4], h[5]);
 }

@@ -9,6 +9,10 @@
  * missing file, a directory or an unreadable file is an error: *why gets a
  * short reason ("No such file or directory", "is a directory"). */
 int fp_file_read(const char *path, char **data, size_t *len, const char **why);
+/* A name for a report that has no file name (stdin): prefix, '-', and the
+ * first 12 hex digits of the BLAKE2b hash of its bytes, so two different
+ * reports never share a name (and one report sent twice keeps its own). */
+void fp_content_name(const char *prefix, const void *data, size_t len, char *out, size_t cap);
 /* Reads a stream (stdin) to its end into a malloc'd, NUL-terminated buffer. */
 int fp_read_stream(FILE *f, char **data, size_t *len, const char **why);
 /* Replaces path atomically: writes path.tmp, fsyncs, renames over path,

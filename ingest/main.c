@@ -23,7 +23,7 @@
 
 typedef struct {
     char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
-    int shards, resend_ms, stats_ms;
+    int shards, resend_ms, stats_ms, year;
     fp_strlist figures;
     char *stats, *instance;
 } config;
@@ -38,6 +38,8 @@ static const fp_opt opts[] = {
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
      "curated figures (JSON lines, as fupin extract prints) to take in as a report; repeatable"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
+    {"year", FP_OPT_INT, "0", offsetof(config, year),
+     "the reports' year when neither their text nor their page says it (fupin submit --year overrides it)"},
     FP_STATS_OPTS(config, "ingest"),
     FP_COMMON_OPTS(config),
 };
@@ -90,7 +92,9 @@ static int take_figures(ingest *g, const char *raw, size_t len, char **text, siz
 }
 
 /* Decodes (or, figures=1, checks) and journals one report; answers what happened in msg. */
-static int take_in(ingest *g, const char *source, const char *raw, size_t len, int figures, char *msg, size_t cap)
+/* year: the caller's year hint (0 = none); it wins over a page's or PDF's date, the text over both. */
+static int take_in(ingest *g, const char *source, const char *raw, size_t len, int figures, int year_given, char *msg,
+                   size_t cap)
 {
     char *text = NULL, enc[32], id[FP_ID_HEX + 1], sup[FP_ID_HEX + 1], whybuf[300];
     size_t tlen;
@@ -104,6 +108,8 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
         fp_warn("rejected %s: %s", source, why);
         return rc;
     }
+    if (year_given > 0) year = year_given;
+    else if (!year && g->cfg.year > 0) year = g->cfg.year;
     enum fp_take what;
     rc = fp_journal_take(g->j, source, enc, year, text, tlen, id, sup, &what);
     free(text);
@@ -209,7 +215,14 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
         } else {
             char source[512];
             snprintf(source, sizeof source, "%.*s", (int)(nl - src), src);
-            take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, reply, sizeof reply);
+            int year = 0;
+            char *tab = strchr(source, '\t'); /* "<source>\tyear=Y" */
+            if (tab) {
+                if (!strncmp(tab + 1, "year=", 5)) year = atoi(tab + 6);
+                *tab = '\0';
+            }
+            if (tab && (year < 1949 || year > 2100)) snprintf(reply, sizeof reply, "error %.400s: year out of range", source);
+            else take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, year, reply, sizeof reply);
             kick_resend(g);
         }
     } else {
@@ -229,7 +242,7 @@ static int take_file(ingest *g, const char *path, int figures)
         g->rejected++;
         return FP_EIO;
     }
-    int rc = take_in(g, path, raw, len, figures, msg, sizeof msg);
+    int rc = take_in(g, path, raw, len, figures, 0, msg, sizeof msg);
     free(raw);
     return rc;
 }
@@ -327,6 +340,10 @@ int main(int argc, char **argv)
                 fp_datadir(g.cfg.data));
         rc = FP_EIO;
     }
+    if (!rc && g.cfg.year && (g.cfg.year < 1949 || g.cfg.year > 2100)) {
+        fprintf(stderr, "fupin-ingest: error: --year %d is not a year between 1949 and 2100\n", g.cfg.year);
+        rc = FP_EINVAL;
+    }
     if (!rc) rc = fp_journal_open(&g.j, g.cfg.journal, (uint32_t)g.cfg.shards);
     if (!rc) rc = fp_daemon_init(&g.d, on_stop, &g);
     msgpack_sbuffer_init(&g.sb);
@@ -346,7 +363,9 @@ int main(int argc, char **argv)
             const char *why;
             char msg[512];
             if (fp_read_stream(stdin, &raw, &len, &why) == FP_OK) {
-                take_in(&g, "stdin", raw, len, 0, msg, sizeof msg);
+                char name[64]; /* never "-": two reports from stdin must not read as revisions of each other */
+                fp_content_name("stdin", raw, len, name, sizeof name);
+                take_in(&g, name, raw, len, 0, 0, msg, sizeof msg);
                 free(raw);
             } else {
                 fp_error("cannot read stdin: %s", why);
@@ -375,7 +394,7 @@ int main(int argc, char **argv)
             rc = FP_EINVAL;
             break;
         }
-        if (take_in(&g, g.cfg.figures.v[i], raw, len, 1, msg, sizeof msg)) {
+        if (take_in(&g, g.cfg.figures.v[i], raw, len, 1, 0, msg, sizeof msg)) {
             fprintf(stderr, "fupin-ingest: %s (nothing of it was taken)\n", msg);
             rc = FP_EINVAL;
         }

@@ -52,3 +52,27 @@ for i in $(seq 1 100); do
 done
 grep -q 达尔罕茂明安联合旗 "$T/d/totals.csv" || { cat "$T/watch.txt"; fail "watched report not totalled"; }
 echo "watch: dropped report totalled"
+
+# stdin: reports read from stdin are named by their bytes, so two different ones are two reports
+# (not a revision of "-"), and `fupin run -` takes stdin; --year dates a report whose text does not
+sed 's/科左后旗/奈曼旗/g' "$REPORTS/001_a5d82d757b35f35e.txt" > "$T/s1.txt"
+sed 's/达茂旗/四子王旗/g' "$REPORTS/003_aa703e61a3d04d6d.txt" > "$T/s2.txt"
+"$BIN/fupin" run --out "$T/e" - < "$T/s1.txt" > /dev/null 2>&1 || fail "fupin run - (stdin)"
+grep -q 奈曼旗 "$T/e/totals.csv" || fail "fupin run - did not total stdin"
+mkdir -p "$T/w2"
+"$BIN/fupin" run --watch "$T/w2" --out "$T/f" > "$T/watch2.txt" 2>&1 & PIDS="$PIDS $!"; WPID=$!
+wait_until 10 grep -q "logs in" "$T/watch2.txt" || fail "fupin run --watch did not start"
+CTL=$(sed -n 's/.*logs in \(.*\)$/ipc:\/\/\1\/ingest.ctl/p' "$T/watch2.txt" | head -1)
+wait_until 10 "$BIN/fupin" status "$CTL" > /dev/null || fail "the watching pipeline's ingest did not come up"
+"$BIN/fupin" submit --to "$CTL" - < "$T/s1.txt" > "$T/in1.txt" || fail "submit stdin 1"
+"$BIN/fupin" submit --to "$CTL" - < "$T/s2.txt" > "$T/in2.txt" || fail "submit stdin 2"
+grep -q " new" "$T/in2.txt" || { cat "$T/in1.txt" "$T/in2.txt"; fail "a second stdin report was taken as a revision of the first"; }
+"$BIN/fupin" submit --to "$CTL" --year 2016 "$SRC/tests/gold-dev/docs/d02_duolun2016.txt" > /dev/null || fail "submit --year"
+for i in $(seq 1 100); do
+    grep -q 四子王旗 "$T/f/totals.csv" 2>/dev/null && grep -q '多伦县,2016,' "$T/f/totals.csv" 2>/dev/null && break
+    sleep 0.2
+done
+grep -q 奈曼旗 "$T/f/totals.csv" && grep -q 四子王旗 "$T/f/totals.csv" || fail "both stdin reports are not totalled"
+grep -q '多伦县,2016,' "$T/f/totals.csv" || fail "submit --year did not date the report"
+kill "$WPID"; wait "$WPID" 2>/dev/null
+echo "stdin: named by content ($(cut -d: -f1 "$T/in1.txt"), $(cut -d: -f1 "$T/in2.txt")), both totalled; --year dates an undated report"

@@ -27,7 +27,7 @@
 
 typedef struct {
     int workers, shards, timeout, keep;
-    char *out, *watch, *data, *log_level, *http;
+    char *out, *watch, *data, *log_level, *http, *year;
     fp_strlist figures;
 } config;
 
@@ -43,6 +43,7 @@ static const fp_opt opts[] = {
      "serve the dashboard, API, /metrics and /healthz on ADDR:PORT (e.g. 127.0.0.1:8080)"},
     {"keep", FP_OPT_FLAG, NULL, offsetof(config, keep), "keep the runtime folder (journals, databases, logs)"},
     {"data", FP_OPT_STR, NULL, offsetof(config, data), "folder of the data files"},
+    {"year", FP_OPT_STR, NULL, offsetof(config, year), "the reports' year when neither their text nor their page says it"},
     {"log-level", FP_OPT_STR, "info", offsetof(config, log_level), "the daemons' log level"},
 };
 
@@ -268,6 +269,7 @@ int fupin_run(int argc, char **argv)
     }
     for (int i = 0; i < files.n && !rc; i++) {
         struct stat st;
+        if (!strcmp(files.v[i], "-")) continue; /* stdin: ingest reads it, named by its bytes */
         if (stat(files.v[i], &st) != 0) fprintf(stderr, "fupin: error: %s: %s\n", files.v[i], strerror(errno)), rc = 2;
         else if (S_ISDIR(st.st_mode)) fprintf(stderr, "fupin: error: %s: is a directory\n", files.v[i]), rc = 2;
         else if (st.st_size == 0) fprintf(stderr, "fupin: error: %s: empty file\n", files.v[i]), rc = 2;
@@ -347,6 +349,7 @@ int fupin_run(int argc, char **argv)
     av[++n] = "--data", av[++n] = (char *)data; /* the word lists that read web pages and PDFs */
     av[++n] = "--log-level", av[++n] = cfg.log_level, av[++n] = "--stats", av[++n] = stats;
     if (cfg.watch) av[++n] = "--watch", av[++n] = cfg.watch;
+    if (cfg.year) av[++n] = "--year", av[++n] = cfg.year;
     for (int i = 0; i < cfg.figures.n; i++) av[++n] = "--figures", av[++n] = cfg.figures.v[i];
     av[++n] = "--";
     for (int i = 0; i < files.n; i++) av[++n] = files.v[i];

@@ -15,13 +15,16 @@
 #include <zmq.h>
 
 typedef struct {
-    char *to;
-    int timeout;
+    char *to, *name;
+    int timeout, year;
 } config;
 
 static const fp_opt opts[] = {
     {"to", FP_OPT_STR, "tcp://127.0.0.1:7100", offsetof(config, to), "ingest's control endpoint"},
     {"timeout", FP_OPT_INT, "10000", offsetof(config, timeout), "milliseconds to wait for ingest's answer"},
+    {"year", FP_OPT_INT, "0", offsetof(config, year), "the reports' year when their text does not say it"},
+    {"name", FP_OPT_STR, NULL, offsetof(config, name),
+     "the name of a report read from stdin (default stdin-<hash of its bytes>; the same name again is a revision)"},
 };
 
 int fupin_submit(int argc, char **argv)
@@ -31,7 +34,7 @@ int fupin_submit(int argc, char **argv)
     fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
                          {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
     int rc = fp_opts_parse_sets(sets, 2, argc, argv, &files,
-                           "usage: fupin submit [--to EP] FILE...\n\n"
+                           "usage: fupin submit [--to EP] [--year Y] [--name NAME] FILE...\n\n"
                            "Sends reports (- for stdin) to a running pipeline's ingest.");
     if (rc == 1) return 0;
     if (rc) return 2;
@@ -42,6 +45,9 @@ int fupin_submit(int argc, char **argv)
     }
     if (!files.n) {
         fprintf(stderr, "fupin: error: submit needs at least one FILE\n");
+        rc = 2;
+    } else if (cfg.year && (cfg.year < 1949 || cfg.year > 2100)) {
+        fprintf(stderr, "fupin: error: --year %d is not a year between 1949 and 2100\n", cfg.year);
         rc = 2;
     } else if (!fp_endpoint_ok(cfg.to)) {
         fprintf(stderr, "fupin: error: malformed endpoint '%s'\n", cfg.to);
@@ -56,7 +62,12 @@ int fupin_submit(int argc, char **argv)
         int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &len, &why)
                                          : fp_file_read(files.v[i], &raw, &len, &why);
         char reply[512];
-        if (!r) r = fp_ctl_submit(ctx, cfg.to, cfg.timeout, files.v[i], raw, len, reply, sizeof reply);
+        /* a file's name is its path as given; stdin's is --name, or one its bytes give (never "-") */
+        char name[512];
+        if (strcmp(files.v[i], "-")) snprintf(name, sizeof name, "%s", files.v[i]);
+        else if (cfg.name && *cfg.name) snprintf(name, sizeof name, "%s", cfg.name);
+        else if (!r) fp_content_name("stdin", raw, len, name, sizeof name);
+        if (!r) r = fp_ctl_submit(ctx, cfg.to, cfg.timeout, name, cfg.year, raw, len, reply, sizeof reply);
         free(raw);
         if (r) {
             /* ingest's answer already names the file ("error NAME: why"): say it once */
@@ -73,7 +84,7 @@ int fupin_submit(int argc, char **argv)
             failed = 1;
             if (r == FP_EIO) break;
         } else {
-            printf("%s: %s\n", files.v[i], reply);
+            printf("%s: %s\n", strcmp(files.v[i], "-") ? files.v[i] : name, reply);
         }
     }
     if (ctx) zmq_ctx_term(ctx);
