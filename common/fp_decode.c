@@ -17,6 +17,7 @@
 #include <uchardet.h>
 
 struct fp_decoder {
+    size_t replaced; /* invalid UTF-8 bytes the last decode replaced by U+FFFD */
     uchardet_t det;
     opencc_t t2s; /* (opencc_t)-1 when OpenCC's data is missing */
     fp_format_words words;
@@ -67,6 +68,49 @@ static int utf8_valid(const unsigned char *s, size_t n)
     }
     return 1;
 }
+
+/* Bytes that are not valid UTF-8 (each counted once) and valid multi-byte characters. */
+static void utf8_scan(const unsigned char *s, size_t n, size_t *bad, size_t *multi)
+{
+    *bad = *multi = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+        int ok = k != 9 && k <= n - i - 1;
+        for (size_t j = 1; ok && j <= k; j++) ok = (s[i + j] & 0xC0) == 0x80;
+        if (!ok) {
+            (*bad)++;
+            i++;
+            continue;
+        }
+        *multi += k > 0;
+        i += k + 1;
+    }
+}
+
+/* UTF-8 text with its invalid bytes replaced by U+FFFD. */
+static int utf8_repair(const unsigned char *s, size_t n, char **out, size_t *out_len)
+{
+    char *b = malloc(n * 3 + 1), *o = b;
+    if (!b) return FP_ENOMEM;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+        int ok = k != 9 && k <= n - i - 1;
+        for (size_t j = 1; ok && j <= k; j++) ok = (s[i + j] & 0xC0) == 0x80;
+        if (!ok) {
+            memcpy(o, "\xEF\xBF\xBD", 3), o += 3, i++;
+            continue;
+        }
+        memcpy(o, s + i, k + 1), o += k + 1, i += k + 1;
+    }
+    *o = '\0';
+    *out = b;
+    *out_len = (size_t)(o - b);
+    return FP_OK;
+}
+
+size_t fp_decoder_replaced(const fp_decoder *d) { return d->replaced; }
 
 static int convert(const char *from, const char *raw, size_t len, char **out, size_t *out_len)
 {
@@ -133,6 +177,7 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
     size_t skip = 0;
     char mcs[40];
     int pub = 0;
+    d->replaced = 0;
     *text = NULL;
     if (year) *year = 0;
     if (len == 0) {
@@ -174,7 +219,16 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
         }
     }
     snprintf(enc, 32, "%.31s", from);
-    rc = convert(from, raw + skip, len - skip, &utf8, &n);
+    size_t bad = 0, multi = 0;
+    if (strcmp(from, "UTF-8") && !skip && !memchr(raw, '\0', len)) utf8_scan(u, len, &bad, &multi);
+    if (bad && multi >= 8 * bad) {
+        /* UTF-8 with a few broken bytes (a cut download, a bad copy): keep the report, mark the bytes */
+        snprintf(enc, 32, "UTF-8");
+        rc = utf8_repair(u, len, &utf8, &n);
+        d->replaced = bad;
+    } else {
+        rc = convert(from, raw + skip, len - skip, &utf8, &n);
+    }
     if (rc == FP_EINVAL && !strcmp(from, "GB18030")) {
         /* Not GB18030 either: maybe Big5. */
         snprintf(enc, 32, "BIG5-HKSCS");

@@ -34,6 +34,11 @@ void fp_decoder_free(fp_decoder *d);
  * FP_ENOMEM) and sets *why to a short reason. */
 int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, int *year,
               const char **why);
+/* How many invalid bytes the last fp_decode replaced by U+FFFD: text that
+ * is UTF-8 but for a few broken bytes (at most one per 8 valid multi-byte
+ * characters) is kept whole, never dropped or read in another encoding.
+ * Callers warn with the report's name when it is not 0. */
+size_t fp_decoder_replaced(const fp_decoder *d);
 /* The content id: BLAKE2b-256 of the text, as 64 hex digits. */
 void fp_content_id(const char *text, size_t len, char out[FP_ID_HEX + 1]);
 

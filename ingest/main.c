@@ -108,6 +108,8 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
         fp_warn("rejected %s: %s", source, why);
         return rc;
     }
+    if (!figures && fp_decoder_replaced(g->dec))
+        fp_warn("%s: %zu invalid UTF-8 byte(s) replaced by U+FFFD", source, fp_decoder_replaced(g->dec));
     if (year_given > 0) year = year_given;
     else if (!year && g->cfg.year > 0) year = g->cfg.year;
     enum fp_take what;

@@ -18,4 +18,9 @@ done
 head -c 4096 /dev/urandom > "$T/bin.dat"
 "$BIN/fupin" extract "$T/bin.dat" 2> "$T/err" && fail "binary file accepted"
 grep -q "not text" "$T/err" || fail "binary file not named as such: $(cat "$T/err")"
-echo "GB18030, UTF-16 and traditional extract the same $(wc -l < "$T/utf8") figures"
+# one broken byte in a UTF-8 report: the report is kept whole (U+FFFD in its place), said once
+python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=len(d)//2; open(sys.argv[2],'wb').write(d[:i]+b'\\xff'+d[i:])" "$S" "$T/onebad.txt"
+"$BIN/fupin" extract "$T/onebad.txt" 2> "$T/onebad.err" | norm > "$T/onebad.out" || fail "a report with one bad byte was refused"
+grep -q "invalid UTF-8 byte(s) replaced by U+FFFD" "$T/onebad.err" || fail "the replaced byte is not said: $(cat "$T/onebad.err")"
+[ "$(wc -l < "$T/onebad.out")" -ge "$(( $(wc -l < "$T/utf8") - 1 ))" ] || fail "a report with one bad byte lost its figures"
+echo "GB18030, UTF-16 and traditional extract the same $(wc -l < "$T/utf8") figures; one bad byte keeps $(wc -l < "$T/onebad.out")"

@@ -104,6 +104,9 @@ int fupin_extract(int argc, char **argv)
         int r = !strcmp(files.v[i], "-") ? fp_read_stream(stdin, &raw, &rawlen, &why)
                                          : fp_file_read(files.v[i], &raw, &rawlen, &why);
         if (!r) r = fp_decode(dec, raw, rawlen, &text, &textlen, enc, &pub, &why);
+        if (!r && fp_decoder_replaced(dec))
+            fprintf(stderr, "fupin: warning: %s: %zu invalid UTF-8 byte(s) replaced by U+FFFD\n", files.v[i],
+                    fp_decoder_replaced(dec));
         pr.text = text;
         pr.len = textlen;
         if (!r && cfg.text) {
