@@ -38,3 +38,11 @@ for b in fupin-ingest fupin-normalize fupin-aggregate fupin-sink fupin; do
     "$BIN/$b" --help | grep -qi usage || fail "$b --help"
 done
 echo "bad input: all rejected with one clear line"
+# fupin run names every input it could not take, with the reason, and fails
+head -c 3000 /bin/sh > "$T/binary.txt"
+if "$BIN/fupin" run --out "$T/rj" "$REPORTS/000_9bb8ad4843e64388.txt" "$T/binary.txt" > /dev/null 2> "$T/rj.err"; then
+    fail "fupin run exited 0 with a rejected input"
+fi
+grep -q "error: rejected $T/binary.txt: not text" "$T/rj.err" || { cat "$T/rj.err"; fail "the rejected input and its reason are not printed"; }
+grep -q "1 report(s) totalled" "$T/rj.err" || fail "the good report was not totalled beside the rejected one"
+echo "run: a rejected input is named with its reason and fails the run"

@@ -360,9 +360,9 @@ int fupin_run(int argc, char **argv)
     if (cfg.http) fprintf(stderr, "fupin: dashboard at http://%s/ (API /api/totals, /metrics, /healthz)\n", cfg.http);
 
     void *zctx = zmq_ctx_new();
-    time_t start = time(NULL);
-    long long last_reports = -1;
-    int ok = 0;
+    time_t start = time(NULL), last_progress = start;
+    long long last_reports = -1, rejected = 0;
+    int ok = 0, tty = isatty(2), shown = 0;
     while (!rc && !interrupted) {
         char st1[512], st2[512];
         usleep(100000);
@@ -374,6 +374,21 @@ int fupin_run(int argc, char **argv)
         long long rep = fp_ctl_field(st2, "reports"), dirty = fp_ctl_field(st2, "dirty");
         long long synced = fp_ctl_field(st2, "synced");
         int settled = done == taken && rep >= done && dirty == 0 && synced == cfg.shards;
+        rejected = fp_ctl_field(st1, "rejected");
+        /* long work shows progress: a line kept fresh on a terminal, a log line every 10 s otherwise */
+        time_t now = time(NULL);
+        if (!cfg.watch && !cfg.http && files.n > 5 && !settled && now != last_progress &&
+            (tty || now - last_progress >= 10)) {
+            double el = difftime(now, start), rate = el > 0 ? (double)rep / el : 0;
+            long long left = (long long)files.n - rep - (rejected > 0 ? rejected : 0);
+            fprintf(stderr, "%sfupin: %lld of %d report(s) taken, %lld totalled, %.1f reports/s", tty ? "\r" : "", taken,
+                    files.n, rep, rate);
+            if (rate > 0 && left > 0) fprintf(stderr, ", about %.0f s left", (double)left / rate);
+            fprintf(stderr, tty ? "\033[K" : "\n");
+            last_progress = now;
+            shown = tty;
+        }
+        if (settled && shown) fprintf(stderr, "\n"), shown = 0;
         if (cfg.watch || cfg.http) { /* stay up: new reports, or someone at the dashboard */
             if (settled && rep != last_reports) {
                 print_totals(cfg.out);
@@ -399,11 +414,30 @@ int fupin_run(int argc, char **argv)
     if (stop_children(rt)) ok = 0, rc = FP_EIO;
     free(av);
     if (ok) print_totals(cfg.out);
+    /* every input ingest refused, with its reason (from its log, which may be removed next), and a failing exit */
+    int refused = 0;
+    if (rejected > 0) {
+        char lp[PATH_MAX], *log = NULL;
+        size_t ll;
+        const char *why;
+        snprintf(lp, sizeof lp, "%s/ingest.log", rt);
+        if (fp_file_read(lp, &log, &ll, &why) == FP_OK) {
+            for (char *l = log, *next; l && *l; l = next) {
+                next = strchr(l, '\n');
+                if (next) *next++ = '\0';
+                const char *r = strstr(l, "rejected ");
+                if (r) fprintf(stderr, "fupin: error: %s\n", r), refused++;
+            }
+            free(log);
+        }
+        if (!refused) fprintf(stderr, "fupin: error: ingest refused %lld input(s); see %s/ingest.log\n", rejected, rt);
+        refused = 1;
+    }
     if (!cfg.keep && (ok || interrupted)) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", rt);
         if (system(cmd) != 0) fprintf(stderr, "fupin: could not remove %s\n", rt);
     }
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &cfg, &files);
-    return (ok || interrupted) && !rc ? 0 : 1;
+    return (ok || interrupted) && !rc && !refused ? 0 : 1;
 }
