@@ -81,6 +81,7 @@ typedef struct sink {
     int nsh;
     uv_timer_t tick;
     int dirty, write_failing;
+    size_t checks; /* lines of anomalies.jsonl as last written: every check, not only the shards' */
     unsigned long long writes, updates, snapshots, rejected, replaced; /* replaced: shard stores seen made anew */
     uint64_t self_reported; /* when the sink last put its own counters in health */
     uint64_t *arrivals; /* arrival times of reports completed since the last write */
@@ -357,6 +358,8 @@ static void write_files(sink *k)
     if (!rc) {
         k->dirty = 0;
         k->writes++;
+        k->checks = 0;
+        for (size_t i = 0; i < anomalies.len; i++) k->checks += anomalies.p[i] == '\n';
         uint64_t now = wall_ms();
         for (size_t i = 0; i < k->narrivals; i++)
             fp_lat_observe(&k->lat, now > k->arrivals[i] ? now - k->arrivals[i] : 0);
@@ -385,7 +388,7 @@ static void status_line(sink *k, char *buf, size_t cap)
     snprintf(buf, cap,
              "reports=%zu rows=%zu anomalies=%zu dirty=%d synced=%d shards=%d writes=%llu updates=%llu "
              "snapshots=%llu rejected=%llu replaced=%llu uptime_ms=%llu latency_n=%llu latency_p50_ms=%llu latency_p99_ms=%llu",
-             fp_table_complete(k->t), fp_table_rows(k->t), fp_table_anomalies(k->t), k->dirty, synced, k->nsh,
+             fp_table_complete(k->t), fp_table_rows(k->t), k->checks, k->dirty, synced, k->nsh,
              k->writes, k->updates, k->snapshots, k->rejected, k->replaced,
              (unsigned long long)(uv_now(k->d.loop) - k->d.started_ms), (unsigned long long)k->lat.count,
              (unsigned long long)fp_lat_quantile(&k->lat, 0.5), (unsigned long long)fp_lat_quantile(&k->lat, 0.99));

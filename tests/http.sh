@@ -111,6 +111,11 @@ print(f"API: {len(rows)} totals, filters by indicator/series/metric/unit, 404 an
       f"{len(facts['facts'])} facts behind 锡林郭勒盟 2019 扶贫资金投入, {len(an)} checks")
 PY
 
+# the sink's anomalies= counter counts every check /api/anomalies lists, not only the shards'
+n_api=$(python3 -c "import json,urllib.request; print(len(json.load(urllib.request.urlopen('$URL/api/anomalies'))))")
+n_status=$("$BIN/fupin" status "$E_SCTL" | tr ' ' '\n' | sed -n 's/^anomalies=//p')
+[ "$n_api" = "$n_status" ] || fail "status says anomalies=$n_status, /api/anomalies lists $n_api"
+
 # 2. /metrics
 python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('$URL/metrics').read().decode())" > "$T/metrics.txt"
 promtool check metrics < "$T/metrics.txt" || fail "promtool check metrics"
