@@ -21,7 +21,7 @@
  * suffix-less forms): read-only, in the image (below), mapped from a file
  * made at build time or built in memory from the TSV. Its nodes are in
  * breadth-first order, so the children of a node are one run of node ids,
- * sorted by character: first[i] .. first[i+1]-1. The root's children are
+ * sorted by character: nodes[i].first .. nodes[i+1].first - 1. The root's children are
  * also reached through a table indexed by the code point of a three-byte
  * character (all of CJK): one load, no search, for the character most text
  * positions stop at.
@@ -177,10 +177,12 @@ static int mt_add(mtrie *t, const char *name, size_t len, int region)
  *   header   img_hdr
  *   recoff   uint32[nregions]  offset of region i's record in recs
  *   recs     fp_region records (code, parent, level, name and its NUL), 4-aligned
- *   bycode   uint32[nbycode]   region indices sorted by code (the first line of a code)
- *   first    uint32[nnodes+1]  first child of each trie node
- *   ch       uint32[nnodes]    the character leading into each node
- *   cands    uint32[nnodes]    offset in pool of the node's regions, 0 for none
+ *   bycode   uint32[nbycode]   a hash table of codes (nbycode a power of two): region index + 1
+ *                              or 0 for an empty slot; the first line of a code is the one kept
+ *   nodes    img_node[nnodes+1] per trie node: its first child, the
+ *                              character leading into it, the offset in pool
+ *                              of its regions (0 for none); one record, so a
+ *                              step down the trie touches one page, not three
  *   pool     int32[npool]      at an offset: a count, then that many region indices
  *   root     uint32[65536]     child of the root by code point, 0 for none
  * The header names the regions.tsv it was made from by size and a 64-bit
@@ -194,15 +196,20 @@ typedef struct {
     uint64_t size;              /* of the whole image */
     uint64_t src_size, src_hash; /* of the regions.tsv it was made from */
     uint32_t nregions, nbycode, nnodes, npool;
-    uint64_t off_recoff, off_recs, len_recs, off_bycode, off_first, off_ch, off_cands, off_pool, off_root;
+    uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
 } img_hdr;
+
+typedef struct {
+    uint32_t first, ch, cands;
+} img_node;
 
 struct fp_gazetteer {
     const uint8_t *img;
     size_t img_len;
     int mapped; /* munmap the image, else free it */
     const img_hdr *h;
-    const uint32_t *recoff, *bycode, *first, *ch, *cands, *root;
+    const uint32_t *recoff, *bycode, *root;
+    const img_node *nodes;
     const char *recs;
     const int32_t *pool;
     mtrie over;                /* the alias names */
@@ -264,15 +271,14 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     struct {
         uint64_t off, bytes;
     } sec[] = {{h->off_recoff, (uint64_t)h->nregions * 4},     {h->off_recs, h->len_recs},
-               {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_first, ((uint64_t)h->nnodes + 1) * 4},
-               {h->off_ch, (uint64_t)h->nnodes * 4},            {h->off_cands, (uint64_t)h->nnodes * 4},
+               {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_nodes, ((uint64_t)h->nnodes + 1) * sizeof(img_node)},
                {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4}};
     for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
         if (sec[i].off % 4 || sec[i].off < sizeof *h || sec[i].off > len || sec[i].bytes > len - sec[i].off) {
             *why = "a section out of bounds";
             return FP_EPROTO;
         }
-    if (!h->nnodes || h->nbycode > h->nregions) {
+    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1))) {
         *why = "inconsistent counts";
         return FP_EPROTO;
     }
@@ -282,9 +288,7 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->recoff = (const uint32_t *)(img + h->off_recoff);
     g->recs = (const char *)(img + h->off_recs);
     g->bycode = (const uint32_t *)(img + h->off_bycode);
-    g->first = (const uint32_t *)(img + h->off_first);
-    g->ch = (const uint32_t *)(img + h->off_ch);
-    g->cands = (const uint32_t *)(img + h->off_cands);
+    g->nodes = (const img_node *)(img + h->off_nodes);
     g->pool = (const int32_t *)(img + h->off_pool);
     g->root = (const uint32_t *)(img + h->off_root);
     return FP_OK;
@@ -376,12 +380,6 @@ static int parse_regions(const char *path, char *data, rows *out, fp_map *by_cod
     return FP_OK;
 }
 
-static const row *sort_rows;
-static int by_code_cmp(const void *a, const void *b)
-{
-    return strcmp(sort_rows[*(const uint32_t *)a].code, sort_rows[*(const uint32_t *)b].code);
-}
-
 /* children are (character << 32 | node): sorted by character */
 static int by_char_cmp(const void *a, const void *b)
 {
@@ -406,7 +404,9 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
     uint32_t *start = calloc(nn + 1, sizeof *start), *order = malloc(nn * sizeof *order),
              *newid = malloc(nn * sizeof *newid), *inch = calloc(nn, sizeof *inch);
     uint64_t *kids = malloc((t.nedges + 1) * sizeof *kids);
-    uint32_t *bycode = malloc((rs->n + 1) * sizeof *bycode);
+    size_t nbycode = 1024;
+    while (nbycode < rs->n + rs->n / 2) nbycode *= 2; /* a load of at most 2/3 */
+    uint32_t *bycode = calloc(nbycode, sizeof *bycode);
     if (!rc && (!start || !order || !newid || !inch || !kids || !bycode)) rc = FP_ENOMEM;
     uint8_t *img = NULL;
     size_t len = 0;
@@ -442,11 +442,12 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
             if (t.nodes[i].ncand) npool += 1 + (size_t)t.nodes[i].ncand;
         size_t lrecs = 0;
         for (size_t i = 0; i < rs->n; i++) lrecs += (sizeof(fp_region) + strlen(rs->r[i].name) + 1 + 3) & ~(size_t)3;
-        size_t nbycode = 0;
-        for (size_t i = 0; i < rs->n; i++)
-            if ((size_t)(intptr_t)fp_map_get(by_code, rs->r[i].code) == i + 1) bycode[nbycode++] = (uint32_t)i;
-        sort_rows = rs->r;
-        qsort(bycode, nbycode, sizeof *bycode, by_code_cmp);
+        for (size_t i = 0; i < rs->n; i++) {
+            if ((size_t)(intptr_t)fp_map_get(by_code, rs->r[i].code) != i + 1) continue;
+            size_t j = fp_gaz_hash(rs->r[i].code, strlen(rs->r[i].code)) & (nbycode - 1);
+            while (bycode[j]) j = (j + 1) & (nbycode - 1);
+            bycode[j] = (uint32_t)i + 1;
+        }
         img_hdr h = {0};
         memcpy(h.magic, IMG_MAGIC, 8);
         h.version = FP_GAZ_IMAGE_VERSION;
@@ -461,9 +462,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.off_recoff = off, off = align8(off + rs->n * 4);
         h.off_recs = off, h.len_recs = lrecs, off = align8(off + lrecs);
         h.off_bycode = off, off = align8(off + nbycode * 4);
-        h.off_first = off, off = align8(off + (nn + 1) * 4);
-        h.off_ch = off, off = align8(off + nn * 4);
-        h.off_cands = off, off = align8(off + nn * 4);
+        h.off_nodes = off, off = align8(off + (nn + 1) * sizeof(img_node));
         h.off_pool = off, off = align8(off + npool * 4);
         h.off_root = off, off = align8(off + 65536 * 4);
         h.size = len = off;
@@ -483,22 +482,22 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
                 ro += (sizeof(fp_region) + nl + 1 + 3) & ~(size_t)3;
             }
             memcpy(img + h.off_bycode, bycode, nbycode * 4);
-            uint32_t *first = (uint32_t *)(img + h.off_first), *chs = (uint32_t *)(img + h.off_ch),
-                     *cands = (uint32_t *)(img + h.off_cands), *root = (uint32_t *)(img + h.off_root);
+            img_node *nodes = (img_node *)(img + h.off_nodes);
+            uint32_t *root = (uint32_t *)(img + h.off_root);
             int32_t *pool = (int32_t *)(img + h.off_pool);
             size_t next_child = 1, po = 1;
             for (size_t i = 0; i < nn; i++) {
                 uint32_t o = order[i];
-                first[i] = (uint32_t)next_child;
+                nodes[i].first = (uint32_t)next_child;
                 next_child += start[o + 1] - start[o];
-                chs[i] = inch[o];
+                nodes[i].ch = inch[o];
                 if (t.nodes[o].ncand) {
-                    cands[i] = (uint32_t)po;
+                    nodes[i].cands = (uint32_t)po;
                     pool[po++] = t.nodes[o].ncand;
                     for (int k = 0; k < t.nodes[o].ncand; k++) pool[po++] = t.nodes[o].cands[k];
                 }
             }
-            first[nn] = (uint32_t)next_child;
+            nodes[nn].first = (uint32_t)next_child;
             for (uint32_t k = start[0]; k < start[1]; k++) {
                 int cp = cp3((uint32_t)(kids[k] >> 32));
                 if (cp >= 0) root[cp] = newid[(uint32_t)kids[k]];
@@ -576,6 +575,9 @@ static int map_image(fp_gazetteer *g, const char *path, uint64_t src_size, uint6
         *why = strerror(errno);
         return FP_EIO;
     }
+    /* lookups jump about the image: read no pages ahead of them */
+    madvise(m, (size_t)st.st_size, MADV_RANDOM);
+    madvise(m, (size_t)st.st_size, MADV_NOHUGEPAGE);
     int rc = attach(g, m, (size_t)st.st_size, why);
     if (!rc && (g->h->src_size != src_size || g->h->src_hash != src_hash)) {
         *why = "made from another regions.tsv";
@@ -604,15 +606,12 @@ static int parent_of(const fp_gazetteer *g, int idx) { return fp_gaz_region(g, i
 
 int fp_gaz_find_code(const fp_gazetteer *g, const char *code)
 {
-    size_t lo = 0, hi = g->h->nbycode;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(fp_gaz_region(g, (int)g->bycode[mid])->code, code);
-        if (!c) return (int)g->bycode[mid];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+    size_t mask = g->h->nbycode - 1;
+    for (size_t j = fp_gaz_hash(code, strlen(code)) & mask;; j = (j + 1) & mask) {
+        uint32_t v = g->bycode[j];
+        if (!v) return -1;
+        if (!strcmp(fp_gaz_region(g, (int)v - 1)->code, code)) return (int)v - 1;
     }
-    return -1;
 }
 
 /* The child of image node `node` by character c, or 0. */
@@ -622,14 +621,14 @@ static uint32_t img_child(const fp_gazetteer *g, uint32_t node, uint32_t c)
         int cp = cp3(c);
         if (cp >= 0) return g->root[cp];
     }
-    uint32_t lo = g->first[node], end = g->first[node + 1], hi = end;
+    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first, hi = end;
     while (hi - lo > 8) { /* to a run of at most 8 that holds the first >= c */
         uint32_t mid = lo + (hi - lo) / 2;
-        if (g->ch[mid] < c) lo = mid + 1;
+        if (g->nodes[mid].ch < c) lo = mid + 1;
         else hi = mid + 1;
     }
     for (; lo < end; lo++)
-        if (g->ch[lo] >= c) return g->ch[lo] == c ? lo : 0;
+        if (g->nodes[lo].ch >= c) return g->nodes[lo].ch == c ? lo : 0;
     return 0;
 }
 
@@ -639,7 +638,7 @@ static int img_exact(const fp_gazetteer *g, const char *name, size_t len, const 
     uint32_t node = 0;
     for (size_t i = 0, l; i < len; i += l)
         if (!(node = img_child(g, node, char_at(name + i, len - i, &l)))) return 0;
-    uint32_t po = g->cands[node];
+    uint32_t po = g->nodes[node].cands;
     if (!po) return 0;
     *cands = g->pool + po + 1;
     return g->pool[po];
@@ -814,7 +813,7 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
     uint32_t c0 = char_at(text + pos, len - pos, &l);
     uint32_t node = img_child(g, 0, c0);
     for (size_t i = pos + l; node;) {
-        uint32_t po = g->cands[node];
+        uint32_t po = g->nodes[node].cands;
         if (po) {
             best = i - pos;
             *cands = g->pool + po + 1;
