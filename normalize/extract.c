@@ -411,10 +411,11 @@ static int scan_refs(doc *d)
  * 位于布拖县), or when the name, of four characters or more, stands for one
  * place only and that inside the subject's province. Else it is dropped:
  * 向阳村 in a report on another province is a word, not that province's village. */
-static void keep_deep(doc *d)
+static int keep_deep(doc *d)
 {
     const fp_gazetteer *g = d->x->gaz;
-    size_t out = 0;
+    unsigned char *kept = d->nm ? malloc(d->nm) : NULL;
+    if (d->nm && !kept) return FP_ENOMEM;
     for (size_t i = 0; i < d->nm; i++) {
         mention *m = &d->m[i];
         int keep = m->deep != 1;
@@ -423,10 +424,13 @@ static void keep_deep(doc *d)
             if (d->subject >= 0 && fp_gaz_region(g, d->subject)->level >= FP_LEVEL_PREFECTURE &&
                 fp_gaz_within(g, c, d->subject))
                 keep = 1;
-            size_t s = sentence_of(d, m->off);
-            for (size_t j = 0; j < d->nm && !keep; j++) {
+            /* mentions are sorted by offset: the sentence's are i's neighbours */
+            size_t s = sentence_of(d, m->off), a = i, e = i + 1;
+            while (a > 0 && sentence_of(d, d->m[a - 1].off) == s) a--;
+            while (e < d->nm && sentence_of(d, d->m[e].off) == s) e++;
+            for (size_t j = a; j < e && !keep; j++) {
                 const mention *o = &d->m[j];
-                if (j == i || o->deep == 1 || sentence_of(d, o->off) != s) continue;
+                if (j == i || o->deep == 1) continue;
                 for (int q = 0; q < o->ncand && !keep; q++)
                     if (fp_gaz_region(g, o->cands[q])->level >= FP_LEVEL_PREFECTURE && fp_gaz_within(g, c, o->cands[q]))
                         keep = 1;
@@ -435,9 +439,14 @@ static void keep_deep(doc *d)
         if (!keep && m->ncand == 1 && m->len >= 12 &&
             (d->province < 0 ? d->subject < 0 : fp_gaz_within(g, m->cands[0], d->province)))
             keep = 1;
-        if (keep) d->m[out++] = *m;
+        kept[i] = (unsigned char)keep;
     }
+    size_t out = 0;
+    for (size_t i = 0; i < d->nm; i++)
+        if (kept[i]) d->m[out++] = d->m[i];
     d->nm = out;
+    free(kept);
+    return FP_OK;
 }
 
 /* Picks, for each mention, the candidate that fits what surrounds it: inside
@@ -1434,7 +1443,9 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     size_t count = 0;
     if (!rc) {
         find_subject(&d, region_hint);
-        keep_deep(&d);
+        rc = keep_deep(&d);
+    }
+    if (!rc) {
         resolve_mentions(&d);
         rc = find_topics(&d);
     }
