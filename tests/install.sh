@@ -8,7 +8,7 @@ D=$T/root
 P=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$BIN/CMakeCache.txt")
 DESTDIR=$D cmake --install "$BIN" > "$T/install.log" || { cat "$T/install.log"; fail "cmake --install"; }
 for f in bin/fupin bin/fupin-ingest bin/fupin-normalize bin/fupin-aggregate bin/fupin-sink \
-         share/fupin/regions.tsv share/fupin/units.tsv share/fupin/metrics.tsv share/fupin/web/index.html \
+         share/fupin/regions.tsv share/fupin/regions.img share/fupin/units.tsv share/fupin/metrics.tsv share/fupin/web/index.html \
          lib/systemd/system/fupin-ingest.service lib/systemd/system/fupin-sink.service \
          lib/systemd/system/fupin-normalize@.service lib/systemd/system/fupin-aggregate@.service; do
     [ -s "$D$P/$f" ] || fail "not installed: $P/$f"

@@ -223,6 +223,28 @@ int main(int argc, char **argv)
     CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/毕节市/威宁彝族回族苗族自治县/某某乡/某某村"));
     r = ex(x, "宁夏西吉县贫困村新建饮水工程5处。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县"));
+    /* villages of all China: a report on a county places a figure in a village it names */
+    r = ex(x, "石阡县扶贫简报。今年李家园村新修产业路3公里。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/铜仁市/石阡县/五德镇/李家园村"));
+    r = ex(x, "西吉县脱贫攻坚总结。今年苏堡村建成光伏电站2座。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县/震湖乡/苏堡村"));
+    /* a village written after its county and township, in a report on the province */
+    r = ex(x, "宁夏今年搬迁群众1.2万人。西吉县偏城乡榆木沟村新建饮水工程5处。");
+    CHECK(r.n == 2 && !strcmp(r.region[1], "宁夏回族自治区/固原市/西吉县/偏城乡/榆木沟村"));
+    /* a village name of two counties goes to the subject's: 乐化村 of 石阡县, not of 望谟县 */
+    r = ex(x, "石阡县扶贫简报。乐化村新建蔬菜大棚20个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/铜仁市/石阡县/中坝街道/乐化村"));
+    r = ex(x, "望谟县扶贫简报。乐化村新建蔬菜大棚20个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/黔西南布依族苗族自治州/望谟县/石屯镇/乐化村"));
+    /* village names that are common words are no places in ordinary phrases */
+    r = ex(x, "石阡县引导贫困户向中心村、中心镇集中，新建安置房120套。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "贵州省/铜仁市/石阡县"));
+    r = ex(x, "西吉县扶贫简报。全县落实包村干部86人，通村公路全部硬化，建成移民新村2个。");
+    CHECK(r.n == 2 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县") &&
+          !strcmp(r.region[1], "宁夏回族自治区/固原市/西吉县"));
+    /* a village of another province named like one is no place of this report */
+    r = ex(x, "西吉县扶贫简报。全县建成李家园村式的示范点12个。");
+    CHECK(r.n == 1 && !strcmp(r.region[0], "宁夏回族自治区/固原市/西吉县"));
     /* a list of places is their smallest common place; A等N个 is a group */
     r = ex(x, "凉山州布拖县、普格县和昭觉县共搬迁300户。");
     CHECK(r.n == 1 && !strcmp(r.region[0], "四川省/凉山彝族自治州"));
