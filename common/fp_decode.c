@@ -1,4 +1,5 @@
 #include "fp_decode.h"
+#include "fp_file.h"
 #include "fp_err.h"
 #include "fp_formats.h"
 #include "fp_html.h"
@@ -18,6 +19,7 @@
 
 struct fp_decoder {
     size_t replaced; /* invalid UTF-8 bytes the last decode replaced by U+FFFD */
+    uint64_t *trad;  /* one bit per BMP code point: OpenCC's t2s changes it */
     uchardet_t det;
     opencc_t t2s; /* (opencc_t)-1 when OpenCC's data is missing */
     fp_format_words words;
@@ -33,6 +35,37 @@ int fp_decoder_new(fp_decoder **out, const char *datadir)
         fp_decoder_free(d);
         return FP_EIO;
     }
+    /* Which characters t2s changes (data/t2s-chars.txt, asked of OpenCC by scripts/make-t2s-chars.py):
+     * most reports hold none, and then the conversion, most of decoding's time, is skipped. */
+    d->trad = calloc(65536 / 64, sizeof *d->trad);
+    if (!d->trad) {
+        fp_decoder_free(d);
+        return FP_ENOMEM;
+    }
+    char tp[4096], *tc = NULL;
+    size_t tl = 0;
+    const char *why = NULL;
+    snprintf(tp, sizeof tp, "%s/t2s-chars.txt", datadir);
+    if (fp_file_read(tp, &tc, &tl, &why)) {
+        fp_warn("%s: %s: every report goes through OpenCC", tp, why);
+        memset(d->trad, 0xFF, 65536 / 8);
+    } else {
+        for (char *l = tc, *next; l && *l; l = next) {
+            next = strchr(l, '\n');
+            if (next) *next++ = '\0';
+            if (*l == '#') continue;
+            for (const unsigned char *u = (const unsigned char *)l; *u;) {
+                if ((u[0] & 0xF0) == 0xE0 && u[1] && u[2]) {
+                    unsigned cp = (u[0] & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu);
+                    d->trad[cp / 64] |= 1ULL << (cp % 64);
+                    u += 3;
+                } else {
+                    u++;
+                }
+            }
+        }
+        free(tc);
+    }
     int rc = fp_format_words_load(&d->words, datadir);
     if (rc) {
         fp_decoder_free(d);
@@ -47,6 +80,7 @@ void fp_decoder_free(fp_decoder *d)
     if (!d) return;
     if (d->det) uchardet_delete(d->det);
     if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s);
+    free(d->trad);
     fp_format_words_free(&d->words);
     free(d);
 }
@@ -267,7 +301,22 @@ decoded:
         *why = n ? "not text (binary control bytes)" : "empty file";
         return FP_EINVAL;
     }
-    char *simp = opencc_convert_utf8(d->t2s, utf8, n);
+    /* t2s only where a character it changes stands (or one beyond the BMP, which the table does not cover) */
+    int traditional = 0;
+    for (size_t i = 0; i < n && !traditional;) {
+        unsigned char c = (unsigned char)utf8[i];
+        if (c < 0x80) i++;
+        else if ((c & 0xE0) == 0xC0) i += 2;
+        else if ((c & 0xF0) == 0xE0 && i + 2 < n) {
+            unsigned cp = (c & 0x0Fu) << 12 | ((unsigned char)utf8[i + 1] & 0x3Fu) << 6 | ((unsigned char)utf8[i + 2] & 0x3Fu);
+            traditional = (int)(d->trad[cp / 64] >> (cp % 64) & 1);
+            i += 3;
+        } else {
+            traditional = (c & 0xF8) == 0xF0;
+            i++;
+        }
+    }
+    char *simp = traditional ? opencc_convert_utf8(d->t2s, utf8, n) : NULL;
     if (simp) {
         /* Offsets and the content id refer to this simplified text, the one every stage sees. */
         size_t sn = strlen(simp);
