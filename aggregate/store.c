@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 3 /* 2: cells keyed by indicator and series; 3: kept per value in `vals` */
+#define SCHEMA_VERSION 4 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published */
 #define KEY_PK "rc, year, indicator, series, unit"
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
 
@@ -22,7 +22,7 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS mentions(report_id TEXT, seq INTEGER, rc TEXT, rp TEXT, year INTEGER,"
     " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
     " counter TEXT, text TEXT, label TEXT, sentence TEXT, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
-    " weight INTEGER, ord TEXT, PRIMARY KEY(report_id, seq));"
+    " weight INTEGER, ord TEXT, published INTEGER, PRIMARY KEY(report_id, seq));"
     "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ", value);"
     /* per cell and value, kept in step with mentions: how often, how strongly, and the first statement */
     "CREATE TABLE IF NOT EXISTS vals(rc TEXT, year INTEGER, indicator TEXT, series TEXT, unit TEXT, value INTEGER,"
@@ -48,7 +48,7 @@ static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT 1 FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
     [ST_INS_MENTION] = "INSERT OR REPLACE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                       "?17,?18,?19,?20,?21,?22)",
+                       "?17,?18,?19,?20,?21,?22,?23)",
     [ST_INS_APPLIED] = "INSERT OR IGNORE INTO applied VALUES(?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
     [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK ", value FROM mentions WHERE report_id=?1",
@@ -166,7 +166,7 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
         rc = FP_EINVAL;
     }
     if (!rc && (sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK ||
-                sqlite3_exec(s->db, "PRAGMA user_version=3", NULL, NULL, &err) != SQLITE_OK)) {
+                sqlite3_exec(s->db, "PRAGMA user_version=4", NULL, NULL, &err) != SQLITE_OK)) {
         fp_error("cannot open store %s: %s", path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);
         rc = FP_EIO;
@@ -519,6 +519,7 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int cur
     sqlite3_bind_int(st, 20, curated);
     sqlite3_bind_int(st, 21, f->weight);
     sqlite3_bind_text(st, 22, ord, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 23, f->published);
     int rc = done(s, st);
     if (rc) return rc;
     st = with_key(s, ST_VAL_ADD, k);
@@ -872,7 +873,7 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT report_id, source, text, value, unit, qualifier, relation, label, sentence,"
-                           " series, indicator, off, len FROM mentions"
+                           " series, indicator, off, len, published FROM mentions"
                            " WHERE rc=?1 AND year=?2 AND indicator=?3 AND (?4 = '' OR series=?4)"
                            " AND (?5 = '' OR unit=?5) ORDER BY series, unit, source, off LIMIT 1000",
                            -1, &st, NULL) != SQLITE_OK)
@@ -911,9 +912,11 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
             r |= fp_buf_printf(out, "%s\"%s\":", c ? "," : "", keys[c]);
             r |= fp_buf_json_str(out, v, strlen(v));
         }
-        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s}",
+        int pub = sqlite3_column_int(st, 13);
+        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":",
                            (long long)sqlite3_column_int64(st, 11), (long long)sqlite3_column_int64(st, 12),
                            sqlite3_column_int64(st, 3) == stated ? "true" : "false");
+        r |= pub ? fp_buf_printf(out, "%d}", pub) : fp_buf_puts(out, "null}");
     }
     r |= fp_buf_puts(out, "]");
     sqlite3_finalize(st);

@@ -74,7 +74,8 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq);
 int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void *ud);
 /* Appends, as a JSON array, the figures of live reports stated for a
  * region, year and indicator (and series and unit, unless ""), each with
- * its report's source, text, sentence and offset, and whether its value is
+ * its report's source, text, sentence and offset, its report's publication
+ * year (or the caller's year hint, null for none), and whether its value is
  * the cell's stated one. */
 int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
                    fp_buf *out);

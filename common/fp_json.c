@@ -28,6 +28,7 @@ int fp_json_figure(fp_buf *b, const fp_figure *f)
     rc |= kv(b, "indicator", f->indicator, 0);
     rc |= kv(b, "series", f->series, 0);
     rc |= fp_buf_printf(b, ",\"weight\":%u", f->weight);
+    if (f->published) rc |= fp_buf_printf(b, ",\"published\":%d", f->published);
     rc |= kv(b, "label", f->label, 0);
     rc |= fp_buf_printf(b, ",\"offset\":%u,\"length\":%u,\"optional\":%u", f->offset, f->length, f->optional);
     rc |= kv(b, "sentence", f->sentence, 0);

@@ -45,6 +45,7 @@ static const field figure_fields[] = {
     F(fp_figure, "in", K_FIX, indicator, 0),
     F(fp_figure, "se", K_FIX, series, 0),
     F(fp_figure, "wt", K_U16, weight, 0),
+    F(fp_figure, "pub", K_INT, published, 0),
     F(fp_figure, "lb", K_STR, label, 0),
     F(fp_figure, "ctx", K_STR, sentence, 0),
     F(fp_figure, "src", K_STR, source, 0),

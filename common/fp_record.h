@@ -48,6 +48,7 @@ typedef struct {
     char indicator[96];   /* INDICATORS.md id, or other:<label> */
     char series[12];      /* value | target | change | rate */
     uint16_t weight;      /* how strongly the text names the indicator (cells prefer stronger statements) */
+    int published;        /* the report's year hint: its page's or PDF's publication year, or the caller's; 0 = none */
     char *label;          /* the phrase measured */
     char *sentence;       /* the sentence it stands in, for tracing */
     char *source;         /* the report's source name */

@@ -47,6 +47,7 @@ typedef struct {
     uint32_t *counts;
     const char *report_id;
     const char *text; /* the report's text, NULL for curated figures */
+    int published;    /* the report's year hint */
     size_t text_len;
     fp_parts parts;
     unsigned long long reports, figures, rejected;
@@ -72,6 +73,7 @@ static int on_figure(const fp_figure *f, void *ud)
 {
     normalizer *n = ud;
     fp_figure g = *f;
+    g.published = n->published;
     fp_indicate_figure(n->ix, n->text, n->text_len, &g);
     fp_parts_demote(&n->parts, &g);
     uint32_t sh = fp_route_shard(g.region_code, g.year, g.indicator, (uint32_t)n->nout);
@@ -106,6 +108,7 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
         int curated = rep->encoding && !strcmp(rep->encoding, FP_FIGURES_ENCODING);
         n->text = curated ? NULL : rep->text;
         n->text_len = curated ? 0 : rep->text_len;
+        n->published = rep->year_hint;
         fp_parts_init(&n->parts, rep->id, rep->source, on_check, n);
         if (curated) {
             /* curated figures: ingest checked them; the same check here guards against other data files */

@@ -162,13 +162,15 @@ static void test_store(const char *path)
     uint64_t sq;
     CHECK(fp_store_snapshot(st, &so, &sq) == FP_OK && sq == seq && snap.n == 2 && snap.anomalies == 0);
     CHECK(snap.stated[cell(&snap, "funds.total")] == D(363000000));
-    /* revising back to A's content brings A back */
+    /* revising back to A's content brings A back (its page said 2019) */
+    for (int i = 0; i < 3; i++) a[i].published = 2019;
     fp_end back = end_of(RID_A, 3, RID_C, "a.txt");
     CHECK(fp_store_apply(st, &back, a, 3, &chk, 1, &fresh, &out) == FP_OK && fresh);
     CHECK(s.stated[cell(&s, "funds.total")] == D(940000000) && s.stated[cell(&s, "funds.fiscal")] == D(580000000));
     fp_buf facts = {0};
     CHECK(fp_store_facts(st, "1525", 2019, "funds.total", "", "", &facts) == FP_OK && facts.p &&
           strstr(facts.p, "\"stated\":true") && strstr(facts.p, "\"stated\":false"));
+    CHECK(strstr(facts.p, "\"published\":2019") && strstr(facts.p, "\"published\":null"));
     fp_buf_free(&facts);
     fp_store_close(st);
 }

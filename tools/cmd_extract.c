@@ -38,6 +38,7 @@ typedef struct {
     const char *text;
     size_t len;
     fp_parts parts; /* a whole's parts of its own indicator weigh 0, as in normalize */
+    int published;  /* the report's year hint, as normalize has it */
 } printer;
 
 static int no_check(const fp_anomaly *a, void *ud)
@@ -52,6 +53,7 @@ static int print_figure(const fp_figure *f, void *ud)
     printer *pr = ud;
     fp_buf *b = &pr->line;
     fp_figure g = *f;
+    g.published = pr->published;
     fp_indicate_figure(pr->ix, pr->text, pr->len, &g);
     fp_parts_demote(&pr->parts, &g);
     if (fp_parts_feed(&pr->parts, &g)) return FP_ENOMEM;
@@ -109,6 +111,7 @@ int fupin_extract(int argc, char **argv)
                     fp_decoder_replaced(dec));
         pr.text = text;
         pr.len = textlen;
+        pr.published = cfg.year ? cfg.year : pub;
         if (!r && cfg.text) {
             printf("# %s: %s, published %d\n", files.v[i], enc, pub);
             fwrite(text, 1, textlen, stdout);
