@@ -209,19 +209,11 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
     return rc;
 }
 
-int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),
-                   void *ud, size_t *resent)
+/* Sends the rows of st (bound by the caller) through cb, marking each sent now. */
+static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t now_ms,
+                     int (*cb)(const fp_report *r, void *ud), void *ud, size_t *sent, size_t *resent)
 {
-    *resent = 0;
-    sqlite3_stmt *st, *up;
-    sqlite3_prepare_v2(j->db,
-                       "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
-                       " WHERE done=0 AND (sent_ms = 0 OR sent_ms <= ?1) ORDER BY rowid LIMIT 256",
-                       -1, &st, NULL);
-    sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)(now_ms > timeout_ms ? now_ms - timeout_ms : 0));
     int rc = FP_OK;
-    sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         fp_report r = {0};
         snprintf(r.id, sizeof r.id, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -238,10 +230,54 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb
         sqlite3_bind_text(up, 1, r.id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(up, 2, (sqlite3_int64)(now_ms ? now_ms : 1));
         if (!rc && sqlite3_step(up) != SQLITE_DONE) rc = fail(j, "mark sent");
+        if (!rc) (*sent)++;
     }
-    sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
+#define REPORT_COLS "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
+
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t window,
+                   int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
+{
+    *resent = 0;
+    sqlite3_stmt *late = NULL, *fresh = NULL, *up = NULL, *cnt = NULL;
+    int rc = FP_OK;
+    /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out) */
+    if (sqlite3_prepare_v2(j->db,
+                           REPORT_COLS " WHERE done=0 AND sent_ms > 0 AND sent_ms + ?2 * (1 << MIN(MAX(sends - 1, 0), 5))"
+                                       " <= ?1 ORDER BY rowid LIMIT 256",
+                           -1, &late, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, REPORT_COLS " WHERE done=0 AND sent_ms = 0 ORDER BY rowid LIMIT ?1", -1, &fresh,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0", -1, &cnt, NULL) !=
+            SQLITE_OK)
+        rc = fail(j, "due");
+    size_t sent = 0, ignored = 0;
+    if (!rc) sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
+    if (!rc) {
+        sqlite3_bind_int64(late, 1, (sqlite3_int64)now_ms);
+        sqlite3_bind_int64(late, 2, (sqlite3_int64)timeout_ms);
+        rc = send_rows(j, late, up, now_ms, cb, ud, &sent, resent);
+    }
+    /* new reports only while fewer than `window` are out unacknowledged: the rest wait here, durable,
+     * instead of queueing behind busy workers until their time-out re-sends them */
+    if (!rc) {
+        long long out = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
+        if (window == 0 || (size_t)out < window) {
+            sqlite3_bind_int64(fresh, 1, window ? (sqlite3_int64)(window - (size_t)out) : 256);
+            rc = send_rows(j, fresh, up, now_ms, cb, ud, &sent, &ignored);
+        }
+    }
+    if (!rc) sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+    else sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(late);
+    sqlite3_finalize(fresh);
     sqlite3_finalize(up);
+    sqlite3_finalize(cnt);
     return rc;
 }
 

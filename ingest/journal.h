@@ -32,10 +32,13 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done);
  * how many (else -1). Superseded revisions stay done: sent again they could
  * arrive after their successor and undo it. */
 int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long *reopened);
-/* Calls cb for every pending report last sent before now_ms - timeout_ms
- * (never-sent ones included), and marks it sent at now_ms. */
-int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, int (*cb)(const fp_report *r, void *ud),
-                   void *ud, size_t *resent);
+/* Calls cb for every pending report that is due, and marks it sent at
+ * now_ms: first those sent before and not acknowledged for longer than
+ * timeout_ms doubled for each earlier re-send (at most 32 times); then
+ * never-sent ones, while fewer than `window` reports are out unacknowledged
+ * (0: no limit). *resent counts the first kind. */
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t window,
+                   int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent);
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);

@@ -23,7 +23,7 @@
 
 typedef struct {
     char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
-    int shards, resend_ms, stats_ms, year;
+    int shards, resend_ms, stats_ms, year, window;
     fp_strlist figures;
     char *stats, *instance;
 } config;
@@ -38,6 +38,8 @@ static const fp_opt opts[] = {
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
      "curated figures (JSON lines, as fupin extract prints) to take in as a report; repeatable"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
+    {"window", FP_OPT_INT, "32", offsetof(config, window),
+     "at most this many reports out unacknowledged; the rest wait in the journal (0: no limit)"},
     {"year", FP_OPT_INT, "0", offsetof(config, year),
      "the reports' year when neither their text nor their page says it (fupin submit --year overrides it)"},
     FP_STATS_OPTS(config, "ingest"),
@@ -145,7 +147,8 @@ static void on_resend(uv_timer_t *t)
     size_t resent = 0;
     /* Do not pile re-sends onto a socket nobody drains. */
     if (fp_zsock_outbox(&g->out) > 64) return;
-    if (fp_journal_due(g->j, uv_now(g->d.loop), (uint64_t)g->cfg.resend_ms, send_report, g, &resent) == FP_OK &&
+    if (fp_journal_due(g->j, uv_now(g->d.loop), (uint64_t)g->cfg.resend_ms,
+                       (size_t)(g->cfg.window > 0 ? g->cfg.window : 0), send_report, g, &resent) == FP_OK &&
         resent) {
         g->resent += resent;
         fp_info("re-sent %zu unacknowledged report(s)", resent);
@@ -160,7 +163,7 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
     ingest *g = ud;
     size_t off = 0;
     fp_record r;
-    int rc, rebuild = 0;
+    int rc, kick = 0; /* a shard to refill, or a place free in the window */
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
         if (r.type == FP_REC_ACK) {
             int done = 0;
@@ -170,7 +173,7 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
                 fp_error("shard %u answers from another store (epoch %s): it lost what it held; re-sending the %lld "
                          "report(s) it had acknowledged",
                          r.u.ack.shard, r.u.ack.epoch, reopened);
-                rebuild = 1;
+                kick = 1;
             }
             if (!strcmp(r.u.ack.report_id, FP_HELLO_ID)) { /* a shard's hello acknowledges nothing */
                 fp_record_free(&r);
@@ -179,13 +182,14 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
             g->acked++;
             if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, &done) == FP_OK && done) {
                 g->done++;
+                kick = 1; /* a place in the window: send the next report now */
                 fp_info("report %.12s acknowledged by every shard", r.u.ack.report_id);
             }
         }
         fp_record_free(&r);
     }
     if (rc < 0) fp_warn("dropped a malformed acknowledgement: %s", fp_strerror(rc));
-    if (rebuild) kick_resend(g);
+    if (kick) kick_resend(g);
 }
 
 /* The counters, for status requests and the sink's /metrics. */
