@@ -1,4 +1,5 @@
 #include "fp_gazetteer.h"
+#include "fp_tsv.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_log.h"
@@ -644,57 +645,44 @@ static int img_exact(const fp_gazetteer *g, const char *name, size_t len, const 
     return g->pool[po];
 }
 
+typedef struct {
+    fp_gazetteer *g;
+    const char *path;
+} alias_ctx;
+
+static int alias_line(char **f, int nf, int lineno, void *ud)
+{
+    alias_ctx *c = ud;
+    fp_gazetteer *g = c->g;
+    const char *line = f[0];
+    int idx = nf >= 2 ? fp_gaz_find_code(g, f[1]) : -1; /* further columns document the line */
+    if (idx < 0 || !*line) {
+        fp_error("%s:%d: expected alias<TAB>code of a known region", c->path, lineno);
+        return FP_EINVAL;
+    }
+    size_t nl = strlen(line);
+    int64_t node = mt_walk_add(&g->over, line, nl);
+    if (node < 0) return FP_ENOMEM;
+    /* a name the image has too: the overlay holds both sets, the image's first */
+    int rc = FP_OK;
+    tnode *tn = &g->over.nodes[node];
+    if (!tn->ncand) {
+        const int *ic;
+        int inc = img_exact(g, line, nl, &ic);
+        for (int k = 0; k < inc && !rc; k++) rc = mt_add_cand(tn, ic[k]);
+    }
+    if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
+    size_t l;
+    int cp = cp3(char_at(line, nl, &l));
+    if (cp >= 0) g->over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    else g->over_any_other = 1;
+    return rc;
+}
+
 static int load_aliases(fp_gazetteer *g, const char *path)
 {
-    char *data;
-    size_t len;
-    const char *why;
-    if (fp_file_read(path, &data, &len, &why)) {
-        fp_error("cannot read aliases %s: %s", path, why);
-        return FP_EIO;
-    }
-    int rc = FP_OK, lineno = 0;
-    for (char *line = data, *next; line && *line && !rc; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t ll = strlen(line);
-        if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
-        if (*line == '#' || *line == '\0') continue;
-        char *tab = strchr(line, '\t');
-        int idx = -1;
-        if (tab) {
-            *tab = '\0';
-            char *more = strchr(tab + 1, '\t'); /* further columns document the line */
-            if (more) *more = '\0';
-            idx = fp_gaz_find_code(g, tab + 1);
-        }
-        if (idx < 0 || !*line) {
-            fp_error("%s:%d: expected alias<TAB>code of a known region", path, lineno);
-            rc = FP_EINVAL;
-            break;
-        }
-        size_t nl = strlen(line);
-        int64_t node = mt_walk_add(&g->over, line, nl);
-        if (node < 0) {
-            rc = FP_ENOMEM;
-            break;
-        }
-        /* a name the image has too: the overlay holds both sets, the image's first */
-        tnode *tn = &g->over.nodes[node];
-        if (!tn->ncand) {
-            const int *ic;
-            int inc = img_exact(g, line, nl, &ic);
-            for (int k = 0; k < inc && !rc; k++) rc = mt_add_cand(tn, ic[k]);
-        }
-        if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
-        size_t l;
-        int cp = cp3(char_at(line, nl, &l));
-        if (cp >= 0) g->over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
-        else g->over_any_other = 1;
-    }
-    free(data);
-    return rc;
+    alias_ctx c = {g, path};
+    return fp_tsv_each(path, alias_line, &c);
 }
 
 /* The image file that belongs to regions_tsv: regions.img beside it, else

@@ -1,4 +1,5 @@
 #include "lexicon.h"
+#include "fp_tsv.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_log.h"
@@ -18,35 +19,23 @@ static const char *cue_names[CUE_COUNT] = {
     "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
     "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb"};
 
-/* Calls fn(fields, nfields, lineno, ud) for every non-comment line of a TSV file. */
+typedef struct {
+    int (*fn)(char **f, int nf, const char *path, int lineno, void *ud);
+    const char *path;
+    void *ud;
+} each_ctx;
+
+static int each_adapt(char **f, int nf, int lineno, void *ud)
+{
+    each_ctx *c = ud;
+    return c->fn(f, nf, c->path, lineno, c->ud);
+}
+
+/* Calls fn(fields, nfields, path, lineno, ud) for every data line of a TSV file (fp_tsv). */
 static int each_line(const char *path, int (*fn)(char **f, int nf, const char *path, int lineno, void *ud), void *ud)
 {
-    char *data;
-    size_t len;
-    const char *why;
-    if (fp_file_read(path, &data, &len, &why)) {
-        fp_error("cannot read %s: %s", path, why);
-        return FP_EIO;
-    }
-    int rc = FP_OK, lineno = 0;
-    for (char *line = data, *next; line && *line && !rc; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t l = strlen(line);
-        if (l && line[l - 1] == '\r') line[l - 1] = '\0';
-        if (*line == '#' || *line == '\0') continue;
-        char *f[8];
-        int nf = 0;
-        for (char *p = line; p && nf < 8;) {
-            f[nf++] = p;
-            p = strchr(p, '\t');
-            if (p) *p++ = '\0';
-        }
-        rc = fn(f, nf, path, lineno, ud);
-    }
-    free(data);
-    return rc;
+    each_ctx c = {fn, path, ud};
+    return fp_tsv_each(path, each_adapt, &c);
 }
 
 static size_t clen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
