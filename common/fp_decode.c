@@ -85,21 +85,21 @@ void fp_decoder_free(fp_decoder *d)
     free(d);
 }
 
+/* The length of the valid UTF-8 character at s[i], 0 when the byte there starts none. */
+static size_t utf8_char(const unsigned char *s, size_t n, size_t i)
+{
+    unsigned c = s[i];
+    size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+    if (k == 9 || k > n - i - 1) return 0;
+    for (size_t j = 1; j <= k; j++)
+        if ((s[i + j] & 0xC0) != 0x80) return 0;
+    return k + 1;
+}
+
 static int utf8_valid(const unsigned char *s, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t k;
-        if (c < 0x80) k = 0;
-        else if ((c & 0xE0) == 0xC0) k = 1;
-        else if ((c & 0xF0) == 0xE0) k = 2;
-        else if ((c & 0xF8) == 0xF0) k = 3;
-        else return 0;
-        if (k > n - i - 1) return 0;
-        for (size_t j = 1; j <= k; j++)
-            if ((s[i + j] & 0xC0) != 0x80) return 0;
-        i += k + 1;
-    }
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_char(s, n, i))) return 0;
     return 1;
 }
 
@@ -108,17 +108,14 @@ static void utf8_scan(const unsigned char *s, size_t n, size_t *bad, size_t *mul
 {
     *bad = *multi = 0;
     for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
-        int ok = k != 9 && k <= n - i - 1;
-        for (size_t j = 1; ok && j <= k; j++) ok = (s[i + j] & 0xC0) == 0x80;
-        if (!ok) {
+        size_t k = utf8_char(s, n, i);
+        if (!k) {
             (*bad)++;
             i++;
             continue;
         }
-        *multi += k > 0;
-        i += k + 1;
+        *multi += k > 1;
+        i += k;
     }
 }
 
@@ -128,15 +125,12 @@ static int utf8_repair(const unsigned char *s, size_t n, char **out, size_t *out
     char *b = malloc(n * 3 + 1), *o = b;
     if (!b) return FP_ENOMEM;
     for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
-        int ok = k != 9 && k <= n - i - 1;
-        for (size_t j = 1; ok && j <= k; j++) ok = (s[i + j] & 0xC0) == 0x80;
-        if (!ok) {
+        size_t k = utf8_char(s, n, i);
+        if (!k) {
             memcpy(o, "\xEF\xBF\xBD", 3), o += 3, i++;
             continue;
         }
-        memcpy(o, s + i, k + 1), o += k + 1, i += k + 1;
+        memcpy(o, s + i, k), o += k, i += k;
     }
     *o = '\0';
     *out = b;

@@ -11,5 +11,7 @@
  * region_path, year (null when unknown), metric, label, offset, length,
  * optional, sentence. */
 int fp_json_figure(fp_buf *b, const fp_figure *f);
+/* Appends "key":"val" (val JSON-escaped; NULL as ""), after a comma unless first. */
+int fp_json_kv(fp_buf *b, const char *key, const char *val, int first);
 
 #endif

@@ -1,5 +1,6 @@
 #include "table.h"
 #include "fp_err.h"
+#include "fp_json.h"
 #include "fp_map.h"
 
 #include <jansson.h>
@@ -441,11 +442,7 @@ static int row_csv(fp_buf *b, const fp_view_row *r)
     return rc;
 }
 
-static int jstr(fp_buf *b, const char *key, const char *val, int first)
-{
-    int rc = fp_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
-    return rc | fp_buf_json_str(b, val ? val : "", val ? strlen(val) : 0);
-}
+#define jstr fp_json_kv
 
 static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
 {
@@ -455,21 +452,31 @@ static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
     return fp_buf_printf(b, ",\"%s\":\"%s\"", key, s);
 }
 
-/* One row as a JSON object; level (may be NULL) adds the region's level. */
-int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int candidates)
+/* A cell's place and key: "region_code","region_path",["level",]"year",
+ * then "indicator" [,"indicator_name","metric","kind"],"series","unit". */
+static int cell_key(fp_buf *b, const fp_view_row *r, const char *level, int first, int names)
 {
-    int rc = fp_buf_puts(b, "{");
-    rc |= jstr(b, "region_code", r->code, 1);
+    int rc = jstr(b, "region_code", r->code, first);
     rc |= jstr(b, "region_path", r->path, 0);
     if (level) rc |= jstr(b, "level", level, 0);
     rc |= fp_buf_puts(b, ",\"year\":");
     rc |= put_year(b, r->year, 1);
     rc |= jstr(b, "indicator", r->indicator, 0);
-    rc |= jstr(b, "indicator_name", r->name, 0);
-    rc |= jstr(b, "metric", r->metric, 0);
-    rc |= jstr(b, "kind", r->kind, 0);
+    if (names) {
+        rc |= jstr(b, "indicator_name", r->name, 0);
+        rc |= jstr(b, "metric", r->metric, 0);
+        rc |= jstr(b, "kind", r->kind, 0);
+    }
     rc |= jstr(b, "series", r->series, 0);
     rc |= jstr(b, "unit", r->unit, 0);
+    return rc;
+}
+
+/* One row as a JSON object; level (may be NULL) adds the region's level. */
+int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int candidates)
+{
+    int rc = fp_buf_puts(b, "{");
+    rc |= cell_key(b, r, level, 1, 1);
     rc |= jdec(b, "stated", r->has_stated, r->stated);
     rc |= jstr(b, "status", r->status, 0);
     rc |= jdec(b, "rollup", r->has_rollup && !r->overflow, r->rollup);
@@ -510,13 +517,7 @@ static int check_head(fp_buf *b, const char *rule, const fp_view_row *r, fp_dec 
     fp_dec_format(right, rt, sizeof rt);
     fp_dec_format(left - right, im, sizeof im);
     int rc = fp_buf_printf(b, "{\"kind\":\"%s\"", rule);
-    rc |= jstr(b, "region_code", r->code, 0);
-    rc |= jstr(b, "region_path", r->path, 0);
-    rc |= fp_buf_puts(b, ",\"year\":");
-    rc |= put_year(b, r->year, 1);
-    rc |= jstr(b, "indicator", r->indicator, 0);
-    rc |= jstr(b, "series", r->series, 0);
-    rc |= jstr(b, "unit", r->unit, 0);
+    rc |= cell_key(b, r, NULL, 0, 0);
     rc |= fp_buf_printf(b, ",\"detail\":{\"rule\":\"%s\",\"left\":\"%s\",\"op\":\"%s\",\"right\":\"%s\"", rule, l, op,
                         rt);
     if (imbalance) rc |= fp_buf_printf(b, ",\"imbalance\":\"%s\"", im);
@@ -527,13 +528,7 @@ static int check_head(fp_buf *b, const char *rule, const fp_view_row *r, fp_dec 
 static int side(fp_buf *b, const char *name, const fp_view_row *r, int stated)
 {
     int rc = fp_buf_printf(b, ",\"%s\":{", name);
-    rc |= jstr(b, "region_code", r->code, 1);
-    rc |= jstr(b, "region_path", r->path, 0);
-    rc |= fp_buf_puts(b, ",\"year\":");
-    rc |= put_year(b, r->year, 1);
-    rc |= jstr(b, "indicator", r->indicator, 0);
-    rc |= jstr(b, "series", r->series, 0);
-    rc |= jstr(b, "unit", r->unit, 0);
+    rc |= cell_key(b, r, NULL, 1, 0);
     rc |= jdec(b, stated ? "stated" : "rollup", 1, stated ? r->stated : r->rollup);
     if (stated) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
     rc |= fp_buf_puts(b, "}");
@@ -551,13 +546,7 @@ static int check_rows(checker *c)
         /* a rollup that leaves the decimal range is not published: say so, never stop writing */
         if (r->overflow) {
             rc |= fp_buf_puts(b, "{\"kind\":\"rollup_overflow\"");
-            rc |= jstr(b, "region_code", r->code, 0);
-            rc |= jstr(b, "region_path", r->path, 0);
-            rc |= fp_buf_puts(b, ",\"year\":");
-            rc |= put_year(b, r->year, 1);
-            rc |= jstr(b, "indicator", r->indicator, 0);
-            rc |= jstr(b, "series", r->series, 0);
-            rc |= jstr(b, "unit", r->unit, 0);
+            rc |= cell_key(b, r, NULL, 0, 0);
             rc |= fp_buf_printf(b, ",\"detail\":{\"rule\":\"rollup_overflow\",\"left\":\"sum of %u children\","
                                    "\"op\":\">\",\"right\":\"922337203685\"}}\n",
                                 r->coverage);
