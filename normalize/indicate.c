@@ -26,12 +26,12 @@ struct fp_indicate {
     entry *e;          /* sorted by bucket */
     bucket *b;
     size_t nb;         /* power of two */
-    char **words[5];   /* series.tsv's word classes */
-    int nwords[5];
+    char **words[6];   /* series.tsv's word classes */
+    int nwords[6];
 };
 
-enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_CLASSES };
-static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running", "this_year", "remainder"};
+enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_CLASSES };
+static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running", "this_year", "remainder", "whole"};
 
 static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
 
@@ -94,7 +94,7 @@ static int series_line(char **f, int nf, int lineno, void *ud)
     for (int c = 0; c < W_CLASSES && nf == 2; c++)
         if (!strcmp(f[0], word_class[c])) cls = c;
     if (cls < 0) {
-        fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder), a tab, then words",
+        fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder, whole), a tab, then words",
                  sl->path, lineno);
         return FP_EINVAL;
     }
@@ -394,10 +394,11 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
 }
 
 /* A running total over years: a running word before the figure in its
- * clause, unless the clause says it is this year's (全年累计 is the year's). */
+ * clause, unless its sentence says it is this year's (全年累计 is the
+ * year's, and so is 今年1至8月，该市已有…). */
 static int running(const fp_indicate *x, const char *t, const around *a)
 {
-    return has_word(x, W_RUNNING, t, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a->cs, a->fs);
+    return has_word(x, W_RUNNING, t, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a->ss, a->fs);
 }
 
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
@@ -432,11 +433,12 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
         }
         known = s.b.ind;
         /* the weight: near beats far, the figure's own metric beats another, a statement of the year
-         * beats a running total over years (三年累计, 2014年以来), then the longer cue */
+         * beats a running total over years (三年累计, 2014年以来), a whole (总共, 合计) beats its
+         * breakdown's items, then the longer cue */
         if (known >= 0)
             f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (strcmp(x->t.v[known].metric, f->metric) ? 0 : 500) +
-                                   (running(x, t, &s.a) ? 0 : 200) +
-                                   (s.b.len < 200 ? s.b.len : 199));
+                                   (running(x, t, &s.a) ? 0 : 200) + (has_word(x, W_WHOLE, t, s.a.is, s.a.fs) ? 150 : 0) +
+                                   (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
             copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,

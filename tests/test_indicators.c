@@ -110,6 +110,15 @@ static void test_series(void)
     fp_figure year = map("今年投入财政扶贫资金1亿元。", "1亿元", "CNY", "funds", "total");
     fp_figure run = map("三年来累计投入财政扶贫资金3亿元。", "3亿元", "CNY", "funds", "total");
     CHECK(!strcmp(year.indicator, run.indicator) && year.weight > run.weight);
+    /* a whole (总共…) outweighs an item of its breakdown with a longer cue */
+    const char *wl = "全年总共搬迁任务为74万人，其中易地扶贫搬迁60万人。";
+    fp_figure whole = map(wl, "74万人", "person", "relocation", "plan");
+    fp_figure item = map(wl, "60万人", "person", "relocation", "plan");
+    CHECK(!strcmp(whole.indicator, item.indicator) && whole.weight > item.weight);
+    /* so far (至此已有…) is a running total, unless the sentence says this year (今年…已有) */
+    fp_figure sofar = map("近日5个县摘帽，至此全省已有25个县摘帽。", "25个", "count", "poverty_exit", "total");
+    fp_figure now = map("今年1至8月，全省已有25个县摘帽。", "25个", "count", "poverty_exit", "total");
+    CHECK(!strcmp(sofar.indicator, "exit.counties") && now.weight > sofar.weight);
     /* a near cue weighs more than a far one */
     fp_figure near = map("扶贫资金4亿元。", "4亿元", "CNY", "funds", "total");
     fp_figure far = map("扶贫资金方面，到位4亿元。", "4亿元", "CNY", "funds", "total");
