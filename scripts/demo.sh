@@ -12,4 +12,3 @@ if [ "${1:-}" = --dashboard ]; then
     exec ./build/fupin run --workers 2 --shards 2 --out build/demo-out --http 127.0.0.1:8080 examples/reports/*.txt
 fi
 ./build/fupin run --workers 2 --shards 2 --out build/demo-out examples/reports/*.txt
-echo "(the files: build/demo-out/totals.csv, totals.jsonl, anomalies.jsonl)"
