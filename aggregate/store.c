@@ -730,7 +730,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     anolist own_al = {0};
     keyset *ks = s->group ? &s->gks : &own;
     anolist *al = s->group ? &s->gal : &own_al;
-    size_t ks0 = ks->n, al0 = al->n;
+    size_t al0 = al->n;
     const char *begin = s->group ? "SAVEPOINT report" : "BEGIN IMMEDIATE";
     int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
@@ -767,7 +767,6 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
             }
         }
         sqlite3_exec(s->db, "RELEASE report", NULL, NULL, NULL);
-        (void)ks0;
         if (!rc) *fresh = 1;
         return rc;
     }

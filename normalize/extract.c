@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 
 #include "extract.h"
+#include "utf8.h"
 #include "fp_buf.h"
 #include "fp_err.h"
 #include "fp_log.h"
@@ -11,16 +12,6 @@
 #include <string.h>
 
 /* ---------- small UTF-8 helpers ---------- */
-
-static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
-
-static size_t prev_char(const char *t, size_t pos)
-{
-    if (pos == 0) return 0;
-    size_t p = pos - 1;
-    while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80) p--;
-    return p;
-}
 
 static int at(const char *t, size_t len, size_t pos, const char *w)
 {
@@ -137,7 +128,7 @@ static int scan_sentences(doc *d)
             start = p + k;
             p += k;
         } else {
-            p += ulen((unsigned char)d->t[p]);
+            p += fp_utf8_len((unsigned char)d->t[p]);
         }
     }
     if (start < d->len) PUSH(d->sent, d->ns, d->caps, ((span){start, d->len}));
@@ -349,7 +340,7 @@ static int scan_refs(doc *d)
                     p = q;
                     continue;
                 }
-                size_t pc = prev_char(t, p);
+                size_t pc = fp_utf8_prev(t, p);
                 if (kind == Y_PLAIN && p > 0 &&
                     (at(t, d->len, pc, "到") || at(t, d->len, pc, "至") || at(t, d->len, pc, "—") ||
                      at(t, d->len, pc, "-") || at(t, d->len, pc, "～") || at(t, d->len, pc, "~")))
@@ -389,7 +380,7 @@ static int scan_refs(doc *d)
             }
             int deep = ml ? deep_mention(d, p, ml, cands, nc) : 0;
             if (deep < 0) {
-                p += ulen(c); /* 中心村, 通村, 苏木乡: a common word, unless a place above it is named */
+                p += fp_utf8_len(c); /* 中心村, 通村, 苏木乡: a common word, unless a place above it is named */
                 continue;
             }
             if (ml) {
@@ -400,7 +391,7 @@ static int scan_refs(doc *d)
                 continue;
             }
         }
-        p += ulen(c);
+        p += fp_utf8_len(c);
     }
     return FP_OK;
 }
@@ -726,7 +717,7 @@ static size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 {
     size_t p = pos;
     while (p > sent_start) {
-        size_t q = prev_char(d->t, p);
+        size_t q = fp_utf8_prev(d->t, p);
         if (clause_mark(d->t, d->len, q)) return p;
         p = q;
     }
@@ -738,7 +729,7 @@ static size_t clause_end(const doc *d, size_t sent_end, size_t pos)
     for (size_t p = pos; p < sent_end;) {
         size_t k = clause_mark(d->t, d->len, p);
         if (k) return p;
-        p += ulen((unsigned char)d->t[p]);
+        p += fp_utf8_len((unsigned char)d->t[p]);
     }
     return sent_end;
 }
@@ -871,7 +862,7 @@ static int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t
         /* The label: the cue word with up to four characters of the phrase before it. */
         size_t lo = best_off;
         for (int k = 0; k < 4 && lo > cstart && lo > sstart; k++) {
-            size_t q = prev_char(d->t, lo);
+            size_t q = fp_utf8_prev(d->t, lo);
             if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
             lo = q;
         }
@@ -1355,10 +1346,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
                                                                      at(t, d->len, p, "百分之")));
             if (!could) {
-                p += ulen(ch);
+                p += fp_utf8_len(ch);
                 continue;
             }
-            size_t pc = prev_char(t, p);
+            size_t pc = fp_utf8_prev(t, p);
             int after_letter = p > 0 && ((t[pc] >= 'A' && t[pc] <= 'Z') || (t[pc] >= 'a' && t[pc] <= 'z'));
             int ordinal = p > 0 && (at(t, d->len, pc, "第") || at(t, d->len, pc, "表") || at(t, d->len, pc, "图"));
             cand c;
@@ -1423,7 +1414,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             /* Skip the rest of this number so its tail is not read as another. */
             fp_num n;
             if (fp_num_parse(t + p, d->len - p, &n) == FP_OK && n.len) p += n.len;
-            else p += ulen(ch);
+            else p += fp_utf8_len(ch);
         }
     }
     fp_buf_free(&path);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* memmem */
 #include "indicate.h"
+#include "utf8.h"
 #include "fp_err.h"
 #include "fp_tsv.h"
 #include "fp_log.h"
@@ -33,16 +34,6 @@ struct fp_indicate {
 enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_CLASSES };
 static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running", "this_year", "remainder", "whole"};
 
-static size_t ulen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
-
-static uint32_t char_key(const char *s, size_t n)
-{
-    size_t l = ulen((unsigned char)s[0]);
-    if (l > n) l = n;
-    uint32_t k = 0;
-    for (size_t i = 0; i < l; i++) k = k << 8 | (unsigned char)s[i];
-    return k ? k : 1;
-}
 
 static size_t slot_of(const fp_indicate *x, uint32_t key)
 {
@@ -54,7 +45,7 @@ static size_t slot_of(const fp_indicate *x, uint32_t key)
 static int cmp_entry_key(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
-    uint32_t kx = char_key(x->ph->part[0], x->ph->plen[0]), ky = char_key(y->ph->part[0], y->ph->plen[0]);
+    uint32_t kx = fp_utf8_key(x->ph->part[0], x->ph->plen[0]), ky = fp_utf8_key(y->ph->part[0], y->ph->plen[0]);
     if (kx != ky) return kx < ky ? -1 : 1;
     return x->ind - y->ind;
 }
@@ -73,7 +64,7 @@ static int build_index(fp_indicate *x)
         for (int c = 0; c < x->t.v[i].ncues; c++) x->e[k++] = (entry){i, &x->t.v[i].cues[c]};
     qsort(x->e, n, sizeof *x->e, cmp_entry_key);
     for (size_t i = 0; i < n; i++) {
-        uint32_t key = char_key(x->e[i].ph->part[0], x->e[i].ph->plen[0]);
+        uint32_t key = fp_utf8_key(x->e[i].ph->part[0], x->e[i].ph->plen[0]);
         bucket *bk = &x->b[slot_of(x, key)];
         if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
         bk->count++;
@@ -176,12 +167,6 @@ static int stretch_stop(const char *t, size_t len, size_t p)
     return (c >= '0' && c <= '9') || (p + 3 <= len && !memcmp(t + p, "、", 3));
 }
 
-static size_t back_char(const char *t, size_t p)
-{
-    do p--;
-    while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80);
-    return p;
-}
 
 typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
@@ -194,36 +179,36 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     a->fe = fe;
     size_t p = fs;
     while (p > 0) {
-        size_t q = back_char(t, p);
+        size_t q = fp_utf8_prev(t, p);
         if (clause_mark(t, len, q)) break;
         p = q;
     }
     a->cs = p;
     p = fs;
     while (p > a->cs) {
-        size_t q = back_char(t, p);
+        size_t q = fp_utf8_prev(t, p);
         if (stretch_stop(t, len, q)) break;
         p = q;
     }
     a->bs = p;
     /* the list item the figure stands in: after the last 、 before it in its clause */
     a->is = a->cs;
-    for (size_t q = a->cs; q + 3 <= fs; q += ulen((unsigned char)t[q]))
+    for (size_t q = a->cs; q + 3 <= fs; q += fp_utf8_len((unsigned char)t[q]))
         if (!memcmp(t + q, "、", 3)) a->is = q + 3;
     p = a->cs;
     size_t back = 0;
     while (p > 0 && back < 600) {
-        size_t q = back_char(t, p);
+        size_t q = fp_utf8_prev(t, p);
         if (sentence_mark(t, len, q)) break;
         back += p - q;
         p = q;
     }
     a->ss = p;
     p = fe;
-    while (p < len && !clause_mark(t, len, p)) p += ulen((unsigned char)t[p]);
+    while (p < len && !clause_mark(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ce = p;
     p = fe;
-    while (p < a->ce && !stretch_stop(t, len, p)) p += ulen((unsigned char)t[p]);
+    while (p < a->ce && !stretch_stop(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ae = p;
 }
 
@@ -319,9 +304,9 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
 {
     const fp_indicate *x = s->x;
     const char *t = s->t;
-    for (size_t p = from; p < to; p += ulen((unsigned char)t[p])) {
+    for (size_t p = from; p < to; p += fp_utf8_len((unsigned char)t[p])) {
         if (p >= s->a.fs && p < s->a.fe) continue;
-        uint32_t key = char_key(t + p, to - p);
+        uint32_t key = fp_utf8_key(t + p, to - p);
         const bucket *bk = &x->b[slot_of(x, key)];
         if (!bk->key) continue;
         /* a phrase wholly before the figure may not run into it */
@@ -375,8 +360,8 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
     size_t from = a->cs;
     if (from > a->ss) {
         size_t p = from;
-        do p = back_char(t, p);
-        while (p > a->ss && !clause_mark(t, len, back_char(t, p)));
+        do p = fp_utf8_prev(t, p);
+        while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
         from = p;
     }
     int planned = t && has_word(x, W_PLAN, t, from, a->fs);

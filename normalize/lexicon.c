@@ -1,4 +1,5 @@
 #include "lexicon.h"
+#include "utf8.h"
 #include "fp_tsv.h"
 #include "fp_err.h"
 #include "fp_file.h"
@@ -38,17 +39,6 @@ static int each_line(const char *path, int (*fn)(char **f, int nf, const char *p
     return fp_tsv_each(path, each_adapt, &c);
 }
 
-static size_t clen(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
-
-/* The packed bytes of the character at s (n bytes available). */
-static uint32_t char_key(const char *s, size_t n)
-{
-    size_t l = clen((unsigned char)s[0]);
-    if (l > n) l = n;
-    uint32_t k = 0;
-    for (size_t i = 0; i < l; i++) k = k << 8 | (unsigned char)s[i];
-    return k;
-}
 
 static unsigned bloom_bit(uint32_t k) { return (k * 2654435761u) >> 23; }
 
@@ -72,7 +62,7 @@ static int words_add_all(fp_words *w, char *list)
         uint32_t *nk = realloc(w->key, sizeof *nk * (size_t)(w->n + 1));
         if (!nk) return FP_ENOMEM;
         w->key = nk;
-        nk[w->n] = char_key(tok, n);
+        nk[w->n] = fp_utf8_key(tok, n);
         unsigned b = bloom_bit(nk[w->n]);
         w->bloom[b >> 6] |= 1ULL << (b & 63);
         if (!(w->w[w->n] = strdup(tok))) return FP_ENOMEM;
@@ -253,8 +243,8 @@ static void free_cue_index(fp_cue_index *ix)
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
 {
     if (!ix->n) return;
-    for (size_t p = 0; p < n; p += clen((unsigned char)s[p])) {
-        uint32_t k = char_key(s + p, n - p);
+    for (size_t p = 0; p < n; p += fp_utf8_len((unsigned char)s[p])) {
+        uint32_t k = fp_utf8_key(s + p, n - p);
         unsigned b = bloom_bit(k);
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
         size_t bi = bucket_of(ix, k);
@@ -356,7 +346,7 @@ static size_t longest_at(const fp_words *w, const char *s, size_t n, uint32_t k)
 size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
 {
     if (!n || !w->n) return 0;
-    uint32_t k = char_key(s, n);
+    uint32_t k = fp_utf8_key(s, n);
     return maybe(w, k) ? longest_at(w, s, n, k) : 0;
 }
 
@@ -375,7 +365,7 @@ long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)
     if (!w->n) return -1;
     for (size_t p = n; p-- > 0;) {
         if (((unsigned char)s[p] & 0xC0) == 0x80) continue; /* not a character's first byte */
-        uint32_t k = char_key(s + p, n - p);
+        uint32_t k = fp_utf8_key(s + p, n - p);
         if (!maybe(w, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {
@@ -390,8 +380,8 @@ long fp_words_first(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
     if (wlen) *wlen = 0;
     if (!w->n) return -1;
-    for (size_t p = 0; p < n; p += clen((unsigned char)s[p])) {
-        uint32_t k = char_key(s + p, n - p);
+    for (size_t p = 0; p < n; p += fp_utf8_len((unsigned char)s[p])) {
+        uint32_t k = fp_utf8_key(s + p, n - p);
         if (!maybe(w, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {

@@ -442,7 +442,6 @@ static int row_csv(fp_buf *b, const fp_view_row *r)
     return rc;
 }
 
-#define jstr fp_json_kv
 
 static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
 {
@@ -456,19 +455,19 @@ static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
  * then "indicator" [,"indicator_name","metric","kind"],"series","unit". */
 static int cell_key(fp_buf *b, const fp_view_row *r, const char *level, int first, int names)
 {
-    int rc = jstr(b, "region_code", r->code, first);
-    rc |= jstr(b, "region_path", r->path, 0);
-    if (level) rc |= jstr(b, "level", level, 0);
+    int rc = fp_json_kv(b, "region_code", r->code, first);
+    rc |= fp_json_kv(b, "region_path", r->path, 0);
+    if (level) rc |= fp_json_kv(b, "level", level, 0);
     rc |= fp_buf_puts(b, ",\"year\":");
     rc |= put_year(b, r->year, 1);
-    rc |= jstr(b, "indicator", r->indicator, 0);
+    rc |= fp_json_kv(b, "indicator", r->indicator, 0);
     if (names) {
-        rc |= jstr(b, "indicator_name", r->name, 0);
-        rc |= jstr(b, "metric", r->metric, 0);
-        rc |= jstr(b, "kind", r->kind, 0);
+        rc |= fp_json_kv(b, "indicator_name", r->name, 0);
+        rc |= fp_json_kv(b, "metric", r->metric, 0);
+        rc |= fp_json_kv(b, "kind", r->kind, 0);
     }
-    rc |= jstr(b, "series", r->series, 0);
-    rc |= jstr(b, "unit", r->unit, 0);
+    rc |= fp_json_kv(b, "series", r->series, 0);
+    rc |= fp_json_kv(b, "unit", r->unit, 0);
     return rc;
 }
 
@@ -478,7 +477,7 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
     int rc = fp_buf_puts(b, "{");
     rc |= cell_key(b, r, level, 1, 1);
     rc |= jdec(b, "stated", r->has_stated, r->stated);
-    rc |= jstr(b, "status", r->status, 0);
+    rc |= fp_json_kv(b, "status", r->status, 0);
     rc |= jdec(b, "rollup", r->has_rollup && !r->overflow, r->rollup);
     rc |= fp_buf_printf(b, ",\"coverage\":%u,\"children\":%u", r->coverage, r->children);
     rc |= jdec(b, "best", r->has_stated || (r->has_rollup && !r->overflow), r->best);
@@ -583,7 +582,7 @@ static int check_rows(checker *c)
                 char bs[32];
                 fp_dec_format(ch->best, bs, sizeof bs);
                 rc |= fp_buf_puts(b, k++ ? ",{" : "{");
-                rc |= jstr(b, "region_path", ch->path, 1);
+                rc |= fp_json_kv(b, "region_path", ch->path, 1);
                 rc |= fp_buf_printf(b, ",\"best\":\"%s\",\"stated\":%s}", bs, ch->has_stated ? "true" : "false");
             }
             rc |= fp_buf_puts(b, "]}}\n");
