@@ -72,7 +72,19 @@ typedef struct {
      * evidence beside the name settles it is a place, 2 when the place
      * named right before it holds one of its candidates (宝昌镇向阳村) */
     int deep;
+    /* 1 when the name says where the place before it lies (X位于Y): no
+     * figure of the clause is about it */
+    int located;
+    /* 1 when a word names again a place named earlier (村里, 全乡): the
+     * mention is a copy of that place's at the word */
+    int back;
 } mention;
+
+/* A word that names again the last place of its level (村里, 全乡). */
+typedef struct {
+    size_t off, len;
+    int level;
+} back_ref;
 
 /* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
  * as Y_PLAIN; in a report's first lines it is its dateline. Y_CURRENT: a
@@ -97,10 +109,13 @@ typedef struct {
     size_t nm, capm;
     year_ref *y;
     size_t ny, capy;
+    back_ref *bk;
+    size_t nbk, capbk;
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
     int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
+    const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
     int subject;
     int province;
     int year;
@@ -384,10 +399,21 @@ static int scan_refs(doc *d)
                 continue;
             }
             if (ml) {
-                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml, deep};
+                mention m = {p, ml, cands, nc, cands[0], {0, 0}, {0, 0}, 0, p + ml, deep, 0, 0};
                 written_parts(d, &m);
                 PUSH(d->m, d->nm, d->capm, m);
                 p = m.end;
+                continue;
+            }
+            size_t bv = fp_words_prefix(&lx->cues[CUE_PLACE_BACK_VILLAGE], t + p, d->len - p);
+            size_t bt = fp_words_prefix(&lx->cues[CUE_PLACE_BACK_TOWNSHIP], t + p, d->len - p);
+            /* 村（嘎查）: a word in brackets glosses the one before it */
+            int gloss = p >= 3 && (at(t, d->len, fp_utf8_prev(t, p), "（") || t[p - 1] == '(');
+            if ((bv || bt) && !gloss &&
+                fp_words_prefix(&lx->cues[CUE_PLACE_BACK_NOT], t + p, d->len - p) < (bv > bt ? bv : bt)) {
+                back_ref b = {p, bv > bt ? bv : bt, bv > bt ? FP_LEVEL_VILLAGE : FP_LEVEL_TOWNSHIP};
+                PUSH(d->bk, d->nbk, d->capbk, b);
+                p += b.len;
                 continue;
             }
         }
@@ -468,6 +494,86 @@ static void resolve_mentions(doc *d)
         }
         m->region = best;
     }
+}
+
+/* The level of the place a mention names: its last written part's when
+ * it has any (昭觉县支尔莫乡阿土列尔村 is a village), else its region's. */
+static int mention_level(const doc *d, const mention *m)
+{
+    if (m->nw)
+        return fp_words_suffix(&d->x->lx.cues[CUE_PLACE_VILLAGE], d->t + m->w_off[m->nw - 1], m->w_len[m->nw - 1])
+                   ? FP_LEVEL_VILLAGE
+                   : FP_LEVEL_TOWNSHIP;
+    return m->region >= 0 ? fp_gaz_region(d->x->gaz, m->region)->level : -1;
+}
+
+/* X位于Y: the places right after a place_located word that follows a place
+ * in the same clause, and those written straight after them (位于鄂温克旗
+ * 伊敏苏木), are where X lies. */
+static void mark_located(doc *d)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_PLACE_LOCATED];
+    for (size_t i = 1; i < d->nm; i++) {
+        mention *m = &d->m[i];
+        const mention *pm = &d->m[i - 1];
+        if (pm->located && pm->end == m->off) {
+            m->located = 1;
+            continue;
+        }
+        size_t gap = m->off - pm->end, n = fp_words_prefix(w, d->t + pm->end, gap);
+        /* the word, then at most a short particle (位于在) */
+        if (n && gap - n <= 3) m->located = 1;
+    }
+}
+
+/* The start of the paragraph before offset p (of the paragraph holding p
+ * when p starts none): past the last newline before p that ends a line
+ * with text, blank lines skipped. */
+static size_t para_start(const char *t, size_t p)
+{
+    while (p > 0 && (t[p - 1] == '\n' || t[p - 1] == '\r' || t[p - 1] == ' ')) p--;
+    while (p > 0 && t[p - 1] != '\n') p--;
+    return p;
+}
+
+/* Puts, at each word naming a place again (村里, 全乡), a copy of the last
+ * place of that level named before it inside the subject; a word with no
+ * such place before it names nothing. Keeps mentions sorted by offset. */
+static int resolve_back(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    if (!d->nbk) return FP_OK;
+    mention *out = malloc((d->nm + d->nbk) * sizeof *out);
+    if (!out) return FP_ENOMEM;
+    size_t n = 0, i = 0;
+    const mention *last[FP_LEVEL_VILLAGE + 1] = {0};
+    for (size_t b = 0; b <= d->nbk; b++) {
+        size_t upto = b < d->nbk ? d->bk[b].off : d->len;
+        for (; i < d->nm && d->m[i].off < upto; i++) {
+            out[n++] = d->m[i];
+            int lv = mention_level(d, &d->m[i]);
+            if (lv >= FP_LEVEL_TOWNSHIP && lv <= FP_LEVEL_VILLAGE &&
+                (d->subject < 0 || fp_gaz_within(g, d->m[i].region, d->subject)))
+                last[lv] = &d->m[i];
+        }
+        if (b == d->nbk) break;
+        /* a word names again a place of its own paragraph or the one before */
+        const mention *ref = last[d->bk[b].level];
+        if (!ref || ref->off < para_start(d->t, para_start(d->t, d->bk[b].off))) continue;
+        mention m = *ref;
+        m.off = d->bk[b].off;
+        m.len = d->bk[b].len;
+        m.end = m.off + m.len;
+        m.located = 0;
+        m.back = 1;
+        m.deep = 0;
+        out[n++] = m;
+    }
+    free(d->m);
+    d->capm = d->nm + d->nbk;
+    d->m = out;
+    d->nm = n;
+    return FP_OK;
 }
 
 /* The smallest place holding both a and b. */
@@ -1018,7 +1124,7 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
     for (size_t i = lo; i-- > 0;) {
         const mention *m = &d->m[i];
         if (m->off < sstart) break;
-        if (m->region < 0) continue;
+        if (m->region < 0 || m->located) continue;
         if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) {
             if (m->off >= cstart) return m->region;
             continue;
@@ -1030,13 +1136,19 @@ static int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t
     if (found < 0) {
         for (size_t i = lo; i < d->nm && d->m[i].off < send; i++) {
             const mention *m = &d->m[i];
-            if (m->region < 0 || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
+            /* a word naming a place again (村里) looks back, not ahead */
+            if (m->region < 0 || m->located || m->back || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION)
+                continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
             found = m->region, fi = i;
             break;
         }
     }
-    if (found < 0) return level ? above_counted(d, fallback, level, pos, cstart) : fallback;
+    if (found < 0) {
+        if (level) return above_counted(d, fallback, level, pos, cstart);
+        if (d->topic_w && d->topic_w[s] && d->topic_w[s]->region == fallback) *written = d->topic_w[s];
+        return fallback;
+    }
     int place = mention_place(d, fi, fallback);
     if (place == found && d->m[fi].nw) *written = &d->m[fi];
     /* 内蒙古20个旗县 in a banner's report: a count of places after the place
@@ -1431,6 +1543,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     d.len = len;
     int rc = scan_sentences(&d);
     if (!rc) rc = scan_refs(&d);
+    if (!rc) mark_located(&d);
     size_t count = 0;
     if (!rc) {
         find_subject(&d, region_hint);
@@ -1438,8 +1551,9 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     }
     if (!rc) {
         resolve_mentions(&d);
-        rc = find_topics(&d);
+        rc = resolve_back(&d);
     }
+    if (!rc) rc = find_topics(&d);
     if (!rc) {
         find_year(&d, year_hint);
         rc = walk_figures(&d, source, cb, ud, &count);
@@ -1454,6 +1568,8 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.sent);
     free(d.skip);
     free(d.topic);
+    free(d.topic_w);
+    free(d.bk);
     return rc;
 }
 
