@@ -723,8 +723,11 @@ static int list_item_at(const char *t, size_t len, size_t p)
 static int find_topics(doc *d)
 {
     const fp_gazetteer *g = d->x->gaz;
-    if (d->ns && !(d->topic = malloc(d->ns * sizeof *d->topic))) return FP_ENOMEM;
-    int cur = d->subject;
+    if (d->ns && (!(d->topic = malloc(d->ns * sizeof *d->topic)) ||
+                  !(d->topic_w = calloc(d->ns, sizeof *d->topic_w))))
+        return FP_ENOMEM;
+    int cur = d->subject, para = d->subject;
+    const mention *cur_w = NULL;
     size_t mi = 0;
     for (size_t s = 0; s < d->ns; s++) {
         size_t a = d->sent[s].start;
@@ -741,12 +744,30 @@ static int find_topics(doc *d)
                 if (d->province >= 0 && !fp_gaz_within(g, r, d->province)) continue;
                 if (best < 0 || fp_gaz_region(g, best)->level < rr->level) best = r;
             }
-            if (best >= 0) cur = best;
-            else if (!list_item_at(d->t, d->len, a)) cur = d->subject;
+            if (best >= 0) cur = best, cur_w = NULL;
+            else if (!list_item_at(d->t, d->len, a)) cur = d->subject, cur_w = NULL;
             /* a place above the subject means the subject */
             if (cur >= 0 && d->subject >= 0 && fp_gaz_within(g, d->subject, cur)) cur = d->subject;
+            para = cur;
         }
         d->topic[s] = cur;
+        d->topic_w[s] = cur_w;
+        /* A township or village a sentence names inside the paragraph's place
+         * is what the paragraph's next sentences are about (在村里承包了200亩地。
+         * 秋收时，亩产达3000多公斤), until one names a place at county level
+         * or above again (这份惊喜来自科左后旗…). */
+        for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
+            const mention *m = &d->m[j];
+            int lv = mention_level(d, m);
+            if (m->located || m->region < 0) continue;
+            if (lv < FP_LEVEL_TOWNSHIP) {
+                cur = para, cur_w = NULL;
+                continue;
+            }
+            if (cur >= 0 && !fp_gaz_within(g, m->region, cur)) continue;
+            cur = m->region;
+            cur_w = m->nw ? m : NULL;
+        }
     }
     return FP_OK;
 }
