@@ -8,6 +8,7 @@
 #include "numparse.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -797,7 +798,33 @@ static int year_bound_to_figure(const doc *d, const year_ref *y)
     return fp_num_starts(d->t + a, d->len - a);
 }
 
-static void find_year(doc *d, int hint)
+/* A year written in a report's file name (duolun2016.txt, 2019年报告.pdf):
+ * four digits from 1980 to 2039 with no digit beside them, outside a run
+ * of eight or more hex characters (a hash names nothing); 0 when none. */
+static int year_in_name(const char *source)
+{
+    if (!source) return 0;
+    const char *b = strrchr(source, '/');
+    b = b ? b + 1 : source;
+    size_t n = strlen(b);
+    for (size_t i = 0; i + 4 <= n; i++) {
+        if ((i > 0 && isdigit((unsigned char)b[i - 1])) || (i + 4 < n && isdigit((unsigned char)b[i + 4]))) continue;
+        int ok = 1, y = 0;
+        for (size_t k = i; k < i + 4; k++) ok &= isdigit((unsigned char)b[k]) != 0, y = y * 10 + (b[k] - '0');
+        if (!ok || y < 1980 || y > 2039) continue;
+        size_t a = i, e = i + 4;
+        while (a > 0 && isxdigit((unsigned char)b[a - 1])) a--;
+        while (e < n && isxdigit((unsigned char)b[e])) e++;
+        if (e - a >= 8) continue;
+        return y;
+    }
+    return 0;
+}
+
+/* The report's year: a date in its first lines; else the latest year its
+ * text states as a fact (not a plan), or calls its present; else the
+ * caller's hint; else a year in its file name; else 0. */
+static void find_year(doc *d, int hint, const char *source)
 {
     size_t head = 0;
     for (int lines = 0; head < d->len && head < HEAD_BYTES && lines < HEAD_LINES; head++)
@@ -818,7 +845,7 @@ static void find_year(doc *d, int hint)
         if (y->year > best) best = y->year;
     }
     if (current > best) best = current;
-    d->year = best ? best : hint;
+    d->year = best ? best : hint ? hint : year_in_name(source);
 }
 
 /* ---------- one figure ---------- */
@@ -1576,7 +1603,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     }
     if (!rc) rc = find_topics(&d);
     if (!rc) {
-        find_year(&d, year_hint);
+        find_year(&d, year_hint, source);
         rc = walk_figures(&d, source, cb, ud, &count);
     }
     if (info) {
