@@ -410,6 +410,12 @@ static int scan_refs(doc *d)
             size_t bt = fp_words_prefix(&lx->cues[CUE_PLACE_BACK_TOWNSHIP], t + p, d->len - p);
             /* 村（嘎查）: a word in brackets glosses the one before it */
             int gloss = p >= 3 && (at(t, d->len, fp_utf8_prev(t, p), "（") || t[p - 1] == '(');
+            size_t bw = fp_words_prefix(&lx->cues[CUE_PLACE_WHOLE], t + p, d->len - p);
+            if (bw > bv && bw > bt) {
+                PUSH(d->bk, d->nbk, d->capbk, ((back_ref){p, bw, FP_LEVEL_COUNTY}));
+                p += bw;
+                continue;
+            }
             if ((bv || bt) && !gloss &&
                 fp_words_prefix(&lx->cues[CUE_PLACE_BACK_NOT], t + p, d->len - p) < (bv > bt ? bv : bt)) {
                 back_ref b = {p, bv > bt ? bv : bt, bv > bt ? FP_LEVEL_VILLAGE : FP_LEVEL_TOWNSHIP};
@@ -484,8 +490,9 @@ static void resolve_mentions(doc *d)
             int c = m->cands[k], score = 0;
             if (d->subject >= 0 && fp_gaz_within(g, c, d->subject)) score += 8;
             for (size_t j = i; j-- > 0 && i - j <= 3;) {
+                /* the deeper the place that holds it, the surer (锡林郭勒盟…星耀镇永合村) */
                 if (d->m[j].region != c && fp_gaz_within(g, c, d->m[j].region)) {
-                    score += 16;
+                    score += 16 + fp_gaz_region(g, d->m[j].region)->level;
                     break;
                 }
             }
@@ -559,6 +566,7 @@ static int resolve_back(doc *d)
         }
         if (b == d->nbk) break;
         /* a word names again a place of its own paragraph or the one before */
+        if (d->bk[b].level < FP_LEVEL_TOWNSHIP) continue; /* 全县: kept for find_topics */
         const mention *ref = last[d->bk[b].level];
         if (!ref || ref->off < para_start(d->t, para_start(d->t, d->bk[b].off))) continue;
         mention m = *ref;
@@ -729,7 +737,7 @@ static int find_topics(doc *d)
         return FP_ENOMEM;
     int cur = d->subject, para = d->subject;
     const mention *cur_w = NULL;
-    size_t mi = 0;
+    size_t mi = 0, bi = 0;
     for (size_t s = 0; s < d->ns; s++) {
         size_t a = d->sent[s].start;
         int new_para = s == 0 || memchr(d->t + d->sent[s - 1].end, '\n', a - d->sent[s - 1].end) != NULL ||
@@ -751,14 +759,20 @@ static int find_topics(doc *d)
             if (cur >= 0 && d->subject >= 0 && fp_gaz_within(g, d->subject, cur)) cur = d->subject;
             para = cur;
         }
+        while (bi < d->nbk && d->bk[bi].off < a) bi++;
+        /* a sentence that speaks of the whole county (全盟帮扶村192个) is not the carried village's */
+        for (size_t k = bi; k < d->nbk && d->bk[k].off < d->sent[s].end; k++)
+            if (d->bk[k].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
         d->topic[s] = cur;
         d->topic_w[s] = cur_w;
         /* A township or village a sentence names inside the paragraph's place
          * is what the paragraph's next sentences are about (在村里承包了200亩地。
          * 秋收时，亩产达3000多公斤), until one names a place at county level
-         * or above again (这份惊喜来自科左后旗…). */
+         * or above again (这份惊喜来自科左后旗…, 全县…). */
         for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
             const mention *m = &d->m[j];
+            for (; bi < d->nbk && d->bk[bi].off < m->off; bi++)
+                if (d->bk[bi].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
             int lv = mention_level(d, m);
             if (m->located || m->region < 0) continue;
             if (lv < FP_LEVEL_TOWNSHIP) {
@@ -769,6 +783,8 @@ static int find_topics(doc *d)
             cur = m->region;
             cur_w = m->nw ? m : NULL;
         }
+        for (; bi < d->nbk && d->bk[bi].off < d->sent[s].end; bi++)
+            if (d->bk[bi].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
     }
     return FP_OK;
 }

@@ -1,0 +1,115 @@
+/* The place and year phases of extraction, alone: which place and year a
+ * figure is about, on sentences written for the test (no report's text).
+ * Each case is one phenomenon: a place's location (X位于Y), a word naming
+ * a village or township again (村里, 全乡), a village carried through its
+ * paragraph, and a report's year from its file name. */
+#include "check.h"
+#include "extract.h"
+#include "fp_err.h"
+#include "fp_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *want_text;
+    char path[256];
+    int year;
+    int found;
+} probe;
+
+static int on_fig(const fp_figure *f, void *ud)
+{
+    probe *p = ud;
+    if (!p->found && !strcmp(f->text, p->want_text)) {
+        snprintf(p->path, sizeof p->path, "%s", f->region_path);
+        p->year = f->year;
+        p->found = 1;
+    }
+    return 0;
+}
+
+static const fp_extractor *X;
+
+/* Extracts text (as report `source`) and checks the figure written `fig`
+ * is about `path` (a region path's tail) and, when year is not 0, that year. */
+static int about(const char *source, const char *text, const char *fig, const char *path, int year)
+{
+    probe p = {fig, "", 0, 0};
+    if (fp_extract(X, source, text, strlen(text), 0, NULL, on_fig, &p, NULL) != FP_OK || !p.found) {
+        fprintf(stderr, "  %s: no figure\n", fig);
+        return 0;
+    }
+    size_t n = strlen(p.path), m = strlen(path);
+    int ok = n >= m && !strcmp(p.path + n - m, path) && (!year || p.year == year);
+    if (!ok) fprintf(stderr, "  %s: got %s %d, want …%s %d\n", fig, p.path, p.year, path, year);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    fp_log_init("test_extract", FP_LOG_WARN);
+    fp_extractor *x;
+    if (argc < 2 || fp_extractor_load(&x, argv[1]) != FP_OK) {
+        fprintf(stderr, "usage: test_extract DATADIR (loading failed)\n");
+        return 1;
+    }
+    X = x;
+    const char *head = "2019年3月1日\n";
+    char t[4096];
+
+    /* X位于Y: the figures of the clause are X's, not Y's */
+    snprintf(t, sizeof t, "%s布拖县扶贫工作报告。\n阿布洛哈村位于布拖县乌依乡，有农户33户。\n", head);
+    CHECK(about("a.txt", t, "33户", "布拖县/拉果乡/阿布洛哈村", 2019));
+    /* without the location word the county named last is the place */
+    snprintf(t, sizeof t, "%s布拖县扶贫工作报告。\n阿布洛哈村和布拖县乌依乡，有农户33户。\n", head);
+    CHECK(!about("a.txt", t, "33户", "阿布洛哈村", 0));
+
+    /* 村里 names again the village named in the paragraph before */
+    snprintf(t, sizeof t, "%s察哈尔右翼前旗的冬天。雪落在三岔口乡十二洲村的山丘上。\n老张在村里承包了200亩地。\n", head);
+    CHECK(about("a.txt", t, "200亩", "三岔口乡/十二洲村", 0));
+    /* …but not one named two paragraphs before */
+    snprintf(t, sizeof t, "%s察哈尔右翼前旗的冬天。雪落在三岔口乡十二洲村的山丘上。\n全旗在冬天很冷。\n老张在村里承包了200亩地。\n",
+             head);
+    CHECK(about("a.txt", t, "200亩", "察哈尔右翼前旗", 0));
+    /* a bracketed gloss (村（嘎查）) names no village */
+    snprintf(t, sizeof t, "%s锡林郭勒盟扶贫。正镶白旗星耀镇永合村种西瓜。全盟帮扶村（嘎查）192个。\n", head);
+    CHECK(about("a.txt", t, "192个", "锡林郭勒盟", 0));
+    /* a longer word that starts like one (嘎查村) is no such word */
+    snprintf(t, sizeof t, "%s锡林郭勒盟扶贫。\n正镶白旗星耀镇永合村种西瓜。\n嘎查村有192个。\n", head);
+    CHECK(about("a.txt", t, "192个", "锡林郭勒盟", 0));
+
+    /* a village carries to the next sentences of its paragraph… */
+    snprintf(t, sizeof t, "%s察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。秋收时亩产达3000公斤。\n", head);
+    CHECK(about("a.txt", t, "3000公斤", "三岔口乡/十二洲村", 0));
+    /* …until a sentence names the county again */
+    snprintf(t, sizeof t, "%s察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。察哈尔右翼前旗实施产业扶贫。共投入资金500万元。\n",
+             head);
+    CHECK(about("a.txt", t, "500万元", "察哈尔右翼前旗", 0));
+    /* …and not into the next paragraph */
+    snprintf(t, sizeof t, "%s察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。\n共投入资金500万元。\n", head);
+    CHECK(about("a.txt", t, "500万元", "察哈尔右翼前旗", 0));
+
+    /* the year: a text with no date takes its file name's */
+    const char *undated = "多伦县扶贫。今年落实资金704万元。\n";
+    CHECK(about("reports/duolun2016.txt", undated, "704万元", "多伦县", 2016));
+    CHECK(about("2017年报告.txt", undated, "704万元", "多伦县", 2017));
+    /* a hash in the name, or digits beside the four, give none */
+    probe p = {"704万元", "", -1, 0};
+    fp_extract(X, "9bb8ad2016e64388.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
+    CHECK(p.found && p.year == 0);
+    p = (probe){"704万元", "", -1, 0};
+    fp_extract(X, "r120160.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
+    CHECK(p.found && p.year == 0);
+    /* a date in the text wins over the name */
+    snprintf(t, sizeof t, "%s%s", head, undated);
+    CHECK(about("duolun2016.txt", t, "704万元", "多伦县", 2019));
+    /* and so does the caller's hint */
+    p = (probe){"704万元", "", -1, 0};
+    fp_extract(X, "duolun2016.txt", undated, strlen(undated), 2015, NULL, on_fig, &p, NULL);
+    CHECK(p.found && p.year == 2015);
+
+    fp_extractor_free(x);
+    return CHECK_DONE();
+}
