@@ -190,6 +190,16 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
         if (stretch_stop(t, len, q)) break;
         p = q;
     }
+    /* 农户933户1878人: a figure written right after another (its stretch no
+     * more than that one's unit) shares that one's stretch */
+    if (fs - p <= 6 && p > a->cs && t[p - 1] >= '0' && t[p - 1] <= '9') {
+        while (p > a->cs && ((t[p - 1] >= '0' && t[p - 1] <= '9') || t[p - 1] == '.' || t[p - 1] == ',')) p--;
+        while (p > a->cs) {
+            size_t q = fp_utf8_prev(t, p);
+            if (stretch_stop(t, len, q)) break;
+            p = q;
+        }
+    }
     a->bs = p;
     /* the list item the figure stands in: after the last 、 before it in its clause */
     a->is = a->cs;
