@@ -395,6 +395,12 @@ static int scan_refs(doc *d)
                 continue;
             }
             int deep = ml ? deep_mention(d, p, ml, cands, nc) : 0;
+            /* a village or township name alone in quotation marks is a byname (被称做“悬崖村”) */
+            if (deep == 1 && p >= 3 && (at(t, d->len, p - 3, "“") || at(t, d->len, p - 3, "「")) &&
+                (at(t, d->len, p + ml, "”") || at(t, d->len, p + ml, "」"))) {
+                p += ml;
+                continue;
+            }
             if (deep < 0) {
                 p += fp_utf8_len(c); /* 中心村, 通村, 苏木乡: a common word, unless a place above it is named */
                 continue;
@@ -531,6 +537,39 @@ static void mark_located(doc *d)
         size_t gap = m->off - pm->end, n = fp_words_prefix(w, d->t + pm->end, gap);
         /* the word, then at most a short particle (位于在) */
         if (n && gap - n <= 3) m->located = 1;
+    }
+}
+
+/* X位于Y县Z乡 where the gazetteer puts village X under another township
+ * (merged since the report): the report's own township holds it, and X is
+ * kept as written below it. */
+static void follow_location(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    for (size_t i = 1; i < d->nm; i++) {
+        mention *x = &d->m[i - 1];
+        if (!d->m[i].located || x->located || x->nw || x->region < 0 ||
+            fp_gaz_region(g, x->region)->level != FP_LEVEL_VILLAGE)
+            continue;
+        size_t e = i; /* the chain of located names written one after another */
+        while (e + 1 < d->nm && d->m[e + 1].located && d->m[e + 1].off == d->m[e].end) e++;
+        const mention *c = &d->m[e];
+        if (c->region < 0 || mention_level(d, c) != FP_LEVEL_TOWNSHIP || c->nw > 1) continue;
+        if (c->nw) {
+            /* the written township is not the one the gazetteer names */
+            const fp_region *tw = fp_gaz_region(g, fp_gaz_region(g, x->region)->parent);
+            size_t n = strlen(tw->name);
+            if (!fp_gaz_within(g, x->region, c->region) ||
+                (n == c->w_len[0] && !memcmp(tw->name, d->t + c->w_off[0], n)))
+                continue;
+        } else if (fp_gaz_within(g, x->region, c->region)) {
+            continue;
+        }
+        size_t off = x->off, len = x->len;
+        x->region = c->region;
+        x->nw = 0;
+        for (int k = 0; k < c->nw; k++) x->w_off[x->nw] = c->w_off[k], x->w_len[x->nw++] = c->w_len[k];
+        x->w_off[x->nw] = off, x->w_len[x->nw++] = len;
     }
 }
 
@@ -776,7 +815,9 @@ static int find_topics(doc *d)
             int lv = mention_level(d, m);
             if (m->located || m->region < 0) continue;
             if (lv < FP_LEVEL_TOWNSHIP) {
-                cur = para, cur_w = NULL;
+                /* 全国 and places of other provinces are comparisons, not this report's places */
+                if (lv != FP_LEVEL_NATION && (d->province < 0 || fp_gaz_within(g, m->region, d->province)))
+                    cur = para, cur_w = NULL;
                 continue;
             }
             if (cur >= 0 && !fp_gaz_within(g, m->region, cur)) continue;
@@ -1615,6 +1656,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     }
     if (!rc) {
         resolve_mentions(&d);
+        follow_location(&d);
         rc = resolve_back(&d);
     }
     if (!rc) rc = find_topics(&d);

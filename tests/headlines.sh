@@ -3,11 +3,12 @@
 # reports, checked with the headline gold (tests/headlines/seeds.tsv, copied
 # from shared/gold/headlines, by tests/eval/headlines.py, copied from
 # shared/eval); the developers' set the same way. Floors: what the pipeline
-# reliably reaches: the issue's 0.95 on the seeds.
+# reliably reaches: the issue's 0.95 on the seeds (43 of 45 today), 0.93 on
+# the dev set (47 of 47 today).
 # Also: no stated value is a sum -- each is a value some figure states for
 # its place, year, indicator, series and unit.
 . "$(dirname "$0")/lib.sh"
-SEEDS_MIN=${SEEDS_MIN:-0.95} DEV_MIN=${DEV_MIN:-0.66}
+SEEDS_MIN=${SEEDS_MIN:-0.95} DEV_MIN=${DEV_MIN:-0.93}
 "$BIN/fupin" run --out "$T/s" "$REPORTS"/*.txt > /dev/null 2>"$T/s.err" || { cat "$T/s.err"; fail "run on the seeds"; }
 python3 "$SRC/tests/eval/headlines.py" --min "$SEEDS_MIN" --verbose "$SRC/tests/headlines/seeds.tsv" "$T/s/totals.csv" ||
     fail "seeds: fewer headline facts published as stated than $SEEDS_MIN"

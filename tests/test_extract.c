@@ -61,7 +61,15 @@ int main(int argc, char **argv)
 
     /* X位于Y: the figures of the clause are X's, not Y's */
     snprintf(t, sizeof t, "%s布拖县扶贫工作报告。\n阿布洛哈村位于布拖县乌依乡，有农户33户。\n", head);
-    CHECK(about("a.txt", t, "33户", "布拖县/拉果乡/阿布洛哈村", 2019));
+    /* …and its township is the one the report names, though the gazetteer
+     * (made later) has the village under another (拉果乡) */
+    CHECK(about("a.txt", t, "33户", "布拖县/乌依乡/阿布洛哈村", 2019));
+    /* the village carries to the next sentence, past a comparison with 全国 */
+    snprintf(t, sizeof t, "%s布拖县扶贫。\n阿布洛哈村位于布拖县乌依乡，是全国最后一个通公路的建制村。33户村民喜迁新居。\n", head);
+    CHECK(about("a.txt", t, "33户", "乌依乡/阿布洛哈村", 0));
+    /* a village name alone in quotation marks is a byname, not a place */
+    snprintf(t, sizeof t, "%s昭觉县支尔莫乡阿土列尔村被称做“悬崖村”。如今村里84户搬下山。\n", head);
+    CHECK(about("a.txt", t, "84户", "支尔莫乡/阿土列尔村", 0));
     /* without the location word the county named last is the place */
     snprintf(t, sizeof t, "%s布拖县扶贫工作报告。\n阿布洛哈村和布拖县乌依乡，有农户33户。\n", head);
     CHECK(!about("a.txt", t, "33户", "阿布洛哈村", 0));

@@ -123,6 +123,15 @@ static void test_series(void)
     fp_figure near = map("扶贫资金4亿元。", "4亿元", "CNY", "funds", "total");
     fp_figure far = map("扶贫资金方面，到位4亿元。", "4亿元", "CNY", "funds", "total");
     CHECK(near.weight > far.weight);
+    /* a whole-place word (全县) outweighs the same cue without it */
+    fp_figure county = map("全县帮扶贫困户900户。", "900户", "household", "beneficiaries", "total");
+    fp_figure some = map("干部帮扶贫困户1600户。", "1600户", "household", "beneficiaries", "total");
+    CHECK(!strcmp(county.indicator, some.indicator) && county.weight > some.weight);
+    /* a figure written right after another (900户1800人) shares its stretch and weight */
+    const char *pair = "全县直接扶持项目农户900户1800人。";
+    fp_figure hh = map(pair, "900户", "household", "beneficiaries", "total");
+    fp_figure pp = map(pair, "1800人", "person", "beneficiaries", "total");
+    CHECK(is(&pp, hh.indicator, "value") && pp.weight == hh.weight);
 }
 
 typedef struct {
