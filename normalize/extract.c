@@ -1599,6 +1599,13 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 prior_part = !strcmp(c.relation, "part");
                 int weak = pick_metric(d, &c, cstart, cend, sstart, send);
+                int counted = counted_level(d, &c, cend);
+                /* poor places counted as a stock (全市有贫困嘎查村280个) are
+                 * poor_population; counted as where something happens (在57个
+                 * 贫困旗县实施…) they are the clause's scope: other */
+                if (counted && !strcmp(c.metric, "poor_population") &&
+                    fp_words_suffix(&d->x->lx.cues[CUE_SCOPE_BEFORE], t + cstart, c.start - cstart))
+                    c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
                 const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
@@ -1610,7 +1617,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
                         if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
                 }
-                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted_level(d, &c, cend), &c.written);
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
                 fp_figure f;
                 char *text = NULL, *label = NULL, *sentence = NULL;
                 build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);
