@@ -830,10 +830,32 @@ static int find_topics(doc *d)
     return FP_OK;
 }
 
+/* 1 when t[from..to) holds a plan word that plans: not inside a title
+ * (《…规划》) and not a noun that ends its phrase (制定了…行动计划，; 规划等). */
+static int plans_in(const doc *d, size_t from, size_t to)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_PLAN];
+    for (size_t p = from; p < to;) {
+        size_t wl;
+        long o = fp_words_first(w, d->t + p, to - p, &wl);
+        if (o < 0) return 0;
+        size_t at_ = p + (size_t)o, after = at_ + wl;
+        int in_title = 0;
+        for (size_t q = from; q < at_; q += fp_utf8_len((unsigned char)d->t[q])) {
+            if (at(d->t, d->len, q, "《")) in_title = 1;
+            else if (at(d->t, d->len, q, "》")) in_title = 0;
+        }
+        int noun = after >= d->len || clause_mark(d->t, d->len, after) || at(d->t, d->len, after, "》") ||
+                   at(d->t, d->len, after, "、") || at(d->t, d->len, after, "等") || at(d->t, d->len, after, "和");
+        if (!in_title && !noun) return 1;
+        p = after;
+    }
+    return 0;
+}
+
 static int sentence_has_plan(const doc *d, size_t s)
 {
-    return fp_words_first(&d->x->lx.cues[CUE_PLAN], d->t + d->sent[s].start, d->sent[s].end - d->sent[s].start,
-                          NULL) >= 0;
+    return plans_in(d, d->sent[s].start, d->sent[s].end);
 }
 
 /* A report's first lines: title, dateline, source. */
@@ -1135,7 +1157,7 @@ static void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, siz
         long z = fp_words_last(&lx->cues[CUE_SHARE_OF], t + cstart, before_len, NULL);
         if (z >= 0) plan_end = cstart + (size_t)z;
     }
-    if (fp_words_first(&lx->cues[CUE_PLAN], t + sstart, plan_end - sstart, NULL) >= 0) {
+    if (plans_in(d, sstart, plan_end)) {
         c->relation = "plan";
         return;
     }

@@ -15,6 +15,7 @@
 typedef struct {
     const char *want_text;
     char path[256];
+    char relation[16];
     int year;
     int found;
 } probe;
@@ -24,6 +25,7 @@ static int on_fig(const fp_figure *f, void *ud)
     probe *p = ud;
     if (!p->found && !strcmp(f->text, p->want_text)) {
         snprintf(p->path, sizeof p->path, "%s", f->region_path);
+        snprintf(p->relation, sizeof p->relation, "%s", f->relation);
         p->year = f->year;
         p->found = 1;
     }
@@ -36,7 +38,7 @@ static const fp_extractor *X;
  * is about `path` (a region path's tail) and, when year is not 0, that year. */
 static int about(const char *source, const char *text, const char *fig, const char *path, int year)
 {
-    probe p = {fig, "", 0, 0};
+    probe p = {fig, "", "", 0, 0};
     if (fp_extract(X, source, text, strlen(text), 0, NULL, on_fig, &p, NULL) != FP_OK || !p.found) {
         fprintf(stderr, "  %s: no figure\n", fig);
         return 0;
@@ -104,19 +106,35 @@ int main(int argc, char **argv)
     CHECK(about("reports/duolun2016.txt", undated, "704万元", "多伦县", 2016));
     CHECK(about("2017年报告.txt", undated, "704万元", "多伦县", 2017));
     /* a hash in the name, or digits beside the four, give none */
-    probe p = {"704万元", "", -1, 0};
+    probe p = {"704万元", "", "", -1, 0};
     fp_extract(X, "9bb8ad2016e64388.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 0);
-    p = (probe){"704万元", "", -1, 0};
+    p = (probe){"704万元", "", "", -1, 0};
     fp_extract(X, "r120160.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 0);
     /* a date in the text wins over the name */
     snprintf(t, sizeof t, "%s%s", head, undated);
     CHECK(about("duolun2016.txt", t, "704万元", "多伦县", 2019));
     /* and so does the caller's hint */
-    p = (probe){"704万元", "", -1, 0};
+    p = (probe){"704万元", "", "", -1, 0};
     fp_extract(X, "duolun2016.txt", undated, strlen(undated), 2015, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 2015);
+
+    /* a plan word plans, but not inside a title or as a noun ending its phrase */
+    const struct {
+        const char *text, *fig, *rel;
+    } plans[] = {
+        {"多伦县今年计划投入资金500万元。\n", "500万元", "plan"},
+        {"多伦县今年将实现12个村出列。\n", "12个", "plan"},
+        {"多伦县编制了《产业扶贫规划》，落实资金500万元。\n", "500万元", "total"},
+        {"多伦县实施三年行动计划，组织专家38人。\n", "38人", "total"},
+    };
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        snprintf(t, sizeof t, "%s%s", head, plans[i].text);
+        probe q = {plans[i].fig, "", "", 0, 0};
+        CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &q, NULL) == FP_OK && q.found &&
+              !strcmp(q.relation, plans[i].rel));
+    }
 
     fp_extractor_free(x);
     return CHECK_DONE();
