@@ -1575,6 +1575,9 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         /* the units of a breakdown under way (其中 A…，B…，C…; 索县6户、34人，安多县14户、79人) */
         char run[4][16];
         int nrun = 0;
+        /* the units of the sentence's wholes so far (入库项目2204个，涉及资金18.7亿元) */
+        char wholes[4][32]; /* unit and counter (个 and 家 count different things) */
+        int nwholes = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;
@@ -1618,6 +1621,18 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if (!strcmp(c.relation, "part") && !in_run) {
                     if (!joined || nrun == 4) nrun = 0;
                     snprintf(run[nrun++], sizeof run[0], "%s", c.unit_name);
+                }
+                /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
+                 * before it in the sentence, in its unit, is a part of it */
+                if (!strcmp(c.relation, "total")) {
+                    char key[32];
+                    snprintf(key, sizeof key, "%s/%s", c.unit_name, c.counter);
+                    int of_whole = 0;
+                    for (int k = 0; k < nwholes; k++) of_whole |= !strcmp(wholes[k], key);
+                    if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], t + cstart, c.start - cstart))
+                        c.relation = "part";
+                    else if (nwholes < 4)
+                        memcpy(wholes[nwholes++], key, sizeof key);
                 }
                 prior_part = !strcmp(c.relation, "part");
                 int weak = pick_metric(d, &c, cstart, cend, sstart, send);

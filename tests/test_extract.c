@@ -120,7 +120,8 @@ int main(int argc, char **argv)
     fp_extract(X, "duolun2016.txt", undated, strlen(undated), 2015, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 2015);
 
-    /* a plan word plans, but not inside a title or as a noun ending its phrase */
+    /* relations: a plan word plans, but not inside a title or as a noun ending
+     * its phrase */
     const struct {
         const char *text, *fig, *rel;
     } plans[] = {
@@ -128,6 +129,9 @@ int main(int argc, char **argv)
         {"多伦县今年将实现12个村出列。\n", "12个", "plan"},
         {"多伦县编制了《产业扶贫规划》，落实资金500万元。\n", "500万元", "total"},
         {"多伦县实施三年行动计划，组织专家38人。\n", "38人", "total"},
+        /* progress on a whole stated before, in its unit and counter, is a part of it */
+        {"多伦县入库项目220个，已实施项目103个。\n", "103个", "part"},
+        {"多伦县结对企业65家，已实施项目103个。\n", "103个", "total"},
     };
     for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
         snprintf(t, sizeof t, "%s%s", head, plans[i].text);
