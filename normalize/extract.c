@@ -967,12 +967,14 @@ static size_t clause_end(const doc *d, size_t sent_end, size_t pos)
     return sent_end;
 }
 
-static int is_household_context(const doc *d, size_t before_end, size_t cstart, size_t after, size_t cend)
+static int is_household_context(const doc *d, const cand *c, size_t cstart, size_t cend, size_t prior_end)
 {
     const fp_words *hn = &d->x->lx.cues[CUE_HOUSEHOLD_NOUN];
-    if (fp_words_prefix(hn, d->t + after, cend - after)) return 1;
-    /* 农户200多个: the noun just before the number */
-    return fp_words_suffix(hn, d->t + cstart, before_end - cstart) > 0;
+    /* 6名建档立卡户 counts households, but 217户429名贫困户 counts the people of the households before it */
+    if (fp_words_prefix(hn, d->t + c->num_end, cend - c->num_end))
+        return strcmp(c->unit_name, "person") || prior_end != c->start;
+    /* 农户200多个: the noun just before a number of 个; 贫困户2895人 counts people */
+    return !strcmp(c->unit_name, "count") && fp_words_suffix(hn, d->t + cstart, c->start - cstart) > 0;
 }
 
 #define WEAK_BEFORE 40 /* bytes: a weak cue counts as if this much further away */
@@ -1599,7 +1601,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 size_t cstart = clause_start(d, sstart, c.start);
                 size_t cend = clause_end(d, send, c.end);
                 if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
-                    if (is_household_context(d, c.start, cstart, c.num_end, cend))
+                    if (is_household_context(d, &c, cstart, cend, prior ? prior_end : (size_t)-1))
                         snprintf(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
                     else if (!strcmp(c.unit_name, "count") && !strcmp(c.counter, "个") &&
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
