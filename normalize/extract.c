@@ -1358,7 +1358,7 @@ typedef struct {
  * else the nearest year before it in its sentence (one bound to another
  * figure of its clause is that figure's, not this one's); else the report's. */
 static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,
-                     side_years *sides)
+                     side_years *sides, int carried)
 {
     size_t pos = c->start;
     int found = 0, have = 0;
@@ -1388,7 +1388,9 @@ static int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, si
     }
     if (side == SIDE_FROM && sides->from) return sides->from;
     if (side == SIDE_TO && sides->to) return sides->to;
-    return have ? found : year_reached_later(d, c->end, send);
+    if (have) return found;
+    int later = year_reached_later(d, c->end, send);
+    return later != d->year || !carried ? later : carried;
 }
 
 /* The unit a noun of people or households implies at q, after any place
@@ -1567,9 +1569,32 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     int rc = FP_OK;
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
     int whole_metric = -1;            /* the metric of the last figure that was no part */
+    int carry_year = 0;               /* the year the paragraph's sentences so far were about */
+    size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
-        if (d->skip[s]) continue;
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
+        if (s == 0 || memchr(t + d->sent[s - 1].end, '\n', sstart - d->sent[s - 1].end) ||
+            (sstart > 0 && t[sstart - 1] == '\n'))
+            carry_year = 0;
+        /* 2019年春天，…承包了200亩地。秋收时，亩产达3000多公斤: a sentence that
+         * names no year is about the year of the paragraph's sentence before */
+        int own_year = 0;
+        while (yi < d->ny && d->y[yi].off < sstart) yi++;
+        for (size_t i = yi; i < d->ny && d->y[i].off < send; i++) {
+            const year_ref *y = &d->y[i];
+            size_t yb = y->off >= sstart + 6 ? y->off - 6 : sstart;
+            /* a year that opens the sentence (2019年春天，…) sets its time, but not one a
+             * practice started in (2017年开始，…); 较2018年增长160%,
+             * 由上年的…: a year compared with is not what the sentence is about */
+            if ((y->kind == Y_PLAIN || y->kind == Y_RELATIVE) && clause_start(d, sstart, y->off) == sstart &&
+                !fp_words_suffix(&d->x->lx.cues[CUE_FROM], t + yb, y->off - yb) &&
+                !fp_words_suffix(&d->x->lx.cues[CUE_COMPARE], t + yb, y->off - yb) &&
+                !fp_words_prefix(&d->x->lx.cues[CUE_YEAR_ONSET], t + y->off + y->len, send - y->off - y->len))
+                own_year = year_value(d, y);
+        }
+        int carried = carry_year;
+        if (own_year) carry_year = own_year;
+        if (d->skip[s]) continue;
         int prior = 0, prior_part = 0;
         size_t prior_end = sstart;
         int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
@@ -1607,7 +1632,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
                         snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
-                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides);
+                c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
                 /* The items after the first of a breakdown are parts too, while
                  * they measure in one of its units and no ； closes the list;

@@ -7,7 +7,7 @@
 # Floors: issue 9 names precision 0.95, recall 0.95, year 0.90, county 0.92,
 # region 0.80, metric 0.80, relation 0.85, qualifier 0.95 on each set. The
 # seeds hold all of them (county 0.95 and region 0.85 and metric 0.85 as
-# before). The dev set holds all of them, metric (0.910 today) at 0.88,
+# before). The dev set holds all of them, metric (0.910 today) at 0.88, year (0.987) at 0.90,
 # relation (0.942) at 0.92 and region (0.948) at 0.90. SEED_THRESHOLDS and DEV_THRESHOLDS override
 # them (to try a stricter floor by hand).
 . "$(dirname "$0")/lib.sh"

@@ -122,6 +122,18 @@ int main(int argc, char **argv)
     fp_extract(X, "duolun2016.txt", undated, strlen(undated), 2015, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 2015);
 
+    /* a year that opens a sentence carries to the paragraph's next sentences… */
+    snprintf(t, sizeof t, "2020年1月15日\n察哈尔右翼前旗扶贫。\n2019年春天，老张承包了200亩地。秋收时亩产达3000公斤。\n");
+    CHECK(about("a.txt", t, "3000公斤", "察哈尔右翼前旗", 2019));
+    /* …but not into the next paragraph, */
+    snprintf(t, sizeof t, "2020年1月15日\n察哈尔右翼前旗扶贫。\n2019年春天，老张承包了200亩地。\n秋收时亩产达3000公斤。\n");
+    CHECK(about("a.txt", t, "3000公斤", "察哈尔右翼前旗", 2020));
+    /* not when a practice started then (2017年开始), nor when the year is compared with */
+    snprintf(t, sizeof t, "2020年1月15日\n察哈尔右翼前旗扶贫。\n2017年开始，每年补助学生。建设19所幸福院。\n");
+    CHECK(about("a.txt", t, "19所", "察哈尔右翼前旗", 2020));
+    snprintf(t, sizeof t, "2020年1月15日\n察哈尔右翼前旗扶贫。\n较2018年增长了。建设19所幸福院。\n");
+    CHECK(about("a.txt", t, "19所", "察哈尔右翼前旗", 2020));
+
     /* relations: a plan word plans, but not inside a title or as a noun ending
      * its phrase */
     const struct {
