@@ -495,6 +495,12 @@ static void resolve_mentions(doc *d)
         for (int k = 0; k < m->ncand; k++) {
             int c = m->cands[k], score = 0;
             if (d->subject >= 0 && fp_gaz_within(g, c, d->subject)) score += 8;
+            /* a name the report used before means what it meant there (正镶白旗星耀镇永合村 … 落户永合村) */
+            for (size_t j = i, n = 0; j-- > 0 && n < 512; n++)
+                if (d->m[j].cands == m->cands) {
+                    if (d->m[j].region == c) score += 32;
+                    break;
+                }
             for (size_t j = i; j-- > 0 && i - j <= 3;) {
                 /* the deeper the place that holds it, the surer (锡林郭勒盟…星耀镇永合村) */
                 if (d->m[j].region != c && fp_gaz_within(g, c, d->m[j].region)) {
