@@ -995,12 +995,25 @@ typedef struct {
 typedef struct {
     cue_pos *p;
     size_t fig_start, fig_end, end; /* the figure and the range's end, relative to the scan's start */
+    const char *base;               /* the scan's start */
 } cue_scan;
+
+/* 1 when base[off] stands inside a title (《扶贫对象识别规范》): an open 《
+ * before it, within its clause's reach, that no 》 closed. */
+static int in_title(const char *base, size_t off)
+{
+    for (size_t q = off, n = 0; q >= 3 && n < 300; q--, n++) {
+        if (!memcmp(base + q - 3, "》", 3)) return 0;
+        if (!memcmp(base + q - 3, "《", 3)) return 1;
+    }
+    return 0;
+}
 
 static void on_cue(int tag, size_t off, size_t len, void *ud)
 {
     cue_scan *s = ud;
     cue_pos *c = &s->p[tag];
+    if (in_title(s->base, off)) return; /* a document's name says what it is about, not what a figure measures */
     if (off + len <= s->fig_start) {
         if (c->first_before < 0) c->first_before = (long)off;
         c->last_before = (long)off, c->lb_len = len;
@@ -1013,7 +1026,7 @@ static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t f
                       cue_pos *p)
 {
     for (int i = 0; i < lx->nmetrics; i++) p[i].first_before = p[i].last_before = p[i].first_after = -1;
-    cue_scan s = {p, fig_start - from, fig_end - from, to - from};
+    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from};
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
 }
 

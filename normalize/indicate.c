@@ -314,8 +314,11 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
 {
     const fp_indicate *x = s->x;
     const char *t = s->t;
+    int title = 0; /* inside 《…》: a document's name measures nothing */
     for (size_t p = from; p < to; p += fp_utf8_len((unsigned char)t[p])) {
-        if (p >= s->a.fs && p < s->a.fe) continue;
+        if (p + 3 <= to && !memcmp(t + p, "《", 3)) title = 1;
+        else if (p + 3 <= to && !memcmp(t + p, "》", 3)) title = 0;
+        if (title || (p >= s->a.fs && p < s->a.fe)) continue;
         uint32_t key = fp_utf8_key(t + p, to - p);
         const bucket *bk = &x->b[slot_of(x, key)];
         if (!bk->key) continue;

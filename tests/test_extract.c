@@ -17,6 +17,7 @@ typedef struct {
     char path[256];
     char relation[16];
     char unit[16];
+    char metric[24];
     int year;
     int found;
 } probe;
@@ -28,6 +29,7 @@ static int on_fig(const fp_figure *f, void *ud)
         snprintf(p->path, sizeof p->path, "%s", f->region_path);
         snprintf(p->relation, sizeof p->relation, "%s", f->relation);
         snprintf(p->unit, sizeof p->unit, "%s", f->unit);
+        snprintf(p->metric, sizeof p->metric, "%s", f->metric);
         p->year = f->year;
         p->found = 1;
     }
@@ -40,7 +42,7 @@ static const fp_extractor *X;
  * is about `path` (a region path's tail) and, when year is not 0, that year. */
 static int about(const char *source, const char *text, const char *fig, const char *path, int year)
 {
-    probe p = {fig, "", "", "", 0, 0};
+    probe p = {fig, "", "", "", "", 0, 0};
     if (fp_extract(X, source, text, strlen(text), 0, NULL, on_fig, &p, NULL) != FP_OK || !p.found) {
         fprintf(stderr, "  %s: no figure\n", fig);
         return 0;
@@ -113,17 +115,17 @@ int main(int argc, char **argv)
     CHECK(about("reports/duolun2016.txt", undated, "704万元", "多伦县", 2016));
     CHECK(about("2017年报告.txt", undated, "704万元", "多伦县", 2017));
     /* a hash in the name, or digits beside the four, give none */
-    probe p = {"704万元", "", "", "", -1, 0};
+    probe p = {"704万元", "", "", "", "", -1, 0};
     fp_extract(X, "9bb8ad2016e64388.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 0);
-    p = (probe){"704万元", "", "", "", -1, 0};
+    p = (probe){"704万元", "", "", "", "", -1, 0};
     fp_extract(X, "r120160.txt", undated, strlen(undated), 0, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 0);
     /* a date in the text wins over the name */
     snprintf(t, sizeof t, "%s%s", head, undated);
     CHECK(about("duolun2016.txt", t, "704万元", "多伦县", 2019));
     /* and so does the caller's hint */
-    p = (probe){"704万元", "", "", "", -1, 0};
+    p = (probe){"704万元", "", "", "", "", -1, 0};
     fp_extract(X, "duolun2016.txt", undated, strlen(undated), 2015, NULL, on_fig, &p, NULL);
     CHECK(p.found && p.year == 2015);
 
@@ -154,10 +156,16 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
         snprintf(t, sizeof t, "%s%s", head, plans[i].text);
-        probe q = {plans[i].fig, "", "", "", 0, 0};
+        probe q = {plans[i].fig, "", "", "", "", 0, 0};
         CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &q, NULL) == FP_OK && q.found &&
               !strcmp(q.relation, plans[i].rel));
     }
+
+    /* metrics: cue words inside a document's name (《扶贫对象识别规范》) measure nothing */
+    snprintf(t, sizeof t, "%s多伦县制定了《扶贫对象识别规范》等8项标准。\n", head);
+    probe m = {"8项", "", "", "", "", 0, 0};
+    CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &m, NULL) == FP_OK && m.found &&
+          !strcmp(m.metric, "other"));
 
     /* units: the thing counted decides, but a counter of people after a
      * household noun (贫困户2895人) or after a household count (217户429名贫困户)
@@ -173,7 +181,7 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         snprintf(t, sizeof t, "%s%s", head, units[i].text);
-        probe q = {units[i].fig, "", "", "", 0, 0};
+        probe q = {units[i].fig, "", "", "", "", 0, 0};
         CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &q, NULL) == FP_OK && q.found &&
               !strcmp(q.unit, units[i].unit));
         if (strcmp(q.unit, units[i].unit)) fprintf(stderr, "  %s: unit %s\n", units[i].fig, q.unit);

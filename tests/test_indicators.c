@@ -123,6 +123,9 @@ static void test_series(void)
     fp_figure near = map("扶贫资金4亿元。", "4亿元", "CNY", "funds", "total");
     fp_figure far = map("扶贫资金方面，到位4亿元。", "4亿元", "CNY", "funds", "total");
     CHECK(near.weight > far.weight);
+    /* a document's name (《…资金管理办法》) says nothing of what a figure measures */
+    f = map("制定了《扶贫资金管理办法》等8项制度。", "8项", "count", "other", "total");
+    CHECK(!strncmp(f.indicator, "other:", 6));
     /* a whole-place word (全县) outweighs the same cue without it */
     fp_figure county = map("全县帮扶贫困户900户。", "900户", "household", "beneficiaries", "total");
     fp_figure some = map("干部帮扶贫困户1600户。", "1600户", "household", "beneficiaries", "total");
