@@ -1,10 +1,11 @@
-/* The place and year phases of extraction, alone: which place and year a
- * figure is about, on sentences written for the test (no report's text).
+/* The phases of extraction (normalize/doc.h): the text model alone, then
+ * which place, year, relation, unit and metric a figure gets, on sentences
+ * written for the test (no report's text).
  * Each case is one phenomenon: a place's location (X位于Y), a word naming
  * a village or township again (村里, 全乡), a village carried through its
  * paragraph, and a report's year from its file name. */
 #include "check.h"
-#include "extract.h"
+#include "doc.h"
 #include "fp_err.h"
 #include "fp_log.h"
 
@@ -53,6 +54,27 @@ static int about(const char *source, const char *text, const char *fig, const ch
     return ok;
 }
 
+/* text.c alone: sentences, clauses and paragraphs of a text, by offset. */
+static void test_text(const fp_extractor *x)
+{
+    const char *t = "第一句，有两个分句。第二句！\n第二段的句子。";
+    doc d;
+    memset(&d, 0, sizeof d);
+    d.x = x;
+    d.t = t;
+    d.len = strlen(t);
+    /* 。！ end sentences; so does a line's end (alone here, after ！) */
+    CHECK(scan_sentences(&d) == FP_OK && d.ns == 4);
+    const char *second = strstr(t, "第二句"), *para = strstr(t, "第二段"), *clause = strstr(t, "有两个");
+    CHECK(sentence_of(&d, (size_t)(second - t)) == 1 && sentence_of(&d, (size_t)(para - t)) == 3);
+    CHECK(clause_start(&d, 0, (size_t)(clause - t) + 3) == (size_t)(clause - t));
+    CHECK(para_start(t, (size_t)(para - t)) == 0);
+    CHECK(para_start(t, (size_t)(para - t) + 6) == (size_t)(para - t));
+    CHECK(clause_mark(t, d.len, (size_t)(clause - t) - 3) == 3);
+    free(d.sent);
+    free(d.skip);
+}
+
 int main(int argc, char **argv)
 {
     fp_log_init("test_extract", FP_LOG_WARN);
@@ -62,6 +84,7 @@ int main(int argc, char **argv)
         return 1;
     }
     X = x;
+    test_text(x);
     const char *head = "2019年3月1日\n";
     char t[4096];
 

@@ -1,0 +1,223 @@
+/* doc: the document model every phase of extraction reads and fills --
+ * one report's text with its sentences, place mentions and year references
+ * (found in one pass), and the figure candidate each phase adds to. Internal
+ * to normalize/: extract.h is the library's interface.
+ *
+ * The phases, one file each, run in this order (fp_extract): text.c finds
+ * the sentences; places.c and years.c scan names and years (scan_refs),
+ * settle the subject, each paragraph's place and the report's year; then
+ * for each number figures.c reads the figure, and years.c, relations.c,
+ * measures.c and places.c say its year, relation, metric and place. Each
+ * phase reads only what the ones before it found. */
+#ifndef FP_DOC_H
+#define FP_DOC_H
+
+#include "extract.h"
+#include "fp_buf.h"
+#include "fp_err.h"
+#include "fp_log.h"
+#include "numparse.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static inline int at(const char *t, size_t len, size_t pos, const char *w)
+{
+    if (pos >= len || t[pos] != w[0]) return 0; /* most positions fail here, cheaply */
+    size_t n = strlen(w);
+    return pos + n <= len && memcmp(t + pos, w, n) == 0;
+}
+
+static inline int ends_with(const char *t, size_t pos, const char *w)
+{
+    size_t n = strlen(w);
+    return pos >= n && memcmp(t + pos - n, w, n) == 0;
+}
+
+typedef struct {
+    size_t off, len; /* the name as matched */
+    const int *cands;
+    int ncand;
+    int region; /* chosen candidate */
+    /* townships and villages the gazetteer lacks, written with their suffix
+     * right after it (昭觉县某某乡某某村): kept as written below region */
+    size_t w_off[2], w_len[2];
+    int nw;
+    size_t end; /* past the name and its written parts */
+    /* a township or village (every candidate below county): 1 until some
+     * evidence beside the name settles it is a place, 2 when the place
+     * named right before it holds one of its candidates (宝昌镇向阳村) */
+    int deep;
+    /* 1 when the name says where the place before it lies (X位于Y): no
+     * figure of the clause is about it */
+    int located;
+    /* 1 when a word names again a place named earlier (村里, 全乡): the
+     * mention is a copy of that place's at the word */
+    int back;
+} mention;
+
+/* A word that names again the last place of its level (村里, 全乡). */
+typedef struct {
+    size_t off, len;
+    int level;
+} back_ref;
+
+/* Y_DATE: a full date (2019-03-08, 2019年3月8日, 08.03.2019), a year as plain
+ * as Y_PLAIN; in a report's first lines it is its dateline. Y_CURRENT: a
+ * year the text calls its present (2016年是…之年). */
+enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE, Y_DATE, Y_CURRENT };
+
+typedef struct {
+    size_t off, len;
+    int year;  /* for Y_RELATIVE: offset from the report year */
+    int kind;
+} year_ref;
+
+typedef struct {
+    size_t start, end;
+} span;
+
+typedef struct {
+    const fp_extractor *x;
+    const char *t;
+    size_t len;
+    mention *m;
+    size_t nm, capm;
+    year_ref *y;
+    size_t ny, capy;
+    back_ref *bk;
+    size_t nbk, capbk;
+    span *sent;
+    size_t ns, caps;
+    unsigned char *skip; /* per sentence: 1 when boilerplate */
+    int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
+    const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
+    int subject;
+    int province;
+    int year;
+} doc;
+
+#define PUSH(arr, n, cap, val)                                         \
+    do {                                                               \
+        if ((n) == (cap)) {                                            \
+            size_t nc_ = (cap) ? (cap) * 2 : 64;                       \
+            void *np_ = realloc((arr), nc_ * sizeof *(arr));           \
+            if (!np_) return FP_ENOMEM;                                \
+            (arr) = np_;                                               \
+            (cap) = nc_;                                               \
+        }                                                              \
+        (arr)[(n)++] = (val);                                          \
+    } while (0)
+
+typedef struct {
+    size_t start, end;       /* text of the figure (qualifiers included) */
+    size_t num_start, num_end; /* the number through its unit */
+    fp_dec value;
+    const fp_unit *unit;
+    char unit_name[16];
+    char counter[16];
+    const char *qualifier;
+    const char *relation;
+    const char *metric;
+    size_t label_off, label_len;
+    int region, year;
+    const mention *written; /* the mention whose written parts extend region, or NULL */
+    int chinese_only;
+    int optional; /* the unit is only implied (14.8万贫困人口) */
+} cand;
+
+/* The years of the last two-sided change in the sentence, so a parallel one
+ * without years takes them (从2013年的746万人减少到2018年的155万人，发生率从20.6%下降到4.3%). */
+typedef struct {
+    int from, to;
+} side_years;
+
+/* ---------- text.c: sentences, clauses, paragraphs ---------- */
+
+/* Length of the clause mark (，；：、 and ASCII kin) at t[p], or 0. */
+size_t clause_mark(const char *t, size_t len, size_t p);
+/* Fills d->sent with the sentences of d->t and d->skip with the boilerplate ones. FP_OK or FP_ENOMEM. */
+int scan_sentences(doc *d);
+/* The index of the sentence holding offset pos (binary search). */
+size_t sentence_of(const doc *d, size_t pos);
+/* The start of the paragraph before the one holding p (of the one holding p when p starts a paragraph). */
+size_t para_start(const char *t, size_t p);
+/* 1 when a list item (1. ① （一） 一是) starts the line at t[p]. */
+int list_item_at(const char *t, size_t len, size_t p);
+/* The start of the clause holding pos, not before its sentence's start. */
+size_t clause_start(const doc *d, size_t sent_start, size_t pos);
+/* The end of the clause holding pos, not past its sentence's end. */
+size_t clause_end(const doc *d, size_t sent_end, size_t pos);
+
+/* ---------- figures.c: numbers and units ---------- */
+
+/* 1 when the count c counts households: a household noun after it (6名建档立卡户), or, for a count of 个,
+ * before it (农户200多个). */
+int is_household_context(const doc *d, const cand *c, size_t cstart, size_t cend, size_t prior_end);
+/* 1 when a figure starts at pos, filling c with its number, value, unit, counter, qualifier and text
+ * span; 0 when none does. */
+int figure_at(doc *d, size_t pos, cand *c);
+
+/* ---------- places.c: places ---------- */
+
+/* One pass over the text: pushes every place mention onto d->m and year reference onto d->y, in offset
+ * order. FP_OK or FP_ENOMEM. */
+int scan_refs(doc *d);
+/* Drops the township and village names standing alone that nothing around them settles as places.
+ * FP_OK or FP_ENOMEM. */
+int keep_deep(doc *d);
+/* Sets each mention's region to the candidate that fits what surrounds it. */
+void resolve_mentions(doc *d);
+/* Marks the names that say where the place before them lies (X位于Y). */
+void mark_located(doc *d);
+/* Keeps a village under the township its report places it in, when the gazetteer has it elsewhere. */
+void follow_location(doc *d);
+/* Puts at each word naming a place again (村里, 全乡) a copy of that place's mention. FP_OK or FP_ENOMEM. */
+int resolve_back(doc *d);
+/* Sets d->subject (the place the report is about; region_hint, a region code, first) and d->province. */
+void find_subject(doc *d, const char *region_hint);
+/* Fills d->topic and d->topic_w: the place each sentence is about when it names none. FP_OK or FP_ENOMEM. */
+int find_topics(doc *d);
+/* The level of the places a count counts (20个旗县 is FP_LEVEL_COUNTY), 0 when it counts none. */
+int counted_level(const doc *d, const cand *c, size_t cend);
+/* The place the figure at pos is about (a region index, or -1); *written is set to the mention whose
+ * written parts extend it. */
+int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
+                 const mention **written);
+
+/* ---------- years.c: years ---------- */
+
+/* The number of ASCII digits at t[p], at most max. */
+size_t digits_at(const char *t, size_t len, size_t p, size_t max);
+/* At a digit: pushes the year reference there, if any, and moves *pp past it or past the digits. FP_OK
+ * or FP_ENOMEM. */
+int year_scan_digits(doc *d, size_t *pp, int title_depth);
+/* At t[*pp]: pushes a year named against the report's (今年, 上年) and moves *pp past it: 1; none: 0;
+ * FP_ENOMEM. */
+int year_scan_relative(doc *d, size_t *pp);
+/* Sets d->year: a date in the report's first lines, else the latest year it states as fact, else hint,
+ * else a year in its file name, else 0. */
+void find_year(doc *d, int hint, const char *source);
+/* The calendar year a reference names (a relative one against d->year; 0 when that is unknown). */
+int year_value(const doc *d, const year_ref *y);
+/* The year the figure c is about; sides carries a two-sided change's years across the sentence;
+ * carried is the year the paragraph's sentences so far were about (0: none). */
+int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,
+                 side_years *sides, int carried);
+
+/* ---------- measures.c: metrics ---------- */
+
+/* Sets c->metric and c->label_* from the cue words around the figure; 1 when the metric is weak (none
+ * found, or only a noun of the poor). */
+int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, size_t send);
+
+/* ---------- relations.c: relations ---------- */
+
+/* 1 when sentence s holds a plan word that plans. */
+int sentence_has_plan(const doc *d, size_t s);
+/* Sets c->relation: per_unit, change, plan, part or total. */
+void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
+                 size_t prior_end, int prev_sentence_figure);
+
+#endif

@@ -1,0 +1,286 @@
+/* years: year references in the text (2019年, 2019-03-08, 今年, 2014年以来),
+ * the report's own year, and the year each figure is about. */
+#include "doc.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
+{
+    if (p + 4 > len) return 0;
+    for (int i = 0; i < 4; i++)
+        if (t[p + i] < '0' || t[p + i] > '9') return 0;
+    if (p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9') return 0;
+    int y = atoi((char[5]){t[p], t[p + 1], t[p + 2], t[p + 3], 0});
+    if (y < 1949 || y > 2100) return 0;
+    *year = y;
+    return 1;
+}
+
+size_t digits_at(const char *t, size_t len, size_t p, size_t max)
+{
+    size_t n = 0;
+    while (p + n < len && n <= max && t[p + n] >= '0' && t[p + n] <= '9') n++;
+    return n >= 1 && n <= max ? n : 0;
+}
+
+/* Length of the month-and-day tail of a date after its four-digit year at q
+ * (-03-08, /3/8, .03.08, 年3月8日), 0 if none: a date is no range. */
+static size_t date_tail(const char *t, size_t len, size_t q)
+{
+    if (q < len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) {
+        char sep = t[q];
+        size_t m = digits_at(t, len, q + 1, 2);
+        if (!m || q + 1 + m >= len || t[q + 1 + m] != sep) return 0;
+        size_t dd = digits_at(t, len, q + 2 + m, 2);
+        return dd ? 2 + m + dd : 0;
+    }
+    if (!at(t, len, q, "年")) return 0;
+    size_t m = digits_at(t, len, q + 3, 2);
+    if (!m || !at(t, len, q + 3 + m, "月")) return 0;
+    size_t dd = digits_at(t, len, q + 6 + m, 2);
+    return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
+}
+
+/* 08.03.2019 and 08/03/2019: the day and month stand before the year at p. */
+static int date_before(const char *t, size_t p)
+{
+    size_t i = p, n;
+    if (i < 2 || (t[i - 1] != '.' && t[i - 1] != '/')) return 0;
+    char sep = t[--i];
+    for (n = 0; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    if (n < 1 || n > 2 || i < 2 || t[i - 1] != sep) return 0;
+    for (n = 0, i--; i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'; i--) n++;
+    return n >= 1 && n <= 2;
+}
+
+/* A word naming a year against the report's own (今年, 去年, 明年), or 0. */
+static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, size_t p, int *delta)
+{
+    static const struct {
+        int cue, delta;
+    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        size_t n = fp_words_prefix(&lx->cues[rel[i].cue], t + p, len - p);
+        if (n) {
+            *delta = rel[i].delta;
+            return n;
+        }
+    }
+    return 0;
+}
+
+/* At the digit t[*pp]: a year reference (2019年, 2019-03-08, 2016—2020),
+ * pushed onto d->y with *pp moved past it; else *pp moved past the digits.
+ * Four digits with none of 年, a date or a range after them are no year. */
+int year_scan_digits(doc *d, size_t *pp, int title_depth)
+{
+    const char *t = d->t;
+    const fp_lexicon *lx = &d->x->lx;
+    size_t p = *pp, q = p;
+    int y;
+    if (!is_digit4_year(t, d->len, p, &y)) {
+        while (q < d->len && t[q] >= '0' && t[q] <= '9') q++;
+        *pp = q;
+        return FP_OK;
+    }
+    q = p + 4;
+    int kind = title_depth ? Y_TITLE : Y_PLAIN;
+    size_t ylen = 4, dt = date_tail(t, d->len, q);
+    if (dt || date_before(t, p)) {
+        kind = title_depth ? Y_TITLE : Y_DATE;
+        ylen += dt;
+    } else if (at(t, d->len, q, "年")) {
+        ylen += 3;
+        size_t after = q + 3;
+        if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+        else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
+            kind = Y_CURRENT;
+    } else if (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") || at(t, d->len, q, "~") ||
+               at(t, d->len, q, "至")) {
+        kind = Y_RANGE_START;
+    } else {
+        while (q < d->len && t[q] >= '0' && t[q] <= '9') q++;
+        *pp = q;
+        return FP_OK;
+    }
+    size_t pc = fp_utf8_prev(t, p);
+    if (kind == Y_PLAIN && p > 0 &&
+        (at(t, d->len, pc, "到") || at(t, d->len, pc, "至") || at(t, d->len, pc, "—") || at(t, d->len, pc, "-") ||
+         at(t, d->len, pc, "～") || at(t, d->len, pc, "~")))
+        kind = Y_PLAN;
+    PUSH(d->y, d->ny, d->capy, ((year_ref){p, ylen, y, kind}));
+    *pp = p + ylen;
+    return FP_OK;
+}
+
+/* At t[*pp]: a year named against the report's (今年, 上年, 前年), pushed onto
+ * d->y with *pp moved past it: 1; none: 0; FP_ENOMEM. */
+int year_scan_relative(doc *d, size_t *pp)
+{
+    int delta;
+    size_t rl = relative_year_at(&d->x->lx, d->t, d->len, *pp, &delta);
+    if (!rl) return 0;
+    PUSH(d->y, d->ny, d->capy, ((year_ref){*pp, rl, delta, Y_RELATIVE}));
+    *pp += rl;
+    return 1;
+}
+
+/* A report's first lines: title, dateline, source. */
+#define HEAD_LINES 5
+#define HEAD_BYTES 600
+
+/* The report's year: the date in its first lines (a dateline, a publication
+ * date), else a year the text calls its present (2016年是…之年), else the
+ * latest year it names as a fact (not in a title, not as a target or the
+ * start of a period), else the hint. */
+/* 1 when year y is written next to a figure of its own (至2019年的0.04%):
+ * a year reached, not a target, even after 至. */
+static int year_bound_to_figure(const doc *d, const year_ref *y)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    size_t a = y->off + y->len, n;
+    if (!(n = fp_words_prefix(w, d->t + a, d->len - a))) return 0;
+    for (a += n; (n = fp_words_prefix(w, d->t + a, d->len - a));) a += n;
+    return fp_num_starts(d->t + a, d->len - a);
+}
+
+/* A year written in a report's file name (duolun2016.txt, 2019年报告.pdf):
+ * four digits from 1980 to 2039 with no digit beside them, outside a run
+ * of eight or more hex characters (a hash names nothing); 0 when none. */
+static int year_in_name(const char *source)
+{
+    if (!source) return 0;
+    const char *b = strrchr(source, '/');
+    b = b ? b + 1 : source;
+    size_t n = strlen(b);
+    for (size_t i = 0; i + 4 <= n; i++) {
+        if ((i > 0 && isdigit((unsigned char)b[i - 1])) || (i + 4 < n && isdigit((unsigned char)b[i + 4]))) continue;
+        int ok = 1, y = 0;
+        for (size_t k = i; k < i + 4; k++) ok &= isdigit((unsigned char)b[k]) != 0, y = y * 10 + (b[k] - '0');
+        if (!ok || y < 1980 || y > 2039) continue;
+        size_t a = i, e = i + 4;
+        while (a > 0 && isxdigit((unsigned char)b[a - 1])) a--;
+        while (e < n && isxdigit((unsigned char)b[e])) e++;
+        if (e - a >= 8) continue;
+        return y;
+    }
+    return 0;
+}
+
+/* The report's year: a date in its first lines; else the latest year its
+ * text states as a fact (not a plan), or calls its present; else the
+ * caller's hint; else a year in its file name; else 0. */
+void find_year(doc *d, int hint, const char *source)
+{
+    size_t head = 0;
+    for (int lines = 0; head < d->len && head < HEAD_BYTES && lines < HEAD_LINES; head++)
+        if (d->t[head] == '\n') lines++;
+    int best = 0, current = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->kind == Y_DATE && y->off < head) {
+            d->year = y->year;
+            return;
+        }
+        if (y->kind == Y_CURRENT && y->year > current) current = y->year;
+        if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT &&
+            !(y->kind == Y_PLAN && year_bound_to_figure(d, y)))
+            continue;
+        size_t s = sentence_of(d, y->off);
+        if (d->skip[s] || sentence_has_plan(d, s)) continue;
+        if (y->year > best) best = y->year;
+    }
+    if (current > best) best = current;
+    d->year = best ? best : hint ? hint : year_in_name(source);
+}
+
+int year_value(const doc *d, const year_ref *y)
+{
+    return y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0) : y->kind == Y_SINCE ? d->year : y->year;
+}
+
+/* The end of the year_bind words (的 末 底 …) from a in t[a..b). */
+static size_t skip_bind(const doc *d, size_t a, size_t b)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
+    for (size_t n; a < b && (n = fp_words_prefix(w, d->t + a, b - a));) a += n;
+    return a;
+}
+
+/* Which side of a two-sided change (从A降至B) a figure stands on. */
+enum { SIDE_NONE, SIDE_FROM, SIDE_TO };
+
+static int change_side(const doc *d, size_t cstart, size_t start, size_t end, size_t cend)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    long from = fp_words_last(&lx->cues[CUE_FROM], d->t + cstart, start - cstart, NULL);
+    if (from < 0) return SIDE_NONE;
+    size_t f = cstart + (size_t)from;
+    if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
+    return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+}
+
+/* A sentence of results that ends on the year a change reached (…114个嘎查村
+ *出列，发生率从2014年的11%降至2019年的0.04%) dates what it lists before
+ * that change: the latest year after pos bound to the to-side figure of a
+ * two-sided change, else the report's year. */
+static int year_reached_later(const doc *d, size_t pos, size_t send)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    int best = 0;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->off < pos) continue;
+        if (y->off >= send) break;
+        if (y->kind != Y_PLAIN && y->kind != Y_PLAN) continue; /* 至2019年 reads as a plan's year */
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
+        size_t yb = y->off >= pos + 6 ? y->off - 6 : pos;
+        if (g == yend || !fp_num_starts(d->t + g, d->len - g) ||
+            !fp_words_suffix(&lx->cues[CUE_TO], d->t + yb, y->off - yb))
+            continue;
+        if (y->year > best) best = y->year;
+    }
+    return best && (!d->year || best <= d->year) ? best : d->year;
+}
+
+/* The figure's year: one written right next to it; else, for a side of a
+ * two-sided change, the year of the same side before it in the sentence;
+ * else the nearest year before it in its sentence (one bound to another
+ * figure of its clause is that figure's, not this one's); else the report's. */
+int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,
+                     side_years *sides, int carried)
+{
+    size_t pos = c->start;
+    int found = 0, have = 0;
+    const year_ref *last = NULL;
+    for (size_t i = 0; i < d->ny; i++) {
+        const year_ref *y = &d->y[i];
+        if (y->off < sstart) continue;
+        if (y->off >= send || y->off >= pos) break;
+        if (y->kind == Y_TITLE) continue;
+        last = y;
+        size_t yend = y->off + y->len, g = skip_bind(d, yend, pos);
+        /* 由上年的12.5亿元增加到20.1亿元: 上年 is the first figure's year only
+         * (but 至2015年末的471万人 holds on: the end of a period is its present) */
+        size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
+        if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
+            fp_words_suffix(&d->x->lx.cues[CUE_FROM], d->t + yb, y->off - yb))
+            continue;
+        found = year_value(d, y);
+        have = 1;
+    }
+    int side = change_side(d, cstart, pos, c->end, cend);
+    if (last && last->off >= cstart && skip_bind(d, last->off + last->len, pos) == pos) {
+        int v = year_value(d, last);
+        if (side == SIDE_FROM) sides->from = v;
+        if (side == SIDE_TO) sides->to = v;
+        return v;
+    }
+    if (side == SIDE_FROM && sides->from) return sides->from;
+    if (side == SIDE_TO && sides->to) return sides->to;
+    if (have) return found;
+    int later = year_reached_later(d, c->end, send);
+    return later != d->year || !carried ? later : carried;
+}
