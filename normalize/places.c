@@ -6,15 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of a township or village name the gazetteer lacks, written with
- * its suffix at t[q] (two to six characters before 乡 镇 苏木 街道 村 嘎查
- * 社区, none of them a place_not_written word), or 0. */
-static size_t written_name(const doc *d, size_t q)
+/* Length of a township or village name the gazetteer lacks (or has only
+ * elsewhere), written with its suffix at t[q] right after the place m (two
+ * to six characters before 乡 镇 苏木 街道 村 嘎查 社区, none of them a
+ * place_not_written word), or 0. */
+static size_t written_name(const doc *d, const mention *m, size_t q)
 {
     const fp_lexicon *lx = &d->x->lx;
+    const fp_gazetteer *g = d->x->gaz;
     const int *c;
     int nc;
-    if (fp_gaz_match(d->x->gaz, d->t, d->len, q, &c, &nc)) return 0; /* a known name: the scan finds it */
+    size_t ml = fp_gaz_match(g, d->t, d->len, q, &c, &nc);
+    if (ml) {
+        /* a known name the place before holds: the scan finds it */
+        for (int k = 0; k < nc; k++) {
+            if (fp_gaz_region(g, c[k])->level < FP_LEVEL_TOWNSHIP) return 0;
+            for (int j = 0; !m->nw && j < m->ncand; j++)
+                if (fp_gaz_within(g, c[k], m->cands[j])) return 0;
+        }
+        /* a township or village name the gazetteer knows only elsewhere (巉口镇新寨村,
+         * merged since): written below the place before, when written in full */
+        return fp_words_suffix(&lx->cues[CUE_PLACE_WRITTEN], d->t + q, ml) && ml >= 9 ? ml : 0;
+    }
     size_t p = q;
     for (int chars = 0; chars <= 6 && p < d->len; chars++) {
         unsigned char b = (unsigned char)d->t[p];
@@ -37,7 +50,7 @@ static void written_parts(const doc *d, mention *m)
         if (fp_gaz_region(g, m->cands[k])->level > level) level = fp_gaz_region(g, m->cands[k])->level;
     if (level != FP_LEVEL_COUNTY && level != FP_LEVEL_TOWNSHIP) return;
     for (int k = 0; k < 2 && level < FP_LEVEL_VILLAGE; k++) {
-        size_t n = written_name(d, m->end);
+        size_t n = written_name(d, m, m->end);
         if (!n) return;
         m->w_off[m->nw] = m->end;
         m->w_len[m->nw++] = n;

@@ -122,6 +122,11 @@ int main(int argc, char **argv)
     snprintf(t, sizeof t, "%s锡林郭勒盟扶贫。\n正镶白旗星耀镇永合村种西瓜。\n北京的3家企业落户永合村。\n", head);
     CHECK(about("a.txt", t, "3家", "正镶白旗/星耀镇/永合村", 0));
 
+    /* a village the gazetteer knows only under other townships, written right
+     * after a township, is kept as written below it (merged since) */
+    snprintf(t, sizeof t, "%s安定区扶贫。\n巉口镇新寨村有农户320户。\n", head);
+    CHECK(about("a.txt", t, "320户", "安定区/巉口镇/新寨村", 0));
+
     /* a village carries to the next sentences of its paragraph… */
     snprintf(t, sizeof t, "%s察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。秋收时亩产达3000公斤。\n", head);
     CHECK(about("a.txt", t, "3000公斤", "三岔口乡/十二洲村", 0));
