@@ -195,6 +195,13 @@ int main(int argc, char **argv)
     CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &m, NULL) == FP_OK && m.found &&
           !strcmp(m.metric, "other"));
 
+    /* a cue word inside a longer one begun before it is part of that one
+     * (吸纳安置 is employment, not 安置's relocation) */
+    snprintf(t, sizeof t, "%s多伦县已吸纳安置贫困户劳动力916人。\n", head);
+    probe e = {"916人", "", "", "", "", 0, 0};
+    CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &e, NULL) == FP_OK && e.found &&
+          !strcmp(e.metric, "employment"));
+
     /* units: the thing counted decides, but a counter of people after a
      * household noun (贫困户2895人) or after a household count (217户429名贫困户)
      * counts people */
