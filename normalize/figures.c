@@ -101,6 +101,12 @@ int figure_at(doc *d, size_t pos, cand *c)
         if (fp_words_prefix(&lx->cues[CUE_NOT_AFTER], t + q, d->len - q)) return 0;
         if (at(t, d->len, q, "“") || at(t, d->len, q, "\"") || at(t, d->len, q, "《")) return 0;
     }
+    /* 2个多小时, 3个月: a counter before a unit of time counts time, no figure */
+    if (u->counter) {
+        size_t r = q;
+        if (at(t, d->len, r, "多") || at(t, d->len, r, "余") || at(t, d->len, r, "来")) r += 3;
+        if (fp_words_prefix(&lx->cues[CUE_DURATION_AFTER], t + r, d->len - r)) return 0;
+    }
     if (u->counter && q + u->len <= d->len && memcmp(t + q, u->word, u->len) == 0) return 0;
     if (u->counter && at(t, d->len, q, "一")) return 0;
     /* 个人 is "individual", 元旦 a holiday, 年度 a year. */

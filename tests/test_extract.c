@@ -214,6 +214,12 @@ int main(int argc, char **argv)
         {"多伦县与217户429名贫困户建立联结。\n", "429名", "person"},
         {"多伦县惠及了12939个建档立卡贫困户。\n", "12939个", "household"},
     };
+    /* a counter before a unit of time counts time: no figure */
+    snprintf(t, sizeof t, "%s小学生爬2个多小时悬梯上学，用了3个月。\n", head);
+    probe none = {"2个多", "", "", "", "", 0, 0};
+    CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &none, NULL) == FP_OK && !none.found);
+    none = (probe){"3个", "", "", "", "", 0, 0};
+    CHECK(fp_extract(X, "a.txt", t, strlen(t), 0, NULL, on_fig, &none, NULL) == FP_OK && !none.found);
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         snprintf(t, sizeof t, "%s%s", head, units[i].text);
         probe q = {units[i].fig, "", "", "", "", 0, 0};
