@@ -172,6 +172,38 @@ static int year_in_name(const char *source)
 /* The report's year: a date in its first lines; else the latest year its
  * text states as a fact (not a plan), or calls its present; else the
  * caller's hint; else a year in its file name; else 0. */
+/* The month of the date y (2020-01-05, 2020年1月5日, 05.01.2020), 0 if unread. */
+static int date_month(const doc *d, const year_ref *y)
+{
+    const char *t = d->t;
+    size_t q = y->off + 4, m;
+    if (q < d->len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) q += 1;
+    else if (at(t, d->len, q, "年")) q += 3;
+    else if (y->off >= 3 && (t[y->off - 1] == '.' || t[y->off - 1] == '/')) {
+        q = y->off - 1; /* dd.mm.yyyy: the month ends before the separator */
+        size_t a = q;
+        while (a > 0 && t[a - 1] >= '0' && t[a - 1] <= '9' && q - a < 2) a--;
+        return q > a ? atoi(t + a) : 0;
+    } else
+        return 0;
+    m = digits_at(t, d->len, q, 2);
+    return m ? atoi(t + q) : 0;
+}
+
+/* A year the report's first line (its title) names (2019年脱贫攻坚工作总结), 0 if none. */
+static int title_year(const doc *d)
+{
+    size_t a = 0;
+    while (a < d->len && (d->t[a] == '\n' || d->t[a] == ' ' || d->t[a] == '\r')) a++;
+    const char *nl = memchr(d->t + a, '\n', d->len - a);
+    size_t e = nl ? (size_t)(nl - d->t) : d->len;
+    for (size_t i = 0; i < d->ny && d->y[i].off < e; i++)
+        if (d->y[i].off >= a && (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_TITLE) &&
+            at(d->t, d->len, d->y[i].off + 4, "年"))
+            return d->y[i].year;
+    return 0;
+}
+
 void find_year(doc *d, int hint, const char *source)
 {
     size_t head = 0;
@@ -181,7 +213,10 @@ void find_year(doc *d, int hint, const char *source)
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
         if (y->kind == Y_DATE && y->off < head) {
-            d->year = y->year;
+            /* a review of a year published early in the next (2019年…工作总结, 2020-01-10)
+             * is about the year its title names */
+            int ty = title_year(d), month = date_month(d, y);
+            d->year = ty && ty == y->year - 1 && month >= 1 && month <= 2 ? ty : y->year;
             return;
         }
         if (y->kind == Y_CURRENT && y->year > current) current = y->year;
