@@ -1,5 +1,7 @@
 /* measures: what a figure measures -- its metric, from the cue words of its
  * clause (metrics.tsv), and its label. */
+#define _GNU_SOURCE /* memmem */
+
 #include "doc.h"
 
 #include <stdlib.h>
@@ -19,6 +21,7 @@ typedef struct {
     size_t fig_start, fig_end, end; /* the figure and the range's end, relative to the scan's start */
     const char *base;               /* the scan's start */
     size_t cover_start, cover_end;  /* the longest cue word seen so far that ends last */
+    int titled;                     /* the range holds a 《 */
 } cue_scan;
 
 /* 1 when base[off] stands inside a title (《扶贫对象识别规范》): an open 《
@@ -36,7 +39,8 @@ static void on_cue(int tag, size_t off, size_t len, void *ud)
 {
     cue_scan *s = ud;
     cue_pos *c = &s->p[tag];
-    if (in_title(s->base, off)) return; /* a document's name says what it is about, not what a figure measures */
+    /* a document's name says what it is about, not what a figure measures */
+    if (s->titled && in_title(s->base, off)) return;
     /* a word inside a longer cue word begun before it is part of that word (吸纳安置 is not 安置) */
     if (off > s->cover_start && off + len <= s->cover_end) return;
     if (off + len > s->cover_end) s->cover_start = off, s->cover_end = off + len;
@@ -52,7 +56,7 @@ static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t f
                       cue_pos *p)
 {
     for (int i = 0; i < lx->nmetrics; i++) p[i].first_before = p[i].last_before = p[i].first_after = -1;
-    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0};
+    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0, memmem(t + from, to - from, "《", 3) != NULL};
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
 }
 
