@@ -460,6 +460,10 @@ void find_subject(doc *d, const char *region_hint)
                     if (fp_gaz_within(g, d->m[j].cands[k], best)) pick = d->m[j].cands[k];
                 /* a list of places (A县、B县和C县) is about the place holding them */
                 if (d->m[j].ncand == 1) pick = mention_place(d, j, -1);
+                /* one of a group (龙胜各族自治县等14个贫困县) says the report is about more than it */
+                if (fp_words_prefix(&d->x->lx.cues[CUE_PLACE_GROUP], d->t + d->m[j].end, d->len - d->m[j].end) &&
+                    best >= 0)
+                    continue;
                 const fp_region *rr = fp_gaz_region(g, pick);
                 if (rr->level > FP_LEVEL_COUNTY || rr->level == FP_LEVEL_NATION) continue;
                 if (major >= 0 && !fp_gaz_within(g, pick, major)) continue;
@@ -613,6 +617,26 @@ static int above_counted(const doc *d, int r, int level, size_t pos, size_t csta
     return a >= 0 ? a : r;
 }
 
+/* The index of a nation-level mention right after 的 in the clause after
+ * the figure at pos (…2855元人民币的全国农村贫困标准), else (size_t)-1. */
+static size_t national_after(const doc *d, size_t pos, size_t cend)
+{
+    size_t lo = 0, hi = d->nm; /* mentions are sorted by offset: the first after pos */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->m[mid].off <= pos) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i < d->nm; i++) {
+        const mention *m = &d->m[i];
+        if (m->off >= cend) break;
+        if (m->region >= 0 && fp_gaz_region(d->x->gaz, m->region)->level == FP_LEVEL_NATION &&
+            ends_with(d->t, m->off, "的"))
+            return i;
+    }
+    return (size_t)-1;
+}
+
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                        const mention **written)
 {
@@ -620,6 +644,10 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
     int found = -1, fallback = d->topic ? d->topic[s] : d->subject;
     size_t fi = 0;
     *written = NULL;
+    /* 2855元人民币的全国农村贫困标准: a figure that qualifies a national thing
+     * (…的全国, in its clause) is the nation's */
+    size_t nat = national_after(d, pos, clause_end(d, send, pos));
+    if (nat != (size_t)-1) return d->m[nat].region;
     /* mentions are sorted by offset: binary search the last one before pos */
     size_t lo = 0, hi = d->nm;
     while (lo < hi) {
@@ -643,8 +671,8 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
         for (size_t i = lo; i < d->nm && d->m[i].off < send; i++) {
             const mention *m = &d->m[i];
             /* a word naming a place again (村里) looks back, not ahead */
-            if (m->region < 0 || m->located || m->back || fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION)
-                continue;
+            if (m->region < 0 || m->located || m->back) continue;
+            if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
             found = m->region, fi = i;
             break;
