@@ -36,7 +36,9 @@ void fp_daemon_unsignal(fp_daemon *d);
 void fp_daemon_abort(fp_daemon *d);
 
 /* The data folder: the flag if given, else $FUPIN_DATA, else the source
- * tree's data/ for a build, else the installed share/fupin. */
+ * tree's data/ for the binaries of the build folder, else share/fupin of the
+ * prefix the running binary is installed in (<exe dir>/../share/fupin),
+ * never the source tree. The string lives as long as the process. */
 const char *fp_datadir(const char *flag);
 
 /* Common flags every daemon takes, and the log set-up from them. */
