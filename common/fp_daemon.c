@@ -110,12 +110,16 @@ int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cf
     if (rc) return rc;
     if (!args && stray.n) {
         fprintf(stderr, "%s: error: unexpected argument '%s' (try --help)\n", prog, stray.v[0]);
-        rc = FP_EINVAL;
+        rc = FP_OPTS_USAGE;
     }
     fp_strlist_free(&stray);
-    if (!rc) rc = fp_daemon_log_setup(prog, *log_level);
-    if (!rc) rc = fp_curve_setup(prog);
-    return rc;
+    if (!rc && fp_daemon_log_setup(prog, *log_level)) rc = FP_OPTS_USAGE;
+    if (rc) { /* the caller exits at once, as after any other usage error */
+        fp_opts_free(opts, nopts, cfg, args);
+        fp_opts_free(fp_curve_opts, fp_curve_nopts, &fp_curve_settings, NULL);
+        return rc;
+    }
+    return fp_curve_setup(prog);
 }
 
 int fp_daemon_log_setup(const char *prog, const char *level)

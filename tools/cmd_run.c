@@ -34,11 +34,11 @@ typedef struct {
 static const fp_opt opts[] = {
     {"workers", FP_OPT_INT, "1", offsetof(config, workers), "normalize worker processes"},
     {"shards", FP_OPT_INT, "1", offsetof(config, shards), "aggregate shard processes"},
-    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
+    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv, totals.jsonl and anomalies.jsonl"},
     {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "stay up and take in every report dropped into this folder"},
     {"timeout", FP_OPT_INT, "300", offsetof(config, timeout), "seconds to wait for the totals before giving up"},
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
-     "curated figures (JSON lines, as fupin extract prints) joining the same totals; repeatable"},
+     "curated figures (JSON lines, as fupin extract prints) joining the same totals"},
     {"http", FP_OPT_STR, NULL, offsetof(config, http),
      "serve the dashboard, API, /metrics and /healthz on ADDR:PORT (e.g. 127.0.0.1:8080)"},
     {"keep", FP_OPT_FLAG, NULL, offsetof(config, keep), "keep the runtime folder (journals, databases, logs)"},
@@ -254,9 +254,10 @@ int fupin_run(int argc, char **argv)
     config cfg = {0};
     fp_strlist files = {0};
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
-                           "usage: fupin run [--workers N] [--shards M] [--out DIR] [--watch DIR] [--figures F] [FILE...]\n\n"
+                           "usage: fupin run [options] [FILE... | -]\n\n"
                            "Starts the four daemons as separate processes, streams the reports through and prints\n"
-                           "the per-region totals. With --watch or --http it stays up until Ctrl-C.");
+                           "the per-region totals. With --watch or --http it stays up until Ctrl-C. The daemons'\n"
+                           "logs go to its runtime folder under /tmp, kept with --keep or when the run fails.");
     if (rc == 1) return 0;
     if (rc) return 2;
     if (cfg.workers < 1 || cfg.workers > 32 || cfg.shards < 1 || cfg.shards > 32) {

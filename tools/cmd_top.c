@@ -68,7 +68,7 @@ int fupin_top(int argc, char **argv)
     fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
                          {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
     int rc = fp_opts_parse_sets(sets, 2, argc, argv, &args,
-                           "usage: fupin top [--sink EP] [--interval MS] [--once]\n\n"
+                           "usage: fupin top [options]\n\n"
                            "Shows every stage's live counters, as the sink hears them (Ctrl-C stops).");
     if (rc == 1) return 0;
     if (rc) return 2;
