@@ -58,7 +58,7 @@ int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
     if (!line) return FP_ENOMEM;
     memcpy(line, msg, len);
     line[len] = '\0';
-    char stage[16], instance[64], iv[16];
+    char stage[16], instance[64], iv[16], down[4];
     if (memchr(msg, '\0', len) || !kv(line, "stage", stage, sizeof stage) ||
         !kv(line, "instance", instance, sizeof instance) || !safe_name(stage) || !safe_name(instance)) {
         free(line);
@@ -88,11 +88,13 @@ int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
     s->seen_ms = now_ms;
     s->interval_ms = kv(line, "interval_ms", iv, sizeof iv) ? atoi(iv) : 1000;
     if (s->interval_ms < 100) s->interval_ms = 100;
+    s->down = kv(line, "down", down, sizeof down) && !strcmp(down, "1");
     return FP_OK;
 }
 
 int fp_stage_alive(const fp_stage *s, uint64_t now_ms)
 {
+    if (s->down) return 0;
     uint64_t grace = 3 * (uint64_t)s->interval_ms;
     if (grace < 1500) grace = 1500;
     return now_ms <= s->seen_ms + grace;
@@ -115,7 +117,10 @@ int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need,
     int problems = 0, rc = 0;
     for (size_t i = 0; i < h->n; i++) {
         if (fp_stage_alive(&h->s[i], now_ms)) continue;
-        rc |= fp_buf_printf(why, "%s%s/%s silent for %.1f s", problems++ ? "; " : "", h->s[i].stage, h->s[i].instance,
+        if (h->s[i].down)
+            rc |= fp_buf_printf(why, "%s%s/%s down (exited; being restarted)", problems++ ? "; " : "", h->s[i].stage,
+                                h->s[i].instance);
+        else rc |= fp_buf_printf(why, "%s%s/%s silent for %.1f s", problems++ ? "; " : "", h->s[i].stage, h->s[i].instance,
                             (double)(now_ms - h->s[i].seen_ms) / 1000.0);
     }
     for (size_t k = 0; k < nneed; k++) {

@@ -61,4 +61,9 @@ if "$BIN/fupin" run --out "$T/rj" "$REPORTS/000_9bb8ad4843e64388.txt" "$T/binary
 fi
 grep -q "error: rejected $T/binary.txt: not text" "$T/rj.err" || { cat "$T/rj.err"; fail "the rejected input and its reason are not printed"; }
 grep -q "1 report(s) totalled" "$T/rj.err" || fail "the good report was not totalled beside the rejected one"
+# a failed run keeps its logs and says where
+kept=$(sed -n "s#^fupin: the daemons' logs are kept in \(/tmp/fupin-run-[^/]*\)/.*#\1#p" "$T/rj.err")
+[ -n "$kept" ] && [ -s "$kept/ingest.log" ] || { cat "$T/rj.err"; fail "a failed run does not keep its logs, or does not say where"; }
+rm -rf "$kept"
+grep -q "ingest at ipc://.*sink at ipc://" "$T/rj.err" || fail "fupin run does not print its endpoints"
 echo "run: a rejected input is named with its reason and fails the run"
