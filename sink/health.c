@@ -1,5 +1,6 @@
 #include "health.h"
 #include "fp_err.h"
+#include "fp_stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,9 +134,10 @@ int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need,
 }
 
 typedef struct {
-    char key[48];
+    char key[56]; /* the family's name after fupin_stage_ */
     const fp_stage *s;
     char value[32];
+    int counter;
 } sample;
 
 static int cmp_sample(const void *a, const void *b)
@@ -183,9 +185,12 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
                 for (char *c = x->key; *c; c++)
                     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) *c = '_';
                 x->s = &h->s[i];
-                /* Prometheus wants base units: *_ms becomes *_seconds */
+                /* a count that only grows is a counter, named *_total; the rest are gauges */
+                x->counter = fp_stats_is_counter(h->s[i].stage, x->key);
                 size_t l = strlen(x->key);
-                if (numeric(x->value) && l > 3 && !strcmp(x->key + l - 3, "_ms") && l + 5 < sizeof x->key) {
+                if (x->counter) snprintf(x->key + l, sizeof x->key - l, "_total");
+                /* Prometheus wants base units: *_ms becomes *_seconds */
+                else if (numeric(x->value) && l > 3 && !strcmp(x->key + l - 3, "_ms") && l + 5 < sizeof x->key) {
                     snprintf(x->key + l - 3, sizeof x->key - (l - 3), "_seconds");
                     snprintf(x->value, sizeof x->value, "%.3f", atof(x->value) / 1000.0);
                 }
@@ -196,9 +201,10 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
     if (!rc) qsort(sm, n, sizeof *sm, cmp_sample);
     for (size_t i = 0; i < n && !rc; i++) {
         if (i == 0 || strcmp(sm[i].key, sm[i - 1].key))
-            rc |= fp_buf_printf(out, "# HELP fupin_stage_%s The stage's counter %s, as it last published it.\n"
-                                     "# TYPE fupin_stage_%s gauge\n",
-                                sm[i].key, sm[i].key, sm[i].key);
+            rc |= fp_buf_printf(out, "# HELP fupin_stage_%s %s, as the stage last published it.\n"
+                                     "# TYPE fupin_stage_%s %s\n",
+                                sm[i].key, sm[i].counter ? "How many since the daemon started" : "The stage's level",
+                                sm[i].key, sm[i].counter ? "counter" : "gauge");
         rc |= fp_buf_printf(out, "fupin_stage_%s{stage=\"%s\",instance=\"%s\"} %s\n", sm[i].key, sm[i].s->stage,
                             sm[i].s->instance, sm[i].value);
     }

@@ -41,8 +41,10 @@ void fp_health_forget(fp_health *h, uint64_t now_ms, uint64_t forget_ms);
 int fp_stage_alive(const fp_stage *s, uint64_t now_ms);
 /* Names what is wrong ("normalize/host-12 silent 9.1 s; aggregate: 1 of 2 up") into why; returns how many. */
 int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need, size_t nneed, fp_buf *why);
-/* Appends every instance's numeric counters in the Prometheus text format
- * (families fupin_stage_<key>, labels stage and instance), plus
+/* Appends every instance's numeric values in the Prometheus text format,
+ * labels stage and instance: counts that only grow (fp_stats_is_counter) as
+ * counters fupin_stage_<key>_total, the others as gauges fupin_stage_<key>
+ * (*_ms as *_seconds), plus
  * fupin_stage_up and fupin_stage_last_seen_seconds. */
 int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out);
 /* Appends a JSON array: [{"stage","instance","alive","age_ms","counters":{...}}]. */
