@@ -13,6 +13,27 @@ CTL=$(sed -n 's/^fupin: ingest at \([^ ]*\) .*/\1/p' "$T/run.err")
 [ -n "$CTL" ] || { cat "$T/run.err"; fail "fupin run does not print ingest's endpoint"; }
 grep -q "logs in /tmp/fupin-run-" "$T/run.err" || fail "fupin run does not print its log folder"
 wait_until 10 [ "$(healthz)" = 200 ] || { cat "$T/hz"; fail "/healthz is not 200 with every stage up"; }
+# fupin top: a table like vector top, one aligned row per instance, within 100 columns
+SCTL=$(sed -n 's/.* sink at \([^ ]*\) .*/\1/p' "$T/run.err")
+"$BIN/fupin" top --once --sink "$SCTL" > "$T/top.txt" || fail "fupin top --once"
+python3 - "$T/top.txt" <<'PY' || { cat "$T/top.txt"; fail "fupin top is not the table"; }
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+head = lines[0].split()
+assert head[:4] == ["STAGE", "INSTANCE", "IN", "OUT"] and "REJECTED" in head and "RATE/s" in head and head[-1] == "UP", head
+assert "IN FLIGHT" in lines[0], lines[0]
+rows = [l for l in lines[1:] if l.strip()]
+assert all(len(l) <= 100 for l in lines), [len(l) for l in lines]
+want = {("ingest", "ingest"), ("normalize", "normalize-0"), ("normalize", "normalize-1"), ("aggregate", "aggregate-0"), ("sink", "sink")}
+got = {tuple(l.split()[:2]) for l in rows}
+assert want <= got, got
+for l in rows:
+    f = l.split()
+    assert len(f) == 8, l                       # stage instance in out rejected inflight rate up
+    assert len(l) == len(lines[0]), (l, lines[0])  # right-aligned to the header
+ing = [l.split() for l in rows if l.startswith("ingest")][0]
+assert ing[2] == "5" and ing[4] == "0", ing     # 5 reports taken, none rejected
+PY
 # kill one worker outright: the run goes on, /healthz names it until it is back
 W=$(pgrep -P "$RUN" -x fupin-normalize | head -1)
 [ -n "$W" ] || fail "no normalize worker under fupin run"
