@@ -1,5 +1,6 @@
 #include "health.h"
 #include "fp_err.h"
+#include "fp_json.h"
 #include "fp_stats.h"
 
 #include <stdio.h>
@@ -227,8 +228,9 @@ int fp_health_json(const fp_health *h, uint64_t now_ms, fp_buf *out)
     int rc = fp_buf_puts(out, "[");
     for (size_t i = 0; i < h->n; i++) {
         const fp_stage *s = &h->s[i];
-        rc |= fp_buf_printf(out, "%s{\"stage\":\"%s\",\"instance\":", i ? "," : "", s->stage);
-        rc |= fp_buf_json_str(out, s->instance, strlen(s->instance));
+        rc |= fp_buf_puts(out, i ? ",{" : "{");
+        rc |= fp_json_kv(out, "stage", s->stage, 1);
+        rc |= fp_json_kv(out, "instance", s->instance, 0);
         rc |= fp_buf_printf(out, ",\"alive\":%s,\"age_ms\":%llu,\"counters\":{", fp_stage_alive(s, now_ms) ? "true" : "false",
                             (unsigned long long)(now_ms - s->seen_ms));
         int k = 0;
