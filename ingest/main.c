@@ -5,7 +5,7 @@
 #include "fp_ctl.h"
 #include "fp_curve.h"
 #include "fp_daemon.h"
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_err.h"
 #include "fp_figjson.h"
 #include "fp_file.h"

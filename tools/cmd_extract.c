@@ -3,7 +3,7 @@
 #include "extract.h"
 #include "fp_buf.h"
 #include "fp_daemon.h"
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_json.h"
