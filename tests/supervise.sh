@@ -5,14 +5,15 @@
 # cleanly (exit 0).
 . "$(dirname "$0")/lib.sh"
 HTTP=127.0.0.1:$(free_port)
-healthz() { curl -s -o "$T/hz" -w '%{http_code}' "http://$HTTP/healthz"; }
+# healthz CODE: /healthz answers CODE now (its body in $T/hz)
+healthz() { [ "$(curl -s -o "$T/hz" -w '%{http_code}' "http://$HTTP/healthz")" = "$1" ]; }
 "$BIN/fupin" run --http "$HTTP" --workers 2 --out "$T/out" "$REPORTS"/*.txt > "$T/run.out" 2> "$T/run.err" &
 RUN=$!; PIDS="$PIDS $RUN"
 wait_until 60 grep -q "5 report(s) totalled" "$T/run.out" || { cat "$T/run.err"; fail "the run did not total the seeds"; }
 CTL=$(sed -n 's/^fupin: ingest at \([^ ]*\) .*/\1/p' "$T/run.err")
 [ -n "$CTL" ] || { cat "$T/run.err"; fail "fupin run does not print ingest's endpoint"; }
 grep -q "logs in /tmp/fupin-run-" "$T/run.err" || fail "fupin run does not print its log folder"
-wait_until 10 [ "$(healthz)" = 200 ] || { cat "$T/hz"; fail "/healthz is not 200 with every stage up"; }
+wait_until 10 healthz 200 || { cat "$T/hz"; fail "/healthz is not 200 with every stage up"; }
 # fupin top: a table like vector top, one aligned row per instance, within 100 columns
 SCTL=$(sed -n 's/.* sink at \([^ ]*\) .*/\1/p' "$T/run.err")
 "$BIN/fupin" top --once --sink "$SCTL" > "$T/top.txt" || fail "fupin top --once"
@@ -38,11 +39,11 @@ PY
 W=$(pgrep -P "$RUN" -x fupin-normalize | head -1)
 [ -n "$W" ] || fail "no normalize worker under fupin run"
 kill -9 "$W"
-wait_until 5 [ "$(healthz)" = 503 ] || fail "/healthz did not report the killed worker"
-grep -q "normalize" "$T/hz" || { cat "$T/hz"; fail "/healthz does not name the worker: $(cat "$T/hz")"; }
+wait_until 5 healthz 503 || { cat "$T/run.err" "$T/hz"; fail "/healthz did not report the killed worker"; }
+grep -q "normalize-[01] down" "$T/hz" || { cat "$T/hz"; fail "/healthz does not say the worker is down: $(cat "$T/hz")"; }
 wait_until 20 grep -q "normalize-[01] restarted" "$T/run.err" || { cat "$T/run.err"; fail "the worker was not restarted"; }
 grep -q "normalize-[01] exited (signal 9); restarting it in" "$T/run.err" || { cat "$T/run.err"; fail "the exit is not reported"; }
-wait_until 10 [ "$(healthz)" = 200 ] || { cat "$T/hz"; fail "/healthz is not 200 after the restart"; }
+wait_until 60 healthz 200 || { cat "$T/hz"; fail "/healthz is not 200 after the restart"; }
 kill -0 "$RUN" || fail "fupin run ended when a worker was killed"
 # a new report after the restart is totalled
 { cat "$REPORTS/000_9bb8ad4843e64388.txt"; echo "2020年，锡林郭勒盟投入扶贫资金3.3亿元。"; } > "$T/new.txt"

@@ -1,7 +1,9 @@
 /* fupin run: starts sink, M aggregate shards, N normalize workers and ingest
- * as separate processes on ipc:// endpoints in a private runtime folder,
- * streams the files through, waits until every report is totalled, prints
- * the totals, and stops the daemons with SIGTERM. */
+ * as separate processes (uv_spawn, exit callbacks on the run's own libuv
+ * loop) on ipc:// endpoints in a private runtime folder, streams the files
+ * through, waits until every report is totalled, prints the totals, and
+ * stops the daemons with SIGTERM. Long-running (--http, --watch), it
+ * restarts a daemon that exits, with back-off. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "fp_ctl.h"
@@ -384,6 +386,14 @@ static void print_totals(const char *out)
     free(data);
 }
 
+/* A one-shot run that waited --timeout for its totals fails, saying how far it got. */
+static void give_up(run *r, const char *ingest, const char *sink)
+{
+    fprintf(stderr, "fupin: error: no totals after %d s (ingest: %s; sink: %s)\n", r->cfg->timeout, ingest, sink);
+    r->failed = 1;
+    begin_stop(r);
+}
+
 /* Every 100 ms: asks ingest and the sink how far they are; shows progress;
  * ends a one-shot run when every report is totalled, or after --timeout. */
 static void on_tick(uv_timer_t *t)
@@ -394,7 +404,7 @@ static void on_tick(uv_timer_t *t)
     if (r->stopping) return;
     if (fp_ctl_request(r->zctx, r->ctl, 1000, "status", 6, st1, sizeof st1) ||
         fp_ctl_request(r->zctx, r->sinkctl, 1000, "status", 6, st2, sizeof st2)) {
-        if (!r->supervise && time(NULL) - r->start > cfg->timeout) goto timeout;
+        if (!r->supervise && time(NULL) - r->start > cfg->timeout) give_up(r, "no answer", "no answer");
         return;
     }
     long long taken = fp_ctl_field(st1, "taken"), done = fp_ctl_field(st1, "done");
@@ -433,11 +443,7 @@ static void on_tick(uv_timer_t *t)
         begin_stop(r);
         return;
     }
-    if (time(NULL) - r->start <= cfg->timeout) return;
-timeout:
-    fprintf(stderr, "fupin: error: no totals after %d s\n", cfg->timeout);
-    r->failed = 1;
-    begin_stop(r);
+    if (time(NULL) - r->start > cfg->timeout) give_up(r, st1, st2);
 }
 
 int fupin_run(int argc, char **argv)
