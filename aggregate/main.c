@@ -311,10 +311,12 @@ int main(int argc, char **argv)
                              "usage: fupin-aggregate [options]\n\n"
                              "One shard of the per-region totals: applies reports exactly once, durably.",
                              &s.cfg.log_level);
-    if (rc == 1) return 0;
+    if (rc == FP_OPTS_DONE) return 0;
+    if (rc == FP_OPTS_USAGE) return 2;
     char prog[32];
     snprintf(prog, sizeof prog, "fupin-aggregate.%d", s.cfg.index);
-    fp_log_init(prog, (enum fp_log_level)(fp_log_level_parse(s.cfg.log_level) < 0 ? 1 : fp_log_level_parse(s.cfg.log_level)));
+    /* on an error the settings are freed already (an unreadable --config) */
+    if (!rc) fp_log_init(prog, (enum fp_log_level)fp_log_level_parse(s.cfg.log_level));
     if (!rc) rc = fp_store_open(&s.st, s.cfg.db, (uint32_t)s.cfg.index);
     if (!rc) rc = fp_daemon_init(&s.d, on_stop, &s);
     if (!rc) {

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -75,9 +77,25 @@ const char *fp_datadir(const char *flag)
     if (flag && *flag) return flag;
     const char *env = getenv("FUPIN_DATA");
     if (env && *env) return env;
-    struct stat st;
-    if (stat(FUPIN_DATADIR_BUILD "/regions.tsv", &st) == 0) return FUPIN_DATADIR_BUILD;
-    return FUPIN_DATADIR_INSTALL;
+    /* Found once from where the binary is: the source tree's data/ only for
+     * the build's own binaries, else <exe dir>/../share/fupin, so an install
+     * to any prefix (or one moved after) finds its own copy. */
+    static char dir[PATH_MAX];
+    if (*dir) return dir;
+    char exe[PATH_MAX], build[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(dir, sizeof dir, "%s", FUPIN_DATADIR_INSTALL);
+        return dir;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    if (realpath(FUPIN_BINDIR_BUILD, build) && !strcmp(build, exe))
+        snprintf(dir, sizeof dir, "%s", FUPIN_DATADIR_BUILD);
+    else if (snprintf(dir, sizeof dir, "%s/%s", exe, FUPIN_DATADIR_REL) >= (int)sizeof dir)
+        snprintf(dir, sizeof dir, "%s", FUPIN_DATADIR_INSTALL); /* a path too long to open anyway */
+    return dir;
 }
 
 int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv,
@@ -92,12 +110,16 @@ int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cf
     if (rc) return rc;
     if (!args && stray.n) {
         fprintf(stderr, "%s: error: unexpected argument '%s' (try --help)\n", prog, stray.v[0]);
-        rc = FP_EINVAL;
+        rc = FP_OPTS_USAGE;
     }
     fp_strlist_free(&stray);
-    if (!rc) rc = fp_daemon_log_setup(prog, *log_level);
-    if (!rc) rc = fp_curve_setup(prog);
-    return rc;
+    if (!rc && fp_daemon_log_setup(prog, *log_level)) rc = FP_OPTS_USAGE;
+    if (rc) { /* the caller exits at once, as after any other usage error */
+        fp_opts_free(opts, nopts, cfg, args);
+        fp_opts_free(fp_curve_opts, fp_curve_nopts, &fp_curve_settings, NULL);
+        return rc;
+    }
+    return fp_curve_setup(prog);
 }
 
 int fp_daemon_log_setup(const char *prog, const char *level)

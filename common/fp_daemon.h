@@ -36,13 +36,15 @@ void fp_daemon_unsignal(fp_daemon *d);
 void fp_daemon_abort(fp_daemon *d);
 
 /* The data folder: the flag if given, else $FUPIN_DATA, else the source
- * tree's data/ for a build, else the installed share/fupin. */
+ * tree's data/ for the binaries of the build folder, else share/fupin of the
+ * prefix the running binary is installed in (<exe dir>/../share/fupin),
+ * never the source tree. The string lives as long as the process. */
 const char *fp_datadir(const char *flag);
 
 /* Common flags every daemon takes, and the log set-up from them. */
 #define FP_COMMON_OPTS(type)                                                                          \
     {"log-level", FP_OPT_STR, "info", offsetof(type, log_level), "debug, info, warn, error or quiet"}, \
-    {"data", FP_OPT_STR, NULL, offsetof(type, data), "folder of the data files (regions, units, cues, metrics)"}
+    {"data", FP_OPT_STR, NULL, offsetof(type, data), "folder of the data files (default: $FUPIN_DATA, else share/fupin of the install prefix)"}
 int fp_daemon_log_setup(const char *prog, const char *level);
 
 /* The start every daemon's main() shares: holds stop signals back (see
@@ -50,8 +52,11 @@ int fp_daemon_log_setup(const char *prog, const char *level);
  * --help), refuses stray arguments unless args is given, and sets up the
  * log from *log_level (a field of cfg). The CURVE flags (--key, --key-dir,
  * --allow, --server-key; common/fp_curve.h) are taken too, into the
- * process-wide settings every fp_zsock_open of a tcp:// endpoint applies. Returns 1 after --help, FP_OK, or
- * an error code already reported in one line. */
+ * process-wide settings every fp_zsock_open of a tcp:// endpoint applies.
+ * Returns FP_OK; FP_OPTS_DONE after --help or --print-config and
+ * FP_OPTS_USAGE after a usage error (a flag, a stray argument, the log
+ * level), in both cases with cfg and args freed: the caller exits with 0 or
+ * 2 at once; or an error code already reported in one line. */
 int fp_daemon_start(const char *prog, const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv,
                     fp_strlist *args, const char *usage, char *const *log_level);
 

@@ -3,9 +3,16 @@
 
 #include <string.h>
 
+int fp_json_key(fp_buf *b, const char *key, int first)
+{
+    int rc = first ? FP_OK : fp_buf_puts(b, ",");
+    rc |= fp_buf_json_str(b, key, strlen(key));
+    return rc ? rc : fp_buf_puts(b, ":");
+}
+
 int fp_json_kv(fp_buf *b, const char *key, const char *val, int first)
 {
-    int rc = fp_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+    int rc = fp_json_key(b, key, first);
     return rc ? rc : fp_buf_json_str(b, val ? val : "", val ? strlen(val) : 0);
 }
 

@@ -89,7 +89,7 @@ static int load_file(const fp_optset *sets, size_t nsets, const char *path)
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "%s: error: cannot read config '%s': %s\n", fp_log_prog(), path, strerror(errno));
-        return FP_EIO;
+        return FP_EINVAL; /* a usage error, as a bad flag */
     }
     char line[4096];
     int lineno = 0, rc = FP_OK;
@@ -120,6 +120,14 @@ static int load_file(const fp_optset *sets, size_t nsets, const char *path)
     return rc;
 }
 
+/* An option's help, its default and whether it repeats, ending the line. */
+static void print_help_text(const fp_opt *o)
+{
+    printf("%s", o->help);
+    if (o->def && o->kind != FP_OPT_FLAG) printf(" (default: %s)", o->def);
+    printf("%s\n", o->kind == FP_OPT_LIST ? " [repeatable]" : "");
+}
+
 static void help_sets(const fp_optset *sets, size_t nsets, const char *usage)
 {
     printf("%s\n\nOptions (also as 'name = value' lines in a --config file):\n", usage);
@@ -129,12 +137,53 @@ static void help_sets(const fp_optset *sets, size_t nsets, const char *usage)
             char left[64];
             snprintf(left, sizeof left, "--%s%s", o->name,
                      o->kind == FP_OPT_FLAG ? "" : o->kind == FP_OPT_INT ? " N" : " VALUE");
-            printf("  %-26s %s", left, o->help);
-            if (o->def && o->kind != FP_OPT_FLAG) printf(" (default: %s)", o->def);
-            printf("%s\n", o->kind == FP_OPT_LIST ? " [repeatable]" : "");
+            printf("  %-26s ", left);
+            print_help_text(o);
         }
-    printf("  %-26s %s\n  %-26s %s\n", "--config FILE", "read settings from FILE first", "-h, --help",
-           "show this help");
+    printf("  %-26s %s\n  %-26s %s\n  %-26s %s\n", "--config FILE", "read settings from FILE first",
+           "--print-config", "print these settings as a --config file, then exit", "-h, --help", "show this help");
+}
+
+/* The usage text as comment lines ("#" alone for its blank lines). */
+static void comment(const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        printf(n ? "# %.*s\n" : "#\n", (int)n, p);
+        p += n;
+        if (*p == '\n') p++;
+    }
+}
+
+static void print_config(const fp_optset *sets, size_t nsets, const char *usage)
+{
+    comment(usage);
+    printf("#\n# Every flag of `%s --help`, as \"name = value\" lines (the flag without its\n"
+           "# dashes), for --config FILE; flags on the command line win. A \"# name =\"\n"
+           "# line is unset. Made by --print-config from the same table as --help.\n",
+           fp_log_prog());
+    for (size_t k = 0; k < nsets; k++)
+        for (size_t i = 0; i < sets[k].n; i++) {
+            const fp_opt *o = &sets[k].opts[i];
+            const void *p = (const char *)sets[k].cfg + o->off;
+            printf("\n# ");
+            print_help_text(o);
+            switch (o->kind) {
+            case FP_OPT_STR: {
+                const char *v = *(char *const *)p;
+                printf(v ? "%s = %s\n" : "# %s =\n", o->name, v);
+                break;
+            }
+            case FP_OPT_INT: printf("%s = %d\n", o->name, *(const int *)p); break;
+            case FP_OPT_FLAG: printf("%s = %s\n", o->name, *(const int *)p ? "yes" : "no"); break;
+            case FP_OPT_LIST: {
+                const fp_strlist *l = p;
+                if (!l->n) printf("# %s =\n", o->name);
+                for (int j = 0; j < l->n; j++) printf("%s = %s\n", o->name, l->v[j]);
+                break;
+            }
+            }
+        }
 }
 
 void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage)
@@ -145,7 +194,7 @@ void fp_opts_help(const fp_opt *opts, size_t nopts, const char *usage)
 
 static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_strlist *args, const char *usage)
 {
-    int rc = FP_OK;
+    int rc = FP_OK, print = 0;
     for (size_t k = 0; k < nsets && !rc; k++)
         for (size_t i = 0; i < sets[k].n && !rc; i++)
             if (sets[k].opts[i].def) rc = set(&sets[k].opts[i], sets[k].cfg, sets[k].opts[i].def, "default");
@@ -154,13 +203,13 @@ static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_
         if (!strcmp(argv[i], "--")) break;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             help_sets(sets, nsets, usage);
-            return 1;
+            return FP_OPTS_DONE;
         }
         const char *cf = NULL;
         if (!strcmp(argv[i], "--config")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "%s: error: --config needs a file name\n", fp_log_prog());
-                return FP_EINVAL;
+                return FP_OPTS_USAGE;
             }
             cf = argv[++i];
         } else if (!strncmp(argv[i], "--config=", 9)) {
@@ -184,9 +233,13 @@ static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_
             continue;
         }
         if (!strncmp(a, "--config=", 9)) continue;
+        if (!strcmp(a, "--print-config")) {
+            print = 1;
+            continue;
+        }
         if (a[1] != '-') {
             fprintf(stderr, "%s: error: unknown flag '%s' (try --help)\n", fp_log_prog(), a);
-            return FP_EINVAL;
+            return FP_OPTS_USAGE;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -194,7 +247,7 @@ static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_
         const fp_opt *o = find(sets, nsets, name, len, &cfg);
         if (!o) {
             fprintf(stderr, "%s: error: unknown flag '--%.*s' (try --help)\n", fp_log_prog(), (int)len, name);
-            return FP_EINVAL;
+            return FP_OPTS_USAGE;
         }
         const char *val;
         if (eq) val = eq + 1;
@@ -202,11 +255,15 @@ static int parse(const fp_optset *sets, size_t nsets, int argc, char **argv, fp_
         else if (i + 1 < argc) val = argv[++i];
         else {
             fprintf(stderr, "%s: error: --%s needs a value\n", fp_log_prog(), o->name);
-            return FP_EINVAL;
+            return FP_OPTS_USAGE;
         }
         rc = set(o, cfg, val, "command line");
     }
-    return rc;
+    if (!rc && print) {
+        print_config(sets, nsets, usage);
+        return FP_OPTS_DONE;
+    }
+    return rc == FP_EINVAL ? FP_OPTS_USAGE : rc;
 }
 
 void fp_opts_free(const fp_opt *opts, size_t nopts, void *cfg, fp_strlist *args)

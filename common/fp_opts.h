@@ -25,9 +25,18 @@ typedef struct {
     const char *help;
 } fp_opt;
 
-/* Returns FP_OK, 1 when --help was printed (caller exits 0), or FP_EINVAL
- * after printing one error line; in both of those cases it has already freed
- * what it stored. Non-option arguments go to *args. */
+/* What fp_opts_parse returns besides FP_OK and error codes. */
+enum {
+    FP_OPTS_DONE = 1,  /* --help or --print-config printed: the caller exits 0 */
+    FP_OPTS_USAGE = 2, /* a usage error, reported in one line: the caller exits 2 */
+};
+
+/* Returns FP_OK; FP_OPTS_DONE after --help (the usage, then every option)
+ * or --print-config (every option with its value after the defaults,
+ * --config and the other flags, as a config file, commented with the usage
+ * and each option's help); FP_OPTS_USAGE after one error line about a flag,
+ * a config file it cannot read or a line of it; or FP_ENOMEM. On anything but FP_OK it has already freed what it stored.
+ * Non-option arguments go to *args. */
 int fp_opts_parse(const fp_opt *opts, size_t nopts, void *cfg, int argc, char **argv, fp_strlist *args,
                   const char *usage);
 /* Options from more than one table, each filling its own struct (a daemon's

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_dec.h"
+#include "fp_decimal.h"
 
 #define FP_RECORD_VERSION 2 /* 2: indicator cells (indicator, series, stated, status) */
 #define FP_ID_HEX 64 /* BLAKE2b-256 as lowercase hex */

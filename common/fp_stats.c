@@ -6,6 +6,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The counters of each stage's status line (ingest/main.c, normalize/main.c,
+ * aggregate/main.c, sink/main.c status_line); NULL: of every stage. Keys
+ * not listed are gauges: a new counter must be added here. */
+static const struct {
+    const char *stage, *keys;
+} counters[] = {
+    {"ingest", " rejected same revisions sent resent acks rebuilds "},
+    {"normalize", " reports figures rejected "},
+    {"aggregate", " applied repeated rejected totals commits "},
+    {"sink", " writes updates snapshots rejected replaced latency_n "},
+    {NULL, " auth_refused restarts "}, /* fp_curve_status; fupin run's supervisor */
+};
+
+int fp_stats_is_counter(const char *stage, const char *key)
+{
+    char word[64];
+    if (snprintf(word, sizeof word, " %s ", key) >= (int)sizeof word) return 0;
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        if ((!counters[i].stage || !strcmp(counters[i].stage, stage)) && strstr(counters[i].keys, word)) return 1;
+    return 0;
+}
+
 static void publish(fp_stats *s)
 {
     /* One message waiting is enough: a newer report replaces an unsent one. */

@@ -34,6 +34,12 @@ int fp_stats_start(fp_stats *s, fp_daemon *d, const char *endpoint, const char *
 /* Sends one last report, then closes the socket and the timer. */
 void fp_stats_stop(fp_stats *s);
 
+/* 1 when key, in the lines stage publishes, only grows while the daemon
+ * runs (a Prometheus counter, shown as fupin_stage_<key>_total); 0 for a
+ * level that can fall (queue depths, in flight, journal and table sizes,
+ * uptime, sequence numbers), shown as a gauge. */
+int fp_stats_is_counter(const char *stage, const char *key);
+
 /* The flags that go with it, for FP_OPT tables. */
 #define FP_STATS_OPTS(type, instance_default)                                                                   \
     {"stats", FP_OPT_STR, "tcp://127.0.0.1:7112", offsetof(type, stats),                                        \

@@ -5,7 +5,7 @@
 #include "fp_ctl.h"
 #include "fp_curve.h"
 #include "fp_daemon.h"
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_err.h"
 #include "fp_figjson.h"
 #include "fp_file.h"
@@ -36,7 +36,7 @@ static const fp_opt opts[] = {
     {"journal", FP_OPT_STR, "fupin-ingest.db", offsetof(config, journal), "journal database (SQLite)"},
     {"watch", FP_OPT_STR, NULL, offsetof(config, watch), "take in every file that appears in this folder"},
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
-     "curated figures (JSON lines, as fupin extract prints) to take in as a report; repeatable"},
+     "curated figures (JSON lines, as fupin extract prints) to take in as a report"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
     {"window", FP_OPT_INT, "32", offsetof(config, window),
      "at most this many reports out unacknowledged; the rest wait in the journal (0: no limit)"},
@@ -316,10 +316,11 @@ int main(int argc, char **argv)
                              "Takes reports in, journals them and sends them to normalize until every shard "
                              "acknowledges.",
                              &g.cfg.log_level);
-    if (rc == 1) return 0;
+    if (rc == FP_OPTS_DONE) return 0;
+    if (rc == FP_OPTS_USAGE) return 2;
     if (!rc && (g.cfg.shards < 1 || g.cfg.shards > 62)) {
         fprintf(stderr, "fupin-ingest: error: --shards must be between 1 and 62\n");
-        rc = FP_EINVAL;
+        rc = FP_OPTS_USAGE;
     }
     if (!rc && g.cfg.watch) {
         struct stat st;
@@ -437,5 +438,5 @@ int main(int argc, char **argv)
     fp_gaz_free(g.gaz);
     fp_vocab_free(&g.vocab);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &g.cfg, &files);
-    return rc ? 1 : 0;
+    return rc == FP_OPTS_USAGE ? 2 : rc ? 1 : 0;
 }

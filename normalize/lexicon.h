@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_dec.h"
+#include "fp_decimal.h"
 
 typedef struct {
     char **w;

@@ -159,11 +159,12 @@ int main(int argc, char **argv)
     config cfg = {0};
     fp_strlist args = {0};
     int rc = fp_daemon_start("fupin-normalize", opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, NULL,
-                             "usage: fupin-normalize [--reports EP] [--shard EP]... [--data DIR]\n\n"
+                             "usage: fupin-normalize [options]\n\n"
                              "Extracts the figures of each report from ingest and routes them to aggregate "
                              "shards.",
                              &cfg.log_level);
-    if (rc == 1) return 0;
+    if (rc == FP_OPTS_DONE) return 0;
+    if (rc == FP_OPTS_USAGE) return 2;
     if (!rc && cfg.shards.n == 0) rc = fp_strlist_push(&cfg.shards, "tcp://127.0.0.1:7120");
     normalizer n = {0};
     if (!rc) {

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "fp_dec.h"
+#include "fp_decimal.h"
 
 typedef struct {
     fp_dec value;

@@ -1,5 +1,7 @@
 #include "health.h"
 #include "fp_err.h"
+#include "fp_json.h"
+#include "fp_stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +60,7 @@ int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
     if (!line) return FP_ENOMEM;
     memcpy(line, msg, len);
     line[len] = '\0';
-    char stage[16], instance[64], iv[16];
+    char stage[16], instance[64], iv[16], down[4];
     if (memchr(msg, '\0', len) || !kv(line, "stage", stage, sizeof stage) ||
         !kv(line, "instance", instance, sizeof instance) || !safe_name(stage) || !safe_name(instance)) {
         free(line);
@@ -88,11 +90,13 @@ int fp_health_update(fp_health *h, const char *msg, size_t len, uint64_t now_ms)
     s->seen_ms = now_ms;
     s->interval_ms = kv(line, "interval_ms", iv, sizeof iv) ? atoi(iv) : 1000;
     if (s->interval_ms < 100) s->interval_ms = 100;
+    s->down = kv(line, "down", down, sizeof down) && !strcmp(down, "1");
     return FP_OK;
 }
 
 int fp_stage_alive(const fp_stage *s, uint64_t now_ms)
 {
+    if (s->down) return 0;
     uint64_t grace = 3 * (uint64_t)s->interval_ms;
     if (grace < 1500) grace = 1500;
     return now_ms <= s->seen_ms + grace;
@@ -115,7 +119,10 @@ int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need,
     int problems = 0, rc = 0;
     for (size_t i = 0; i < h->n; i++) {
         if (fp_stage_alive(&h->s[i], now_ms)) continue;
-        rc |= fp_buf_printf(why, "%s%s/%s silent for %.1f s", problems++ ? "; " : "", h->s[i].stage, h->s[i].instance,
+        if (h->s[i].down)
+            rc |= fp_buf_printf(why, "%s%s/%s down (exited; being restarted)", problems++ ? "; " : "", h->s[i].stage,
+                                h->s[i].instance);
+        else rc |= fp_buf_printf(why, "%s%s/%s silent for %.1f s", problems++ ? "; " : "", h->s[i].stage, h->s[i].instance,
                             (double)(now_ms - h->s[i].seen_ms) / 1000.0);
     }
     for (size_t k = 0; k < nneed; k++) {
@@ -128,9 +135,10 @@ int fp_health_problems(const fp_health *h, uint64_t now_ms, const fp_need *need,
 }
 
 typedef struct {
-    char key[48];
+    char key[56]; /* the family's name after fupin_stage_ */
     const fp_stage *s;
     char value[32];
+    int counter;
 } sample;
 
 static int cmp_sample(const void *a, const void *b)
@@ -178,9 +186,12 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
                 for (char *c = x->key; *c; c++)
                     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) *c = '_';
                 x->s = &h->s[i];
-                /* Prometheus wants base units: *_ms becomes *_seconds */
+                /* a count that only grows is a counter, named *_total; the rest are gauges */
+                x->counter = fp_stats_is_counter(h->s[i].stage, x->key);
                 size_t l = strlen(x->key);
-                if (numeric(x->value) && l > 3 && !strcmp(x->key + l - 3, "_ms") && l + 5 < sizeof x->key) {
+                if (x->counter) snprintf(x->key + l, sizeof x->key - l, "_total");
+                /* Prometheus wants base units: *_ms becomes *_seconds */
+                else if (numeric(x->value) && l > 3 && !strcmp(x->key + l - 3, "_ms") && l + 5 < sizeof x->key) {
                     snprintf(x->key + l - 3, sizeof x->key - (l - 3), "_seconds");
                     snprintf(x->value, sizeof x->value, "%.3f", atof(x->value) / 1000.0);
                 }
@@ -191,9 +202,10 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
     if (!rc) qsort(sm, n, sizeof *sm, cmp_sample);
     for (size_t i = 0; i < n && !rc; i++) {
         if (i == 0 || strcmp(sm[i].key, sm[i - 1].key))
-            rc |= fp_buf_printf(out, "# HELP fupin_stage_%s The stage's counter %s, as it last published it.\n"
-                                     "# TYPE fupin_stage_%s gauge\n",
-                                sm[i].key, sm[i].key, sm[i].key);
+            rc |= fp_buf_printf(out, "# HELP fupin_stage_%s %s, as the stage last published it.\n"
+                                     "# TYPE fupin_stage_%s %s\n",
+                                sm[i].key, sm[i].counter ? "How many since the daemon started" : "The stage's level",
+                                sm[i].key, sm[i].counter ? "counter" : "gauge");
         rc |= fp_buf_printf(out, "fupin_stage_%s{stage=\"%s\",instance=\"%s\"} %s\n", sm[i].key, sm[i].s->stage,
                             sm[i].s->instance, sm[i].value);
     }
@@ -216,8 +228,9 @@ int fp_health_json(const fp_health *h, uint64_t now_ms, fp_buf *out)
     int rc = fp_buf_puts(out, "[");
     for (size_t i = 0; i < h->n; i++) {
         const fp_stage *s = &h->s[i];
-        rc |= fp_buf_printf(out, "%s{\"stage\":\"%s\",\"instance\":", i ? "," : "", s->stage);
-        rc |= fp_buf_json_str(out, s->instance, strlen(s->instance));
+        rc |= fp_buf_puts(out, i ? ",{" : "{");
+        rc |= fp_json_kv(out, "stage", s->stage, 1);
+        rc |= fp_json_kv(out, "instance", s->instance, 0);
         rc |= fp_buf_printf(out, ",\"alive\":%s,\"age_ms\":%llu,\"counters\":{", fp_stage_alive(s, now_ms) ? "true" : "false",
                             (unsigned long long)(now_ms - s->seen_ms));
         int k = 0;

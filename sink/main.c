@@ -35,7 +35,7 @@ static const fp_opt opts[] = {
     {"ctl", FP_OPT_STR, "tcp://127.0.0.1:7111", offsetof(config, ctl), "control endpoint (status)"},
     {"snapshot", FP_OPT_LIST, NULL, offsetof(config, snapshots),
      "a shard's snapshot endpoint, in shard order (default tcp://127.0.0.1:7130)"},
-    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv and totals.jsonl"},
+    {"out", FP_OPT_STR, "fupin-out", offsetof(config, out), "folder for totals.csv, totals.jsonl and anomalies.jsonl"},
     {"flush-ms", FP_OPT_INT, "100", offsetof(config, flush_ms), "write the files at most this often"},
     {"http", FP_OPT_STR, "127.0.0.1:7180", offsetof(config, http),
      "serve the dashboard, the API, /metrics and /healthz on ADDR:PORT (none: do not)"},
@@ -487,11 +487,12 @@ int main(int argc, char **argv)
                              "Merges the shards' totals and serves them: totals.csv, totals.jsonl and "
                              "anomalies.jsonl in --out, and the dashboard, API, /metrics and /healthz on --http.",
                              &k.cfg.log_level);
-    if (rc == 1) return 0;
+    if (rc == FP_OPTS_DONE) return 0;
+    if (rc == FP_OPTS_USAGE) return 2;
     if (!rc && k.cfg.snapshots.n == 0) rc = fp_strlist_push(&k.cfg.snapshots, "tcp://127.0.0.1:7130");
     if (!rc && k.cfg.snapshots.n > 62) {
         fprintf(stderr, "fupin-sink: error: at most 62 shards\n");
-        rc = FP_EINVAL;
+        rc = FP_OPTS_USAGE;
     }
     if (!rc && mkdir(k.cfg.out, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "fupin-sink: error: cannot create --out %s: %s\n", k.cfg.out, strerror(errno));
@@ -552,5 +553,5 @@ int main(int argc, char **argv)
     fp_indicators_free(&k.ind);
     fp_gaz_free(k.g);
     fp_opts_free(opts, sizeof opts / sizeof opts[0], &k.cfg, &args);
-    return rc ? 1 : 0;
+    return rc == FP_OPTS_USAGE ? 2 : rc ? 1 : 0;
 }

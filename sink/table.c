@@ -446,9 +446,12 @@ static int row_csv(fp_buf *b, const fp_view_row *r)
 static int jdec(fp_buf *b, const char *key, int have, fp_dec v)
 {
     char s[32];
-    if (!have) return fp_buf_printf(b, ",\"%s\":null", key);
+    if (!have) {
+        int rc = fp_json_key(b, key, 0);
+        return rc ? rc : fp_buf_puts(b, "null");
+    }
     fp_dec_format(v, s, sizeof s);
-    return fp_buf_printf(b, ",\"%s\":\"%s\"", key, s);
+    return fp_json_kv(b, key, s, 0);
 }
 
 /* A cell's place and key: "region_code","region_path",["level",]"year",
@@ -515,18 +518,24 @@ static int check_head(fp_buf *b, const char *rule, const fp_view_row *r, fp_dec 
     fp_dec_format(left, l, sizeof l);
     fp_dec_format(right, rt, sizeof rt);
     fp_dec_format(left - right, im, sizeof im);
-    int rc = fp_buf_printf(b, "{\"kind\":\"%s\"", rule);
+    int rc = fp_buf_puts(b, "{");
+    rc |= fp_json_kv(b, "kind", rule, 1);
     rc |= cell_key(b, r, NULL, 0, 0);
-    rc |= fp_buf_printf(b, ",\"detail\":{\"rule\":\"%s\",\"left\":\"%s\",\"op\":\"%s\",\"right\":\"%s\"", rule, l, op,
-                        rt);
-    if (imbalance) rc |= fp_buf_printf(b, ",\"imbalance\":\"%s\"", im);
+    rc |= fp_json_key(b, "detail", 0);
+    rc |= fp_buf_puts(b, "{");
+    rc |= fp_json_kv(b, "rule", rule, 1);
+    rc |= fp_json_kv(b, "left", l, 0);
+    rc |= fp_json_kv(b, "op", op, 0);
+    rc |= fp_json_kv(b, "right", rt, 0);
+    if (imbalance) rc |= fp_json_kv(b, "imbalance", im, 0);
     return rc;
 }
 
 /* A side of a check: the cell, its value and the facts stating it. */
 static int side(fp_buf *b, const char *name, const fp_view_row *r, int stated)
 {
-    int rc = fp_buf_printf(b, ",\"%s\":{", name);
+    int rc = fp_json_key(b, name, 0);
+    rc |= fp_buf_puts(b, "{");
     rc |= cell_key(b, r, NULL, 1, 0);
     rc |= jdec(b, stated ? "stated" : "rollup", 1, stated ? r->stated : r->rollup);
     if (stated) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
@@ -583,7 +592,8 @@ static int check_rows(checker *c)
                 fp_dec_format(ch->best, bs, sizeof bs);
                 rc |= fp_buf_puts(b, k++ ? ",{" : "{");
                 rc |= fp_json_kv(b, "region_path", ch->path, 1);
-                rc |= fp_buf_printf(b, ",\"best\":\"%s\",\"stated\":%s}", bs, ch->has_stated ? "true" : "false");
+                rc |= fp_json_kv(b, "best", bs, 0);
+                rc |= fp_buf_printf(b, ",\"stated\":%s}", ch->has_stated ? "true" : "false");
             }
             rc |= fp_buf_puts(b, "]}}\n");
         }

@@ -34,9 +34,25 @@ expect_error "127.0.0.1:$PORT" "$BIN/fupin-sink" --totals "ipc://$T/t4" --ctl "i
 # config files: unknown key named with file and line
 printf 'out = %s\nbogus = 1\n' "$T/o" > "$T/sink.conf"
 expect_error "sink.conf:2" "$BIN/fupin-sink" --config "$T/sink.conf"
-for b in fupin-ingest fupin-normalize fupin-aggregate fupin-sink fupin; do
-    "$BIN/$b" --help | grep -qi usage || fail "$b --help"
+# one usage format and exit 2 on a usage error, for every binary and subcommand
+for c in fupin-ingest fupin-normalize fupin-aggregate fupin-sink "fupin run" "fupin extract" "fupin submit" \
+         "fupin status" "fupin top" "fupin keygen" fupin; do
+    read -r b sub <<< "$c"
+    "$BIN/$b" $sub --help > "$T/help" || fail "$c --help exits $?"
+    head -1 "$T/help" | grep -Eq "^usage: $c (COMMAND )?\[options\]" || fail "$c --help: $(head -1 "$T/help")"
+    if [ "$c" != fupin ]; then
+        grep -q -- "--print-config" "$T/help" || fail "$c --help lists no --print-config"
+    fi
+    for bad in --no-such-flag "--log-level" "--config=$T/missing.conf"; do
+        [ "$c" = fupin ] && [ "$bad" != --no-such-flag ] && continue
+        "$BIN/$b" $sub $bad > /dev/null 2> "$T/err"; rc=$?
+        [ $rc = 2 ] || { cat "$T/err"; fail "$c $bad: exit $rc, want 2"; }
+        [ "$(wc -l < "$T/err")" = 1 ] || { cat "$T/err"; fail "$c $bad: not one line on stderr"; }
+    done
 done
+"$BIN/fupin-ingest" --shards 99 2> "$T/err"; [ $? = 2 ] || fail "fupin-ingest --shards 99 is not a usage error"
+"$BIN/fupin" run --help > "$T/help"
+for w in --http --keep anomalies.jsonl; do grep -q -- "$w" "$T/help" || fail "fupin run --help does not mention $w"; done
 echo "bad input: all rejected with one clear line"
 # fupin run names every input it could not take, with the reason, and fails
 head -c 3000 /bin/sh > "$T/binary.txt"
@@ -45,4 +61,9 @@ if "$BIN/fupin" run --out "$T/rj" "$REPORTS/000_9bb8ad4843e64388.txt" "$T/binary
 fi
 grep -q "error: rejected $T/binary.txt: not text" "$T/rj.err" || { cat "$T/rj.err"; fail "the rejected input and its reason are not printed"; }
 grep -q "1 report(s) totalled" "$T/rj.err" || fail "the good report was not totalled beside the rejected one"
+# a failed run keeps its logs and says where
+kept=$(sed -n "s#^fupin: the daemons' logs are kept in \(/tmp/fupin-run-[^/]*\)/.*#\1#p" "$T/rj.err")
+[ -n "$kept" ] && [ -s "$kept/ingest.log" ] || { cat "$T/rj.err"; fail "a failed run does not keep its logs, or does not say where"; }
+rm -rf "$kept"
+grep -q "ingest at ipc://.*sink at ipc://" "$T/rj.err" || fail "fupin run does not print its endpoints"
 echo "run: a rejected input is named with its reason and fails the run"

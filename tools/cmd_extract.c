@@ -3,7 +3,7 @@
 #include "extract.h"
 #include "fp_buf.h"
 #include "fp_daemon.h"
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_json.h"
@@ -71,7 +71,7 @@ int fupin_extract(int argc, char **argv)
     config cfg = {0};
     fp_strlist files = {0};
     int rc = fp_opts_parse(opts, sizeof opts / sizeof opts[0], &cfg, argc, argv, &files,
-                           "usage: fupin extract [--year Y] [--region CODE] [--text] FILE...\n\n"
+                           "usage: fupin extract [options] FILE... | -\n\n"
                            "Prints every figure of the reports, one JSON object a line (- reads stdin). Reports\n"
                            "may be plain text, web pages (.html/.htm) or PDF files, known by their content; a\n"
                            "page's or PDF's publication year is the year of figures whose text gives none,\n"

@@ -23,7 +23,7 @@ int fupin_keygen(int argc, char **argv)
     config cfg = {0};
     fp_strlist args = {0};
     int rc = fp_opts_parse(opts, 0, &cfg, argc, argv, &args,
-                           "usage: fupin keygen DIR NAME\n\n"
+                           "usage: fupin keygen [options] DIR NAME\n\n"
                            "Writes a CURVE key pair: DIR/NAME.key (public and secret key, mode 0600: keep it on\n"
                            "the host that runs NAME) and DIR/NAME.pub (the public key: copy it to the hosts\n"
                            "whose daemons must admit NAME (--allow) or reach it (--server-key)). DIR is made\n"

@@ -24,7 +24,7 @@ int fupin_status(int argc, char **argv)
     fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
                          {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
     int rc = fp_opts_parse_sets(sets, 2, argc, argv, &eps,
-                           "usage: fupin status ENDPOINT...\n\n"
+                           "usage: fupin status [options] ENDPOINT...\n\n"
                            "Prints the counters of the daemons whose control endpoints are given\n"
                            "(ingest's --ctl, the sink's --ctl).");
     if (rc == 1) return 0;

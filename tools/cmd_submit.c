@@ -34,7 +34,7 @@ int fupin_submit(int argc, char **argv)
     fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
                          {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
     int rc = fp_opts_parse_sets(sets, 2, argc, argv, &files,
-                           "usage: fupin submit [--to EP] [--year Y] [--name NAME] FILE...\n\n"
+                           "usage: fupin submit [options] FILE... | -\n\n"
                            "Sends reports (- for stdin) to a running pipeline's ingest.");
     if (rc == 1) return 0;
     if (rc) return 2;

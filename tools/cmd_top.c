@@ -1,5 +1,6 @@
 /* fupin top: the pipeline's stages and their live counters in the terminal,
- * as the sink hears them (its control endpoint's "stages" answer). */
+ * as the sink hears them (its control endpoint's "stages" answer): a table
+ * like `vector top`, one row per stage instance. */
 #include "cli.h"
 #include "fp_ctl.h"
 #include "fp_curve.h"
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -30,34 +32,109 @@ static void on_int(int sig)
     stop = 1;
 }
 
-/* One screen: a line per stage instance, its state, age and counters. */
-static void show(const char *stages, int tty)
+/* Which published counters are a stage's in, out, rejected and in flight
+ * (the status lines of ingest/main.c, normalize/main.c, aggregate/main.c,
+ * sink/main.c); in may be the sum of two. */
+static const struct {
+    const char *stage, *in, *in2, *out, *rejected, *inflight;
+} columns[] = {
+    {"ingest", "taken", NULL, "sent", "rejected", "inflight"},        /* reports taken, sent to normalize */
+    {"normalize", "reports", NULL, "figures", "rejected", "queue"},   /* reports extracted, figures routed */
+    {"aggregate", "applied", "repeated", "totals", "rejected", "queue"}, /* reports applied, cells sent */
+    {"sink", "updates", NULL, "writes", "rejected", "dirty"},         /* cell updates merged, file writes */
+};
+
+/* The last "in" of every instance, for its rate between two screens. */
+typedef struct {
+    char key[96];
+    long long in;
+    double at;
+} seen;
+
+#define MAXSEEN 256
+
+/* A count in at most 9 columns: as is, else in k or M. */
+static void fmt_count(char *out, size_t cap, long long v)
+{
+    if (v < 0) snprintf(out, cap, "-");
+    else if (v < 10000000) snprintf(out, cap, "%lld", v);
+    else if (v < 10000000000LL) snprintf(out, cap, "%lldk", v / 1000);
+    else snprintf(out, cap, "%lldM", v / 1000000);
+}
+
+static void fmt_uptime(char *out, size_t cap, long long ms)
+{
+    long long s = ms / 1000;
+    if (ms < 0) snprintf(out, cap, "-");
+    else if (s < 60) snprintf(out, cap, "%llds", s);
+    else if (s < 3600) snprintf(out, cap, "%lldm%02llds", s / 60, s % 60);
+    else if (s < 86400) snprintf(out, cap, "%lldh%02lldm", s / 3600, s / 60 % 60);
+    else snprintf(out, cap, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+}
+
+/* One screen: a row per stage instance, aligned, within 100 columns. The
+ * rate is of "in", per second since the last screen (since the daemon
+ * started on the first). UP is the daemon's uptime, or silent/down. */
+static void show(const char *stages, int tty, seen *prev, size_t *nprev, double now)
 {
     if (tty) printf("\033[H\033[2J");
-    printf("%-10s %-22s %-7s %7s  %s\n", "STAGE", "INSTANCE", "STATE", "AGE(s)", "COUNTERS");
-    char line[1024];
+    printf("%-10s %-22s %10s %10s %9s %9s %9s %9s\n", "STAGE", "INSTANCE", "IN", "OUT", "REJECTED", "IN FLIGHT",
+           "RATE/s", "UP");
+    char line[2048], auth[1024] = "";
+    int rows = 0;
+    /* in pipeline order: a pass per stage of columns[], then any other stage */
+    const size_t nstages = sizeof columns / sizeof columns[0];
+    for (size_t pass = 0; pass <= nstages; pass++)
     for (const char *p = stages; *p;) {
         size_t n = strcspn(p, "\n");
         snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+        p += n;
+        if (*p == '\n') p++;
         char stage[16], inst[64], state[8];
         double age;
         int used = 0;
-        if (sscanf(line, "%15s %63s %7s %lf %n", stage, inst, state, &age, &used) == 4) {
-            /* drop the stage= instance= interval_ms= fields the columns already show */
-            const char *rest = line + used;
-            char shown[1024] = "";
-            for (const char *q = rest; *q;) {
-                size_t m = strcspn(q, " ");
-                if (m && strncmp(q, "stage=", 6) && strncmp(q, "instance=", 9) && strncmp(q, "interval_ms=", 12))
-                    snprintf(shown + strlen(shown), sizeof shown - strlen(shown), "%.*s ", (int)m, q);
-                q += m;
-                while (*q == ' ') q++;
-            }
-            printf("%-10s %-22s %-7s %7.1f  %s\n", stage, inst, state, age, shown);
+        if (sscanf(line, "%15s %63s %7s %lf %n", stage, inst, state, &age, &used) != 4) continue;
+        const char *kv = line + used;
+        size_t c = 0;
+        while (c < sizeof columns / sizeof columns[0] && strcmp(columns[c].stage, stage)) c++;
+        if (c != pass) continue;
+        long long in = -1, out = -1, rej = -1, fly = -1;
+        if (c < nstages) {
+            in = fp_ctl_field(kv, columns[c].in);
+            if (columns[c].in2 && in >= 0 && fp_ctl_field(kv, columns[c].in2) > 0) in += fp_ctl_field(kv, columns[c].in2);
+            out = fp_ctl_field(kv, columns[c].out);
+            rej = fp_ctl_field(kv, columns[c].rejected);
+            fly = fp_ctl_field(kv, columns[c].inflight);
         }
-        p += n;
-        if (*p == '\n') p++;
+        long long up_ms = fp_ctl_field(kv, "uptime_ms");
+        /* the rate: against this instance's last screen, else over its uptime */
+        char key[96];
+        snprintf(key, sizeof key, "%s/%s", stage, inst);
+        seen *sv = NULL;
+        for (size_t i = 0; i < *nprev && !sv; i++)
+            if (!strcmp(prev[i].key, key)) sv = &prev[i];
+        double rate = -1;
+        if (in >= 0 && sv && now > sv->at && in >= sv->in) rate = (double)(in - sv->in) / (now - sv->at);
+        else if (in >= 0 && up_ms > 0) rate = (double)in * 1000.0 / (double)up_ms;
+        if (in >= 0 && !sv && *nprev < MAXSEEN) sv = &prev[(*nprev)++], snprintf(sv->key, sizeof sv->key, "%s", key);
+        if (sv) sv->in = in, sv->at = now;
+        char cin[32], cout[32], crej[32], cfly[32], crate[32], cup[48];
+        fmt_count(cin, sizeof cin, in), fmt_count(cout, sizeof cout, out), fmt_count(crej, sizeof crej, rej);
+        fmt_count(cfly, sizeof cfly, fly);
+        if (rate < 0) snprintf(crate, sizeof crate, "-");
+        else snprintf(crate, sizeof crate, rate < 100 ? "%.1f" : "%.0f", rate);
+        if (strcmp(state, "up")) snprintf(cup, sizeof cup, "%s", fp_ctl_field(kv, "down") == 1 ? "down" : "silent");
+        else fmt_uptime(cup, sizeof cup, up_ms);
+        printf("%-10s %-22.22s %10s %10s %9s %9s %9s %9s\n", stage, inst, cin, cout, crej, cfly, crate, cup);
+        rows++;
+        /* with CURVE on, the handshakes each refused (README, "Running across hosts") */
+        long long refused = fp_ctl_field(kv, "auth_refused");
+        size_t al = strlen(auth);
+        if (refused >= 0 && al < sizeof auth)
+            snprintf(auth + al, sizeof auth - al, "%s %s/%s %lld", al ? "," : "", stage, inst, refused);
     }
+    if (!rows) printf("(no stage has published to the sink yet)\n");
+    if (*auth) printf("\nauth_refused (CURVE handshakes refused):%s\n", auth);
     fflush(stdout);
 }
 
@@ -68,7 +145,7 @@ int fupin_top(int argc, char **argv)
     fp_optset sets[2] = {{opts, sizeof opts / sizeof opts[0], &cfg},
                          {fp_curve_client_opts, fp_curve_client_nopts, &fp_curve_settings}};
     int rc = fp_opts_parse_sets(sets, 2, argc, argv, &args,
-                           "usage: fupin top [--sink EP] [--interval MS] [--once]\n\n"
+                           "usage: fupin top [options]\n\n"
                            "Shows every stage's live counters, as the sink hears them (Ctrl-C stops).");
     if (rc == 1) return 0;
     if (rc) return 2;
@@ -90,6 +167,8 @@ int fupin_top(int argc, char **argv)
     void *ctx = rc ? NULL : zmq_ctx_new();
     signal(SIGINT, on_int);
     int tty = isatty(1) && !cfg.once;
+    seen prev[MAXSEEN];
+    size_t nprev = 0;
     while (!rc && !stop) {
         char reply[8192];
         if (fp_ctl_request(ctx, cfg.sink, 2000, "stages", 6, reply, sizeof reply)) {
@@ -97,7 +176,9 @@ int fupin_top(int argc, char **argv)
             rc = 1;
             break;
         }
-        show(reply, tty);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        show(reply, tty, prev, &nprev, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
         if (cfg.once) break;
         usleep((useconds_t)cfg.interval * 1000);
     }

@@ -12,16 +12,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: fupin COMMAND [ARGS]\n\n"
+    fprintf(f, "usage: fupin COMMAND [options] [ARGS]\n\n"
                "Turns poverty-alleviation reports into per-region totals.\n\n"
-               "commands:\n"
+               "Commands:\n"
                "  run [FILE...]     start the pipeline (four daemons), stream the files through, print the totals\n"
                "  extract FILE...   print every figure of the reports as JSON lines (no daemons)\n"
                "  submit FILE...    send reports to a running pipeline's ingest\n"
                "  status EP...      print the counters of running daemons\n"
                "  top               the stages' live counters, as the sink hears them\n"
                "  keygen DIR NAME   write a CURVE key pair (NAME.key, NAME.pub) for running across hosts\n"
-               "\n'fupin COMMAND --help' tells more.\n");
+               "\n'fupin COMMAND --help' lists its options. Every binary exits 2 on a usage error.\n");
 }
 
 int main(int argc, char **argv)

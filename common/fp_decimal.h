@@ -1,11 +1,11 @@
-/* fp_dec: exact decimal values as fixed-point integers.
+/* fp_decimal: exact decimal values as fixed-point integers.
  *
  * Invariant: a value v is stored as the int64 v * 10^4 (FP_DEC_SCALE), so
  * 0.11亿元 is 110000000000 exactly and sums never drift. The range is
  * +-922 337 203 685 (9.2e14), well above any sum a report states; an
  * operation that would leave it returns FP_ERANGE instead of wrapping. */
-#ifndef FP_DEC_H
-#define FP_DEC_H
+#ifndef FP_DECIMAL_H
+#define FP_DECIMAL_H
 
 #include <stddef.h>
 #include <stdint.h>

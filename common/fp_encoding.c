@@ -1,4 +1,4 @@
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_file.h"
 #include "fp_err.h"
 #include "fp_formats.h"

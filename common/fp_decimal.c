@@ -1,4 +1,4 @@
-#include "fp_dec.h"
+#include "fp_decimal.h"
 #include "fp_err.h"
 
 #include <stdio.h>
