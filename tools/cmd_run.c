@@ -438,8 +438,13 @@ static void on_tick(uv_timer_t *t)
     }
     if (settled) {
         r->ok = 1;
-        fprintf(stderr, "fupin: %lld report(s) totalled; arrival to totals p50 %lld ms, p99 %lld ms\n", rep,
-                fp_ctl_field(st2, "latency_p50_ms"), fp_ctl_field(st2, "latency_p99_ms"));
+        /* a report's latency is measured when the write after it lands: none yet is said so, not shown as 0 ms */
+        if (fp_ctl_field(st2, "latency_n") > 0)
+            fprintf(stderr, "fupin: %lld report(s) totalled; arrival to totals p50 %lld ms, p99 %lld ms (%lld samples)\n",
+                    rep, fp_ctl_field(st2, "latency_p50_ms"), fp_ctl_field(st2, "latency_p99_ms"),
+                    fp_ctl_field(st2, "latency_n"));
+        else
+            fprintf(stderr, "fupin: %lld report(s) totalled; arrival to totals not measured yet\n", rep);
         begin_stop(r);
         return;
     }
