@@ -186,6 +186,18 @@ static int mt_add(mtrie *t, const char *name, size_t len, int region)
  *                              step down the trie touches one page, not three
  *   pool     int32[npool]      at an offset: a count, then that many region indices
  *   root     uint32[65536]     child of the root by code point, 0 for none
+ *   edges    uint32[nedges]    child ids of the nodes with EDGE_HASH_MIN children or more, in an
+ *                              open-addressing table by (node, character), 0 for an empty slot:
+ *                              a step from such a node is one probe, not a binary search over
+ *                              hundreds of children scattered over as many cache lines
+ *   pairs    uint64[PAIR_BITS/64] a one-hash Bloom filter of the first two characters of
+ *                              every name (both three-byte): most text positions start no
+ *                              name, and this 128 KB filter, which mostly stays in cache, turns
+ *                              away ~85% of them before the trie's scattered pages are
+ *                              touched. Used only when no name is one character long
+ *                              (the header's `single`), since it cannot see those.
+ *   tree     uint32[2*nregions] pre-order interval of each region (pre, post): anc holds idx
+ *                              iff pre[anc] <= pre[idx] < post[anc], without walking parents
  * The header names the regions.tsv it was made from by size and a 64-bit
  * hash of its bytes: an image of another TSV is not used. */
 #define IMG_MAGIC "FPGAZIMG"
@@ -198,7 +210,25 @@ typedef struct {
     uint64_t src_size, src_hash; /* of the regions.tsv it was made from */
     uint32_t nregions, nbycode, nnodes, npool;
     uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
+    uint32_t nedges, single; /* single: some name is one character */
+    uint64_t off_edges, off_tree, off_pairs;
 } img_hdr;
+
+#define PAIR_LOG 20
+#define PAIR_BITS (1u << PAIR_LOG)
+
+/* The filter bit of two code points. */
+static uint32_t pair_bit(int cp0, int cp1) { return ((uint32_t)cp0 << 16 | (uint32_t)cp1) * 2654435761u >> (32 - PAIR_LOG); }
+
+/* Nodes with at least this many children are reached through the edge
+ * table; a shorter run is scanned (it spans a cache line or two). */
+#define EDGE_HASH_MIN 8
+
+static uint32_t edge_slot(uint32_t node, uint32_t ch)
+{
+    uint32_t h = node * 2654435761u ^ ch * 0x85EBCA6Bu;
+    return h ^ h >> 15;
+}
 
 typedef struct {
     uint32_t first, ch, cands;
@@ -209,7 +239,8 @@ struct fp_gazetteer {
     size_t img_len;
     int mapped; /* munmap the image, else free it */
     const img_hdr *h;
-    const uint32_t *recoff, *bycode, *root;
+    const uint32_t *recoff, *bycode, *root, *edges, *tree;
+    const uint64_t *pairs; /* NULL when the filter cannot be used */
     const img_node *nodes;
     const char *recs;
     const int32_t *pool;
@@ -273,13 +304,16 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
         uint64_t off, bytes;
     } sec[] = {{h->off_recoff, (uint64_t)h->nregions * 4},     {h->off_recs, h->len_recs},
                {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_nodes, ((uint64_t)h->nnodes + 1) * sizeof(img_node)},
-               {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4}};
+               {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4},
+               {h->off_edges, (uint64_t)h->nedges * 4},         {h->off_tree, (uint64_t)h->nregions * 8},
+               {h->off_pairs, PAIR_BITS / 8}};
     for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
         if (sec[i].off % 4 || sec[i].off < sizeof *h || sec[i].off > len || sec[i].bytes > len - sec[i].off) {
             *why = "a section out of bounds";
             return FP_EPROTO;
         }
-    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1))) {
+    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1)) || !h->nedges ||
+        (h->nedges & (h->nedges - 1))) {
         *why = "inconsistent counts";
         return FP_EPROTO;
     }
@@ -292,6 +326,9 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->nodes = (const img_node *)(img + h->off_nodes);
     g->pool = (const int32_t *)(img + h->off_pool);
     g->root = (const uint32_t *)(img + h->off_root);
+    g->edges = (const uint32_t *)(img + h->off_edges);
+    g->tree = (const uint32_t *)(img + h->off_tree);
+    g->pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
     return FP_OK;
 }
 
@@ -407,8 +444,8 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
     uint64_t *kids = malloc((t.nedges + 1) * sizeof *kids);
     size_t nbycode = 1024;
     while (nbycode < rs->n + rs->n / 2) nbycode *= 2; /* a load of at most 2/3 */
-    uint32_t *bycode = calloc(nbycode, sizeof *bycode);
-    if (!rc && (!start || !order || !newid || !inch || !kids || !bycode)) rc = FP_ENOMEM;
+    uint32_t *bycode = calloc(nbycode, sizeof *bycode), *subtree = malloc((rs->n + 1) * sizeof *subtree);
+    if (!rc && (!start || !order || !newid || !inch || !kids || !bycode || !subtree)) rc = FP_ENOMEM;
     uint8_t *img = NULL;
     size_t len = 0;
     if (!rc) {
@@ -438,9 +475,12 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
             newid[o] = (uint32_t)head++;
             for (uint32_t k = start[o]; k < start[o + 1]; k++) order[tail++] = (uint32_t)kids[k];
         }
-        size_t npool = 1;
-        for (size_t i = 0; i < nn; i++)
+        size_t npool = 1, nbig = 0, nedges = 1024;
+        for (size_t i = 0; i < nn; i++) {
             if (t.nodes[i].ncand) npool += 1 + (size_t)t.nodes[i].ncand;
+            if (start[i + 1] - start[i] >= EDGE_HASH_MIN) nbig += start[i + 1] - start[i];
+        }
+        while (nedges < 2 * nbig) nedges *= 2; /* a load of at most 1/2: most misses end at an empty slot */
         size_t lrecs = 0;
         for (size_t i = 0; i < rs->n; i++) lrecs += (sizeof(fp_region) + strlen(rs->r[i].name) + 1 + 3) & ~(size_t)3;
         for (size_t i = 0; i < rs->n; i++) {
@@ -459,6 +499,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.nbycode = (uint32_t)nbycode;
         h.nnodes = (uint32_t)nn;
         h.npool = (uint32_t)npool;
+        h.nedges = (uint32_t)nedges;
         size_t off = align8(sizeof h);
         h.off_recoff = off, off = align8(off + rs->n * 4);
         h.off_recs = off, h.len_recs = lrecs, off = align8(off + lrecs);
@@ -466,6 +507,9 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.off_nodes = off, off = align8(off + (nn + 1) * sizeof(img_node));
         h.off_pool = off, off = align8(off + npool * 4);
         h.off_root = off, off = align8(off + 65536 * 4);
+        h.off_edges = off, off = align8(off + nedges * 4);
+        h.off_tree = off, off = align8(off + rs->n * 8);
+        h.off_pairs = off, off = align8(off + PAIR_BITS / 8);
         h.size = len = off;
         if (!(img = calloc(1, len))) rc = FP_ENOMEM;
         if (!rc) {
@@ -503,6 +547,40 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
                 int cp = cp3((uint32_t)(kids[k] >> 32));
                 if (cp >= 0) root[cp] = newid[(uint32_t)kids[k]];
             }
+            uint64_t *pairs = (uint64_t *)(img + h.off_pairs);
+            for (uint32_t k = nodes[0].first; k < nodes[1].first; k++) {
+                if (nodes[k].cands) ((img_hdr *)img)->single = 1;
+                int cp0 = cp3(nodes[k].ch);
+                for (uint32_t j = nodes[k].first; cp0 >= 0 && j < nodes[k + 1].first; j++) {
+                    int cp1 = cp3(nodes[j].ch);
+                    if (cp1 >= 0) pairs[pair_bit(cp0, cp1) >> 6] |= 1ull << (pair_bit(cp0, cp1) & 63);
+                }
+            }
+            uint32_t *edges = (uint32_t *)(img + h.off_edges);
+            for (size_t i = 0; i < nn; i++) {
+                if (nodes[i + 1].first - nodes[i].first < EDGE_HASH_MIN) continue;
+                for (uint32_t c = nodes[i].first; c < nodes[i + 1].first; c++) {
+                    uint32_t j = edge_slot((uint32_t)i, nodes[c].ch) & (uint32_t)(nedges - 1);
+                    while (edges[j]) j = (j + 1) & (uint32_t)(nedges - 1);
+                    edges[j] = c;
+                }
+            }
+            /* pre-order intervals: a parent precedes its children in the
+             * file, so a pass up sums each subtree's size and a pass down
+             * places each region after its parent and earlier siblings */
+            uint32_t *tree = (uint32_t *)(img + h.off_tree), root_next = 0;
+            for (size_t i = 0; i < rs->n; i++) subtree[i] = 1;
+            for (size_t i = rs->n; i-- > 0;)
+                if (rs->r[i].parent >= 0) subtree[rs->r[i].parent] += subtree[i];
+            for (size_t i = 0; i < rs->n; i++) {
+                int par = rs->r[i].parent;
+                uint32_t pre = par < 0 ? root_next : subtree[par];
+                if (par < 0) root_next += subtree[i];
+                else subtree[par] += subtree[i];
+                tree[2 * i] = pre;
+                tree[2 * i + 1] = pre + subtree[i];
+                subtree[i] = pre + 1; /* from here on: where its next child goes */
+            }
         }
     }
     free(start);
@@ -511,6 +589,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
     free(inch);
     free(kids);
     free(bycode);
+    free(subtree);
     mt_free(&t);
     if (rc) {
         free(img);
@@ -622,11 +701,13 @@ static uint32_t img_child(const fp_gazetteer *g, uint32_t node, uint32_t c)
         int cp = cp3(c);
         if (cp >= 0) return g->root[cp];
     }
-    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first, hi = end;
-    while (hi - lo > 8) { /* to a run of at most 8 that holds the first >= c */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (g->nodes[mid].ch < c) lo = mid + 1;
-        else hi = mid + 1;
+    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first;
+    if (end - lo >= EDGE_HASH_MIN) {
+        /* a child found by (node, c) is the one when it is in node's run and leads by c */
+        uint32_t mask = g->h->nedges - 1;
+        for (uint32_t j = edge_slot(node, c) & mask, k; (k = g->edges[j]); j = (j + 1) & mask)
+            if (k >= lo && k < end && g->nodes[k].ch == c) return k;
+        return 0;
     }
     for (; lo < end; lo++)
         if (g->nodes[lo].ch >= c) return g->nodes[lo].ch == c ? lo : 0;
@@ -778,9 +859,9 @@ int fp_gaz_find_path(const fp_gazetteer *g, const char *path)
 
 int fp_gaz_within(const fp_gazetteer *g, int idx, int anc)
 {
-    for (int i = idx; i >= 0; i = parent_of(g, i))
-        if (i == anc) return 1;
-    return 0;
+    if (idx < 0 || anc < 0) return 0;
+    uint32_t p = g->tree[2 * (size_t)idx];
+    return g->tree[2 * (size_t)anc] <= p && p < g->tree[2 * (size_t)anc + 1];
 }
 
 int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
@@ -799,7 +880,15 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
     *ncand = 0;
     if (pos >= len) return 0;
     uint32_t c0 = char_at(text + pos, len - pos, &l);
-    uint32_t node = img_child(g, 0, c0);
+    int cp = cp3(c0);
+    uint32_t node = 1; /* not yet looked up */
+    if (g->pairs && cp >= 0 && pos + l < len) {
+        size_t l1;
+        int cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
+        uint32_t b = cp1 >= 0 ? pair_bit(cp, cp1) : 0;
+        if (cp1 >= 0 && !(g->pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
+    }
+    if (node) node = img_child(g, 0, c0);
     for (size_t i = pos + l; node;) {
         uint32_t po = g->nodes[node].cands;
         if (po) {
@@ -811,7 +900,6 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
         node = img_child(g, node, char_at(text + i, len - i, &l));
         i += l;
     }
-    int cp = cp3(c0);
     if (cp >= 0 ? !(g->over_first[cp >> 3] >> (cp & 7) & 1) : !g->over_any_other) return best;
     uint32_t on = 0;
     for (size_t i = pos; i < len; i += l) {

@@ -35,7 +35,7 @@ typedef struct {
 
 /* The image format; a change of layout changes it, and an image of
  * another version is not used. */
-#define FP_GAZ_IMAGE_VERSION 1
+#define FP_GAZ_IMAGE_VERSION 2
 
 typedef struct fp_gazetteer fp_gazetteer;
 
