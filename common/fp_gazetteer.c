@@ -37,8 +37,13 @@
 static size_t char_len(uint8_t b) { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
 
 /* The character at s (n bytes left), packed; *len its byte length. */
-static uint32_t char_at(const char *s, size_t n, size_t *len)
+static inline uint32_t char_at(const char *s, size_t n, size_t *len)
 {
+    const uint8_t *u = (const uint8_t *)s;
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) { /* CJK, the common case: no loop */
+        *len = 3;
+        return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+    }
     size_t l = char_len((uint8_t)s[0]);
     if (l > n) l = 1; /* a truncated sequence: take its bytes one by one */
     uint32_t c = 0;

@@ -10,11 +10,20 @@
 
 #include "fp_dec.h"
 
+/* A word list, indexed at load (fp_lexicon_load) for the scans below: the
+ * words sorted by first character and, within one, longest first; a bucket
+ * per first character; and 2048-bit filters of first and last characters
+ * (a list has a few dozen words, so a filter turns away nearly every
+ * position it should, in a few instructions and one cache line). */
 typedef struct {
     char **w;
     unsigned char *len;
-    uint32_t *key;     /* each word's first character, packed */
-    uint64_t bloom[8]; /* 512-bit filter of the first characters, so scans skip most positions */
+    uint32_t *key;           /* each word's first character, packed */
+    uint64_t bloom[32];      /* filter of the first characters */
+    uint64_t bloom_last[32]; /* filter of the last characters, for fp_words_suffix */
+    uint32_t *bkey;          /* buckets: first character -> words [bfirst, bfirst + bcount) */
+    uint16_t *bfirst, *bcount;
+    uint32_t bmask;          /* bucket table size - 1 (a power of two) */
     int n;
 } fp_words;
 
@@ -51,7 +60,7 @@ typedef struct {
     uint16_t *tag;       /* metric index */
     uint32_t *bkey, *bstart, *bcount; /* buckets: first-character key -> words [start, start+count) */
     size_t nb;           /* bucket table size, a power of two */
-    uint64_t bloom[8];
+    uint64_t bloom[64];  /* 4096-bit filter of the first characters */
     int n;
 } fp_cue_index;
 
@@ -70,6 +79,8 @@ typedef struct {
 typedef struct {
     fp_unit *units; /* longest word first */
     int nunits;
+    uint32_t *ukey;     /* each unit word's first character, packed */
+    uint64_t ubloom[32]; /* filter of those */
     fp_unit_metrics *um;
     int num;
     fp_words cues[CUE_COUNT];
