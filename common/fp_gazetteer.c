@@ -219,7 +219,7 @@ typedef struct {
     uint64_t off_edges, off_tree, off_pairs;
 } img_hdr;
 
-#define PAIR_LOG 20
+#define PAIR_LOG FP_GAZ_PAIR_LOG
 #define PAIR_BITS (1u << PAIR_LOG)
 
 /* The filter bit of two code points. */
@@ -240,18 +240,16 @@ typedef struct {
 } img_node;
 
 struct fp_gazetteer {
+    fp_gaz_quick q; /* first: fp_gaz_match's inline part reads it */
     const uint8_t *img;
     size_t img_len;
     int mapped; /* munmap the image, else free it */
     const img_hdr *h;
     const uint32_t *recoff, *bycode, *root, *edges, *tree;
-    const uint64_t *pairs; /* NULL when the filter cannot be used */
     const img_node *nodes;
     const char *recs;
     const int32_t *pool;
-    mtrie over;                /* the alias names */
-    uint8_t over_first[8192]; /* bit per BMP code point: some alias starts with it */
-    int over_any_other;        /* some alias starts with a character outside three-byte UTF-8 */
+    mtrie over; /* the alias names */
 };
 
 uint64_t fp_gaz_hash(const void *data, size_t len)
@@ -333,7 +331,7 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->root = (const uint32_t *)(img + h->off_root);
     g->edges = (const uint32_t *)(img + h->off_edges);
     g->tree = (const uint32_t *)(img + h->off_tree);
-    g->pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
+    g->q.pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
     return FP_OK;
 }
 
@@ -760,8 +758,8 @@ static int alias_line(char **f, int nf, int lineno, void *ud)
     if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
     size_t l;
     int cp = cp3(char_at(line, nl, &l));
-    if (cp >= 0) g->over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
-    else g->over_any_other = 1;
+    if (cp >= 0) g->q.over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    else g->q.over_any_other = 1;
     return rc;
 }
 
@@ -877,8 +875,8 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
     return -1;
 }
 
-size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                    int *ncand)
+size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
+                         int *ncand)
 {
     size_t best = 0, l;
     *cands = NULL;
@@ -887,11 +885,11 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
     uint32_t c0 = char_at(text + pos, len - pos, &l);
     int cp = cp3(c0);
     uint32_t node = 1; /* not yet looked up */
-    if (g->pairs && cp >= 0 && pos + l < len) {
+    if (g->q.pairs && cp >= 0 && pos + l < len) {
         size_t l1;
         int cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
         uint32_t b = cp1 >= 0 ? pair_bit(cp, cp1) : 0;
-        if (cp1 >= 0 && !(g->pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
+        if (cp1 >= 0 && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
     }
     if (node) node = img_child(g, 0, c0);
     for (size_t i = pos + l; node;) {
@@ -905,7 +903,7 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
         node = img_child(g, node, char_at(text + i, len - i, &l));
         i += l;
     }
-    if (cp >= 0 ? !(g->over_first[cp >> 3] >> (cp & 7) & 1) : !g->over_any_other) return best;
+    if (cp >= 0 ? !(g->q.over_first[cp >> 3] >> (cp & 7) & 1) : !g->q.over_any_other) return best;
     uint32_t on = 0;
     for (size_t i = pos; i < len; i += l) {
         int64_t c = mt_child(&g->over, on, char_at(text + i, len - i, &l));

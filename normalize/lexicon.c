@@ -453,7 +453,13 @@ static size_t longest_at(const fp_words *w, const char *s, size_t n, uint32_t k)
     return 0;
 }
 
-size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
+size_t fp_words_prefix_key(const fp_words *w, const char *s, size_t n, uint32_t key)
+{
+    return longest_at(w, s, n, key);
+}
+
+/* fp_words_prefix at a character neither ASCII nor of three bytes. */
+size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n)
 {
     if (!n || !w->n) return 0;
     size_t kl;

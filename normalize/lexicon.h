@@ -101,8 +101,22 @@ void fp_lexicon_free(fp_lexicon *lx);
 const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter);
 /* The unit whose word s[0..n) starts with (longest), or NULL. */
 const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n);
-/* Length of the longest word of w that s[0..n) starts with, 0 if none. */
-size_t fp_words_prefix(const fp_words *w, const char *s, size_t n);
+/* Length of the longest word of w that s[0..n) starts with, 0 if none.
+ * Inline: the extractor asks this of five lists at every character, and
+ * nearly every time the first-character filter says no without a call. */
+size_t fp_words_prefix_key(const fp_words *w, const char *s, size_t n, uint32_t key);
+size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n);
+static inline size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (!n || !w->n) return 0;
+    uint32_t k;
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+    else if (u[0] < 0x80) k = u[0];
+    else return fp_words_prefix_other(w, s, n);
+    unsigned b = (k * 2654435761u) >> 21; /* lexicon.c's bloom_bit */
+    return (w->bloom[b >> 6] >> (b & 63)) & 1 ? fp_words_prefix_key(w, s, n, k) : 0;
+}
 /* Length of the longest word of w that s[0..n) ends with, 0 if none. */
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n);
 /* Offset of the rightmost occurrence in s[0..n) of any word of w, -1 if none. */
