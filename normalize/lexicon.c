@@ -252,14 +252,16 @@ static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void 
 
 const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter)
 {
-    if (counter && *counter) {
-        char key[64];
-        snprintf(key, sizeof key, "%s/%s", unit, counter);
-        for (int i = 0; i < lx->num; i++)
-            if (!strcmp(lx->um[i].unit, key)) return &lx->um[i];
-    }
+    /* asked a few dozen times per figure: compare in place, no "unit/counter" string made */
+    size_t ul = strlen(unit);
+    if (counter && *counter)
+        for (int i = 0; i < lx->num; i++) {
+            const char *u = lx->um[i].unit;
+            if ((!ul || u[0] == unit[0]) && !strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter))
+                return &lx->um[i];
+        }
     for (int i = 0; i < lx->num; i++)
-        if (!strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+        if (lx->um[i].unit[0] == unit[0] && !strcmp(lx->um[i].unit, unit)) return &lx->um[i];
     return NULL;
 }
 
