@@ -200,7 +200,16 @@ static int mt_add(mtrie *t, const char *name, size_t len, int region)
  *                              name, and this 128 KB filter, which mostly stays in cache, turns
  *                              away ~85% of them before the trie's scattered pages are
  *                              touched. Used only when no name is one character long
- *                              (the header's `single`), since it cannot see those.
+ *                              (the header's `single`), since it cannot see those. A name
+ *                              whose second character is not of three bytes sets (first,
+ *                              PAIR_OTHER).
+ *   triples  uint64[TRI_BITS/64] the same for the first three characters of every name of
+ *                              three or more, and for every two-character name (its third
+ *                              character taken as TRI_END, one not of three bytes as
+ *                              TRI_OTHER): of the positions the pair filter
+ *                              lets through, most start no name still (发展 may begin a village
+ *                              name, 发展产 none), and this 256 KB filter, asked only of
+ *                              those, keeps them from the trie's scattered pages too
  *   tree     uint32[2*nregions] pre-order interval of each region (pre, post): anc holds idx
  *                              iff pre[anc] <= pre[idx] < post[anc], without walking parents
  * The header names the regions.tsv it was made from by size and a 64-bit
@@ -216,11 +225,36 @@ typedef struct {
     uint32_t nregions, nbycode, nnodes, npool;
     uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
     uint32_t nedges, single; /* single: some name is one character */
-    uint64_t off_edges, off_tree, off_pairs;
+    uint64_t off_edges, off_tree, off_pairs, off_triples;
 } img_hdr;
+
+#define TRI_LOG 21
+#define TRI_BITS (1u << TRI_LOG)
+#define TRI_END 0x10000u   /* the third "character" of a two-character name: no code point of cp3 */
+#define TRI_OTHER 0x10001u /* a third character not of three bytes (阳光2008社区) */
+
+/* The filter bit of three code points. */
+static uint32_t tri_bit(int cp0, int cp1, uint32_t cp2)
+{
+    uint32_t h = (uint32_t)cp0 * 0x9E3779B1u ^ (uint32_t)cp1 * 0x85EBCA77u ^ cp2 * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    h *= 0x27D4EB2Fu;
+    return h >> (32 - TRI_LOG);
+}
+
+static int tri_has(const uint64_t *tri, int cp0, int cp1, uint32_t cp2)
+{
+    uint32_t b = tri_bit(cp0, cp1, cp2);
+    return tri[b >> 6] >> (b & 63) & 1;
+}
 
 #define PAIR_LOG FP_GAZ_PAIR_LOG
 #define PAIR_BITS (1u << PAIR_LOG)
+
+/* The second "character" of the names whose second is not of three bytes
+ * (县1, 镇 and a line's end do not start one): a code point, so it only
+ * adds false positives, which cost a walk, never a name. */
+#define PAIR_OTHER 0xFFFF
 
 /* The filter bit of two code points. */
 static uint32_t pair_bit(int cp0, int cp1) { return ((uint32_t)cp0 << 16 | (uint32_t)cp1) * 2654435761u >> (32 - PAIR_LOG); }
@@ -246,6 +280,7 @@ struct fp_gazetteer {
     int mapped; /* munmap the image, else free it */
     const img_hdr *h;
     const uint32_t *recoff, *bycode, *root, *edges, *tree;
+    const uint64_t *triples;
     const img_node *nodes;
     const char *recs;
     const int32_t *pool;
@@ -309,7 +344,7 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
                {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_nodes, ((uint64_t)h->nnodes + 1) * sizeof(img_node)},
                {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4},
                {h->off_edges, (uint64_t)h->nedges * 4},         {h->off_tree, (uint64_t)h->nregions * 8},
-               {h->off_pairs, PAIR_BITS / 8}};
+               {h->off_pairs, PAIR_BITS / 8},                   {h->off_triples, TRI_BITS / 8}};
     for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
         if (sec[i].off % 4 || sec[i].off < sizeof *h || sec[i].off > len || sec[i].bytes > len - sec[i].off) {
             *why = "a section out of bounds";
@@ -332,6 +367,7 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->edges = (const uint32_t *)(img + h->off_edges);
     g->tree = (const uint32_t *)(img + h->off_tree);
     g->q.pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
+    g->triples = (const uint64_t *)(img + h->off_triples);
     return FP_OK;
 }
 
@@ -513,6 +549,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.off_edges = off, off = align8(off + nedges * 4);
         h.off_tree = off, off = align8(off + rs->n * 8);
         h.off_pairs = off, off = align8(off + PAIR_BITS / 8);
+        h.off_triples = off, off = align8(off + TRI_BITS / 8);
         h.size = len = off;
         if (!(img = calloc(1, len))) rc = FP_ENOMEM;
         if (!rc) {
@@ -550,13 +587,24 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
                 int cp = cp3((uint32_t)(kids[k] >> 32));
                 if (cp >= 0) root[cp] = newid[(uint32_t)kids[k]];
             }
-            uint64_t *pairs = (uint64_t *)(img + h.off_pairs);
+            uint64_t *pairs = (uint64_t *)(img + h.off_pairs), *tri = (uint64_t *)(img + h.off_triples);
             for (uint32_t k = nodes[0].first; k < nodes[1].first; k++) {
                 if (nodes[k].cands) ((img_hdr *)img)->single = 1;
                 int cp0 = cp3(nodes[k].ch);
                 for (uint32_t j = nodes[k].first; cp0 >= 0 && j < nodes[k + 1].first; j++) {
                     int cp1 = cp3(nodes[j].ch);
-                    if (cp1 >= 0) pairs[pair_bit(cp0, cp1) >> 6] |= 1ull << (pair_bit(cp0, cp1) & 63);
+                    if (cp1 < 0) {
+                        pairs[pair_bit(cp0, PAIR_OTHER) >> 6] |= 1ull << (pair_bit(cp0, PAIR_OTHER) & 63);
+                        continue;
+                    }
+                    pairs[pair_bit(cp0, cp1) >> 6] |= 1ull << (pair_bit(cp0, cp1) & 63);
+                    if (nodes[j].cands) tri[tri_bit(cp0, cp1, TRI_END) >> 6] |= 1ull << (tri_bit(cp0, cp1, TRI_END) & 63);
+                    for (uint32_t m = nodes[j].first; m < nodes[j + 1].first; m++) {
+                        int cp2 = cp3(nodes[m].ch);
+                        uint32_t b = tri_bit(cp0, cp1, (uint32_t)cp2);
+                        if (cp2 < 0) b = tri_bit(cp0, cp1, TRI_OTHER);
+                        tri[b >> 6] |= 1ull << (b & 63);
+                    }
                 }
             }
             uint32_t *edges = (uint32_t *)(img + h.off_edges);
@@ -756,10 +804,17 @@ static int alias_line(char **f, int nf, int lineno, void *ud)
         for (int k = 0; k < inc && !rc; k++) rc = mt_add_cand(tn, ic[k]);
     }
     if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
-    size_t l;
+    size_t l, l1;
     int cp = cp3(char_at(line, nl, &l));
     if (cp >= 0) g->q.over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
     else g->q.over_any_other = 1;
+    int cp1 = l < nl ? cp3(char_at(line + l, nl - l, &l1)) : -1;
+    if (cp >= 0 && cp1 >= 0) {
+        uint32_t b = FP_GAZ_OVER_PAIR(cp, cp1);
+        g->q.over_pairs[b >> 3] |= (uint8_t)(1u << (b & 7));
+    } else if (cp >= 0) {
+        g->q.over_short = 1; /* one character, or a second the pair filter cannot hold */
+    }
     return rc;
 }
 
@@ -883,13 +938,21 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
     *ncand = 0;
     if (pos >= len) return 0;
     uint32_t c0 = char_at(text + pos, len - pos, &l);
-    int cp = cp3(c0);
+    int cp = cp3(c0), cp1 = -1;
     uint32_t node = 1; /* not yet looked up */
-    if (g->q.pairs && cp >= 0 && pos + l < len) {
-        size_t l1;
-        int cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
-        uint32_t b = cp1 >= 0 ? pair_bit(cp, cp1) : 0;
-        if (cp1 >= 0 && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
+    if (g->q.pairs && cp >= 0 && pos + l >= len) node = 0; /* no name is one character */
+    if (cp >= 0 && pos + l < len) {
+        size_t l1, l2;
+        cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
+        uint32_t b = pair_bit(cp, cp1 >= 0 ? cp1 : PAIR_OTHER);
+        if (g->q.pairs && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
+        else if (g->q.pairs && cp1 >= 0) {
+            /* no name of three characters or more starts so, and none of two is these */
+            int cp2 = pos + l + l1 < len ? cp3(char_at(text + pos + l + l1, len - pos - l - l1, &l2)) : -2;
+            int longer = cp2 >= 0 ? tri_has(g->triples, cp, cp1, (uint32_t)cp2)
+                                  : cp2 == -1 && tri_has(g->triples, cp, cp1, TRI_OTHER);
+            if (!longer && !tri_has(g->triples, cp, cp1, TRI_END)) node = 0;
+        }
     }
     if (node) node = img_child(g, 0, c0);
     for (size_t i = pos + l; node;) {
@@ -904,6 +967,10 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
         i += l;
     }
     if (cp >= 0 ? !(g->q.over_first[cp >> 3] >> (cp & 7) & 1) : !g->q.over_any_other) return best;
+    if (cp >= 0 && cp1 >= 0 && !g->q.over_short) {
+        uint32_t b = FP_GAZ_OVER_PAIR(cp, cp1);
+        if (!(g->q.over_pairs[b >> 3] >> (b & 7) & 1)) return best;
+    }
     uint32_t on = 0;
     for (size_t i = pos; i < len; i += l) {
         int64_t c = mt_child(&g->over, on, char_at(text + i, len - i, &l));
