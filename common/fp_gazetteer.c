@@ -37,8 +37,13 @@
 static size_t char_len(uint8_t b) { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
 
 /* The character at s (n bytes left), packed; *len its byte length. */
-static uint32_t char_at(const char *s, size_t n, size_t *len)
+static inline uint32_t char_at(const char *s, size_t n, size_t *len)
 {
+    const uint8_t *u = (const uint8_t *)s;
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) { /* CJK, the common case: no loop */
+        *len = 3;
+        return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+    }
     size_t l = char_len((uint8_t)s[0]);
     if (l > n) l = 1; /* a truncated sequence: take its bytes one by one */
     uint32_t c = 0;
@@ -186,6 +191,27 @@ static int mt_add(mtrie *t, const char *name, size_t len, int region)
  *                              step down the trie touches one page, not three
  *   pool     int32[npool]      at an offset: a count, then that many region indices
  *   root     uint32[65536]     child of the root by code point, 0 for none
+ *   edges    uint32[nedges]    child ids of the nodes with EDGE_HASH_MIN children or more, in an
+ *                              open-addressing table by (node, character), 0 for an empty slot:
+ *                              a step from such a node is one probe, not a binary search over
+ *                              hundreds of children scattered over as many cache lines
+ *   pairs    uint64[PAIR_BITS/64] a one-hash Bloom filter of the first two characters of
+ *                              every name (both three-byte): most text positions start no
+ *                              name, and this 128 KB filter, which mostly stays in cache, turns
+ *                              away ~85% of them before the trie's scattered pages are
+ *                              touched. Used only when no name is one character long
+ *                              (the header's `single`), since it cannot see those. A name
+ *                              whose second character is not of three bytes sets (first,
+ *                              PAIR_OTHER).
+ *   triples  uint64[TRI_BITS/64] the same for the first three characters of every name of
+ *                              three or more, and for every two-character name (its third
+ *                              character taken as TRI_END, one not of three bytes as
+ *                              TRI_OTHER): of the positions the pair filter
+ *                              lets through, most start no name still (发展 may begin a village
+ *                              name, 发展产 none), and this 256 KB filter, asked only of
+ *                              those, keeps them from the trie's scattered pages too
+ *   tree     uint32[2*nregions] pre-order interval of each region (pre, post): anc holds idx
+ *                              iff pre[anc] <= pre[idx] < post[anc], without walking parents
  * The header names the regions.tsv it was made from by size and a 64-bit
  * hash of its bytes: an image of another TSV is not used. */
 #define IMG_MAGIC "FPGAZIMG"
@@ -198,24 +224,67 @@ typedef struct {
     uint64_t src_size, src_hash; /* of the regions.tsv it was made from */
     uint32_t nregions, nbycode, nnodes, npool;
     uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
+    uint32_t nedges, single; /* single: some name is one character */
+    uint64_t off_edges, off_tree, off_pairs, off_triples;
 } img_hdr;
+
+#define TRI_LOG 21
+#define TRI_BITS (1u << TRI_LOG)
+#define TRI_END 0x10000u   /* the third "character" of a two-character name: no code point of cp3 */
+#define TRI_OTHER 0x10001u /* a third character not of three bytes (阳光2008社区) */
+
+/* The filter bit of three code points. */
+static uint32_t tri_bit(int cp0, int cp1, uint32_t cp2)
+{
+    uint32_t h = (uint32_t)cp0 * 0x9E3779B1u ^ (uint32_t)cp1 * 0x85EBCA77u ^ cp2 * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    h *= 0x27D4EB2Fu;
+    return h >> (32 - TRI_LOG);
+}
+
+static int tri_has(const uint64_t *tri, int cp0, int cp1, uint32_t cp2)
+{
+    uint32_t b = tri_bit(cp0, cp1, cp2);
+    return tri[b >> 6] >> (b & 63) & 1;
+}
+
+#define PAIR_LOG FP_GAZ_PAIR_LOG
+#define PAIR_BITS (1u << PAIR_LOG)
+
+/* The second "character" of the names whose second is not of three bytes
+ * (县1, 镇 and a line's end do not start one): a code point, so it only
+ * adds false positives, which cost a walk, never a name. */
+#define PAIR_OTHER 0xFFFF
+
+/* The filter bit of two code points. */
+static uint32_t pair_bit(int cp0, int cp1) { return ((uint32_t)cp0 << 16 | (uint32_t)cp1) * 2654435761u >> (32 - PAIR_LOG); }
+
+/* Nodes with at least this many children are reached through the edge
+ * table; a shorter run is scanned (it spans a cache line or two). */
+#define EDGE_HASH_MIN 8
+
+static uint32_t edge_slot(uint32_t node, uint32_t ch)
+{
+    uint32_t h = node * 2654435761u ^ ch * 0x85EBCA6Bu;
+    return h ^ h >> 15;
+}
 
 typedef struct {
     uint32_t first, ch, cands;
 } img_node;
 
 struct fp_gazetteer {
+    fp_gaz_quick q; /* first: fp_gaz_match's inline part reads it */
     const uint8_t *img;
     size_t img_len;
     int mapped; /* munmap the image, else free it */
     const img_hdr *h;
-    const uint32_t *recoff, *bycode, *root;
+    const uint32_t *recoff, *bycode, *root, *edges, *tree;
+    const uint64_t *triples;
     const img_node *nodes;
     const char *recs;
     const int32_t *pool;
-    mtrie over;                /* the alias names */
-    uint8_t over_first[8192]; /* bit per BMP code point: some alias starts with it */
-    int over_any_other;        /* some alias starts with a character outside three-byte UTF-8 */
+    mtrie over; /* the alias names */
 };
 
 uint64_t fp_gaz_hash(const void *data, size_t len)
@@ -273,13 +342,16 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
         uint64_t off, bytes;
     } sec[] = {{h->off_recoff, (uint64_t)h->nregions * 4},     {h->off_recs, h->len_recs},
                {h->off_bycode, (uint64_t)h->nbycode * 4},      {h->off_nodes, ((uint64_t)h->nnodes + 1) * sizeof(img_node)},
-               {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4}};
+               {h->off_pool, (uint64_t)h->npool * 4},           {h->off_root, 65536 * 4},
+               {h->off_edges, (uint64_t)h->nedges * 4},         {h->off_tree, (uint64_t)h->nregions * 8},
+               {h->off_pairs, PAIR_BITS / 8},                   {h->off_triples, TRI_BITS / 8}};
     for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
         if (sec[i].off % 4 || sec[i].off < sizeof *h || sec[i].off > len || sec[i].bytes > len - sec[i].off) {
             *why = "a section out of bounds";
             return FP_EPROTO;
         }
-    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1))) {
+    if (!h->nnodes || h->nbycode < h->nregions || (h->nbycode & (h->nbycode - 1)) || !h->nedges ||
+        (h->nedges & (h->nedges - 1))) {
         *why = "inconsistent counts";
         return FP_EPROTO;
     }
@@ -292,6 +364,10 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->nodes = (const img_node *)(img + h->off_nodes);
     g->pool = (const int32_t *)(img + h->off_pool);
     g->root = (const uint32_t *)(img + h->off_root);
+    g->edges = (const uint32_t *)(img + h->off_edges);
+    g->tree = (const uint32_t *)(img + h->off_tree);
+    g->q.pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
+    g->triples = (const uint64_t *)(img + h->off_triples);
     return FP_OK;
 }
 
@@ -407,8 +483,8 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
     uint64_t *kids = malloc((t.nedges + 1) * sizeof *kids);
     size_t nbycode = 1024;
     while (nbycode < rs->n + rs->n / 2) nbycode *= 2; /* a load of at most 2/3 */
-    uint32_t *bycode = calloc(nbycode, sizeof *bycode);
-    if (!rc && (!start || !order || !newid || !inch || !kids || !bycode)) rc = FP_ENOMEM;
+    uint32_t *bycode = calloc(nbycode, sizeof *bycode), *subtree = malloc((rs->n + 1) * sizeof *subtree);
+    if (!rc && (!start || !order || !newid || !inch || !kids || !bycode || !subtree)) rc = FP_ENOMEM;
     uint8_t *img = NULL;
     size_t len = 0;
     if (!rc) {
@@ -438,9 +514,12 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
             newid[o] = (uint32_t)head++;
             for (uint32_t k = start[o]; k < start[o + 1]; k++) order[tail++] = (uint32_t)kids[k];
         }
-        size_t npool = 1;
-        for (size_t i = 0; i < nn; i++)
+        size_t npool = 1, nbig = 0, nedges = 1024;
+        for (size_t i = 0; i < nn; i++) {
             if (t.nodes[i].ncand) npool += 1 + (size_t)t.nodes[i].ncand;
+            if (start[i + 1] - start[i] >= EDGE_HASH_MIN) nbig += start[i + 1] - start[i];
+        }
+        while (nedges < 2 * nbig) nedges *= 2; /* a load of at most 1/2: most misses end at an empty slot */
         size_t lrecs = 0;
         for (size_t i = 0; i < rs->n; i++) lrecs += (sizeof(fp_region) + strlen(rs->r[i].name) + 1 + 3) & ~(size_t)3;
         for (size_t i = 0; i < rs->n; i++) {
@@ -459,6 +538,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.nbycode = (uint32_t)nbycode;
         h.nnodes = (uint32_t)nn;
         h.npool = (uint32_t)npool;
+        h.nedges = (uint32_t)nedges;
         size_t off = align8(sizeof h);
         h.off_recoff = off, off = align8(off + rs->n * 4);
         h.off_recs = off, h.len_recs = lrecs, off = align8(off + lrecs);
@@ -466,6 +546,10 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
         h.off_nodes = off, off = align8(off + (nn + 1) * sizeof(img_node));
         h.off_pool = off, off = align8(off + npool * 4);
         h.off_root = off, off = align8(off + 65536 * 4);
+        h.off_edges = off, off = align8(off + nedges * 4);
+        h.off_tree = off, off = align8(off + rs->n * 8);
+        h.off_pairs = off, off = align8(off + PAIR_BITS / 8);
+        h.off_triples = off, off = align8(off + TRI_BITS / 8);
         h.size = len = off;
         if (!(img = calloc(1, len))) rc = FP_ENOMEM;
         if (!rc) {
@@ -503,6 +587,51 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
                 int cp = cp3((uint32_t)(kids[k] >> 32));
                 if (cp >= 0) root[cp] = newid[(uint32_t)kids[k]];
             }
+            uint64_t *pairs = (uint64_t *)(img + h.off_pairs), *tri = (uint64_t *)(img + h.off_triples);
+            for (uint32_t k = nodes[0].first; k < nodes[1].first; k++) {
+                if (nodes[k].cands) ((img_hdr *)img)->single = 1;
+                int cp0 = cp3(nodes[k].ch);
+                for (uint32_t j = nodes[k].first; cp0 >= 0 && j < nodes[k + 1].first; j++) {
+                    int cp1 = cp3(nodes[j].ch);
+                    if (cp1 < 0) {
+                        pairs[pair_bit(cp0, PAIR_OTHER) >> 6] |= 1ull << (pair_bit(cp0, PAIR_OTHER) & 63);
+                        continue;
+                    }
+                    pairs[pair_bit(cp0, cp1) >> 6] |= 1ull << (pair_bit(cp0, cp1) & 63);
+                    if (nodes[j].cands) tri[tri_bit(cp0, cp1, TRI_END) >> 6] |= 1ull << (tri_bit(cp0, cp1, TRI_END) & 63);
+                    for (uint32_t m = nodes[j].first; m < nodes[j + 1].first; m++) {
+                        int cp2 = cp3(nodes[m].ch);
+                        uint32_t b = tri_bit(cp0, cp1, (uint32_t)cp2);
+                        if (cp2 < 0) b = tri_bit(cp0, cp1, TRI_OTHER);
+                        tri[b >> 6] |= 1ull << (b & 63);
+                    }
+                }
+            }
+            uint32_t *edges = (uint32_t *)(img + h.off_edges);
+            for (size_t i = 0; i < nn; i++) {
+                if (nodes[i + 1].first - nodes[i].first < EDGE_HASH_MIN) continue;
+                for (uint32_t c = nodes[i].first; c < nodes[i + 1].first; c++) {
+                    uint32_t j = edge_slot((uint32_t)i, nodes[c].ch) & (uint32_t)(nedges - 1);
+                    while (edges[j]) j = (j + 1) & (uint32_t)(nedges - 1);
+                    edges[j] = c;
+                }
+            }
+            /* pre-order intervals: a parent precedes its children in the
+             * file, so a pass up sums each subtree's size and a pass down
+             * places each region after its parent and earlier siblings */
+            uint32_t *tree = (uint32_t *)(img + h.off_tree), root_next = 0;
+            for (size_t i = 0; i < rs->n; i++) subtree[i] = 1;
+            for (size_t i = rs->n; i-- > 0;)
+                if (rs->r[i].parent >= 0) subtree[rs->r[i].parent] += subtree[i];
+            for (size_t i = 0; i < rs->n; i++) {
+                int par = rs->r[i].parent;
+                uint32_t pre = par < 0 ? root_next : subtree[par];
+                if (par < 0) root_next += subtree[i];
+                else subtree[par] += subtree[i];
+                tree[2 * i] = pre;
+                tree[2 * i + 1] = pre + subtree[i];
+                subtree[i] = pre + 1; /* from here on: where its next child goes */
+            }
         }
     }
     free(start);
@@ -511,6 +640,7 @@ static int build_image(const rows *rs, const fp_map *by_code, uint64_t src_size,
     free(inch);
     free(kids);
     free(bycode);
+    free(subtree);
     mt_free(&t);
     if (rc) {
         free(img);
@@ -622,11 +752,13 @@ static uint32_t img_child(const fp_gazetteer *g, uint32_t node, uint32_t c)
         int cp = cp3(c);
         if (cp >= 0) return g->root[cp];
     }
-    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first, hi = end;
-    while (hi - lo > 8) { /* to a run of at most 8 that holds the first >= c */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (g->nodes[mid].ch < c) lo = mid + 1;
-        else hi = mid + 1;
+    uint32_t lo = g->nodes[node].first, end = g->nodes[node + 1].first;
+    if (end - lo >= EDGE_HASH_MIN) {
+        /* a child found by (node, c) is the one when it is in node's run and leads by c */
+        uint32_t mask = g->h->nedges - 1;
+        for (uint32_t j = edge_slot(node, c) & mask, k; (k = g->edges[j]); j = (j + 1) & mask)
+            if (k >= lo && k < end && g->nodes[k].ch == c) return k;
+        return 0;
     }
     for (; lo < end; lo++)
         if (g->nodes[lo].ch >= c) return g->nodes[lo].ch == c ? lo : 0;
@@ -672,10 +804,17 @@ static int alias_line(char **f, int nf, int lineno, void *ud)
         for (int k = 0; k < inc && !rc; k++) rc = mt_add_cand(tn, ic[k]);
     }
     if (!rc) rc = mt_add_cand(&g->over.nodes[node], idx);
-    size_t l;
+    size_t l, l1;
     int cp = cp3(char_at(line, nl, &l));
-    if (cp >= 0) g->over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
-    else g->over_any_other = 1;
+    if (cp >= 0) g->q.over_first[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    else g->q.over_any_other = 1;
+    int cp1 = l < nl ? cp3(char_at(line + l, nl - l, &l1)) : -1;
+    if (cp >= 0 && cp1 >= 0) {
+        uint32_t b = FP_GAZ_OVER_PAIR(cp, cp1);
+        g->q.over_pairs[b >> 3] |= (uint8_t)(1u << (b & 7));
+    } else if (cp >= 0) {
+        g->q.over_short = 1; /* one character, or a second the pair filter cannot hold */
+    }
     return rc;
 }
 
@@ -778,9 +917,9 @@ int fp_gaz_find_path(const fp_gazetteer *g, const char *path)
 
 int fp_gaz_within(const fp_gazetteer *g, int idx, int anc)
 {
-    for (int i = idx; i >= 0; i = parent_of(g, i))
-        if (i == anc) return 1;
-    return 0;
+    if (idx < 0 || anc < 0) return 0;
+    uint32_t p = g->tree[2 * (size_t)idx];
+    return g->tree[2 * (size_t)anc] <= p && p < g->tree[2 * (size_t)anc + 1];
 }
 
 int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
@@ -791,15 +930,31 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
     return -1;
 }
 
-size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                    int *ncand)
+size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
+                         int *ncand)
 {
     size_t best = 0, l;
     *cands = NULL;
     *ncand = 0;
     if (pos >= len) return 0;
     uint32_t c0 = char_at(text + pos, len - pos, &l);
-    uint32_t node = img_child(g, 0, c0);
+    int cp = cp3(c0), cp1 = -1;
+    uint32_t node = 1; /* not yet looked up */
+    if (g->q.pairs && cp >= 0 && pos + l >= len) node = 0; /* no name is one character */
+    if (cp >= 0 && pos + l < len) {
+        size_t l1, l2;
+        cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
+        uint32_t b = pair_bit(cp, cp1 >= 0 ? cp1 : PAIR_OTHER);
+        if (g->q.pairs && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
+        else if (g->q.pairs && cp1 >= 0) {
+            /* no name of three characters or more starts so, and none of two is these */
+            int cp2 = pos + l + l1 < len ? cp3(char_at(text + pos + l + l1, len - pos - l - l1, &l2)) : -2;
+            int longer = cp2 >= 0 ? tri_has(g->triples, cp, cp1, (uint32_t)cp2)
+                                  : cp2 == -1 && tri_has(g->triples, cp, cp1, TRI_OTHER);
+            if (!longer && !tri_has(g->triples, cp, cp1, TRI_END)) node = 0;
+        }
+    }
+    if (node) node = img_child(g, 0, c0);
     for (size_t i = pos + l; node;) {
         uint32_t po = g->nodes[node].cands;
         if (po) {
@@ -811,8 +966,11 @@ size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t 
         node = img_child(g, node, char_at(text + i, len - i, &l));
         i += l;
     }
-    int cp = cp3(c0);
-    if (cp >= 0 ? !(g->over_first[cp >> 3] >> (cp & 7) & 1) : !g->over_any_other) return best;
+    if (cp >= 0 ? !(g->q.over_first[cp >> 3] >> (cp & 7) & 1) : !g->q.over_any_other) return best;
+    if (cp >= 0 && cp1 >= 0 && !g->q.over_short) {
+        uint32_t b = FP_GAZ_OVER_PAIR(cp, cp1);
+        if (!(g->q.over_pairs[b >> 3] >> (b & 7) & 1)) return best;
+    }
     uint32_t on = 0;
     for (size_t i = pos; i < len; i += l) {
         int64_t c = mt_child(&g->over, on, char_at(text + i, len - i, &l));

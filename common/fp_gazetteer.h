@@ -35,7 +35,7 @@ typedef struct {
 
 /* The image format; a change of layout changes it, and an image of
  * another version is not used. */
-#define FP_GAZ_IMAGE_VERSION 1
+#define FP_GAZ_IMAGE_VERSION 3
 
 typedef struct fp_gazetteer fp_gazetteer;
 
@@ -67,9 +67,49 @@ int fp_gaz_within(const fp_gazetteer *g, int idx, int anc);
 /* Ancestor of idx at the given level, or -1. */
 int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level);
 
+/* What the inline part of fp_gaz_match reads: the first member of the
+ * gazetteer (fp_gazetteer.c), not for other use. */
+#define FP_GAZ_PAIR_LOG 20
+/* The bit of two code points in over_pairs. */
+#define FP_GAZ_OVER_PAIR(cp0, cp1) ((((uint32_t)(cp0) << 16 | (uint32_t)(cp1)) * 2654435761u) >> 16)
+typedef struct {
+    const uint64_t *pairs;    /* 2^FP_GAZ_PAIR_LOG-bit filter of the image names' first two characters, or NULL */
+    uint8_t over_first[8192]; /* bit per BMP code point: some alias name starts with it */
+    uint8_t over_pairs[8192]; /* 65536-bit filter of the alias names' first two characters */
+    int over_short;           /* some alias starting with a three-byte character has no second one
+                                 of three bytes: over_pairs cannot speak for it, over_first does */
+    int over_any_other;       /* some alias starts with a character outside three-byte UTF-8 */
+} fp_gaz_quick;
+
+size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
+                         int *ncand);
+
 /* Longest region name starting at text[pos]. Returns its byte length (0 when
- * none) and points *cands at the *ncand region indices it names. */
-size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                    int *ncand);
+ * none) and points *cands at the *ncand region indices it names.
+ * Inline: the extractor asks at every character, and most positions (two
+ * CJK characters no name starts with, no alias either) are turned away by
+ * the filters without a call. over_pairs turns an alias away only when its
+ * first character is also in over_first, so the two say the same as the
+ * out-of-line path. */
+static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
+                                  int *ncand)
+{
+    const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
+    const unsigned char *u = (const unsigned char *)text + pos;
+    if (q->pairs && pos < len && len - pos >= 6 && (u[0] & 0xF0) == 0xE0 && (u[1] & 0xC0) == 0x80 &&
+        (u[2] & 0xC0) == 0x80 && (u[3] & 0xF0) == 0xE0 && (u[4] & 0xC0) == 0x80 && (u[5] & 0xC0) == 0x80) {
+        uint32_t cp0 = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+        uint32_t cp1 = (uint32_t)(u[3] & 0x0F) << 12 | (uint32_t)(u[4] & 0x3F) << 6 | (u[5] & 0x3F);
+        uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+        uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
+        int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
+        if (!(q->pairs[b >> 6] >> (b & 63) & 1) && !alias) {
+            *cands = NULL;
+            *ncand = 0;
+            return 0;
+        }
+    }
+    return fp_gaz_match_full(g, text, len, pos, cands, ncand);
+}
 
 #endif

@@ -41,12 +41,101 @@ static int each_line(const char *path, int (*fn)(char **f, int nf, const char *p
 }
 
 
-static unsigned bloom_bit(uint32_t k) { return (k * 2654435761u) >> 23; }
+/* The bit of a character in a 2048-bit filter, and in the 4096-bit one of the cue index. */
+static unsigned bloom_bit(uint32_t k) { return (k * 2654435761u) >> 21; }
+static unsigned bloom_bit4k(uint32_t k) { return (k * 2654435761u) >> 20; }
 
-static int maybe(const fp_words *w, uint32_t k)
+static int in_bloom(const uint64_t *bloom, uint32_t k)
 {
     unsigned b = bloom_bit(k);
-    return (w->bloom[b >> 6] >> (b & 63)) & 1;
+    return (bloom[b >> 6] >> (b & 63)) & 1;
+}
+
+static void bloom_set(uint64_t *bloom, uint32_t k)
+{
+    unsigned b = bloom_bit(k);
+    bloom[b >> 6] |= 1ULL << (b & 63);
+}
+
+/* fp_utf8_key of s (n > 0 bytes) and the bytes it covers: a CJK character,
+ * the common case, without the general loop. */
+static inline uint32_t key_at(const char *s, size_t n, size_t *kl)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80) {
+        *kl = 1;
+        return u[0];
+    }
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) {
+        *kl = 3;
+        return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+    }
+    size_t l = fp_utf8_len(u[0]);
+    *kl = l > n ? n : l;
+    return fp_utf8_key(s, n);
+}
+
+/* The key of the last character of s[0..n) (n > 0): its bytes packed, at most four. */
+static uint32_t last_key(const char *s, size_t n)
+{
+    size_t p = fp_utf8_prev(s, n);
+    uint32_t k = 0;
+    for (size_t i = p; i < n && i < p + 4; i++) k = k << 8 | (unsigned char)s[i];
+    return k;
+}
+
+typedef struct {
+    uint32_t key;
+    unsigned char len;
+    int i;
+} word_order;
+
+static int by_key_len(const void *a, const void *b)
+{
+    const word_order *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1; /* longest first: the first that fits wins */
+    return x->i - y->i;
+}
+
+/* Sorts a list's words by first character, longest first, and makes its
+ * buckets and filters (fp_words says why). */
+static int words_index(fp_words *w)
+{
+    if (w->n > 65535) return FP_EINVAL;
+    size_t n = (size_t)w->n;
+    word_order *o = malloc(sizeof *o * (n ? n : 1));
+    char **nw = malloc(sizeof *nw * (n ? n : 1));
+    unsigned char *nl = malloc(n ? n : 1);
+    uint32_t *nk = malloc(sizeof *nk * (n ? n : 1));
+    size_t nb = 4;
+    while (nb < 2 * n) nb *= 2;
+    w->bkey = calloc(nb, sizeof *w->bkey);
+    w->bfirst = calloc(nb, sizeof *w->bfirst);
+    w->bcount = calloc(nb, sizeof *w->bcount);
+    if (!o || !nw || !nl || !nk || !w->bkey || !w->bfirst || !w->bcount) {
+        free(o), free(nw), free(nl), free(nk);
+        return FP_ENOMEM;
+    }
+    w->bmask = (uint32_t)nb - 1;
+    for (size_t i = 0; i < n; i++) o[i] = (word_order){w->key[i], w->len[i], (int)i};
+    qsort(o, n, sizeof *o, by_key_len);
+    memset(w->bloom, 0, sizeof w->bloom);
+    memset(w->bloom_last, 0, sizeof w->bloom_last);
+    for (size_t i = 0; i < n; i++) {
+        nw[i] = w->w[o[i].i];
+        nl[i] = w->len[o[i].i];
+        nk[i] = w->key[o[i].i];
+        bloom_set(w->bloom, nk[i]);
+        if (nl[i]) bloom_set(w->bloom_last, last_key(nw[i], nl[i]));
+        uint32_t b = (nk[i] * 2654435761u >> 16) & w->bmask;
+        while (w->bcount[b] && w->bkey[b] != nk[i]) b = (b + 1) & w->bmask;
+        if (!w->bcount[b]) w->bkey[b] = nk[i], w->bfirst[b] = (uint16_t)i;
+        w->bcount[b]++;
+    }
+    free(w->w), free(w->len), free(w->key), free(o);
+    w->w = nw, w->len = nl, w->key = nk;
+    return FP_OK;
 }
 
 static int words_add_all(fp_words *w, char *list)
@@ -64,8 +153,6 @@ static int words_add_all(fp_words *w, char *list)
         if (!nk) return FP_ENOMEM;
         w->key = nk;
         nk[w->n] = fp_utf8_key(tok, n);
-        unsigned b = bloom_bit(nk[w->n]);
-        w->bloom[b >> 6] |= 1ULL << (b & 63);
         if (!(w->w[w->n] = strdup(tok))) return FP_ENOMEM;
         w->len[w->n++] = (unsigned char)n;
     }
@@ -78,6 +165,9 @@ static void words_free(fp_words *w)
     free(w->w);
     free(w->len);
     free(w->key);
+    free(w->bkey);
+    free(w->bfirst);
+    free(w->bcount);
     memset(w, 0, sizeof *w);
 }
 
@@ -163,14 +253,16 @@ static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void 
 
 const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter)
 {
-    if (counter && *counter) {
-        char key[64];
-        snprintf(key, sizeof key, "%s/%s", unit, counter);
-        for (int i = 0; i < lx->num; i++)
-            if (!strcmp(lx->um[i].unit, key)) return &lx->um[i];
-    }
+    /* asked a few dozen times per figure: compare in place, no "unit/counter" string made */
+    size_t ul = strlen(unit);
+    if (counter && *counter)
+        for (int i = 0; i < lx->num; i++) {
+            const char *u = lx->um[i].unit;
+            if ((!ul || u[0] == unit[0]) && !strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter))
+                return &lx->um[i];
+        }
     for (int i = 0; i < lx->num; i++)
-        if (!strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+        if (lx->um[i].unit[0] == unit[0] && !strcmp(lx->um[i].unit, unit)) return &lx->um[i];
     return NULL;
 }
 
@@ -219,7 +311,7 @@ static int build_cue_index(fp_lexicon *lx)
         ix->w[i] = w->w[e[i].word];
         ix->len[i] = w->len[e[i].word];
         ix->tag[i] = (uint16_t)e[i].metric;
-        unsigned b = bloom_bit(e[i].key);
+        unsigned b = bloom_bit4k(e[i].key);
         ix->bloom[b >> 6] |= 1ULL << (b & 63);
         size_t bi = bucket_of(ix, e[i].key);
         if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
@@ -244,9 +336,9 @@ static void free_cue_index(fp_cue_index *ix)
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
 {
     if (!ix->n) return;
-    for (size_t p = 0; p < n; p += fp_utf8_len((unsigned char)s[p])) {
-        uint32_t k = fp_utf8_key(s + p, n - p);
-        unsigned b = bloom_bit(k);
+    for (size_t p = 0, kl; p < n; p += kl) {
+        uint32_t k = key_at(s + p, n - p, &kl);
+        unsigned b = bloom_bit4k(k);
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
         size_t bi = bucket_of(ix, k);
         if (!ix->bcount[bi]) continue;
@@ -309,7 +401,14 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         fp_lexicon_free(lx);
         return FP_EINVAL;
     }
-    if ((rc = build_cue_index(lx))) {
+    for (int i = 0; i < CUE_COUNT && !rc; i++) rc = words_index(&lx->cues[i]);
+    for (int m = 0; m < lx->nmetrics && !rc; m++) rc = words_index(&lx->metrics[m].cues);
+    if (!rc && !(lx->ukey = malloc(sizeof *lx->ukey * (size_t)lx->nunits))) rc = FP_ENOMEM;
+    for (int i = 0; i < lx->nunits && !rc; i++) {
+        lx->ukey[i] = fp_utf8_key(lx->units[i].word, lx->units[i].len ? lx->units[i].len : 1);
+        bloom_set(lx->ubloom, lx->ukey[i]);
+    }
+    if (rc || (rc = build_cue_index(lx))) {
         fp_lexicon_free(lx);
         return rc;
     }
@@ -319,6 +418,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
 void fp_lexicon_free(fp_lexicon *lx)
 {
     free(lx->units);
+    free(lx->ukey);
     free(lx->um);
     free_cue_index(&lx->cues_ix);
     for (int i = 0; i < CUE_COUNT; i++) words_free(&lx->cues[i]);
@@ -329,31 +429,51 @@ void fp_lexicon_free(fp_lexicon *lx)
 
 const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n)
 {
+    if (!n) return NULL;
+    size_t kl;
+    uint32_t k = key_at(s, n, &kl);
+    if (!in_bloom(lx->ubloom, k)) return NULL;
     for (int i = 0; i < lx->nunits; i++)
-        if (lx->units[i].len <= n && memcmp(s, lx->units[i].word, lx->units[i].len) == 0) return &lx->units[i];
+        if (lx->ukey[i] == k && lx->units[i].len <= n && memcmp(s, lx->units[i].word, lx->units[i].len) == 0)
+            return &lx->units[i];
     return NULL;
 }
 
-/* Longest word of w starting at s[0..n), given the key of its first character. */
+/* Longest word of w starting at s[0..n), given the key of its first
+ * character: the first of its bucket that fits, the bucket being longest first. */
 static size_t longest_at(const fp_words *w, const char *s, size_t n, uint32_t k)
 {
-    size_t best = 0;
-    for (int i = 0; i < w->n; i++)
-        if (w->key[i] == k && w->len[i] <= n && w->len[i] > best && memcmp(s, w->w[i], w->len[i]) == 0)
-            best = w->len[i];
-    return best;
+    uint32_t b = (k * 2654435761u >> 16) & w->bmask;
+    while (w->bcount[b] && w->bkey[b] != k) b = (b + 1) & w->bmask;
+    for (uint32_t i = w->bfirst[b], e = i + w->bcount[b]; i < e; i++) {
+        size_t l = w->len[i];
+        if (l > n) continue;
+        const unsigned char *a = (const unsigned char *)s, *c = (const unsigned char *)w->w[i];
+        size_t j = 0;
+        while (j < l && a[j] == c[j]) j++; /* words are a few bytes: no call to memcmp */
+        if (j == l) return l;
+    }
+    return 0;
 }
 
-size_t fp_words_prefix(const fp_words *w, const char *s, size_t n)
+size_t fp_words_prefix_key(const fp_words *w, const char *s, size_t n, uint32_t key)
+{
+    return longest_at(w, s, n, key);
+}
+
+/* fp_words_prefix at a character neither ASCII nor of three bytes. */
+size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n)
 {
     if (!n || !w->n) return 0;
-    uint32_t k = fp_utf8_key(s, n);
-    return maybe(w, k) ? longest_at(w, s, n, k) : 0;
+    size_t kl;
+    uint32_t k = key_at(s, n, &kl);
+    return in_bloom(w->bloom, k) ? longest_at(w, s, n, k) : 0;
 }
 
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
 {
     size_t best = 0;
+    if (!n || !w->n || !in_bloom(w->bloom_last, last_key(s, n))) return 0;
     for (int i = 0; i < w->n; i++)
         if (w->len[i] <= n && w->len[i] > best && memcmp(s + n - w->len[i], w->w[i], w->len[i]) == 0)
             best = w->len[i];
@@ -366,8 +486,9 @@ long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)
     if (!w->n) return -1;
     for (size_t p = n; p-- > 0;) {
         if (((unsigned char)s[p] & 0xC0) == 0x80) continue; /* not a character's first byte */
-        uint32_t k = fp_utf8_key(s + p, n - p);
-        if (!maybe(w, k)) continue;
+        size_t kl;
+        uint32_t k = key_at(s + p, n - p, &kl);
+        if (!in_bloom(w->bloom, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {
             if (wlen) *wlen = l;
@@ -381,9 +502,9 @@ long fp_words_first(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
     if (wlen) *wlen = 0;
     if (!w->n) return -1;
-    for (size_t p = 0; p < n; p += fp_utf8_len((unsigned char)s[p])) {
-        uint32_t k = fp_utf8_key(s + p, n - p);
-        if (!maybe(w, k)) continue;
+    for (size_t p = 0, kl; p < n; p += kl) {
+        uint32_t k = key_at(s + p, n - p, &kl);
+        if (!in_bloom(w->bloom, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {
             if (wlen) *wlen = l;
