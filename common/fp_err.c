@@ -12,6 +12,7 @@ const char *fp_strerror(int code)
     case FP_ERANGE: return "value out of range";
     case FP_ENOTFOUND: return "not found";
     case FP_EBUSY: return "already in use";
+    case FP_ECANCELED: return "canceled";
     default: return "unknown error";
     }
 }

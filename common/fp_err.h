@@ -12,6 +12,7 @@ enum {
     FP_ERANGE = -6,   /* value out of range */
     FP_ENOTFOUND = -7,
     FP_EBUSY = -8,    /* endpoint or resource already in use */
+    FP_ECANCELED = -9, /* stopped on request (a daemon stopping mid-work) */
 };
 
 const char *fp_strerror(int code);

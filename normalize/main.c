@@ -1,7 +1,15 @@
 /* fupin-normalize: takes reports from ingest, extracts their figures and
  * sends each figure to the aggregate shard that owns its total, then an
  * `end` to every shard with the count that shard was sent. Stateless: run
- * as many as you like against one ingest. */
+ * as many as you like against one ingest.
+ *
+ * A report is extracted on libuv's thread pool while the loop goes on
+ * answering status and stop: a 50 MB report takes many seconds. The input
+ * is paused meanwhile (one report at a time per worker). Stopping cancels
+ * the extraction at its next figure; the report is not acknowledged, so
+ * ingest sends it again. A report sent again by ingest within --repeat-ms
+ * of this worker finishing it (its acks were on their way) is not
+ * extracted twice. */
 #include "checks.h"
 #include "extract.h"
 #include "fp_daemon.h"
@@ -15,20 +23,24 @@
 #include "indicate.h"
 #include "route.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <uv.h>
 
 typedef struct {
     char *log_level, *data, *reports, *stats, *instance;
     fp_strlist shards;
-    int stats_ms;
+    int stats_ms, repeat_ms;
 } config;
 
 static const fp_opt opts[] = {
     {"reports", FP_OPT_STR, "tcp://127.0.0.1:7101", offsetof(config, reports), "ingest's report endpoint to pull from"},
     {"shard", FP_OPT_LIST, NULL, offsetof(config, shards),
      "an aggregate shard's figure endpoint, in shard order (default tcp://127.0.0.1:7120)"},
+    {"repeat-ms", FP_OPT_INT, "60000", offsetof(config, repeat_ms),
+     "a report ingest sends again within this long of this worker finishing it is not extracted again"},
     FP_STATS_OPTS(config, NULL),
     FP_COMMON_OPTS(config),
 };
@@ -50,7 +62,26 @@ typedef struct {
     int published;    /* the report's year hint */
     size_t text_len;
     fp_parts parts;
-    unsigned long long reports, figures, rejected;
+    unsigned long long reports, figures, rejected, repeats;
+    /* the message being worked through, one report at a time on the thread pool */
+    struct {
+        char *data;
+        size_t len, off;
+        fp_record rec;
+        int rc, curated;
+        fp_doc_info info;
+        size_t figures;
+        char why[300];
+        uv_work_t work;
+    } job;
+    int busy;
+    atomic_int cancel; /* set by stop, read by the extraction between figures */
+    /* the reports this worker finished lately, so a re-send of one is not extracted twice */
+    struct {
+        char id[65];
+        uint64_t at;
+    } recent[64];
+    int nrecent, repeat_ms;
 } normalizer;
 
 static void status_line(char *buf, size_t cap, void *ud)
@@ -58,7 +89,8 @@ static void status_line(char *buf, size_t cap, void *ud)
     normalizer *n = ud;
     size_t queue = 0;
     for (int i = 0; i < n->nout; i++) queue += fp_zsock_outbox(&n->out[i]);
-    snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu queue=%zu", n->reports, n->figures, n->rejected, queue);
+    snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu repeats=%llu busy=%d queue=%zu", n->reports, n->figures,
+             n->rejected, n->repeats, n->busy, queue);
 }
 
 static int on_check(const fp_anomaly *a, void *ud)
@@ -72,6 +104,7 @@ static int on_check(const fp_anomaly *a, void *ud)
 static int on_figure(const fp_figure *f, void *ud)
 {
     normalizer *n = ud;
+    if (atomic_load(&n->cancel)) return FP_ECANCELED;
     fp_figure g = *f;
     g.published = n->published;
     fp_indicate_figure(n->ix, n->text, n->text_len, &g);
@@ -79,76 +112,162 @@ static int on_figure(const fp_figure *f, void *ud)
     uint32_t sh = fp_route_shard(g.region_code, g.year, g.indicator, (uint32_t)n->nout);
     snprintf(g.report_id, sizeof g.report_id, "%s", n->report_id);
     g.seq = n->counts[sh]++;
-    n->figures++;
+    n->job.figures++;
     int rc = fp_pack_figure(&n->pks[sh], &g);
     return rc ? rc : fp_parts_feed(&n->parts, &g);
 }
 
-static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
+/* On the thread pool: the report's figures, indicators, checks and ends,
+ * packed per shard into n->bufs. Touches nothing the loop reads. */
+static void work_report(uv_work_t *w)
 {
-    (void)s;
-    normalizer *n = ud;
-    size_t off = 0;
-    fp_record r;
+    normalizer *n = w->data;
+    fp_report *rep = &n->job.rec.u.report;
+    for (int i = 0; i < n->nout; i++) {
+        msgpack_sbuffer_clear(&n->bufs[i]);
+        n->counts[i] = 0;
+    }
+    n->report_id = rep->id;
+    n->job.figures = 0;
+    n->job.why[0] = '\0';
+    memset(&n->job.info, 0, sizeof n->job.info);
+    int curated = n->job.curated, rc;
+    n->text = curated ? NULL : rep->text;
+    n->text_len = curated ? 0 : rep->text_len;
+    n->published = rep->year_hint;
+    fp_parts_init(&n->parts, rep->id, rep->source, on_check, n);
+    if (curated)
+        /* curated figures: ingest checked them; the same check here guards against other data files */
+        rc = fp_figjson_parse(rep->text, rep->text_len, n->x->gaz, &n->vocab, rep->source, on_figure, n,
+                              &n->job.info.figures, n->job.why, sizeof n->job.why);
+    else
+        rc = fp_extract(n->x, rep->source, rep->text, rep->text_len, rep->year_hint, rep->region_hint, on_figure, n,
+                        &n->job.info);
+    int prc = fp_parts_finish(&n->parts);
+    if (!rc) rc = prc;
+    for (int i = 0; i < n->nout && rc == FP_OK; i++) {
+        fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source,
+                    .arrived_ms = rep->arrived_ms, .curated = (uint8_t)curated};
+        snprintf(e.report_id, sizeof e.report_id, "%s", rep->id);
+        snprintf(e.supersedes, sizeof e.supersedes, "%s", rep->supersedes ? rep->supersedes : "");
+        rc = fp_pack_end(&n->pks[i], &e);
+    }
+    n->job.rc = rc;
+}
+
+/* 1 when this worker finished report id within --repeat-ms. */
+static int done_lately(const normalizer *n, const char *id)
+{
+    uint64_t now = uv_now(n->d.loop);
+    for (int i = 0; i < n->nrecent; i++)
+        if (!strcmp(n->recent[i].id, id) && now - n->recent[i].at < (uint64_t)n->repeat_ms) return 1;
+    return 0;
+}
+
+static void remember(normalizer *n, const char *id)
+{
+    int slot = n->nrecent < 64 ? n->nrecent++ : 0;
+    if (slot == 0 && n->nrecent == 64) /* full: the oldest goes */
+        for (int i = 1; i < 64; i++)
+            if (n->recent[i].at < n->recent[slot].at) slot = i;
+    snprintf(n->recent[slot].id, sizeof n->recent[slot].id, "%s", id);
+    n->recent[slot].at = uv_now(n->d.loop);
+}
+
+static void after_report(uv_work_t *w, int status);
+
+/* Starts on the message's next report, or, at its end, reads on. */
+static void next_report(normalizer *n)
+{
+    fp_record *r = &n->job.rec;
     int rc;
-    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
-        if (r.type != FP_REC_REPORT) {
-            fp_warn("ignoring a %d record on the report socket", r.type);
-            fp_record_free(&r);
+    while ((rc = fp_record_next(n->job.data, n->job.len, &n->job.off, r)) == FP_OK) {
+        if (r->type != FP_REC_REPORT) {
+            fp_warn("ignoring a %d record on the report socket", r->type);
+            fp_record_free(r);
             continue;
         }
-        fp_report *rep = &r.u.report;
-        for (int i = 0; i < n->nout; i++) {
-            msgpack_sbuffer_clear(&n->bufs[i]);
-            n->counts[i] = 0;
+        if (done_lately(n, r->u.report.id)) {
+            n->repeats++;
+            fp_info("report %.12s (%s): sent again while its acks were on their way; not extracted twice",
+                    r->u.report.id, r->u.report.source);
+            fp_record_free(r);
+            continue;
         }
-        n->report_id = rep->id;
-        fp_doc_info info = {0};
-        char why[300] = "";
-        int curated = rep->encoding && !strcmp(rep->encoding, FP_FIGURES_ENCODING);
-        n->text = curated ? NULL : rep->text;
-        n->text_len = curated ? 0 : rep->text_len;
-        n->published = rep->year_hint;
-        fp_parts_init(&n->parts, rep->id, rep->source, on_check, n);
-        if (curated) {
-            /* curated figures: ingest checked them; the same check here guards against other data files */
-            rc = fp_figjson_parse(rep->text, rep->text_len, n->x->gaz, &n->vocab, rep->source, on_figure, n,
-                                  &info.figures, why, sizeof why);
-            if (rc) fp_error("report %.12s (%s): %s", rep->id, rep->source, why);
-        } else {
-            rc = fp_extract(n->x, rep->source, rep->text, rep->text_len, rep->year_hint, rep->region_hint, on_figure,
-                            n, &info);
+        if (atomic_load(&n->cancel)) {
+            fp_record_free(r);
+            break;
         }
-        int prc = fp_parts_finish(&n->parts);
-        if (!rc) rc = prc;
-        for (int i = 0; i < n->nout && rc == FP_OK; i++) {
-            fp_end e = {.shard = (uint32_t)i, .count = n->counts[i], .source = rep->source,
-                        .arrived_ms = rep->arrived_ms, .curated = (uint8_t)curated};
-            snprintf(e.report_id, sizeof e.report_id, "%s", rep->id);
-            snprintf(e.supersedes, sizeof e.supersedes, "%s", rep->supersedes ? rep->supersedes : "");
-            rc = fp_pack_end(&n->pks[i], &e);
-        }
-        /* One message per shard holds the report's figures and its end, so a
-         * shard sees all of a report or nothing of it. */
-        for (int i = 0; i < n->nout && rc == FP_OK; i++) rc = fp_zsock_send(&n->out[i], n->bufs[i].data, n->bufs[i].size);
-        if (rc) {
-            n->rejected++;
-            fp_error("report %.12s (%s): %s; ingest will re-send it", rep->id, rep->source, fp_strerror(rc));
-        } else {
-            n->reports++;
-            fp_info("report %.12s (%s): %zu figures, year %d", rep->id, rep->source, info.figures, info.year);
-        }
-        fp_record_free(&r);
+        n->job.curated = r->u.report.encoding && !strcmp(r->u.report.encoding, FP_FIGURES_ENCODING);
+        n->job.work.data = n;
+        if ((rc = uv_queue_work(n->d.loop, &n->job.work, work_report, after_report)) == 0) return;
+        fp_error("report %.12s: cannot start its extraction: %s", r->u.report.id, uv_strerror(rc));
+        n->rejected++;
+        fp_record_free(r);
     }
     if (rc < 0) {
         n->rejected++;
-        fp_warn("dropped a malformed message (%zu bytes): %s", len, fp_strerror(rc));
+        fp_warn("dropped a malformed message (%zu bytes): %s", n->job.len, fp_strerror(rc));
     }
+    free(n->job.data);
+    n->job.data = NULL;
+    n->busy = 0;
+    if (!atomic_load(&n->cancel)) fp_zsock_pause(&n->in, 0);
+}
+
+/* Back on the loop: sends the report's figures and ends, then the next. */
+static void after_report(uv_work_t *w, int status)
+{
+    normalizer *n = w->data;
+    fp_report *rep = &n->job.rec.u.report;
+    /* stopping: the sockets are closing, so nothing is sent; ingest sends the report again */
+    int rc = status == UV_ECANCELED || atomic_load(&n->cancel) ? FP_ECANCELED : n->job.rc;
+    if (rc == FP_ECANCELED) {
+        fp_info("report %.12s (%s): stopped mid-extraction; ingest will send it again", rep->id, rep->source);
+        fp_record_free(&n->job.rec);
+        next_report(n);
+        return;
+    }
+    if (rc && n->job.why[0]) fp_error("report %.12s (%s): %s", rep->id, rep->source, n->job.why);
+    n->figures += n->job.figures;
+    /* One message per shard holds the report's figures and its end, so a
+     * shard sees all of a report or nothing of it. */
+    for (int i = 0; i < n->nout && rc == FP_OK; i++) rc = fp_zsock_send(&n->out[i], n->bufs[i].data, n->bufs[i].size);
+    if (rc) {
+        n->rejected++;
+        fp_error("report %.12s (%s): %s; ingest will re-send it", rep->id, rep->source, fp_strerror(rc));
+    } else {
+        n->reports++;
+        remember(n, rep->id);
+        fp_info("report %.12s (%s): %zu figures, year %d", rep->id, rep->source, n->job.info.figures, n->job.info.year);
+    }
+    fp_record_free(&n->job.rec);
+    next_report(n);
+}
+
+/* A message from ingest: worked through one report at a time, the input
+ * paused meanwhile (the message is copied: data lives only for this call). */
+static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
+{
+    normalizer *n = ud;
+    if (!(n->job.data = malloc(len ? len : 1))) {
+        n->rejected++;
+        fp_error("no memory for a %zu-byte message; ingest will re-send its reports", len);
+        return;
+    }
+    memcpy(n->job.data, data, len);
+    n->job.len = len;
+    n->job.off = 0;
+    n->busy = 1;
+    fp_zsock_pause(s, 1);
+    next_report(n);
 }
 
 static void on_stop(fp_daemon *d)
 {
     normalizer *n = d->ud;
+    /* an extraction under way stops at its next figure; the loop waits for it */
+    atomic_store(&n->cancel, 1);
     fp_stats_stop(&n->stats);
     fp_zsock_close(&n->in, NULL);
     for (int i = 0; i < n->nout; i++) fp_zsock_close(&n->out[i], NULL);
@@ -167,6 +286,7 @@ int main(int argc, char **argv)
     if (rc == FP_OPTS_USAGE) return 2;
     if (!rc && cfg.shards.n == 0) rc = fp_strlist_push(&cfg.shards, "tcp://127.0.0.1:7120");
     normalizer n = {0};
+    n.repeat_ms = cfg.repeat_ms;
     if (!rc) {
         rc = fp_extractor_load(&n.x, fp_datadir(cfg.data));
         if (!rc) rc = fp_indicate_load(&n.ix, fp_datadir(cfg.data));
@@ -202,7 +322,8 @@ int main(int argc, char **argv)
     } else {
         fp_info("pulling reports from %s, routing to %d shard(s)", cfg.reports, n.nout);
         fp_daemon_run(&n.d);
-        fp_info("stopped after %llu reports, %llu figures, %llu rejected", n.reports, n.figures, n.rejected);
+        fp_info("stopped after %llu reports, %llu figures, %llu rejected, %llu sent again and not re-extracted",
+                n.reports, n.figures, n.rejected, n.repeats);
     }
     for (int i = 0; i < n.nout && n.bufs; i++) msgpack_sbuffer_destroy(&n.bufs[i]);
     free(n.out);

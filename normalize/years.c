@@ -261,13 +261,25 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
  *出列，发生率从2014年的11%降至2019年的0.04%) dates what it lists before
  * that change: the latest year after pos bound to the to-side figure of a
  * two-sided change, else the report's year. */
+/* The index of the first year reference at or after offset pos (binary
+ * search: references are in text order, and a long report has thousands). */
+static size_t first_year_from(const doc *d, size_t pos)
+{
+    size_t lo = 0, hi = d->ny;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->y[mid].off < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 static int year_reached_later(const doc *d, size_t pos, size_t send)
 {
     const fp_lexicon *lx = &d->x->lx;
     int best = 0;
-    for (size_t i = 0; i < d->ny; i++) {
+    for (size_t i = first_year_from(d, pos); i < d->ny; i++) {
         const year_ref *y = &d->y[i];
-        if (y->off < pos) continue;
         if (y->off >= send) break;
         if (y->kind != Y_PLAIN && y->kind != Y_PLAN) continue; /* 至2019年 reads as a plan's year */
         size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
@@ -290,9 +302,8 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
     size_t pos = c->start;
     int found = 0, have = 0;
     const year_ref *last = NULL;
-    for (size_t i = 0; i < d->ny; i++) {
+    for (size_t i = first_year_from(d, sstart); i < d->ny; i++) {
         const year_ref *y = &d->y[i];
-        if (y->off < sstart) continue;
         if (y->off >= send || y->off >= pos) break;
         if (y->kind == Y_TITLE) continue;
         last = y;
