@@ -180,7 +180,10 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
                 continue;
             }
             g->acked++;
-            if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, &done) == FP_OK && done) {
+            if (r.u.ack.dead)
+                fp_error("report %.12s: shard %u could not apply it and dead-lettered it; not re-sent to it",
+                         r.u.ack.report_id, r.u.ack.shard);
+            if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, r.u.ack.dead, &done) == FP_OK && done) {
                 g->done++;
                 kick = 1; /* a place in the window: send the next report now */
                 fp_info("report %.12s acknowledged by every shard", r.u.ack.report_id);
@@ -196,13 +199,14 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
 static void status_line(char *buf, size_t cap, void *ud)
 {
     ingest *g = ud;
-    long long taken = 0, done = 0, pending = 0;
+    long long taken = 0, done = 0, pending = 0, dead = 0;
     fp_journal_counts(g->j, &taken, &done, &pending);
+    fp_journal_dead(g->j, &dead);
     snprintf(buf, cap,
              "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
-             "resent=%llu acks=%llu rebuilds=%llu queue=%zu",
+             "resent=%llu acks=%llu rebuilds=%llu dead=%lld queue=%zu",
              taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
-             g->rebuilds, fp_zsock_outbox(&g->out));
+             g->rebuilds, dead, fp_zsock_outbox(&g->out));
 }
 
 static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
