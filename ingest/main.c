@@ -360,6 +360,9 @@ int main(int argc, char **argv)
     msgpack_packer_init(&g.pk, &g.sb, msgpack_sbuffer_write);
     if (!rc) rc = fp_zsock_open(&g.out, g.d.loop, g.d.zctx, ZMQ_PUSH, g.cfg.reports, 1, NULL, NULL);
     if (!rc) rc = fp_zsock_open(&g.acks, g.d.loop, g.d.zctx, ZMQ_PULL, g.cfg.acks, 1, on_ack, &g);
+    /* acks free the window: never held back by a slow worker, or ingest and the stages after it could wait on
+     * each other in a ring */
+    if (!rc) fp_zsock_unheld(&g.acks);
     if (!rc) {
         uv_timer_init(g.d.loop, &g.resend);
         g.resend.data = &g;
