@@ -498,16 +498,21 @@ static void total_release(fp_total *t)
 /* ---- applying ---- */
 
 /* Statement order: curated first, then by source and place in it, so a
- * cell never depends on the order reports arrived in. */
-static void order_key(char *buf, size_t cap, const fp_figure *f, int curated)
+ * cell never depends on the order reports arrived in. The whole key, on the
+ * heap: cut after a long source it would tie two statements. NULL: no memory. */
+static char *order_key(const fp_figure *f, int curated)
 {
-    snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, f->source ? f->source : "", f->report_id, f->offset, f->seq);
+    const char *src = f->source ? f->source : "";
+    size_t cap = strlen(src) + FP_ID_HEX + 32;
+    char *buf = malloc(cap);
+    if (buf) snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, src, f->report_id, f->offset, f->seq);
+    return buf;
 }
 
 static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int curated)
 {
-    char ord[512];
-    order_key(ord, sizeof ord, f, curated);
+    char *ord = order_key(f, curated);
+    if (!ord) return FP_ENOMEM;
     sqlite3_stmt *st = with_text(s, ST_INS_MENTION, f->report_id);
     sqlite3_bind_int64(st, 2, f->seq);
     sqlite3_bind_text(st, 3, k->rc, -1, SQLITE_STATIC);
@@ -532,7 +537,10 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int cur
     sqlite3_bind_text(st, 22, ord, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 23, f->published);
     int rc = done(s, st);
-    if (rc) return rc;
+    if (rc) {
+        free(ord);
+        return rc;
+    }
     st = with_key(s, ST_VAL_ADD, k);
     sqlite3_bind_int64(st, 6, f->value);
     sqlite3_bind_int(st, 7, curated);
@@ -545,7 +553,9 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int cur
     sqlite3_bind_text(st, 14, f->qualifier, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 15, f->region_path ? f->region_path : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 16, f->metric, -1, SQLITE_STATIC);
-    if ((rc = done(s, st))) return rc;
+    rc = done(s, st);
+    free(ord); /* bound SQLITE_STATIC: only after both statements ran */
+    if (rc) return rc;
     st = with_key(s, ST_REP_ADD, k);
     sqlite3_bind_text(st, 6, f->report_id, -1, SQLITE_STATIC);
     return done(s, st);

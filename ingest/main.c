@@ -93,6 +93,10 @@ static int take_figures(ingest *g, const char *raw, size_t len, char **text, siz
     return FP_OK;
 }
 
+/* A source name is a report's identity: a longer one could reach ingest cut (fupin submit keeps 511 bytes) and
+ * so become a "revision" of another file that shares its first bytes. Names over this are refused instead. */
+#define SOURCE_MAX 500
+
 /* Decodes (or, figures=1, checks) and journals one report; answers what happened in msg. */
 /* year: the caller's year hint (0 = none); it wins over a page's or PDF's date, the text over both. */
 static int take_in(ingest *g, const char *source, const char *raw, size_t len, int figures, int year_given, char *msg,
@@ -102,11 +106,19 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     size_t tlen;
     const char *why = whybuf;
     int year = 0; /* a page's or PDF's publication year: the report's year hint */
+    size_t sl = strlen(source);
+    if (sl > SOURCE_MAX) {
+        g->rejected++;
+        snprintf(msg, cap, "error %.60s...: a source name of %zu bytes is over the limit of %d: name the report "
+                 "shorter (fupin submit --name, or a shorter path)", source, sl, SOURCE_MAX);
+        fp_warn("rejected %.60s...: a source name of %zu bytes, over the limit of %d", source, sl, SOURCE_MAX);
+        return FP_EINVAL;
+    }
     int rc = figures ? take_figures(g, raw, len, &text, &tlen, enc, whybuf, sizeof whybuf)
                      : fp_decode(g->dec, raw, len, &text, &tlen, enc, &year, &why);
     if (rc) {
         g->rejected++;
-        snprintf(msg, cap, "error %s: %s", source, why);
+        snprintf(msg, cap, "error %.400s: %s", source, why);
         fp_warn("rejected %s: %s", source, why);
         return rc;
     }
@@ -223,8 +235,13 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
         if (!nl) {
             snprintf(reply, sizeof reply, "error malformed submit request");
         } else {
-            char source[512];
-            snprintf(source, sizeof source, "%.*s", (int)(nl - src), src);
+            /* the whole name, however long: take_in refuses one over the limit rather than cut it */
+            char *source = strndup(src, (size_t)(nl - src));
+            if (!source) {
+                snprintf(reply, sizeof reply, "error out of memory");
+                fp_zsock_send(s, reply, strlen(reply));
+                return;
+            }
             int year = 0;
             char *tab = strchr(source, '\t'); /* "<source>\tyear=Y" */
             if (tab) {
@@ -233,6 +250,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
             }
             if (tab && (year < 1949 || year > 2100)) snprintf(reply, sizeof reply, "error %.400s: year out of range", source);
             else take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, year, reply, sizeof reply);
+            free(source);
             kick_resend(g);
         }
     } else {
