@@ -16,7 +16,7 @@
 
 typedef struct {
     char *log_level, *data, *figures, *acks, *sink, *snapshot, *db, *stats, *instance;
-    int index, stats_ms;
+    int index, stats_ms, dead_after;
 } config;
 
 static const fp_opt opts[] = {
@@ -26,6 +26,8 @@ static const fp_opt opts[] = {
     {"sink", FP_OPT_STR, "tcp://127.0.0.1:7110", offsetof(config, sink), "the sink's totals endpoint"},
     {"snapshot", FP_OPT_STR, "tcp://127.0.0.1:7130", offsetof(config, snapshot), "endpoint the sink asks for snapshots"},
     {"db", FP_OPT_STR, "fupin-shard.db", offsetof(config, db), "this shard's database (SQLite)"},
+    {"dead-after", FP_OPT_INT, "3", offsetof(config, dead_after),
+     "dead-letter a report after this many failed tries to apply it (ingest then stops re-sending it)"},
     FP_STATS_OPTS(config, NULL),
     FP_COMMON_OPTS(config),
 };
@@ -42,11 +44,11 @@ typedef struct {
     struct pending_ack {
         char id[FP_ID_HEX + 1], supersedes[FP_ID_HEX + 1];
         uint64_t arrived_ms;
-        int fresh;
+        int fresh, dead; /* dead: dead-lettered here, acknowledged as such */
         size_t figures;
     } *pend;
     size_t npend, cappend;
-    unsigned long long applied, repeated, rejected, totals, commits;
+    unsigned long long applied, repeated, rejected, totals, commits, dead;
 } shard;
 
 #define GROUP_MAX 64 /* reports per commit at most: bounds the latency of the first */
@@ -54,8 +56,11 @@ typedef struct {
 static void status_line(char *buf, size_t cap, void *ud)
 {
     shard *s = ud;
-    snprintf(buf, cap, "shard=%d applied=%llu repeated=%llu rejected=%llu totals=%llu commits=%llu seq=%llu queue=%zu",
-             s->cfg.index, s->applied, s->repeated, s->rejected, s->totals, s->commits,
+    long long reports = 0, mentions = 0, dead = 0;
+    fp_store_counts(s->st, &reports, &mentions, &dead); /* dead letters are durable: counted in the store */
+    snprintf(buf, cap,
+             "shard=%d applied=%llu repeated=%llu rejected=%llu dead=%lld totals=%llu commits=%llu seq=%llu queue=%zu",
+             s->cfg.index, s->applied, s->repeated, s->rejected, dead, s->totals, s->commits,
              (unsigned long long)fp_store_seq(s->st),
              fp_zsock_outbox(&s->sink) + fp_zsock_outbox(&s->acks));
 }
@@ -132,7 +137,9 @@ static void flush(shard *s)
             const struct pending_ack *p = &s->pend[i];
             snprintf(a.report_id, sizeof a.report_id, "%s", p->id);
             a.arrived_ms = !to_ingest && p->fresh ? p->arrived_ms : 0;
+            a.dead = (uint8_t)p->dead;
             fp_pack_ack(&s->pk, &a);
+            a.dead = 0;
             /* The revision it supersedes is settled here too, applied or not: acknowledge it, so a
              * shard rebuilt from current revisions only still completes it at the sink and at ingest. */
             if (p->supersedes[0]) {
@@ -141,7 +148,8 @@ static void flush(shard *s)
                 fp_pack_ack(&s->pk, &a);
             }
             if (!to_ingest)
-                fp_info("report %.12s: %s, %zu figures", p->id, p->fresh ? "applied" : "already applied", p->figures);
+                fp_info("report %.12s: %s, %zu figures", p->id,
+                        p->dead ? "dead-lettered" : p->fresh ? "applied" : "already applied", p->figures);
         }
         fp_zsock_send(to_ingest ? &s->acks : &s->sink, s->sb.data, s->sb.size);
     }
@@ -176,20 +184,36 @@ static void apply_end(shard *s, batch *b, const fp_end *e)
         s->pend = np;
         s->cappend = cap;
     }
-    int fresh = 0;
+    int fresh = 0, dead = 0;
     int rc = fp_store_begin(s->st);
-    if (!rc) rc = fp_store_apply(s->st, e, b->f, b->n, b->a, b->na, &fresh, NULL);
+    if (!rc && (dead = fp_store_is_dead(s->st, e->report_id))) {
+        fp_info("report %.12s: dead-lettered before; acknowledged as dead again", e->report_id);
+    } else if (!rc && (rc = fp_store_apply(s->st, e, b->f, b->n, b->a, b->na, &fresh, NULL))) {
+        s->rejected++;
+        int frc = fp_store_failed(s->st, e, fp_strerror(rc), s->cfg.dead_after, &dead, NULL);
+        if (frc || !dead) {
+            fp_error("report %.12s (%s): not applied (%s); ingest re-sends", e->report_id, e->source ? e->source : "",
+                     fp_strerror(rc));
+            return;
+        }
+        s->dead++;
+        fp_error("report %.12s (%s): not applied (%s) after %d tries: dead-lettered, ingest stops re-sending it",
+                 e->report_id, e->source ? e->source : "", fp_strerror(rc), s->cfg.dead_after);
+        rc = FP_OK;
+    }
     if (rc) {
         s->rejected++;
         fp_error("report %.12s: not applied (%s); ingest re-sends", e->report_id, fp_strerror(rc));
         return;
     }
-    fresh ? s->applied++ : s->repeated++;
+    if (!dead) fresh ? s->applied++ : s->repeated++;
     struct pending_ack *p = &s->pend[s->npend++];
     snprintf(p->id, sizeof p->id, "%s", e->report_id);
-    snprintf(p->supersedes, sizeof p->supersedes, "%s", e->supersedes);
+    /* a dead letter settles nothing else: what it would have superseded stays as it was */
+    snprintf(p->supersedes, sizeof p->supersedes, "%s", dead ? "" : e->supersedes);
     p->arrived_ms = e->arrived_ms;
     p->fresh = fresh;
+    p->dead = dead;
     p->figures = b->n;
     if (s->npend >= GROUP_MAX) flush(s);
 }
@@ -317,6 +341,11 @@ int main(int argc, char **argv)
     snprintf(prog, sizeof prog, "fupin-aggregate.%d", s.cfg.index);
     /* on an error the settings are freed already (an unreadable --config) */
     if (!rc) fp_log_init(prog, (enum fp_log_level)fp_log_level_parse(s.cfg.log_level));
+    if (!rc && s.cfg.dead_after < 1) {
+        fprintf(stderr, "fupin-aggregate: error: --dead-after must be at least 1\n");
+        fp_opts_free(opts, sizeof opts / sizeof opts[0], &s.cfg, &args);
+        return 2;
+    }
     if (!rc) rc = fp_store_open(&s.st, s.cfg.db, (uint32_t)s.cfg.index);
     if (!rc) rc = fp_daemon_init(&s.d, on_stop, &s);
     if (!rc) {

@@ -36,12 +36,16 @@ static const char *schema =
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER);"
     /* TEXT: in meta's INTEGER column a hex epoch like 0123… or 12e4… would turn into a number */
-    "CREATE TABLE IF NOT EXISTS identity(k TEXT PRIMARY KEY, v TEXT);";
+    "CREATE TABLE IF NOT EXISTS identity(k TEXT PRIMARY KEY, v TEXT);"
+    /* reports this shard failed to apply: tries so far, the last error, and whether it gave up (dead) */
+    "CREATE TABLE IF NOT EXISTS failures(report_id TEXT PRIMARY KEY, source TEXT, tries INTEGER, error TEXT,"
+    " dead INTEGER DEFAULT 0);";
 
 enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF, ST_DEL_MENTIONS,
     ST_CELL, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_VAL_ADD, ST_REP_ADD,
-    ST_VAL_AGG, ST_VAL_FIRST, ST_VAL_PUT, ST_VAL_DEL, ST_REP_DEL, ST_REPORTS, ST_N
+    ST_VAL_AGG, ST_VAL_FIRST, ST_VAL_PUT, ST_VAL_DEL, ST_REP_DEL, ST_REPORTS, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD,
+    ST_N
 };
 
 static const char *sql[ST_N] = {
@@ -81,6 +85,10 @@ static const char *sql[ST_N] = {
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
     [ST_AN_DEL_REPORT] = "DELETE FROM anomalies WHERE report_id=?1",
     [ST_DEL_RETIRED] = "DELETE FROM retired WHERE report_id=?1",
+    [ST_FAIL_ADD] = "INSERT INTO failures VALUES(?1,?2,1,?3,0) ON CONFLICT DO UPDATE SET tries=tries+1,"
+                    " error=excluded.error RETURNING tries, dead",
+    [ST_FAIL_DEAD] = "UPDATE failures SET dead=1 WHERE report_id=?1",
+    [ST_IS_DEAD] = "SELECT 1 FROM failures WHERE report_id=?1 AND dead=1",
 };
 
 typedef struct {
@@ -296,7 +304,10 @@ static int rounds_to(fp_dec fine, fp_dec coarse)
     fp_dec pc = unit_of_precision(coarse), pf = unit_of_precision(fine);
     if (!pc || !pf || pc <= pf || coarse < 0 || fine < 0) return 0;
     if (coarse / pc < 10) return 0;
-    fp_dec r = (fine + pc / 2) / pc * pc;
+    /* fine + pc/2 leaves the int64 range for values near the top of fp_dec: no value rounds to one out there */
+    fp_dec r;
+    if (__builtin_add_overflow(fine, pc / 2, &r)) return 0;
+    r = r / pc * pc;
     return r == coarse;
 }
 
@@ -487,16 +498,21 @@ static void total_release(fp_total *t)
 /* ---- applying ---- */
 
 /* Statement order: curated first, then by source and place in it, so a
- * cell never depends on the order reports arrived in. */
-static void order_key(char *buf, size_t cap, const fp_figure *f, int curated)
+ * cell never depends on the order reports arrived in. The whole key, on the
+ * heap: cut after a long source it would tie two statements. NULL: no memory. */
+static char *order_key(const fp_figure *f, int curated)
 {
-    snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, f->source ? f->source : "", f->report_id, f->offset, f->seq);
+    const char *src = f->source ? f->source : "";
+    size_t cap = strlen(src) + FP_ID_HEX + 32;
+    char *buf = malloc(cap);
+    if (buf) snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, src, f->report_id, f->offset, f->seq);
+    return buf;
 }
 
 static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int curated)
 {
-    char ord[512];
-    order_key(ord, sizeof ord, f, curated);
+    char *ord = order_key(f, curated);
+    if (!ord) return FP_ENOMEM;
     sqlite3_stmt *st = with_text(s, ST_INS_MENTION, f->report_id);
     sqlite3_bind_int64(st, 2, f->seq);
     sqlite3_bind_text(st, 3, k->rc, -1, SQLITE_STATIC);
@@ -521,7 +537,10 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int cur
     sqlite3_bind_text(st, 22, ord, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 23, f->published);
     int rc = done(s, st);
-    if (rc) return rc;
+    if (rc) {
+        free(ord);
+        return rc;
+    }
     st = with_key(s, ST_VAL_ADD, k);
     sqlite3_bind_int64(st, 6, f->value);
     sqlite3_bind_int(st, 7, curated);
@@ -534,7 +553,9 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, int cur
     sqlite3_bind_text(st, 14, f->qualifier, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 15, f->region_path ? f->region_path : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 16, f->metric, -1, SQLITE_STATIC);
-    if ((rc = done(s, st))) return rc;
+    rc = done(s, st);
+    free(ord); /* bound SQLITE_STATIC: only after both statements ran */
+    if (rc) return rc;
     st = with_key(s, ST_REP_ADD, k);
     sqlite3_bind_text(st, 6, f->report_id, -1, SQLITE_STATIC);
     return done(s, st);
@@ -778,6 +799,78 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     return rc;
 }
 
+/* The finding that shows a dead letter beside the checks (the sink's /api/anomalies, anomalies.jsonl, the dashboard). */
+static int dead_finding(fp_store *s, const fp_end *end, long long tries, const char *error, anolist *al)
+{
+    char id[8 + FP_ID_HEX];
+    snprintf(id, sizeof id, "dead|%s", end->report_id);
+    const char *src = end->source ? end->source : "";
+    fp_buf d = {0};
+    int rc = fp_buf_printf(&d, "{\"rule\":\"dead_letter\",\"report\":\"%s\",\"source\":", end->report_id);
+    rc |= fp_buf_json_str(&d, src, strlen(src));
+    rc |= fp_buf_printf(&d, ",\"tries\":%lld,\"error\":", tries);
+    rc |= fp_buf_json_str(&d, error, strlen(error));
+    rc |= fp_buf_puts(&d, "}");
+    if (rc || d.oom) {
+        fp_buf_free(&d);
+        return FP_ENOMEM;
+    }
+    fp_anomaly a = {.id = id, .kind = "dead_letter", .region_path = "", .detail = d.p, .live = 1};
+    rc = store_finding(s, end->report_id, &a);
+    if (!rc) rc = anolist_add(al, &a, 1);
+    fp_buf_free(&d);
+    return rc;
+}
+
+int fp_store_failed(fp_store *s, const fp_end *end, const char *error, int max_tries, int *dead,
+                    const fp_store_out *out)
+{
+    *dead = 0;
+    anolist own_al = {0};
+    anolist *al = s->group ? &s->gal : &own_al;
+    size_t al0 = al->n;
+    const char *begin = s->group ? "SAVEPOINT failure" : "BEGIN IMMEDIATE";
+    int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
+    long long tries = 0;
+    int was_dead = 0;
+    if (!rc) {
+        sqlite3_stmt *st = with_text(s, ST_FAIL_ADD, end->report_id);
+        sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            tries = sqlite3_column_int64(st, 0);
+            was_dead = sqlite3_column_int(st, 1);
+            rc = sqlite3_step(st) == SQLITE_DONE ? FP_OK : fail(s, "count a failure");
+        } else {
+            rc = fail(s, "count a failure");
+        }
+        sqlite3_reset(st);
+    }
+    int now_dead = !rc && !was_dead && tries >= (max_tries > 0 ? max_tries : 1);
+    if (now_dead) rc = done(s, with_text(s, ST_FAIL_DEAD, end->report_id));
+    if (now_dead && !rc) rc = dead_finding(s, end, tries, error, al);
+    if (s->group) {
+        if (rc) {
+            sqlite3_exec(s->db, "ROLLBACK TO failure", NULL, NULL, NULL);
+            while (al->n > al0) {
+                fp_anomaly *a = &al->a[--al->n];
+                free(a->id), free(a->region_path), free(a->detail);
+            }
+        }
+        sqlite3_exec(s->db, "RELEASE failure", NULL, NULL, NULL);
+    } else if (!rc) {
+        keyset none = {0};
+        rc = commit_and_send(s, &none, al, out);
+    } else {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    anolist_free(&own_al);
+    if (!rc) *dead = was_dead || now_dead;
+    return rc;
+}
+
+int fp_store_is_dead(fp_store *s, const char *report_id) { return exists(s, ST_IS_DEAD, report_id); }
+
 int fp_store_begin(fp_store *s)
 {
     if (s->group) return FP_OK;
@@ -852,15 +945,18 @@ int fp_store_each_applied(fp_store *s, int (*cb)(const char *id, void *ud), void
     return rc;
 }
 
-int fp_store_counts(fp_store *s, long long *reports, long long *mentions)
+int fp_store_counts(fp_store *s, long long *reports, long long *mentions, long long *dead)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT (SELECT COUNT(*) FROM applied), (SELECT COUNT(*) FROM mentions)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT (SELECT COUNT(*) FROM applied), (SELECT COUNT(*) FROM mentions),"
+                           " (SELECT COUNT(*) FROM failures WHERE dead=1)",
+                           -1, &st, NULL) != SQLITE_OK)
         return fail(s, "read");
     if (sqlite3_step(st) == SQLITE_ROW) {
         *reports = sqlite3_column_int64(st, 0);
         *mentions = sqlite3_column_int64(st, 1);
+        if (dead) *dead = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
     return FP_OK;

@@ -84,8 +84,24 @@ uint64_t fp_store_seq(const fp_store *s);
 /* The store's identity (16 hex digits), made with it and kept: a store made
  * anew (its file lost or emptied) has another, and its sequence restarts. */
 const char *fp_store_epoch(const fp_store *s);
-/* Counts for metrics: reports applied, figures stored. */
-int fp_store_counts(fp_store *s, long long *reports, long long *mentions);
+/* Counts for metrics: reports applied, figures stored, reports dead-lettered (dead may be NULL). */
+int fp_store_counts(fp_store *s, long long *reports, long long *mentions, long long *dead);
+
+/* Dead letters. A report this shard cannot apply (fp_store_apply failed:
+ * a value out of range, a store error, anything) is re-sent by ingest; a
+ * report that fails the same way forever would be re-sent forever. The
+ * caller records each failed try here (the report's id, source and error,
+ * kept in `failures`); at the max_tries-th, *dead is 1: the report is
+ * dead-lettered, durably, and a `dead_letter` finding (detail: report,
+ * source, tries, error) goes out with the next changes like any other, so
+ * the sink shows it. The caller then acknowledges the report as dead
+ * (fp_ack.dead) so ingest stops re-sending it. In a group (fp_store_begin)
+ * the record commits with the group; else at once, sending through out.
+ * A superseding revision removes the finding (its report is retired). */
+int fp_store_failed(fp_store *s, const fp_end *end, const char *error, int max_tries, int *dead,
+                    const fp_store_out *out);
+/* 1 when report_id was dead-lettered here: it is acknowledged as dead again, never applied. */
+int fp_store_is_dead(fp_store *s, const char *report_id);
 
 /* One fact as a cell sees it, for fp_cell_choose. */
 typedef struct {

@@ -68,6 +68,7 @@ static const field ack_fields[] = {
     F(fp_ack, "at", K_U64, arrived_ms, 0),
     F(fp_ack, "sq", K_U64, seq, 0),
     F(fp_ack, "ep", K_FIX, epoch, 0),
+    F(fp_ack, "dl", K_U8, dead, 0),
 };
 static const field total_fields[] = {
     F(fp_total, "sh", K_U32, shard, 1),

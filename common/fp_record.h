@@ -76,6 +76,7 @@ typedef struct {
     uint64_t arrived_ms; /* set on acks of fresh applies sent to the sink; 0 in snapshots and to ingest */
     uint64_t seq;        /* to the sink: the shard's sequence number once this report is in it */
     char epoch[17];      /* the shard store's identity: a store made anew (lost, emptied) has another */
+    uint8_t dead;        /* 1: the shard could not apply the report and dead-lettered it (aggregate/store.h) */
 } fp_ack;
 
 /* One cell (SPEC.md Totals): the value the reports state for a region,

@@ -14,6 +14,54 @@
 #define FAIR_SHARE 256 /* messages per wake-up before yielding to the loop */
 
 static void drive(fp_zsock *s);
+static void on_idle(uv_idle_t *h);
+static void on_poll(uv_poll_t *h, int status, int events);
+
+/* Back-pressure is per loop (one daemon: one loop). The loop's fp_zsocks are
+ * found among its handles (their poll handles run on_poll), so no list of
+ * them can go stale when one is closed. */
+static fp_zsock *zsock_of(uv_handle_t *h)
+{
+    if (h->type != UV_POLL || ((uv_poll_t *)h)->poll_cb != on_poll) return NULL;
+    fp_zsock *z = h->data;
+    return z->closing ? NULL : z;
+}
+
+static void count_blocked(uv_handle_t *h, void *arg)
+{
+    fp_zsock *z = zsock_of(h);
+    if (z && z->blocked) ++*(int *)arg;
+}
+
+static void set_held(uv_handle_t *h, void *arg)
+{
+    fp_zsock *z = zsock_of(h);
+    if (!z || !z->input) return;
+    int held = *(int *)arg;
+    if (z->held && !held) uv_idle_start(&z->idle, on_idle); /* go on where it stopped */
+    z->held = held;
+}
+
+static void hold_inputs(uv_loop_t *loop)
+{
+    int blocked = 0;
+    uv_walk(loop, count_blocked, &blocked);
+    int held = blocked > 0;
+    uv_walk(loop, set_held, &held);
+}
+
+/* Called whenever a PUSH outbox changed length: blocked at FP_ZSOCK_BACKLOG, free again at a quarter of it. */
+static void note_backlog(fp_zsock *s)
+{
+    if (s->type != ZMQ_PUSH || !s->loop) return;
+    if (!s->blocked && s->out_len >= FP_ZSOCK_BACKLOG && !s->closing) {
+        s->blocked = 1;
+        hold_inputs(s->loop);
+    } else if (s->blocked && (s->out_len <= FP_ZSOCK_BACKLOG / 4 || s->closing)) {
+        s->blocked = 0;
+        hold_inputs(s->loop);
+    }
+}
 
 /* zmq_bind on ipc:// silently unlinks a path another daemon is serving.
  * Connecting first tells a live listener from a stale file. */
@@ -59,6 +107,7 @@ static int flush_outbox(fp_zsock *s)
         s->out_len--;
         s->sent++;
         free(m);
+        if (s->blocked) note_backlog(s);
     }
     return 1;
 }
@@ -100,7 +149,7 @@ static void drive(fp_zsock *s)
             flush_outbox(s);
             progress = s->out_len != before;
         }
-        if ((ev & ZMQ_POLLIN) && !s->paused && (s->cb || s->parts_cb)) {
+        if ((ev & ZMQ_POLLIN) && !s->paused && !s->held && (s->cb || s->parts_cb)) {
             if (budget-- == 0) { /* yield; continue on the next loop turn */
                 uv_idle_start(&s->idle, on_idle);
                 return;
@@ -152,8 +201,15 @@ int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char
         fp_error("cannot create socket for %s: %s", ep, zmq_strerror(errno));
         return FP_EIO;
     }
-    int linger = 2000;
+    int linger = 2000, hwm = FP_ZSOCK_HWM;
     zmq_setsockopt(s->z, ZMQ_LINGER, &linger, sizeof linger);
+    /* bounded queues: what a slow peer has not taken waits in the outbox, which holds the inputs (above) */
+    if (zmq_setsockopt(s->z, ZMQ_SNDHWM, &hwm, sizeof hwm) < 0 || zmq_setsockopt(s->z, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0) {
+        fp_error("cannot bound the queues of %s: %s", ep, zmq_strerror(errno));
+        zmq_close(s->z);
+        s->z = NULL;
+        return FP_EIO;
+    }
     if (bind && strncmp(ep, "ipc://", 6) == 0 && fp_ipc_in_use(ep + 6)) {
         fp_error("cannot bind %s: a running process already listens there", ep);
         zmq_close(s->z);
@@ -183,11 +239,18 @@ int fp_zsock_open(fp_zsock *s, uv_loop_t *loop, void *zctx, int type, const char
     s->loop = loop;
     s->cb = cb;
     s->ud = ud;
+    s->type = type;
+    s->input = type == ZMQ_PULL && cb;
     uv_poll_init(loop, &s->poll, fd);
     uv_idle_init(loop, &s->idle);
     s->poll.data = s->idle.data = s;
     s->open_handles = 2;
     uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    if (s->input) { /* an input opened while an output is blocked starts held */
+        int blocked = 0;
+        uv_walk(loop, count_blocked, &blocked);
+        s->held = blocked > 0;
+    }
     /* The edge may already have passed: look once now. */
     uv_idle_start(&s->idle, on_idle);
     return FP_OK;
@@ -237,6 +300,7 @@ int fp_zsock_send_parts(fp_zsock *s, const void *const *data, const size_t *len,
     s->out_tail = tail;
     s->out_len += (size_t)n;
     flush_outbox(s);
+    note_backlog(s);
     if (!s->closing) uv_idle_start(&s->idle, on_idle);
     return FP_OK;
 }
@@ -250,12 +314,21 @@ int fp_zsock_send(fp_zsock *s, const void *data, size_t len)
     s->out_tail = m;
     s->out_len++;
     flush_outbox(s);
+    note_backlog(s);
     /* A send may consume the fd's edge: re-check events on the next turn. */
     if (!s->closing) uv_idle_start(&s->idle, on_idle);
     return FP_OK;
 }
 
 size_t fp_zsock_outbox(const fp_zsock *s) { return s->out_len; }
+
+void fp_zsock_unheld(fp_zsock *s)
+{
+    s->input = s->held = 0;
+    if (!s->closing && s->z) uv_idle_start(&s->idle, on_idle);
+}
+
+int fp_zsock_held(const fp_zsock *s) { return s->held; }
 
 void fp_zsock_pause(fp_zsock *s, int paused)
 {
@@ -290,6 +363,7 @@ void fp_zsock_close(fp_zsock *s, void (*on_closed)(fp_zsock *))
     if (!s->z || s->closing) return;
     s->closing = 1;
     s->on_closed = on_closed;
+    note_backlog(s); /* a closing PUSH holds nothing any more */
     uv_poll_stop(&s->poll);
     uv_idle_stop(&s->idle);
     uv_close((uv_handle_t *)&s->poll, on_handle_closed);

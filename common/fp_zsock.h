@@ -11,6 +11,17 @@
  * reached, no peer yet) waits in an outbox, sent in order as soon as
  * possible. fp_zsock_outbox() lets a daemon stop reading while it grows.
  *
+ * Back-pressure. Every socket's ZeroMQ queues are bounded (FP_ZSOCK_HWM
+ * messages each way). A PUSH socket whose outbox reaches FP_ZSOCK_BACKLOG
+ * (its peer is slow or gone) holds every PULL socket of the same loop
+ * (the daemon's inputs): they stop reading until each such outbox is down
+ * to FP_ZSOCK_BACKLOG / 4; then they go on where they stopped. Nothing is
+ * dropped: unread messages wait in ZeroMQ's bounded queue, then in the
+ * sender's. So a daemon's memory stays bounded however slow the stage
+ * after it. A PULL socket whose reading frees the way (ingest's acks) must
+ * never be held, or stages could wait on each other in a ring: it says so
+ * with fp_zsock_unheld().
+ *
  * Delivery is ZeroMQ's: messages a bound peer has queued but not yet read
  * are dropped when the connection closes. Nothing in fupin relies on a
  * socket for durability: the journal's acks and re-sends recover them. */
@@ -22,6 +33,9 @@
 #include <zmq.h>
 
 typedef struct fp_zsock fp_zsock;
+
+#define FP_ZSOCK_HWM 256     /* ZeroMQ's send and receive high-water marks, on every socket */
+#define FP_ZSOCK_BACKLOG 64  /* a PUSH outbox this long holds the loop's inputs */
 /* Called once per received message (single frame). data is valid only during the call. */
 typedef void (*fp_zsock_cb)(fp_zsock *s, const char *data, size_t len, void *ud);
 
@@ -48,6 +62,9 @@ struct fp_zsock {
     int paused, closing, open_handles;
     void (*on_closed)(fp_zsock *);
     unsigned long long sent, received;
+    int type;         /* the ZeroMQ socket type */
+    int input, held;  /* input: a PULL the loop's blocked PUSH sockets hold; held: held now */
+    int blocked;      /* a PUSH whose outbox reached FP_ZSOCK_BACKLOG, until it drains */
     fp_zsock_parts_cb parts_cb;
     void *zap; /* a CURVE server's hold on its ZAP handler (fp_curve) */
 };
@@ -70,6 +87,10 @@ int fp_zsock_send(fp_zsock *s, const void *data, size_t len);
 size_t fp_zsock_outbox(const fp_zsock *s);
 /* Stops / restarts delivering received messages (backpressure). */
 void fp_zsock_pause(fp_zsock *s, int paused);
+/* Exempts a PULL socket from being held by its loop's blocked PUSH sockets (see above). */
+void fp_zsock_unheld(fp_zsock *s);
+/* 1 while a PULL socket is held by back-pressure. */
+int fp_zsock_held(const fp_zsock *s);
 /* Closes the libuv handles, then the ZeroMQ socket (with its linger), then
  * calls on_closed (may be NULL). Queued sends are handed to ZeroMQ first. */
 void fp_zsock_close(fp_zsock *s, void (*on_closed)(fp_zsock *));

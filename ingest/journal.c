@@ -1,5 +1,5 @@
 #include "journal.h"
-#include "fp_decode.h"
+#include "fp_encoding.h"
 #include "fp_err.h"
 #include "fp_log.h"
 
@@ -19,7 +19,7 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS reports(id TEXT PRIMARY KEY, source TEXT, encoding TEXT, text BLOB,"
     " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
     " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0,"
-    " year_hint INTEGER DEFAULT 0);"
+    " year_hint INTEGER DEFAULT 0, dead INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
     "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);"
     "CREATE TABLE IF NOT EXISTS shard_epochs(shard INTEGER PRIMARY KEY, epoch TEXT);";
@@ -60,6 +60,16 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
             SQLITE_OK) {
         sqlite3_finalize(st);
         int rc = fail(j, "add year_hint");
+        fp_journal_close(j);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    /* and before dead letters, the shards that dead-lettered a report */
+    st = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT dead FROM reports LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
+        sqlite3_exec(j->db, "ALTER TABLE reports ADD COLUMN dead INTEGER DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        int rc = fail(j, "add dead");
         fp_journal_close(j);
         return rc;
     }
@@ -149,19 +159,20 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
     return rc;
 }
 
-int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done)
+int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int *done)
 {
     *done = 0;
     if (shard >= j->nshards) return FP_EINVAL;
     sqlite3_stmt *st;
     long long all = (1LL << j->nshards) - 1;
     sqlite3_prepare_v2(j->db,
-                       "UPDATE reports SET acks = acks | ?2, done = ((acks | ?2) = ?3) WHERE id=?1 AND done=0"
-                       " RETURNING done",
+                       "UPDATE reports SET acks = acks | ?2, done = ((acks | ?2) = ?3), dead = dead | ?4"
+                       " WHERE id=?1 AND done=0 RETURNING done",
                        -1, &st, NULL);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, 1LL << shard);
     sqlite3_bind_int64(st, 3, all);
+    sqlite3_bind_int64(st, 4, dead ? 1LL << shard : 0);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) *done = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -299,6 +310,17 @@ int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long lon
         *pending = *taken - *done;
         rc = FP_OK;
     }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int fp_journal_dead(fp_journal *j, long long *dead)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "SELECT COUNT(*) FROM reports WHERE dead != 0", -1, &st, NULL) != SQLITE_OK)
+        return fail(j, "count dead");
+    int rc = sqlite3_step(st) == SQLITE_ROW ? FP_OK : fail(j, "count dead");
+    if (!rc) *dead = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc;
 }

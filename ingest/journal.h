@@ -22,8 +22,10 @@ void fp_journal_close(fp_journal *j);
  * *id gets its content id; *supersedes (cap 65) the id it replaces, or "". */
 int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
                     size_t len, char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
-/* Records shard's acknowledgement; *done is 1 when this completed the report. */
-int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int *done);
+/* Records shard's acknowledgement; *done is 1 when this completed the report.
+ * dead: the shard dead-lettered it (could not apply it, aggregate/store.h):
+ * it counts as acknowledged, so it is not re-sent, and is kept marked dead. */
+int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int *done);
 /* Notes the identity of shard's store, from one of its acks. The first
  * time it is recorded; when it differs from the one recorded, the shard's
  * store was made anew (lost, emptied) and holds none of what it had
@@ -42,5 +44,7 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t w
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);
+/* Reports some shard dead-lettered. */
+int fp_journal_dead(fp_journal *j, long long *dead);
 
 #endif

@@ -93,6 +93,10 @@ static int take_figures(ingest *g, const char *raw, size_t len, char **text, siz
     return FP_OK;
 }
 
+/* A source name is a report's identity: a longer one could reach ingest cut (fupin submit keeps 511 bytes) and
+ * so become a "revision" of another file that shares its first bytes. Names over this are refused instead. */
+#define SOURCE_MAX 500
+
 /* Decodes (or, figures=1, checks) and journals one report; answers what happened in msg. */
 /* year: the caller's year hint (0 = none); it wins over a page's or PDF's date, the text over both. */
 static int take_in(ingest *g, const char *source, const char *raw, size_t len, int figures, int year_given, char *msg,
@@ -102,11 +106,19 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     size_t tlen;
     const char *why = whybuf;
     int year = 0; /* a page's or PDF's publication year: the report's year hint */
+    size_t sl = strlen(source);
+    if (sl > SOURCE_MAX) {
+        g->rejected++;
+        snprintf(msg, cap, "error %.60s...: a source name of %zu bytes is over the limit of %d: name the report "
+                 "shorter (fupin submit --name, or a shorter path)", source, sl, SOURCE_MAX);
+        fp_warn("rejected %.60s...: a source name of %zu bytes, over the limit of %d", source, sl, SOURCE_MAX);
+        return FP_EINVAL;
+    }
     int rc = figures ? take_figures(g, raw, len, &text, &tlen, enc, whybuf, sizeof whybuf)
                      : fp_decode(g->dec, raw, len, &text, &tlen, enc, &year, &why);
     if (rc) {
         g->rejected++;
-        snprintf(msg, cap, "error %s: %s", source, why);
+        snprintf(msg, cap, "error %.400s: %s", source, why);
         fp_warn("rejected %s: %s", source, why);
         return rc;
     }
@@ -180,7 +192,10 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
                 continue;
             }
             g->acked++;
-            if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, &done) == FP_OK && done) {
+            if (r.u.ack.dead)
+                fp_error("report %.12s: shard %u could not apply it and dead-lettered it; not re-sent to it",
+                         r.u.ack.report_id, r.u.ack.shard);
+            if (fp_journal_ack(g->j, r.u.ack.report_id, r.u.ack.shard, r.u.ack.dead, &done) == FP_OK && done) {
                 g->done++;
                 kick = 1; /* a place in the window: send the next report now */
                 fp_info("report %.12s acknowledged by every shard", r.u.ack.report_id);
@@ -196,13 +211,14 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
 static void status_line(char *buf, size_t cap, void *ud)
 {
     ingest *g = ud;
-    long long taken = 0, done = 0, pending = 0;
+    long long taken = 0, done = 0, pending = 0, dead = 0;
     fp_journal_counts(g->j, &taken, &done, &pending);
+    fp_journal_dead(g->j, &dead);
     snprintf(buf, cap,
              "taken=%lld done=%lld inflight=%lld watching=%zu rejected=%llu same=%llu revisions=%llu sent=%llu "
-             "resent=%llu acks=%llu rebuilds=%llu queue=%zu",
+             "resent=%llu acks=%llu rebuilds=%llu dead=%lld queue=%zu",
              taken, done, pending, g->npend, g->rejected, g->same, g->revisions, g->sent, g->resent, g->acked,
-             g->rebuilds, fp_zsock_outbox(&g->out));
+             g->rebuilds, dead, fp_zsock_outbox(&g->out));
 }
 
 static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
@@ -219,8 +235,13 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
         if (!nl) {
             snprintf(reply, sizeof reply, "error malformed submit request");
         } else {
-            char source[512];
-            snprintf(source, sizeof source, "%.*s", (int)(nl - src), src);
+            /* the whole name, however long: take_in refuses one over the limit rather than cut it */
+            char *source = strndup(src, (size_t)(nl - src));
+            if (!source) {
+                snprintf(reply, sizeof reply, "error out of memory");
+                fp_zsock_send(s, reply, strlen(reply));
+                return;
+            }
             int year = 0;
             char *tab = strchr(source, '\t'); /* "<source>\tyear=Y" */
             if (tab) {
@@ -229,6 +250,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
             }
             if (tab && (year < 1949 || year > 2100)) snprintf(reply, sizeof reply, "error %.400s: year out of range", source);
             else take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, year, reply, sizeof reply);
+            free(source);
             kick_resend(g);
         }
     } else {
@@ -357,6 +379,9 @@ int main(int argc, char **argv)
     msgpack_packer_init(&g.pk, &g.sb, msgpack_sbuffer_write);
     if (!rc) rc = fp_zsock_open(&g.out, g.d.loop, g.d.zctx, ZMQ_PUSH, g.cfg.reports, 1, NULL, NULL);
     if (!rc) rc = fp_zsock_open(&g.acks, g.d.loop, g.d.zctx, ZMQ_PULL, g.cfg.acks, 1, on_ack, &g);
+    /* acks free the window: never held back by a slow worker, or ingest and the stages after it could wait on
+     * each other in a ring */
+    if (!rc) fp_zsock_unheld(&g.acks);
     if (!rc) {
         uv_timer_init(g.d.loop, &g.resend);
         g.resend.data = &g;

@@ -215,6 +215,13 @@ int fp_health_metrics(const fp_health *h, uint64_t now_ms, fp_buf *out)
     for (size_t i = 0; i < h->n; i++)
         rc |= fp_buf_printf(out, "fupin_stage_up{stage=\"%s\",instance=\"%s\"} %d\n", h->s[i].stage, h->s[i].instance,
                             fp_stage_alive(&h->s[i], now_ms));
+    /* the shards' dead letters (each counts its own, durably), summed: one alert covers the pipeline */
+    long long dead = 0;
+    char v[32];
+    for (size_t i = 0; i < h->n; i++)
+        if (!strcmp(h->s[i].stage, "aggregate") && kv(h->s[i].line, "dead", v, sizeof v)) dead += atoll(v);
+    rc |= fp_buf_printf(out, "# HELP fupin_dead_letters_total Reports the shards could not apply and dead-lettered.\n"
+                             "# TYPE fupin_dead_letters_total counter\nfupin_dead_letters_total %lld\n", dead);
     rc |= fp_buf_puts(out, "# HELP fupin_stage_last_seen_seconds Seconds since the instance last published.\n"
                            "# TYPE fupin_stage_last_seen_seconds gauge\n");
     for (size_t i = 0; i < h->n; i++)

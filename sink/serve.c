@@ -9,27 +9,57 @@
 #include <string.h>
 
 typedef struct query query;
+typedef struct conn conn;
+
+/* /api/facts asks every shard over REQ sockets kept in a pool per shard and
+ * reused: a socket per request per shard ran out of sockets and failed a
+ * sixth of 3,000 concurrent requests. At most POOL_MAX requests are out to
+ * one shard at a time (it answers one after another anyway); the rest
+ * wait their turn in order. */
+#define POOL_MAX 8
+#define ANSWER_MS 3000   /* a shard asked answers within this, or the query goes on without it */
+#define WAIT_MAX_MS 30000 /* a query waits at most this long for its turn and its answers */
+
+/* One query's request to one shard: waiting for a socket, out on one, or settled. */
+typedef struct shard_req {
+    query *q;
+    int shard;
+    conn *c;                           /* the socket it is out on */
+    struct shard_req *prev, *next;     /* in its shard's queue while waiting for a socket */
+    int queued;
+} shard_req;
+
+struct conn {
+    fp_zsock z; /* first: fp_zsock callbacks get the conn */
+    fp_serve *s;
+    int shard;
+    shard_req *req; /* the request it carries, NULL when idle */
+    conn *next_idle;
+};
+
+typedef struct {
+    conn *idle;
+    int open;                 /* sockets made, idle or busy */
+    shard_req *head, *tail;   /* requests waiting for a socket */
+} pool;
 
 struct fp_serve {
     fp_serve_cfg cfg;
     fp_http *http;
     query *pending; /* facts queries waiting for shards */
+    pool *pools;    /* one per shard */
 };
-
-/* One /api/facts request: a REQ to every shard, answered when all reply or time runs out. */
-typedef struct {
-    fp_zsock z;
-    query *q;
-    int open;
-} shard_req;
 
 struct query {
     fp_serve *s;
     fp_http_req *req;
     shard_req *reqs;
-    int waiting, answered, closing, handles;
+    int waiting, answered, closing;
+    uint64_t started_ms;
     uv_timer_t timer;
     fp_buf facts;
+    char msg[256];
+    int msglen;
     char code[16], indicator[96], series[12], unit[16];
     int year;
     query *next;
@@ -51,6 +81,68 @@ static void reply_error(fp_http_req *r, int status, const char *msg)
 }
 
 static void query_free_later(query *q);
+static void on_shard_reply(fp_zsock *z, const char *data, size_t len, void *ud);
+
+static void unqueue(pool *p, shard_req *r)
+{
+    if (!r->queued) return;
+    if (r->prev) r->prev->next = r->next;
+    else p->head = r->next;
+    if (r->next) r->next->prev = r->prev;
+    else p->tail = r->prev;
+    r->prev = r->next = NULL;
+    r->queued = 0;
+}
+
+/* Puts r out on c. REQ_RELAXED lets a socket whose last request went
+ * unanswered carry the next, and REQ_CORRELATE drops the late answer. */
+static void dispatch(conn *c, shard_req *r)
+{
+    c->req = r;
+    r->c = c;
+    if (fp_zsock_send(&c->z, r->q->msg, (size_t)r->q->msglen)) on_shard_reply(&c->z, "", 0, c);
+}
+
+/* A socket free again: the next request waiting for its shard, else the idle list. */
+static void conn_release(conn *c)
+{
+    pool *p = &c->s->pools[c->shard];
+    c->req = NULL;
+    shard_req *r = p->head;
+    if (r) {
+        unqueue(p, r);
+        dispatch(c, r);
+        return;
+    }
+    c->next_idle = p->idle;
+    p->idle = c;
+}
+
+static void conn_closed(fp_zsock *z) { free((conn *)z); }
+
+/* A socket for shard i: an idle one, a new one while fewer than POOL_MAX are open, else NULL (wait in line). */
+static conn *conn_get(fp_serve *s, int i)
+{
+    pool *p = &s->pools[i];
+    conn *c = p->idle;
+    if (c) {
+        p->idle = c->next_idle;
+        return c;
+    }
+    if (p->open >= POOL_MAX || !(c = calloc(1, sizeof *c))) return NULL;
+    if (fp_zsock_open(&c->z, s->cfg.loop, s->cfg.zctx, ZMQ_REQ, s->cfg.shard_eps[i], 0, on_shard_reply, c) != FP_OK) {
+        free(c);
+        return NULL;
+    }
+    int on = 1, linger = 0;
+    zmq_setsockopt(c->z.z, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(c->z.z, ZMQ_REQ_RELAXED, &on, sizeof on);
+    zmq_setsockopt(c->z.z, ZMQ_REQ_CORRELATE, &on, sizeof on);
+    c->s = s;
+    c->shard = i;
+    p->open++;
+    return c;
+}
 
 static void finish(query *q, int timed_out)
 {
@@ -77,19 +169,33 @@ static void finish(query *q, int timed_out)
 static void on_shard_reply(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     (void)z;
-    shard_req *sr = ud;
+    conn *c = ud;
+    shard_req *sr = c->req;
+    if (!sr) return; /* a late answer to a query that has gone */
+    sr->c = NULL;
     query *q = sr->q;
-    if (q->closing) return;
     /* a shard answers a JSON array: take what is between the brackets */
-    if (len >= 2 && data[0] == '[' && data[len - 1] == ']' && len > 2) {
+    if (len > 2 && data[0] == '[' && data[len - 1] == ']') {
         if (q->facts.len) fp_buf_puts(&q->facts, ",");
         fp_buf_append(&q->facts, data + 1, len - 2);
     }
-    q->answered++;
+    if (len) q->answered++;
+    conn_release(c);
     if (--q->waiting == 0) finish(q, 0);
 }
 
-static void on_query_timeout(uv_timer_t *t) { finish(t->data, 1); }
+/* Out of time: a request still waiting for its turn gets more, up to WAIT_MAX_MS; an unanswered one does not. */
+static void on_query_timeout(uv_timer_t *t)
+{
+    query *q = t->data;
+    int queued = 0;
+    for (int i = 0; i < q->s->cfg.nshards; i++) queued |= q->reqs[i].queued;
+    if (queued && uv_now(q->s->cfg.loop) - q->started_ms < WAIT_MAX_MS) {
+        uv_timer_start(&q->timer, on_query_timeout, ANSWER_MS, 0);
+        return;
+    }
+    finish(q, 1);
+}
 
 static void unlink_query(query *q)
 {
@@ -100,24 +206,28 @@ static void unlink_query(query *q)
         }
 }
 
-/* A query is freed when its last handle (timer, sockets) has closed. */
-static void release(query *q)
+static void on_timer_closed(uv_handle_t *h)
 {
-    if (--q->handles > 0) return;
+    query *q = h->data;
     fp_buf_free(&q->facts);
     free(q->reqs);
     free(q);
 }
 
-static void on_timer_closed(uv_handle_t *h) { release(h->data); }
-static void on_part_closed(fp_zsock *z) { release(((shard_req *)z)->q); }
-
+/* Leaves the line and hands back its sockets (an answer still due is dropped when it comes), then frees q. */
 static void query_free_later(query *q)
 {
     q->closing = 1;
     unlink_query(q);
-    for (int i = 0; i < q->s->cfg.nshards; i++)
-        if (q->reqs[i].open) fp_zsock_close(&q->reqs[i].z, on_part_closed);
+    for (int i = 0; i < q->s->cfg.nshards; i++) {
+        shard_req *r = &q->reqs[i];
+        unqueue(&q->s->pools[i], r);
+        if (r->c) {
+            conn *c = r->c;
+            r->c = NULL;
+            conn_release(c);
+        }
+    }
     uv_close((uv_handle_t *)&q->timer, on_timer_closed);
 }
 
@@ -143,27 +253,32 @@ static void start_facts(fp_serve *s, fp_http_req *r)
     fp_buf_free(&body);
     q->s = s;
     q->req = r;
+    q->started_ms = uv_now(s->cfg.loop);
     uv_timer_init(s->cfg.loop, &q->timer);
     q->timer.data = q;
-    q->handles = 1;
     q->next = s->pending;
     s->pending = q;
-    char msg[256];
-    int n = snprintf(msg, sizeof msg, "facts\n%s\n%d\n%s\n%s\n%s", q->code, q->year, q->indicator, q->series, q->unit);
+    q->msglen = snprintf(q->msg, sizeof q->msg, "facts\n%s\n%d\n%s\n%s\n%s", q->code, q->year, q->indicator,
+                         q->series, q->unit);
+    q->waiting = s->cfg.nshards;
     for (int i = 0; i < s->cfg.nshards; i++) {
-        q->reqs[i].q = q;
-        if (fp_zsock_open(&q->reqs[i].z, s->cfg.loop, s->cfg.zctx, ZMQ_REQ, s->cfg.shard_eps[i], 0, on_shard_reply,
-                          &q->reqs[i]) == FP_OK) {
-            q->reqs[i].open = 1;
-            q->handles++;
-            int linger = 0;
-            zmq_setsockopt(q->reqs[i].z.z, ZMQ_LINGER, &linger, sizeof linger);
-            fp_zsock_send(&q->reqs[i].z, msg, (size_t)n);
-            q->waiting++;
+        shard_req *sr = &q->reqs[i];
+        sr->q = q;
+        sr->shard = i;
+        conn *c = conn_get(s, i);
+        if (c) {
+            dispatch(c, sr);
+            if (q->closing) return; /* every shard failed at once: answered */
+        } else {
+            pool *p = &s->pools[i];
+            sr->queued = 1;
+            sr->prev = p->tail;
+            if (p->tail) p->tail->next = sr;
+            else p->head = sr;
+            p->tail = sr;
         }
     }
-    if (!q->waiting) finish(q, 1);
-    else uv_timer_start(&q->timer, on_query_timeout, 3000, 0);
+    uv_timer_start(&q->timer, on_query_timeout, ANSWER_MS, 0);
 }
 
 static void serve_page(fp_serve *s, fp_http_req *r)
@@ -234,8 +349,13 @@ int fp_serve_start(fp_serve **out, const fp_serve_cfg *cfg, const char *addr_por
     fp_serve *s = calloc(1, sizeof *s);
     if (!s) return FP_ENOMEM;
     s->cfg = *cfg;
+    if (cfg->nshards > 0 && !(s->pools = calloc((size_t)cfg->nshards, sizeof *s->pools))) {
+        free(s);
+        return FP_ENOMEM;
+    }
     int rc = fp_http_start(&s->http, cfg->loop, addr_port, on_request, s);
     if (rc) {
+        free(s->pools);
         free(s);
         return rc;
     }
@@ -254,8 +374,15 @@ void fp_serve_stop(fp_serve *s)
             reply_error(q->req, 503, "the sink is stopping");
             q->req = NULL;
         }
-        query_free_later(q); /* unlinks q */
+        query_free_later(q); /* unlinks q, hands its sockets back */
     }
+    for (int i = 0; i < s->cfg.nshards; i++)
+        while (s->pools[i].idle) {
+            conn *c = s->pools[i].idle;
+            s->pools[i].idle = c->next_idle;
+            fp_zsock_close(&c->z, conn_closed);
+        }
     fp_http_stop(s->http);
+    free(s->pools);
     free(s);
 }

@@ -116,3 +116,41 @@ wait_until 30 sh -c "grep -q 兴安盟 '$RT/out/totals.csv' 2>/dev/null" || fail
 [ -f "$RT/out/anomalies.jsonl" ] && [ -f "$RT/out/totals.jsonl" ] || fail "not every file was written again"
 [ "$(grep -c 'cannot write the totals' "$RT/sink.log")" -le 1 ] || fail "the write error was logged more than once"
 echo "--out deleted: made again at the next write"
+
+# 8: a report shard 0 cannot apply (its store refuses the report's figures: a trigger stands in for any apply
+#    error) is tried --dead-after (3) times, then dead-lettered: acknowledged as dead, no longer re-sent, shown
+#    in fupin status and anomalies.jsonl; the reports after it still total
+sqlite3 "$RT/shard-0.db" ".timeout 5000" "CREATE TRIGGER poison BEFORE INSERT ON mentions WHEN NEW.source LIKE '%poison%'
+    BEGIN SELECT RAISE(ABORT, 'poisoned by the test'); END;" || fail "could not poison shard 0's store"
+sed 's/锡林郭勒盟/通辽市/g' "$REPORTS/000_9bb8ad4843e64388.txt" > "$T/poison.txt"
+"$BIN/fupin" submit --to "$E_CTL" "$T/poison.txt" | grep -q " new" || fail "poison report not taken"
+wait_until 40 sh -c "[ \"\$(\"$BIN/fupin\" status $E_CTL | tr ' ' '\n' | sed -n 's/^dead=//p')\" = 1 ]" ||
+    { tail -5 "$RT/shard-0.log"; fail "the poison report was not dead-lettered"; }
+[ "$(grep -c 'poisoned by the test' "$RT/shard-0.log")" -ge 3 ] || fail "the poison report was not tried 3 times"
+grep -q "dead-lettered, ingest stops re-sending" "$RT/shard-0.log" || fail "shard 0 did not say it dead-lettered"
+resent=$(field "$E_CTL" resent)
+sed 's/锡林郭勒盟/赤峰市/g' "$REPORTS/000_9bb8ad4843e64388.txt" > "$T/after.txt"
+"$BIN/fupin" submit --to "$E_CTL" "$T/after.txt" | grep -q " new" || fail "report after the poison not taken"
+sleep 0.5; wait_until 30 settled || fail "did not settle after a dead letter"
+sleep 4 # more than two re-send intervals: a report still pending would have been sent again
+[ "$(field "$E_CTL" resent)" = "$resent" ] || fail "ingest still re-sends the dead letter ($resent, now $(field "$E_CTL" resent))"
+grep -q 赤峰市 "$RT/out/totals.csv" || fail "the report after the dead letter is not in the totals"
+grep -q '"kind":"dead_letter".*poison.txt' "$RT/out/anomalies.jsonl" || fail "the dead letter is not in anomalies.jsonl"
+"$BIN/fupin" status "$E_CTL" | grep -q "dead letters: 1 report" || fail "fupin status does not show the dead letter"
+echo "poison report: dead-lettered after 3 tries ($(field "$E_CTL" resent) re-sends in all), not re-sent; later reports total"
+
+# 9: source names are never cut into another file's: two files whose paths share their first 520 bytes are both
+#    refused with one clear line (fupin submit keeps 511 bytes of a name; cut, the second was a "revision" of the first)
+long=$T/$(printf 'd%.0s' $(seq 200))/$(printf 'e%.0s' $(seq 200))/$(printf 'f%.0s' $(seq 120))
+mkdir -p "$long"
+sed 's/锡林郭勒盟/包头市/g' "$REPORTS/000_9bb8ad4843e64388.txt" > "$long/one.txt"
+sed 's/锡林郭勒盟/乌海市/g' "$REPORTS/000_9bb8ad4843e64388.txt" > "$long/two.txt"
+taken=$(field "$E_CTL" taken)
+for f in one two; do
+    if "$BIN/fupin" submit --to "$E_CTL" "$long/$f.txt" > "$T/long-$f.out" 2>&1; then cat "$T/long-$f.out"; fail "a $(printf %s "$long/$f.txt" | wc -c)-byte name was taken"; fi
+    grep -q "over the limit of 500" "$T/long-$f.out" || { cat "$T/long-$f.out"; fail "no clear error for a long name"; }
+    [ "$(wc -l < "$T/long-$f.out")" = 1 ] || { cat "$T/long-$f.out"; fail "more than one line for a long name"; }
+done
+[ "$(field "$E_CTL" taken)" = "$taken" ] || fail "a report with a long name was journaled"
+grep -q "revision" "$T/long-two.out" && fail "the second long name was taken as a revision of the first"
+echo "long source names ($(printf %s "$long/one.txt" | wc -c) bytes): refused with one line, never cut into a revision"

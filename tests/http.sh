@@ -124,6 +124,44 @@ grep -q '^fupin_rollup{region_code="15",' "$T/metrics.txt" || fail "no fupin_rol
 for s in ingest normalize aggregate sink; do grep -q "fupin_stage_up{stage=\"$s\"" "$T/metrics.txt" || fail "no $s in /metrics"; done
 grep -q "fupin_report_latency_seconds_count" "$T/metrics.txt" || fail "no latency histogram"
 echo "metrics: promtool passes, $(grep -c '^fupin_stated' "$T/metrics.txt") stated, $(grep -c '^fupin_rollup' "$T/metrics.txt") rollup gauges"
+grep -q '^fupin_dead_letters_total 0$' "$T/metrics.txt" || fail "no fupin_dead_letters_total counter"
+
+# 2b. 3,000 concurrent /api/facts requests (each asks both shards) all answered in full: the sink reuses a
+#     pool of sockets per shard (a socket per request per shard failed 176 of them). The clients come from 75
+#     loopback addresses, 40 each, as many users would: the sink limits connections per address.
+python3 - "$HTTP" 3000 "/api/facts?region=1525&year=2019&indicator=funds.total" "$NSH" <<'PY' || fail "concurrent facts requests failed"
+import asyncio, json, resource, sys
+url_host, port = sys.argv[1].split(":")
+port = int(port); n = int(sys.argv[2]); path = sys.argv[3]; nshards = int(sys.argv[4])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per request
+if hard != resource.RLIM_INFINITY and hard < n + 100:
+    print(f"facts: only {hard} file descriptors allowed: {hard - 100} concurrent requests instead of {n}")
+    n = hard - 100
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100 if soft != resource.RLIM_INFINITY and soft < n + 100 else soft, hard))
+async def one(i, res):
+    src = f"127.0.{1 + i // 40 // 250}.{2 + (i // 40) % 250}"  # 40 a source address: under the sink's per-address limit
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(url_host, port, local_addr=(src, 0)), 60)
+        w.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        await w.drain()
+        data = await asyncio.wait_for(r.read(), 60)
+        w.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        status = int(head.split()[1]) if head else 0
+        ok = status == 200 and json.loads(body)["shards_answered"] == nshards and json.loads(body)["facts"]
+        res.append("ok" if ok else f"status {status}" + ("" if status != 200 else " partial"))
+    except Exception as e:
+        res.append(type(e).__name__)
+async def main():
+    res = []
+    await asyncio.gather(*(one(i, res) for i in range(n)))
+    bad = [x for x in res if x != "ok"]
+    kinds = {}
+    for b in bad: kinds[b] = kinds.get(b, 0) + 1
+    print(f"facts: {n} concurrent requests, {len(bad)} failed {kinds if kinds else ''}")
+    sys.exit(1 if bad else 0)
+asyncio.run(main())
+PY
 
 # 3. /healthz
 code() { python3 -c "

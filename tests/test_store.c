@@ -11,6 +11,7 @@
 #include "store.h"
 #include "table.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,85 @@ static void test_epochs(void)
         fp_store_close(st);
     }
     CHECK(bad == 0);
+}
+
+/* A seen copy that keeps the last finding's kind and detail. */
+static char last_kind[24], last_detail[512];
+static int on_anomaly_kept(const fp_anomaly *a, void *ud)
+{
+    snprintf(last_kind, sizeof last_kind, "%s", a->kind);
+    snprintf(last_detail, sizeof last_detail, "%s", a->detail ? a->detail : "");
+    return on_anomaly(a, ud);
+}
+
+/* Dead letters: a report the shard cannot apply fails the same way at every
+ * re-send; after max_tries it is dead (durably, with a finding), and the
+ * other reports still total. The failure is a real SQLite error: a trigger
+ * refuses the poison report's mentions, as a constraint or a full value would. */
+static void test_dead(const char *path, int grouped)
+{
+    unlink(path);
+    fp_store *st;
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    fp_store_close(st);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK &&
+          sqlite3_exec(db, "CREATE TRIGGER poison BEFORE INSERT ON mentions WHEN NEW.source = 'poison.txt'"
+                           " BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    seen s = {0};
+    fp_store_out out = {on_total, on_anomaly_kept, &s};
+    fp_figure p = fig(RID_A, 0, "funds.total", 5, 3000, 0), ok = fig(RID_B, 0, "funds.fiscal", 7, 3000, 0);
+    p.source = "poison.txt";
+    fp_end ep = end_of(RID_A, 1, NULL, "poison.txt"), eo = end_of(RID_B, 1, NULL, "ok.txt");
+    int fresh, dead = -1;
+    for (int try = 1; try <= 3; try++) {
+        if (grouped) CHECK(fp_store_begin(st) == FP_OK);
+        CHECK(!fp_store_is_dead(st, RID_A));
+        CHECK(fp_store_apply(st, &ep, &p, 1, NULL, 0, &fresh, &out) != FP_OK);
+        CHECK(fp_store_failed(st, &ep, "poisoned", 3, &dead, &out) == FP_OK && dead == (try == 3));
+        if (try == 2) CHECK(fp_store_apply(st, &eo, &ok, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+        if (grouped) CHECK(fp_store_commit(st, &out) == FP_OK);
+    }
+    CHECK(fp_store_is_dead(st, RID_A) && !fp_store_is_dead(st, RID_B));
+    /* the finding went out, with the report's source, tries and error */
+    CHECK(!strcmp(last_kind, "dead_letter") && strstr(last_detail, "\"source\":\"poison.txt\"") &&
+          strstr(last_detail, "\"tries\":3") && strstr(last_detail, "\"error\":\"poisoned\""));
+    int c = cell(&s, "funds.fiscal");
+    int t = cell(&s, "funds.total"); /* a group sends the cells a failed report touched again, empty */
+    CHECK(c >= 0 && s.stated[c] == D(7) && (t < 0 || s.facts[t] == 0));
+    long long reports = 0, mentions = 0, ndead = 0;
+    CHECK(fp_store_counts(st, &reports, &mentions, &ndead) == FP_OK && reports == 1 && ndead == 1);
+    fp_store_close(st);
+    /* durable: after a restart it is still dead, and its finding is in the snapshot */
+    CHECK(fp_store_open(&st, path, 0) == FP_OK && fp_store_is_dead(st, RID_A));
+    seen snap = {0};
+    fp_store_out sout = {on_total, on_anomaly_kept, &snap};
+    uint64_t seq;
+    last_kind[0] = '\0';
+    CHECK(fp_store_snapshot(st, &sout, &seq) == FP_OK && snap.live == 1 && !strcmp(last_kind, "dead_letter"));
+    /* a revision of the poison source supersedes it: its finding goes */
+    fp_figure r = fig(RID_C, 0, "funds.total", 9, 3000, 0);
+    r.source = "poison2.txt";
+    fp_end er = end_of(RID_C, 1, RID_A, "poison2.txt");
+    seen rs = {0};
+    fp_store_out rout = {on_total, on_anomaly_kept, &rs};
+    CHECK(fp_store_apply(st, &er, &r, 1, NULL, 0, &fresh, &rout) == FP_OK && fresh && rs.live == -1);
+    fp_store_close(st);
+}
+
+/* Values at the top of the decimal range in one cell: comparing them for
+ * rounding must not overflow (UBSan stops the test where it did). */
+static void test_huge(void)
+{
+    size_t g[2], ng;
+    fp_fact f[] = {{(fp_dec)9223372036854690000LL, 0, 1, 3000}, {(fp_dec)9223000000000000000LL, 0, 1, 3000}};
+    CHECK(fp_cell_choose(f, 2, g, &ng) == 0 && ng == 2);
+    CHECK(fp_cell_choose(f + 1, 1, g, &ng) == 0 && ng == 1);
+    fp_fact h[] = {{(fp_dec)9223000000000000000LL, 0, 1, 3000}, {(fp_dec)9223372036854690000LL, 0, 1, 3000}};
+    CHECK(fp_cell_choose(h, 2, g, &ng) == 1 && ng == 2);
 }
 
 /* Group commit: two reports in one transaction send each cell once, in its final state. */
@@ -385,6 +465,9 @@ int main(int argc, char **argv)
     test_store(path);
     test_group();
     test_epochs();
+    test_dead(path, 0);
+    test_dead(path, 1);
+    test_huge();
     char p2[80];
     unlink(path);
     snprintf(p2, sizeof p2, "%s-wal", path), unlink(p2);

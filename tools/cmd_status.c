@@ -7,6 +7,8 @@
 #include "fp_zsock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 typedef struct {
@@ -53,6 +55,10 @@ int fupin_status(int argc, char **argv)
             failed = 1;
         } else {
             printf("%s %s\n", eps.v[i], reply);
+            const char *dl = strstr(reply, " dead="); /* ingest: reports a shard dead-lettered */
+            if (dl && atoll(dl + 6) > 0)
+                printf("%s dead letters: %lld report(s) a shard could not apply, no longer re-sent (kind dead_letter "
+                       "in anomalies.jsonl)\n", eps.v[i], atoll(dl + 6));
         }
     }
     if (ctx) zmq_ctx_term(ctx);
