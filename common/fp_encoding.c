@@ -1,4 +1,5 @@
 #include "fp_encoding.h"
+#include "fp_buf.h"
 #include "fp_file.h"
 #include "fp_err.h"
 #include "fp_formats.h"
@@ -197,6 +198,25 @@ static const char *page_charset(const char *raw, size_t len, char *cs, size_t ca
     return cs;
 }
 
+/* 1 when s[0..n) holds a character t2s changes (or one beyond the BMP). */
+static int has_traditional(const fp_decoder *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) i++;
+        else if ((c & 0xE0) == 0xC0) i += 2;
+        else if ((c & 0xF0) == 0xE0 && i + 2 < n) {
+            unsigned cp = (c & 0x0Fu) << 12 | ((unsigned char)s[i + 1] & 0x3Fu) << 6 | ((unsigned char)s[i + 2] & 0x3Fu);
+            if (d->trad[cp / 64] >> (cp % 64) & 1) return 1;
+            i += 3;
+        } else {
+            if ((c & 0xF8) == 0xF0) return 1;
+            i++;
+        }
+    }
+    return 0;
+}
+
 int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, int *year,
               const char **why)
 {
@@ -295,33 +315,32 @@ decoded:
         *why = n ? "not text (binary control bytes)" : "empty file";
         return FP_EINVAL;
     }
-    /* t2s only where a character it changes stands (or one beyond the BMP, which the table does not cover) */
-    int traditional = 0;
-    for (size_t i = 0; i < n && !traditional;) {
-        unsigned char c = (unsigned char)utf8[i];
-        if (c < 0x80) i++;
-        else if ((c & 0xE0) == 0xC0) i += 2;
-        else if ((c & 0xF0) == 0xE0 && i + 2 < n) {
-            unsigned cp = (c & 0x0Fu) << 12 | ((unsigned char)utf8[i + 1] & 0x3Fu) << 6 | ((unsigned char)utf8[i + 2] & 0x3Fu);
-            traditional = (int)(d->trad[cp / 64] >> (cp % 64) & 1);
-            i += 3;
-        } else {
-            traditional = (c & 0xF8) == 0xF0;
-            i++;
+    /* t2s only on the lines where a character it changes stands (or one beyond
+     * the BMP, which the table does not cover): a 50 MB report with one
+     * traditional character converts one line, not 50 MB */
+    fp_buf out = {0};
+    int converted = 0;
+    for (size_t a = 0; a < n;) {
+        const char *nl = memchr(utf8 + a, '\n', n - a);
+        size_t e = nl ? (size_t)(nl - utf8) + 1 : n;
+        char *simp = has_traditional(d, utf8 + a, e - a) ? opencc_convert_utf8(d->t2s, utf8 + a, e - a) : NULL;
+        if (simp) {
+            if (!converted && fp_buf_append(&out, utf8, a)) break; /* the lines before, as they were */
+            converted = 1;
+            fp_buf_append(&out, simp, strlen(simp));
+            opencc_convert_utf8_free(simp);
+        } else if (converted) {
+            fp_buf_append(&out, utf8 + a, e - a);
         }
+        a = e;
     }
-    char *simp = traditional ? opencc_convert_utf8(d->t2s, utf8, n) : NULL;
-    if (simp) {
+    if (converted && !out.oom && out.p) {
         /* Offsets and the content id refer to this simplified text, the one every stage sees. */
-        size_t sn = strlen(simp);
-        char *copy = malloc(sn + 1);
-        if (copy) {
-            memcpy(copy, simp, sn + 1);
-            free(utf8);
-            utf8 = copy;
-            n = sn;
-        }
-        opencc_convert_utf8_free(simp);
+        free(utf8);
+        utf8 = out.p;
+        n = out.len;
+    } else {
+        fp_buf_free(&out); /* out of memory: the text unconverted, as when OpenCC is missing */
     }
     *text = utf8;
     *text_len = n;

@@ -249,16 +249,17 @@ static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t
 
 #define REPORT_COLS "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
 
-int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t window,
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
 {
     *resent = 0;
     sqlite3_stmt *late = NULL, *fresh = NULL, *up = NULL, *cnt = NULL;
     int rc = FP_OK;
-    /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out) */
+    /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out), plus
+     * the time a worker takes over a report of its size (length() of a blob reads no content) */
     if (sqlite3_prepare_v2(j->db,
                            REPORT_COLS " WHERE done=0 AND sent_ms > 0 AND sent_ms + ?2 * (1 << MIN(MAX(sends - 1, 0), 5))"
-                                       " <= ?1 ORDER BY rowid LIMIT 256",
+                                       " + length(text) * ?3 / 1048576 <= ?1 ORDER BY rowid LIMIT 256",
                            -1, &late, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(j->db, REPORT_COLS " WHERE done=0 AND sent_ms = 0 ORDER BY rowid LIMIT ?1", -1, &fresh,
                            NULL) != SQLITE_OK ||
@@ -272,6 +273,7 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t w
     if (!rc) {
         sqlite3_bind_int64(late, 1, (sqlite3_int64)now_ms);
         sqlite3_bind_int64(late, 2, (sqlite3_int64)timeout_ms);
+        sqlite3_bind_int64(late, 3, (sqlite3_int64)ms_per_mb);
         rc = send_rows(j, late, up, now_ms, cb, ud, &sent, resent);
     }
     /* new reports only while fewer than `window` are out unacknowledged: the rest wait here, durable,

@@ -36,10 +36,12 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
 int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long *reopened);
 /* Calls cb for every pending report that is due, and marks it sent at
  * now_ms: first those sent before and not acknowledged for longer than
- * timeout_ms doubled for each earlier re-send (at most 32 times); then
+ * timeout_ms doubled for each earlier re-send (at most 32 times), plus
+ * ms_per_mb for each MB of the report (a 50 MB report takes a worker that
+ * long to extract, and is not re-sent meanwhile); then
  * never-sent ones, while fewer than `window` reports are out unacknowledged
  * (0: no limit). *resent counts the first kind. */
-int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, size_t window,
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent);
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);

@@ -23,7 +23,7 @@
 
 typedef struct {
     char *log_level, *data, *ctl, *reports, *acks, *journal, *watch;
-    int shards, resend_ms, stats_ms, year, window;
+    int shards, resend_ms, resend_ms_per_mb, stats_ms, year, window;
     fp_strlist figures;
     char *stats, *instance;
 } config;
@@ -38,6 +38,8 @@ static const fp_opt opts[] = {
     {"figures", FP_OPT_LIST, NULL, offsetof(config, figures),
      "curated figures (JSON lines, as fupin extract prints) to take in as a report"},
     {"resend-ms", FP_OPT_INT, "5000", offsetof(config, resend_ms), "re-send a report not acknowledged after this long"},
+    {"resend-ms-per-mb", FP_OPT_INT, "2000", offsetof(config, resend_ms_per_mb),
+     "and wait this much longer for each MB of the report (its extraction takes time)"},
     {"window", FP_OPT_INT, "32", offsetof(config, window),
      "at most this many reports out unacknowledged; the rest wait in the journal (0: no limit)"},
     {"year", FP_OPT_INT, "0", offsetof(config, year),
@@ -159,7 +161,7 @@ static void on_resend(uv_timer_t *t)
     size_t resent = 0;
     /* Do not pile re-sends onto a socket nobody drains. */
     if (fp_zsock_outbox(&g->out) > 64) return;
-    if (fp_journal_due(g->j, uv_now(g->d.loop), (uint64_t)g->cfg.resend_ms,
+    if (fp_journal_due(g->j, uv_now(g->d.loop), (uint64_t)g->cfg.resend_ms, (uint64_t)g->cfg.resend_ms_per_mb,
                        (size_t)(g->cfg.window > 0 ? g->cfg.window : 0), send_report, g, &resent) == FP_OK &&
         resent) {
         g->resent += resent;

@@ -7,9 +7,8 @@
  * answering status and stop: a 50 MB report takes many seconds. The input
  * is paused meanwhile (one report at a time per worker). Stopping cancels
  * the extraction at its next figure; the report is not acknowledged, so
- * ingest sends it again. A report sent again by ingest within --repeat-ms
- * of this worker finishing it (its acks were on their way) is not
- * extracted twice. */
+ * ingest sends it again (ingest waits in proportion to a report's size
+ * before it re-sends one, so a long report is not extracted twice). */
 #include "checks.h"
 #include "extract.h"
 #include "fp_daemon.h"
@@ -32,15 +31,13 @@
 typedef struct {
     char *log_level, *data, *reports, *stats, *instance;
     fp_strlist shards;
-    int stats_ms, repeat_ms;
+    int stats_ms;
 } config;
 
 static const fp_opt opts[] = {
     {"reports", FP_OPT_STR, "tcp://127.0.0.1:7101", offsetof(config, reports), "ingest's report endpoint to pull from"},
     {"shard", FP_OPT_LIST, NULL, offsetof(config, shards),
      "an aggregate shard's figure endpoint, in shard order (default tcp://127.0.0.1:7120)"},
-    {"repeat-ms", FP_OPT_INT, "60000", offsetof(config, repeat_ms),
-     "a report ingest sends again within this long of this worker finishing it is not extracted again"},
     FP_STATS_OPTS(config, NULL),
     FP_COMMON_OPTS(config),
 };
@@ -62,7 +59,7 @@ typedef struct {
     int published;    /* the report's year hint */
     size_t text_len;
     fp_parts parts;
-    unsigned long long reports, figures, rejected, repeats;
+    unsigned long long reports, figures, rejected;
     /* the message being worked through, one report at a time on the thread pool */
     struct {
         char *data;
@@ -76,12 +73,6 @@ typedef struct {
     } job;
     int busy;
     atomic_int cancel; /* set by stop, read by the extraction between figures */
-    /* the reports this worker finished lately, so a re-send of one is not extracted twice */
-    struct {
-        char id[65];
-        uint64_t at;
-    } recent[64];
-    int nrecent, repeat_ms;
 } normalizer;
 
 static void status_line(char *buf, size_t cap, void *ud)
@@ -89,8 +80,8 @@ static void status_line(char *buf, size_t cap, void *ud)
     normalizer *n = ud;
     size_t queue = 0;
     for (int i = 0; i < n->nout; i++) queue += fp_zsock_outbox(&n->out[i]);
-    snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu repeats=%llu busy=%d queue=%zu", n->reports, n->figures,
-             n->rejected, n->repeats, n->busy, queue);
+    snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu busy=%d queue=%zu", n->reports, n->figures, n->rejected,
+             n->busy, queue);
 }
 
 static int on_check(const fp_anomaly *a, void *ud)
@@ -155,25 +146,6 @@ static void work_report(uv_work_t *w)
     n->job.rc = rc;
 }
 
-/* 1 when this worker finished report id within --repeat-ms. */
-static int done_lately(const normalizer *n, const char *id)
-{
-    uint64_t now = uv_now(n->d.loop);
-    for (int i = 0; i < n->nrecent; i++)
-        if (!strcmp(n->recent[i].id, id) && now - n->recent[i].at < (uint64_t)n->repeat_ms) return 1;
-    return 0;
-}
-
-static void remember(normalizer *n, const char *id)
-{
-    int slot = n->nrecent < 64 ? n->nrecent++ : 0;
-    if (slot == 0 && n->nrecent == 64) /* full: the oldest goes */
-        for (int i = 1; i < 64; i++)
-            if (n->recent[i].at < n->recent[slot].at) slot = i;
-    snprintf(n->recent[slot].id, sizeof n->recent[slot].id, "%s", id);
-    n->recent[slot].at = uv_now(n->d.loop);
-}
-
 static void after_report(uv_work_t *w, int status);
 
 /* Starts on the message's next report, or, at its end, reads on. */
@@ -184,13 +156,6 @@ static void next_report(normalizer *n)
     while ((rc = fp_record_next(n->job.data, n->job.len, &n->job.off, r)) == FP_OK) {
         if (r->type != FP_REC_REPORT) {
             fp_warn("ignoring a %d record on the report socket", r->type);
-            fp_record_free(r);
-            continue;
-        }
-        if (done_lately(n, r->u.report.id)) {
-            n->repeats++;
-            fp_info("report %.12s (%s): sent again while its acks were on their way; not extracted twice",
-                    r->u.report.id, r->u.report.source);
             fp_record_free(r);
             continue;
         }
@@ -238,7 +203,6 @@ static void after_report(uv_work_t *w, int status)
         fp_error("report %.12s (%s): %s; ingest will re-send it", rep->id, rep->source, fp_strerror(rc));
     } else {
         n->reports++;
-        remember(n, rep->id);
         fp_info("report %.12s (%s): %zu figures, year %d", rep->id, rep->source, n->job.info.figures, n->job.info.year);
     }
     fp_record_free(&n->job.rec);
@@ -286,7 +250,6 @@ int main(int argc, char **argv)
     if (rc == FP_OPTS_USAGE) return 2;
     if (!rc && cfg.shards.n == 0) rc = fp_strlist_push(&cfg.shards, "tcp://127.0.0.1:7120");
     normalizer n = {0};
-    n.repeat_ms = cfg.repeat_ms;
     if (!rc) {
         rc = fp_extractor_load(&n.x, fp_datadir(cfg.data));
         if (!rc) rc = fp_indicate_load(&n.ix, fp_datadir(cfg.data));
@@ -322,8 +285,7 @@ int main(int argc, char **argv)
     } else {
         fp_info("pulling reports from %s, routing to %d shard(s)", cfg.reports, n.nout);
         fp_daemon_run(&n.d);
-        fp_info("stopped after %llu reports, %llu figures, %llu rejected, %llu sent again and not re-extracted",
-                n.reports, n.figures, n.rejected, n.repeats);
+        fp_info("stopped after %llu reports, %llu figures, %llu rejected", n.reports, n.figures, n.rejected);
     }
     for (int i = 0; i < n.nout && n.bufs; i++) msgpack_sbuffer_destroy(&n.bufs[i]);
     free(n.out);
