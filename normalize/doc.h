@@ -194,8 +194,8 @@ size_t digits_at(const char *t, size_t len, size_t p, size_t max);
  * or FP_ENOMEM. */
 int year_scan_digits(doc *d, size_t *pp, int title_depth);
 /* At t[*pp]: pushes a year named against the report's (今年, 上年) and moves *pp past it: 1; none: 0;
- * FP_ENOMEM. */
-int year_scan_relative(doc *d, size_t *pp);
+ * FP_ENOMEM. cm and len are fp_cue_at(&lx->refs_ix) at *pp. */
+int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len);
 /* Sets d->year: a date in the report's first lines, else the latest year it states as fact, else hint,
  * else a year in its file name, else 0. */
 void find_year(doc *d, int hint, const char *source);

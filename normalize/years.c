@@ -55,22 +55,6 @@ static int date_before(const char *t, size_t p)
     return n >= 1 && n <= 2;
 }
 
-/* A word naming a year against the report's own (今年, 去年, 明年), or 0. */
-static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, size_t p, int *delta)
-{
-    static const struct {
-        int cue, delta;
-    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        size_t n = fp_words_prefix(&lx->cues[rel[i].cue], t + p, len - p);
-        if (n) {
-            *delta = rel[i].delta;
-            return n;
-        }
-    }
-    return 0;
-}
-
 /* At the digit t[*pp]: a year reference (2019年, 2019-03-08, 2016—2020),
  * pushed onto d->y with *pp moved past it; else *pp moved past the digits.
  * Four digits with none of 年, a date or a range after them are no year. */
@@ -116,15 +100,22 @@ int year_scan_digits(doc *d, size_t *pp, int title_depth)
 }
 
 /* At t[*pp]: a year named against the report's (今年, 上年, 前年), pushed onto
- * d->y with *pp moved past it: 1; none: 0; FP_ENOMEM. */
-int year_scan_relative(doc *d, size_t *pp)
+ * d->y with *pp moved past it: 1; none: 0; FP_ENOMEM. cm and len say which
+ * words of lx->refs_ix start there (fp_cue_at); of the year classes, the
+ * first in this order that has a word wins. */
+int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len)
 {
-    int delta;
-    size_t rl = relative_year_at(&d->x->lx, d->t, d->len, *pp, &delta);
-    if (!rl) return 0;
-    PUSH(d->y, d->ny, d->capy, ((year_ref){*pp, rl, delta, Y_RELATIVE}));
-    *pp += rl;
-    return 1;
+    static const struct {
+        int cue, delta;
+    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        if (!(cm >> rel[i].cue & 1)) continue;
+        size_t rl = len[rel[i].cue];
+        PUSH(d->y, d->ny, d->capy, ((year_ref){*pp, rl, rel[i].delta, Y_RELATIVE}));
+        *pp += rl;
+        return 1;
+    }
+    return 0;
 }
 
 /* A report's first lines: title, dateline, source. */
