@@ -35,6 +35,16 @@ static inline int ends_with(const char *t, size_t pos, const char *w)
     return pos >= n && memcmp(t + pos - n, w, n) == 0;
 }
 
+/* Copies the string src into dst of cap bytes (cap > 0), cut to cap - 1
+ * bytes and always terminated: what snprintf(dst, cap, "%s", src) writes,
+ * without its format parsing, for the fixed fields copied per figure. */
+static inline void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 typedef struct {
     size_t off, len; /* the name as matched */
     const int *cands;
