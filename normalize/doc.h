@@ -101,11 +101,14 @@ typedef struct {
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
+    uint64_t *cues;      /* per sentence: bit c when a word of class c (of lx.sent_ix) starts in it and
+                            ends in it; all bits for a sentence of malformed UTF-8 */
     int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
     const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
     int subject;
     int province;
     int year;
+    size_t cur_sent; /* the sentence walk_figures is in: tried first by cue_first and kin */
 } doc;
 
 #define PUSH(arr, n, cap, val)                                         \
@@ -159,6 +162,11 @@ int list_item_at(const char *t, size_t len, size_t p);
 size_t clause_start(const doc *d, size_t sent_start, size_t pos);
 /* The end of the clause holding pos, not past its sentence's end. */
 size_t clause_end(const doc *d, size_t sent_end, size_t pos);
+/* fp_words_first, fp_words_last and fp_words_suffix of cue class `cue` over d->t[a..b): the same
+ * answers, given at once (-1, 0) when [a, b) lies in one sentence that holds no word of the class. */
+long cue_first(const doc *d, int cue, size_t a, size_t b, size_t *wlen);
+long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen);
+size_t cue_suffix(const doc *d, int cue, size_t a, size_t b);
 
 /* ---------- figures.c: numbers and units ---------- */
 

@@ -70,6 +70,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
+        d->cur_sent = s;
         if (s == 0 || memchr(t + d->sent[s - 1].end, '\n', sstart - d->sent[s - 1].end) ||
             (sstart > 0 && t[sstart - 1] == '\n'))
             carry_year = 0;
@@ -84,8 +85,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
              * practice started in (2017年开始，…); 较2018年增长160%,
              * 由上年的…: a year compared with is not what the sentence is about */
             if ((y->kind == Y_PLAIN || y->kind == Y_RELATIVE) && clause_start(d, sstart, y->off) == sstart &&
-                !fp_words_suffix(&d->x->lx.cues[CUE_FROM], t + yb, y->off - yb) &&
-                !fp_words_suffix(&d->x->lx.cues[CUE_COMPARE], t + yb, y->off - yb) &&
+                !cue_suffix(d, CUE_FROM, yb, y->off) && !cue_suffix(d, CUE_COMPARE, yb, y->off) &&
                 !fp_words_prefix(&d->x->lx.cues[CUE_YEAR_ONSET], t + y->off + y->len, send - y->off - y->len))
                 own_year = year_value(d, y);
         }
@@ -136,7 +136,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
                 /* ； closes the list, and so does the whole after 包括…在内 */
                 if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
-                    fp_words_first(&d->x->lx.cues[CUE_PART_AROUND], t + prior_end, c.start - prior_end, NULL) >= 0)
+                    cue_first(d, CUE_PART_AROUND, prior_end, c.start, NULL) >= 0)
                     nrun = 0, prior_part = 0;
                 int in_run = 0;
                 for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
@@ -169,7 +169,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * poor_population; counted as where something happens (在57个
                  * 贫困旗县实施…) they are the clause's scope: other */
                 if (counted && !strcmp(c.metric, "poor_population") &&
-                    fp_words_suffix(&d->x->lx.cues[CUE_SCOPE_BEFORE], t + cstart, c.start - cstart))
+                    cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start))
                     c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
@@ -244,6 +244,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.y);
     free(d.sent);
     free(d.skip);
+    free(d.cues);
     free(d.topic);
     free(d.topic_w);
     free(d.bk);

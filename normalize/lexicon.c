@@ -344,6 +344,13 @@ static int build_cue_index(fp_lexicon *lx)
 static const int ref_cues[] = {CUE_YEAR_LAST2, CUE_YEAR_LAST, CUE_YEAR_THIS, CUE_YEAR_NEXT, CUE_PLACE_NOT,
                                CUE_PLACE_BACK_VILLAGE, CUE_PLACE_BACK_TOWNSHIP, CUE_PLACE_WHOLE, CUE_PLACE_BACK_NOT};
 
+/* The cue classes looked for in parts of a sentence, per figure
+ * (relations.c, years.c, extract.c): a sentence that holds none of a class
+ * (scan_sentences finds which it holds, in one pass) needs no look. */
+static const int sent_cues[] = {CUE_BOILERPLATE, CUE_PER_UNIT, CUE_PER_UNIT_ADJACENT, CUE_CHANGE, CUE_CHANGE_TO,
+                                CUE_PLAN_OVER_CHANGE, CUE_SHARE_OF, CUE_PLAN, CUE_PART, CUE_PART_LIST,
+                                CUE_PART_OF_BEFORE, CUE_PART_AROUND, CUE_FROM, CUE_TO, CUE_COMPARE, CUE_SCOPE_BEFORE};
+
 /* An index over some cue classes, each word tagged with its class. */
 static int build_class_index(fp_lexicon *lx, fp_cue_index *ix, const int *cues, int n)
 {
@@ -466,6 +473,8 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
     }
     if (!rc) rc = build_cue_index(lx);
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
+    if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
+    for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) lx->sent_classes |= 1ULL << sent_cues[i];
     if (rc) {
         fp_lexicon_free(lx);
         return rc;
@@ -480,6 +489,7 @@ void fp_lexicon_free(fp_lexicon *lx)
     free(lx->um);
     fp_cue_index_free(&lx->cues_ix);
     fp_cue_index_free(&lx->refs_ix);
+    fp_cue_index_free(&lx->sent_ix);
     for (int i = 0; i < CUE_COUNT; i++) words_free(&lx->cues[i]);
     for (int i = 0; i < lx->nmetrics; i++) words_free(&lx->metrics[i].cues);
     free(lx->metrics);

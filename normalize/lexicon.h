@@ -116,6 +116,9 @@ typedef struct {
     fp_cue_index cues_ix; /* all metrics' cue words, for fp_cue_scan */
     fp_cue_index refs_ix; /* the classes scan_refs asks at every character (year_*, place_not,
                              place_back_*, place_whole), tagged with their enum fp_cue */
+    fp_cue_index sent_ix; /* the classes looked for in parts of a sentence (boilerplate, relation
+                             and year words), tagged with their enum fp_cue */
+    uint64_t sent_classes; /* bit c: class c is in sent_ix */
     int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
 

@@ -240,12 +240,11 @@ enum { SIDE_NONE, SIDE_FROM, SIDE_TO };
 
 static int change_side(const doc *d, size_t cstart, size_t start, size_t end, size_t cend)
 {
-    const fp_lexicon *lx = &d->x->lx;
-    long from = fp_words_last(&lx->cues[CUE_FROM], d->t + cstart, start - cstart, NULL);
+    long from = cue_last(d, CUE_FROM, cstart, start, NULL);
     if (from < 0) return SIDE_NONE;
     size_t f = cstart + (size_t)from;
-    if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
-    return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+    if (cue_first(d, CUE_TO, f, start, NULL) >= 0) return SIDE_TO;
+    return cue_first(d, CUE_TO, end, cend, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
 }
 
 /* A sentence of results that ends on the year a change reached (…114个嘎查村
@@ -254,7 +253,6 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
  * two-sided change, else the report's year. */
 static int year_reached_later(const doc *d, size_t pos, size_t send)
 {
-    const fp_lexicon *lx = &d->x->lx;
     int best = 0;
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
@@ -264,7 +262,7 @@ static int year_reached_later(const doc *d, size_t pos, size_t send)
         size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
         size_t yb = y->off >= pos + 6 ? y->off - 6 : pos;
         if (g == yend || !fp_num_starts(d->t + g, d->len - g) ||
-            !fp_words_suffix(&lx->cues[CUE_TO], d->t + yb, y->off - yb))
+            !cue_suffix(d, CUE_TO, yb, y->off))
             continue;
         if (y->year > best) best = y->year;
     }
@@ -292,7 +290,7 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
          * (but 至2015年末的471万人 holds on: the end of a period is its present) */
         size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
         if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
-            fp_words_suffix(&d->x->lx.cues[CUE_FROM], d->t + yb, y->off - yb))
+            cue_suffix(d, CUE_FROM, yb, y->off))
             continue;
         found = year_value(d, y);
         have = 1;
