@@ -5,34 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Characters that end a sentence, and those that end a clause within one. */
-static size_t sentence_mark(const char *t, size_t len, size_t p)
+/* Characters that end a sentence, and those that end a clause within one.
+ * Asked at every character: the marks are compared by their bytes (。 、 are
+ * E3 80 82 and E3 80 81; ！ ？ ； ， ： are EF BC 81, 9F, 9B, 8C, 9A). */
+static inline size_t sentence_mark(const char *t, size_t len, size_t p)
 {
-    if (t[p] == '\n' || t[p] == '!' || t[p] == '?' || t[p] == ';') return 1;
-    /* 。 starts with E3, ！？； with EF: any other byte is no mark */
-    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0;
-    static const char *m[] = {"。", "！", "？", "；"};
-    for (size_t i = 0; i < 4; i++)
-        if (at(t, len, p, m[i])) return 3;
-    return 0;
+    const unsigned char *u = (const unsigned char *)t + p;
+    if (u[0] < 0x80) return u[0] == '\n' || u[0] == '!' || u[0] == '?' || u[0] == ';';
+    if ((u[0] != 0xE3 && u[0] != 0xEF) || p + 3 > len) return 0;
+    if (u[0] == 0xE3) return u[1] == 0x80 && u[2] == 0x82 ? 3 : 0;
+    return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B) ? 3 : 0;
 }
 
 size_t clause_mark(const char *t, size_t len, size_t p)
 {
-    size_t s = sentence_mark(t, len, p);
-    if (s) return s;
-    if (t[p] == ',') {
+    const unsigned char *u = (const unsigned char *)t + p;
+    if (u[0] < 0x80) {
+        if (u[0] == '\n' || u[0] == '!' || u[0] == '?' || u[0] == ';' || u[0] == ':') return 1;
+        if (u[0] != ',') return 0;
         /* 12,856: a thousands separator, not a clause break */
         int digit_before = p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9';
         int digit_after = p + 1 < len && t[p + 1] >= '0' && t[p + 1] <= '9';
         return digit_before && digit_after ? 0 : 1;
     }
-    if (t[p] == ':') return 1;
-    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0; /* ，：、 start so */
-    static const char *m[] = {"，", "：", "、"};
-    for (size_t i = 0; i < 3; i++)
-        if (at(t, len, p, m[i])) return 3;
-    return 0;
+    if ((u[0] != 0xE3 && u[0] != 0xEF) || p + 3 > len) return 0;
+    if (u[0] == 0xE3) return u[1] == 0x80 && (u[2] == 0x82 || u[2] == 0x81) ? 3 : 0;
+    return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B || u[2] == 0x8C || u[2] == 0x9A) ? 3 : 0;
 }
 
 static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e);
