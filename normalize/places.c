@@ -430,6 +430,11 @@ void find_subject(doc *d, const char *region_hint)
     int major = -1;
     {
         int best_n = 0;
+        /* the count depends only on (pv, ncand): counted once per pair seen */
+        struct {
+            int pv, ncand, n;
+        } seen[32];
+        int nseen = 0;
         for (size_t i = 0; i < d->nm; i++) {
             if (d->m[i].deep == 1) continue; /* a village name alone says little of the province */
             int pv = fp_gaz_ancestor_at(g, d->m[i].cands[0], FP_LEVEL_PROVINCE);
@@ -437,10 +442,16 @@ void find_subject(doc *d, const char *region_hint)
             for (int k = 1; k < d->m[i].ncand && pv >= 0; k++)
                 if (fp_gaz_ancestor_at(g, d->m[i].cands[k], FP_LEVEL_PROVINCE) != pv) pv = -1;
             if (pv < 0) continue;
-            int n = 0;
-            for (size_t j = 0; j < d->nm; j++)
-                if (d->m[j].deep != 1 && d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv))
-                    n++;
+            int n = -1;
+            for (int k = 0; k < nseen && n < 0; k++)
+                if (seen[k].pv == pv && seen[k].ncand == d->m[i].ncand) n = seen[k].n;
+            if (n < 0) {
+                n = 0;
+                for (size_t j = 0; j < d->nm; j++)
+                    if (d->m[j].deep != 1 && d->m[j].ncand == d->m[i].ncand && fp_gaz_within(g, d->m[j].cands[0], pv))
+                        n++;
+                if (nseen < 32) seen[nseen].pv = pv, seen[nseen].ncand = d->m[i].ncand, seen[nseen++].n = n;
+            }
             if (n > best_n) best_n = n, major = pv;
         }
     }
