@@ -102,7 +102,8 @@ typedef struct {
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
     uint64_t *cues;      /* per sentence: bit c when a word of class c (of lx.sent_ix) starts in it and
-                            ends in it; all bits for a sentence of malformed UTF-8 */
+                            ends in it; all bits for a sentence of malformed UTF-8. It lies in
+                            skip's block: freeing skip frees it */
     int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
     const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
     int subject;

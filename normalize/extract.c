@@ -243,8 +243,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.m);
     free(d.y);
     free(d.sent);
-    free(d.skip);
-    free(d.cues);
+    free(d.skip); /* and d.cues, in its block */
     free(d.topic);
     free(d.topic_w);
     free(d.bk);

@@ -49,9 +49,11 @@ int scan_sentences(doc *d)
         }
     }
     if (start < d->len) PUSH(d->sent, d->ns, d->caps, ((span){start, d->len}));
-    d->skip = calloc(d->ns ? d->ns : 1, 1);
-    d->cues = malloc(sizeof *d->cues * (d->ns ? d->ns : 1));
-    if (!d->skip || !d->cues) return FP_ENOMEM;
+    /* one block, skip first: whoever frees skip frees cues too */
+    size_t ns = d->ns ? d->ns : 1, skip_bytes = (ns + 7) / 8 * 8;
+    d->skip = calloc(skip_bytes + ns * sizeof *d->cues, 1);
+    if (!d->skip) return FP_ENOMEM;
+    d->cues = (uint64_t *)(void *)(d->skip + skip_bytes);
     const fp_lexicon *lx = &d->x->lx;
     for (size_t i = 0; i < d->ns; i++) {
         d->cues[i] = sentence_cues(lx, d->t, d->sent[i].start, d->sent[i].end);
