@@ -35,6 +35,16 @@ static inline int ends_with(const char *t, size_t pos, const char *w)
     return pos >= n && memcmp(t + pos - n, w, n) == 0;
 }
 
+/* Copies the string src into dst of cap bytes (cap > 0), cut to cap - 1
+ * bytes and always terminated: what snprintf(dst, cap, "%s", src) writes,
+ * without its format parsing, for the fixed fields copied per figure. */
+static inline void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 typedef struct {
     size_t off, len; /* the name as matched */
     const int *cands;
@@ -91,11 +101,15 @@ typedef struct {
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
+    uint64_t *cues;      /* per sentence: bit c when a word of class c (of lx.sent_ix) starts in it and
+                            ends in it; all bits for a sentence of malformed UTF-8. It lies in
+                            skip's block: freeing skip frees it */
     int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
     const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
     int subject;
     int province;
     int year;
+    size_t cur_sent; /* the sentence walk_figures is in: tried first by cue_first and kin */
 } doc;
 
 #define PUSH(arr, n, cap, val)                                         \
@@ -149,6 +163,11 @@ int list_item_at(const char *t, size_t len, size_t p);
 size_t clause_start(const doc *d, size_t sent_start, size_t pos);
 /* The end of the clause holding pos, not past its sentence's end. */
 size_t clause_end(const doc *d, size_t sent_end, size_t pos);
+/* fp_words_first, fp_words_last and fp_words_suffix of cue class `cue` over d->t[a..b): the same
+ * answers, given at once (-1, 0) when [a, b) lies in one sentence that holds no word of the class. */
+long cue_first(const doc *d, int cue, size_t a, size_t b, size_t *wlen);
+long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen);
+size_t cue_suffix(const doc *d, int cue, size_t a, size_t b);
 
 /* ---------- figures.c: numbers and units ---------- */
 
@@ -194,8 +213,8 @@ size_t digits_at(const char *t, size_t len, size_t p, size_t max);
  * or FP_ENOMEM. */
 int year_scan_digits(doc *d, size_t *pp, int title_depth);
 /* At t[*pp]: pushes a year named against the report's (今年, 上年) and moves *pp past it: 1; none: 0;
- * FP_ENOMEM. */
-int year_scan_relative(doc *d, size_t *pp);
+ * FP_ENOMEM. cm and len are fp_cue_at(&lx->refs_ix) at *pp. */
+int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len);
 /* Sets d->year: a date in the report's first lines, else the latest year it states as fact, else hint,
  * else a year in its file name, else 0. */
 void find_year(doc *d, int hint, const char *source);

@@ -9,23 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void build_figure(const doc *d, const cand *c, const char *source, size_t s, fp_figure *f, fp_buf *path,
-                         char **text, char **label, char **sentence)
+/* The buffers a figure's strings are built in, reused from figure to figure. */
+typedef struct {
+    fp_buf path, text, label, sentence;
+} fig_bufs;
+
+/* Sets b to s[0..n) as a string (from empty). */
+static void set_buf(fp_buf *b, const char *s, size_t n)
 {
+    b->len = 0;
+    fp_buf_append(b, s, n); /* on failure b->oom is set: the caller checks */
+}
+
+static void build_figure(const doc *d, const cand *c, const char *source, size_t s, fp_figure *f, fig_bufs *fb)
+{
+    fp_buf *path = &fb->path;
     memset(f, 0, sizeof *f);
     f->value = c->value;
-    snprintf(f->unit, sizeof f->unit, "%s", c->unit_name);
-    snprintf(f->counter, sizeof f->counter, "%s", c->counter);
-    snprintf(f->qualifier, sizeof f->qualifier, "%s", c->qualifier);
-    snprintf(f->relation, sizeof f->relation, "%s", c->relation);
-    snprintf(f->metric, sizeof f->metric, "%s", c->metric);
+    copy_str(f->unit, sizeof f->unit, c->unit_name);
+    copy_str(f->counter, sizeof f->counter, c->counter);
+    copy_str(f->qualifier, sizeof f->qualifier, c->qualifier);
+    copy_str(f->relation, sizeof f->relation, c->relation);
+    copy_str(f->metric, sizeof f->metric, c->metric);
     f->year = c->year;
     f->optional = (uint8_t)c->optional;
     path->len = 0;
     if (path->p) path->p[0] = '\0';
     if (c->region >= 0) {
         const fp_region *r = fp_gaz_region(d->x->gaz, c->region);
-        snprintf(f->region_code, sizeof f->region_code, "%s", r->code);
+        copy_str(f->region_code, sizeof f->region_code, r->code);
         fp_gaz_path(d->x->gaz, c->region, path);
         for (int k = 0; c->written && k < c->written->nw; k++) {
             fp_buf_puts(path, "/");
@@ -33,14 +45,15 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
         }
     }
     f->region_path = path->p ? path->p : "";
-    *text = strndup(d->t + c->start, c->end - c->start);
-    *label = strndup(d->t + c->label_off, c->label_len);
+    set_buf(&fb->text, d->t + c->start, c->end - c->start);
+    set_buf(&fb->label, d->t + c->label_off, c->label_len);
     size_t ss = d->sent[s].start, se = d->sent[s].end;
     while (ss < se && (d->t[ss] == ' ' || d->t[ss] == '\n' || d->t[ss] == '\t' || d->t[ss] == '\r')) ss++;
-    *sentence = strndup(d->t + ss, se - ss);
-    f->text = *text;
-    f->label = *label;
-    f->sentence = *sentence;
+    set_buf(&fb->sentence, d->t + ss, se - ss);
+    /* an empty string appends nothing and may leave p NULL */
+    f->text = fb->text.p ? fb->text.p : "";
+    f->label = fb->label.p ? fb->label.p : "";
+    f->sentence = fb->sentence.p ? fb->sentence.p : "";
     f->source = (char *)source;
     f->offset = (uint32_t)c->start;
     f->length = (uint32_t)(c->end - c->start);
@@ -49,7 +62,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
 static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
 {
     const char *t = d->t;
-    fp_buf path = {0};
+    fig_bufs fb = {{0}, {0}, {0}, {0}};
     int rc = FP_OK;
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
     int whole_metric = -1;            /* the metric of the last figure that was no part */
@@ -57,6 +70,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
+        d->cur_sent = s;
         if (s == 0 || memchr(t + d->sent[s - 1].end, '\n', sstart - d->sent[s - 1].end) ||
             (sstart > 0 && t[sstart - 1] == '\n'))
             carry_year = 0;
@@ -71,8 +85,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
              * practice started in (2017年开始，…); 较2018年增长160%,
              * 由上年的…: a year compared with is not what the sentence is about */
             if ((y->kind == Y_PLAIN || y->kind == Y_RELATIVE) && clause_start(d, sstart, y->off) == sstart &&
-                !fp_words_suffix(&d->x->lx.cues[CUE_FROM], t + yb, y->off - yb) &&
-                !fp_words_suffix(&d->x->lx.cues[CUE_COMPARE], t + yb, y->off - yb) &&
+                !cue_suffix(d, CUE_FROM, yb, y->off) && !cue_suffix(d, CUE_COMPARE, yb, y->off) &&
                 !fp_words_prefix(&d->x->lx.cues[CUE_YEAR_ONSET], t + y->off + y->len, send - y->off - y->len))
                 own_year = year_value(d, y);
         }
@@ -111,10 +124,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 size_t cend = clause_end(d, send, c.end);
                 if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
                     if (is_household_context(d, &c, cstart, cend, prior ? prior_end : (size_t)-1))
-                        snprintf(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
+                        copy_str(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
                     else if (!strcmp(c.unit_name, "count") && !strcmp(c.counter, "个") &&
                              fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
-                        snprintf(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
+                        copy_str(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
@@ -123,7 +136,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
                 /* ； closes the list, and so does the whole after 包括…在内 */
                 if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
-                    fp_words_first(&d->x->lx.cues[CUE_PART_AROUND], t + prior_end, c.start - prior_end, NULL) >= 0)
+                    cue_first(d, CUE_PART_AROUND, prior_end, c.start, NULL) >= 0)
                     nrun = 0, prior_part = 0;
                 int in_run = 0;
                 for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
@@ -131,13 +144,17 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if (!strcmp(c.relation, "total") && (in_run || joined)) c.relation = "part";
                 if (!strcmp(c.relation, "part") && !in_run) {
                     if (!joined || nrun == 4) nrun = 0;
-                    snprintf(run[nrun++], sizeof run[0], "%s", c.unit_name);
+                    copy_str(run[nrun++], sizeof run[0], c.unit_name);
                 }
                 /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
                  * before it in the sentence, in its unit, is a part of it */
                 if (!strcmp(c.relation, "total")) {
+                    /* unit/counter: two strings of at most 15 bytes, so it fits */
                     char key[32];
-                    snprintf(key, sizeof key, "%s/%s", c.unit_name, c.counter);
+                    size_t ul = strlen(c.unit_name), cl = strlen(c.counter);
+                    memcpy(key, c.unit_name, ul);
+                    key[ul] = '/';
+                    memcpy(key + ul + 1, c.counter, cl + 1);
                     int of_whole = 0;
                     for (int k = 0; k < nwholes; k++) of_whole |= !strcmp(wholes[k], key);
                     if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], t + cstart, c.start - cstart))
@@ -152,7 +169,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * poor_population; counted as where something happens (在57个
                  * 贫困旗县实施…) they are the clause's scope: other */
                 if (counted && !strcmp(c.metric, "poor_population") &&
-                    fp_words_suffix(&d->x->lx.cues[CUE_SCOPE_BEFORE], t + cstart, c.start - cstart))
+                    cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start))
                     c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
@@ -167,16 +184,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
                 fp_figure f;
-                char *text = NULL, *label = NULL, *sentence = NULL;
-                build_figure(d, &c, source, s, &f, &path, &text, &label, &sentence);
-                if (!text || !label || !sentence || path.oom) rc = FP_ENOMEM;
+                build_figure(d, &c, source, s, &f, &fb);
+                if (fb.path.oom || fb.text.oom || fb.label.oom || fb.sentence.oom) rc = FP_ENOMEM;
                 else {
                     rc = cb(&f, ud);
                     (*count)++;
                 }
-                free(text);
-                free(label);
-                free(sentence);
                 prior = 1;
                 prior_end = c.end;
                 fig_sentence = s;
@@ -189,7 +202,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             else p += fp_utf8_len(ch);
         }
     }
-    fp_buf_free(&path);
+    fp_buf_free(&fb.path);
+    fp_buf_free(&fb.text);
+    fp_buf_free(&fb.label);
+    fp_buf_free(&fb.sentence);
     return rc;
 }
 
@@ -227,7 +243,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.m);
     free(d.y);
     free(d.sent);
-    free(d.skip);
+    free(d.skip); /* and d.cues, in its block */
     free(d.topic);
     free(d.topic_w);
     free(d.bk);

@@ -117,8 +117,8 @@ int figure_at(doc *d, size_t pos, cand *c)
     if (fp_dec_scale(&v, u->factor, FP_DEC_SCALE)) return 0;
     c->value = v;
     c->unit = u;
-    snprintf(c->unit_name, sizeof c->unit_name, "%s", u->unit);
-    if (u->counter) snprintf(c->counter, sizeof c->counter, "%.15s", u->word);
+    copy_str(c->unit_name, sizeof c->unit_name, u->unit);
+    if (u->counter) copy_str(c->counter, sizeof c->counter, u->word); /* 15 bytes at most, as %.15s did */
     c->num_start = pos;
     c->num_end = q;
     c->start = pos;

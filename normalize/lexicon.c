@@ -268,14 +268,16 @@ const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char 
 
 typedef struct {
     uint32_t key;
-    int metric, word;
+    const fp_words *list;
+    int tag, word;
 } entry;
 
 static int by_key(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
     if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->metric - y->metric; /* one metric's words together in a bucket */
+    if (x->tag != y->tag) return x->tag - y->tag; /* one tag's words together in a bucket */
+    return x->word - y->word;
 }
 
 static size_t bucket_of(const fp_cue_index *ix, uint32_t key)
@@ -285,11 +287,14 @@ static size_t bucket_of(const fp_cue_index *ix, uint32_t key)
     return i;
 }
 
-static int build_cue_index(fp_lexicon *lx)
+int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int *tags, int nlists)
 {
-    fp_cue_index *ix = &lx->cues_ix;
+    memset(ix, 0, sizeof *ix);
     int n = 0;
-    for (int m = 0; m < lx->nmetrics; m++) n += lx->metrics[m].cues.n;
+    for (int l = 0; l < nlists; l++) {
+        if (tags[l] < 0 || tags[l] > 63) return FP_EINVAL;
+        n += lists[l]->n;
+    }
     entry *e = malloc(sizeof *e * (size_t)(n ? n : 1));
     ix->w = malloc(sizeof *ix->w * (size_t)(n ? n : 1));
     ix->len = malloc((size_t)(n ? n : 1));
@@ -300,17 +305,17 @@ static int build_cue_index(fp_lexicon *lx)
     ix->bcount = calloc(ix->nb, sizeof *ix->bcount);
     if (!e || !ix->w || !ix->len || !ix->tag || !ix->bkey || !ix->bstart || !ix->bcount) {
         free(e);
+        fp_cue_index_free(ix);
         return FP_ENOMEM;
     }
     int k = 0;
-    for (int m = 0; m < lx->nmetrics; m++)
-        for (int i = 0; i < lx->metrics[m].cues.n; i++) e[k++] = (entry){lx->metrics[m].cues.key[i], m, i};
+    for (int l = 0; l < nlists; l++)
+        for (int i = 0; i < lists[l]->n; i++) e[k++] = (entry){lists[l]->key[i], lists[l], tags[l], i};
     qsort(e, (size_t)n, sizeof *e, by_key);
     for (int i = 0; i < n; i++) {
-        const fp_words *w = &lx->metrics[e[i].metric].cues;
-        ix->w[i] = w->w[e[i].word];
-        ix->len[i] = w->len[e[i].word];
-        ix->tag[i] = (uint16_t)e[i].metric;
+        ix->w[i] = e[i].list->w[e[i].word];
+        ix->len[i] = e[i].list->len[e[i].word];
+        ix->tag[i] = (uint16_t)e[i].tag;
         unsigned b = bloom_bit4k(e[i].key);
         ix->bloom[b >> 6] |= 1ULL << (b & 63);
         size_t bi = bucket_of(ix, e[i].key);
@@ -322,7 +327,39 @@ static int build_cue_index(fp_lexicon *lx)
     return FP_OK;
 }
 
-static void free_cue_index(fp_cue_index *ix)
+/* Every metric's cue words, tagged with the metric's index. */
+static int build_cue_index(fp_lexicon *lx)
+{
+    const fp_words **lists = malloc(sizeof *lists * (size_t)(lx->nmetrics ? lx->nmetrics : 1));
+    int *tags = malloc(sizeof *tags * (size_t)(lx->nmetrics ? lx->nmetrics : 1));
+    int rc = lists && tags ? FP_OK : FP_ENOMEM;
+    for (int m = 0; m < lx->nmetrics && !rc; m++) lists[m] = &lx->metrics[m].cues, tags[m] = m;
+    if (!rc) rc = fp_cue_index_build(&lx->cues_ix, lists, tags, lx->nmetrics);
+    free(lists);
+    free(tags);
+    return rc;
+}
+
+/* The cue classes scan_refs asks about at every character, in one index. */
+static const int ref_cues[] = {CUE_YEAR_LAST2, CUE_YEAR_LAST, CUE_YEAR_THIS, CUE_YEAR_NEXT, CUE_PLACE_NOT,
+                               CUE_PLACE_BACK_VILLAGE, CUE_PLACE_BACK_TOWNSHIP, CUE_PLACE_WHOLE, CUE_PLACE_BACK_NOT};
+
+/* The cue classes looked for in parts of a sentence, per figure
+ * (relations.c, years.c, extract.c): a sentence that holds none of a class
+ * (scan_sentences finds which it holds, in one pass) needs no look. */
+static const int sent_cues[] = {CUE_BOILERPLATE, CUE_PER_UNIT, CUE_PER_UNIT_ADJACENT, CUE_CHANGE, CUE_CHANGE_TO,
+                                CUE_PLAN_OVER_CHANGE, CUE_SHARE_OF, CUE_PLAN, CUE_PART, CUE_PART_LIST,
+                                CUE_PART_OF_BEFORE, CUE_PART_AROUND, CUE_FROM, CUE_TO, CUE_COMPARE, CUE_SCOPE_BEFORE};
+
+/* An index over some cue classes, each word tagged with its class. */
+static int build_class_index(fp_lexicon *lx, fp_cue_index *ix, const int *cues, int n)
+{
+    const fp_words *lists[CUE_COUNT];
+    for (int i = 0; i < n; i++) lists[i] = &lx->cues[cues[i]];
+    return fp_cue_index_build(ix, lists, cues, n);
+}
+
+void fp_cue_index_free(fp_cue_index *ix)
 {
     free(ix->w);
     free(ix->len);
@@ -331,6 +368,32 @@ static void free_cue_index(fp_cue_index *ix)
     free(ix->bstart);
     free(ix->bcount);
     memset(ix, 0, sizeof *ix);
+}
+
+uint64_t fp_cue_at_key(const fp_cue_index *ix, const char *s, size_t n, uint32_t k, size_t *len)
+{
+    size_t bi = bucket_of(ix, k);
+    uint64_t found = 0;
+    for (uint32_t i = ix->bstart[bi], e = i + ix->bcount[bi]; i < e; i++) {
+        size_t l = ix->len[i], j = 0;
+        if (l > n) continue;
+        const unsigned char *a = (const unsigned char *)s, *c = (const unsigned char *)ix->w[i];
+        while (j < l && a[j] == c[j]) j++; /* words are a few bytes: no call to memcmp */
+        if (j < l) continue;
+        unsigned t = ix->tag[i];
+        if (!(found >> t & 1)) found |= 1ULL << t, len[t] = 0;
+        if (l > len[t]) len[t] = l;
+    }
+    return found;
+}
+
+uint64_t fp_cue_at_other(const fp_cue_index *ix, const char *s, size_t n, size_t *len)
+{
+    if (!n || !ix->n) return 0;
+    size_t kl;
+    uint32_t k = key_at(s, n, &kl);
+    unsigned b = bloom_bit4k(k);
+    return (ix->bloom[b >> 6] >> (b & 63)) & 1 ? fp_cue_at_key(ix, s, n, k, len) : 0;
 }
 
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
@@ -408,7 +471,11 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         lx->ukey[i] = fp_utf8_key(lx->units[i].word, lx->units[i].len ? lx->units[i].len : 1);
         bloom_set(lx->ubloom, lx->ukey[i]);
     }
-    if (rc || (rc = build_cue_index(lx))) {
+    if (!rc) rc = build_cue_index(lx);
+    if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
+    if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
+    for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) lx->sent_classes |= 1ULL << sent_cues[i];
+    if (rc) {
         fp_lexicon_free(lx);
         return rc;
     }
@@ -420,7 +487,9 @@ void fp_lexicon_free(fp_lexicon *lx)
     free(lx->units);
     free(lx->ukey);
     free(lx->um);
-    free_cue_index(&lx->cues_ix);
+    fp_cue_index_free(&lx->cues_ix);
+    fp_cue_index_free(&lx->refs_ix);
+    fp_cue_index_free(&lx->sent_ix);
     for (int i = 0; i < CUE_COUNT; i++) words_free(&lx->cues[i]);
     for (int i = 0; i < lx->nmetrics; i++) words_free(&lx->metrics[i].cues);
     free(lx->metrics);

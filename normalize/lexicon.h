@@ -70,6 +70,32 @@ typedef struct {
 typedef void (*fp_cue_cb)(int tag, size_t off, size_t len, void *ud);
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud);
 
+/* Builds ix over the word lists lists[0..n), each word tagged with its
+ * list's tag (0..63; lists may share one). The index points into the lists'
+ * words: they must outlive it. FP_OK, FP_EINVAL (a tag out of range) or
+ * FP_ENOMEM (ix then holds nothing). */
+int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int *tags, int n);
+void fp_cue_index_free(fp_cue_index *ix);
+
+/* The words of ix that s[0..n) starts with: returns the mask of their tags
+ * (bit t for tag t) and sets len[t] to the longest word of tag t there for
+ * each bit set; other len[] are left alone. So one look at a character
+ * answers what fp_words_prefix would of each list (same longest length).
+ * Inline: nearly every character is turned away by the filter. */
+uint64_t fp_cue_at_key(const fp_cue_index *ix, const char *s, size_t n, uint32_t key, size_t *len);
+uint64_t fp_cue_at_other(const fp_cue_index *ix, const char *s, size_t n, size_t *len);
+static inline uint64_t fp_cue_at(const fp_cue_index *ix, const char *s, size_t n, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (!n || !ix->n) return 0;
+    uint32_t k;
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+    else if (u[0] < 0x80) k = u[0];
+    else return fp_cue_at_other(ix, s, n, len);
+    unsigned b = (k * 2654435761u) >> 20; /* lexicon.c's bloom_bit4k */
+    return (ix->bloom[b >> 6] >> (b & 63)) & 1 ? fp_cue_at_key(ix, s, n, k, len) : 0;
+}
+
 /* The metrics a unit can measure (metric-units.tsv). */
 typedef struct {
     char unit[32];    /* a base unit, or unit/counter (count/家) */
@@ -88,6 +114,11 @@ typedef struct {
     fp_metric *metrics;
     int nmetrics;
     fp_cue_index cues_ix; /* all metrics' cue words, for fp_cue_scan */
+    fp_cue_index refs_ix; /* the classes scan_refs asks at every character (year_*, place_not,
+                             place_back_*, place_whole), tagged with their enum fp_cue */
+    fp_cue_index sent_ix; /* the classes looked for in parts of a sentence (boilerplate, relation
+                             and year words), tagged with their enum fp_cue */
+    uint64_t sent_classes; /* bit c: class c is in sent_ix */
     int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
 

@@ -125,14 +125,19 @@ int scan_refs(doc *d)
             continue;
         }
         if (c >= 0x80) {
-            int rc = year_scan_relative(d, &p);
+            /* one look answers every class asked here (a word of a class is its
+             * longest there when cm has its bit, none when not) */
+            size_t cl[CUE_COUNT];
+            uint64_t cm = fp_cue_at(&lx->refs_ix, t + p, d->len - p, cl);
+#define CUE_LEN(k) (cm >> (k) & 1 ? cl[k] : 0)
+            int rc = cm ? year_scan_relative(d, &p, cm, cl) : 0;
             if (rc < 0) return rc;
             if (rc) continue;
             const int *cands;
             int nc;
             size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
             /* 资源 is no place, 资源县 is: the longer word wins */
-            size_t nw = fp_words_prefix(&lx->cues[CUE_PLACE_NOT], t + p, d->len - p);
+            size_t nw = CUE_LEN(CUE_PLACE_NOT);
             if (nw && nw >= ml) {
                 p += nw;
                 continue;
@@ -164,23 +169,23 @@ int scan_refs(doc *d)
                 p = m.end;
                 continue;
             }
-            size_t bv = fp_words_prefix(&lx->cues[CUE_PLACE_BACK_VILLAGE], t + p, d->len - p);
-            size_t bt = fp_words_prefix(&lx->cues[CUE_PLACE_BACK_TOWNSHIP], t + p, d->len - p);
+            size_t bv = CUE_LEN(CUE_PLACE_BACK_VILLAGE), bt = CUE_LEN(CUE_PLACE_BACK_TOWNSHIP);
             /* 村（嘎查）: a word in brackets glosses the one before it */
             int gloss = p >= 3 && (at(t, d->len, fp_utf8_prev(t, p), "（") || t[p - 1] == '(');
-            size_t bw = fp_words_prefix(&lx->cues[CUE_PLACE_WHOLE], t + p, d->len - p);
+            size_t bw = CUE_LEN(CUE_PLACE_WHOLE);
             if (bw > bv && bw > bt) {
                 PUSH(d->bk, d->nbk, d->capbk, ((back_ref){p, bw, FP_LEVEL_COUNTY}));
                 p += bw;
                 continue;
             }
             if ((bv || bt) && !gloss &&
-                fp_words_prefix(&lx->cues[CUE_PLACE_BACK_NOT], t + p, d->len - p) < (bv > bt ? bv : bt)) {
+                CUE_LEN(CUE_PLACE_BACK_NOT) < (bv > bt ? bv : bt)) {
                 back_ref b = {p, bv > bt ? bv : bt, bv > bt ? FP_LEVEL_VILLAGE : FP_LEVEL_TOWNSHIP};
                 PUSH(d->bk, d->nbk, d->capbk, b);
                 p += b.len;
                 continue;
             }
+#undef CUE_LEN
         }
         p += fp_utf8_len(c);
     }

@@ -9,10 +9,9 @@
  * (《…规划》) and not a noun that ends its phrase (制定了…行动计划，; 规划等). */
 static int plans_in(const doc *d, size_t from, size_t to)
 {
-    const fp_words *w = &d->x->lx.cues[CUE_PLAN];
     for (size_t p = from; p < to;) {
         size_t wl;
-        long o = fp_words_first(w, d->t + p, to - p, &wl);
+        long o = cue_first(d, CUE_PLAN, p, to, &wl);
         if (o < 0) return 0;
         size_t at_ = p + (size_t)o, after = at_ + wl;
         int in_title = 0;
@@ -33,16 +32,16 @@ int sentence_has_plan(const doc *d, size_t s)
     return plans_in(d, d->sent[s].start, d->sent[s].end);
 }
 
-/* 1 when s[0..n) holds a per_unit word that does not start a per_unit_not
+/* 1 when d->t[a..b) holds a per_unit word that does not start a per_unit_not
  * word (标准 but not 标准化). */
-static int has_per_unit(const fp_lexicon *lx, const char *s, size_t n)
+static int has_per_unit(const doc *d, size_t a, size_t b)
 {
     size_t wl;
-    for (size_t i = 0; i < n;) {
-        long off = fp_words_first(&lx->cues[CUE_PER_UNIT], s + i, n - i, &wl);
+    for (size_t i = a; i < b;) {
+        long off = cue_first(d, CUE_PER_UNIT, i, b, &wl);
         if (off < 0) return 0;
         size_t at_ = i + (size_t)off;
-        if (!fp_words_prefix(&lx->cues[CUE_PER_UNIT_NOT], s + at_, n - at_)) return 1;
+        if (!fp_words_prefix(&d->x->lx.cues[CUE_PER_UNIT_NOT], d->t + at_, b - at_)) return 1;
         i = at_ + wl;
     }
     return 0;
@@ -57,19 +56,17 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
 {
     const fp_lexicon *lx = &d->x->lx;
     const char *t = d->t;
-    size_t before_len = c->start - cstart;
     c->relation = "total";
-    if (has_per_unit(lx, t + cstart, before_len) ||
-        fp_words_suffix(&lx->cues[CUE_PER_UNIT_ADJACENT], t + cstart, before_len) ||
+    if (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
         fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)) {
         c->relation = "per_unit";
         return;
     }
     size_t wl;
-    long ch = fp_words_last(&lx->cues[CUE_CHANGE], t + cstart, before_len, &wl);
-    long to = fp_words_last(&lx->cues[CUE_CHANGE_TO], t + cstart, before_len, NULL);
+    long ch = cue_last(d, CUE_CHANGE, cstart, c->start, &wl);
+    long to = cue_last(d, CUE_CHANGE_TO, cstart, c->start, NULL);
     /* 确保今年减少贫困人口140万人: a target that is a change is a plan */
-    long pl = fp_words_last(&lx->cues[CUE_PLAN_OVER_CHANGE], t + cstart, before_len, NULL);
+    long pl = cue_last(d, CUE_PLAN_OVER_CHANGE, cstart, c->start, NULL);
     if (ch >= 0 && !(to >= 0 && to >= ch) && !(pl >= 0 && pl < ch)) {
         c->relation = "change";
         return;
@@ -81,7 +78,7 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     /* 占年度计划的122%: the plan is the share's base */
     size_t plan_end = c->start;
     if (!strcmp(c->unit_name, "percent")) {
-        long z = fp_words_last(&lx->cues[CUE_SHARE_OF], t + cstart, before_len, NULL);
+        long z = cue_last(d, CUE_SHARE_OF, cstart, c->start, NULL);
         if (z >= 0) plan_end = cstart + (size_t)z;
     }
     if (plans_in(d, sstart, plan_end)) {
@@ -94,13 +91,13 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
         return;
     }
     size_t from = has_prior_figure ? prior_end : sstart;
-    long p = fp_words_last(&lx->cues[CUE_PART], t + from, c->start - from, NULL);
-    long q = fp_words_last(&lx->cues[CUE_PART_LIST], t + from, c->start - from, &wl);
+    long p = cue_last(d, CUE_PART, from, c->start, NULL);
+    long q = cue_last(d, CUE_PART_LIST, from, c->start, &wl);
     if ((p >= 0 || q >= 0) && has_prior_figure) c->relation = "part";
-    else if (prev_sentence_figure && fp_words_first(&lx->cues[CUE_PART_OF_BEFORE], t + sstart, c->start - sstart, NULL) >= 0)
+    else if (prev_sentence_figure && cue_first(d, CUE_PART_OF_BEFORE, sstart, c->start, NULL) >= 0)
         c->relation = "part";
     /* 包括29户贫困户在内的33户: the part stands before its whole */
     else if (q >= 0 && from + (size_t)q >= cstart &&
-             fp_words_first(&lx->cues[CUE_PART_AROUND], t + c->end, cend - c->end, NULL) >= 0)
+             cue_first(d, CUE_PART_AROUND, c->end, cend, NULL) >= 0)
         c->relation = "part";
 }

@@ -5,35 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Characters that end a sentence, and those that end a clause within one. */
-static size_t sentence_mark(const char *t, size_t len, size_t p)
+/* Characters that end a sentence, and those that end a clause within one.
+ * Asked at every character: the marks are compared by their bytes (。 、 are
+ * E3 80 82 and E3 80 81; ！ ？ ； ， ： are EF BC 81, 9F, 9B, 8C, 9A). */
+static inline size_t sentence_mark(const char *t, size_t len, size_t p)
 {
-    if (t[p] == '\n' || t[p] == '!' || t[p] == '?' || t[p] == ';') return 1;
-    /* 。 starts with E3, ！？； with EF: any other byte is no mark */
-    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0;
-    static const char *m[] = {"。", "！", "？", "；"};
-    for (size_t i = 0; i < 4; i++)
-        if (at(t, len, p, m[i])) return 3;
-    return 0;
+    const unsigned char *u = (const unsigned char *)t + p;
+    if (u[0] < 0x80) return u[0] == '\n' || u[0] == '!' || u[0] == '?' || u[0] == ';';
+    if ((u[0] != 0xE3 && u[0] != 0xEF) || p + 3 > len) return 0;
+    if (u[0] == 0xE3) return u[1] == 0x80 && u[2] == 0x82 ? 3 : 0;
+    return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B) ? 3 : 0;
 }
 
 size_t clause_mark(const char *t, size_t len, size_t p)
 {
-    size_t s = sentence_mark(t, len, p);
-    if (s) return s;
-    if (t[p] == ',') {
+    const unsigned char *u = (const unsigned char *)t + p;
+    if (u[0] < 0x80) {
+        if (u[0] == '\n' || u[0] == '!' || u[0] == '?' || u[0] == ';' || u[0] == ':') return 1;
+        if (u[0] != ',') return 0;
         /* 12,856: a thousands separator, not a clause break */
         int digit_before = p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9';
         int digit_after = p + 1 < len && t[p + 1] >= '0' && t[p + 1] <= '9';
         return digit_before && digit_after ? 0 : 1;
     }
-    if (t[p] == ':') return 1;
-    if ((unsigned char)t[p] != 0xE3 && (unsigned char)t[p] != 0xEF) return 0; /* ，：、 start so */
-    static const char *m[] = {"，", "：", "、"};
-    for (size_t i = 0; i < 3; i++)
-        if (at(t, len, p, m[i])) return 3;
-    return 0;
+    if ((u[0] != 0xE3 && u[0] != 0xEF) || p + 3 > len) return 0;
+    if (u[0] == 0xE3) return u[1] == 0x80 && (u[2] == 0x82 || u[2] == 0x81) ? 3 : 0;
+    return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B || u[2] == 0x8C || u[2] == 0x9A) ? 3 : 0;
 }
+
+static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e);
 
 int scan_sentences(doc *d)
 {
@@ -49,12 +49,79 @@ int scan_sentences(doc *d)
         }
     }
     if (start < d->len) PUSH(d->sent, d->ns, d->caps, ((span){start, d->len}));
-    d->skip = calloc(d->ns ? d->ns : 1, 1);
+    /* one block, skip first: whoever frees skip frees cues too */
+    size_t ns = d->ns ? d->ns : 1, skip_bytes = (ns + 7) / 8 * 8;
+    d->skip = calloc(skip_bytes + ns * sizeof *d->cues, 1);
     if (!d->skip) return FP_ENOMEM;
-    const fp_words *bp = &d->x->lx.cues[CUE_BOILERPLATE];
-    for (size_t i = 0; i < d->ns; i++)
-        d->skip[i] = fp_words_first(bp, d->t + d->sent[i].start, d->sent[i].end - d->sent[i].start, NULL) >= 0;
+    d->cues = (uint64_t *)(void *)(d->skip + skip_bytes);
+    const fp_lexicon *lx = &d->x->lx;
+    for (size_t i = 0; i < d->ns; i++) {
+        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].start, d->sent[i].end);
+        /* malformed, every bit is set: ask the boilerplate list itself */
+        d->skip[i] = d->cues[i] == ~0ULL ? fp_words_first(&lx->cues[CUE_BOILERPLATE], d->t + d->sent[i].start,
+                                                           d->sent[i].end - d->sent[i].start, NULL) >= 0
+                                         : (d->cues[i] >> CUE_BOILERPLATE & 1);
+    }
     return FP_OK;
+}
+
+/* The classes of lx->sent_ix with a word in t[a..e), from one look at each
+ * character; all bits when the text there is malformed UTF-8, where the
+ * character steps of fp_words_first from another start might differ. */
+static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    uint64_t found = 0;
+    size_t len[64];
+    for (size_t p = a; p < e;) {
+        size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
+        if (!k || p + k > e) return ~0ULL;
+        for (size_t j = 1; j < k; j++)
+            if ((u[p + j] & 0xC0) != 0x80) return ~0ULL;
+        found |= fp_cue_at(&lx->sent_ix, t + p, e - p, len);
+        p += k;
+    }
+    return found;
+}
+
+/* The sentence [a, b) lies in, when it lies in one, else (size_t)-1. */
+static size_t sentence_holding(const doc *d, size_t a, size_t b)
+{
+    if (!d->cues || !d->ns) return (size_t)-1;
+    size_t s = d->cur_sent;
+    if (s >= d->ns || a < d->sent[s].start || a >= d->sent[s].end) s = sentence_of(d, a);
+    return d->sent[s].start <= a && b <= d->sent[s].end ? s : (size_t)-1;
+}
+
+/* 0 when class cue has no word in the sentence holding [a, b) */
+static int may_hold(const doc *d, int cue, size_t a, size_t b)
+{
+    if (!(d->x->lx.sent_classes >> cue & 1)) return 1;
+    size_t s = sentence_holding(d, a, b);
+    return s == (size_t)-1 || (d->cues[s] >> cue & 1);
+}
+
+long cue_first(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
+{
+    if (!may_hold(d, cue, a, b)) {
+        if (wlen) *wlen = 0;
+        return -1;
+    }
+    return fp_words_first(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+}
+
+long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
+{
+    if (!may_hold(d, cue, a, b)) {
+        if (wlen) *wlen = 0;
+        return -1;
+    }
+    return fp_words_last(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+}
+
+size_t cue_suffix(const doc *d, int cue, size_t a, size_t b)
+{
+    return may_hold(d, cue, a, b) ? fp_words_suffix(&d->x->lx.cues[cue], d->t + a, b - a) : 0;
 }
 
 size_t sentence_of(const doc *d, size_t pos)

@@ -55,22 +55,6 @@ static int date_before(const char *t, size_t p)
     return n >= 1 && n <= 2;
 }
 
-/* A word naming a year against the report's own (今年, 去年, 明年), or 0. */
-static size_t relative_year_at(const fp_lexicon *lx, const char *t, size_t len, size_t p, int *delta)
-{
-    static const struct {
-        int cue, delta;
-    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        size_t n = fp_words_prefix(&lx->cues[rel[i].cue], t + p, len - p);
-        if (n) {
-            *delta = rel[i].delta;
-            return n;
-        }
-    }
-    return 0;
-}
-
 /* At the digit t[*pp]: a year reference (2019年, 2019-03-08, 2016—2020),
  * pushed onto d->y with *pp moved past it; else *pp moved past the digits.
  * Four digits with none of 年, a date or a range after them are no year. */
@@ -116,15 +100,22 @@ int year_scan_digits(doc *d, size_t *pp, int title_depth)
 }
 
 /* At t[*pp]: a year named against the report's (今年, 上年, 前年), pushed onto
- * d->y with *pp moved past it: 1; none: 0; FP_ENOMEM. */
-int year_scan_relative(doc *d, size_t *pp)
+ * d->y with *pp moved past it: 1; none: 0; FP_ENOMEM. cm and len say which
+ * words of lx->refs_ix start there (fp_cue_at); of the year classes, the
+ * first in this order that has a word wins. */
+int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len)
 {
-    int delta;
-    size_t rl = relative_year_at(&d->x->lx, d->t, d->len, *pp, &delta);
-    if (!rl) return 0;
-    PUSH(d->y, d->ny, d->capy, ((year_ref){*pp, rl, delta, Y_RELATIVE}));
-    *pp += rl;
-    return 1;
+    static const struct {
+        int cue, delta;
+    } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        if (!(cm >> rel[i].cue & 1)) continue;
+        size_t rl = len[rel[i].cue];
+        PUSH(d->y, d->ny, d->capy, ((year_ref){*pp, rl, rel[i].delta, Y_RELATIVE}));
+        *pp += rl;
+        return 1;
+    }
+    return 0;
 }
 
 /* A report's first lines: title, dateline, source. */
@@ -249,12 +240,11 @@ enum { SIDE_NONE, SIDE_FROM, SIDE_TO };
 
 static int change_side(const doc *d, size_t cstart, size_t start, size_t end, size_t cend)
 {
-    const fp_lexicon *lx = &d->x->lx;
-    long from = fp_words_last(&lx->cues[CUE_FROM], d->t + cstart, start - cstart, NULL);
+    long from = cue_last(d, CUE_FROM, cstart, start, NULL);
     if (from < 0) return SIDE_NONE;
     size_t f = cstart + (size_t)from;
-    if (fp_words_first(&lx->cues[CUE_TO], d->t + f, start - f, NULL) >= 0) return SIDE_TO;
-    return fp_words_first(&lx->cues[CUE_TO], d->t + end, cend - end, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
+    if (cue_first(d, CUE_TO, f, start, NULL) >= 0) return SIDE_TO;
+    return cue_first(d, CUE_TO, end, cend, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
 }
 
 /* A sentence of results that ends on the year a change reached (…114个嘎查村
@@ -276,7 +266,6 @@ static size_t first_year_from(const doc *d, size_t pos)
 
 static int year_reached_later(const doc *d, size_t pos, size_t send)
 {
-    const fp_lexicon *lx = &d->x->lx;
     int best = 0;
     for (size_t i = first_year_from(d, pos); i < d->ny; i++) {
         const year_ref *y = &d->y[i];
@@ -285,7 +274,7 @@ static int year_reached_later(const doc *d, size_t pos, size_t send)
         size_t yend = y->off + y->len, g = skip_bind(d, yend, send);
         size_t yb = y->off >= pos + 6 ? y->off - 6 : pos;
         if (g == yend || !fp_num_starts(d->t + g, d->len - g) ||
-            !fp_words_suffix(&lx->cues[CUE_TO], d->t + yb, y->off - yb))
+            !cue_suffix(d, CUE_TO, yb, y->off))
             continue;
         if (y->year > best) best = y->year;
     }
@@ -312,7 +301,7 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
          * (but 至2015年末的471万人 holds on: the end of a period is its present) */
         size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
         if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
-            fp_words_suffix(&d->x->lx.cues[CUE_FROM], d->t + yb, y->off - yb))
+            cue_suffix(d, CUE_FROM, yb, y->off))
             continue;
         found = year_value(d, y);
         have = 1;
