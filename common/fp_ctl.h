@@ -16,6 +16,11 @@
  * FP_EINVAL when it starts with "error", FP_EIO on time-out. */
 int fp_ctl_request(void *zctx, const char *endpoint, int timeout_ms, const void *req, size_t len, char *reply,
                    size_t cap);
+/* The longest source name a report may have, in bytes: a name is a report's
+ * identity, so one too long is refused (by fupin submit and by ingest), never
+ * cut into another file's. */
+#define FP_SOURCE_MAX 500
+
 int fp_ctl_submit(void *zctx, const char *endpoint, int timeout_ms, const char *source, int year, const char *data,
                   size_t len, char *reply, size_t cap);
 /* Reads the number after "key=" in a status line; -1 when absent. */

@@ -482,7 +482,11 @@ int fp_html_article(const fp_format_words *w, const char *page, size_t len, char
     int rc = FP_OK;
     fp_buf out = {0}, all = {0};
     *year = meta_year(&c, root);
+    /* the title's text, taken before pruning: a malformed page can put its
+     * <title> inside <body>, where pruning may free it */
+    fp_buf tbuf = {0};
     xmlNode *title = find(root, "title");
+    if (title) put_title(&tbuf, title);
     xmlNode *body = find(root, "body");
     if (!body) body = root;
     prune(&c, body, 0);
@@ -505,7 +509,9 @@ int fp_html_article(const fp_format_words *w, const char *page, size_t len, char
     }
     if (!top) top = body;
     if (!rc && h1 && !contains(top, h1)) write_text_of(&out, h1);
-    else if (!rc && !h1 && title) put_title(&out, title);
+    else if (!rc && !h1 && tbuf.len) fp_buf_append(&out, tbuf.p, tbuf.len);
+    if (tbuf.oom) rc = FP_ENOMEM;
+    fp_buf_free(&tbuf);
     /* The top block and those of its siblings that read as the same article. */
     xmlNode *first = top->parent && top != body ? top->parent->children : top;
     for (xmlNode *s = first; s && !rc; s = top != body ? s->next : NULL) {

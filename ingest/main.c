@@ -95,9 +95,8 @@ static int take_figures(ingest *g, const char *raw, size_t len, char **text, siz
     return FP_OK;
 }
 
-/* A source name is a report's identity: a longer one could reach ingest cut (fupin submit keeps 511 bytes) and
- * so become a "revision" of another file that shares its first bytes. Names over this are refused instead. */
-#define SOURCE_MAX 500
+/* A source name is a report's identity: names over FP_SOURCE_MAX are refused, not cut into another's. */
+#define SOURCE_MAX FP_SOURCE_MAX
 
 /* Decodes (or, figures=1, checks) and journals one report; answers what happened in msg. */
 /* year: the caller's year hint (0 = none); it wins over a page's or PDF's date, the text over both. */

@@ -67,3 +67,8 @@ kept=$(sed -n "s#^fupin: the daemons' logs are kept in \(/tmp/fupin-run-[^/]*\)/
 rm -rf "$kept"
 grep -q "ingest at ipc://.*sink at ipc://" "$T/rj.err" || fail "fupin run does not print its endpoints"
 echo "run: a rejected input is named with its reason and fails the run"
+# a name over 500 bytes is refused by fupin submit itself, never cut into another report's
+long=$(python3 -c "print('n' * 600)")
+echo 扶贫 | "$BIN/fupin" submit --to "ipc://$T/none.ctl" --name "$long" - 2> "$T/long.err" && fail "a 600-byte name was taken"
+grep -q "longer than 500 bytes" "$T/long.err" || { cat "$T/long.err"; fail "a too-long name is not refused with its reason"; }
+echo "submit: a name over 500 bytes is refused, not cut"

@@ -63,10 +63,16 @@ int fupin_submit(int argc, char **argv)
                                          : fp_file_read(files.v[i], &raw, &len, &why);
         char reply[512];
         /* a file's name is its path as given; stdin's is --name, or one its bytes give (never "-") */
-        char name[512];
-        if (strcmp(files.v[i], "-")) snprintf(name, sizeof name, "%s", files.v[i]);
-        else if (cfg.name && *cfg.name) snprintf(name, sizeof name, "%s", cfg.name);
-        else if (!r) fp_content_name("stdin", raw, len, name, sizeof name);
+        char name[FP_SOURCE_MAX + 1];
+        const char *given = strcmp(files.v[i], "-") ? files.v[i] : cfg.name && *cfg.name ? cfg.name : NULL;
+        if (given && strlen(given) > FP_SOURCE_MAX) {
+            /* a name is a report's identity: cut, it could name another file's report */
+            if (!r) r = FP_EINVAL, why = "name longer than 500 bytes: a report's name is its identity, so it is not cut";
+        } else if (given) {
+            snprintf(name, sizeof name, "%s", given);
+        } else if (!r) {
+            fp_content_name("stdin", raw, len, name, sizeof name);
+        }
         if (!r) r = fp_ctl_submit(ctx, cfg.to, cfg.timeout, name, cfg.year, raw, len, reply, sizeof reply);
         free(raw);
         if (r) {
