@@ -1,4 +1,5 @@
 #include "store.h"
+#include "fp_json.h"
 #include "fp_buf.h"
 #include "fp_err.h"
 #include "fp_log.h"
@@ -466,13 +467,18 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
                 if (group[j] == i) nf += c.n[j];
             char v[32];
             fp_dec_format(c.f[i].value, v, sizeof v);
-            rc |= fp_buf_printf(&b, "%s{\"value\":\"%s\",\"chosen\":%s,\"qualifier\":\"%s\",\"curated\":%s,"
-                                    "\"facts\":%zu,\"report\":\"%s\",\"source\":",
-                                shown ? "," : "", v, i == best ? "true" : "false", c.qual[i],
-                                c.f[i].curated ? "true" : "false", nf, c.rid[i]);
-            rc |= fp_buf_json_str(&b, c.src[i], strlen(c.src[i]));
-            rc |= fp_buf_puts(&b, ",\"text\":");
-            rc |= fp_buf_json_str(&b, c.text[i], strlen(c.text[i]));
+            rc |= fp_buf_puts(&b, shown ? ",{" : "{");
+            rc |= fp_json_kv(&b, "value", v, 1);
+            rc |= fp_json_key(&b, "chosen", 0);
+            rc |= fp_buf_puts(&b, i == best ? "true" : "false");
+            rc |= fp_json_kv(&b, "qualifier", c.qual[i], 0);
+            rc |= fp_json_key(&b, "curated", 0);
+            rc |= fp_buf_printf(&b, "%s", c.f[i].curated ? "true" : "false");
+            rc |= fp_json_key(&b, "facts", 0);
+            rc |= fp_buf_printf(&b, "%zu", nf);
+            rc |= fp_json_kv(&b, "report", c.rid[i], 0);
+            rc |= fp_json_kv(&b, "source", c.src[i], 0);
+            rc |= fp_json_kv(&b, "text", c.text[i], 0);
             rc |= fp_buf_puts(&b, "}");
             shown++;
         }
@@ -806,10 +812,13 @@ static int dead_finding(fp_store *s, const fp_end *end, long long tries, const c
     snprintf(id, sizeof id, "dead|%s", end->report_id);
     const char *src = end->source ? end->source : "";
     fp_buf d = {0};
-    int rc = fp_buf_printf(&d, "{\"rule\":\"dead_letter\",\"report\":\"%s\",\"source\":", end->report_id);
-    rc |= fp_buf_json_str(&d, src, strlen(src));
-    rc |= fp_buf_printf(&d, ",\"tries\":%lld,\"error\":", tries);
-    rc |= fp_buf_json_str(&d, error, strlen(error));
+    int rc = fp_buf_puts(&d, "{");
+    rc |= fp_json_kv(&d, "rule", "dead_letter", 1);
+    rc |= fp_json_kv(&d, "report", end->report_id, 0);
+    rc |= fp_json_kv(&d, "source", src, 0);
+    rc |= fp_json_key(&d, "tries", 0);
+    rc |= fp_buf_printf(&d, "%lld", tries);
+    rc |= fp_json_kv(&d, "error", error, 0);
     rc |= fp_buf_puts(&d, "}");
     if (rc || d.oom) {
         fp_buf_free(&d);
@@ -1000,12 +1009,10 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
             if (c == 3) {
                 char val[32];
                 fp_dec_format(sqlite3_column_int64(st, 3), val, sizeof val);
-                r |= fp_buf_printf(out, ",\"value\":\"%s\"", val);
+                r |= fp_json_kv(out, "value", val, 0);
                 continue;
             }
-            const char *v = col(st, c);
-            r |= fp_buf_printf(out, "%s\"%s\":", c ? "," : "", keys[c]);
-            r |= fp_buf_json_str(out, v, strlen(v));
+            r |= fp_json_kv(out, keys[c], col(st, c), c == 0);
         }
         int pub = sqlite3_column_int(st, 13);
         r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":",

@@ -1,4 +1,5 @@
 #include "checks.h"
+#include "fp_json.h"
 #include "fp_err.h"
 #include "fp_indicators.h"
 
@@ -20,11 +21,14 @@ static int fig_json(fp_buf *b, const fp_figure *f)
 {
     char v[32];
     fp_dec_format(f->value, v, sizeof v);
-    int rc = fp_buf_puts(b, "{\"text\":");
-    rc |= fp_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
-    rc |= fp_buf_printf(b, ",\"value\":\"%s\",\"indicator\":", v);
-    rc |= fp_buf_json_str(b, f->indicator, strlen(f->indicator));
-    rc |= fp_buf_printf(b, ",\"offset\":%u,\"length\":%u}", f->offset, f->length);
+    int rc = fp_buf_puts(b, "{");
+    rc |= fp_json_kv(b, "text", f->text, 1);
+    rc |= fp_json_kv(b, "value", v, 0);
+    rc |= fp_json_kv(b, "indicator", f->indicator, 0);
+    rc |= fp_json_key(b, "offset", 0);
+    rc |= fp_buf_printf(b, "%u", f->offset);
+    rc |= fp_json_key(b, "length", 0);
+    rc |= fp_buf_printf(b, "%u}", f->length);
     return rc;
 }
 
@@ -38,10 +42,14 @@ static int close_group(fp_parts *p)
         fp_dec_format(w->value, right, sizeof right);
         fp_dec_format(p->sum - w->value, imb, sizeof imb);
         fp_buf b = {0};
-        rc = fp_buf_printf(&b, "{\"rule\":\"parts_exceed_whole\",\"left\":\"%s\",\"op\":\">\",\"right\":\"%s\","
-                               "\"imbalance\":\"%s\",\"report\":\"%s\",\"source\":",
-                           left, right, imb, p->report_id);
-        rc |= fp_buf_json_str(&b, p->source ? p->source : "", p->source ? strlen(p->source) : 0);
+        rc = fp_buf_puts(&b, "{");
+        rc |= fp_json_kv(&b, "rule", "parts_exceed_whole", 1);
+        rc |= fp_json_kv(&b, "left", left, 0);
+        rc |= fp_json_kv(&b, "op", ">", 0);
+        rc |= fp_json_kv(&b, "right", right, 0);
+        rc |= fp_json_kv(&b, "imbalance", imb, 0);
+        rc |= fp_json_kv(&b, "report", p->report_id, 0);
+        rc |= fp_json_kv(&b, "source", p->source, 0);
         rc |= fp_buf_puts(&b, ",\"whole\":");
         rc |= fig_json(&b, w);
         rc |= fp_buf_printf(&b, ",\"parts\":[%s],\"sentence\":", p->parts.p ? p->parts.p : "");

@@ -230,7 +230,10 @@ int fp_api_indicators(const fp_indicators *ind, fp_buf *body, int *status)
         rc |= fp_buf_json_str(body, x->metric, strlen(x->metric));
         rc |= fp_buf_printf(body, ",\"kind\":\"%s\",\"additive\":%s,\"units\":[", fp_kind_name(x->kind),
                             fp_kind_additive(x->kind) ? "true" : "false");
-        for (int u = 0; u < x->nunits; u++) rc |= fp_buf_printf(body, "%s\"%s\"", u ? "," : "", x->units[u]);
+        for (int u = 0; u < x->nunits; u++) {
+            rc |= u ? fp_buf_puts(body, ",") : 0;
+            rc |= fp_buf_json_str(body, x->units[u], strlen(x->units[u]));
+        }
         rc |= fp_buf_puts(body, "],\"part_of\":");
         if (x->part_of >= 0) rc |= fp_buf_json_str(body, ind->v[x->part_of].id, strlen(ind->v[x->part_of].id));
         else rc |= fp_buf_puts(body, "null");

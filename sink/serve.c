@@ -1,4 +1,5 @@
 #include "serve.h"
+#include "fp_json.h"
 #include "api.h"
 #include "fp_err.h"
 #include "fp_file.h"
@@ -148,11 +149,14 @@ static void finish(query *q, int timed_out)
 {
     if (q->closing) return;
     fp_buf b = {0};
-    int rc = fp_buf_printf(&b, "{\"region_code\":\"%s\",\"year\":", q->code);
+    int rc = fp_buf_puts(&b, "{");
+    rc |= fp_json_kv(&b, "region_code", q->code, 1);
+    rc |= fp_json_key(&b, "year", 0);
     rc |= q->year ? fp_buf_printf(&b, "%d", q->year) : fp_buf_puts(&b, "null");
     rc |= fp_buf_puts(&b, ",\"indicator\":");
     rc |= fp_buf_json_str(&b, q->indicator, strlen(q->indicator));
-    rc |= fp_buf_printf(&b, ",\"series\":\"%s\",\"unit\":", q->series);
+    rc |= fp_json_kv(&b, "series", q->series, 0);
+    rc |= fp_json_key(&b, "unit", 0);
     rc |= fp_buf_json_str(&b, q->unit, strlen(q->unit));
     rc |= fp_buf_printf(&b, ",\"shards\":%d,\"shards_answered\":%d,\"facts\":[", q->s->cfg.nshards, q->answered);
     rc |= fp_buf_append(&b, q->facts.p ? q->facts.p : "", q->facts.len);
