@@ -27,6 +27,7 @@ static const field report_fields[] = {
     F(fp_report, "rh", K_STR, region_hint, 0),
     F(fp_report, "sup", K_STR, supersedes, 0),
     F(fp_report, "at", K_U64, arrived_ms, 0),
+    F(fp_report, "ack", K_U64, acked, 0),
     FT(fp_report, "text", text, text_len, 1),
 };
 static const field figure_fields[] = {

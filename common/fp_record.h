@@ -28,6 +28,7 @@ typedef struct {
     char *region_hint; /* region code or "" */
     char *supersedes;  /* id of the revision this replaces, or "" */
     uint64_t arrived_ms; /* wall clock (ms since the epoch) when ingest first took it in; 0 = unknown */
+    uint64_t acked;    /* bit i: shard i acknowledged it already, so a re-send skips it (0: send to all) */
     char *text;        /* UTF-8 */
     size_t text_len;
 } fp_report;

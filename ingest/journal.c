@@ -236,6 +236,7 @@ static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t
         if (sqlite3_column_int(st, 5) > 0) (*resent)++;
         r.arrived_ms = (uint64_t)sqlite3_column_int64(st, 6);
         r.year_hint = sqlite3_column_int(st, 7);
+        r.acked = (uint64_t)sqlite3_column_int64(st, 8); /* a re-send goes only to the shards still missing */
         rc = cb(&r, ud);
         sqlite3_reset(up);
         sqlite3_bind_text(up, 1, r.id, -1, SQLITE_TRANSIENT);
@@ -247,7 +248,7 @@ static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t
     return rc;
 }
 
-#define REPORT_COLS "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint FROM reports"
+#define REPORT_COLS "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint, acks FROM reports"
 
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)

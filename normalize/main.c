@@ -197,7 +197,9 @@ static void after_report(uv_work_t *w, int status)
     n->figures += n->job.figures;
     /* One message per shard holds the report's figures and its end, so a
      * shard sees all of a report or nothing of it. */
-    for (int i = 0; i < n->nout && rc == FP_OK; i++) rc = fp_zsock_send(&n->out[i], n->bufs[i].data, n->bufs[i].size);
+    /* a re-send goes only to the shards that have not acknowledged the report */
+    for (int i = 0; i < n->nout && rc == FP_OK; i++)
+        if (!(i < 64 && rep->acked >> i & 1)) rc = fp_zsock_send(&n->out[i], n->bufs[i].data, n->bufs[i].size);
     if (rc) {
         n->rejected++;
         fp_error("report %.12s (%s): %s; ingest will re-send it", rep->id, rep->source, fp_strerror(rc));

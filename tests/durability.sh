@@ -94,7 +94,11 @@ wait_until 30 settled || fail "did not settle after the shard came back"
 cp -r "$T/rev" "$T/five"; cp "$T/orig000" "$T/five/000_9bb8ad4843e64388.txt"; cp "$T/new.txt" "$T/five/"
 "$BIN/fupin" run --out "$T/sixref" "$T/five"/*.txt > /dev/null 2>&1 || fail "reference run with the new report"
 cmp "$T/sixref/totals.csv" "$T/p/out/totals.csv" || fail "the held report is not in the totals"
-echo "stopped shard: ingest held the report ($(field "$E_CTL" resent) re-sends) and it was totalled once the shard was back"
+# the re-sends went only to the shard that had not acknowledged it: shard 0 saw the report once
+nid=$(sed -n 's/.*report \([0-9a-f]\{12\}\): applied.*/\1/p' "$RT/shard-0.log" | tail -1)
+seen=$(grep -c "report $nid: " "$RT/shard-0.log")
+[ "$seen" = 1 ] || { grep "report $nid: " "$RT/shard-0.log"; fail "shard 0, which had acknowledged it, got the report $seen times"; }
+echo "stopped shard: ingest held the report ($(field "$E_CTL" resent) re-sends, to shard 1 only) and it was totalled once the shard was back"
 
 # 6: a shard whose store is lost (emptied, its WAL gone) comes back with another epoch: the sink
 #    rebuilds its view from the new store and ingest re-sends every report the shard had acknowledged

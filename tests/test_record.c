@@ -23,12 +23,13 @@ int main(void)
     fp_record r;
 
     fp_report rep = {.source = "a.txt", .encoding = "GB18030", .year_hint = 2019, .region_hint = "1525",
-                     .supersedes = "", .text = "锡林郭勒盟9.4亿元", .text_len = strlen("锡林郭勒盟9.4亿元")};
+                     .supersedes = "", .acked = 5, .text = "锡林郭勒盟9.4亿元", .text_len = strlen("锡林郭勒盟9.4亿元")};
     strcpy(rep.id, ID);
     CHECK(fp_pack_report(&pk, &rep) == FP_OK);
     CHECK(decode_one(&sb, &r) == FP_OK && r.type == FP_REC_REPORT);
     CHECK(!strcmp(r.u.report.text, rep.text) && r.u.report.text_len == rep.text_len && r.u.report.year_hint == 2019);
     CHECK(!strcmp(r.u.report.id, ID) && !strcmp(r.u.report.encoding, "GB18030"));
+    CHECK(r.u.report.acked == 5); /* the shards that acknowledged it: a re-send skips them */
     fp_record_free(&r);
 
     msgpack_sbuffer_clear(&sb);
