@@ -511,6 +511,20 @@ void find_subject(doc *d, const char *region_hint)
                 if (rr->level > best_level) best = pick, best_level = rr->level;
             }
             d->subject = best;
+            /* A story about one village: the report's first sentences name it below the
+             * subject (鄂温克族自治旗伊敏苏木巴音塔拉嘎查), and it names it twice more. */
+            for (size_t j = i; best >= 0 && j < d->nm && sentence_of(d, d->m[j].off) <= s + 3; j++) {
+                const mention *v = &d->m[j];
+                if (v->deep != 2 || v->nw) continue;
+                int c = -1;
+                for (int k = 0; k < v->ncand; k++)
+                    if (fp_gaz_within(g, v->cands[k], best) && v->cands[k] != best) c = v->cands[k];
+                if (c < 0 || fp_gaz_region(g, c)->level != FP_LEVEL_VILLAGE) continue;
+                int again = 0;
+                for (size_t k = j + 1; k < d->nm; k++) again += d->m[k].cands == v->cands;
+                if (again >= 2) d->subject = c;
+                break;
+            }
             break;
         }
     }

@@ -119,6 +119,13 @@ int main(int argc, char **argv)
          "锡林郭勒盟扶贫。\n正镶白旗星耀镇永合村种西瓜。\n北京的3家企业落户永合村。\n", "3家", "正镶白旗/星耀镇/永合村", 0},
         {"a village the gazetteer has only under other townships, written after a township, is kept below it",
          "安定区扶贫。\n巉口镇新寨村有农户320户。\n", "320户", "安定区/巉口镇/新寨村", 0},
+        {"a story about one village: named below the subject in the first sentences and twice more",
+         "鄂温克旗:畜牧产业链\n鄂温克族自治旗伊敏苏木巴音塔拉嘎查的养殖基地。\n乌尼尔每月有6000元收入。\n"
+         "巴音塔拉嘎查位于伊敏苏木中部。巴音塔拉嘎查草场面积45万亩。\n",
+         "6000元", "伊敏苏木/巴音塔拉嘎查", 0},
+        {"…not when it is named once more only",
+         "鄂温克旗:畜牧产业链\n鄂温克族自治旗伊敏苏木巴音塔拉嘎查的养殖基地。\n乌尼尔每月有6000元收入。\n巴音塔拉嘎查草场面积45万亩。\n",
+         "6000元", "鄂温克族自治旗", 0},
         {"a village carries to the next sentences of its paragraph",
          "察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。秋收时亩产达3000公斤。\n", "3000公斤", "三岔口乡/十二洲村", 0},
         {"…until a sentence names the county again",
