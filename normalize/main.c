@@ -71,7 +71,6 @@ typedef struct {
         char why[300];
         uv_work_t work;
     } job;
-    int busy;
     atomic_int cancel; /* set by stop, read by the extraction between figures */
 } normalizer;
 
@@ -81,7 +80,7 @@ static void status_line(char *buf, size_t cap, void *ud)
     size_t queue = 0;
     for (int i = 0; i < n->nout; i++) queue += fp_zsock_outbox(&n->out[i]);
     snprintf(buf, cap, "reports=%llu figures=%llu rejected=%llu busy=%d queue=%zu", n->reports, n->figures, n->rejected,
-             n->busy, queue);
+             n->job.data != NULL, queue);
 }
 
 static int on_check(const fp_anomaly *a, void *ud)
@@ -176,7 +175,6 @@ static void next_report(normalizer *n)
     }
     free(n->job.data);
     n->job.data = NULL;
-    n->busy = 0;
     if (!atomic_load(&n->cancel)) fp_zsock_pause(&n->in, 0);
 }
 
@@ -224,7 +222,6 @@ static void on_report(fp_zsock *s, const char *data, size_t len, void *ud)
     memcpy(n->job.data, data, len);
     n->job.len = len;
     n->job.off = 0;
-    n->busy = 1;
     fp_zsock_pause(s, 1);
     next_report(n);
 }

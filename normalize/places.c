@@ -671,17 +671,24 @@ static int above_counted(const doc *d, int r, int level, size_t pos, size_t csta
     return a >= 0 ? a : r;
 }
 
+/* The index of the first mention at or after offset pos (mentions are
+ * sorted by offset: binary search), d->nm when none is. */
+static size_t first_mention_from(const doc *d, size_t pos)
+{
+    size_t lo = 0, hi = d->nm;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->m[mid].off < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 /* The index of a nation-level mention right after 的 in the clause after
  * the figure at pos (…2855元人民币的全国农村贫困标准), else (size_t)-1. */
 static size_t national_after(const doc *d, size_t pos, size_t cend)
 {
-    size_t lo = 0, hi = d->nm; /* mentions are sorted by offset: the first after pos */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->m[mid].off <= pos) lo = mid + 1;
-        else hi = mid;
-    }
-    for (size_t i = lo; i < d->nm; i++) {
+    for (size_t i = first_mention_from(d, pos); i < d->nm; i++) {
         const mention *m = &d->m[i];
         if (m->off >= cend) break;
         if (m->region >= 0 && fp_gaz_region(d->x->gaz, m->region)->level == FP_LEVEL_NATION &&
@@ -702,13 +709,7 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
      * (…的全国, in its clause) is the nation's */
     size_t nat = national_after(d, pos, clause_end(d, send, pos));
     if (nat != (size_t)-1) return d->m[nat].region;
-    /* mentions are sorted by offset: binary search the last one before pos */
-    size_t lo = 0, hi = d->nm;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->m[mid].off < pos) lo = mid + 1;
-        else hi = mid;
-    }
+    size_t lo = first_mention_from(d, pos); /* the mentions before it are lo-1, lo-2, … */
     for (size_t i = lo; i-- > 0;) {
         const mention *m = &d->m[i];
         if (m->off < sstart) break;
