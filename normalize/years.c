@@ -300,8 +300,14 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
         /* 由上年的12.5亿元增加到20.1亿元: 上年 is the first figure's year only
          * (but 至2015年末的471万人 holds on: the end of a period is its present) */
         size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
-        if (g > yend && g < pos && fp_num_starts(d->t + g, d->len - g) &&
-            cue_suffix(d, CUE_FROM, yb, y->off))
+        int bound = skip_bind(d, yend, pos) == pos;
+        if (cue_suffix(d, CUE_FROM, yb, y->off) && !bound &&
+            ((g > yend && g < pos && fp_num_starts(d->t + g, d->len - g)) || cue_first(d, CUE_TO, yend, pos, NULL) >= 0))
+            continue;
+        /* 较2018年分别增长160%, 与上年相比: the base of a comparison dates
+         * nothing after it (but 2018年和2019年 lists two years) */
+        if (cue_suffix(d, CUE_COMPARE, yb, y->off) && !bound &&
+            cue_first(d, CUE_CHANGE, yend, pos, NULL) >= 0)
             continue;
         found = year_value(d, y);
         have = 1;

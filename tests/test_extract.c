@@ -150,6 +150,14 @@ int main(int argc, char **argv)
          "2020年1月15日\n察哈尔右翼前旗扶贫。\n2017年开始，每年补助学生。建设19所幸福院。\n", "19所", "察哈尔右翼前旗", 2020},
         {"…nor when the year is compared with", "2020年1月15日\n察哈尔右翼前旗扶贫。\n较2018年增长了。建设19所幸福院。\n", "19所",
          "察哈尔右翼前旗", 2020},
+        {"the base of a comparison dates no figure of its sentence", "2020年1月15日\n察哈尔右翼前旗扶贫。\n投资额较2018年分别增长160%、543%。\n",
+         "543%", "察哈尔右翼前旗", 2020},
+        {"…but two years joined by 和 are the sentence's years",
+         "2020年1月15日\n察哈尔右翼前旗扶贫。\n2017年和2018年，申请资金159万元，购进83头牛和1头种公牛。\n", "1头", "察哈尔右翼前旗", 2018},
+        {"由上年的… dates the from-side only", "2019年1月15日\n察哈尔右翼前旗扶贫。\n低保标准由上年的年人均4851元提高到5547元。\n", "5547元",
+         "察哈尔右翼前旗", 2019},
+        {"…and the from-side itself", "2019年1月15日\n察哈尔右翼前旗扶贫。\n低保标准由上年的年人均4851元提高到5547元。\n", "4851元",
+         "察哈尔右翼前旗", 2018},
     };
     char t[4096];
     for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
