@@ -93,6 +93,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         if (own_year) carry_year = own_year;
         if (d->skip[s]) continue;
         int prior = 0, prior_part = 0;
+        const char *prior_relation = "total";
         size_t prior_end = sstart;
         int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
                                                                   sstart - d->sent[s - 1].start);
@@ -131,6 +132,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
+                /* 分别增长160%、543%: an item of a series joined by 、 or 和
+                 * alone shares the relation its first item's cue gave */
+                if (prior && !strcmp(c.relation, "total") &&
+                    (!strcmp(prior_relation, "change") || !strcmp(prior_relation, "per_unit")) &&
+                    c.start == prior_end + 3 && (at(t, d->len, prior_end, "、") || at(t, d->len, prior_end, "和")))
+                    c.relation = prior_relation;
                 /* The items after the first of a breakdown are parts too, while
                  * they measure in one of its units and no ； closes the list;
                  * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
@@ -163,6 +170,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                         memcpy(wholes[nwholes++], key, sizeof key);
                 }
                 prior_part = !strcmp(c.relation, "part");
+                prior_relation = c.relation;
                 int weak = pick_metric(d, &c, cstart, cend, sstart, send);
                 int counted = counted_level(d, &c, cend);
                 /* poor places counted as a stock (全市有贫困嘎查村280个) are

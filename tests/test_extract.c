@@ -212,6 +212,9 @@ int main(int argc, char **argv)
         {"建档立卡贫困户 is a household noun", "多伦县惠及了12939个建档立卡贫困户。", "12939个", NULL, NULL, "household"},
         {"a counter before a unit of time is no figure", "小学生爬2个多小时悬梯上学。", "2个多", NULL, NULL, NULL},
         {"…nor is 3个月", "前后用了3个月。", "3个", NULL, NULL, NULL},
+        {"an item joined by 、 to a change shares its cue", "多伦县投资额分别增长160%、543%。", "543%", "change", NULL, NULL},
+        {"…and by 和 to a per-unit figure", "多伦县每户补助1000元和1500元。", "1500元", "per_unit", NULL, NULL},
+        {"…but not an item after a clause break", "多伦县每户补助1000元，全县共投入500万元。", "500万元", "total", NULL, NULL},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         snprintf(t, sizeof t, "2019年3月1日\n%s\n", kinds[i].text);
