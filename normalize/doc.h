@@ -151,6 +151,11 @@ typedef struct {
 
 /* Length of the clause mark (，；：、 and ASCII kin) at t[p], or 0. */
 size_t clause_mark(const char *t, size_t len, size_t p);
+/* Line breaks inside a sentence (text cut by a page or a web page's layout:
+ * …生态补偿\n\n脱贫3072人) end no sentence, clause or paragraph. Sets *out to
+ * a copy of t[0..len) with those breaks made spaces -- the same length, so
+ * every offset holds -- or to NULL when t has none. FP_OK or FP_ENOMEM. */
+int soften_breaks(const char *t, size_t len, char **out);
 /* Fills d->sent with the sentences of d->t and d->skip with the boilerplate ones. FP_OK or FP_ENOMEM. */
 int scan_sentences(doc *d);
 /* The index of the sentence holding offset pos (binary search). */

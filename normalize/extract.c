@@ -223,9 +223,11 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     doc d;
     memset(&d, 0, sizeof d);
     d.x = x;
-    d.t = text;
     d.len = len;
-    int rc = scan_sentences(&d);
+    char *soft = NULL; /* the text with its in-sentence line breaks made spaces */
+    int rc = soften_breaks(text, len, &soft);
+    d.t = soft ? soft : text;
+    if (!rc) rc = scan_sentences(&d);
     if (!rc) rc = scan_refs(&d);
     if (!rc) mark_located(&d);
     size_t count = 0;
@@ -255,6 +257,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     free(d.topic);
     free(d.topic_w);
     free(d.bk);
+    free(soft);
     return rc;
 }
 

@@ -185,3 +185,68 @@ size_t clause_end(const doc *d, size_t sent_end, size_t pos)
     }
     return sent_end;
 }
+
+/* 1 when the character at t[p] is a CJK ideograph (U+4E00..U+9FFF). */
+static int ideograph_at(const char *t, size_t len, size_t p)
+{
+    const unsigned char *u = (const unsigned char *)t + p;
+    return p + 3 <= len && u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80;
+}
+
+/* 1 when the line at t[p] opens a heading or a list item (一、 第三 （二） 1.). */
+static int heading_at(const char *t, size_t len, size_t p)
+{
+    if (list_item_at(t, len, p) || at(t, len, p, "第")) return 1;
+    static const char numerals[] = "一二三四五六七八九十"; /* 3 bytes each */
+    size_t q = p;
+    for (int more = 1; more;) {
+        more = 0;
+        for (size_t k = 0; k + 3 < sizeof numerals && !more; k += 3)
+            if (q + 3 <= len && !memcmp(t + q, numerals + k, 3)) q += 3, more = 1;
+    }
+    return q > p && (at(t, len, q, "、") || at(t, len, q, "．") || t[q] == '.');
+}
+
+/* A line of prose: 40 characters or more, with a clause mark among them --
+ * a title is shorter, or has none. */
+static int prose_line(const char *t, size_t len, size_t a, size_t b)
+{
+    size_t chars = 0;
+    int marked = 0;
+    for (size_t p = a; p < b; p += fp_utf8_len((unsigned char)t[p])) {
+        chars++;
+        marked |= clause_mark(t, len, p) != 0 || sentence_mark(t, len, p) != 0;
+    }
+    return marked && chars >= 40;
+}
+
+int soften_breaks(const char *t, size_t len, char **out)
+{
+    *out = NULL;
+    size_t line = 0;
+    for (const char *nl; (nl = memchr(t + line, '\n', len - line)) != NULL;) {
+        size_t e = (size_t)(nl - t), next = e;
+        while (next < len && (t[next] == '\n' || t[next] == '\r' || t[next] == ' ' || t[next] == '\t')) next++;
+        size_t last = e;
+        while (last > line && (t[last - 1] == '\r' || t[last - 1] == ' ' || t[last - 1] == '\t')) last--;
+        /* the line stops mid-sentence: on a character or a comma, not a digit (a
+         * figure cut there keeps its first part) nor an end mark */
+        int open = 0;
+        if (last > line) {
+            size_t q = fp_utf8_prev(t, last);
+            open = ideograph_at(t, len, q) || at(t, len, q, "，") || at(t, len, q, "、") || t[q] == ',';
+        }
+        if (open && next < len && ideograph_at(t, len, next) && !heading_at(t, len, next) &&
+            prose_line(t, len, line, last)) {
+            if (!*out) {
+                *out = malloc(len ? len : 1);
+                if (!*out) return FP_ENOMEM;
+                memcpy(*out, t, len);
+            }
+            for (size_t q = e; q < next; q++) (*out)[q] = ' ';
+        }
+        line = next > e ? next : e + 1;
+        /* the blank lines skipped belong to this break, not to a line of their own */
+    }
+    return FP_OK;
+}

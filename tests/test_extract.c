@@ -78,6 +78,28 @@ static void test_text(const fp_extractor *x)
     CHECK(clause_mark(t, d.len, (size_t)(clause - t) - 3) == 3);
     free(d.sent);
     free(d.skip);
+
+    /* a line of prose cut mid-sentence goes on past the break (and the blank line) */
+    static const struct {
+        const char *why, *text;
+        int soft;
+    } breaks[] = {
+        {"prose cut mid-sentence", "在找准每个贫困家庭致贫原因的基础上进行有针对性的项目安排。通过发展生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿\n\n脱贫3072人。", 1},
+        {"a line that ends its sentence", "在找准每个贫困家庭致贫原因的基础上进行有针对性的项目安排。通过发展生产脱贫33368人，易地扶贫搬迁脱贫9536人。\n脱贫3072人。", 0},
+        {"a title, however long, has no clause mark", "内蒙古自治区锡林郭勒盟二〇一九年脱贫攻坚工作总结暨二〇二〇年工作计划和主要任务安排的报告全文发布\n锡林郭勒盟扶贫。", 0},
+        {"a short line", "坚决打赢脱贫攻坚战，确保全面小康\n锡林郭勒盟扶贫。", 0},
+        {"a heading follows", "在找准每个贫困家庭致贫原因的基础上进行有针对性的项目安排。通过发展生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿\n二、精准脱贫。", 0},
+        {"a figure cut at its digits keeps its first part", "在找准每个贫困家庭致贫原因的基础上进行有针对性的项目安排。通过发展生产脱贫33368人，易地扶贫搬迁脱贫9536\n人。", 0},
+    };
+    for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
+        char *soft = (char *)1;
+        size_t n = strlen(breaks[i].text);
+        CHECK(soften_breaks(breaks[i].text, n, &soft) == FP_OK);
+        int ok = breaks[i].soft ? soft && !memchr(soft, '\n', n) && strlen(breaks[i].text) == n : soft == NULL;
+        if (!ok) fprintf(stderr, "  soften_breaks: %s\n", breaks[i].why);
+        CHECK(ok);
+        free(soft);
+    }
 }
 
 int main(int argc, char **argv)
