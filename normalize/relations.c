@@ -81,7 +81,10 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
         long z = cue_last(d, CUE_SHARE_OF, cstart, c->start, NULL);
         if (z >= 0) plan_end = cstart + (size_t)z;
     }
-    if (plans_in(d, sstart, plan_end)) {
+    /* …和计划年内脱贫摘帽旗县，已开工2.95万户: a plan named in an earlier
+     * clause does not reach a figure its own clause reports as done */
+    if (plans_in(d, sstart, plan_end) &&
+        (plans_in(d, cstart, plan_end) || cue_first(d, CUE_PROGRESS, cstart, c->start, NULL) < 0)) {
         c->relation = "plan";
         return;
     }
