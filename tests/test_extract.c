@@ -237,6 +237,7 @@ int main(int argc, char **argv)
         {"a plan of an earlier clause does not reach a figure its clause reports done",
          "多伦县将任务用于计划年内脱贫摘帽的旗县，已开工2950户。", "2950户", "total", NULL, NULL},
         {"…but carries to one that is not reported done", "多伦县计划年内脱贫摘帽，搬迁2950户。", "2950户", "plan", NULL, NULL},
+        {"documents are no people reached, though help is near", "多伦县与怀柔区签订帮扶协议34份。", "34份", NULL, "other", NULL},
         {"a count newly taken in (新纳入) is a change", "多伦县新纳入低保贫困户52户。", "52户", "change", NULL, NULL},
         {"M of N (N中有M) is a part", "多伦县无劳动力的224户310人中有204人纳入低保。", "204人", "part", NULL, NULL},
         {"an item joined by 、 to a change shares its cue", "多伦县投资额分别增长160%、543%。", "543%", "change", NULL, NULL},
