@@ -93,7 +93,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         if (own_year) carry_year = own_year;
         if (d->skip[s]) continue;
         int prior = 0, prior_part = 0;
-        const char *prior_relation = "total";
+        const char *prior_relation = "total", *prior_metric = "other";
         size_t prior_end = sstart;
         int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
                                                                   sstart - d->sent[s - 1].start);
@@ -102,6 +102,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int nrun = 0;
         /* the units of the sentence's wholes so far (入库项目2204个，涉及资金18.7亿元) */
         char wholes[4][32]; /* unit and counter (个 and 家 count different things) */
+        const char *whole_of[4]; /* and the metric each whole measures */
         int nwholes = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
@@ -153,8 +154,16 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     if (!joined || nrun == 4) nrun = 0;
                     copy_str(run[nrun++], sizeof run[0], c.unit_name);
                 }
+                c.label_off = c.label_len = 0;
+                int weak = pick_metric(d, &c, cstart, cend, sstart, send);
+                /* 提高到5547元，增幅14.3%: a change in percent with no cue in
+                 * its own clause measures the figure before it */
+                if (prior && !strcmp(c.unit_name, "percent") && !strcmp(c.relation, "change") &&
+                    (c.label_len == 0 || c.label_off < cstart))
+                    c.metric = prior_metric, c.label_len = 0;
                 /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
-                 * before it in the sentence, in its unit, is a part of it */
+                 * before it in the sentence, in its unit, is a part of it -- if
+                 * it measures the same (结对1462个村…实施项目1459个 does not) */
                 if (!strcmp(c.relation, "total")) {
                     /* unit/counter: two strings of at most 15 bytes, so it fits */
                     char key[32];
@@ -163,15 +172,15 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     key[ul] = '/';
                     memcpy(key + ul + 1, c.counter, cl + 1);
                     int of_whole = 0;
-                    for (int k = 0; k < nwholes; k++) of_whole |= !strcmp(wholes[k], key);
+                    for (int k = 0; k < nwholes; k++)
+                        of_whole |= !strcmp(wholes[k], key) && (weak || !strcmp(whole_of[k], c.metric));
                     if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], t + cstart, c.start - cstart))
                         c.relation = "part";
                     else if (nwholes < 4)
-                        memcpy(wholes[nwholes++], key, sizeof key);
+                        whole_of[nwholes] = c.metric, memcpy(wholes[nwholes++], key, sizeof key);
                 }
                 prior_part = !strcmp(c.relation, "part");
                 prior_relation = c.relation;
-                int weak = pick_metric(d, &c, cstart, cend, sstart, send);
                 int counted = counted_level(d, &c, cend);
                 /* poor places counted as a stock (全市有贫困嘎查村280个) are
                  * poor_population; counted as where something happens (在57个
@@ -190,6 +199,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
                         if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
                 }
+                prior_metric = c.metric;
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
                 fp_figure f;
                 build_figure(d, &c, source, s, &f, &fb);
