@@ -217,6 +217,11 @@ size_t digits_at(const char *t, size_t len, size_t p, size_t max);
 /* At a digit: pushes the year reference there, if any, and moves *pp past it or past the digits. FP_OK
  * or FP_ENOMEM. */
 int year_scan_digits(doc *d, size_t *pp, int title_depth);
+/* The value of the Chinese numeral at t[p] (〇 零 一 … 九), -1 if none. */
+int hanzi_digit(const char *t, size_t len, size_t p);
+/* At a Chinese numeral: pushes the year written in them there (二〇一九年, 二〇二〇年一月十五日), if any,
+ * and moves *pp past it: 1; none: 0; FP_ENOMEM. */
+int year_scan_hanzi(doc *d, size_t *pp, int title_depth);
 /* At t[*pp]: pushes a year named against the report's (今年, 上年) and moves *pp past it: 1; none: 0;
  * FP_ENOMEM. cm and len are fp_cue_at(&lx->refs_ix) at *pp. */
 int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len);

@@ -55,24 +55,53 @@ static int date_before(const char *t, size_t p)
     return n >= 1 && n <= 2;
 }
 
-/* At the digit t[*pp]: a year reference (2019年, 2019-03-08, 2016—2020),
- * pushed onto d->y with *pp moved past it; else *pp moved past the digits.
- * Four digits with none of 年, a date or a range after them are no year. */
-int year_scan_digits(doc *d, size_t *pp, int title_depth)
+/* The value of the Chinese numeral character at t[p] (〇 零 一 … 九), -1 if none. */
+int hanzi_digit(const char *t, size_t len, size_t p)
+{
+    static const char *const digits[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+    if (p + 3 > len || ((unsigned char)t[p] != 0xE3 && ((unsigned char)t[p] < 0xE4 || (unsigned char)t[p] > 0xE9)))
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (!memcmp(t + p, digits[i], 3)) return i;
+    return !memcmp(t + p, "零", 3) ? 0 : -1;
+}
+
+/* Length of a Chinese number from 1 to 31 at t[p] (五, 十, 十二, 二十, 三十一), 0 if none. */
+static size_t hanzi_small(const char *t, size_t len, size_t p)
+{
+    size_t n = 0;
+    int d = hanzi_digit(t, len, p);
+    if (d >= 1 && d <= 3 && at(t, len, p + 3, "十")) n = 6;
+    else if (at(t, len, p, "十")) n = 3;
+    else return d >= 1 ? 3 : 0;
+    return n + (hanzi_digit(t, len, p + n) >= 1 ? 3 : 0);
+}
+
+/* Length of the month-and-day tail of a date written in Chinese numerals
+ * after its year at q (年一月十五日), 0 if none. */
+static size_t hanzi_date_tail(const char *t, size_t len, size_t q)
+{
+    if (!at(t, len, q, "年")) return 0;
+    size_t m = hanzi_small(t, len, q + 3);
+    if (!m || !at(t, len, q + 3 + m, "月")) return 0;
+    size_t dd = hanzi_small(t, len, q + 6 + m);
+    return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
+}
+
+/* Pushes the year y whose digits span t[p..q) onto d->y, its kind read from
+ * what follows and precedes it (dated: it is a date's, whose month and day
+ * take dt bytes after it), and sets *end past it; *end is 0 when nothing
+ * makes it a year (four digits with none of 年, a date or a range after
+ * them). FP_OK or FP_ENOMEM. */
+static int push_year(doc *d, size_t p, size_t q, int y, int dated, size_t dt, int range_ok, int title_depth,
+                     size_t *end)
 {
     const char *t = d->t;
     const fp_lexicon *lx = &d->x->lx;
-    size_t p = *pp, q = p;
-    int y;
-    if (!is_digit4_year(t, d->len, p, &y)) {
-        while (q < d->len && t[q] >= '0' && t[q] <= '9') q++;
-        *pp = q;
-        return FP_OK;
-    }
-    q = p + 4;
     int kind = title_depth ? Y_TITLE : Y_PLAIN;
-    size_t ylen = 4, dt = date_tail(t, d->len, q);
-    if (dt || date_before(t, p)) {
+    size_t ylen = q - p;
+    *end = 0;
+    if (dated) {
         kind = title_depth ? Y_TITLE : Y_DATE;
         ylen += dt;
     } else if (at(t, d->len, q, "年")) {
@@ -81,12 +110,10 @@ int year_scan_digits(doc *d, size_t *pp, int title_depth)
         if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
         else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
             kind = Y_CURRENT;
-    } else if (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") || at(t, d->len, q, "~") ||
-               at(t, d->len, q, "至")) {
+    } else if (range_ok && (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
+                            at(t, d->len, q, "~") || at(t, d->len, q, "至"))) {
         kind = Y_RANGE_START;
     } else {
-        while (q < d->len && t[q] >= '0' && t[q] <= '9') q++;
-        *pp = q;
         return FP_OK;
     }
     size_t pc = fp_utf8_prev(t, p);
@@ -95,8 +122,49 @@ int year_scan_digits(doc *d, size_t *pp, int title_depth)
          at(t, d->len, pc, "～") || at(t, d->len, pc, "~")))
         kind = Y_PLAN;
     PUSH(d->y, d->ny, d->capy, ((year_ref){p, ylen, y, kind}));
-    *pp = p + ylen;
+    *end = p + ylen;
     return FP_OK;
+}
+
+/* At the digit t[*pp]: a year reference (2019年, 2019-03-08, 2016—2020),
+ * pushed onto d->y with *pp moved past it; else *pp moved past the digits. */
+int year_scan_digits(doc *d, size_t *pp, int title_depth)
+{
+    const char *t = d->t;
+    size_t p = *pp, q = p, end = 0;
+    int y;
+    if (is_digit4_year(t, d->len, p, &y)) {
+        size_t dt = date_tail(t, d->len, p + 4);
+        int rc = push_year(d, p, p + 4, y, dt || date_before(t, p), dt, 1, title_depth, &end);
+        if (rc) return rc;
+    }
+    if (!end)
+        for (end = q; end < d->len && t[end] >= '0' && t[end] <= '9';) end++;
+    *pp = end;
+    return FP_OK;
+}
+
+/* At a Chinese numeral t[*pp]: a year written in them (二〇一九年,
+ * 二〇二〇年一月十五日), pushed onto d->y with *pp moved past it: 1; none: 0;
+ * FP_ENOMEM. */
+int year_scan_hanzi(doc *d, size_t *pp, int title_depth)
+{
+    const char *t = d->t;
+    size_t p = *pp, end;
+    int y = 0;
+    if (p >= 3 && hanzi_digit(t, d->len, fp_utf8_prev(t, p)) >= 0) return 0;
+    for (int i = 0; i < 4; i++) {
+        int v = hanzi_digit(t, d->len, p + 3 * (size_t)i);
+        if (v < 0) return 0;
+        y = y * 10 + v;
+    }
+    if (y < 1949 || y > 2100 || !at(t, d->len, p + 12, "年")) return 0;
+    size_t dt = hanzi_date_tail(t, d->len, p + 12);
+    int rc = push_year(d, p, p + 12, y, dt != 0, dt, 0, title_depth, &end);
+    if (rc) return rc;
+    if (!end) return 0;
+    *pp = end;
+    return 1;
 }
 
 /* At t[*pp]: a year named against the report's (今年, 上年, 前年), pushed onto

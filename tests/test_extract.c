@@ -172,6 +172,12 @@ int main(int argc, char **argv)
          "2020年1月15日\n察哈尔右翼前旗扶贫。\n2017年开始，每年补助学生。建设19所幸福院。\n", "19所", "察哈尔右翼前旗", 2020},
         {"…nor when the year is compared with", "2020年1月15日\n察哈尔右翼前旗扶贫。\n较2018年增长了。建设19所幸福院。\n", "19所",
          "察哈尔右翼前旗", 2020},
+        {"a year in Chinese numerals dates its sentence", "2020年1月15日\n贵州扶贫。\n二〇一八年，全省减少贫困人口148万人。\n", "148万人",
+         "贵州省", 2018},
+        {"…and a dateline in them is the report's year", "二〇二〇年三月十五日\n贵州扶贫工作。\n去年全省共有18个县脱贫摘帽。\n", "18个",
+         "贵州省", 2019},
+        {"…but not a run of more than four", "2020年1月15日\n贵州扶贫。\n编号一二〇一九年三个村，投入资金500万元。\n", "500万元",
+         "贵州省", 2020},
         {"the base of a comparison dates no figure of its sentence", "2020年1月15日\n察哈尔右翼前旗扶贫。\n投资额较2018年分别增长160%、543%。\n",
          "543%", "察哈尔右翼前旗", 2020},
         {"…but two years joined by 和 are the sentence's years",
@@ -183,7 +189,7 @@ int main(int argc, char **argv)
     };
     char t[4096];
     for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
-        int dated = !strncmp(places[i].text, "20", 2);
+        int dated = !strncmp(places[i].text, "20", 2) || !strncmp(places[i].text, "二〇", strlen("二〇"));
         snprintf(t, sizeof t, "%s%s", dated ? "" : "2019年3月1日\n", places[i].text);
         if (!about("a.txt", t, places[i].fig, places[i].path, places[i].year)) {
             fprintf(stderr, "  (%s)\n", places[i].why);
