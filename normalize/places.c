@@ -533,6 +533,29 @@ void find_subject(doc *d, const char *region_hint)
             break;
         }
     }
+    /* A report on the nation: it names the nation (全国) at least twice, and
+     * no province holds more than half the places it names in three
+     * provinces or more. */
+    if (!(region_hint && *region_hint) && d->subject >= 0) {
+        int nation = -1, n_nation = 0, provinces[3] = {-1, -1, -1}, np = 0;
+        size_t in_major = 0, in_any = 0;
+        for (size_t i = 0; i < d->nm; i++) {
+            const mention *m = &d->m[i];
+            if (m->deep == 1 || m->ncand != 1) continue;
+            /* a chain of names (甘肃省定西市安定区) is one place */
+            if (i > 0 && d->m[i - 1].end == m->off) continue;
+            if (fp_gaz_region(g, m->cands[0])->level == FP_LEVEL_NATION) {
+                nation = m->cands[0], n_nation++;
+                continue;
+            }
+            int pv = fp_gaz_ancestor_at(g, m->cands[0], FP_LEVEL_PROVINCE);
+            if (pv < 0) continue;
+            in_any++;
+            in_major += pv == major;
+            if (np < 3 && pv != provinces[0] && pv != provinces[1]) provinces[np++] = pv;
+        }
+        if (nation >= 0 && n_nation >= 2 && np == 3 && in_major * 2 <= in_any) d->subject = nation;
+    }
     /* A county named first in a report that goes on to two other counties
      * of its prefecture, and names the prefecture more often than the
      * county, is one case of a report on the prefecture. */
