@@ -164,6 +164,9 @@ size_t sentence_of(const doc *d, size_t pos);
 size_t para_start(const char *t, size_t p);
 /* 1 when a list item (1. ① （一） 一是) starts the line at t[p]. */
 int list_item_at(const char *t, size_t len, size_t p);
+/* 1 when sentence s is a heading: a line of its own of at most 30 characters (二、存在问题,
+ * 三、2021年工作打算), so with no sentence mark. */
+int heading_line(const doc *d, size_t s);
 /* The start of the clause holding pos, not before its sentence's start. */
 size_t clause_start(const doc *d, size_t sent_start, size_t pos);
 /* The end of the clause holding pos, not past its sentence's end. */
@@ -217,6 +220,8 @@ size_t digits_at(const char *t, size_t len, size_t p, size_t max);
 /* At a digit: pushes the year reference there, if any, and moves *pp past it or past the digits. FP_OK
  * or FP_ENOMEM. */
 int year_scan_digits(doc *d, size_t *pp, int title_depth);
+/* The index of the first year reference at or after offset pos (binary search). */
+size_t first_year_from(const doc *d, size_t pos);
 /* The value of the Chinese numeral at t[p] (〇 零 一 … 九), -1 if none. */
 int hanzi_digit(const char *t, size_t len, size_t p);
 /* At a Chinese numeral: pushes the year written in them there (二〇一九年, 二〇二〇年一月十五日), if any,

@@ -67,13 +67,21 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
     int whole_metric = -1;            /* the metric of the last figure that was no part */
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
+    int section_year = 0;             /* the year the heading above names */
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
         d->cur_sent = s;
-        if (s == 0 || memchr(t + d->sent[s - 1].end, '\n', sstart - d->sent[s - 1].end) ||
-            (sstart > 0 && t[sstart - 1] == '\n'))
-            carry_year = 0;
+        int new_para = s == 0 || memchr(t + d->sent[s - 1].end, '\n', sstart - d->sent[s - 1].end) ||
+                       (sstart > 0 && t[sstart - 1] == '\n');
+        /* 三、2021年工作打算: a heading that names a year dates its section */
+        if (new_para && s > 0 && heading_line(d, s)) {
+            section_year = 0;
+            for (size_t i = first_year_from(d, sstart); i < d->ny && d->y[i].off < send && !section_year; i++)
+                if (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN)
+                    section_year = year_value(d, &d->y[i]);
+        }
+        if (new_para) carry_year = section_year;
         /* 2019年春天，…承包了200亩地。秋收时，亩产达3000多公斤: a sentence that
          * names no year is about the year of the paragraph's sentence before */
         int own_year = 0;

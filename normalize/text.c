@@ -165,6 +165,19 @@ int list_item_at(const char *t, size_t len, size_t p)
     return 0;
 }
 
+int heading_line(const doc *d, size_t s)
+{
+    size_t a = d->sent[s].start, e = d->sent[s].end;
+    if ((a > 0 && d->t[a - 1] != '\n') || (e < d->len && d->t[e - 1] != '\n')) return 0;
+    size_t chars = 0, text = 0;
+    for (size_t p = a; p < e && chars <= 30; p += fp_utf8_len((unsigned char)d->t[p])) {
+        unsigned char c = (unsigned char)d->t[p];
+        chars++;
+        text += c != '\n' && c != '\r' && c != ' ' && c != '\t';
+    }
+    return text > 0 && chars <= 30;
+}
+
 size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 {
     size_t p = pos;

@@ -321,7 +321,7 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
  * two-sided change, else the report's year. */
 /* The index of the first year reference at or after offset pos (binary
  * search: references are in text order, and a long report has thousands). */
-static size_t first_year_from(const doc *d, size_t pos)
+size_t first_year_from(const doc *d, size_t pos)
 {
     size_t lo = 0, hi = d->ny;
     while (lo < hi) {
