@@ -66,25 +66,32 @@ int hanzi_digit(const char *t, size_t len, size_t p)
     return !memcmp(t + p, "零", 3) ? 0 : -1;
 }
 
-/* Length of a Chinese number from 1 to 31 at t[p] (五, 十, 十二, 二十, 三十一), 0 if none. */
-static size_t hanzi_small(const char *t, size_t len, size_t p)
+/* Length of a Chinese number from 1 to 39 at t[p] (五, 十, 十二, 二十, 三十一), 0 if
+ * none; its value in *v. */
+static size_t hanzi_small(const char *t, size_t len, size_t p, int *v)
 {
     size_t n = 0;
     int d = hanzi_digit(t, len, p);
-    if (d >= 1 && d <= 3 && at(t, len, p + 3, "十")) n = 6;
-    else if (at(t, len, p, "十")) n = 3;
-    else return d >= 1 ? 3 : 0;
-    return n + (hanzi_digit(t, len, p + n) >= 1 ? 3 : 0);
+    if (d >= 1 && d <= 3 && at(t, len, p + 3, "十")) n = 6, *v = 10 * d;
+    else if (at(t, len, p, "十")) n = 3, *v = 10;
+    else {
+        *v = d;
+        return d >= 1 ? 3 : 0;
+    }
+    int u = hanzi_digit(t, len, p + n);
+    if (u >= 1) *v += u, n += 3;
+    return n;
 }
 
 /* Length of the month-and-day tail of a date written in Chinese numerals
  * after its year at q (年一月十五日), 0 if none. */
 static size_t hanzi_date_tail(const char *t, size_t len, size_t q)
 {
+    int v;
     if (!at(t, len, q, "年")) return 0;
-    size_t m = hanzi_small(t, len, q + 3);
+    size_t m = hanzi_small(t, len, q + 3, &v);
     if (!m || !at(t, len, q + 3 + m, "月")) return 0;
-    size_t dd = hanzi_small(t, len, q + 6 + m);
+    size_t dd = hanzi_small(t, len, q + 6 + m, &v);
     return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
 }
 
@@ -236,6 +243,9 @@ static int date_month(const doc *d, const year_ref *y)
 {
     const char *t = d->t;
     size_t q = y->off + 4, m;
+    int v;
+    if (hanzi_digit(t, d->len, y->off) >= 0) /* 二〇二〇年三月五日 */
+        return hanzi_small(t, d->len, y->off + 15, &v) ? v : 0;
     if (q < d->len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) q += 1;
     else if (at(t, d->len, q, "年")) q += 3;
     else if (y->off >= 3 && (t[y->off - 1] == '.' || t[y->off - 1] == '/')) {
@@ -258,7 +268,7 @@ static int title_year(const doc *d)
     size_t e = nl ? (size_t)(nl - d->t) : d->len;
     for (size_t i = 0; i < d->ny && d->y[i].off < e; i++)
         if (d->y[i].off >= a && (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_TITLE) &&
-            at(d->t, d->len, d->y[i].off + 4, "年"))
+            d->y[i].len >= 3 && ends_with(d->t, d->y[i].off + d->y[i].len, "年"))
             return d->y[i].year;
     return 0;
 }
@@ -272,10 +282,10 @@ void find_year(doc *d, int hint, const char *source)
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
         if (y->kind == Y_DATE && y->off < head) {
-            /* a review of a year published early in the next (2019年…工作总结, 2020-01-10)
-             * is about the year its title names */
+            /* a review of a year published in the first half of the next
+             * (2019年…工作总结, 2020-03-05) is about the year its title names */
             int ty = title_year(d), month = date_month(d, y);
-            d->year = ty && ty == y->year - 1 && month >= 1 && month <= 2 ? ty : y->year;
+            d->year = ty && ty == y->year - 1 && month >= 1 && month <= 6 ? ty : y->year;
             return;
         }
         if (y->kind == Y_CURRENT && y->year > current) current = y->year;

@@ -227,10 +227,14 @@ int main(int argc, char **argv)
         CHECK(p.found && p.year == names[i].year);
     }
 
-    /* a review of a year published early in the next is about the year its title names */
+    /* a review of a year published in the first half of the next is about the year its title names */
     const char *review = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-01-05\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", review, "8.5亿元", 0).year == 2020);
-    const char *later = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-04-05\n罗甸县投入扶贫资金8.5亿元。\n";
+    const char *spring = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-04-05\n罗甸县投入扶贫资金8.5亿元。\n";
+    CHECK(figure("a.txt", spring, "8.5亿元", 0).year == 2020);
+    const char *hanzi = "黔南州二〇二〇年脱贫攻坚工作总结\n二〇二一年三月五日\n罗甸县投入扶贫资金8.5亿元。\n";
+    CHECK(figure("a.txt", hanzi, "8.5亿元", 0).year == 2020);
+    const char *later = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-09-05\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", later, "8.5亿元", 0).year == 2021);
 
     /* what a figure is: its relation, metric and unit, or no figure at all */
