@@ -163,7 +163,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     copy_str(run[nrun++], sizeof run[0], c.unit_name);
                 }
                 c.label_off = c.label_len = 0;
-                int weak = pick_metric(d, &c, cstart, cend, sstart, send);
+                /* 66个贫困县中已有58个县脱贫摘帽: a whole's metric is read
+                 * before the words that open its part */
+                long pw = cue_first(d, CUE_PART, c.end, cend, NULL);
+                int weak = pick_metric(d, &c, cstart, pw >= 0 ? c.end + (size_t)pw : cend, sstart, send);
                 /* 提高到5547元，增幅14.3%: a change in percent with no cue in
                  * its own clause measures the figure before it */
                 if (prior && !strcmp(c.unit_name, "percent") && !strcmp(c.relation, "change") &&
