@@ -213,6 +213,9 @@ int counted_level(const doc *d, const cand *c, size_t cend);
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                  const mention **written);
 
+/* The index of the first place mention at or after offset pos (binary search). */
+size_t first_mention_from(const doc *d, size_t pos);
+
 /* ---------- years.c: years ---------- */
 
 /* The number of ASCII digits at t[p], at most max. */

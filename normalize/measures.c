@@ -145,7 +145,9 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     if (best >= 0) {
         /* The label: the cue word with up to four characters of the phrase before it. */
         size_t lo = best_off;
-        for (int k = 0; k < 4 && lo > cstart && lo > sstart; k++) {
+        /* not into a place named right before it (东乡族自治县投入资金) */
+        size_t mi = first_mention_from(d, best_off), floor = mi > 0 ? d->m[mi - 1].end : 0;
+        for (int k = 0; k < 4 && lo > cstart && lo > sstart && lo > floor; k++) {
             size_t q = fp_utf8_prev(d->t, lo);
             if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
             lo = q;

@@ -701,7 +701,7 @@ static int above_counted(const doc *d, int r, int level, size_t pos, size_t csta
 
 /* The index of the first mention at or after offset pos (mentions are
  * sorted by offset: binary search), d->nm when none is. */
-static size_t first_mention_from(const doc *d, size_t pos)
+size_t first_mention_from(const doc *d, size_t pos)
 {
     size_t lo = 0, hi = d->nm;
     while (lo < hi) {
