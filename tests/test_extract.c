@@ -274,6 +274,7 @@ int main(int argc, char **argv)
         {"N of whole before 中已有 measures by its own noun", "全省66个贫困县中已有58个县脱贫摘帽。", "66个", "total", "poor_population",
          NULL},
         {"…and the M after it is a part", "全省66个贫困县中已有58个县脱贫摘帽。", "58个", "part", "poverty_exit", NULL},
+        {"a count of places not yet out of poverty (未摘帽) is no exit", "临夏州还有2个县未摘帽。", "2个", NULL, "poor_population", NULL},
         {"M of N (N中有M) is a part", "多伦县无劳动力的224户310人中有204人纳入低保。", "204人", "part", NULL, NULL},
         {"an item joined by 、 to a change shares its cue", "多伦县投资额分别增长160%、543%。", "543%", "change", NULL, NULL},
         {"…and by 和 to a per-unit figure", "多伦县每户补助1000元和1500元。", "1500元", "per_unit", NULL, NULL},
