@@ -126,6 +126,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 continue;
             }
             size_t pc = fp_utf8_prev(t, p);
+            if (pc > 0 && t[pc] == ' ') pc = fp_utf8_prev(t, pc); /* 第 3 期 */
             int after_letter = p > 0 && ((t[pc] >= 'A' && t[pc] <= 'Z') || (t[pc] >= 'a' && t[pc] <= 'z'));
             int ordinal = p > 0 && (at(t, d->len, pc, "第") || at(t, d->len, pc, "表") || at(t, d->len, pc, "图"));
             cand c;

@@ -82,6 +82,22 @@ int figure_at(doc *d, size_t pos, cand *c)
         more = 1;
         q += 3;
     }
+    /* 5.6 亿元, 8245 户: text laid out from a PDF puts one space between a
+     * number and its multiplier or unit */
+    if (n.arabic && !range && q + 1 < d->len && t[q] == ' ') {
+        static const struct {
+            const char *w;
+            int64_t mul;
+        } mags[] = {{"万亿", 1000000000000LL}, {"亿", 100000000LL}, {"万", 10000LL}};
+        size_t r = q + 1;
+        for (size_t k = 0; k < sizeof mags / sizeof mags[0] && !n.mag; k++)
+            if (at(t, d->len, r, mags[k].w)) {
+                if (fp_dec_scale(&value, mags[k].mul, 1)) return 0;
+                n.mag = 1;
+                r += strlen(mags[k].w);
+            }
+        if (r > q + 1 || fp_lexicon_unit(lx, t + r, d->len - r)) q = r;
+    }
     /* 3万余元: the multiplier came first */
     const fp_unit *u = NULL;
     if (percent_prefix) {
