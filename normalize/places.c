@@ -726,6 +726,16 @@ static size_t national_after(const doc *d, size_t pos, size_t cend)
     return (size_t)-1;
 }
 
+/* The last mention of the chain of names that starts at mention i, each
+ * written right after and inside the one before (正镶白旗星耀镇永合村). */
+static size_t chain_end(const doc *d, size_t i)
+{
+    while (i + 1 < d->nm && d->m[i + 1].off == d->m[i].end && d->m[i + 1].region >= 0 && !d->m[i + 1].located &&
+           fp_gaz_within(d->x->gaz, d->m[i + 1].region, d->m[i].region))
+        i++;
+    return i;
+}
+
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                        const mention **written)
 {
@@ -750,6 +760,20 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
         found = m->region, fi = i;
         break;
     }
+    /* 正镶白旗扶贫办出资70余万元在永合村建设…: a place after the figure in
+     * its clause, inside the one before it, is the smaller place it is about */
+    if (found >= 0) {
+        size_t ce = clause_end(d, send, pos);
+        for (size_t i = lo; i < d->nm && d->m[i].off < ce; i++) {
+            const mention *m = &d->m[i];
+            if (m->region < 0 || m->located || m->back || m->region == found ||
+                !fp_gaz_within(g, m->region, found))
+                continue;
+            i = chain_end(d, i);
+            found = d->m[i].region, fi = i;
+            break;
+        }
+    }
     if (found < 0) {
         for (size_t i = lo; i < d->nm && d->m[i].off < send; i++) {
             const mention *m = &d->m[i];
@@ -757,7 +781,9 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
             if (m->region < 0 || m->located || m->back) continue;
             if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
-            found = m->region, fi = i;
+            /* 在正镶白旗星耀镇永合村建起…: the last of a chain of names is the place */
+            i = chain_end(d, i);
+            found = d->m[i].region, fi = i;
             break;
         }
     }

@@ -174,6 +174,12 @@ int main(int argc, char **argv)
         {"…but a province's report that compares itself with others is its own",
          "2019年贵州省脱贫攻坚成效显著\n全国农村贫困人口减少1109万人。贵州省减少贫困人口147万人，黔东南州减贫20万人，遵义市减贫8万人，"
          "云南省减少贫困人口145万人。全省投入资金261亿元。甘肃省减贫1.5万人。\n", "261亿元", "贵州省", 0},
+        {"a chain of names after the figure: its last is the place",
+         "锡林郭勒盟扶贫。\n北京的合作社投资700万元，在正镶白旗星耀镇永合村建起基地。\n", "700万元", "正镶白旗/星耀镇/永合村", 0},
+        {"a smaller place after the figure in its clause wins over the one before it",
+         "锡林郭勒盟扶贫。\n正镶白旗扶贫办出资70余万元在星耀镇永合村建设大棚。\n", "70余万元", "正镶白旗/星耀镇/永合村", 0},
+        {"…but not one in the next clause", "锡林郭勒盟扶贫。\n正镶白旗投入资金500万元，在星耀镇永合村建设大棚。\n", "500万元",
+         "锡林郭勒盟/正镶白旗", 0},
         {"a year opening a sentence carries to the paragraph's next sentences",
          "2020年1月15日\n察哈尔右翼前旗扶贫。\n2019年春天，老张承包了200亩地。秋收时亩产达3000公斤。\n", "3000公斤",
          "察哈尔右翼前旗", 2019},
