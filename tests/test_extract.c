@@ -279,6 +279,7 @@ int main(int argc, char **argv)
         {"a plan of an earlier clause does not reach a figure its clause reports done",
          "多伦县将任务用于计划年内脱贫摘帽的旗县，已开工2950户。", "2950户", "total", NULL, NULL},
         {"…but carries to one that is not reported done", "多伦县计划年内脱贫摘帽，搬迁2950户。", "2950户", "plan", NULL, NULL},
+        {"a population is no people reached", "阜平县总人口23万人。", "23万人", NULL, "other", NULL},
         {"documents are no people reached, though help is near", "多伦县与怀柔区签订帮扶协议34份。", "34份", NULL, "other", NULL},
         {"a count newly taken in (新纳入) is a change", "多伦县新纳入低保贫困户52户。", "52户", "change", NULL, NULL},
         {"N of whole before 中已有 measures by its own noun", "全省66个贫困县中已有58个县脱贫摘帽。", "66个", "total", "poor_population",
