@@ -68,6 +68,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     int whole_metric = -1;            /* the metric of the last figure that was no part */
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
     int section_year = 0;             /* the year the heading above names */
+    int section_plan = 0;             /* 1 when that heading plans */
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
         size_t sstart = d->sent[s].start, send = d->sent[s].end;
@@ -77,6 +78,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         /* 三、2021年工作打算: a heading that names a year dates its section */
         if (new_para && s > 0 && heading_line(d, s)) {
             section_year = 0;
+            /* 四、下一步工作打算: a heading that plans, and reports nothing
+             * done (一、目标任务完成情况 does), makes its section's outcomes targets */
+            section_plan = sentence_has_plan(d, s) &&
+                           cue_first(d, CUE_PROGRESS, sstart, send, NULL) < 0;
             for (size_t i = first_year_from(d, sstart); i < d->ny && d->y[i].off < send && !section_year; i++)
                 if (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN)
                     section_year = year_value(d, &d->y[i]);
@@ -142,6 +147,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
+                if (section_plan && (!strcmp(c.relation, "total") || !strcmp(c.relation, "part"))) c.relation = "plan";
                 /* 分别增长160%、543%: an item of a series joined by 、 or 和
                  * alone shares the relation its first item's cue gave */
                 if (prior && !strcmp(c.relation, "total") &&

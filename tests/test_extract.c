@@ -246,6 +246,13 @@ int main(int argc, char **argv)
     const char *later = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-09-05\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", later, "8.5亿元", 0).year == 2021);
 
+    /* a heading that plans makes its section's figures targets, until the next heading */
+    const char *plan_section = "2020年12月1日\n融水县扶贫。\n四、下一步工作打算\n巩固成果，投入资金3亿元。\n五、保障措施\n落实资金2亿元。\n";
+    CHECK(!strcmp(figure("a.txt", plan_section, "3亿元", 0).relation, "plan"));
+    CHECK(!strcmp(figure("a.txt", plan_section, "2亿元", 0).relation, "total"));
+    const char *done_section = "2020年12月1日\n融水县扶贫。\n一、目标任务完成情况\n全年投入资金3亿元。\n";
+    CHECK(!strcmp(figure("a.txt", done_section, "3亿元", 0).relation, "total"));
+
     /* what a figure is: its relation, metric and unit, or no figure at all */
     static const struct {
         const char *why, *text, *fig, *relation, *metric, *unit;
