@@ -69,6 +69,11 @@ static void test_mapping(void)
     /* nothing fits: other:<label> */
     f = map("建成观景台3座。", "3座", "count", "other", "total");
     CHECK(is(&f, "other:标签", "value"));
+    /* a year's fall in the poor population is the year's exits, not a change against the year before */
+    f = map("全省减少贫困人口147万人。", "147万人", "person", "poverty_exit", "change");
+    CHECK(is(&f, "exit.people", "value"));
+    f = map("脱贫人数比上年增加2万人。", "2万人", "person", "poverty_exit", "change");
+    CHECK(is(&f, "exit.people", "change"));
     /* the topic of an earlier clause: 发放小额信贷200户，金额达1亿元 */
     f = map("全县发放扶贫小额信贷200户，金额达1亿元。", "1亿元", "CNY", "credit", "total");
     CHECK(is(&f, "credit.issued", "value"));
