@@ -153,6 +153,11 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
             lo = q;
         }
         if (lo >= c->start || best_off >= c->end) lo = best_off;
+        /* 今年投入资金, 全县投入资金, 其中农业人口: words of time, of the whole
+         * place and of a breakdown are no part of what is measured */
+        static const int lead[] = {CUE_YEAR_THIS, CUE_YEAR_LAST, CUE_PLACE_WHOLE, CUE_PART};
+        for (size_t k = 0, w; k < sizeof lead / sizeof lead[0] && lo < best_off; k++)
+            if ((w = fp_words_prefix(&lx->cues[lead[k]], d->t + lo, best_off - lo)) > 0) lo += w, k = (size_t)-1;
         c->label_off = lo;
         c->label_len = best_off + best_len - lo;
     }
