@@ -164,7 +164,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 int in_run = 0;
                 for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
                 int joined = prior_part && c.start == prior_end + 3 && at(t, d->len, prior_end, "、");
-                if (!strcmp(c.relation, "total") && (in_run || joined)) c.relation = "part";
+                /* 其中…，占年度计划的238.93%: a share is a ratio of its own, no item of the
+                 * breakdown before it (but 其中…占总金额的50% is one, in its own clause) */
+                int share = !strcmp(c.unit_name, "percent") && cue_last(d, CUE_SHARE_OF, cstart, c.start, NULL) >= 0 &&
+                            cue_last(d, CUE_PART, cstart, c.start, NULL) < 0;
+                if (share && !strcmp(c.relation, "part")) c.relation = "total";
+                if (!strcmp(c.relation, "total") && (in_run || joined) && !share) c.relation = "part";
                 if (!strcmp(c.relation, "part") && !in_run) {
                     if (!joined || nrun == 4) nrun = 0;
                     copy_str(run[nrun++], sizeof run[0], c.unit_name);
