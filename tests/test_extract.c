@@ -292,6 +292,8 @@ int main(int argc, char **argv)
          "238.93%", "total", NULL, NULL},
         {"…but a share in the clause of 其中 is a part", "已化解13062万元，其中以零利率化解的占化解总金额的50%。", "50%", "part", NULL,
          NULL},
+        {"by region (分地区看), the items break down the whole before", "全省开工建设安置房19.12万套。分地区看，陕南地区开工建设安置房12.5万套。",
+         "12.5万套", "part", NULL, NULL},
         {"a count newly taken in (新纳入) is a change", "多伦县新纳入低保贫困户52户。", "52户", "change", NULL, NULL},
         {"N of whole before 中已有 measures by its own noun", "全省66个贫困县中已有58个县脱贫摘帽。", "66个", "total", "poor_population",
          NULL},
