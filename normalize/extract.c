@@ -115,7 +115,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int nrun = 0;
         /* the units of the sentence's wholes so far (入库项目2204个，涉及资金18.7亿元) */
         char wholes[4][32]; /* unit and counter (个 and 家 count different things) */
-        const char *whole_of[4]; /* and the metric each whole measures */
+        char whole_of[4][24];    /* and the metric each whole measures */
         int nwholes = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
@@ -200,7 +200,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], t + cstart, c.start - cstart))
                         c.relation = "part";
                     else if (nwholes < 4)
-                        whole_of[nwholes] = c.metric, memcpy(wholes[nwholes++], key, sizeof key);
+                        copy_str(whole_of[nwholes], sizeof whole_of[0], c.metric), memcpy(wholes[nwholes++], key, sizeof key);
                 }
                 prior_part = !strcmp(c.relation, "part");
                 prior_relation = c.relation;
