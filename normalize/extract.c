@@ -59,6 +59,13 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->length = (uint32_t)(c->end - c->start);
 }
 
+/* 1 when a noun of people (村民) starts at t[p], not one that names a group of them (村民小组). */
+static int person_noun_at(const doc *d, size_t p, size_t end)
+{
+    size_t n = fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], d->t + p, end - p);
+    return n && !fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN_NOT], d->t + p + n, end - p - n);
+}
+
 static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
 {
     const char *t = d->t;
@@ -142,7 +149,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     if (is_household_context(d, &c, cstart, cend, prior ? prior_end : (size_t)-1))
                         copy_str(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
                     else if (!strcmp(c.unit_name, "count") && !strcmp(c.counter, "个") &&
-                             fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN], t + c.num_end, cend - c.num_end))
+                             person_noun_at(d, c.num_end, cend))
                         copy_str(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);

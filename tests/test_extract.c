@@ -276,6 +276,7 @@ int main(int argc, char **argv)
         {"a household noun before a count of 个 counts households", "多伦县有农户200多个。", "200多个", NULL, NULL, "household"},
         {"a household noun after a counter of people counts households", "多伦县帮扶6名建档立卡户。", "6名", NULL, NULL, "household"},
         {"…but not right after a count of households", "多伦县与217户429名贫困户建立联结。", "429名", NULL, NULL, "person"},
+        {"a noun that names a group of people (村民小组) counts no people", "十八洞村辖6个村民小组。", "6个", NULL, NULL, "count"},
         {"建档立卡贫困户 is a household noun", "多伦县惠及了12939个建档立卡贫困户。", "12939个", NULL, NULL, "household"},
         {"one space between a number and its multiplier and unit (text from a PDF)", "多伦县投入资金 5.6 亿元。", "5.6 亿元", NULL,
          "funds", "CNY"},
