@@ -213,6 +213,10 @@ int counted_level(const doc *d, const cand *c, size_t cend);
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                  const mention **written);
 
+/* The place of the k-th figure (from 0) after the 分别 at at_word, when the
+ * sentence (from sstart) lists that many places or more right before it
+ * (骆驼湾村、顾家台村…分别达到13620元、12700元); -1 otherwise. */
+int respective_place(const doc *d, size_t sstart, size_t at_word, int k);
 /* The index of the first place mention at or after offset pos (binary search). */
 size_t first_mention_from(const doc *d, size_t pos);
 

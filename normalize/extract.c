@@ -114,6 +114,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         if (d->skip[s]) continue;
         int prior = 0, prior_part = 0;
         const char *prior_relation = "total", *prior_metric = "other";
+        size_t resp_at = (size_t)-1; /* the 分别 the figures of a respective list follow */
+        int resp_k = 0;               /* and this figure's place in that list */
         size_t prior_end = sstart;
         int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
                                                                   sstart - d->sent[s - 1].start);
@@ -231,6 +233,14 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 prior_metric = c.metric;
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
+                /* A、B分别…X、Y: the k-th figure after 分别 is the k-th place's */
+                long rw = cue_last(d, CUE_RESPECTIVELY, sstart, c.start, NULL);
+                if (rw >= 0) {
+                    if (sstart + (size_t)rw != resp_at) resp_at = sstart + (size_t)rw, resp_k = 0;
+                    else resp_k++;
+                    int r = respective_place(d, sstart, resp_at, resp_k);
+                    if (r >= 0) c.region = r, c.written = NULL;
+                }
                 fp_figure f;
                 build_figure(d, &c, source, s, &f, &fb);
                 if (fb.path.oom || fb.text.oom || fb.label.oom || fb.sentence.oom) rc = FP_ENOMEM;

@@ -581,6 +581,20 @@ void find_subject(doc *d, const char *region_hint)
  * its first sentence names inside the subject's province (a case section
  * on 化德县 in a report on the whole region), kept by the list items that
  * follow it; a paragraph that names none is about the subject. */
+/* A word for a whole place (全县, 全镇) ends the carry of a smaller place:
+ * 全县 back to the paragraph's place, 全镇 up to the carried village's township. */
+static void whole_word(const doc *d, const back_ref *b, int para, int *cur, const mention **cur_w)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    if (b->level < FP_LEVEL_TOWNSHIP) {
+        *cur = para, *cur_w = NULL;
+        return;
+    }
+    if (*cur < 0 || fp_gaz_region(g, *cur)->level <= b->level) return;
+    int up = fp_gaz_ancestor_at(g, *cur, b->level);
+    if (up >= 0) *cur = up, *cur_w = NULL;
+}
+
 int find_topics(doc *d)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -613,8 +627,7 @@ int find_topics(doc *d)
         }
         while (bi < d->nbk && d->bk[bi].off < a) bi++;
         /* a sentence that speaks of the whole county (全盟帮扶村192个) is not the carried village's */
-        for (size_t k = bi; k < d->nbk && d->bk[k].off < d->sent[s].end; k++)
-            if (d->bk[k].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
+        for (size_t k = bi; k < d->nbk && d->bk[k].off < d->sent[s].end; k++) whole_word(d, &d->bk[k], para, &cur, &cur_w);
         d->topic[s] = cur;
         d->topic_w[s] = cur_w;
         /* A township or village a sentence names inside the paragraph's place
@@ -623,8 +636,7 @@ int find_topics(doc *d)
          * or above again (这份惊喜来自科左后旗…, 全县…). */
         for (size_t j = mi; j < d->nm && d->m[j].off < d->sent[s].end; j++) {
             const mention *m = &d->m[j];
-            for (; bi < d->nbk && d->bk[bi].off < m->off; bi++)
-                if (d->bk[bi].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
+            for (; bi < d->nbk && d->bk[bi].off < m->off; bi++) whole_word(d, &d->bk[bi], para, &cur, &cur_w);
             int lv = mention_level(d, m);
             if (m->located || m->region < 0) continue;
             if (lv < FP_LEVEL_TOWNSHIP) {
@@ -637,8 +649,7 @@ int find_topics(doc *d)
             cur = m->region;
             cur_w = m->nw ? m : NULL;
         }
-        for (; bi < d->nbk && d->bk[bi].off < d->sent[s].end; bi++)
-            if (d->bk[bi].level < FP_LEVEL_TOWNSHIP) cur = para, cur_w = NULL;
+        for (; bi < d->nbk && d->bk[bi].off < d->sent[s].end; bi++) whole_word(d, &d->bk[bi], para, &cur, &cur_w);
     }
     return FP_OK;
 }
@@ -726,6 +737,21 @@ static size_t national_after(const doc *d, size_t pos, size_t cend)
     return (size_t)-1;
 }
 
+int respective_place(const doc *d, size_t sstart, size_t at_word, int k)
+{
+    size_t i = first_mention_from(d, at_word);
+    if (i == 0 || k < 0) return -1;
+    size_t last = i - 1, first = last;
+    if (d->m[last].off < sstart) return -1;
+    while (first > 0 && d->m[first - 1].off >= sstart && listed_with(d, &d->m[first - 1], &d->m[first])) first--;
+    size_t n = last - first + 1;
+    if (n < 2 || (size_t)k >= n) return -1;
+    const mention *m = &d->m[first + (size_t)k];
+    if (m->region < 0 || m->located) return -1;
+    if (d->province >= 0 && !fp_gaz_within(d->x->gaz, m->region, d->province)) return -1;
+    return m->region;
+}
+
 /* The last mention of the chain of names that starts at mention i, each
  * written right after and inside the one before (正镶白旗星耀镇永合村). */
 static size_t chain_end(const doc *d, size_t i)
@@ -775,7 +801,10 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
         }
     }
     if (found < 0) {
-        for (size_t i = lo; i < d->nm && d->m[i].off < send; i++) {
+        /* …850万元，其中骆驼湾村320万元: the places of a breakdown after the figure are its parts' */
+        long pw = cue_first(d, CUE_PART, pos, send, NULL);
+        size_t until = pw >= 0 ? pos + (size_t)pw : send;
+        for (size_t i = lo; i < d->nm && d->m[i].off < until; i++) {
             const mention *m = &d->m[i];
             /* a word naming a place again (村里) looks back, not ahead */
             if (m->region < 0 || m->located || m->back) continue;
