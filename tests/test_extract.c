@@ -182,6 +182,8 @@ int main(int argc, char **argv)
          "500万元", "阜平县/龙泉关镇", 0},
         {"全镇 ends the carry of a village up to its township",
          "阜平县扶贫。\n老张在龙泉关镇骆驼湾村种土豆。全镇投入产业扶贫资金850万元。\n", "850万元", "阜平县/龙泉关镇", 0},
+        {"a place after 其中 is a part's, not the whole's before it", "阜平县扶贫。\n投入产业扶贫资金850万元，其中骆驼湾村320万元。\n", "850万元",
+         "保定市/阜平县", 0},
         {"a chain of names after the figure: its last is the place",
          "锡林郭勒盟扶贫。\n北京的合作社投资700万元，在正镶白旗星耀镇永合村建起基地。\n", "700万元", "正镶白旗/星耀镇/永合村", 0},
         {"a smaller place after the figure in its clause wins over the one before it",
