@@ -90,7 +90,8 @@ typedef struct {
 
 typedef struct {
     const fp_extractor *x;
-    const char *t;
+    const char *t;   /* the text the phases read (layout_text: a copy with its layout undone) */
+    const char *src; /* the report's text as given, of the same length: what figures quote */
     size_t len;
     mention *m;
     size_t nm, capm;
@@ -151,11 +152,13 @@ typedef struct {
 
 /* Length of the clause mark (，；：、 and ASCII kin) at t[p], or 0. */
 size_t clause_mark(const char *t, size_t len, size_t p);
-/* Line breaks inside a sentence (text cut by a page or a web page's layout:
- * …生态补偿\n\n脱贫3072人) end no sentence, clause or paragraph. Sets *out to
- * a copy of t[0..len) with those breaks made spaces -- the same length, so
- * every offset holds -- or to NULL when t has none. FP_OK or FP_ENOMEM. */
-int soften_breaks(const char *t, size_t len, char **out);
+/* The text the phases read: t[0..len) with what its layout added undone, in
+ * a copy of the same length (so every offset holds), or *out NULL when
+ * nothing needed undoing. Line breaks inside a sentence (text cut by a page
+ * or a web page's layout: …生态补偿\n\n脱贫3072人) become spaces: they end no
+ * sentence, clause or paragraph; a 、 inside short brackets (旗县（市、区）)
+ * becomes ・: it splits no clause. FP_OK or FP_ENOMEM. */
+int layout_text(const char *t, size_t len, char **out);
 /* Fills d->sent with the sentences of d->t and d->skip with the boilerplate ones. FP_OK or FP_ENOMEM. */
 int scan_sentences(doc *d);
 /* The index of the sentence holding offset pos (binary search). */

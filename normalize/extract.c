@@ -41,15 +41,16 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
         fp_gaz_path(d->x->gaz, c->region, path);
         for (int k = 0; c->written && k < c->written->nw; k++) {
             fp_buf_puts(path, "/");
-            fp_buf_append(path, d->t + c->written->w_off[k], c->written->w_len[k]);
+            fp_buf_append(path, d->src + c->written->w_off[k], c->written->w_len[k]);
         }
     }
     f->region_path = path->p ? path->p : "";
-    set_buf(&fb->text, d->t + c->start, c->end - c->start);
-    set_buf(&fb->label, d->t + c->label_off, c->label_len);
+    /* what the report says, as it says it (not the layout-free copy the phases read) */
+    set_buf(&fb->text, d->src + c->start, c->end - c->start);
+    set_buf(&fb->label, d->src + c->label_off, c->label_len);
     size_t ss = d->sent[s].start, se = d->sent[s].end;
     while (ss < se && (d->t[ss] == ' ' || d->t[ss] == '\n' || d->t[ss] == '\t' || d->t[ss] == '\r')) ss++;
-    set_buf(&fb->sentence, d->t + ss, se - ss);
+    set_buf(&fb->sentence, d->src + ss, se - ss);
     /* an empty string appends nothing and may leave p NULL */
     f->text = fb->text.p ? fb->text.p : "";
     f->label = fb->label.p ? fb->label.p : "";
@@ -214,12 +215,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 prior_part = !strcmp(c.relation, "part");
                 prior_relation = c.relation;
                 int counted = counted_level(d, &c, cend);
-                /* poor places counted as a stock (全市有贫困嘎查村280个) are
-                 * poor_population; counted as where something happens (在57个
-                 * 贫困旗县实施…) they are the clause's scope: other */
-                if (counted && !strcmp(c.metric, "poor_population") &&
-                    cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start))
-                    c.metric = "other";
+                /* places counted as where something happens (在57个贫困旗县实施…,
+                 * 向3694个贫困嘎查村派驻…) are the clause's scope, whatever it
+                 * does there: other (全市有贫困嘎查村280个 is a stock) */
+                if (counted && cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start)) c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
                 const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
@@ -274,9 +273,10 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     memset(&d, 0, sizeof d);
     d.x = x;
     d.len = len;
-    char *soft = NULL; /* the text with its in-sentence line breaks made spaces */
-    int rc = soften_breaks(text, len, &soft);
+    char *soft = NULL; /* the text with its layout undone (layout_text) */
+    int rc = layout_text(text, len, &soft);
     d.t = soft ? soft : text;
+    d.src = text;
     if (!rc) rc = scan_sentences(&d);
     if (!rc) rc = scan_refs(&d);
     if (!rc) mark_located(&d);

@@ -233,9 +233,49 @@ static int prose_line(const char *t, size_t len, size_t a, size_t b)
     return marked && chars >= 40;
 }
 
-int soften_breaks(const char *t, size_t len, char **out)
+/* Sets *out to a copy of t[0..len) if it is not one yet. */
+static int own_copy(const char *t, size_t len, char **out)
+{
+    if (*out) return FP_OK;
+    if (!(*out = malloc(len ? len : 1))) return FP_ENOMEM;
+    memcpy(*out, t, len);
+    return FP_OK;
+}
+
+/* 旗县（市、区）, 县(市、区): a 、 inside brackets of at most 12 characters
+ * lists inside a name; it becomes ・ (as long), which no clause breaks at. */
+static int unlist_brackets(const char *t, size_t len, char **out)
+{
+    for (size_t p = 0; p < len;) {
+        size_t open = at(t, len, p, "（") ? 3 : t[p] == '(' ? 1 : 0;
+        if (!open) {
+            p++;
+            continue;
+        }
+        size_t q = p + open, chars = 0;
+        int lists = 0;
+        while (q < len && chars <= 12 && !at(t, len, q, "）") && t[q] != ')' && t[q] != '\n' && !at(t, len, q, "（") &&
+               t[q] != '(' && !sentence_mark(t, len, q)) {
+            lists |= at(t, len, q, "、");
+            q += fp_utf8_len((unsigned char)t[q]);
+            chars++;
+        }
+        if (lists && chars <= 12 && q < len && (at(t, len, q, "）") || t[q] == ')')) {
+            int rc = own_copy(t, len, out);
+            if (rc) return rc;
+            for (size_t r = p + open; r < q; r += fp_utf8_len((unsigned char)t[r]))
+                if (at(t, len, r, "、")) memcpy(*out + r, "・", 3);
+        }
+        p = q > p ? q : p + 1;
+    }
+    return FP_OK;
+}
+
+int layout_text(const char *t, size_t len, char **out)
 {
     *out = NULL;
+    int rc = unlist_brackets(t, len, out);
+    if (rc) return rc;
     size_t line = 0;
     for (const char *nl; (nl = memchr(t + line, '\n', len - line)) != NULL;) {
         size_t e = (size_t)(nl - t), next = e;
@@ -251,11 +291,7 @@ int soften_breaks(const char *t, size_t len, char **out)
         }
         if (open && next < len && ideograph_at(t, len, next) && !heading_at(t, len, next) &&
             prose_line(t, len, line, last)) {
-            if (!*out) {
-                *out = malloc(len ? len : 1);
-                if (!*out) return FP_ENOMEM;
-                memcpy(*out, t, len);
-            }
+            if ((rc = own_copy(t, len, out))) return rc;
             for (size_t q = e; q < next; q++) (*out)[q] = ' ';
         }
         line = next > e ? next : e + 1;
