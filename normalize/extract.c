@@ -74,6 +74,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     int rc = FP_OK;
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
     int whole_metric = -1;            /* the metric of the last figure that was no part */
+    size_t whole_label_off = 0, whole_label_len = 0; /* and its label */
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
     int section_year = 0;             /* the year the heading above names */
     int section_plan = 0;             /* 1 when that heading plans */
@@ -223,9 +224,14 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * (覆盖农牧民5628户，其中贫困户2173户) */
                 const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
                 if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && strcmp(c.metric, "rate") &&
-                    (!um || um->allowed >> whole_metric & 1))
+                    (!um || um->allowed >> whole_metric & 1)) {
                     c.metric = d->x->lx.metrics[whole_metric].name;
+                    /* …搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人: and its label,
+                     * so its indicator is its whole's, not the one its own weak word names */
+                    c.label_off = whole_label_off, c.label_len = whole_label_len;
+                }
                 if (strcmp(c.relation, "part")) {
+                    whole_label_off = c.label_off, whole_label_len = c.label_len;
                     whole_metric = -1;
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
                         if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;

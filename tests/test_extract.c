@@ -21,6 +21,7 @@ typedef struct {
     char relation[16];
     char unit[16];
     char metric[24];
+    char label[64];
     int year;
     int found;
 } probe;
@@ -33,6 +34,7 @@ static int on_fig(const fp_figure *f, void *ud)
         snprintf(p->relation, sizeof p->relation, "%s", f->relation);
         snprintf(p->unit, sizeof p->unit, "%s", f->unit);
         snprintf(p->metric, sizeof p->metric, "%s", f->metric);
+        snprintf(p->label, sizeof p->label, "%s", f->label);
         p->year = f->year;
         p->found = 1;
     }
@@ -266,6 +268,12 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", plan_section, "2亿元", 0).relation, "total"));
     const char *done_section = "2020年12月1日\n融水县扶贫。\n一、目标任务完成情况\n全年投入资金3亿元。\n";
     CHECK(!strcmp(figure("a.txt", done_section, "3亿元", 0).relation, "total"));
+
+    /* a part with no word of its own takes its whole's metric and label (so its indicator), not
+     * what its weak word (贫困人口) would name */
+    const char *moved = "2019年3月1日\n黔西南州搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人。\n";
+    probe pm = figure("a.txt", moved, "22.51万人", 0);
+    CHECK(!strcmp(pm.relation, "part") && !strcmp(pm.metric, "relocation") && !strcmp(pm.label, "搬迁安置"));
 
     /* what a figure is: its relation, metric and unit, or no figure at all */
     static const struct {
