@@ -47,7 +47,7 @@ static const fp_extractor *X;
  * year hint `hint`; .found is 0 when there is none. */
 static probe figure(const char *source, const char *text, const char *fig, int hint)
 {
-    probe p = {fig, "", "", "", "", -1, 0};
+    probe p = {fig, "", "", "", "", "", -1, 0};
     if (fp_extract(X, source, text, strlen(text), hint, NULL, on_fig, &p, NULL) != FP_OK) p.found = 0;
     return p;
 }
