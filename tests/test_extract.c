@@ -319,6 +319,7 @@ int main(int argc, char **argv)
          "12.5万套", "part", NULL, NULL},
         {"places counted where something happens are its scope, though 、 stands in brackets",
          "在57个贫困旗县(市、区)实施光伏扶贫项目。", "57个", NULL, "other", NULL},
+        {"under the current standard (现行标准下) is no rate per unit", "赤峰市现行标准下31.6万建档立卡贫困人口全部脱贫。", "31.6万", "total", NULL, NULL},
         {"a count newly taken in (新纳入) is a change", "多伦县新纳入低保贫困户52户。", "52户", "change", NULL, NULL},
         {"N of whole before 中已有 measures by its own noun", "全省66个贫困县中已有58个县脱贫摘帽。", "66个", "total", "poor_population",
          NULL},
