@@ -124,7 +124,7 @@ int scan_refs(doc *d)
             if (rc) return rc;
             continue;
         }
-        if (c >= 0xE3 && c <= 0xE9 && hanzi_digit(t, d->len, p) >= 0) {
+        if (c >= 0xE2 && c <= 0xE9 && hanzi_digit(t, d->len, p) >= 0) {
             int rc = year_scan_hanzi(d, &p, title_depth);
             if (rc < 0) return rc;
             if (rc) continue;

@@ -5,6 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 when a word of cue class `cue` within t[from..to) covers t[a..b) (雨露计划 covers its 计划). */
+static int inside_word(const doc *d, int cue, size_t from, size_t to, size_t a, size_t b)
+{
+    size_t lo = a >= from + 12 ? a - 12 : from, hi = b + 12 <= to ? b + 12 : to;
+    while (lo < hi && ((unsigned char)d->t[lo] & 0xC0) == 0x80) lo++;
+    for (size_t q = lo, wl; q < hi;) {
+        long o = cue_first(d, cue, q, hi, &wl);
+        if (o < 0) return 0;
+        size_t w = q + (size_t)o;
+        if (w <= a && w + wl >= b) return 1;
+        q = w + fp_utf8_len((unsigned char)d->t[w]);
+    }
+    return 0;
+}
+
 /* 1 when t[from..to) holds a plan word that plans: not inside a title
  * (《…规划》) and not a noun that ends its phrase (制定了…行动计划，; 规划等). */
 static int plans_in(const doc *d, size_t from, size_t to)
@@ -14,6 +29,10 @@ static int plans_in(const doc *d, size_t from, size_t to)
         long o = cue_first(d, CUE_PLAN, p, to, &wl);
         if (o < 0) return 0;
         size_t at_ = p + (size_t)o, after = at_ + wl;
+        if (inside_word(d, CUE_PLAN_NOT, from, to, at_, after)) {
+            p = after;
+            continue;
+        }
         int in_title = 0;
         for (size_t q = from; q < at_; q += fp_utf8_len((unsigned char)d->t[q])) {
             if (at(d->t, d->len, q, "《")) in_title = 1;

@@ -59,11 +59,11 @@ static int date_before(const char *t, size_t p)
 int hanzi_digit(const char *t, size_t len, size_t p)
 {
     static const char *const digits[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
-    if (p + 3 > len || ((unsigned char)t[p] != 0xE3 && ((unsigned char)t[p] < 0xE4 || (unsigned char)t[p] > 0xE9)))
-        return -1;
+    if (p + 3 > len || (unsigned char)t[p] < 0xE2 || (unsigned char)t[p] > 0xE9) return -1;
     for (int i = 0; i < 10; i++)
         if (!memcmp(t + p, digits[i], 3)) return i;
-    return !memcmp(t + p, "零", 3) ? 0 : -1;
+    /* 零, and ○ (a circle, often typed for 〇: 二○一三年) */
+    return !memcmp(t + p, "零", 3) || !memcmp(t + p, "○", 3) ? 0 : -1;
 }
 
 /* Length of a Chinese number from 1 to 39 at t[p] (五, 十, 十二, 二十, 三十一), 0 if

@@ -259,6 +259,8 @@ int main(int argc, char **argv)
     CHECK(figure("a.txt", spring, "8.5亿元", 0).year == 2020);
     const char *hanzi = "黔南州二〇二〇年脱贫攻坚工作总结\n二〇二一年三月五日\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", hanzi, "8.5亿元", 0).year == 2020);
+    const char *circle = "平江县扶贫开发工作总结\n平江县扶贫开发办公室 二○一三年十二月十日\n今年投入扶贫资金1.26亿元。\n";
+    CHECK(figure("a.txt", circle, "1.26亿元", 0).year == 2013);
     const char *later = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-09-05\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", later, "8.5亿元", 0).year == 2021);
 
@@ -320,6 +322,8 @@ int main(int argc, char **argv)
         {"places counted where something happens are its scope, though 、 stands in brackets",
          "在57个贫困旗县(市、区)实施光伏扶贫项目。", "57个", NULL, "other", NULL},
         {"under the current standard (现行标准下) is no rate per unit", "赤峰市现行标准下31.6万建档立卡贫困人口全部脱贫。", "31.6万", "total", NULL, NULL},
+        {"a programme's name plans nothing (雨露计划)", "平江县完成雨露计划培训1200人。", "1200人", "total", "training", NULL},
+        {"…nor does family planning (计划生育)", "平江县落实计划生育奖励资金500万元。", "500万元", "total", NULL, NULL},
         {"a count newly taken in (新纳入) is a change", "多伦县新纳入低保贫困户52户。", "52户", "change", NULL, NULL},
         {"N of whole before 中已有 measures by its own noun", "全省66个贫困县中已有58个县脱贫摘帽。", "66个", "total", "poor_population",
          NULL},
