@@ -136,10 +136,12 @@ typedef struct {
     const char *relation;
     const char *metric;
     size_t label_off, label_len;
+    size_t cue_off, cue_len; /* the metric's cue word itself (len 0: none) */
     int region, year;
     const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
     int optional; /* the unit is only implied (14.8万贫困人口) */
+    int subgroup; /* one channel of a whole never stated (通过发展生产脱贫33368人): other:<label> */
 } cand;
 
 /* The years of the last two-sided change in the sentence, so a parallel one

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* memmem */
 
 #include "doc.h"
+#include "fp_indicators.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,13 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     copy_str(f->metric, sizeof f->metric, c->metric);
     f->year = c->year;
     f->optional = (uint8_t)c->optional;
+    /* a channel of the year's exits is no exit cell's value: a measure of its own */
+    if (c->subgroup && c->label_len) {
+        size_t pl = strlen(FP_OTHER_PREFIX), n = c->label_len < sizeof f->indicator - pl - 1 ? c->label_len : 0;
+        memcpy(f->indicator, FP_OTHER_PREFIX, pl);
+        memcpy(f->indicator + pl, d->src + c->label_off, n);
+        f->indicator[pl + n] = '\0';
+    }
     path->len = 0;
     if (path->p) path->p[0] = '\0';
     if (c->region >= 0) {
@@ -58,6 +66,37 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->source = (char *)source;
     f->offset = (uint32_t)c->start;
     f->length = (uint32_t)(c->end - c->start);
+}
+
+/* 1 when the figure c is one channel of the year's exits (五个一批: 通过发展
+ * 生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿脱贫3072人): its exit word
+ * stands right before it after words of its own, and right before a number
+ * in two more clauses of the sentence. Items told apart by a year or a place
+ * (2016年脱贫2万人，2017年…; A县脱贫…，B县…) are each a whole, and so is the
+ * whole that progress items follow (入库项目2204个，已实施项目1034个). */
+static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, size_t send)
+{
+    if (strcmp(c->metric, "poverty_exit") || !c->cue_len || c->cue_len < 6 || c->cue_off + c->cue_len != c->start ||
+        c->cue_off < cstart + 6)
+        return 0;
+    if (first_year_from(d, cstart) < d->ny && d->y[first_year_from(d, cstart)].off < c->cue_off) return 0;
+    if (first_mention_from(d, cstart) < d->nm && d->m[first_mention_from(d, cstart)].off < c->cue_off) return 0;
+    const char *w = d->t + c->cue_off;
+    int items = 0;
+    size_t last_clause = (size_t)-1;
+    for (size_t q = sstart; q + c->cue_len <= send;) {
+        const char *hit = memmem(d->t + q, send - q, w, c->cue_len);
+        if (!hit) break;
+        size_t o = (size_t)(hit - d->t), after = o + c->cue_len;
+        size_t cs = clause_start(d, sstart, o);
+        if (after < send && fp_num_starts(d->t + after, send - after) && cs != last_clause && o >= cs + 6) {
+            if (cue_first(d, CUE_PROGRESS, cs, o, NULL) >= 0) return 0;
+            items++;
+            last_clause = cs;
+        }
+        q = after;
+    }
+    return items >= 3;
 }
 
 /* 1 when a noun of people (村民) starts at t[p], not one that names a group of them (村民小组). */
@@ -213,6 +252,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     else if (nwholes < 4)
                         copy_str(whole_of[nwholes], sizeof whole_of[0], c.metric), memcpy(wholes[nwholes++], key, sizeof key);
                 }
+                if (!strcmp(c.relation, "total") && kind_item(d, &c, cstart, sstart, send)) c.relation = "part", c.subgroup = 1;
                 prior_part = !strcmp(c.relation, "part");
                 prior_relation = c.relation;
                 int counted = counted_level(d, &c, cend);

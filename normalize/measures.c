@@ -160,6 +160,8 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
             if ((w = fp_words_prefix(&lx->cues[lead[k]], d->t + lo, best_off - lo)) > 0) lo += w, k = (size_t)-1;
         c->label_off = lo;
         c->label_len = best_off + best_len - lo;
+        c->cue_off = best_off;
+        c->cue_len = best_len;
     }
     return best < 0 || best == lx->m_poor;
 }

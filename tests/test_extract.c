@@ -22,6 +22,7 @@ typedef struct {
     char unit[16];
     char metric[24];
     char label[64];
+    char indicator[96];
     int year;
     int found;
 } probe;
@@ -35,6 +36,7 @@ static int on_fig(const fp_figure *f, void *ud)
         snprintf(p->unit, sizeof p->unit, "%s", f->unit);
         snprintf(p->metric, sizeof p->metric, "%s", f->metric);
         snprintf(p->label, sizeof p->label, "%s", f->label);
+        snprintf(p->indicator, sizeof p->indicator, "%s", f->indicator);
         p->year = f->year;
         p->found = 1;
     }
@@ -47,7 +49,7 @@ static const fp_extractor *X;
  * year hint `hint`; .found is 0 when there is none. */
 static probe figure(const char *source, const char *text, const char *fig, int hint)
 {
-    probe p = {fig, "", "", "", "", "", -1, 0};
+    probe p = {fig, "", "", "", "", "", "", -1, 0};
     if (fp_extract(X, source, text, strlen(text), hint, NULL, on_fig, &p, NULL) != FP_OK) p.found = 0;
     return p;
 }
@@ -276,6 +278,14 @@ int main(int argc, char **argv)
     const char *moved = "2019年3月1日\n黔西南州搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人。\n";
     probe pm = figure("a.txt", moved, "22.51万人", 0);
     CHECK(!strcmp(pm.relation, "part") && !strcmp(pm.metric, "relocation") && !strcmp(pm.label, "搬迁安置"));
+
+    /* the channels of the year's exits (五个一批) are parts of a whole never stated, each a measure of
+     * its own (other:<label>), not the exit cell's value */
+    const char *channels = "2019年3月1日\n呼伦贝尔市扶贫。\n通过发展生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿脱贫3072人。\n";
+    probe pc = figure("a.txt", channels, "33368人", 0);
+    CHECK(!strcmp(pc.relation, "part") && !strncmp(pc.indicator, "other:", 6));
+    const char *years = "2019年3月1日\n呼伦贝尔市扶贫。\n2016年脱贫33368人，2017年脱贫9536人，2018年脱贫3072人。\n";
+    CHECK(!strcmp(figure("a.txt", years, "9536人", 0).relation, "total"));
 
     /* what a figure is: its relation, metric and unit, or no figure at all */
     static const struct {
