@@ -141,7 +141,9 @@ typedef struct {
     const mention *written; /* the mention whose written parts extend region, or NULL */
     int chinese_only;
     int optional; /* the unit is only implied (14.8万贫困人口) */
-    int subgroup; /* one channel of a whole never stated (通过发展生产脱贫33368人): other:<label> */
+    /* a measure of its own, published as other:<label>: one channel of a whole never
+     * stated (通过发展生产脱贫33368人), or places counted as where something happens */
+    int own_measure;
 } cand;
 
 /* The years of the last two-sided change in the sentence, so a parallel one

@@ -34,11 +34,14 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     copy_str(f->metric, sizeof f->metric, c->metric);
     f->year = c->year;
     f->optional = (uint8_t)c->optional;
-    /* a channel of the year's exits is no exit cell's value: a measure of its own */
-    if (c->subgroup && c->label_len) {
-        size_t pl = strlen(FP_OTHER_PREFIX), n = c->label_len < sizeof f->indicator - pl - 1 ? c->label_len : 0;
+    /* a channel of the year's exits is no exit cell's value, places counted as
+     * where something happens no count of cadres or projects: measures of their own */
+    if (c->own_measure) {
+        const char *name = c->label_len ? d->src + c->label_off : c->counter[0] ? c->counter : c->unit_name;
+        size_t pl = strlen(FP_OTHER_PREFIX), n = c->label_len ? c->label_len : strlen(name);
+        if (n > sizeof f->indicator - pl - 1) n = 0;
         memcpy(f->indicator, FP_OTHER_PREFIX, pl);
-        memcpy(f->indicator + pl, d->src + c->label_off, n);
+        memcpy(f->indicator + pl, name, n);
         f->indicator[pl + n] = '\0';
     }
     path->len = 0;
@@ -155,6 +158,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         if (d->skip[s]) continue;
         int prior = 0, prior_part = 0;
         const char *prior_relation = "total", *prior_metric = "other";
+        int prior_scope = 0;          /* the figure before counted the places something happens in */
         size_t resp_at = (size_t)-1; /* the 分别 the figures of a respective list follow */
         int resp_k = 0;               /* and this figure's place in that list */
         size_t prior_end = sstart;
@@ -252,14 +256,28 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     else if (nwholes < 4)
                         copy_str(whole_of[nwholes], sizeof whole_of[0], c.metric), memcpy(wholes[nwholes++], key, sizeof key);
                 }
-                if (!strcmp(c.relation, "total") && kind_item(d, &c, cstart, sstart, send)) c.relation = "part", c.subgroup = 1;
+                if (!strcmp(c.relation, "total") && kind_item(d, &c, cstart, sstart, send)) c.relation = "part", c.own_measure = 1;
                 prior_part = !strcmp(c.relation, "part");
                 prior_relation = c.relation;
                 int counted = counted_level(d, &c, cend);
                 /* places counted as where something happens (在57个贫困旗县实施…,
                  * 向3694个贫困嘎查村派驻…) are the clause's scope, whatever it
                  * does there: other (全市有贫困嘎查村280个 is a stock) */
-                if (counted && cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start)) c.metric = "other";
+                /* …and so are the places listed with them (向3694个贫困嘎查村和3008个非贫困嘎查村选派…) */
+                int joined_item = 0;
+                if (prior && c.start >= prior_end + 3 && c.start - prior_end <= 30 &&
+                    (ends_with(t, c.start, "、") || ends_with(t, c.start, "和"))) {
+                    joined_item = 1; /* only a noun between: no clause ends before the 、 or 和 */
+                    for (size_t q = prior_end; q < c.start - 3 && joined_item; q += fp_utf8_len((unsigned char)t[q]))
+                        joined_item = !clause_mark(t, d->len, q);
+                }
+                if (counted && (cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start) || (joined_item && prior_scope)))
+                    c.metric = "other", c.own_measure = 1;
+                prior_scope = counted && c.own_measure;
+                /* 31个国贫旗县的234个乡镇: places counted are poor when their own noun
+                 * says so, not a poor word before the figure */
+                if (counted && weak && !strcmp(c.metric, "poor_population") && c.cue_len && c.cue_off < c.start)
+                    c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
                 const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);

@@ -270,6 +270,10 @@ static int fits(const scan *s, int i)
     const fp_indicator *ind = &s->x->t.v[i];
     if (i < 256 && (s->veto[i / 64] >> (i % 64) & 1)) return 0;
     if (s->metric && strcmp(ind->metric, s->metric)) return 0;
+    /* 安置住房1290户 beside 建档立卡贫困人口: a poor-population word names who was
+     * counted, not what was measured: it names the indicator only for a figure
+     * of that metric */
+    if (!s->metric && !strcmp(ind->metric, "poor_population") && strcmp(s->f->metric, "poor_population")) return 0;
     if (fp_indicator_has_unit(ind, s->f->unit)) return 1;
     /* growth in percent or points fits any indicator */
     return !strcmp(s->f->relation, "change") && (!strcmp(s->f->unit, "percent") || !strcmp(s->f->unit, "pct_point"));

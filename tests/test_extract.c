@@ -287,6 +287,17 @@ int main(int argc, char **argv)
     const char *years = "2019年3月1日\n呼伦贝尔市扶贫。\n2016年脱贫33368人，2017年脱贫9536人，2018年脱贫3072人。\n";
     CHECK(!strcmp(figure("a.txt", years, "9536人", 0).relation, "total"));
 
+    /* places counted where something happens, and the places listed with them, are measures of their
+     * own, never a count of cadres; places counted are poor when their own noun says so */
+    const char *scope = "2019年3月1日\n内蒙古扶贫。\n向3694个贫困嘎查村和3008个非贫困嘎查村选派脱贫攻坚工作队。\n";
+    CHECK(!strncmp(figure("a.txt", scope, "3008个", 0).indicator, "other:", 6));
+    const char *towns = "2019年3月1日\n内蒙古扶贫。\n自治区31个国贫旗县(市、区)的234个乡镇全部通了电。\n";
+    CHECK(strcmp(figure("a.txt", towns, "234个", 0).metric, "poor_population") != 0);
+    CHECK(!strcmp(figure("a.txt", towns, "31个", 0).metric, "poor_population"));
+    /* a poor-population word beside a figure of another metric names no poor.* indicator */
+    const char *homes = "2019年3月1日\n化德县扶贫。\n化德县已完成分配建档立卡贫困人口安置住房1290户。\n";
+    CHECK(strncmp(figure("a.txt", homes, "1290户", 0).indicator, "poor.", 5) != 0);
+
     /* what a figure is: its relation, metric and unit, or no figure at all */
     static const struct {
         const char *why, *text, *fig, *relation, *metric, *unit;
