@@ -270,10 +270,6 @@ static int fits(const scan *s, int i)
     const fp_indicator *ind = &s->x->t.v[i];
     if (i < 256 && (s->veto[i / 64] >> (i % 64) & 1)) return 0;
     if (s->metric && strcmp(ind->metric, s->metric)) return 0;
-    /* 安置住房1290户 beside 建档立卡贫困人口: a poor-population word names who was
-     * counted, not what was measured: it names the indicator only for a figure
-     * of that metric */
-    if (!s->metric && !strcmp(ind->metric, "poor_population") && strcmp(s->f->metric, "poor_population")) return 0;
     if (fp_indicator_has_unit(ind, s->f->unit)) return 1;
     /* growth in percent or points fits any indicator */
     return !strcmp(s->f->relation, "change") && (!strcmp(s->f->unit, "percent") || !strcmp(s->f->unit, "pct_point"));
@@ -426,21 +422,20 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&
         !remainder) {
         find_vetoes(&s);
-        /* the figure's own metric first, then any */
-        for (int pass = 0; pass < 2 && s.b.ind < 0; pass++) {
-            s.metric = pass == 0 ? f->metric : NULL;
-            /* the sentence before the clause too: its words count as the topic (zone 3), and a
-             * phrase reaching from there into the figure's stretch (北京市…，…帮扶资金) as near */
-            scan_range(&s, s.a.ss, s.a.ce, 0);
-        }
+        /* indicators of the figure's own metric only: a word of another metric's
+         * indicator beside it names who, where or what for (1万名志愿者 beside
+         * 脱贫, 党组织13个 beside 安置点), not what it measures -- such a figure is
+         * other:<label>, published but never pooled. The sentence before the
+         * clause counts too: its words as the topic (zone 3), and a phrase
+         * reaching from there into the figure's stretch (北京市…，…帮扶资金) as near. */
+        s.metric = f->metric;
+        scan_range(&s, s.a.ss, s.a.ce, 0);
         known = s.b.ind;
-        /* the weight: near beats far, the figure's own metric beats another, a statement of the year
-         * beats a running total over years (三年累计, 2014年以来), a whole (总共, 合计) beats its
-         * breakdown's items, then the longer cue */
+        /* the weight: near beats far, a statement of the year beats a running total over years
+         * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
         if (known >= 0)
-            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (strcmp(x->t.v[known].metric, f->metric) ? 0 : 500) +
-                                   (running(x, t, &s.a) ? 0 : 200) + (has_word(x, W_WHOLE, t, s.a.is, s.a.fs) ? 150 : 0) +
-                                   (s.b.len < 150 ? s.b.len : 149));
+            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
+                                   (has_word(x, W_WHOLE, t, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
             copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,

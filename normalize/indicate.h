@@ -9,12 +9,13 @@
  * does not name what it measures, its label). Among phrases there the longest
  * wins, then the nearest; an anti-cue in the figure's list item of its
  * clause (after the last 、 before it, up to the next number) rules its
- * indicator out; an indicator must be statable in the figure's unit.
- * Indicators of the figure's own metric are tried before the others. A
+ * indicator out; an indicator must be statable in the figure's unit and
+ * be of the figure's own metric (a word of another metric's indicator
+ * beside a figure names who, where or what for, not what it measures). A
  * figure that fits none gets other:<label>. Its weight says how strongly
- * the text names the indicator (near, of its own metric, a statement of
- * the year rather than a running total over years, longer cue), so a cell
- * stated twice in one report takes the stronger statement.
+ * the text names the indicator (near, a statement of the year rather than
+ * a running total over years, a whole, longer cue), so a cell stated twice
+ * in one report takes the stronger statement.
  *
  * The series follows the relation: plan → target, change → change (but a
  * flow newly done in the year, 新增贷款, is its value), per_unit → rate

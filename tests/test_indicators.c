@@ -74,6 +74,9 @@ static void test_mapping(void)
     CHECK(is(&f, "exit.people", "value"));
     f = map("脱贫人数比上年增加2万人。", "2万人", "person", "poverty_exit", "change");
     CHECK(is(&f, "exit.people", "change"));
+    /* an indicator of another metric never: 1万名志愿者 beside 脱贫 counts no exits */
+    f = map("成立扶贫志愿者服务队116个，共计1万人，与脱贫攻坚工作形成合力。", "1万人", "person", "personnel", "total");
+    CHECK(!strncmp(f.indicator, "other:", 6));
     /* the topic of an earlier clause: 发放小额信贷200户，金额达1亿元 */
     f = map("全县发放扶贫小额信贷200户，金额达1亿元。", "1亿元", "CNY", "credit", "total");
     CHECK(is(&f, "credit.issued", "value"));
