@@ -74,6 +74,11 @@ static void test_mapping(void)
     CHECK(is(&f, "exit.people", "value"));
     f = map("脱贫人数比上年增加2万人。", "2万人", "person", "poverty_exit", "change");
     CHECK(is(&f, "exit.people", "change"));
+    /* a share of the poor or of those on 低保 is no poverty incidence */
+    f = map("贫困户中享受低保人员7805人，占建档立卡贫困人口27.1%，占低保总人数的60.1%。", "60.1%", "percent", "rate", "total");
+    CHECK(strcmp(f.indicator, "rate.incidence") != 0);
+    f = map("贫困户中享受低保人员7805人，占建档立卡贫困人口27.1%，占低保总人数的60.1%。", "27.1%", "percent", "rate", "total");
+    CHECK(strcmp(f.indicator, "rate.incidence") != 0);
     /* an indicator of another metric never: 1万名志愿者 beside 脱贫 counts no exits */
     f = map("成立扶贫志愿者服务队116个，共计1万人，与脱贫攻坚工作形成合力。", "1万人", "person", "personnel", "total");
     CHECK(!strncmp(f.indicator, "other:", 6));
