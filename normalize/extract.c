@@ -102,6 +102,21 @@ static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, 
     return items >= 3;
 }
 
+/* When the figure ending at end states a standard named after it in its
+ * clause (2855元人民币的全国农村贫困标准, 2300元（2010年不变价）的农村扶贫标准):
+ * 1, with *off and *len the standard's name (after 的, up to its word). */
+static int states_standard(const doc *d, size_t end, size_t cend, size_t *off, size_t *len)
+{
+    const char *de = memmem(d->t + end, cend - end, "的", 3);
+    if (!de) return 0;
+    size_t a = (size_t)(de - d->t) + 3, lim = a + 8 * 3 < cend ? a + 8 * 3 : cend, wl;
+    long o = cue_first(d, CUE_STANDARD, a, lim, &wl);
+    if (o < 0 || fp_words_prefix(&d->x->lx.cues[CUE_PER_UNIT_NOT], d->t + a + (size_t)o, cend - a - (size_t)o))
+        return 0; /* 道路标准化 is no standard */
+    *off = a, *len = (size_t)o + wl;
+    return 1;
+}
+
 /* 1 when a noun of people (村民) starts at t[p], not one that names a group of them (村民小组). */
 static int person_noun_at(const doc *d, size_t p, size_t end)
 {
@@ -294,6 +309,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
                         if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
                 }
+                /* a figure that states a standard is that standard's, a measure of its own */
+                size_t std_off, std_len;
+                if (states_standard(d, c.end, cend, &std_off, &std_len))
+                    c.own_measure = 1, c.label_off = std_off, c.label_len = std_len;
                 prior_metric = c.metric;
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
                 /* A、B分别…X、Y: the k-th figure after 分别 is the k-th place's */

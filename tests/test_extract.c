@@ -298,6 +298,12 @@ int main(int argc, char **argv)
     const char *homes = "2019年3月1日\n化德县扶贫。\n化德县已完成分配建档立卡贫困人口安置住房1290户。\n";
     CHECK(strncmp(figure("a.txt", homes, "1290户", 0).indicator, "poor.", 5) != 0);
 
+    /* a figure that states a standard is that standard's, never an income */
+    const char *line = "2019年3月1日\n云南扶贫。\n按照每人每年2300元（2010年不变价）的农村扶贫标准，全省减贫100万人。\n";
+    CHECK(!strcmp(figure("a.txt", line, "2300元", 0).indicator, "other:农村扶贫标准"));
+    const char *road = "2019年3月1日\n云南扶贫。\n投入500万元用于村里的道路标准化建设。\n";
+    CHECK(strncmp(figure("a.txt", road, "500万元", 0).indicator, "other:道路", strlen("other:道路")) != 0);
+
     /* what a figure is: its relation, metric and unit, or no figure at all */
     static const struct {
         const char *why, *text, *fig, *relation, *metric, *unit;
