@@ -74,6 +74,9 @@ static void test_mapping(void)
     CHECK(is(&f, "exit.people", "value"));
     f = map("脱贫人数比上年增加2万人。", "2万人", "person", "poverty_exit", "change");
     CHECK(is(&f, "exit.people", "change"));
+    /* next year's outcome is a target */
+    f = map("明年上半年全部达到脱贫摘帽条件，实现剩余的15万贫困人口脱贫。", "15万", "person", "poverty_exit", "plan");
+    CHECK(is(&f, "exit.people", "target"));
     /* a share of the poor or of those on 低保 is no poverty incidence */
     f = map("贫困户中享受低保人员7805人，占建档立卡贫困人口27.1%，占低保总人数的60.1%。", "60.1%", "percent", "rate", "total");
     CHECK(strcmp(f.indicator, "rate.incidence") != 0);
