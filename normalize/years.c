@@ -359,6 +359,19 @@ static int year_reached_later(const doc *d, size_t pos, size_t send)
     return best && (!d->year || best <= d->year) ? best : d->year;
 }
 
+/* 1 when a to-word after end in the clause leads to a figure (下降到4.3%,
+ * 降至2019年的0.04%), not to a place (由政府…流转到县中心). */
+static int to_figure_follows(const doc *d, size_t end, size_t cend)
+{
+    size_t wl;
+    long o = cue_first(d, CUE_TO, end, cend, &wl);
+    if (o < 0) return 0;
+    size_t p = end + (size_t)o + wl;
+    size_t i = first_year_from(d, p); /* past a year written there and its 的 */
+    if (i < d->ny && d->y[i].off == p) p = skip_bind(d, p + d->y[i].len, cend);
+    return p < cend && fp_num_starts(d->t + p, cend - p);
+}
+
 /* The figure's year: one written right next to it; else, for a side of a
  * two-sided change, the year of the same side before it in the sentence;
  * else the nearest year before it in its sentence (one bound to another
@@ -400,6 +413,9 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
     if (side == SIDE_FROM && sides->from) return sides->from;
     if (side == SIDE_TO && sides->to) return sides->to;
     if (have) return found;
+    /* 贫困发生率从20.6%下降到4.3%, no year written: the to-side is the present,
+     * the from-side some earlier year the text does not tell (never the present too) */
+    if (side == SIDE_FROM && to_figure_follows(d, c->end, cend)) return 0;
     int later = year_reached_later(d, c->end, send);
     return later != d->year || !carried ? later : carried;
 }

@@ -55,12 +55,12 @@ static probe figure(const char *source, const char *text, const char *fig, int h
 }
 
 /* 1 when the figure `fig` of `text` is about `path` (a region path's tail)
- * and, when year is not 0, that year. */
+ * and, when year is not 0, that year (-1: none, year 0). */
 static int about(const char *source, const char *text, const char *fig, const char *path, int year)
 {
     probe p = figure(source, text, fig, 0);
     size_t n = strlen(p.path), m = strlen(path);
-    int ok = p.found && n >= m && !strcmp(p.path + n - m, path) && (!year || p.year == year);
+    int ok = p.found && n >= m && !strcmp(p.path + n - m, path) && (!year || p.year == (year < 0 ? 0 : year));
     if (!ok) fprintf(stderr, "  %s: got %s %d, want …%s %d\n", fig, p.found ? p.path : "no figure", p.year, path, year);
     return ok;
 }
@@ -220,6 +220,11 @@ int main(int argc, char **argv)
          "融水苗族自治县", 2020},
         {"…and a long line is no heading", "2020年12月28日\n融水县扶贫。\n2021年全县各乡镇将继续巩固拓展脱贫攻坚成果同乡村振兴有效衔接的各项工作\n投入资金3亿元。\n",
          "3亿元", "融水苗族自治县", 2020},
+        {"the from-side of a change with no year written is of a year the text does not tell",
+         "2019年3月1日\n贵州扶贫。\n贵州贫困发生率从20.6%下降到4.3%。\n", "20.6%", "贵州省", -1},
+        {"…and its to-side of the present", "2019年3月1日\n贵州扶贫。\n贵州贫困发生率从20.6%下降到4.3%。\n", "4.3%", "贵州省", 2019},
+        {"…but 由…到 a place is no change", "2019年3月1日\n化德县扶贫。\n由政府以每亩100元的标准集中流转到县土地流转服务中心。\n", "100元",
+         "化德县", 2019},
         {"the base of a comparison dates no figure of its sentence", "2020年1月15日\n察哈尔右翼前旗扶贫。\n投资额较2018年分别增长160%、543%。\n",
          "543%", "察哈尔右翼前旗", 2020},
         {"…but two years joined by 和 are the sentence's years",
