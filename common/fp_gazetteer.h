@@ -72,8 +72,19 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level);
 #define FP_GAZ_PAIR_LOG 20
 /* The bit of two code points in over_pairs. */
 #define FP_GAZ_OVER_PAIR(cp0, cp1) ((((uint32_t)(cp0) << 16 | (uint32_t)(cp1)) * 2654435761u) >> 16)
+#define FP_GAZ_TRI_LOG 21
+#define FP_GAZ_TRI_END 0x10000u /* the third "character" of a two-character name: no code point of three bytes */
+/* The bit of three code points in triples. */
+static inline uint32_t fp_gaz_tri_bit(uint32_t cp0, uint32_t cp1, uint32_t cp2)
+{
+    uint32_t h = cp0 * 0x9E3779B1u ^ cp1 * 0x85EBCA77u ^ cp2 * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    h *= 0x27D4EB2Fu;
+    return h >> (32 - FP_GAZ_TRI_LOG);
+}
 typedef struct {
     const uint64_t *pairs;    /* 2^FP_GAZ_PAIR_LOG-bit filter of the image names' first two characters, or NULL */
+    const uint64_t *triples;  /* 2^FP_GAZ_TRI_LOG-bit filter of their first three (FP_GAZ_TRI_END: two only) */
     uint8_t over_first[8192]; /* bit per BMP code point: some alias name starts with it */
     uint8_t over_pairs[8192]; /* 65536-bit filter of the alias names' first two characters */
     int over_short;           /* some alias starting with a three-byte character has no second one
@@ -88,7 +99,8 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
  * none) and points *cands at the *ncand region indices it names.
  * Inline: the extractor asks at every character, and most positions (two
  * CJK characters no name starts with, no alias either) are turned away by
- * the filters without a call. over_pairs turns an alias away only when its
+ * the filters without a call (the pair filter, then the triples, as
+ * fp_gaz_match_full asks them). over_pairs turns an alias away only when its
  * first character is also in over_first, so the two say the same as the
  * out-of-line path. */
 static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
@@ -103,7 +115,15 @@ static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_
         uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
         uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
         int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
-        if (!(q->pairs[b >> 6] >> (b & 63) & 1) && !alias) {
+        int none = !(q->pairs[b >> 6] >> (b & 63) & 1);
+        /* a third character of three bytes: the triples speak too (as fp_gaz_match_full asks them) */
+        if (!none && !alias && len - pos >= 9 && (u[6] & 0xF0) == 0xE0 && (u[7] & 0xC0) == 0x80 &&
+            (u[8] & 0xC0) == 0x80) {
+            uint32_t cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+            uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
+            none = !(q->triples[t3 >> 6] >> (t3 & 63) & 1) && !(q->triples[t2 >> 6] >> (t2 & 63) & 1);
+        }
+        if (none && !alias) {
             *cands = NULL;
             *ncand = 0;
             return 0;
