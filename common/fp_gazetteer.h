@@ -108,25 +108,32 @@ static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_
 {
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
-    if (q->pairs && pos < len && len - pos >= 6 && (u[0] & 0xF0) == 0xE0 && (u[1] & 0xC0) == 0x80 &&
-        (u[2] & 0xC0) == 0x80 && (u[3] & 0xF0) == 0xE0 && (u[4] & 0xC0) == 0x80 && (u[5] & 0xC0) == 0x80) {
-        uint32_t cp0 = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-        uint32_t cp1 = (uint32_t)(u[3] & 0x0F) << 12 | (uint32_t)(u[4] & 0x3F) << 6 | (u[5] & 0x3F);
-        uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
-        uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
-        int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
-        int none = !(q->pairs[b >> 6] >> (b & 63) & 1);
-        /* a third character of three bytes: the triples speak too (as fp_gaz_match_full asks them) */
-        if (!none && !alias && len - pos >= 9 && (u[6] & 0xF0) == 0xE0 && (u[7] & 0xC0) == 0x80 &&
-            (u[8] & 0xC0) == 0x80) {
-            uint32_t cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
-            uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
-            none = !(q->triples[t3 >> 6] >> (t3 & 63) & 1) && !(q->triples[t2 >> 6] >> (t2 & 63) & 1);
-        }
-        if (none && !alias) {
-            *cands = NULL;
-            *ncand = 0;
-            return 0;
+    if (q->pairs && pos < len && len - pos >= 8) {
+        /* the first eight bytes as a little-endian word (one load where the machine is one) */
+        uint64_t w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+                     (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+        /* two characters of three bytes */
+        if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
+            uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
+            uint32_t cp1 = (uint32_t)(w >> 24 & 0x0F) << 12 | (uint32_t)(w >> 32 & 0x3F) << 6 | (uint32_t)(w >> 40 & 0x3F);
+            uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+            int none = !(q->pairs[b >> 6] >> (b & 63) & 1);
+            /* a third character of three bytes: the triples speak too (as fp_gaz_match_full asks them) */
+            if (!none && len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80) {
+                uint32_t cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+                uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
+                none = !(q->triples[t3 >> 6] >> (t3 & 63) & 1) && !(q->triples[t2 >> 6] >> (t2 & 63) & 1);
+            }
+            if (none) {
+                uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
+                int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1
+                                          : q->over_pairs[o >> 3] >> (o & 7) & 1;
+                if (!alias) {
+                    *cands = NULL;
+                    *ncand = 0;
+                    return 0;
+                }
+            }
         }
     }
     return fp_gaz_match_full(g, text, len, pos, cands, ncand);

@@ -59,6 +59,23 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->length = (uint32_t)(c->end - c->start);
 }
 
+/* The code point of the three-byte character at s. */
+static inline uint32_t num_cp(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+}
+
+/* Fills x->num_first: each three-byte character asked once of fp_num_starts (its answer rests
+ * on the character's bytes alone) and of 百分之's first character. */
+static void fill_num_first(fp_extractor *x)
+{
+    for (uint32_t cp = 0x800; cp <= 0xFFFF; cp++) {
+        char c[3] = {(char)(0xE0 | cp >> 12), (char)(0x80 | (cp >> 6 & 0x3F)), (char)(0x80 | (cp & 0x3F))};
+        if (fp_num_starts(c, 3) || !memcmp(c, "百分之", 3)) x->num_first[cp >> 6] |= 1ULL << (cp & 63);
+    }
+}
+
 static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
 {
     const char *t = d->t;
@@ -109,8 +126,13 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             ystart = d->sent[k - 1].start;
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
-            int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
-                                                                     at(t, d->len, p, "百分之")));
+            int could;
+            if (ch < 0x80) could = ch >= '0' && ch <= '9';
+            else if ((ch & 0xF0) == 0xE0 && p + 3 <= d->len && ((unsigned char)t[p + 1] & 0xC0) == 0x80 &&
+                     ((unsigned char)t[p + 2] & 0xC0) == 0x80 &&
+                     !(d->x->num_first[num_cp(t + p) >> 6] >> (num_cp(t + p) & 63) & 1))
+                could = 0; /* most characters: one bit test says no number starts here */
+            else could = fp_num_starts(t + p, d->len - p) || at(t, d->len, p, "百分之");
             if (!could) {
                 p += fp_utf8_len(ch);
                 continue;
@@ -135,7 +157,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * they measure in one of its units and no ； closes the list;
                  * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
                 /* ； closes the list, and so does the whole after 包括…在内 */
-                if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
+                if (find3(t + prior_end, c.start - prior_end, "；") ||
                     cue_first(d, CUE_PART_AROUND, prior_end, c.start, NULL) >= 0)
                     nrun = 0, prior_part = 0;
                 int in_run = 0;
@@ -266,6 +288,7 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
         rc = fp_gaz_add_names(x->gaz, a);
     }
     if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
+    if (!rc) fill_num_first(x);
     if (rc) {
         fp_extractor_free(x);
         return rc;

@@ -318,6 +318,11 @@ int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int
         ix->tag[i] = (uint16_t)e[i].tag;
         unsigned b = bloom_bit4k(e[i].key);
         ix->bloom[b >> 6] |= 1ULL << (b & 63);
+        uint32_t k3 = e[i].key;
+        if ((k3 & 0xF0C0C0u) == 0xE08080u) {
+            uint32_t cp = (k3 >> 16 & 0x0F) << 12 | (k3 >> 8 & 0x3F) << 6 | (k3 & 0x3F);
+            ix->first3[cp >> 6] |= 1ULL << (cp & 63);
+        }
         size_t bi = bucket_of(ix, e[i].key);
         if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
         ix->bcount[bi]++;
@@ -399,7 +404,14 @@ uint64_t fp_cue_at_other(const fp_cue_index *ix, const char *s, size_t n, size_t
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
 {
     if (!ix->n) return;
+    const unsigned char *u = (const unsigned char *)s;
     for (size_t p = 0, kl; p < n; p += kl) {
+        /* a well-formed character of three bytes: the exact table, one bit test */
+        if ((u[p] & 0xF0) == 0xE0 && n - p >= 3 && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
+            uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
+            kl = 3;
+            if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) continue;
+        }
         uint32_t k = key_at(s + p, n - p, &kl);
         unsigned b = bloom_bit4k(k);
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;

@@ -62,6 +62,8 @@ typedef struct {
     uint32_t *bkey, *bstart, *bcount; /* buckets: first-character key -> words [start, start+count) */
     size_t nb;           /* bucket table size, a power of two */
     uint64_t bloom[64];  /* 4096-bit filter of the first characters */
+    uint64_t first3[1024]; /* bit per code point of three bytes: some word starts with it (exact,
+                              so a character no word starts with costs one bit test) */
     int n;
 } fp_cue_index;
 
@@ -89,8 +91,13 @@ static inline uint64_t fp_cue_at(const fp_cue_index *ix, const char *s, size_t n
     const unsigned char *u = (const unsigned char *)s;
     if (!n || !ix->n) return 0;
     uint32_t k;
-    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
-    else if (u[0] < 0x80) k = u[0];
+    if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) {
+        k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+        if ((u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+            uint32_t cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+            return ix->first3[cp >> 6] >> (cp & 63) & 1 ? fp_cue_at_key(ix, s, n, k, len) : 0;
+        }
+    } else if (u[0] < 0x80) k = u[0];
     else return fp_cue_at_other(ix, s, n, len);
     unsigned b = (k * 2654435761u) >> 20; /* lexicon.c's bloom_bit4k */
     return (ix->bloom[b >> 6] >> (b & 63)) & 1 ? fp_cue_at_key(ix, s, n, k, len) : 0;
