@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fp_buf.h"
 
@@ -103,15 +104,20 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
  * fp_gaz_match_full asks them). over_pairs turns an alias away only when its
  * first character is also in over_first, so the two say the same as the
  * out-of-line path. */
-static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                                  int *ncand)
+static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len,
+                                                                size_t pos, const int **cands, int *ncand)
 {
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
     if (q->pairs && pos < len && len - pos >= 8) {
         /* the first eight bytes as a little-endian word (one load where the machine is one) */
-        uint64_t w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
-                     (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+        uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&w, u, 8);
+#else
+        w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
         /* two characters of three bytes */
         if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
             uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
