@@ -59,13 +59,6 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->length = (uint32_t)(c->end - c->start);
 }
 
-/* The code point of the three-byte character at s. */
-static inline uint32_t num_cp(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-}
-
 /* Fills x->num_first: each three-byte character asked once of fp_num_starts (its answer rests
  * on the character's bytes alone) and of 百分之's first character. */
 static void fill_num_first(fp_extractor *x)
@@ -127,10 +120,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
             int could;
+            uint32_t cp;
             if (ch < 0x80) could = ch >= '0' && ch <= '9';
-            else if ((ch & 0xF0) == 0xE0 && p + 3 <= d->len && ((unsigned char)t[p + 1] & 0xC0) == 0x80 &&
-                     ((unsigned char)t[p + 2] & 0xC0) == 0x80 &&
-                     !(d->x->num_first[num_cp(t + p) >> 6] >> (num_cp(t + p) & 63) & 1))
+            else if (fp_utf8_cjk3((const unsigned char *)t + p, d->len - p, &cp) &&
+                     !(d->x->num_first[cp >> 6] >> (cp & 63) & 1))
                 could = 0; /* most characters: one bit test says no number starts here */
             else could = fp_num_starts(t + p, d->len - p) || at(t, d->len, p, "百分之");
             if (!could) {
@@ -202,7 +195,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if (strcmp(c.relation, "part")) {
                     whole_metric = -1;
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
-                        if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
+                        if (d->x->lx.metrics[mi].name[0] == c.metric[0] && !strcmp(d->x->lx.metrics[mi].name, c.metric))
+                            whole_metric = mi; /* the first byte turns most names away without a call */
                 }
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
                 fp_figure f;

@@ -76,8 +76,8 @@ static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, siz
     const fp_cue_index *ix = &lx->sent_ix;
     for (size_t p = a; p < e;) {
         /* a well-formed character of three bytes, the common case: one bit test */
-        if ((u[p] & 0xF0) == 0xE0 && p + 3 <= e && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
-            uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
+        uint32_t cp;
+        if (fp_utf8_cjk3(u + p, e - p, &cp)) {
             if (ix->first3[cp >> 6] >> (cp & 63) & 1)
                 found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
             p += 3;
