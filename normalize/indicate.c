@@ -353,6 +353,8 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
         size_t lim = p < s->a.fs ? s->a.fs : to;
         for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
             const entry *en = &x->e[e];
+            /* the phrase's first part must stand at p (as match_at asks) before fits is asked: most do not */
+            if (en->ph->plen[0] > s->len - p || memcmp(t + p, en->ph->part[0], en->ph->plen[0])) continue;
             if (!fits(s, en->ind)) continue;
             /* a gapped phrase may run on to the figure from an earlier clause (贫困人口…，占…7.1%) */
             size_t gto = to < s->a.fs ? s->a.fs : to;
