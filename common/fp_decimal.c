@@ -2,6 +2,7 @@
 #include "fp_err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int fp_dec_parse(const char *s, size_t len, fp_dec *out)
 {
@@ -31,13 +32,25 @@ int fp_dec_format(fp_dec v, char *buf, size_t cap)
 {
     uint64_t a = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
     uint64_t ip = a / FP_DEC_SCALE, fr = a % FP_DEC_SCALE;
-    char frac[8] = "";
+    /* built by hand, as snprintf("%s%llu.%04u") with the fraction's trailing zeros cut would:
+     * it is called per figure written */
+    char t[32];
+    size_t i = sizeof t;
     if (fr) {
-        snprintf(frac, sizeof frac, ".%04u", (unsigned)fr);
-        size_t n = 5;
-        while (frac[n - 1] == '0') frac[--n] = '\0';
+        int keep = 4;
+        while (fr % 10 == 0) fr /= 10, keep--;
+        for (int k = 0; k < keep; k++) t[--i] = (char)('0' + fr % 10), fr /= 10;
+        t[--i] = '.';
     }
-    return snprintf(buf, cap, "%s%llu%s", v < 0 ? "-" : "", (unsigned long long)ip, frac);
+    do t[--i] = (char)('0' + ip % 10); while (ip /= 10);
+    if (v < 0) t[--i] = '-';
+    size_t n = sizeof t - i;
+    if (cap) {
+        size_t c = n < cap ? n : cap - 1;
+        memcpy(buf, t + i, c);
+        buf[c] = '\0';
+    }
+    return (int)n;
 }
 
 int fp_dec_add(fp_dec *acc, fp_dec v)

@@ -228,19 +228,13 @@ typedef struct {
     uint64_t off_edges, off_tree, off_pairs, off_triples;
 } img_hdr;
 
-#define TRI_LOG 21
+#define TRI_LOG FP_GAZ_TRI_LOG
 #define TRI_BITS (1u << TRI_LOG)
-#define TRI_END 0x10000u   /* the third "character" of a two-character name: no code point of cp3 */
+#define TRI_END FP_GAZ_TRI_END
 #define TRI_OTHER 0x10001u /* a third character not of three bytes (阳光2008社区) */
 
 /* The filter bit of three code points. */
-static uint32_t tri_bit(int cp0, int cp1, uint32_t cp2)
-{
-    uint32_t h = (uint32_t)cp0 * 0x9E3779B1u ^ (uint32_t)cp1 * 0x85EBCA77u ^ cp2 * 0xC2B2AE3Du;
-    h ^= h >> 15;
-    h *= 0x27D4EB2Fu;
-    return h >> (32 - TRI_LOG);
-}
+static uint32_t tri_bit(int cp0, int cp1, uint32_t cp2) { return fp_gaz_tri_bit((uint32_t)cp0, (uint32_t)cp1, cp2); }
 
 static int tri_has(const uint64_t *tri, int cp0, int cp1, uint32_t cp2)
 {
@@ -368,6 +362,7 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
     g->tree = (const uint32_t *)(img + h->off_tree);
     g->q.pairs = h->single ? NULL : (const uint64_t *)(img + h->off_pairs);
     g->triples = (const uint64_t *)(img + h->off_triples);
+    g->q.triples = h->single ? NULL : g->triples;
     return FP_OK;
 }
 

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fp_buf.h"
 
@@ -72,8 +73,19 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level);
 #define FP_GAZ_PAIR_LOG 20
 /* The bit of two code points in over_pairs. */
 #define FP_GAZ_OVER_PAIR(cp0, cp1) ((((uint32_t)(cp0) << 16 | (uint32_t)(cp1)) * 2654435761u) >> 16)
+#define FP_GAZ_TRI_LOG 21
+#define FP_GAZ_TRI_END 0x10000u /* the third "character" of a two-character name: no code point of three bytes */
+/* The bit of three code points in triples. */
+static inline uint32_t fp_gaz_tri_bit(uint32_t cp0, uint32_t cp1, uint32_t cp2)
+{
+    uint32_t h = cp0 * 0x9E3779B1u ^ cp1 * 0x85EBCA77u ^ cp2 * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    h *= 0x27D4EB2Fu;
+    return h >> (32 - FP_GAZ_TRI_LOG);
+}
 typedef struct {
     const uint64_t *pairs;    /* 2^FP_GAZ_PAIR_LOG-bit filter of the image names' first two characters, or NULL */
+    const uint64_t *triples;  /* 2^FP_GAZ_TRI_LOG-bit filter of their first three (FP_GAZ_TRI_END: two only) */
     uint8_t over_first[8192]; /* bit per BMP code point: some alias name starts with it */
     uint8_t over_pairs[8192]; /* 65536-bit filter of the alias names' first two characters */
     int over_short;           /* some alias starting with a three-byte character has no second one
@@ -88,25 +100,46 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
  * none) and points *cands at the *ncand region indices it names.
  * Inline: the extractor asks at every character, and most positions (two
  * CJK characters no name starts with, no alias either) are turned away by
- * the filters without a call. over_pairs turns an alias away only when its
+ * the filters without a call (the pair filter, then the triples, as
+ * fp_gaz_match_full asks them). over_pairs turns an alias away only when its
  * first character is also in over_first, so the two say the same as the
  * out-of-line path. */
-static inline size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                                  int *ncand)
+static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len,
+                                                                size_t pos, const int **cands, int *ncand)
 {
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
-    if (q->pairs && pos < len && len - pos >= 6 && (u[0] & 0xF0) == 0xE0 && (u[1] & 0xC0) == 0x80 &&
-        (u[2] & 0xC0) == 0x80 && (u[3] & 0xF0) == 0xE0 && (u[4] & 0xC0) == 0x80 && (u[5] & 0xC0) == 0x80) {
-        uint32_t cp0 = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-        uint32_t cp1 = (uint32_t)(u[3] & 0x0F) << 12 | (uint32_t)(u[4] & 0x3F) << 6 | (u[5] & 0x3F);
-        uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
-        uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
-        int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
-        if (!(q->pairs[b >> 6] >> (b & 63) & 1) && !alias) {
-            *cands = NULL;
-            *ncand = 0;
-            return 0;
+    if (q->pairs && pos < len && len - pos >= 8) {
+        /* the first eight bytes as a little-endian word (one load where the machine is one) */
+        uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&w, u, 8);
+#else
+        w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
+        /* two characters of three bytes */
+        if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
+            uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
+            uint32_t cp1 = (uint32_t)(w >> 24 & 0x0F) << 12 | (uint32_t)(w >> 32 & 0x3F) << 6 | (uint32_t)(w >> 40 & 0x3F);
+            uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+            int none = !(q->pairs[b >> 6] >> (b & 63) & 1);
+            /* a third character of three bytes: the triples speak too (as fp_gaz_match_full asks them) */
+            if (!none && len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80) {
+                uint32_t cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+                uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
+                none = !(q->triples[t3 >> 6] >> (t3 & 63) & 1) && !(q->triples[t2 >> 6] >> (t2 & 63) & 1);
+            }
+            if (none) {
+                uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
+                int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1
+                                          : q->over_pairs[o >> 3] >> (o & 7) & 1;
+                if (!alias) {
+                    *cands = NULL;
+                    *ncand = 0;
+                    return 0;
+                }
+            }
         }
     }
     return fp_gaz_match_full(g, text, len, pos, cands, ncand);

@@ -35,6 +35,18 @@ static inline int ends_with(const char *t, size_t pos, const char *w)
     return pos >= n && memcmp(t + pos - n, w, n) == 0;
 }
 
+/* The first occurrence in t[0..n) of the three-byte string w (a CJK mark), or NULL: memmem's answer,
+ * found by memchr on its lead byte, which is far quicker for a needle this short. */
+static inline const char *find3(const char *t, size_t n, const char *w)
+{
+    for (const char *p = t, *e = t + n; p + 3 <= e; p++) {
+        p = memchr(p, w[0], (size_t)(e - p) - 2);
+        if (!p) return NULL;
+        if (p[1] == w[1] && p[2] == w[2]) return p;
+    }
+    return NULL;
+}
+
 /* Copies the string src into dst of cap bytes (cap > 0), cut to cap - 1
  * bytes and always terminated: what snprintf(dst, cap, "%s", src) writes,
  * without its format parsing, for the fixed fields copied per figure. */

@@ -124,6 +124,16 @@ static int person_noun_at(const doc *d, size_t p, size_t end)
     return n && !fp_words_prefix(&d->x->lx.cues[CUE_PERSON_NOUN_NOT], d->t + p + n, end - p - n);
 }
 
+/* Fills x->num_first: each three-byte character asked once of fp_num_starts (its answer rests
+ * on the character's bytes alone) and of 百分之's first character. */
+static void fill_num_first(fp_extractor *x)
+{
+    for (uint32_t cp = 0x800; cp <= 0xFFFF; cp++) {
+        char c[3] = {(char)(0xE0 | cp >> 12), (char)(0x80 | (cp >> 6 & 0x3F)), (char)(0x80 | (cp & 0x3F))};
+        if (fp_num_starts(c, 3) || !memcmp(c, "百分之", 3)) x->num_first[cp >> 6] |= 1ULL << (cp & 63);
+    }
+}
+
 static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
 {
     const char *t = d->t;
@@ -193,8 +203,13 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             ystart = d->sent[k - 1].start;
         for (size_t p = sstart; p < send && !rc;) {
             unsigned char ch = (unsigned char)t[p];
-            int could = (ch >= '0' && ch <= '9') || (ch >= 0x80 && (fp_num_starts(t + p, d->len - p) ||
-                                                                     at(t, d->len, p, "百分之")));
+            int could;
+            uint32_t cp;
+            if (ch < 0x80) could = ch >= '0' && ch <= '9';
+            else if (fp_utf8_cjk3((const unsigned char *)t + p, d->len - p, &cp) &&
+                     !(d->x->num_first[cp >> 6] >> (cp & 63) & 1))
+                could = 0; /* most characters: one bit test says no number starts here */
+            else could = fp_num_starts(t + p, d->len - p) || at(t, d->len, p, "百分之");
             if (!could) {
                 p += fp_utf8_len(ch);
                 continue;
@@ -227,7 +242,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                  * they measure in one of its units and no ； closes the list;
                  * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
                 /* ； closes the list, and so does the whole after 包括…在内 */
-                if (memmem(t + prior_end, c.start - prior_end, "；", 3) ||
+                if (find3(t + prior_end, c.start - prior_end, "；") ||
                     cue_first(d, CUE_PART_AROUND, prior_end, c.start, NULL) >= 0)
                     nrun = 0, prior_part = 0;
                 int in_run = 0;
@@ -307,7 +322,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     whole_label_off = c.label_off, whole_label_len = c.label_len;
                     whole_metric = -1;
                     for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
-                        if (!strcmp(d->x->lx.metrics[mi].name, c.metric)) whole_metric = mi;
+                        if (d->x->lx.metrics[mi].name[0] == c.metric[0] && !strcmp(d->x->lx.metrics[mi].name, c.metric))
+                            whole_metric = mi; /* the first byte turns most names away without a call */
                 }
                 /* a figure that states a standard is that standard's, a measure of its own */
                 size_t std_off, std_len;
@@ -410,6 +426,7 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
         rc = fp_gaz_add_names(x->gaz, a);
     }
     if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
+    if (!rc) fill_num_first(x);
     if (rc) {
         fp_extractor_free(x);
         return rc;

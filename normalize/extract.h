@@ -9,6 +9,7 @@
 #define FP_EXTRACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fp_gazetteer.h"
 #include "fp_record.h"
@@ -17,6 +18,9 @@
 typedef struct {
     fp_gazetteer *gaz;
     fp_lexicon lx;
+    /* bit per code point of three bytes: a number may start with it (fp_num_starts), or 百分之
+     * does; the figure walk asks it at every character before anything slower */
+    uint64_t num_first[1024];
 } fp_extractor;
 
 /* Loads regions.tsv, aliases.tsv, units.tsv, cues.tsv, metrics.tsv from datadir. */

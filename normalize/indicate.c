@@ -171,7 +171,33 @@ static int stretch_stop(const char *t, size_t len, size_t p)
 typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
+    /* a 4096-bit filter of the three-byte sequences led by E0..EF in [ss, ce): a word whose first
+     * character has no bit occurs nowhere there, so most words are turned away without memmem */
+    uint64_t chars[64];
 } around;
+
+static unsigned char_bit(const unsigned char *u) { return ((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) * 2654435761u >> 20; }
+
+/* Fills a->chars from t[a->ss..a->ce), at every byte (not every character), as memmem looks. */
+static void fill_chars(const char *t, around *a)
+{
+    memset(a->chars, 0, sizeof a->chars);
+    const unsigned char *u = (const unsigned char *)t;
+    for (size_t p = a->ss; p + 3 <= a->ce; p++)
+        if ((u[p] & 0xF0) == 0xE0) {
+            unsigned b = char_bit(u + p);
+            a->chars[b >> 6] |= 1ULL << (b & 63);
+        }
+}
+
+/* 0 when w (wl bytes) occurs nowhere in [a->ss, a->ce), 1 when it may. */
+static int may_occur(const around *a, const char *w, size_t wl)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    if (wl < 3 || (u[0] & 0xF0) != 0xE0) return 1;
+    unsigned b = char_bit(u);
+    return a->chars[b >> 6] >> (b & 63) & 1;
+}
 
 static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
 {
@@ -220,6 +246,7 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     p = fe;
     while (p < a->ce && !stretch_stop(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ae = p;
+    fill_chars(t, a);
 }
 
 /* The best cue so far: nearer zone, then longer, then closer. */
@@ -240,11 +267,11 @@ typedef struct {
     best b;
 } scan;
 
-static int occurs(const fp_phrase *ph, const char *t, size_t from, size_t to)
+static int occurs(const fp_phrase *ph, const around *a, const char *t, size_t from, size_t to)
 {
     size_t p = from;
     for (int k = 0; k < ph->nparts; k++) {
-        if (to - p < ph->plen[k]) return 0;
+        if (to - p < ph->plen[k] || !may_occur(a, ph->part[k], ph->plen[k])) return 0;
         const char *hit = memmem(t + p, to - p, ph->part[k], ph->plen[k]);
         if (!hit) return 0;
         p = (size_t)(hit - t) + ph->plen[k];
@@ -259,7 +286,7 @@ static void find_vetoes(scan *s)
     memset(s->veto, 0, sizeof s->veto);
     for (int i = 0; i < s->x->t.n && i < 256; i++)
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(&s->x->t.v[i].anti[k], s->t, s->a.is, s->a.ae)) {
+            if (occurs(&s->x->t.v[i].anti[k], &s->a, s->t, s->a.is, s->a.ae)) {
                 s->veto[i / 64] |= 1ULL << (i % 64);
                 break;
             }
@@ -326,6 +353,8 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
         size_t lim = p < s->a.fs ? s->a.fs : to;
         for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
             const entry *en = &x->e[e];
+            /* the phrase's first part must stand at p (as match_at asks) before fits is asked: most do not */
+            if (en->ph->plen[0] > s->len - p || memcmp(t + p, en->ph->part[0], en->ph->plen[0])) continue;
             if (!fits(s, en->ind)) continue;
             /* a gapped phrase may run on to the figure from an earlier clause (贫困人口…，占…7.1%) */
             size_t gto = to < s->a.fs ? s->a.fs : to;
@@ -355,10 +384,14 @@ static void copy_id(char *dst, size_t cap, const char *prefix, const char *s)
     dst[pl + n] = '\0';
 }
 
-static int has_word(const fp_indicate *x, int cls, const char *t, size_t from, size_t to)
+/* from and to lie in [a->ss, a->ce]. */
+static int has_word(const fp_indicate *x, int cls, const char *t, const around *a, size_t from, size_t to)
 {
-    for (int i = 0; i < x->nwords[cls]; i++)
-        if (to > from && memmem(t + from, to - from, x->words[cls][i], strlen(x->words[cls][i]))) return 1;
+    for (int i = 0; i < x->nwords[cls]; i++) {
+        size_t wl = strlen(x->words[cls][i]);
+        if (to > from && may_occur(a, x->words[cls][i], wl) && memmem(t + from, to - from, x->words[cls][i], wl))
+            return 1;
+    }
     return 0;
 }
 
@@ -377,14 +410,14 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
         while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
         from = p;
     }
-    int planned = t && has_word(x, W_PLAN, t, from, a->fs);
+    int planned = t && has_word(x, W_PLAN, t, a, from, a->fs);
     const char *se = "value";
     if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
     else if (!strcmp(rel, "change")) {
         int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
         if (planned && !pct) se = "target";
         else
-            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(x, W_FLOW_NEW, t, a->cs, a->fs) ? "value"
+            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(x, W_FLOW_NEW, t, a, a->cs, a->fs) ? "value"
                                                                                                        : "change";
     } else if (!strcmp(rel, "per_unit"))
         se = in && in->kind == FP_KIND_PER_CAPITA ? "value" : "rate";
@@ -396,7 +429,7 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
  * year's, and so is 今年1至8月，该市已有…). */
 static int running(const fp_indicate *x, const char *t, const around *a)
 {
-    return has_word(x, W_RUNNING, t, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a->ss, a->fs);
+    return has_word(x, W_RUNNING, t, a, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a, a->ss, a->fs);
 }
 
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
@@ -418,7 +451,7 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
                   memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
     /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
-    int remainder = has_word(x, W_REMAINDER, t, s.a.bs, s.a.fs);
+    int remainder = has_word(x, W_REMAINDER, t, &s.a, s.a.bs, s.a.fs);
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&
         !remainder) {
         find_vetoes(&s);
@@ -435,7 +468,7 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
         if (known >= 0)
             f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
-                                   (has_word(x, W_WHOLE, t, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
+                                   (has_word(x, W_WHOLE, t, &s.a, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
             copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,

@@ -108,12 +108,14 @@ static int words_index(fp_words *w)
     char **nw = malloc(sizeof *nw * (n ? n : 1));
     unsigned char *nl = malloc(n ? n : 1);
     uint32_t *nk = malloc(sizeof *nk * (n ? n : 1));
+    free(w->lkey);
+    w->lkey = malloc(sizeof *w->lkey * (n ? n : 1));
     size_t nb = 4;
     while (nb < 2 * n) nb *= 2;
     w->bkey = calloc(nb, sizeof *w->bkey);
     w->bfirst = calloc(nb, sizeof *w->bfirst);
     w->bcount = calloc(nb, sizeof *w->bcount);
-    if (!o || !nw || !nl || !nk || !w->bkey || !w->bfirst || !w->bcount) {
+    if (!o || !nw || !nl || !nk || !w->lkey || !w->bkey || !w->bfirst || !w->bcount) {
         free(o), free(nw), free(nl), free(nk);
         return FP_ENOMEM;
     }
@@ -127,7 +129,8 @@ static int words_index(fp_words *w)
         nl[i] = w->len[o[i].i];
         nk[i] = w->key[o[i].i];
         bloom_set(w->bloom, nk[i]);
-        if (nl[i]) bloom_set(w->bloom_last, last_key(nw[i], nl[i]));
+        w->lkey[i] = nl[i] ? last_key(nw[i], nl[i]) : 0;
+        if (nl[i]) bloom_set(w->bloom_last, w->lkey[i]);
         uint32_t b = (nk[i] * 2654435761u >> 16) & w->bmask;
         while (w->bcount[b] && w->bkey[b] != nk[i]) b = (b + 1) & w->bmask;
         if (!w->bcount[b]) w->bkey[b] = nk[i], w->bfirst[b] = (uint16_t)i;
@@ -165,6 +168,7 @@ static void words_free(fp_words *w)
     free(w->w);
     free(w->len);
     free(w->key);
+    free(w->lkey);
     free(w->bkey);
     free(w->bfirst);
     free(w->bcount);
@@ -318,6 +322,11 @@ int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int
         ix->tag[i] = (uint16_t)e[i].tag;
         unsigned b = bloom_bit4k(e[i].key);
         ix->bloom[b >> 6] |= 1ULL << (b & 63);
+        uint32_t k3 = e[i].key;
+        if ((k3 & 0xF0C0C0u) == 0xE08080u) {
+            uint32_t cp = (k3 >> 16 & 0x0F) << 12 | (k3 >> 8 & 0x3F) << 6 | (k3 & 0x3F);
+            ix->first3[cp >> 6] |= 1ULL << (cp & 63);
+        }
         size_t bi = bucket_of(ix, e[i].key);
         if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
         ix->bcount[bi]++;
@@ -374,8 +383,10 @@ uint64_t fp_cue_at_key(const fp_cue_index *ix, const char *s, size_t n, uint32_t
 {
     size_t bi = bucket_of(ix, k);
     uint64_t found = 0;
+    /* the bucket's words start with the key's bytes: the compare starts past them */
+    size_t j0 = k < 0x100 ? 1 : k < 0x10000 ? 2 : k < 0x1000000 ? 3 : 4;
     for (uint32_t i = ix->bstart[bi], e = i + ix->bcount[bi]; i < e; i++) {
-        size_t l = ix->len[i], j = 0;
+        size_t l = ix->len[i], j = j0;
         if (l > n) continue;
         const unsigned char *a = (const unsigned char *)s, *c = (const unsigned char *)ix->w[i];
         while (j < l && a[j] == c[j]) j++; /* words are a few bytes: no call to memcmp */
@@ -399,7 +410,14 @@ uint64_t fp_cue_at_other(const fp_cue_index *ix, const char *s, size_t n, size_t
 void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, void *ud)
 {
     if (!ix->n) return;
+    const unsigned char *u = (const unsigned char *)s;
     for (size_t p = 0, kl; p < n; p += kl) {
+        /* a well-formed character of three bytes: the exact table, one bit test */
+        if ((u[p] & 0xF0) == 0xE0 && n - p >= 3 && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
+            uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
+            kl = 3;
+            if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) continue;
+        }
         uint32_t k = key_at(s + p, n - p, &kl);
         unsigned b = bloom_bit4k(k);
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
@@ -419,6 +437,25 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
         }
         if (last_tag >= 0) cb(last_tag, p, best, ud);
     }
+}
+
+/* Chains the units by first character (unext) and hashes each chain's first unit (uhead), so
+ * fp_lexicon_unit looks only at the units a character starts. FP_OK or FP_ENOMEM. */
+static int units_index(fp_lexicon *lx)
+{
+    size_t nb = 16;
+    while (nb < 2 * (size_t)lx->nunits) nb *= 2;
+    lx->unext = malloc(sizeof *lx->unext * (size_t)(lx->nunits ? lx->nunits : 1));
+    lx->uhead = calloc(nb, sizeof *lx->uhead);
+    if (!lx->unext || !lx->uhead) return FP_ENOMEM;
+    lx->umask = (uint32_t)nb - 1;
+    for (int i = lx->nunits - 1; i >= 0; i--) { /* from the last, so each head ends up the first */
+        uint32_t k = lx->ukey[i], h = (k * 2654435761u >> 8) & lx->umask;
+        while (lx->uhead[h] && lx->ukey[lx->uhead[h] - 1] != k) h = (h + 1) & lx->umask;
+        lx->unext[i] = lx->uhead[h] - 1;
+        lx->uhead[h] = i + 1;
+    }
+    return FP_OK;
 }
 
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
@@ -471,6 +508,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         lx->ukey[i] = fp_utf8_key(lx->units[i].word, lx->units[i].len ? lx->units[i].len : 1);
         bloom_set(lx->ubloom, lx->ukey[i]);
     }
+    if (!rc) rc = units_index(lx);
     if (!rc) rc = build_cue_index(lx);
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
     if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
@@ -486,6 +524,8 @@ void fp_lexicon_free(fp_lexicon *lx)
 {
     free(lx->units);
     free(lx->ukey);
+    free(lx->unext);
+    free(lx->uhead);
     free(lx->um);
     fp_cue_index_free(&lx->cues_ix);
     fp_cue_index_free(&lx->refs_ix);
@@ -502,9 +542,11 @@ const fp_unit *fp_lexicon_unit(const fp_lexicon *lx, const char *s, size_t n)
     size_t kl;
     uint32_t k = key_at(s, n, &kl);
     if (!in_bloom(lx->ubloom, k)) return NULL;
-    for (int i = 0; i < lx->nunits; i++)
-        if (lx->ukey[i] == k && lx->units[i].len <= n && memcmp(s, lx->units[i].word, lx->units[i].len) == 0)
-            return &lx->units[i];
+    uint32_t h = (k * 2654435761u >> 8) & lx->umask;
+    while (lx->uhead[h] && lx->ukey[lx->uhead[h] - 1] != k) h = (h + 1) & lx->umask;
+    /* the units of this first character only, in the order of the list (longest first) */
+    for (int i = lx->uhead[h] - 1; i >= 0; i = lx->unext[i])
+        if (lx->units[i].len <= n && memcmp(s, lx->units[i].word, lx->units[i].len) == 0) return &lx->units[i];
     return NULL;
 }
 
@@ -542,9 +584,12 @@ size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n)
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
 {
     size_t best = 0;
-    if (!n || !w->n || !in_bloom(w->bloom_last, last_key(s, n))) return 0;
+    if (!n || !w->n) return 0;
+    uint32_t lk = last_key(s, n);
+    if (!in_bloom(w->bloom_last, lk)) return 0;
+    /* a word s ends with ends with s's last character: its key, compared first, turns the others away */
     for (int i = 0; i < w->n; i++)
-        if (w->len[i] <= n && w->len[i] > best && memcmp(s + n - w->len[i], w->w[i], w->len[i]) == 0)
+        if (w->lkey[i] == lk && w->len[i] <= n && w->len[i] > best && memcmp(s + n - w->len[i], w->w[i], w->len[i]) == 0)
             best = w->len[i];
     return best;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fp_decimal.h"
+#include "utf8.h"
 
 /* A word list, indexed at load (fp_lexicon_load) for the scans below: the
  * words sorted by first character and, within one, longest first; a bucket
@@ -21,6 +22,7 @@ typedef struct {
     uint32_t *key;           /* each word's first character, packed */
     uint64_t bloom[32];      /* filter of the first characters */
     uint64_t bloom_last[32]; /* filter of the last characters, for fp_words_suffix */
+    uint32_t *lkey;          /* each word's last character, packed: fp_words_suffix compares it first */
     uint32_t *bkey;          /* buckets: first character -> words [bfirst, bfirst + bcount) */
     uint16_t *bfirst, *bcount;
     uint32_t bmask;          /* bucket table size - 1 (a power of two) */
@@ -64,6 +66,8 @@ typedef struct {
     uint32_t *bkey, *bstart, *bcount; /* buckets: first-character key -> words [start, start+count) */
     size_t nb;           /* bucket table size, a power of two */
     uint64_t bloom[64];  /* 4096-bit filter of the first characters */
+    uint64_t first3[1024]; /* bit per code point of three bytes: some word starts with it (exact,
+                              so a character no word starts with costs one bit test) */
     int n;
 } fp_cue_index;
 
@@ -90,7 +94,11 @@ static inline uint64_t fp_cue_at(const fp_cue_index *ix, const char *s, size_t n
 {
     const unsigned char *u = (const unsigned char *)s;
     if (!n || !ix->n) return 0;
-    uint32_t k;
+    uint32_t k, cp;
+    if (fp_utf8_cjk3(u, n, &cp)) /* the common case: one bit test */
+        return ix->first3[cp >> 6] >> (cp & 63) & 1
+                   ? fp_cue_at_key(ix, s, n, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], len)
+                   : 0;
     if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
     else if (u[0] < 0x80) k = u[0];
     else return fp_cue_at_other(ix, s, n, len);
@@ -110,6 +118,9 @@ typedef struct {
     int nunits;
     uint32_t *ukey;     /* each unit word's first character, packed */
     uint64_t ubloom[32]; /* filter of those */
+    int *unext;         /* the next unit (in order) with unit i's first character, -1 after the last */
+    int *uhead;         /* open-addressing table by first character: its first unit + 1, 0 = empty */
+    uint32_t umask;     /* uhead's size - 1 (a power of two) */
     fp_unit_metrics *um;
     int num;
     fp_words cues[CUE_COUNT];

@@ -56,7 +56,7 @@ static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t f
                       cue_pos *p)
 {
     for (int i = 0; i < lx->nmetrics; i++) p[i].first_before = p[i].last_before = p[i].first_after = -1;
-    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0, memmem(t + from, to - from, "《", 3) != NULL};
+    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0, find3(t + from, to - from, "《") != NULL};
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
 }
 

@@ -175,15 +175,14 @@ int scan_refs(doc *d)
                 continue;
             }
             size_t bv = CUE_LEN(CUE_PLACE_BACK_VILLAGE), bt = CUE_LEN(CUE_PLACE_BACK_TOWNSHIP);
-            /* 村（嘎查）: a word in brackets glosses the one before it */
-            int gloss = p >= 3 && (at(t, d->len, fp_utf8_prev(t, p), "（") || t[p - 1] == '(');
             size_t bw = CUE_LEN(CUE_PLACE_WHOLE);
             if (bw > bv && bw > bt) {
                 PUSH(d->bk, d->nbk, d->capbk, ((back_ref){p, bw, FP_LEVEL_COUNTY}));
                 p += bw;
                 continue;
             }
-            if ((bv || bt) && !gloss &&
+            /* 村（嘎查）: a word in brackets glosses the one before it (asked only of a back word) */
+            if ((bv || bt) && !(p >= 3 && (at(t, d->len, fp_utf8_prev(t, p), "（") || t[p - 1] == '(')) &&
                 CUE_LEN(CUE_PLACE_BACK_NOT) < (bv > bt ? bv : bt)) {
                 back_ref b = {p, bv > bt ? bv : bt, bv > bt ? FP_LEVEL_VILLAGE : FP_LEVEL_TOWNSHIP};
                 PUSH(d->bk, d->nbk, d->capbk, b);

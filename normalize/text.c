@@ -73,12 +73,21 @@ static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, siz
     const unsigned char *u = (const unsigned char *)t;
     uint64_t found = 0;
     size_t len[64];
+    const fp_cue_index *ix = &lx->sent_ix;
     for (size_t p = a; p < e;) {
+        /* a well-formed character of three bytes, the common case: one bit test */
+        uint32_t cp;
+        if (fp_utf8_cjk3(u + p, e - p, &cp)) {
+            if (ix->first3[cp >> 6] >> (cp & 63) & 1)
+                found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
+            p += 3;
+            continue;
+        }
         size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
         if (!k || p + k > e) return ~0ULL;
         for (size_t j = 1; j < k; j++)
             if ((u[p + j] & 0xC0) != 0x80) return ~0ULL;
-        found |= fp_cue_at(&lx->sent_ix, t + p, e - p, len);
+        found |= fp_cue_at(ix, t + p, e - p, len);
         p += k;
     }
     return found;

@@ -59,10 +59,9 @@ static int print_figure(const fp_figure *f, void *ud)
     if (fp_parts_feed(&pr->parts, &g)) return FP_ENOMEM;
     b->len = 0;
     int rc = fp_json_figure(b, &g);
-    if (!rc) {
-        fwrite(b->p, 1, b->len, stdout);
-        fputc('\n', stdout);
-    }
+    /* the line and its break in one write into stdout's buffer */
+    if (!rc) rc = fp_buf_append(b, "\n", 1) ? FP_ENOMEM : FP_OK;
+    if (!rc) fwrite(b->p, 1, b->len, stdout);
     return rc;
 }
 
