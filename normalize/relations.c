@@ -76,8 +76,12 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     const fp_lexicon *lx = &d->x->lx;
     const char *t = d->t;
     c->relation = "total";
+    /* 500元/人 and 500元每人 are per person, but 干部1175人每人落实5户 counts the
+     * persons the next figure is per: a count of people or households is never
+     * per unit by a word after it */
+    int counts_units = !strcmp(c->unit_name, "person") || !strcmp(c->unit_name, "household");
     if (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
-        fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)) {
+        (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end))) {
         c->relation = "per_unit";
         return;
     }
