@@ -22,18 +22,18 @@ typedef struct {
     const fp_phrase *ph;
 } entry;
 
+enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGATION, W_CLASSES };
+static const char *const word_class[W_CLASSES] = {"flow_new", "plan",  "running",  "this_year",
+                                                  "remainder", "whole", "negation"};
+
 struct fp_indicate {
     fp_indicators t;
     entry *e;          /* sorted by bucket */
     bucket *b;
     size_t nb;         /* power of two */
-    char **words[6];   /* series.tsv's word classes */
-    int nwords[6];
+    char **words[W_CLASSES]; /* series.tsv's word classes */
+    int nwords[W_CLASSES];
 };
-
-enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_CLASSES };
-static const char *const word_class[W_CLASSES] = {"flow_new", "plan", "running", "this_year", "remainder", "whole"};
-
 
 static size_t slot_of(const fp_indicate *x, uint32_t key)
 {
@@ -85,7 +85,8 @@ static int series_line(char **f, int nf, int lineno, void *ud)
     for (int c = 0; c < W_CLASSES && nf == 2; c++)
         if (!strcmp(f[0], word_class[c])) cls = c;
     if (cls < 0) {
-        fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder, whole), a tab, then words",
+        fp_error("%s:%d: expected a class (flow_new, plan, running, this_year, remainder, whole, negation), a tab, "
+                 "then words",
                  sl->path, lineno);
         return FP_EINVAL;
     }
@@ -267,12 +268,28 @@ typedef struct {
     best b;
 } scan;
 
-static int occurs(const fp_phrase *ph, const around *a, const char *t, size_t from, size_t to)
+/* 1 when a negation word (series.tsv: 未 尚未) ends right at t[p] within t[from..p). */
+static int negated(const fp_indicate *x, const char *t, size_t from, size_t p)
+{
+    for (int i = 0; i < x->nwords[W_NEGATION]; i++) {
+        size_t n = strlen(x->words[W_NEGATION][i]);
+        if (p >= from + n && !memcmp(t + p - n, x->words[W_NEGATION][i], n)) return 1;
+    }
+    return 0;
+}
+
+/* 1 when the phrase occurs in t[from..to), its first part not negated
+ * (3个贫困县未摘帽 holds no 摘帽). */
+static int occurs(const fp_indicate *x, const fp_phrase *ph, const around *a, const char *t, size_t from, size_t to)
 {
     size_t p = from;
     for (int k = 0; k < ph->nparts; k++) {
         if (to - p < ph->plen[k] || !may_occur(a, ph->part[k], ph->plen[k])) return 0;
         const char *hit = memmem(t + p, to - p, ph->part[k], ph->plen[k]);
+        while (hit && k == 0 && negated(x, t, from, (size_t)(hit - t))) {
+            size_t q = (size_t)(hit - t) + 1;
+            hit = to - q >= ph->plen[0] ? memmem(t + q, to - q, ph->part[0], ph->plen[0]) : NULL;
+        }
         if (!hit) return 0;
         p = (size_t)(hit - t) + ph->plen[k];
     }
@@ -286,7 +303,7 @@ static void find_vetoes(scan *s)
     memset(s->veto, 0, sizeof s->veto);
     for (int i = 0; i < s->x->t.n && i < 256; i++)
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(&s->x->t.v[i].anti[k], &s->a, s->t, s->a.is, s->a.ae)) {
+            if (occurs(s->x, &s->x->t.v[i].anti[k], &s->a, s->t, s->a.is, s->a.ae)) {
                 s->veto[i / 64] |= 1ULL << (i % 64);
                 break;
             }

@@ -74,6 +74,11 @@ static void test_mapping(void)
     CHECK(is(&f, "exit.people", "value"));
     f = map("脱贫人数比上年增加2万人。", "2万人", "person", "poverty_exit", "change");
     CHECK(is(&f, "exit.people", "change"));
+    /* a negated anti-cue rules nothing out: 3个贫困县未摘帽 are poor counties still */
+    f = map("全州尚有3个贫困县未摘帽。", "3个", "count", "poor_population", "total");
+    CHECK(is(&f, "poor.counties", "value"));
+    f = map("全州有3个贫困县摘帽。", "3个", "count", "poor_population", "total");
+    CHECK(!strcmp(f.indicator, "other:标签"));
     /* next year's outcome is a target */
     f = map("明年上半年全部达到脱贫摘帽条件，实现剩余的15万贫困人口脱贫。", "15万", "person", "poverty_exit", "plan");
     CHECK(is(&f, "exit.people", "target"));
