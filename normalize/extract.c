@@ -304,9 +304,11 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if (counted && (cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start) || (joined_item && prior_scope)))
                     c.metric = "other", c.own_measure = 1;
                 prior_scope = counted && c.own_measure;
-                /* 31个国贫旗县的234个乡镇: places counted are poor when their own noun
-                 * says so, not a poor word before the figure */
-                if (counted && weak && !strcmp(c.metric, "poor_population") && c.cue_len && c.cue_off < c.start)
+                /* 31个国贫旗县的234个乡镇, 11个行政村的85户贫困户: places counted are
+                 * poor when their own noun says so (57个深度贫困旗县), not a poor
+                 * word elsewhere in the clause */
+                if (counted && weak && !strcmp(c.metric, "poor_population") && c.cue_len &&
+                    (c.cue_off < c.end || c.cue_off > c.end + 12))
                     c.metric = "other";
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
