@@ -79,6 +79,9 @@ static void test_mapping(void)
     CHECK(is(&f, "poor.counties", "value"));
     f = map("全州有3个贫困县摘帽。", "3个", "count", "poor_population", "total");
     CHECK(!strcmp(f.indicator, "other:标签"));
+    /* a municipality's counties are 区县 */
+    f = map("重庆市共有18个贫困区县。", "18个", "count", "poor_population", "total");
+    CHECK(is(&f, "poor.counties", "value"));
     /* next year's outcome is a target */
     f = map("明年上半年全部达到脱贫摘帽条件，实现剩余的15万贫困人口脱贫。", "15万", "person", "poverty_exit", "plan");
     CHECK(is(&f, "exit.people", "target"));
