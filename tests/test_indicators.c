@@ -79,6 +79,11 @@ static void test_mapping(void)
     CHECK(is(&f, "poor.counties", "value"));
     f = map("全州有3个贫困县摘帽。", "3个", "count", "poor_population", "total");
     CHECK(!strcmp(f.indicator, "other:标签"));
+    /* farmers' income per head is the rural one, the poor's their own */
+    f = map("全县农民人均收入达到12000元。", "12000元", "CNY", "income", "per_unit");
+    CHECK(is(&f, "income.rural_pc", "value"));
+    f = map("全县贫困户人均收入达到9000元。", "9000元", "CNY", "income", "per_unit");
+    CHECK(is(&f, "income.poor_pc", "value"));
     /* a municipality's counties are 区县 */
     f = map("重庆市共有18个贫困区县。", "18个", "count", "poor_population", "total");
     CHECK(is(&f, "poor.counties", "value"));
