@@ -246,6 +246,9 @@ size_t digits_at(const char *t, size_t len, size_t p, size_t max);
 /* At a digit: pushes the year reference there, if any, and moves *pp past it or past the digits. FP_OK
  * or FP_ENOMEM. */
 int year_scan_digits(doc *d, size_t *pp, int title_depth);
+/* The year of the k-th figure (from 0) after the 分别 at at_word, when the sentence (from sstart)
+ * lists that many years or more right before it (2016年、2017年和2018年分别…); 0 otherwise. */
+int respective_year(const doc *d, size_t sstart, size_t at_word, int k);
 /* The index of the first year reference at or after offset pos (binary search). */
 size_t first_year_from(const doc *d, size_t pos);
 /* The value of the Chinese numeral at t[p] (〇 零 一 … 九), -1 if none. */

@@ -419,3 +419,20 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
     int later = year_reached_later(d, c->end, send);
     return later != d->year || !carried ? later : carried;
 }
+
+int respective_year(const doc *d, size_t sstart, size_t at_word, int k)
+{
+    size_t end = first_year_from(d, at_word); /* the year references before the word are end-1, end-2, … */
+    if (end == 0 || k < 0 || d->y[end - 1].off < sstart) return 0;
+    size_t first = end - 1;
+    const fp_words *list = &d->x->lx.cues[CUE_PLACE_LIST];
+    while (first > 0 && d->y[first - 1].off >= sstart) {
+        const year_ref *a = &d->y[first - 1], *b = &d->y[first];
+        size_t gap = b->off - (a->off + a->len);
+        if (!gap || fp_words_prefix(list, d->t + a->off + a->len, gap) != gap) break;
+        first--;
+    }
+    size_t n = end - first;
+    if (n < 2 || (size_t)k >= n) return 0;
+    return year_value(d, &d->y[first + (size_t)k]);
+}

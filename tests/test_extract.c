@@ -225,6 +225,8 @@ int main(int argc, char **argv)
         {"…and its to-side of the present", "2019年3月1日\n贵州扶贫。\n贵州贫困发生率从20.6%下降到4.3%。\n", "4.3%", "贵州省", 2019},
         {"…but 由…到 a place is no change", "2019年3月1日\n化德县扶贫。\n由政府以每亩100元的标准集中流转到县土地流转服务中心。\n", "100元",
          "化德县", 2019},
+        {"years listed before 分别 pair in order with the figures after it",
+         "2020年1月15日\n平江县扶贫。\n2016年、2017年和2018年全县分别减贫1.2万人、1.5万人、1.8万人。\n", "1.5万人", "平江县", 2017},
         {"the base of a comparison dates no figure of its sentence", "2020年1月15日\n察哈尔右翼前旗扶贫。\n投资额较2018年分别增长160%、543%。\n",
          "543%", "察哈尔右翼前旗", 2020},
         {"…but two years joined by 和 are the sentence's years",
