@@ -359,6 +359,15 @@ static int year_reached_later(const doc *d, size_t pos, size_t send)
     return best && (!d->year || best <= d->year) ? best : d->year;
 }
 
+/* 1 when a place is named at t[p] (a mention, or a whole word: 2019年度全县减贫…
+ * is the sentence's year, not a named thing's). */
+static int names_place_at(const doc *d, size_t p, size_t end)
+{
+    size_t i = first_mention_from(d, p);
+    if (i < d->nm && d->m[i].off == p) return 1;
+    return fp_words_prefix(&d->x->lx.cues[CUE_PLACE_WHOLE], d->t + p, end - p) > 0;
+}
+
 /* 1 when a to-word after end in the clause leads to a figure (下降到4.3%,
  * 降至2019年的0.04%), not to a place (由政府…流转到县中心). */
 static int to_figure_follows(const doc *d, size_t end, size_t cend)
@@ -394,6 +403,11 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
         int bound = skip_bind(d, yend, pos) == pos;
         if (cue_suffix(d, CUE_FROM, yb, y->off) && !bound &&
             ((g > yend && g < pos && fp_num_starts(d->t + g, d->len - g)) || cue_first(d, CUE_TO, yend, pos, NULL) >= 0))
+            continue;
+        /* 2017年度国家成效考核反馈的97个问题: a year of a named thing (年度 and a
+         * noun) dates that thing, not the sentence's figures */
+        if (!bound && at(d->t, d->len, yend, "度") && yend + 3 < pos && !clause_mark(d->t, d->len, yend + 3) &&
+            !at(d->t, d->len, yend + 3, "的") && !names_place_at(d, yend + 3, pos))
             continue;
         /* 较2018年分别增长160%, 与上年相比: the base of a comparison dates
          * nothing after it (but 2018年和2019年 lists two years) */
