@@ -10,29 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 5 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
-                            * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences` */
+#define SCHEMA_VERSION 6 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
+                            * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences`;
+                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define KEY_PK "rc, year, indicator, series, unit"
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
-/* what a cell in memory is made of, per mention (cell_add's arguments) */
-#define MENTION_COLS "value, curated, weight, qualifier, ord, report_id, source, text, rp, metric"
+/* A mention's or a sentence's row id: its report's number (applied.rn) above, its place in the report below,
+ * so a report's rows are one range and need no index of their own. */
+#define ID_BITS 24
+#define ID_MAX ((1u << ID_BITS) - 1)
+/* what a cell in memory is made of, per mention (mention_of_row) */
+#define MENTION_COLS "m.value, m.curated, m.weight, m.qualifier, m.off, m.id, m.source, a.report_id, m.text, m.rp, m.metric"
+#define MENTION_FROM " FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "PRAGMA cache_size=-32768;"
-    "CREATE TABLE IF NOT EXISTS applied(report_id TEXT PRIMARY KEY, source TEXT);"
+    /* rn: the report's number here, kept for good (rows are never deleted from applied) */
+    "CREATE TABLE IF NOT EXISTS applied(rn INTEGER PRIMARY KEY, report_id TEXT UNIQUE, source TEXT);"
     "CREATE TABLE IF NOT EXISTS retired(report_id TEXT PRIMARY KEY);"
-    /* sent: the row of `sentences` holding the sentence it stands in (a sentence with many figures is kept once) */
-    "CREATE TABLE IF NOT EXISTS mentions(report_id TEXT, seq INTEGER, rc TEXT, rp TEXT, year INTEGER,"
+    /* id: rn << ID_BITS | the figure's seq; sent: its sentence's place in the report (sentences.id's low bits) */
+    "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, rc TEXT, rp TEXT, year INTEGER,"
     " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
     " counter TEXT, text TEXT, label TEXT, sent INTEGER, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
-    " weight INTEGER, ord TEXT, published INTEGER, PRIMARY KEY(report_id, seq));"
+    " weight INTEGER, published INTEGER);"
     "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ");"
-    "CREATE TABLE IF NOT EXISTS sentences(report_id TEXT, n INTEGER, text TEXT, PRIMARY KEY(report_id, n))"
-    " WITHOUT ROWID;"
+    /* each sentence of a report once: id is rn << ID_BITS | its place */
+    "CREATE TABLE IF NOT EXISTS sentences(id INTEGER PRIMARY KEY, text TEXT);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
@@ -50,20 +57,21 @@ enum {
 };
 
 static const char *sql[ST_N] = {
-    [ST_IS_APPLIED] = "SELECT 1 FROM applied WHERE report_id=?1",
+    [ST_IS_APPLIED] = "SELECT rn FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
     /* OR IGNORE: a figure sent twice in one report is one mention, in the rows and in memory alike */
     [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                       "?17,?18,?19,?20,?21,?22,?23)",
-    [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2,?3)",
-    [ST_INS_APPLIED] = "INSERT OR IGNORE INTO applied VALUES(?1,?2)",
+                       "?17,?18,?19,?20,?21)",
+    [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2)",
+    [ST_INS_APPLIED] = "INSERT INTO applied(report_id, source) VALUES(?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
-    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE report_id=?1",
-    [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE report_id=?1",
-    [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE report_id=?1",
+    /* a report's rows: ids ?1 ..= ?2 */
+    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE id BETWEEN ?1 AND ?2",
     /* a cell as the rows say it, for rebuilding it in memory */
-    [ST_CELL_ROWS] = "SELECT " MENTION_COLS " FROM mentions WHERE " KEY_WHERE,
-    [ST_CELL_REPORTS] = "SELECT COUNT(DISTINCT report_id) FROM mentions WHERE " KEY_WHERE,
+    [ST_CELL_ROWS] = "SELECT " MENTION_COLS MENTION_FROM " WHERE " KEY_WHERE,
+    [ST_CELL_REPORTS] = "SELECT COUNT(DISTINCT id >> " STR(ID_BITS) ") FROM mentions WHERE " KEY_WHERE,
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
@@ -98,10 +106,13 @@ typedef struct {
     fp_dec value;
     uint32_t n, cur, exact; /* mentions; of them curated; of them with qualifier exact */
     int w;                  /* the strongest weight */
-    char *first;            /* the first statement's FIRST_FIELDS, NUL-separated in one block (ord first) */
+    /* the first statement (statement order: stmt_cmp): */
+    int fcur;               /* curated */
+    uint32_t foff, fseq;    /* its offset in the report, its seq */
+    char *first;            /* its FIRST_FIELDS, NUL-separated in one block */
 } cval;
 
-#define FIRST_FIELDS 7 /* ord, report, source, text, qualifier, region path, metric */
+enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
 
 /* A cell in memory: a pure function of its live mentions (cell_add folds
  * them in any order), rebuilt from the rows at open and after a rollback. */
@@ -433,8 +444,28 @@ static cell *cell_get(fp_store *s, const key *k, const char *name)
 typedef struct {
     fp_dec value;
     int curated, weight, exact;
-    const char *f[FIRST_FIELDS]; /* ord, report, source, text, qualifier, region path, metric */
+    uint32_t off, seq;
+    const char *f[FIRST_FIELDS];
 } mention;
+
+/* Statement order: curated first, then by source and place in it, so a
+ * cell never depends on the order reports arrived in. */
+static int stmt_cmp(int cur_a, const char *src_a, const char *rid_a, uint32_t off_a, uint32_t seq_a, int cur_b,
+                    const char *src_b, const char *rid_b, uint32_t off_b, uint32_t seq_b)
+{
+    if (cur_a != cur_b) return cur_a ? -1 : 1;
+    int c = strcmp(src_a, src_b);
+    if (!c) c = strcmp(rid_a, rid_b);
+    if (c) return c;
+    if (off_a != off_b) return off_a < off_b ? -1 : 1;
+    return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
+static int cval_cmp(const cval *a, const cval *b)
+{
+    return stmt_cmp(a->fcur, first_field(a->first, F_SRC), first_field(a->first, F_RID), a->foff, a->fseq, b->fcur,
+                    first_field(b->first, F_SRC), first_field(b->first, F_RID), b->foff, b->fseq);
+}
 
 /* Folds one mention into c. The result does not depend on the order
  * mentions come in (counts, a maximum, the least ord), which is what lets
@@ -443,7 +474,9 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
 {
     size_t i = 0;
     while (i < c->nv && c->v[i].value != m->value) i++;
-    int first = i == c->nv || strcmp(m->f[0], c->v[i].first) < 0;
+    const cval *o = i < c->nv ? &c->v[i] : NULL;
+    int first = !o || stmt_cmp(m->curated != 0, m->f[F_SRC], m->f[F_RID], m->off, m->seq, o->fcur,
+                               first_field(o->first, F_SRC), first_field(o->first, F_RID), o->foff, o->fseq) < 0;
     char *blk = NULL;
     if (first) {
         size_t len[FIRST_FIELDS], tot = 0;
@@ -473,6 +506,9 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
     if (blk) {
         free(v->first);
         v->first = blk;
+        v->fcur = m->curated != 0;
+        v->foff = m->off;
+        v->fseq = m->seq;
     }
     s->nmentions++;
     return FP_OK;
@@ -484,15 +520,15 @@ static void mention_of_row(sqlite3_stmt *st, int c0, mention *m)
     m->value = sqlite3_column_int64(st, c0);
     m->curated = sqlite3_column_int(st, c0 + 1);
     m->weight = sqlite3_column_int(st, c0 + 2);
-    const char *qual = col(st, c0 + 3);
-    m->exact = !strcmp(qual, "exact");
-    m->f[0] = col(st, c0 + 4);      /* ord */
-    m->f[1] = col(st, c0 + 5);      /* report */
-    m->f[2] = col(st, c0 + 6);      /* source */
-    m->f[3] = col(st, c0 + 7);      /* text */
-    m->f[4] = col(st, c0 + 3);      /* qualifier */
-    m->f[5] = col(st, c0 + 8);      /* region path */
-    m->f[6] = col(st, c0 + 9);      /* metric */
+    m->f[F_QUAL] = col(st, c0 + 3);
+    m->exact = !strcmp(m->f[F_QUAL], "exact");
+    m->off = (uint32_t)sqlite3_column_int64(st, c0 + 4);
+    m->seq = (uint32_t)(sqlite3_column_int64(st, c0 + 5) & ID_MAX);
+    m->f[F_SRC] = col(st, c0 + 6);
+    m->f[F_RID] = col(st, c0 + 7);
+    m->f[F_TEXT] = col(st, c0 + 8);
+    m->f[F_RP] = col(st, c0 + 9);
+    m->f[F_METRIC] = col(st, c0 + 10);
 }
 
 /* Drops cell k from memory and builds it again from its rows (in the
@@ -543,7 +579,8 @@ static int cells_load(fp_store *s)
 {
     cells_clear(s);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT " KEY_PK ", " MENTION_COLS " FROM mentions", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT m.rc, m.year, m.indicator, m.series, m.unit, " MENTION_COLS MENTION_FROM, -1,
+                           &st, NULL) != SQLITE_OK)
         return fail(s, "load cells");
     int rc = FP_OK, r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -558,7 +595,7 @@ static int cells_load(fp_store *s)
     }
     if (!rc && r != SQLITE_DONE) rc = fail(s, "load cells");
     sqlite3_finalize(st);
-    if (!rc && sqlite3_prepare_v2(s->db, "SELECT " KEY_PK ", COUNT(DISTINCT report_id) FROM mentions GROUP BY " KEY_PK,
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT " KEY_PK ", COUNT(DISTINCT id >> " STR(ID_BITS) ") FROM mentions GROUP BY " KEY_PK,
                                   -1, &st, NULL) != SQLITE_OK)
         rc = fail(s, "load cells");
     else if (!rc) {
@@ -605,13 +642,13 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
     for (size_t i = 0; i < cnt; i++) {
         const cval *x = &c->v[i];
         size_t j = i;
-        for (; j > 0 && strcmp(x->first, v[j - 1]->first) < 0; j--) v[j] = v[j - 1];
+        for (; j > 0 && cval_cmp(x, v[j - 1]) < 0; j--) v[j] = v[j - 1];
         v[j] = x;
     }
     for (size_t i = 0; i < cnt; i++)
         f[i] = (fp_fact){.value = v[i]->value, .curated = v[i]->cur > 0, .weight = v[i]->w, .exact = v[i]->exact > 0};
-    snprintf(t->metric, sizeof t->metric, "%s", first_field(v[0]->first, 6));
-    t->region_path = strdup(first_field(v[0]->first, 5));
+    snprintf(t->metric, sizeof t->metric, "%s", first_field(v[0]->first, F_METRIC));
+    t->region_path = strdup(first_field(v[0]->first, F_RP));
     size_t best = fp_cell_choose(f, cnt, group, &ng);
     t->stated = f[best].value;
     for (size_t i = 0; i < cnt; i++) t->facts += v[i]->n;
@@ -635,14 +672,14 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
             rc |= fp_json_kv(&b, "value", val, 1);
             rc |= fp_json_key(&b, "chosen", 0);
             rc |= fp_buf_puts(&b, i == best ? "true" : "false");
-            rc |= fp_json_kv(&b, "qualifier", first_field(v[i]->first, 4), 0);
+            rc |= fp_json_kv(&b, "qualifier", first_field(v[i]->first, F_QUAL), 0);
             rc |= fp_json_key(&b, "curated", 0);
             rc |= fp_buf_printf(&b, "%s", f[i].curated ? "true" : "false");
             rc |= fp_json_key(&b, "facts", 0);
             rc |= fp_buf_printf(&b, "%zu", nf);
-            rc |= fp_json_kv(&b, "report", first_field(v[i]->first, 1), 0);
-            rc |= fp_json_kv(&b, "source", first_field(v[i]->first, 2), 0);
-            rc |= fp_json_kv(&b, "text", first_field(v[i]->first, 3), 0);
+            rc |= fp_json_kv(&b, "report", first_field(v[i]->first, F_RID), 0);
+            rc |= fp_json_kv(&b, "source", first_field(v[i]->first, F_SRC), 0);
+            rc |= fp_json_kv(&b, "text", first_field(v[i]->first, F_TEXT), 0);
             rc |= fp_buf_puts(&b, "}");
             shown++;
         }
@@ -666,54 +703,46 @@ static void total_release(fp_total *t)
 
 /* ---- applying ---- */
 
-/* Statement order: curated first, then by source and place in it, so a
- * cell never depends on the order reports arrived in. The whole key, on the
- * heap: cut after a long source it would tie two statements. NULL: no memory. */
-static char *order_key(const fp_figure *f, int curated)
+/* Writes one mention of report rn (sent: its sentence's place) and folds
+ * it into its cell in memory, counting the report there once per apply. */
+static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const char *name, int curated, int64_t rn,
+                          int sent)
 {
-    const char *src = f->source ? f->source : "";
-    size_t cap = strlen(src) + FP_ID_HEX + 32;
-    char *buf = malloc(cap);
-    if (buf) snprintf(buf, cap, "%d|%s|%s|%010u|%010u", !curated, src, f->report_id, f->offset, f->seq);
-    return buf;
-}
-
-/* Writes one mention (sent: its sentence's row) and folds it into its cell
- * in memory, counting the report there once per apply. */
-static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const char *name, int curated, int sent)
-{
-    char *ord = order_key(f, curated);
-    if (!ord) return FP_ENOMEM;
+    if (f->seq > ID_MAX) {
+        fp_error("report %.12s: figure %u: more than %u figures in one report", f->report_id, f->seq, ID_MAX);
+        return FP_EINVAL;
+    }
     const char *rp = f->region_path ? f->region_path : "", *src = f->source ? f->source : "";
     const char *text = f->text ? f->text : "";
-    sqlite3_stmt *st = with_text(s, ST_INS_MENTION, f->report_id);
-    sqlite3_bind_int64(st, 2, f->seq);
-    sqlite3_bind_text(st, 3, k->rc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, rp, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, k->year);
-    sqlite3_bind_text(st, 6, k->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, k->series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, k->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, f->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, f->value);
-    sqlite3_bind_text(st, 11, f->relation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, f->qualifier, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, f->counter, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, f->label ? f->label : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 16, sent);
-    sqlite3_bind_int64(st, 17, f->offset);
-    sqlite3_bind_int64(st, 18, f->length);
-    sqlite3_bind_text(st, 19, src, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 20, curated);
-    sqlite3_bind_int(st, 21, f->weight);
-    sqlite3_bind_text(st, 22, ord, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 23, f->published);
+    sqlite3_stmt *st = s->st[ST_INS_MENTION];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn << ID_BITS | f->seq);
+    sqlite3_bind_text(st, 2, k->rc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rp, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, k->year);
+    sqlite3_bind_text(st, 5, k->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, k->series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, k->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, f->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, f->value);
+    sqlite3_bind_text(st, 10, f->relation, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, f->qualifier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, f->counter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, f->label ? f->label : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, sent);
+    sqlite3_bind_int64(st, 16, f->offset);
+    sqlite3_bind_int64(st, 17, f->length);
+    sqlite3_bind_text(st, 18, src, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 19, curated);
+    sqlite3_bind_int(st, 20, f->weight);
+    sqlite3_bind_int(st, 21, f->published);
     int rc = done(s, st);
     if (!rc && sqlite3_changes(s->db) == 1) {
         mention m = {.value = f->value, .curated = curated, .weight = f->weight,
-                     .exact = !strcmp(f->qualifier, "exact"),
-                     .f = {ord, f->report_id, src, text, f->qualifier, rp, f->metric}};
+                     .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
+        m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = text, m.f[F_QUAL] = f->qualifier;
+        m.f[F_RP] = rp, m.f[F_METRIC] = f->metric;
         cell *c = cell_get(s, k, name);
         rc = c ? cell_add(s, c, &m) : FP_ENOMEM;
         if (!rc && c->mark != s->gen) {
@@ -721,12 +750,11 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const c
             c->reports++;
         }
     }
-    free(ord); /* bound SQLITE_STATIC: only after the statement ran */
     return rc;
 }
 
-/* Writes the sentence of figure f once per report: *sent is its row. */
-static int insert_sentence(fp_store *s, const fp_figure *f, fp_map *seen, int *next, int *sent)
+/* Writes the sentence of figure f once per report rn: *sent is its place. */
+static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, fp_map *seen, int *next, int *sent)
 {
     const char *text = f->sentence ? f->sentence : "";
     void *at = fp_map_get(seen, text);
@@ -734,20 +762,43 @@ static int insert_sentence(fp_store *s, const fp_figure *f, fp_map *seen, int *n
         *sent = (int)((uintptr_t)at - 1);
         return FP_OK;
     }
+    if ((unsigned)*next > ID_MAX) return FP_EINVAL; /* unreachable: no more sentences than figures */
     *sent = (*next)++;
     if (fp_map_put(seen, text, (void *)(uintptr_t)(*sent + 1), NULL)) return FP_ENOMEM;
-    sqlite3_stmt *st = with_text(s, ST_INS_SENTENCE, f->report_id);
-    sqlite3_bind_int(st, 2, *sent);
-    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = s->st[ST_INS_SENTENCE];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn << ID_BITS | *sent);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
     return done(s, st);
+}
+
+/* Binds report rn's range of row ids to ?1, ?2. */
+static sqlite3_stmt *with_range(fp_store *s, int which, int64_t rn)
+{
+    sqlite3_stmt *st = s->st[which];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn << ID_BITS);
+    sqlite3_bind_int64(st, 2, rn << ID_BITS | ID_MAX);
+    return st;
+}
+
+/* The number of report id in `applied`; 0 when it is not there. */
+static int64_t report_number(fp_store *s, const char *id)
+{
+    sqlite3_stmt *st = with_text(s, ST_IS_APPLIED, id);
+    int64_t rn = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rn;
 }
 
 /* Removes every mention (and sentence) of a superseded report, noting the
  * cells it touched and rebuilding them in memory from the rows left. */
 static int retire(fp_store *s, const char *id, keyset *ks)
 {
+    int64_t rn = report_number(s, id);
+    if (!rn) return FP_OK; /* never applied here: nothing of it to remove */
     keyset mine = {0};
-    sqlite3_stmt *st = with_text(s, ST_KEYS_OF, id);
+    sqlite3_stmt *st = with_range(s, ST_KEYS_OF, rn);
     int rc = FP_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         key k;
@@ -756,8 +807,8 @@ static int retire(fp_store *s, const char *id, keyset *ks)
         if (!rc) rc = keyset_add(&mine, &k);
     }
     sqlite3_reset(st);
-    if (!rc) rc = done(s, with_text(s, ST_DEL_MENTIONS, id));
-    if (!rc) rc = done(s, with_text(s, ST_DEL_SENTENCES, id));
+    if (!rc) rc = done(s, with_range(s, ST_DEL_MENTIONS, rn));
+    if (!rc) rc = done(s, with_range(s, ST_DEL_SENTENCES, rn));
     for (size_t i = 0; i < mine.n && !rc; i++) rc = cell_reload(s, &mine.k[i]);
     keyset_free(&mine);
     return rc;
@@ -868,7 +919,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
      * revision of the one that replaced it (a source revised back to earlier
      * content): then it lives again and its successor retires. */
     int revive = 0;
-    if (exists(s, ST_IS_APPLIED, end->report_id)) {
+    int64_t rn = report_number(s, end->report_id);
+    if (rn) {
         if (!end->supersedes[0] || !exists(s, ST_IS_RETIRED, end->report_id) ||
             exists(s, ST_IS_RETIRED, end->supersedes))
             return FP_OK;
@@ -883,6 +935,12 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     const char *begin = s->group ? "SAVEPOINT report" : "BEGIN IMMEDIATE";
     int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
+    if (!rc && !rn) { /* recorded as applied first: its rows are numbered after it */
+        sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
+        sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
+        rc = done(s, st);
+        rn = sqlite3_last_insert_rowid(s->db);
+    }
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
     fp_map sentences = {0}; /* this report's sentence -> its row + 1 */
@@ -896,8 +954,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         key_name(&k, name, sizeof name);
         int sent = 0;
         rc = keyset_add_named(ks, &k, name);
-        if (!rc) rc = insert_sentence(s, f, &sentences, &nsent, &sent);
-        if (!rc) rc = insert_mention(s, f, &k, name, end->curated, sent);
+        if (!rc) rc = insert_sentence(s, f, rn, &sentences, &nsent, &sent);
+        if (!rc) rc = insert_mention(s, f, &k, name, end->curated, rn, sent);
     }
     fp_map_free(&sentences);
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
@@ -908,11 +966,6 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         rc = done(s, with_text(s, ST_INS_RETIRED, end->supersedes));
         if (!rc) rc = retire(s, end->supersedes, ks);
         if (!rc) rc = clear_findings_of(s, end->supersedes, al);
-    }
-    if (!rc) {
-        sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
-        sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
-        rc = done(s, st);
     }
     if (s->group) {
         if (rc) {
@@ -1114,9 +1167,9 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
     sqlite3_stmt *st;
     if (s->stale && cells_load(s)) return FP_EIO;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT m.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
-                           " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published FROM mentions m"
-                           " LEFT JOIN sentences x ON x.report_id=m.report_id AND x.n=m.sent"
+                           "SELECT a.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
+                           " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published" MENTION_FROM
+                           " LEFT JOIN sentences x ON x.id = (m.id >> " STR(ID_BITS) " << " STR(ID_BITS) ") | m.sent"
                            " WHERE m.rc=?1 AND m.year=?2 AND m.indicator=?3 AND (?4 = '' OR m.series=?4)"
                            " AND (?5 = '' OR m.unit=?5) ORDER BY m.series, m.unit, m.source, m.off LIMIT 1000",
                            -1, &st, NULL) != SQLITE_OK)
