@@ -94,7 +94,11 @@ for cfg in $CONFIGS; do
         "$BIN/fupin" status "$CTL" > /dev/null 2>&1 && "$BIN/fupin" status "$SCTL" > /dev/null 2>&1 && break
         sleep 0.1
     done
-    sleep 1 # the workers load their gazetteers
+    # the workers load their gazetteers before they pull: wait for every one to say it pulls
+    for _ in $(seq 300); do
+        ready=0; for i in $(seq 0 $((W - 1))); do grep -q "pulling reports" "$R/worker-$i.log" && ready=$((ready + 1)); done
+        [ "$ready" -ge "$W" ] && break; sleep 0.1
+    done
 
     # one report at a time into the idle pipeline
     k=0
