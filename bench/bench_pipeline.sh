@@ -61,13 +61,13 @@ cpu() { # name=ticks (utime+stime, all threads) for every daemon
     done
     echo "$out"
 }
-wait_done() { # until ingest's done >= $1 (0 on success)
+wait_done() { # until ingest's done >= $1 (0 on success), asking every ${2:-0.05} s
     local d
     while :; do
         d=$(counter "$CTL" done); d=${d:-0}
         [ "$d" -ge "$1" ] && return 0
         kill -0 "$INGEST_PID" 2>/dev/null || { echo "ingest died; see $R" >&2; return 1; }
-        sleep 0.05
+        sleep "${2:-0.05}"
     done
 }
 
@@ -105,8 +105,10 @@ for cfg in $CONFIGS; do
     for f in "$T"/lat/*.txt; do
         k=$((k + 1))
         "$BIN/fupin" submit --timeout 60000 --to "$CTL" "$f" > /dev/null
-        wait_done "$k"
-        for _ in $(seq 200); do [ "$(counter "$SCTL" latency_n)" -ge "$k" ] && break; sleep 0.02; done
+        # asked rarely: each `fupin status` is a process competing with the pipeline for the CPU
+        sleep 0.3
+        wait_done "$k" 0.1
+        for _ in $(seq 100); do [ "$(counter "$SCTL" latency_n)" -ge "$k" ] && break; sleep 0.1; done
         sleep 0.2 # idle again
     done
     lat_p50=$(counter "$SCTL" latency_p50_ms) lat_p99=$(counter "$SCTL" latency_p99_ms)
