@@ -2,9 +2,12 @@
  * cells (SPEC.md "Totals") it owns.
  *
  * Tables: `mentions` (every figure of every live report routed here, with
- * its cell key: region, year, indicator, series, unit), `applied` and
- * `retired` (reports seen; reports superseded by a newer revision),
+ * its cell key: region, year, indicator, series, unit), `sentences` (each
+ * sentence of a live report once, which its mentions point to), `applied`
+ * and `retired` (reports seen; reports superseded by a newer revision),
  * `anomalies` (the findings normalize made on a report, kept with it).
+ * The cells themselves are kept in memory, built from `mentions` at open:
+ * the rows are their log, and after a rollback memory is rebuilt from them.
  *
  * Invariants, each kept by one transaction per report:
  *  - a report's figures are in `mentions` iff the report is in `applied`

@@ -11,6 +11,10 @@
 struct fp_journal {
     sqlite3 *db;
     uint32_t nshards;
+    sqlite3_stmt *ack;      /* prepared once: one per acknowledgement */
+    sqlite3_stmt *c[8];     /* the statements of every take and every send, prepared once (cached) */
+    char epoch[62][17];     /* each shard's identity as recorded, once read or written ("" unknown) */
+    int batch;              /* inside fp_journal_begin .. fp_journal_commit */
 };
 
 static const char *schema =
@@ -81,20 +85,39 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
 void fp_journal_close(fp_journal *j)
 {
     if (!j) return;
+    if (j->batch) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(j->ack);
+    for (size_t i = 0; i < sizeof j->c / sizeof j->c[0]; i++) sqlite3_finalize(j->c[i]);
     sqlite3_close(j->db);
     free(j);
+}
+
+enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT };
+
+/* Statement `which` (sql), prepared the first time, reset and unbound after;
+ * NULL when it cannot be prepared. The caller resets it when done. */
+static sqlite3_stmt *cached(fp_journal *j, int which, const char *sql)
+{
+    sqlite3_stmt **st = &j->c[which];
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+    } else if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+    }
+    return *st;
 }
 
 /* The content a source last had, into cur; 0 when the source is new. */
 static int source_current(fp_journal *j, const char *source, char cur[FP_ID_HEX + 1])
 {
-    sqlite3_stmt *st;
     cur[0] = '\0';
-    if (sqlite3_prepare_v2(j->db, "SELECT id FROM sources WHERE source=?1", -1, &st, NULL) != SQLITE_OK) return 0;
+    sqlite3_stmt *st = cached(j, C_SOURCE, "SELECT id FROM sources WHERE source=?1");
+    if (!st) return 0;
     sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found) snprintf(cur, FP_ID_HEX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return found;
 }
 
@@ -102,6 +125,14 @@ static int run(fp_journal *j, sqlite3_stmt *st, const char *what)
 {
     int r = st ? sqlite3_step(st) : SQLITE_ERROR;
     sqlite3_finalize(st);
+    return r == SQLITE_DONE ? FP_OK : fail(j, what);
+}
+
+/* run, for a cached statement: reset, not finalized. */
+static int run_cached(fp_journal *j, sqlite3_stmt *st, const char *what)
+{
+    int r = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (st) sqlite3_reset(st);
     return r == SQLITE_DONE ? FP_OK : fail(j, what);
 }
 
@@ -113,12 +144,15 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
     int rc = FP_OK;
-    sqlite3_prepare_v2(j->db, "SELECT source = ?2 FROM reports WHERE id=?1", -1, &st, NULL);
+    if (!(st = cached(j, C_KNOWN, "SELECT source = ?2 FROM reports WHERE id=?1"))) {
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        return fail(j, "take");
+    }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
     int known = sqlite3_step(st) == SQLITE_ROW;
     int known_here = known && sqlite3_column_int(st, 0); /* taken before under this same source */
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     char cur[FP_ID_HEX + 1];
     int has_source = source_current(j, source, cur);
     /* New content of a known source is a revision; so is content this source
@@ -136,10 +170,9 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
         sqlite3_bind_int64(st, 3, wall_ms());
         rc = run(j, st, "revise");
     } else if (!known) {
-        sqlite3_prepare_v2(j->db,
-                           "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms, year_hint)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                           -1, &st, NULL);
+        st = cached(j, C_INSERT,
+                    "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms, year_hint)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7)");
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, encoding, -1, SQLITE_STATIC);
@@ -147,13 +180,13 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
         sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, wall_ms());
         sqlite3_bind_int(st, 7, year_hint);
-        rc = run(j, st, "insert");
+        rc = run_cached(j, st, "insert");
     }
     if (!rc && *what != FP_TAKE_SAME) {
-        sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO sources VALUES(?1,?2)", -1, &st, NULL);
+        st = cached(j, C_SET_SOURCE, "INSERT OR REPLACE INTO sources VALUES(?1,?2)");
         sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        rc = run(j, st, "source");
+        rc = run_cached(j, st, "source");
     }
     if (sqlite3_exec(j->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc) rc = fail(j, "commit");
     return rc;
@@ -163,26 +196,50 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
 {
     *done = 0;
     if (shard >= j->nshards) return FP_EINVAL;
-    sqlite3_stmt *st;
     long long all = (1LL << j->nshards) - 1;
-    sqlite3_prepare_v2(j->db,
-                       "UPDATE reports SET acks = acks | ?2, done = ((acks | ?2) = ?3), dead = dead | ?4"
-                       " WHERE id=?1 AND done=0 RETURNING done",
-                       -1, &st, NULL);
+    if (!j->ack && sqlite3_prepare_v2(j->db,
+                                      "UPDATE reports SET acks = acks | ?2, done = ((acks | ?2) = ?3),"
+                                      " dead = dead | ?4 WHERE id=?1 AND done=0 RETURNING done",
+                                      -1, &j->ack, NULL) != SQLITE_OK)
+        return fail(j, "ack");
+    sqlite3_stmt *st = j->ack;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, 1LL << shard);
     sqlite3_bind_int64(st, 3, all);
     sqlite3_bind_int64(st, 4, dead ? 1LL << shard : 0);
     int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) *done = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+    if (r == SQLITE_ROW) {
+        *done = sqlite3_column_int(st, 0);
+        r = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+}
+
+int fp_journal_begin(fp_journal *j)
+{
+    if (j->batch) return FP_OK;
+    if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
+    j->batch = 1;
+    return FP_OK;
+}
+
+int fp_journal_commit(fp_journal *j)
+{
+    if (!j->batch) return FP_OK;
+    j->batch = 0;
+    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return FP_OK;
+    int rc = fail(j, "commit");
+    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long *reopened)
 {
     *reopened = -1;
     if (shard >= j->nshards || !epoch || !*epoch) return shard >= j->nshards ? FP_EINVAL : FP_OK;
+    if (!strcmp(j->epoch[shard], epoch)) return FP_OK; /* as recorded: the common case, every ack */
+    if (j->batch) return FP_EINVAL;                    /* its own transaction: not inside a batch of acks */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(j->db, "SELECT epoch FROM shard_epochs WHERE shard=?1", -1, &st, NULL) != SQLITE_OK)
         return fail(j, "epoch");
@@ -190,7 +247,10 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
     int known = sqlite3_step(st) == SQLITE_ROW;
     int same = known && !strcmp((const char *)sqlite3_column_text(st, 0), epoch);
     sqlite3_finalize(st);
-    if (same) return FP_OK;
+    if (same) {
+        snprintf(j->epoch[shard], sizeof j->epoch[shard], "%s", epoch);
+        return FP_OK;
+    }
     /* One transaction: the new identity and the reports to send it again, or neither. */
     int rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(j, "epoch");
     if (!rc && known) {
@@ -217,6 +277,7 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
     }
     if (!rc && sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(j, "epoch");
     if (rc) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL), *reopened = -1;
+    else snprintf(j->epoch[shard], sizeof j->epoch[shard], "%s", epoch);
     return rc;
 }
 
@@ -258,16 +319,12 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t
     int rc = FP_OK;
     /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out), plus
      * the time a worker takes over a report of its size (length() of a blob reads no content) */
-    if (sqlite3_prepare_v2(j->db,
-                           REPORT_COLS " WHERE done=0 AND sent_ms > 0 AND sent_ms + ?2 * (1 << MIN(MAX(sends - 1, 0), 5))"
-                                       " + length(text) * ?3 / 1048576 <= ?1 ORDER BY rowid LIMIT 256",
-                           -1, &late, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(j->db, REPORT_COLS " WHERE done=0 AND sent_ms = 0 ORDER BY rowid LIMIT ?1", -1, &fresh,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(j->db, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1", -1, &up, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(j->db, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0", -1, &cnt, NULL) !=
-            SQLITE_OK)
+    if (!(late = cached(j, C_LATE,
+                        REPORT_COLS " WHERE done=0 AND sent_ms > 0 AND sent_ms + ?2 * (1 << MIN(MAX(sends - 1, 0), 5))"
+                                    " + length(text) * ?3 / 1048576 <= ?1 ORDER BY rowid LIMIT 256")) ||
+        !(fresh = cached(j, C_FRESH, REPORT_COLS " WHERE done=0 AND sent_ms = 0 ORDER BY rowid LIMIT ?1")) ||
+        !(up = cached(j, C_SENT, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1")) ||
+        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")))
         rc = fail(j, "due");
     size_t sent = 0, ignored = 0;
     if (!rc) sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
@@ -286,12 +343,13 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t
             rc = send_rows(j, fresh, up, now_ms, cb, ud, &sent, &ignored);
         }
     }
+    /* cached: reset before the transaction ends, so none holds the database open */
+    sqlite3_reset(late);
+    sqlite3_reset(fresh);
+    sqlite3_reset(up);
+    sqlite3_reset(cnt);
     if (!rc) sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
     else sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_finalize(late);
-    sqlite3_finalize(fresh);
-    sqlite3_finalize(up);
-    sqlite3_finalize(cnt);
     return rc;
 }
 

@@ -26,6 +26,13 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
  * dead: the shard dead-lettered it (could not apply it, aggregate/store.h):
  * it counts as acknowledged, so it is not re-sent, and is kept marked dead. */
 int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int *done);
+/* A batch: acknowledgements recorded between fp_journal_begin and
+ * fp_journal_commit share one transaction (one fsync for a shard's whole
+ * group commit). A crash before the commit loses them all: those reports
+ * are re-sent, and the shards, which applied them, acknowledge them again.
+ * fp_journal_epoch is not called inside a batch (FP_EINVAL for a new one). */
+int fp_journal_begin(fp_journal *j);
+int fp_journal_commit(fp_journal *j);
 /* Notes the identity of shard's store, from one of its acks. The first
  * time it is recorded; when it differs from the one recorded, the shard's
  * store was made anew (lost, emptied) and holds none of what it had

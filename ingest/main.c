@@ -177,21 +177,25 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
     size_t off = 0;
     fp_record r;
     int rc, kick = 0; /* a shard to refill, or a place free in the window */
+    /* First the stores' identities: a store made anew re-opens reports, in its own transaction. */
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
-        if (r.type == FP_REC_ACK) {
+        long long reopened = -1;
+        if (r.type == FP_REC_ACK && fp_journal_epoch(g->j, r.u.ack.shard, r.u.ack.epoch, &reopened) == FP_OK &&
+            reopened >= 0) {
+            g->rebuilds++;
+            fp_error("shard %u answers from another store (epoch %s): it lost what it held; re-sending the %lld "
+                     "report(s) it had acknowledged",
+                     r.u.ack.shard, r.u.ack.epoch, reopened);
+            kick = 1;
+        }
+        fp_record_free(&r);
+    }
+    /* Then the acknowledgements, all in one transaction: one fsync for a shard's whole group. */
+    off = 0;
+    int batch = fp_journal_begin(g->j) == FP_OK;
+    while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {
+        if (r.type == FP_REC_ACK && strcmp(r.u.ack.report_id, FP_HELLO_ID)) { /* a hello acknowledges nothing */
             int done = 0;
-            long long reopened = -1;
-            if (fp_journal_epoch(g->j, r.u.ack.shard, r.u.ack.epoch, &reopened) == FP_OK && reopened >= 0) {
-                g->rebuilds++;
-                fp_error("shard %u answers from another store (epoch %s): it lost what it held; re-sending the %lld "
-                         "report(s) it had acknowledged",
-                         r.u.ack.shard, r.u.ack.epoch, reopened);
-                kick = 1;
-            }
-            if (!strcmp(r.u.ack.report_id, FP_HELLO_ID)) { /* a shard's hello acknowledges nothing */
-                fp_record_free(&r);
-                continue;
-            }
             g->acked++;
             if (r.u.ack.dead)
                 fp_error("report %.12s: shard %u could not apply it and dead-lettered it; not re-sent to it",
@@ -204,6 +208,8 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
         }
         fp_record_free(&r);
     }
+    /* a failed commit loses these acks: the reports stay pending, are re-sent and acknowledged again */
+    if (batch && fp_journal_commit(g->j)) fp_warn("acknowledgements not recorded; their reports will be re-sent");
     if (rc < 0) fp_warn("dropped a malformed acknowledgement: %s", fp_strerror(rc));
     if (kick) kick_resend(g);
 }

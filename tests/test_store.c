@@ -176,6 +176,143 @@ static void test_store(const char *path)
     fp_store_close(st);
 }
 
+static int count_in(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; hay && (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+/* seen a and b agree on every cell, field by field (candidates included). */
+static int same_cells(const seen *a, const seen *b)
+{
+    int ok = a->n == b->n;
+    for (int i = 0; ok && i < a->n; i++) {
+        int j = cell(b, a->ind[i]);
+        ok = j >= 0 && a->stated[i] == b->stated[j] && !strcmp(a->status[i], b->status[j]) &&
+             a->facts[i] == b->facts[j] && a->reports[i] == b->reports[j] && !strcmp(a->cand[i], b->cand[j]);
+    }
+    return ok;
+}
+
+static int exec_on(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int ok = sqlite3_open(path, &db) == SQLITE_OK && sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+             sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
+}
+
+#define SENTENCES_OF(rid) \
+    "SELECT COUNT(*) FROM sentences s JOIN applied a ON a.rn = s.id >> 24 WHERE a.report_id = '" rid "'"
+
+/* The first column of the first row of sql on the database at path; -1 on an error. */
+static long long int_of(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Cells live in memory, the rows are their log: a report that fails half
+ * way (its first mention folded in, its second refused), and a group whose
+ * commit fails, leave memory as the rows say; reopening rebuilds the same
+ * cells; a sentence with many figures is stored once; a store of the
+ * previous schema is refused. */
+static void test_memory(const char *path)
+{
+    unlink(path);
+    fp_store *st;
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    fp_store_close(st);
+    /* B's second mention is refused: its first (already in memory) must go too */
+    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions WHEN NEW.source = 'b.txt' AND NEW.off = 3"
+                        " BEGIN SELECT RAISE(ABORT, 'half'); END"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    seen s = {0};
+    fp_store_out out = {on_total, on_anomaly, &s};
+    int fresh;
+    fp_figure a[] = {fig(RID_A, 0, "funds.total", 7, 3000, 1), fig(RID_A, 1, "funds.total", 7, 3000, 5),
+                     fig(RID_A, 2, "funds.fiscal", 3, 3000, 9)};
+    a[0].sentence = a[1].sentence = "全旗投入7元。";
+    a[2].sentence = "其中财政3元。";
+    fp_figure b[] = {fig(RID_B, 0, "funds.total", 9, 4000, 1), fig(RID_B, 1, "funds.fiscal", 2, 3000, 3)};
+    b[0].source = b[1].source = "b.txt";
+    fp_end ea = end_of(RID_A, 3, NULL, "a.txt"), eb = end_of(RID_B, 2, NULL, "b.txt");
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ea, a, 3, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &eb, b, 2, NULL, 0, &fresh, &out) != FP_OK);
+    CHECK(fp_store_commit(st, &out) == FP_OK);
+    int t = cell(&s, "funds.total");
+    CHECK(t >= 0 && s.stated[t] == D(7) && !strcmp(s.status[t], "exact") && s.facts[t] == 2 && s.reports[t] == 1);
+    long long reports = 0, mentions = 0;
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 1 && mentions == 3);
+    /* the sentence two figures share is one row, and each figure still shows its own */
+    fp_buf facts = {0};
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.total", "value", "CNY", &facts) == FP_OK && facts.p &&
+          count_in(facts.p, "\"sentence\":\"全旗投入7元。\"") == 2);
+    fp_buf_free(&facts);
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.fiscal", "", "", &facts) == FP_OK && facts.p &&
+          count_in(facts.p, "\"sentence\":\"其中财政3元。\"") == 1);
+    fp_buf_free(&facts);
+    fp_store_close(st);
+    CHECK(int_of(path, SENTENCES_OF(RID_A)) == 2);
+    /* a group whose commit fails: nothing of it stays, in the rows or in memory */
+    CHECK(exec_on(path, "DROP TRIGGER half; CREATE TRIGGER nocommit BEFORE INSERT ON meta"
+                        " BEGIN SELECT RAISE(ABORT, 'no commit'); END"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &eb, b, 2, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    seen before = s;
+    CHECK(fp_store_commit(st, &out) != FP_OK && s.last_seq == before.last_seq);
+    seen snap = {0};
+    fp_store_out so = {on_total, on_anomaly, &snap};
+    uint64_t sq;
+    CHECK(fp_store_snapshot(st, &so, &sq) == FP_OK && snap.n == 2);
+    t = cell(&snap, "funds.total");
+    CHECK(t >= 0 && snap.stated[t] == D(7) && snap.facts[t] == 2 && snap.reports[t] == 1);
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 1 && mentions == 3);
+    fp_store_close(st);
+    /* it commits once it can: B's stronger value stands, in conflict; a reopened store says the same */
+    CHECK(exec_on(path, "DROP TRIGGER nocommit"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    CHECK(fp_store_apply(st, &eb, b, 2, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    t = cell(&s, "funds.total");
+    CHECK(s.stated[t] == D(9) && !strcmp(s.status[t], "conflict") && s.reports[t] == 2 && s.facts[t] == 3);
+    /* a revision of A retires it: the rows and memory lose it together */
+    fp_figure c[] = {fig(RID_C, 0, "funds.fiscal", 2, 3000, 9)};
+    fp_end ec = end_of(RID_C, 1, RID_A, "a.txt");
+    CHECK(fp_store_apply(st, &ec, c, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    t = cell(&s, "funds.total");
+    int f = cell(&s, "funds.fiscal");
+    CHECK(s.stated[t] == D(9) && !strcmp(s.status[t], "exact") && s.facts[t] == 1 && s.reports[t] == 1);
+    CHECK(s.stated[f] == D(2) && s.facts[f] == 2 && s.reports[f] == 2);
+    fp_store_close(st);
+    CHECK(int_of(path, SENTENCES_OF(RID_A)) == 0);
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    seen again = {0};
+    fp_store_out ao = {on_total, on_anomaly, &again};
+    CHECK(fp_store_snapshot(st, &ao, &sq) == FP_OK && same_cells(&s, &again));
+    /* a figure numbered past what a row id holds is refused, not folded into another report's rows */
+#define RID_D "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+    fp_figure big[] = {fig(RID_D, 0, "funds.total", 5, 3000, 1), fig(RID_D, 1u << 24, "funds.total", 6, 3000, 2)};
+    fp_end ed = end_of(big[0].report_id, 2, NULL, "d.txt");
+    CHECK(fp_store_apply(st, &ed, big, 2, NULL, 0, &fresh, &out) == FP_EINVAL && !fresh);
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 3 && mentions == 3);
+    fp_store_close(st);
+    /* a store of the previous schema is refused, not misread */
+    CHECK(exec_on(path, "PRAGMA user_version=4"));
+    st = NULL;
+    CHECK(fp_store_open(&st, path, 0) == FP_EINVAL && !st);
+}
+
 /* Every store gets an epoch of 16 hex digits, whatever digits it draws (one that looks like a number
  * once failed to open: 1 in a few dozen stores). */
 static void test_epochs(void)
@@ -464,6 +601,7 @@ int main(int argc, char **argv)
     test_choose();
     test_store(path);
     test_group();
+    test_memory(path);
     test_epochs();
     test_dead(path, 0);
     test_dead(path, 1);
