@@ -598,10 +598,18 @@ long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
     if (wlen) *wlen = 0;
     if (!w->n) return -1;
-    for (size_t p = n; p-- > 0;) {
-        if (((unsigned char)s[p] & 0xC0) == 0x80) continue; /* not a character's first byte */
-        size_t kl;
-        uint32_t k = key_at(s + p, n - p, &kl);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t p = n; p > 0;) {
+        uint32_t k;
+        if (p >= 3 && (u[p - 3] & 0xF0) == 0xE0 && (u[p - 2] & 0xC0) == 0x80 && (u[p - 1] & 0xC0) == 0x80) {
+            /* a three-byte character ends here (CJK): one step back over it, its key as key_at gives it */
+            p -= 3;
+            k = (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2];
+        } else {
+            if ((u[--p] & 0xC0) == 0x80) continue; /* not a character's first byte */
+            size_t kl;
+            k = key_at(s + p, n - p, &kl);
+        }
         if (!in_bloom(w->bloom, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {
