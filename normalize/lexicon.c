@@ -423,11 +423,16 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
         size_t bi = bucket_of(ix, k);
         if (!ix->bcount[bi]) continue;
-        /* each metric's longest word here: words of one bucket are few */
+        /* each metric's longest word here: words of one bucket are few; they start with the
+         * key's bytes, so the compare starts past them (as in fp_cue_at_key), with no call */
         int last_tag = -1;
-        size_t best = 0;
+        size_t best = 0, j0 = k < 0x100 ? 1 : k < 0x10000 ? 2 : k < 0x1000000 ? 3 : 4;
         for (uint32_t i = ix->bstart[bi], e = i + ix->bcount[bi]; i < e; i++) {
-            if (ix->len[i] > n - p || memcmp(s + p, ix->w[i], ix->len[i])) continue;
+            size_t l = ix->len[i], j = j0;
+            if (l > n - p) continue;
+            const unsigned char *c = (const unsigned char *)ix->w[i];
+            while (j < l && u[p + j] == c[j]) j++;
+            if (j < l) continue;
             if (ix->tag[i] != last_tag) {
                 if (last_tag >= 0) cb(last_tag, p, best, ud);
                 last_tag = ix->tag[i];
