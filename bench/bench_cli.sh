@@ -12,6 +12,7 @@ T=$(mktemp -d /tmp/fupin-bench-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 lib=$(FP_BENCH_MB=$MB "$BIN/bench/bench_extract" "$SRC/data" "$SRC"/examples/reports/*.txt |
     sed -n 's/^by CPU time: .*extractor \([0-9.]*\) MB\/s.*/\1/p')
+[ -n "$lib" ] || { echo "bench_cli: $BIN/bench/bench_extract gave no rate" >&2; exit 1; }
 one=$(cat "$SRC"/examples/reports/*.txt | wc -c)
 copies=$(((MB * 1048576) / one + 1))
 for i in $(seq "$copies"); do
@@ -20,7 +21,11 @@ done
 bytes=$(cat "$T"/r*.txt | wc -c)
 # user + system seconds of the child, from bash's times after it ran
 TIMEFORMAT='%U %S'
-{ time "$BIN/fupin" extract "$T"/r*.txt > "$T/out.jsonl" 2> /dev/null; } 2> "$T/time"
+# the data folder named, as bench_extract is given it: a copied build folder has none beside it
+if ! { time "$BIN/fupin" extract --data "$SRC/data" "$T"/r*.txt > "$T/out.jsonl" 2> "$T/err"; } 2> "$T/time"; then
+    echo "bench_cli: $BIN/fupin extract failed: $(head -3 "$T/err")" >&2
+    exit 1
+fi
 read -r u s < "$T/time"
 python3 - "$bytes" "$u" "$s" "$lib" "$(wc -l < "$T/out.jsonl")" <<'PY'
 import sys

@@ -248,7 +248,7 @@ static int tri_has(const uint64_t *tri, int cp0, int cp1, uint32_t cp2)
 /* The second "character" of the names whose second is not of three bytes
  * (县1, 镇 and a line's end do not start one): a code point, so it only
  * adds false positives, which cost a walk, never a name. */
-#define PAIR_OTHER 0xFFFF
+#define PAIR_OTHER ((int)FP_GAZ_PAIR_OTHER)
 
 /* The filter bit of two code points. */
 static uint32_t pair_bit(int cp0, int cp1) { return ((uint32_t)cp0 << 16 | (uint32_t)cp1) * 2654435761u >> (32 - PAIR_LOG); }

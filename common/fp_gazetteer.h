@@ -73,6 +73,8 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level);
 #define FP_GAZ_PAIR_LOG 20
 /* The bit of two code points in over_pairs. */
 #define FP_GAZ_OVER_PAIR(cp0, cp1) ((((uint32_t)(cp0) << 16 | (uint32_t)(cp1)) * 2654435761u) >> 16)
+/* The second "character" in the pair filter of a name whose second is not of three bytes. */
+#define FP_GAZ_PAIR_OTHER 0xFFFFu
 #define FP_GAZ_TRI_LOG 21
 #define FP_GAZ_TRI_END 0x10000u /* the third "character" of a two-character name: no code point of three bytes */
 /* The bit of three code points in triples. */
@@ -139,6 +141,17 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
                     *ncand = 0;
                     return 0;
                 }
+            }
+        } else if ((w & 0xC0C0F0) == 0x8080E0 && !(w & 0x80000000ull)) {
+            /* a three-byte character, then an ASCII one (数据2019, 县GDP): no name starts so when
+             * the pair filter has not (first, FP_GAZ_PAIR_OTHER) and no alias starts with the first,
+             * as fp_gaz_match_full would find */
+            uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
+            uint32_t b = (cp0 << 16 | FP_GAZ_PAIR_OTHER) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+            if (!(q->pairs[b >> 6] >> (b & 63) & 1) && !(q->over_first[cp0 >> 3] >> (cp0 & 7) & 1)) {
+                *cands = NULL;
+                *ncand = 0;
+                return 0;
             }
         }
     }

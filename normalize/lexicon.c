@@ -423,11 +423,16 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
         if (!((ix->bloom[b >> 6] >> (b & 63)) & 1)) continue;
         size_t bi = bucket_of(ix, k);
         if (!ix->bcount[bi]) continue;
-        /* each metric's longest word here: words of one bucket are few */
+        /* each metric's longest word here: words of one bucket are few; they start with the
+         * key's bytes, so the compare starts past them (as in fp_cue_at_key), with no call */
         int last_tag = -1;
-        size_t best = 0;
+        size_t best = 0, j0 = k < 0x100 ? 1 : k < 0x10000 ? 2 : k < 0x1000000 ? 3 : 4;
         for (uint32_t i = ix->bstart[bi], e = i + ix->bcount[bi]; i < e; i++) {
-            if (ix->len[i] > n - p || memcmp(s + p, ix->w[i], ix->len[i])) continue;
+            size_t l = ix->len[i], j = j0;
+            if (l > n - p) continue;
+            const unsigned char *c = (const unsigned char *)ix->w[i];
+            while (j < l && u[p + j] == c[j]) j++;
+            if (j < l) continue;
             if (ix->tag[i] != last_tag) {
                 if (last_tag >= 0) cb(last_tag, p, best, ud);
                 last_tag = ix->tag[i];
@@ -598,10 +603,18 @@ long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)
 {
     if (wlen) *wlen = 0;
     if (!w->n) return -1;
-    for (size_t p = n; p-- > 0;) {
-        if (((unsigned char)s[p] & 0xC0) == 0x80) continue; /* not a character's first byte */
-        size_t kl;
-        uint32_t k = key_at(s + p, n - p, &kl);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t p = n; p > 0;) {
+        uint32_t k;
+        if (p >= 3 && (u[p - 3] & 0xF0) == 0xE0 && (u[p - 2] & 0xC0) == 0x80 && (u[p - 1] & 0xC0) == 0x80) {
+            /* a three-byte character ends here (CJK): one step back over it, its key as key_at gives it */
+            p -= 3;
+            k = (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2];
+        } else {
+            if ((u[--p] & 0xC0) == 0x80) continue; /* not a character's first byte */
+            size_t kl;
+            k = key_at(s + p, n - p, &kl);
+        }
         if (!in_bloom(w->bloom, k)) continue;
         size_t l = longest_at(w, s + p, n - p, k);
         if (l) {
