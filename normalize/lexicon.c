@@ -358,7 +358,8 @@ static const int ref_cues[] = {CUE_YEAR_LAST2, CUE_YEAR_LAST, CUE_YEAR_THIS, CUE
  * (scan_sentences finds which it holds, in one pass) needs no look. */
 static const int sent_cues[] = {CUE_BOILERPLATE, CUE_PER_UNIT, CUE_PER_UNIT_ADJACENT, CUE_CHANGE, CUE_CHANGE_TO,
                                 CUE_PLAN_OVER_CHANGE, CUE_SHARE_OF, CUE_PLAN, CUE_PART, CUE_PART_LIST,
-                                CUE_PART_OF_BEFORE, CUE_PART_AROUND, CUE_FROM, CUE_TO, CUE_COMPARE, CUE_SCOPE_BEFORE};
+                                CUE_PART_OF_BEFORE, CUE_PART_AROUND, CUE_FROM, CUE_TO, CUE_COMPARE, CUE_SCOPE_BEFORE,
+                                CUE_RESPECTIVELY, CUE_PROGRESS, CUE_STANDARD, CUE_PLAN_NOT};
 
 /* An index over some cue classes, each word tagged with its class. */
 static int build_class_index(fp_lexicon *lx, fp_cue_index *ix, const int *cues, int n)
