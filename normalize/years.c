@@ -439,6 +439,9 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
     }
     if (side == SIDE_FROM && sides->from) return sides->from;
     if (side == SIDE_TO && sides->to) return sides->to;
+    /* 2014年以来，…贫困发生率由13.8%降至1.6%: the from-side is where the period began */
+    if (side == SIDE_FROM && have && last && last->kind == Y_SINCE && to_figure_follows(d, c->end, cend))
+        return last->year;
     if (have) return found;
     /* 贫困发生率从20.6%下降到4.3%, no year written: the to-side is the present,
      * the from-side some earlier year the text does not tell (never the present too) */

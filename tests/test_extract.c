@@ -222,6 +222,8 @@ int main(int argc, char **argv)
          "3亿元", "融水苗族自治县", 2020},
         {"the from-side of a change with no year written is of a year the text does not tell",
          "2019年3月1日\n贵州扶贫。\n贵州贫困发生率从20.6%下降到4.3%。\n", "20.6%", "贵州省", -1},
+        {"…but after a period's start (2014年以来) the from-side is that start",
+         "2017年3月1日\n井冈山市扶贫。\n2014年以来，井冈山市贫困发生率由13.8%降至1.6%。\n", "13.8%", "井冈山市", 2014},
         {"…and its to-side of the present", "2019年3月1日\n贵州扶贫。\n贵州贫困发生率从20.6%下降到4.3%。\n", "4.3%", "贵州省", 2019},
         {"…but 由…到 a place is no change", "2019年3月1日\n化德县扶贫。\n由政府以每亩100元的标准集中流转到县土地流转服务中心。\n", "100元",
          "化德县", 2019},
