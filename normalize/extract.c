@@ -5,7 +5,7 @@
 #define _GNU_SOURCE /* memmem */
 
 #include "doc.h"
-#include "fp_indicators.h"
+#include "indicate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +34,6 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     copy_str(f->metric, sizeof f->metric, c->metric);
     f->year = c->year;
     f->optional = (uint8_t)c->optional;
-    /* a channel of the year's exits is no exit cell's value, places counted as
-     * where something happens no count of cadres or projects: measures of their own */
-    if (c->own_measure) {
-        const char *name = c->label_len ? d->src + c->label_off : c->counter[0] ? c->counter : c->unit_name;
-        size_t pl = strlen(FP_OTHER_PREFIX), n = c->label_len ? c->label_len : strlen(name);
-        if (n > sizeof f->indicator - pl - 1) n = 0;
-        memcpy(f->indicator, FP_OTHER_PREFIX, pl);
-        memcpy(f->indicator + pl, name, n);
-        f->indicator[pl + n] = '\0';
-    }
     path->len = 0;
     if (path->p) path->p[0] = '\0';
     if (c->region >= 0) {
@@ -66,6 +56,9 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->text = fb->text.p ? fb->text.p : "";
     f->label = fb->label.p ? fb->label.p : "";
     f->sentence = fb->sentence.p ? fb->sentence.p : "";
+    /* a channel of the year's exits is no exit cell's value, places counted as
+     * where something happens no count of cadres or projects: measures of their own */
+    if (c->own_measure) fp_indicate_other(f);
     f->source = (char *)source;
     f->offset = (uint32_t)c->start;
     f->length = (uint32_t)(c->end - c->start);
@@ -82,8 +75,8 @@ static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, 
     if (strcmp(c->metric, "poverty_exit") || !c->cue_len || c->cue_len < 6 || c->cue_off + c->cue_len != c->start ||
         c->cue_off < cstart + 6)
         return 0;
-    if (first_year_from(d, cstart) < d->ny && d->y[first_year_from(d, cstart)].off < c->cue_off) return 0;
-    if (first_mention_from(d, cstart) < d->nm && d->m[first_mention_from(d, cstart)].off < c->cue_off) return 0;
+    size_t y = first_year_from(d, cstart), m = first_mention_from(d, cstart);
+    if ((y < d->ny && d->y[y].off < c->cue_off) || (m < d->nm && d->m[m].off < c->cue_off)) return 0;
     const char *w = d->t + c->cue_off;
     int items = 0;
     size_t last_clause = (size_t)-1;

@@ -401,6 +401,12 @@ static void copy_id(char *dst, size_t cap, const char *prefix, const char *s)
     dst[pl + n] = '\0';
 }
 
+void fp_indicate_other(fp_figure *f)
+{
+    copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
+            f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
+}
+
 /* from and to lie in [a->ss, a->ce]. */
 static int has_word(const fp_indicate *x, int cls, const char *t, const around *a, size_t from, size_t to)
 {
@@ -488,11 +494,8 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
                                    (has_word(x, W_WHOLE, t, &s.a, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
         else
-            copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
-                    f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
+            fp_indicate_other(f);
     }
-    if (known < 0 && !f->indicator[0])
-        copy_id(f->indicator, sizeof f->indicator, FP_OTHER_PREFIX,
-                f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
+    if (known < 0 && !f->indicator[0]) fp_indicate_other(f);
     if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
 }

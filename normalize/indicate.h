@@ -41,5 +41,8 @@ const fp_indicators *fp_indicate_table(const fp_indicate *x);
  * A figure that already names a known indicator keeps it (its series is
  * still derived when empty). Never fails: the worst is other:<label>. */
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f);
+/* Sets f->indicator to other:<its label, else its counter, else its unit>, cut on a character
+ * boundary: a measure published on its own, never pooled with another. */
+void fp_indicate_other(fp_figure *f);
 
 #endif
