@@ -57,8 +57,23 @@ static inline void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* The index of the first of n records, stride bytes apart and sorted by an
+ * offset that is each record's first member (mention, year_ref), whose
+ * offset is at or after pos; n when none is. Binary search: a long report
+ * names thousands of places and years. */
+static inline size_t first_off_from(const void *base, size_t n, size_t stride, size_t pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (*(const size_t *)(const void *)((const char *)base + mid * stride) < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 typedef struct {
-    size_t off, len; /* the name as matched */
+    size_t off, len; /* the name as matched: off first, for first_off_from */
     const int *cands;
     int ncand;
     int region; /* chosen candidate */
@@ -91,7 +106,7 @@ typedef struct {
 enum { Y_PLAIN, Y_TITLE, Y_PLAN, Y_SINCE, Y_RANGE_START, Y_RELATIVE, Y_DATE, Y_CURRENT };
 
 typedef struct {
-    size_t off, len;
+    size_t off, len; /* off first, for first_off_from */
     int year;  /* for Y_RELATIVE: offset from the report year */
     int kind;
 } year_ref;

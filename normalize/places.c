@@ -713,13 +713,7 @@ static int above_counted(const doc *d, int r, int level, size_t pos, size_t csta
  * sorted by offset: binary search), d->nm when none is. */
 size_t first_mention_from(const doc *d, size_t pos)
 {
-    size_t lo = 0, hi = d->nm;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->m[mid].off < pos) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return first_off_from(d->m, d->nm, sizeof *d->m, pos);
 }
 
 /* The index of a nation-level mention right after 的 in the clause after

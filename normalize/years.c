@@ -338,23 +338,15 @@ static int change_side(const doc *d, size_t cstart, size_t start, size_t end, si
     return cue_first(d, CUE_TO, end, cend, NULL) >= 0 ? SIDE_FROM : SIDE_NONE;
 }
 
+size_t first_year_from(const doc *d, size_t pos)
+{
+    return first_off_from(d->y, d->ny, sizeof *d->y, pos);
+}
+
 /* A sentence of results that ends on the year a change reached (…114个嘎查村
  *出列，发生率从2014年的11%降至2019年的0.04%) dates what it lists before
  * that change: the latest year after pos bound to the to-side figure of a
  * two-sided change, else the report's year. */
-/* The index of the first year reference at or after offset pos (binary
- * search: references are in text order, and a long report has thousands). */
-size_t first_year_from(const doc *d, size_t pos)
-{
-    size_t lo = 0, hi = d->ny;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->y[mid].off < pos) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 static int year_reached_later(const doc *d, size_t pos, size_t send)
 {
     int best = 0;
