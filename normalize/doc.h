@@ -294,6 +294,10 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
 
 /* 1 when sentence s holds a plan word that plans. */
 int sentence_has_plan(const doc *d, size_t s);
+/* 1 when sentence s is a heading line that plans and reports nothing done: a plan word or a
+ * plan_heading word (四、下一步工作打算, 三、2020年工作安排; not 一、目标任务完成情况). Its section's
+ * outcomes are targets, and its years are no year the report is about. */
+int heading_plans(const doc *d, size_t s);
 /* Sets c->relation: per_unit, change, plan, part or total. */
 void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
                  size_t prior_end, int prev_sentence_figure);

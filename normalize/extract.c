@@ -149,8 +149,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             section_year = 0;
             /* 四、下一步工作打算: a heading that plans, and reports nothing
              * done (一、目标任务完成情况 does), makes its section's outcomes targets */
-            section_plan = sentence_has_plan(d, s) &&
-                           cue_first(d, CUE_PROGRESS, sstart, send, NULL) < 0;
+            section_plan = heading_plans(d, s);
             for (size_t i = first_year_from(d, sstart); i < d->ny && d->y[i].off < send && !section_year; i++)
                 if (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN)
                     section_year = year_value(d, &d->y[i]);

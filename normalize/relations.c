@@ -51,6 +51,14 @@ int sentence_has_plan(const doc *d, size_t s)
     return plans_in(d, d->sent[s].start, d->sent[s].end);
 }
 
+int heading_plans(const doc *d, size_t s)
+{
+    size_t a = d->sent[s].start, e = d->sent[s].end, wl;
+    if (!heading_line(d, s)) return 0;
+    int plans = sentence_has_plan(d, s) || fp_words_first(&d->x->lx.cues[CUE_PLAN_HEADING], d->t + a, e - a, &wl) >= 0;
+    return plans && cue_first(d, CUE_PROGRESS, a, e, NULL) < 0;
+}
+
 /* 1 when d->t[a..b) holds a per_unit word that does not start a per_unit_not
  * word (标准 but not 标准化). */
 static int has_per_unit(const doc *d, size_t a, size_t b)
@@ -80,6 +88,11 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
      * persons the next figure is per: a count of people or households is never
      * per unit by a word after it */
     int counts_units = !strcmp(c->unit_name, "person") || !strcmp(c->unit_name, "household");
+    /* 预计实现农村居民人均可支配收入9800元: a rate its own clause plans is a target, no outcome */
+    if (plans_in(d, cstart, c->start) && has_per_unit(d, cstart, c->start)) {
+        c->relation = "plan";
+        return;
+    }
     if (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
         (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end))) {
         c->relation = "per_unit";

@@ -292,8 +292,13 @@ void find_year(doc *d, int hint, const char *source)
     for (int lines = 0; head < d->len && head < HEAD_BYTES && lines < HEAD_LINES; head++)
         if (d->t[head] == '\n') lines++;
     int best = 0, current = 0;
+    size_t hs = 0;     /* the sentences up to hs have been asked whether they head a section */
+    int plan_sec = 0;  /* 1 while under a heading that plans (三、2020年工作安排) */
     for (size_t i = 0; i < d->ny; i++) {
         const year_ref *y = &d->y[i];
+        size_t s = sentence_of(d, y->off);
+        for (; hs <= s && hs < d->ns; hs++)
+            if (hs > 0 && heading_line(d, hs)) plan_sec = heading_plans(d, hs);
         if (y->kind == Y_DATE && y->off < head) {
             /* a review of a year published in the first half of the next
              * (2019年…工作总结, 2020-03-05) is about the year its title names */
@@ -301,11 +306,11 @@ void find_year(doc *d, int hint, const char *source)
             d->year = ty && ty == y->year - 1 && month >= 1 && month <= 6 ? ty : y->year;
             return;
         }
+        if (plan_sec) continue;
         if (y->kind == Y_CURRENT && y->year > current) current = y->year;
         if (y->kind != Y_PLAIN && y->kind != Y_DATE && y->kind != Y_CURRENT &&
             !(y->kind == Y_PLAN && year_bound_to_figure(d, y)))
             continue;
-        size_t s = sentence_of(d, y->off);
         if (d->skip[s] || sentence_has_plan(d, s)) continue;
         if (y->year > best) best = y->year;
     }
