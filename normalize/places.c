@@ -227,7 +227,10 @@ int keep_deep(doc *d)
                         keep = 1;
             }
         }
-        if (!keep && m->ncand == 1 && m->len >= 12 &&
+        /* a name of four characters or more that holds one place in all China, in the report's
+         * province; a township's (闽宁镇) from three: far fewer townships than villages share a name */
+        if (!keep && m->ncand == 1 &&
+            (m->len >= 12 || (m->len >= 9 && fp_gaz_region(g, m->cands[0])->level == FP_LEVEL_TOWNSHIP)) &&
             (d->province < 0 ? d->subject < 0 : fp_gaz_within(g, m->cands[0], d->province)))
             keep = 1;
         kept[i] = (unsigned char)keep;
@@ -587,6 +590,18 @@ static void whole_word(const doc *d, const back_ref *b, int para, int *cur, cons
     const fp_gazetteer *g = d->x->gaz;
     if (b->level < FP_LEVEL_TOWNSHIP) {
         *cur = para, *cur_w = NULL;
+        /* 全地区 in a paragraph on 莎车县, 全州 in one on 吉首市: the word names the unit that
+         * holds the paragraph's place, the nearest whose name ends as the word does */
+        size_t k = fp_utf8_len((unsigned char)d->t[b->off]), n = b->len > k ? b->len - k : 0;
+        const char *kind = d->t + b->off + k;
+        for (int r = para; n && r >= 0; r = fp_gaz_region(g, r)->parent) {
+            const char *nm = fp_gaz_region(g, r)->name;
+            size_t l = strlen(nm);
+            if (l >= n && !memcmp(nm + l - n, kind, n)) {
+                *cur = r;
+                break;
+            }
+        }
         return;
     }
     if (*cur < 0 || fp_gaz_region(g, *cur)->level <= b->level) return;

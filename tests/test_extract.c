@@ -172,6 +172,12 @@ int main(int argc, char **argv)
         {"…not when it is named once more only",
          "鄂温克旗:畜牧产业链\n鄂温克族自治旗伊敏苏木巴音塔拉嘎查的养殖基地。\n乌尼尔每月有6000元收入。\n巴音塔拉嘎查草场面积45万亩。\n",
          "6000元", "鄂温克族自治旗", 0},
+        {"a township's name unique in China, in the report's province, needs no county before it",
+         "宁夏扶贫。\n闽宁镇农民人均可支配收入10880元。\n", "10880元", "永宁县/闽宁镇", 0},
+        {"a whole word names the unit holding the paragraph's place whose name ends as it does (全地区)",
+         "喀什地区扶贫。\n莎车县阿瓦提镇建成工厂12家。全地区建成卫星工厂1069家。\n", "1069家", "新疆维吾尔自治区/喀什地区", 0},
+        {"…and 全县 the county the paragraph is on", "喀什地区扶贫。\n莎车县阿瓦提镇建成工厂12家。全县建成卫星工厂169家。\n",
+         "169家", "喀什地区/莎车县", 0},
         {"a village carries to the next sentences of its paragraph",
          "察哈尔右翼前旗扶贫。\n老张在三岔口乡十二洲村种土豆。秋收时亩产达3000公斤。\n", "3000公斤", "三岔口乡/十二洲村", 0},
         {"…until a sentence names the county again",
@@ -432,6 +438,7 @@ int main(int argc, char **argv)
         {"甘孜州年末农村贫困人口2.89万人。", "2.89万人", "poor.remaining"},
         {"湘西州投入财政专项扶贫资金21.3亿元，其中中央资金12.6亿元。", "12.6亿元", "funds.fiscal_central"},
         {"东乡县退出贫困村62个。", "62个", "exit.villages"},
+        {"喀什地区投入援疆资金46.8亿元。", "46.8亿元", "funds.east_west"},
         {"甘孜州农村居民人均可支配收入12103元。", "12103元", "income.rural_pc"},
         {"甘孜州城镇居民人均可支配收入32046元。", "32046元", NULL}, /* never the rural cell */
     };
