@@ -138,6 +138,8 @@ typedef struct {
     int province;
     int year;
     size_t cur_sent; /* the sentence walk_figures is in: tried first by cue_first and kin */
+    int sec_year;    /* the year the heading above the sentence walk_figures is in names (0: none):
+                        a review's 一、2019年工作回顾 makes its 全年 and 今年 that year */
 } doc;
 
 #define PUSH(arr, n, cap, val)                                         \

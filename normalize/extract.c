@@ -136,7 +136,6 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     int whole_metric = -1;            /* the metric of the last figure that was no part */
     size_t whole_label_off = 0, whole_label_len = 0; /* and its label */
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
-    int section_year = 0;             /* the year the heading above names */
     int section_plan = 0;             /* 1 when that heading plans */
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
@@ -146,15 +145,17 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                        (sstart > 0 && t[sstart - 1] == '\n');
         /* 三、2021年工作打算: a heading that names a year dates its section */
         if (new_para && s > 0 && heading_line(d, s)) {
-            section_year = 0;
+            d->sec_year = 0;
+            int section_year = 0;
             /* 四、下一步工作打算: a heading that plans, and reports nothing
              * done (一、目标任务完成情况 does), makes its section's outcomes targets */
             section_plan = heading_plans(d, s);
             for (size_t i = first_year_from(d, sstart); i < d->ny && d->y[i].off < send && !section_year; i++)
                 if (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN)
                     section_year = year_value(d, &d->y[i]);
+            d->sec_year = section_year;
         }
-        if (new_para) carry_year = section_year;
+        if (new_para) carry_year = d->sec_year;
         /* 2019年春天，…承包了200亩地。秋收时，亩产达3000多公斤: a sentence that
          * names no year is about the year of the paragraph's sentence before */
         int own_year = 0;
@@ -223,7 +224,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
-                if (section_plan && (!strcmp(c.relation, "total") || !strcmp(c.relation, "part"))) c.relation = "plan";
+                if (section_plan) c.relation = "plan"; /* totals, parts, rates and growth alike */
                 /* 分别增长160%、543%: an item of a series joined by 、 or 和
                  * alone shares the relation its first item's cue gave */
                 if (prior && !strcmp(c.relation, "total") &&

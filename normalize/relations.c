@@ -93,14 +93,21 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
         c->relation = "plan";
         return;
     }
-    if (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
-        (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end))) {
-        c->relation = "per_unit";
-        return;
-    }
+    /* 农村居民人均可支配收入增长9%: a percentage after a change word is the growth of the per-unit
+     * amount, a change */
+    int pct = !strcmp(c->unit_name, "percent") || !strcmp(c->unit_name, "pct_point");
     size_t wl;
     long ch = cue_last(d, CUE_CHANGE, cstart, c->start, &wl);
     long to = cue_last(d, CUE_CHANGE_TO, cstart, c->start, NULL);
+    size_t pl_len = 0;
+    long pu = pct && ch >= 0 ? cue_last(d, CUE_PER_UNIT, cstart, c->start, &pl_len) : -1;
+    /* (but 年均下降5.4个百分点 is a yearly rate: the per-unit word is the change's own) */
+    if (!(pct && ch >= 0 && !(to >= 0 && to >= ch) && !(pu >= 0 && (size_t)pu + pl_len == (size_t)ch)) &&
+        (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
+         (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)))) {
+        c->relation = "per_unit";
+        return;
+    }
     /* 确保今年减少贫困人口140万人: a target that is a change is a plan */
     long pl = cue_last(d, CUE_PLAN_OVER_CHANGE, cstart, c->start, NULL);
     if (ch >= 0 && !(to >= 0 && to >= ch) && !(pl >= 0 && pl < ch)) {

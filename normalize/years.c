@@ -320,6 +320,7 @@ void find_year(doc *d, int hint, const char *source)
 
 int year_value(const doc *d, const year_ref *y)
 {
+    if (y->kind == Y_RELATIVE && y->year == 0 && d->sec_year) return d->sec_year;
     return y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0) : y->kind == Y_SINCE ? d->year : y->year;
 }
 

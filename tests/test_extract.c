@@ -308,6 +308,12 @@ int main(int argc, char **argv)
     /* …and so does one that names the work ahead (工作安排); its year is no year the report is about */
     const char *ahead = "东乡县2019年脱贫攻坚工作总结\n截至2019年底，全县投入资金3亿元。\n全县投入资金4亿元。\n三、2020年工作安排\n投入资金2亿元。\n";
     CHECK(figure("a.txt", ahead, "4亿元", 0).year == 2019);
+    /* a review's section dated by its heading makes its 全年 that year, not the report's; the
+     * growth its plan section names is a target */
+    const char *gov = "2020年临潭县人民政府工作报告\n2020年1月8日\n一、2019年工作回顾\n全年实现2.86万名贫困人口脱贫。\n"
+                      "二、2020年工作安排\n农村居民人均可支配收入增长9%。\n";
+    CHECK(figure("a.txt", gov, "2.86万名", 0).year == 2019);
+    CHECK(!strcmp(figure("a.txt", gov, "9%", 0).relation, "plan"));
     CHECK(!strcmp(figure("a.txt", ahead, "2亿元", 0).relation, "plan"));
     const char *done_section = "2020年12月1日\n融水县扶贫。\n一、目标任务完成情况\n全年投入资金3亿元。\n";
     CHECK(!strcmp(figure("a.txt", done_section, "3亿元", 0).relation, "total"));
@@ -408,6 +414,10 @@ int main(int argc, char **argv)
         {"M of N (N中有M) is a part", "多伦县无劳动力的224户310人中有204人纳入低保。", "204人", "part", NULL, NULL},
         {"an item joined by 、 to a change shares its cue", "多伦县投资额分别增长160%、543%。", "543%", "change", NULL, NULL},
         {"…and by 和 to a per-unit figure", "多伦县每户补助1000元和1500元。", "1500元", "per_unit", NULL, NULL},
+        {"a percentage after a change word is the growth of a per-unit amount", "临潭县农村居民人均可支配收入增长9%。", "9%",
+         "change", NULL, NULL},
+        {"…but 年均下降 is a yearly rate", "贫困发生率五年累计下降26.9个百分点，年均下降5.4个百分点。", "5.4个百分点", "per_unit", NULL,
+         NULL},
         {"a rate its own clause plans is a target", "保靖县今年预计实现农村居民人均可支配收入9800元。", "9800元", "plan", NULL, NULL},
         {"a plan of an earlier clause does not reach a clause that built (建成)",
          "全县规划搬迁4712户，截至2019年底已全部入住，建成集中安置点47个。", "47个", "total", NULL, NULL},
