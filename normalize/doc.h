@@ -94,6 +94,13 @@ typedef struct {
     int back;
 } mention;
 
+/* A township the report names by a name it had before an upgrade (东坝头乡, now 东坝头镇):
+ * figures' paths write it as the report does. */
+typedef struct {
+    int region;
+    size_t off, len;
+} renamed;
+
 /* A word that names again the last place of its level (村里, 全乡). */
 typedef struct {
     size_t off, len;
@@ -126,6 +133,8 @@ typedef struct {
     size_t ny, capy;
     back_ref *bk;
     size_t nbk, capbk;
+    renamed *ren;
+    size_t nren, capren;
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
@@ -232,6 +241,8 @@ int scan_refs(doc *d);
 int keep_deep(doc *d);
 /* Sets each mention's region to the candidate that fits what surrounds it. */
 void resolve_mentions(doc *d);
+/* Fills d->ren with the townships named otherwise than the gazetteer names them. FP_OK or FP_ENOMEM. */
+int note_renamed(doc *d);
 /* Marks the names that say where the place before them lies (X位于Y). */
 void mark_located(doc *d);
 /* Keeps a village under the township its report places it in, when the gazetteer has it elsewhere. */

@@ -22,6 +22,24 @@ static void set_buf(fp_buf *b, const char *s, size_t n)
     fp_buf_append(b, s, n); /* on failure b->oom is set: the caller checks */
 }
 
+/* The region's path, with a township the report names by a former name (d->ren) written so. */
+static void written_path(const doc *d, int region, fp_buf *path)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    for (size_t k = 0; k < d->nren; k++) {
+        int town = d->ren[k].region;
+        if (!fp_gaz_within(g, region, town)) continue;
+        int below[4], nb = 0; /* the places under the township down to region (a village) */
+        for (int r = region; r != town && r >= 0 && nb < 4; r = fp_gaz_region(g, r)->parent) below[nb++] = r;
+        fp_gaz_path(g, fp_gaz_region(g, town)->parent, path);
+        fp_buf_puts(path, "/");
+        fp_buf_append(path, d->src + d->ren[k].off, d->ren[k].len);
+        while (nb > 0) fp_buf_puts(path, "/"), fp_buf_puts(path, fp_gaz_region(g, below[--nb])->name);
+        return;
+    }
+    fp_gaz_path(g, region, path);
+}
+
 static void build_figure(const doc *d, const cand *c, const char *source, size_t s, fp_figure *f, fig_bufs *fb)
 {
     fp_buf *path = &fb->path;
@@ -39,7 +57,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     if (c->region >= 0) {
         const fp_region *r = fp_gaz_region(d->x->gaz, c->region);
         copy_str(f->region_code, sizeof f->region_code, r->code);
-        fp_gaz_path(d->x->gaz, c->region, path);
+        written_path(d, c->region, path);
         for (int k = 0; c->written && k < c->written->nw; k++) {
             fp_buf_puts(path, "/");
             fp_buf_append(path, d->src + c->written->w_off[k], c->written->w_len[k]);
@@ -385,7 +403,8 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
     if (!rc) {
         resolve_mentions(&d);
         follow_location(&d);
-        rc = resolve_back(&d);
+        rc = note_renamed(&d);
+        if (!rc) rc = resolve_back(&d);
     }
     if (!rc) rc = find_topics(&d);
     if (!rc) {
@@ -398,6 +417,7 @@ int fp_extract(const fp_extractor *x, const char *source, const char *text, size
         info->figures = count;
     }
     free(d.m);
+    free(d.ren);
     free(d.y);
     free(d.sent);
     free(d.skip); /* and d.cues, in its block */
@@ -417,8 +437,9 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
     snprintf(a, sizeof a, "%s/aliases.tsv", datadir);
     int rc = fp_gaz_load(&x->gaz, r, a);
     /* short forms of autonomous places (凉山州, 广西), derived by
-     * make-gazetteer.py, and the names counties had before a rename */
-    static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv"};
+     * make-gazetteer.py, the names counties had before a rename, and those
+     * townships had before an upgrade (东坝头乡 is 东坝头镇 now) */
+    static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv", "township-names.tsv"};
     for (size_t i = 0; i < sizeof more / sizeof more[0] && !rc; i++) {
         snprintf(a, sizeof a, "%s/%s", datadir, more[i]);
         rc = fp_gaz_add_names(x->gaz, a);

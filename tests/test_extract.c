@@ -174,6 +174,8 @@ int main(int argc, char **argv)
          "6000元", "鄂温克族自治旗", 0},
         {"a township's name unique in China, in the report's province, needs no county before it",
          "宁夏扶贫。\n闽宁镇农民人均可支配收入10880元。\n", "10880元", "永宁县/闽宁镇", 0},
+        {"a township named as it was before its upgrade (东坝头乡, now 东坝头镇) is found, and written as the report writes it",
+         "兰考县扶贫。\n在东坝头乡张庄村，村民人均纯收入8000多元。\n", "8000多元", "兰考县/东坝头乡/张庄村", 0},
         {"a whole word names the unit holding the paragraph's place whose name ends as it does (全地区)",
          "喀什地区扶贫。\n莎车县阿瓦提镇建成工厂12家。全地区建成卫星工厂1069家。\n", "1069家", "新疆维吾尔自治区/喀什地区", 0},
         {"…and 全县 the county the paragraph is on", "喀什地区扶贫。\n莎车县阿瓦提镇建成工厂12家。全县建成卫星工厂169家。\n",
