@@ -273,6 +273,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 /* 66个贫困县中已有58个县脱贫摘帽: a whole's metric is read
                  * before the words that open its part */
                 long pw = cue_first(d, CUE_PART, c.end, cend, NULL);
+                long pc = cue_first(d, CUE_PART_IN_CLAUSE, c.end, cend, NULL); /* 117户贫困户已有116户脱贫 */
+                if (pc >= 0 && (pw < 0 || pc < pw) && c.end + (size_t)pc < cend) {
+                    size_t a = c.end + (size_t)pc;
+                    while (a < cend && !fp_num_starts(t + a, cend - a)) a += fp_utf8_len((unsigned char)t[a]);
+                    if (a < cend) pw = pc; /* a figure follows in the clause: the part */
+                }
                 int weak = pick_metric(d, &c, cstart, pw >= 0 ? c.end + (size_t)pw : cend, sstart, send);
                 /* 提高到5547元，增幅14.3%: a change in percent with no cue in
                  * its own clause measures the figure before it */

@@ -19,7 +19,7 @@ static const char *cue_names[CUE_COUNT] = {
     "implied_person", "implied_household", "implied_modifier",
     "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
     "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb",
-    "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "duration_after", "person_noun_not", "respectively", "plan_not", "standard", "plan_heading"};
+    "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "duration_after", "person_noun_not", "respectively", "plan_not", "standard", "plan_heading", "part_in_clause"};
 
 typedef struct {
     int (*fn)(char **f, int nf, const char *path, int lineno, void *ud);

@@ -140,6 +140,9 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     long p = cue_last(d, CUE_PART, from, c->start, NULL);
     long q = cue_last(d, CUE_PART_LIST, from, c->start, &wl);
     if ((p >= 0 || q >= 0) && has_prior_figure) c->relation = "part";
+    /* 全村117户贫困户已有116户脱贫: within the clause of the figure before */
+    else if (has_prior_figure && prior_end > cstart && cue_last(d, CUE_PART_IN_CLAUSE, prior_end, c->start, NULL) >= 0)
+        c->relation = "part";
     else if (prev_sentence_figure && cue_first(d, CUE_PART_OF_BEFORE, sstart, c->start, NULL) >= 0)
         c->relation = "part";
     /* 包括29户贫困户在内的33户: the part stands before its whole */

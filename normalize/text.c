@@ -105,7 +105,7 @@ static size_t sentence_holding(const doc *d, size_t a, size_t b)
 /* 0 when class cue has no word in the sentence holding [a, b) */
 static int may_hold(const doc *d, int cue, size_t a, size_t b)
 {
-    if (!(d->x->lx.sent_classes >> cue & 1)) return 1;
+    if (cue >= 64 || !(d->x->lx.sent_classes >> cue & 1)) return 1; /* not in the masks: may */
     size_t s = sentence_holding(d, a, b);
     return s == (size_t)-1 || (d->cues[s] >> cue & 1);
 }
