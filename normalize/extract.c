@@ -330,7 +330,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 /* a part with no cue of its own measures what its whole does
                  * (覆盖农牧民5628户，其中贫困户2173户) */
                 const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
-                if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && strcmp(c.metric, "rate") &&
+                /* (a whole with no cue either, 共有农户480户，其中建档立卡贫困户98户, gives none) */
+                if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && whole_label_len && strcmp(c.metric, "rate") &&
                     (!um || um->allowed >> whole_metric & 1)) {
                     c.metric = d->x->lx.metrics[whole_metric].name;
                     /* …搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人: and its label,

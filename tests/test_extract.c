@@ -417,6 +417,8 @@ int main(int argc, char **argv)
          "poor_population", NULL},
         {"…and the figure after 已有 is its part", "兰考县全村117户贫困户已有116户脱贫。", "116户", "part", "poverty_exit", NULL},
         {"…but not across a clause break", "兰考县投入资金3亿元，已有5万人脱贫。", "5万人", "total", "poverty_exit", NULL},
+        {"a part's own poor noun stands when its whole has no cue either", "喇家村共有农户480户，其中建档立卡贫困户98户。", "98户", "part",
+         "poor_population", NULL},
         {"M of N (N中有M) is a part", "多伦县无劳动力的224户310人中有204人纳入低保。", "204人", "part", NULL, NULL},
         {"an item joined by 、 to a change shares its cue", "多伦县投资额分别增长160%、543%。", "543%", "change", NULL, NULL},
         {"…and by 和 to a per-unit figure", "多伦县每户补助1000元和1500元。", "1500元", "per_unit", NULL, NULL},
@@ -455,6 +457,7 @@ int main(int argc, char **argv)
         {"湘西州投入财政专项扶贫资金21.3亿元，其中中央资金12.6亿元。", "12.6亿元", "funds.fiscal_central"},
         {"东乡县退出贫困村62个。", "62个", "exit.villages"},
         {"喀什地区投入援疆资金46.8亿元。", "46.8亿元", "funds.east_west"},
+        {"化隆县拉面经济从业人员达到11.6万人。", "11.6万人", "employment.people"},
         {"甘孜州农村居民人均可支配收入12103元。", "12103元", "income.rural_pc"},
         {"甘孜州城镇居民人均可支配收入32046元。", "32046元", NULL}, /* never the rural cell */
     };
