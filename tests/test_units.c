@@ -195,6 +195,10 @@ int main(int argc, char **argv)
     r = ex(x, "新建安置房300套，每户住房面积80平方米，新建牛棚2000平方米，确保今年减少贫困人口3000人。");
     CHECK(r.n == 4 && !strcmp(r.metric[0], "housing") && !strcmp(r.metric[1], "housing"));
     CHECK(r.n == 4 && !strcmp(r.metric[2], "agriculture") && !strcmp(r.metric[3], "poverty_exit"));
+    /* power in megawatts, area in square kilometres, things in bags and lamps */
+    r = ex(x, "全县光伏电站装机容量30兆瓦，治理水土流失面积85平方公里，安装路灯500盏。");
+    CHECK(r.n == 3 && !strcmp(r.unit[0], "kW") && !strcmp(r.value[0], "30000"));
+    CHECK(r.n == 3 && !strcmp(r.unit[1], "sqm") && !strcmp(r.value[1], "85000000") && !strcmp(r.unit[2], "count"));
     /* list items with no noun of their own share the one after the last; a part its whole's metric */
     r = ex(x, "全旗今年有600户、2100人完成易地扶贫搬迁。项目覆盖农牧民500户，其中贫困户120户。");
     CHECK(r.n == 4 && !strcmp(r.metric[0], "relocation") && !strcmp(r.metric[1], "relocation"));
