@@ -19,7 +19,8 @@ static const char *cue_names[CUE_COUNT] = {
     "implied_person", "implied_household", "implied_modifier",
     "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
     "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb",
-    "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "duration_after", "person_noun_not", "respectively", "plan_not", "standard", "plan_heading", "part_in_clause"};
+    "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "respectively", "plan_not", "standard", "year_same", "year_after",
+    "duration_after", "person_noun_not", "plan_heading", "part_in_clause"};
 
 typedef struct {
     int (*fn)(char **f, int nf, const char *path, int lineno, void *ud);
@@ -350,7 +351,7 @@ static int build_cue_index(fp_lexicon *lx)
 }
 
 /* The cue classes scan_refs asks about at every character, in one index. */
-static const int ref_cues[] = {CUE_YEAR_LAST2, CUE_YEAR_LAST, CUE_YEAR_THIS, CUE_YEAR_NEXT, CUE_PLACE_NOT,
+static const int ref_cues[] = {CUE_YEAR_LAST2, CUE_YEAR_LAST, CUE_YEAR_THIS, CUE_YEAR_NEXT, CUE_YEAR_SAME, CUE_YEAR_AFTER, CUE_PLACE_NOT,
                                CUE_PLACE_BACK_VILLAGE, CUE_PLACE_BACK_TOWNSHIP, CUE_PLACE_WHOLE, CUE_PLACE_BACK_NOT};
 
 /* The cue classes looked for in parts of a sentence, per figure

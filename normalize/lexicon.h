@@ -46,13 +46,14 @@ enum fp_cue {
     CUE_IMPLIED_PERSON, CUE_IMPLIED_HOUSEHOLD, CUE_IMPLIED_MODIFIER,
     CUE_COUNTED_COUNTY, CUE_COUNTED_TOWNSHIP, CUE_COUNTED_VILLAGE, CUE_COUNTED_MODIFIER, CUE_COUNTED_NOT_AFTER,
     CUE_PER_UNIT_ADJACENT, CUE_PER_UNIT_NOT, CUE_PART_AROUND, CUE_PART_OF_BEFORE, CUE_SHARE_OF, CUE_PLAN_OVER_CHANGE, CUE_TOPIC_VERB,
-    CUE_PLACE_LOCATED, CUE_PLACE_BACK_VILLAGE, CUE_PLACE_BACK_TOWNSHIP, CUE_PLACE_BACK_NOT, CUE_PLACE_WHOLE, CUE_SCOPE_BEFORE, CUE_PROGRESS, CUE_COMPARE, CUE_YEAR_ONSET, CUE_DURATION_AFTER, CUE_PERSON_NOUN_NOT, CUE_RESPECTIVELY, CUE_PLAN_NOT, CUE_STANDARD, CUE_PLAN_HEADING,
-    CUE_PART_IN_CLAUSE, CUE_COUNT
+    CUE_PLACE_LOCATED, CUE_PLACE_BACK_VILLAGE, CUE_PLACE_BACK_TOWNSHIP, CUE_PLACE_BACK_NOT, CUE_PLACE_WHOLE, CUE_SCOPE_BEFORE, CUE_PROGRESS, CUE_COMPARE, CUE_YEAR_ONSET, CUE_RESPECTIVELY, CUE_PLAN_NOT, CUE_STANDARD, CUE_YEAR_SAME, CUE_YEAR_AFTER,
+    /* the classes the indexes below tag (refs_ix, sent_ix) are bits of one uint64_t (per-sentence
+     * masks, fp_cue_at), so they stand before CUE_INDEXABLE_END; those after it are asked of
+     * their own lists only */
+    CUE_INDEXABLE_END, CUE_DURATION_AFTER = CUE_INDEXABLE_END, CUE_PERSON_NOUN_NOT, CUE_PLAN_HEADING, CUE_PART_IN_CLAUSE,
+    CUE_COUNT
 };
-/* The classes the indexes below tag (refs_ix, sent_ix) are bits of one uint64_t (per-sentence
- * masks, fp_cue_at): they must be below 64, which fp_cue_index_build checks at load. Classes
- * from 64 on are asked of their own lists only. */
-_Static_assert(CUE_COUNT <= 128, "cue classes past what the loader's tables hold");
+_Static_assert(CUE_INDEXABLE_END <= 64, "more indexable cue classes than bits in a mask");
 
 typedef struct {
     char name[24];

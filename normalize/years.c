@@ -196,6 +196,21 @@ int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len)
     static const struct {
         int cue, delta;
     } rel[] = {{CUE_YEAR_LAST2, -2}, {CUE_YEAR_LAST, -1}, {CUE_YEAR_THIS, 0}, {CUE_YEAR_NEXT, 1}};
+    /* 2016年…当年, 同年, 次年: the year written last, or the next; a relative one (去年…次年) stays
+     * relative; none before: the report's */
+    static const struct {
+        int cue, delta;
+    } ana[] = {{CUE_YEAR_SAME, 0}, {CUE_YEAR_AFTER, 1}};
+    for (size_t i = 0; i < sizeof ana / sizeof ana[0]; i++) {
+        if (!(cm >> ana[i].cue & 1)) continue;
+        size_t rl = len[ana[i].cue], k = d->ny;
+        while (k > 0 && d->y[k - 1].kind != Y_PLAIN && d->y[k - 1].kind != Y_DATE && d->y[k - 1].kind != Y_RELATIVE) k--;
+        year_ref y = {*pp, rl, ana[i].delta, Y_RELATIVE};
+        if (k > 0) y.kind = d->y[k - 1].kind == Y_RELATIVE ? Y_RELATIVE : Y_PLAIN, y.year += d->y[k - 1].year;
+        PUSH(d->y, d->ny, d->capy, y);
+        *pp += rl;
+        return 1;
+    }
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
         if (!(cm >> rel[i].cue & 1)) continue;
         size_t rl = len[rel[i].cue];
