@@ -182,6 +182,9 @@ typedef struct {
     /* a measure of its own, published as other:<label>: one channel of a whole never
      * stated (通过发展生产脱贫33368人), or places counted as where something happens */
     int own_measure;
+    /* a per-unit figure that is a target (预计实现人均可支配收入9800元, or under a heading that
+     * plans): its relation stays per_unit (GUIDE.md), its series is target, never the value */
+    int target;
 } cand;
 
 /* The years of the last two-sided change in the sentence, so a parallel one

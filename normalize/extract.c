@@ -77,6 +77,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     /* a channel of the year's exits is no exit cell's value, places counted as
      * where something happens no count of cadres or projects: measures of their own */
     if (c->own_measure) fp_indicate_other(f);
+    if (c->target) copy_str(f->series, sizeof f->series, "target");
     f->source = (char *)source;
     f->offset = (uint32_t)c->start;
     f->length = (uint32_t)(c->end - c->start);
@@ -242,7 +243,9 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
                 pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
-                if (section_plan) c.relation = "plan"; /* totals, parts, rates and growth alike */
+                /* totals, parts and growth alike; a per-unit figure stays one (per_unit wins, GUIDE.md) */
+                if (section_plan && strcmp(c.relation, "per_unit")) c.relation = "plan";
+                else if (section_plan) c.target = 1;
                 /* 分别增长160%、543%: an item of a series joined by 、 or 和
                  * alone shares the relation its first item's cue gave */
                 if (prior && !strcmp(c.relation, "total") &&

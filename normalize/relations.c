@@ -88,26 +88,17 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
      * persons the next figure is per: a count of people or households is never
      * per unit by a word after it */
     int counts_units = !strcmp(c->unit_name, "person") || !strcmp(c->unit_name, "household");
-    /* 预计实现农村居民人均可支配收入9800元: a rate its own clause plans is a target, no outcome */
-    if (plans_in(d, cstart, c->start) && has_per_unit(d, cstart, c->start)) {
-        c->relation = "plan";
+    /* where per_unit and change or plan both fit, per_unit wins (GUIDE.md): 人均可支配收入增长9%,
+     * 预计实现农村居民人均可支配收入9800元 */
+    if (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
+        (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end))) {
+        c->relation = "per_unit";
+        c->target = plans_in(d, cstart, c->start);
         return;
     }
-    /* 农村居民人均可支配收入增长9%: a percentage after a change word is the growth of the per-unit
-     * amount, a change */
-    int pct = !strcmp(c->unit_name, "percent") || !strcmp(c->unit_name, "pct_point");
     size_t wl;
     long ch = cue_last(d, CUE_CHANGE, cstart, c->start, &wl);
     long to = cue_last(d, CUE_CHANGE_TO, cstart, c->start, NULL);
-    size_t pl_len = 0;
-    long pu = pct && ch >= 0 ? cue_last(d, CUE_PER_UNIT, cstart, c->start, &pl_len) : -1;
-    /* (but 年均下降5.4个百分点 is a yearly rate: the per-unit word is the change's own) */
-    if (!(pct && ch >= 0 && !(to >= 0 && to >= ch) && !(pu >= 0 && (size_t)pu + pl_len == (size_t)ch)) &&
-        (has_per_unit(d, cstart, c->start) || cue_suffix(d, CUE_PER_UNIT_ADJACENT, cstart, c->start) ||
-         (!counts_units && fp_words_prefix(&lx->cues[CUE_PER_UNIT_AFTER], t + c->end, cend - c->end)))) {
-        c->relation = "per_unit";
-        return;
-    }
     /* 确保今年减少贫困人口140万人: a target that is a change is a plan */
     long pl = cue_last(d, CUE_PLAN_OVER_CHANGE, cstart, c->start, NULL);
     if (ch >= 0 && !(to >= 0 && to >= ch) && !(pl >= 0 && pl < ch)) {
