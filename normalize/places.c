@@ -856,8 +856,11 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
         fp_gaz_region(g, found)->level < level)
         return found;
     found = place;
-    /* A place above the subject (the province in a banner's report) means the subject itself. */
-    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found)) {
+    /* A place above the subject (the province in a banner's report) means the subject itself; but
+     * a prefecture a county's report names in the clause (铜仁市…投入扶贫资金20亿元) is itself */
+    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found) &&
+        !(fp_gaz_region(g, found)->level == FP_LEVEL_PREFECTURE && fi < d->nm && d->m[fi].off >= cstart &&
+          d->m[fi].off < pos && !d->m[fi].nw)) {
         *written = NULL;
         found = d->subject;
     }

@@ -34,6 +34,7 @@ size_t clause_mark(const char *t, size_t len, size_t p)
 }
 
 static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e);
+static void skip_links(doc *d);
 
 int scan_sentences(doc *d)
 {
@@ -62,7 +63,36 @@ int scan_sentences(doc *d)
                                                            d->sent[i].end - d->sent[i].start, NULL) >= 0
                                          : (d->cues[i] >> CUE_BOILERPLATE & 1);
     }
+    skip_links(d);
     return FP_OK;
+}
+
+/* 1 when sentence s is a line of its own of at most max characters, ending in no sentence mark
+ * (a title, a link). */
+static int bare_line(const doc *d, size_t s, size_t max)
+{
+    size_t a = d->sent[s].start, e = d->sent[s].end, chars = 0;
+    if ((a > 0 && d->t[a - 1] != '\n') || (e < d->len && d->t[e - 1] != '\n')) return 0;
+    for (size_t p = a; p < e && chars <= max; p += fp_utf8_len((unsigned char)d->t[p])) chars++;
+    return chars <= max;
+}
+
+/* A web page's list of other stories (相关阅读 on a line of its own, then their titles, one a
+ * line): boilerplate, not this report's figures. The list ends at a line that is a sentence. */
+static void skip_links(doc *d)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_LINKS_HEADING];
+    int in_list = 0;
+    for (size_t i = 0; i < d->ns; i++) {
+        size_t a = d->sent[i].start;
+        while (a < d->sent[i].end && (d->t[a] == ' ' || d->t[a] == '\t' || d->t[a] == '\n' || d->t[a] == '\r')) a++;
+        if (bare_line(d, i, 30) && fp_words_prefix(w, d->t + a, d->sent[i].end - a)) {
+            d->skip[i] = 1, in_list = 1;
+            continue;
+        }
+        if (in_list && bare_line(d, i, 60)) d->skip[i] = 1;
+        else if (d->sent[i].end > a) in_list = 0;
+    }
 }
 
 /* The classes of lx->sent_ix with a word in t[a..e), from one look at each

@@ -180,6 +180,8 @@ int main(int argc, char **argv)
          "兰考县扶贫。\n在东坝头乡张庄村，村民人均纯收入8000多元。\n", "8000多元", "兰考县/东坝头乡/张庄村", 0},
         {"a whole word names the unit holding the paragraph's place whose name ends as it does (全地区)",
          "喀什地区扶贫。\n莎车县阿瓦提镇建成工厂12家。全地区建成卫星工厂1069家。\n", "1069家", "新疆维吾尔自治区/喀什地区", 0},
+        {"a prefecture a county's report names in the figure's clause is the figure's place",
+         "石阡县扶贫。今年石阡县完成搬迁1.2万人。\n铜仁市今年投入扶贫资金20亿元。\n", "20亿元", "贵州省/铜仁市", 0},
         {"当年 is the year written last", "巴东县扶贫。\n2016年，巴东县启动搬迁，当年搬迁贫困人口5200人，次年又搬迁6800人。\n", "5200人",
          "巴东县", 2016},
         {"…and 次年 the one after it", "巴东县扶贫。\n2016年，巴东县启动搬迁，当年搬迁贫困人口5200人，次年又搬迁6800人。\n", "6800人",
@@ -309,6 +311,15 @@ int main(int argc, char **argv)
     CHECK(figure("a.txt", circle, "1.26亿元", 0).year == 2013);
     const char *later = "黔南州2020年脱贫攻坚成效显著\n来源：黔南日报 2021-09-05\n罗甸县投入扶贫资金8.5亿元。\n";
     CHECK(figure("a.txt", later, "8.5亿元", 0).year == 2021);
+
+    /* a web page's counters and its list of other stories are no figures of the report */
+    const char *page = "石阡县易地扶贫搬迁成效显著\n发布时间：2019-12-20 来源：扶贫办 浏览次数：1523次\n"
+                       "今年，石阡县完成易地扶贫搬迁1.2万人。\n相关阅读：\n石阡县2018年脱贫1.5万人\n铜仁市2019年投入扶贫资金20亿元\n";
+    CHECK(figure("a.txt", page, "1.2万人", 0).found);
+    CHECK(!figure("a.txt", page, "1523次", 0).found && !figure("a.txt", page, "1.5万人", 0).found &&
+          !figure("a.txt", page, "20亿元", 0).found);
+    const char *after = "石阡县扶贫。\n相关阅读\n石阡县2018年脱贫1.5万人\n全县投入资金3亿元。\n";
+    CHECK(figure("a.txt", after, "3亿元", 0).found); /* a sentence ends the list */
 
     /* a heading that plans makes its section's figures targets, until the next heading */
     const char *plan_section = "2020年12月1日\n融水县扶贫。\n四、下一步工作打算\n巩固成果，投入资金3亿元。\n五、保障措施\n落实资金2亿元。\n";
