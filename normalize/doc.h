@@ -187,6 +187,41 @@ typedef struct {
     int target;
 } cand;
 
+/* What the figures walked so far tell the next one: the rules of relations.c, measures.c and
+ * places.c read it and update it, figure after figure, in the order walk_figures calls them. */
+typedef struct {
+    /* in the sentence (sentence_start resets them) */
+    int prior;             /* a figure stood before this one */
+    size_t prior_end;      /* where it ended (the sentence's start when none) */
+    int prior_part;        /* it was a part */
+    const char *prior_relation, *prior_metric;
+    int prior_scope;       /* it counted the places something happens in */
+    char run[4][16];       /* the units of a breakdown under way (其中 A…，B…; 索县6户、34人，安多县14户、79人) */
+    int nrun;
+    char wholes[4][32];    /* the unit/counter of the sentence's wholes so far (入库项目2204个，涉及资金18.7亿元) */
+    char whole_of[4][24];  /* and the metric each whole measures */
+    int nwholes;
+    size_t resp_at;        /* the 分别 the figures of a respective list follow */
+    int resp_k;            /* and this figure's place in that list */
+    /* across sentences (walk_start sets them) */
+    int whole_metric;      /* the metric of the last figure that was no part (-1: none) */
+    size_t whole_label_off, whole_label_len; /* and its label */
+} fig_context;
+
+static inline void walk_start(fig_context *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->whole_metric = -1;
+}
+
+static inline void sentence_start(fig_context *fx, size_t sstart)
+{
+    fx->prior = fx->prior_part = fx->prior_scope = fx->nrun = fx->nwholes = fx->resp_k = 0;
+    fx->prior_relation = "total", fx->prior_metric = "other";
+    fx->prior_end = sstart;
+    fx->resp_at = (size_t)-1;
+}
+
 /* The years of the last two-sided change in the sentence, so a parallel one
  * without years takes them (从2013年的746万人减少到2018年的155万人，发生率从20.6%下降到4.3%). */
 typedef struct {
@@ -269,6 +304,9 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
 int respective_place(const doc *d, size_t sstart, size_t at_word, int k);
 /* The index of the first place mention at or after offset pos (binary search). */
 size_t first_mention_from(const doc *d, size_t pos);
+/* A、B分别…X、Y: the k-th figure after 分别 is the k-th listed place's, and the k-th listed year's
+ * (2016年、2017年和2018年分别减贫…); sets c->region and c->year when the sentence lists them. */
+void respective(const doc *d, cand *c, fig_context *fx, size_t sstart);
 
 /* ---------- years.c: years ---------- */
 
@@ -302,11 +340,29 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
 
 /* ---------- measures.c: metrics ---------- */
 
+/* Sets c's metric and label with pick_metric, read up to the words that open a part in its clause
+ * (66个贫困县中已有58个县, 117户贫困户已有116户脱贫); a change in percent with no cue of its own
+ * takes the metric of the figure before. 1 when the metric is weak, as pick_metric says. */
+int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, size_t cend, size_t sstart,
+                   size_t send);
+/* The sentence's say in c's metric, once its relation is settled (counted: counted_level's answer):
+ * places counted where something happens are a measure of their own, a part with no cue measures
+ * what its whole does, a figure that states a standard is that standard's. Updates fx. */
+void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int counted, size_t cstart, size_t cend);
+
 /* Sets c->metric and c->label_* from the cue words around the figure; 1 when the metric is weak (none
  * found, or only a noun of the poor). */
 int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, size_t send);
 
 /* ---------- relations.c: relations ---------- */
+
+/* The sentence's say in c's relation, after pick_relation: an item of a series joined by 、 or 和
+ * shares the change or per-unit relation of the item before; the later items of a breakdown are
+ * parts; a share is no item of the breakdown before it. */
+void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart);
+/* After the metric (weak: measure_figure's answer): progress on a whole stated before in the
+ * sentence is a part of it, and so is a channel of the year's exits (kind_item). Updates fx. */
+void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t cstart, size_t sstart, size_t send);
 
 /* 1 when sentence s holds a plan word that plans. */
 int sentence_has_plan(const doc *d, size_t s);

@@ -2,7 +2,6 @@
  * in order: sentences, names and years in one pass, the subject and each
  * paragraph's place, the report's year; then each figure in text order,
  * with its year, relation, metric and place. */
-#define _GNU_SOURCE /* memmem */
 
 #include "doc.h"
 #include "indicate.h"
@@ -83,52 +82,6 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     f->length = (uint32_t)(c->end - c->start);
 }
 
-/* 1 when the figure c is one channel of the year's exits (五个一批: 通过发展
- * 生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿脱贫3072人): its exit word
- * stands right before it after words of its own, and right before a number
- * in two more clauses of the sentence. Items told apart by a year or a place
- * (2016年脱贫2万人，2017年…; A县脱贫…，B县…) are each a whole, and so is the
- * whole that progress items follow (入库项目2204个，已实施项目1034个). */
-static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, size_t send)
-{
-    if (strcmp(c->metric, "poverty_exit") || !c->cue_len || c->cue_len < 6 || c->cue_off + c->cue_len != c->start ||
-        c->cue_off < cstart + 6)
-        return 0;
-    size_t y = first_year_from(d, cstart), m = first_mention_from(d, cstart);
-    if ((y < d->ny && d->y[y].off < c->cue_off) || (m < d->nm && d->m[m].off < c->cue_off)) return 0;
-    const char *w = d->t + c->cue_off;
-    int items = 0;
-    size_t last_clause = (size_t)-1;
-    for (size_t q = sstart; q + c->cue_len <= send;) {
-        const char *hit = memmem(d->t + q, send - q, w, c->cue_len);
-        if (!hit) break;
-        size_t o = (size_t)(hit - d->t), after = o + c->cue_len;
-        size_t cs = clause_start(d, sstart, o);
-        if (after < send && fp_num_starts(d->t + after, send - after) && cs != last_clause && o >= cs + 6) {
-            if (cue_first(d, CUE_PROGRESS, cs, o, NULL) >= 0) return 0;
-            items++;
-            last_clause = cs;
-        }
-        q = after;
-    }
-    return items >= 3;
-}
-
-/* When the figure ending at end states a standard named after it in its
- * clause (2855元人民币的全国农村贫困标准, 2300元（2010年不变价）的农村扶贫标准):
- * 1, with *off and *len the standard's name (after 的, up to its word). */
-static int states_standard(const doc *d, size_t end, size_t cend, size_t *off, size_t *len)
-{
-    const char *de = memmem(d->t + end, cend - end, "的", 3);
-    if (!de) return 0;
-    size_t a = (size_t)(de - d->t) + 3, lim = a + 8 * 3 < cend ? a + 8 * 3 : cend, wl;
-    long o = cue_first(d, CUE_STANDARD, a, lim, &wl);
-    if (o < 0 || fp_words_prefix(&d->x->lx.cues[CUE_PER_UNIT_NOT], d->t + a + (size_t)o, cend - a - (size_t)o))
-        return 0; /* 道路标准化 is no standard */
-    *off = a, *len = (size_t)o + wl;
-    return 1;
-}
-
 /* 1 when a noun of people (村民) starts at t[p], not one that names a group of them (村民小组). */
 static int person_noun_at(const doc *d, size_t p, size_t end)
 {
@@ -152,8 +105,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     fig_bufs fb = {{0}, {0}, {0}, {0}};
     int rc = FP_OK;
     size_t fig_sentence = (size_t)-1; /* the last sentence that had a figure */
-    int whole_metric = -1;            /* the metric of the last figure that was no part */
-    size_t whole_label_off = 0, whole_label_len = 0; /* and its label */
+    fig_context fx;                   /* what the figures so far say to the next */
+    walk_start(&fx);
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
     int section_plan = 0;             /* 1 when that heading plans */
     size_t yi = 0;                    /* the first year reference not before the sentence */
@@ -193,21 +146,9 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int carried = carry_year;
         if (own_year) carry_year = own_year;
         if (d->skip[s]) continue;
-        int prior = 0, prior_part = 0;
-        const char *prior_relation = "total", *prior_metric = "other";
-        int prior_scope = 0;          /* the figure before counted the places something happens in */
-        size_t resp_at = (size_t)-1; /* the 分别 the figures of a respective list follow */
-        int resp_k = 0;               /* and this figure's place in that list */
-        size_t prior_end = sstart;
+        sentence_start(&fx, sstart);
         int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
                                                                   sstart - d->sent[s - 1].start);
-        /* the units of a breakdown under way (其中 A…，B…，C…; 索县6户、34人，安多县14户、79人) */
-        char run[4][16];
-        int nrun = 0;
-        /* the units of the sentence's wholes so far (入库项目2204个，涉及资金18.7亿元) */
-        char wholes[4][32]; /* unit and counter (个 and 家 count different things) */
-        char whole_of[4][24];    /* and the metric each whole measures */
-        int nwholes = 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;
@@ -235,136 +176,24 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 size_t cstart = clause_start(d, sstart, c.start);
                 size_t cend = clause_end(d, send, c.end);
                 if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
-                    if (is_household_context(d, &c, cstart, cend, prior ? prior_end : (size_t)-1))
+                    if (is_household_context(d, &c, cstart, cend, fx.prior ? fx.prior_end : (size_t)-1))
                         copy_str(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';
                     else if (!strcmp(c.unit_name, "count") && !strcmp(c.counter, "个") &&
                              person_noun_at(d, c.num_end, cend))
                         copy_str(c.unit_name, sizeof c.unit_name, "person"), c.counter[0] = '\0';
                 }
                 c.year = pick_year(d, &c, cstart, cend, ystart, send, &sides, carried);
-                pick_relation(d, &c, cstart, cend, sstart, prior, prior_end, prev_fig);
+                pick_relation(d, &c, cstart, cend, sstart, fx.prior, fx.prior_end, prev_fig);
                 /* totals, parts and growth alike; a per-unit figure stays one (per_unit wins, GUIDE.md) */
                 if (section_plan && strcmp(c.relation, "per_unit")) c.relation = "plan";
                 else if (section_plan) c.target = 1;
-                /* 分别增长160%、543%: an item of a series joined by 、 or 和
-                 * alone shares the relation its first item's cue gave */
-                if (prior && !strcmp(c.relation, "total") &&
-                    (!strcmp(prior_relation, "change") || !strcmp(prior_relation, "per_unit")) &&
-                    c.start == prior_end + 3 && (at(t, d->len, prior_end, "、") || at(t, d->len, prior_end, "和")))
-                    c.relation = prior_relation;
-                /* The items after the first of a breakdown are parts too, while
-                 * they measure in one of its units and no ； closes the list;
-                 * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
-                /* ； closes the list, and so does the whole after 包括…在内 */
-                if (find3(t + prior_end, c.start - prior_end, "；") ||
-                    cue_first(d, CUE_PART_AROUND, prior_end, c.start, NULL) >= 0)
-                    nrun = 0, prior_part = 0;
-                int in_run = 0;
-                for (int k = 0; k < nrun; k++) in_run |= !strcmp(run[k], c.unit_name);
-                int joined = prior_part && c.start == prior_end + 3 && at(t, d->len, prior_end, "、");
-                /* 其中…，占年度计划的238.93%: a share is a ratio of its own, no item of the
-                 * breakdown before it (but 其中…占总金额的50% is one, in its own clause) */
-                int share = !strcmp(c.unit_name, "percent") && cue_last(d, CUE_SHARE_OF, cstart, c.start, NULL) >= 0 &&
-                            cue_last(d, CUE_PART, cstart, c.start, NULL) < 0;
-                if (share && !strcmp(c.relation, "part")) c.relation = "total";
-                if (!strcmp(c.relation, "total") && (in_run || joined) && !share) c.relation = "part";
-                if (!strcmp(c.relation, "part") && !in_run) {
-                    if (!joined || nrun == 4) nrun = 0;
-                    copy_str(run[nrun++], sizeof run[0], c.unit_name);
-                }
-                c.label_off = c.label_len = 0;
-                /* 66个贫困县中已有58个县脱贫摘帽: a whole's metric is read
-                 * before the words that open its part */
-                long pw = cue_first(d, CUE_PART, c.end, cend, NULL);
-                long pc = cue_first(d, CUE_PART_IN_CLAUSE, c.end, cend, NULL); /* 117户贫困户已有116户脱贫 */
-                if (pc >= 0 && (pw < 0 || pc < pw) && c.end + (size_t)pc < cend) {
-                    size_t a = c.end + (size_t)pc;
-                    while (a < cend && !fp_num_starts(t + a, cend - a)) a += fp_utf8_len((unsigned char)t[a]);
-                    if (a < cend) pw = pc; /* a figure follows in the clause: the part */
-                }
-                int weak = pick_metric(d, &c, cstart, pw >= 0 ? c.end + (size_t)pw : cend, sstart, send);
-                /* 提高到5547元，增幅14.3%: a change in percent with no cue in
-                 * its own clause measures the figure before it */
-                if (prior && !strcmp(c.unit_name, "percent") && !strcmp(c.relation, "change") &&
-                    (c.label_len == 0 || c.label_off < cstart))
-                    c.metric = prior_metric, c.label_len = 0;
-                /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
-                 * before it in the sentence, in its unit, is a part of it -- if
-                 * it measures the same (结对1462个村…实施项目1459个 does not) */
-                if (!strcmp(c.relation, "total")) {
-                    /* unit/counter: two strings of at most 15 bytes, so it fits */
-                    char key[32];
-                    size_t ul = strlen(c.unit_name), cl = strlen(c.counter);
-                    memcpy(key, c.unit_name, ul);
-                    key[ul] = '/';
-                    memcpy(key + ul + 1, c.counter, cl + 1);
-                    int of_whole = 0;
-                    for (int k = 0; k < nwholes; k++)
-                        of_whole |= !strcmp(wholes[k], key) && (weak || !strcmp(whole_of[k], c.metric));
-                    if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], t + cstart, c.start - cstart))
-                        c.relation = "part";
-                    else if (nwholes < 4)
-                        copy_str(whole_of[nwholes], sizeof whole_of[0], c.metric), memcpy(wholes[nwholes++], key, sizeof key);
-                }
-                if (!strcmp(c.relation, "total") && kind_item(d, &c, cstart, sstart, send)) c.relation = "part", c.own_measure = 1;
-                prior_part = !strcmp(c.relation, "part");
-                prior_relation = c.relation;
+                relate_in_series(d, &c, &fx, cstart);
+                int weak = measure_figure(d, &c, &fx, cstart, cend, sstart, send);
+                relate_to_wholes(d, &c, &fx, weak, cstart, sstart, send);
                 int counted = counted_level(d, &c, cend);
-                /* places counted as where something happens (在57个贫困旗县实施…,
-                 * 向3694个贫困嘎查村派驻…) are the clause's scope, whatever it
-                 * does there: other (全市有贫困嘎查村280个 is a stock) */
-                /* …and so are the places listed with them (向3694个贫困嘎查村和3008个非贫困嘎查村选派…) */
-                int joined_item = 0;
-                if (prior && c.start >= prior_end + 3 && c.start - prior_end <= 30 &&
-                    (ends_with(t, c.start, "、") || ends_with(t, c.start, "和"))) {
-                    joined_item = 1; /* only a noun between: no clause ends before the 、 or 和 */
-                    for (size_t q = prior_end; q < c.start - 3 && joined_item; q += fp_utf8_len((unsigned char)t[q]))
-                        joined_item = !clause_mark(t, d->len, q);
-                }
-                if (counted && (cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c.start) || (joined_item && prior_scope)))
-                    c.metric = "other", c.own_measure = 1;
-                prior_scope = counted && c.own_measure;
-                /* 31个国贫旗县的234个乡镇, 11个行政村的85户贫困户: places counted are
-                 * poor when their own noun says so (57个深度贫困旗县), not a poor
-                 * word elsewhere in the clause */
-                if (counted && weak && !strcmp(c.metric, "poor_population") && c.cue_len &&
-                    (c.cue_off < c.end || c.cue_off > c.end + 12))
-                    c.metric = "other";
-                /* a part with no cue of its own measures what its whole does
-                 * (覆盖农牧民5628户，其中贫困户2173户) */
-                const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c.unit_name, c.counter);
-                /* (a whole with no cue either, 共有农户480户，其中建档立卡贫困户98户, gives none) */
-                if (!strcmp(c.relation, "part") && weak && whole_metric >= 0 && whole_label_len && strcmp(c.metric, "rate") &&
-                    (!um || um->allowed >> whole_metric & 1)) {
-                    c.metric = d->x->lx.metrics[whole_metric].name;
-                    /* …搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人: and its label,
-                     * so its indicator is its whole's, not the one its own weak word names */
-                    c.label_off = whole_label_off, c.label_len = whole_label_len;
-                }
-                if (strcmp(c.relation, "part")) {
-                    whole_label_off = c.label_off, whole_label_len = c.label_len;
-                    whole_metric = -1;
-                    for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
-                        if (d->x->lx.metrics[mi].name[0] == c.metric[0] && !strcmp(d->x->lx.metrics[mi].name, c.metric))
-                            whole_metric = mi; /* the first byte turns most names away without a call */
-                }
-                /* a figure that states a standard is that standard's, a measure of its own */
-                size_t std_off, std_len;
-                if (states_standard(d, c.end, cend, &std_off, &std_len))
-                    c.own_measure = 1, c.label_off = std_off, c.label_len = std_len;
-                prior_metric = c.metric;
+                measure_in_context(d, &c, &fx, weak, counted, cstart, cend);
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
-                /* A、B分别…X、Y: the k-th figure after 分别 is the k-th place's */
-                long rw = cue_last(d, CUE_RESPECTIVELY, sstart, c.start, NULL);
-                if (rw >= 0) {
-                    if (sstart + (size_t)rw != resp_at) resp_at = sstart + (size_t)rw, resp_k = 0;
-                    else resp_k++;
-                    int r = respective_place(d, sstart, resp_at, resp_k);
-                    if (r >= 0) c.region = r, c.written = NULL;
-                    /* 2016年、2017年和2018年分别减贫1.2万人、1.5万人、1.8万人 */
-                    int y = respective_year(d, sstart, resp_at, resp_k);
-                    if (y > 0) c.year = y;
-                }
+                respective(d, &c, &fx, sstart);
                 fp_figure f;
                 build_figure(d, &c, source, s, &f, &fb);
                 if (fb.path.oom || fb.text.oom || fb.label.oom || fb.sentence.oom) rc = FP_ENOMEM;
@@ -372,8 +201,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                     rc = cb(&f, ud);
                     (*count)++;
                 }
-                prior = 1;
-                prior_end = c.end;
+                fx.prior = 1;
+                fx.prior_end = c.end;
                 fig_sentence = s;
                 p = c.end;
                 continue;

@@ -165,3 +165,87 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     }
     return best < 0 || best == lx->m_poor;
 }
+
+int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, size_t cend, size_t sstart,
+                   size_t send)
+{
+    c->label_off = c->label_len = 0;
+    /* 66个贫困县中已有58个县脱贫摘帽: a whole's metric is read
+     * before the words that open its part */
+    long pw = cue_first(d, CUE_PART, c->end, cend, NULL);
+    long pc = cue_first(d, CUE_PART_IN_CLAUSE, c->end, cend, NULL); /* 117户贫困户已有116户脱贫 */
+    if (pc >= 0 && (pw < 0 || pc < pw) && c->end + (size_t)pc < cend) {
+        size_t a = c->end + (size_t)pc;
+        while (a < cend && !fp_num_starts(d->t + a, cend - a)) a += fp_utf8_len((unsigned char)d->t[a]);
+        if (a < cend) pw = pc; /* a figure follows in the clause: the part */
+    }
+    int weak = pick_metric(d, c, cstart, pw >= 0 ? c->end + (size_t)pw : cend, sstart, send);
+    /* 提高到5547元，增幅14.3%: a change in percent with no cue in
+     * its own clause measures the figure before it */
+    if (fx->prior && !strcmp(c->unit_name, "percent") && !strcmp(c->relation, "change") &&
+        (c->label_len == 0 || c->label_off < cstart))
+        c->metric = fx->prior_metric, c->label_len = 0;
+    return weak;
+}
+
+/* When the figure ending at end states a standard named after it in its
+ * clause (2855元人民币的全国农村贫困标准, 2300元（2010年不变价）的农村扶贫标准):
+ * 1, with *off and *len the standard's name (after 的, up to its word). */
+static int states_standard(const doc *d, size_t end, size_t cend, size_t *off, size_t *len)
+{
+    const char *de = memmem(d->t + end, cend - end, "的", 3);
+    if (!de) return 0;
+    size_t a = (size_t)(de - d->t) + 3, lim = a + 8 * 3 < cend ? a + 8 * 3 : cend, wl;
+    long o = cue_first(d, CUE_STANDARD, a, lim, &wl);
+    if (o < 0 || fp_words_prefix(&d->x->lx.cues[CUE_PER_UNIT_NOT], d->t + a + (size_t)o, cend - a - (size_t)o))
+        return 0; /* 道路标准化 is no standard */
+    *off = a, *len = (size_t)o + wl;
+    return 1;
+}
+
+void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int counted, size_t cstart, size_t cend)
+{
+    /* places counted as where something happens (在57个贫困旗县实施…,
+     * 向3694个贫困嘎查村派驻…) are the clause's scope, whatever it
+     * does there: other (全市有贫困嘎查村280个 is a stock) */
+    /* …and so are the places listed with them (向3694个贫困嘎查村和3008个非贫困嘎查村选派…) */
+    int joined_item = 0;
+    if (fx->prior && c->start >= fx->prior_end + 3 && c->start - fx->prior_end <= 30 &&
+        (ends_with(d->t, c->start, "、") || ends_with(d->t, c->start, "和"))) {
+        joined_item = 1; /* only a noun between: no clause ends before the 、 or 和 */
+        for (size_t q = fx->prior_end; q < c->start - 3 && joined_item; q += fp_utf8_len((unsigned char)d->t[q]))
+            joined_item = !clause_mark(d->t, d->len, q);
+    }
+    if (counted && (cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c->start) || (joined_item && fx->prior_scope)))
+        c->metric = "other", c->own_measure = 1;
+    fx->prior_scope = counted && c->own_measure;
+    /* 31个国贫旗县的234个乡镇, 11个行政村的85户贫困户: places counted are
+     * poor when their own noun says so (57个深度贫困旗县), not a poor
+     * word elsewhere in the clause */
+    if (counted && weak && !strcmp(c->metric, "poor_population") && c->cue_len &&
+        (c->cue_off < c->end || c->cue_off > c->end + 12))
+        c->metric = "other";
+    /* a part with no cue of its own measures what its whole does
+     * (覆盖农牧民5628户，其中贫困户2173户) */
+    const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c->unit_name, c->counter);
+    /* (a whole with no cue either, 共有农户480户，其中建档立卡贫困户98户, gives none) */
+    if (!strcmp(c->relation, "part") && weak && fx->whole_metric >= 0 && fx->whole_label_len &&
+        strcmp(c->metric, "rate") && (!um || um->allowed >> fx->whole_metric & 1)) {
+        c->metric = d->x->lx.metrics[fx->whole_metric].name;
+        /* …搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人: and its label,
+         * so its indicator is its whole's, not the one its own weak word names */
+        c->label_off = fx->whole_label_off, c->label_len = fx->whole_label_len;
+    }
+    if (strcmp(c->relation, "part")) {
+        fx->whole_label_off = c->label_off, fx->whole_label_len = c->label_len;
+        fx->whole_metric = -1;
+        for (int mi = 0; mi < d->x->lx.nmetrics; mi++)
+            if (d->x->lx.metrics[mi].name[0] == c->metric[0] && !strcmp(d->x->lx.metrics[mi].name, c->metric))
+                fx->whole_metric = mi; /* the first byte turns most names away without a call */
+    }
+    /* a figure that states a standard is that standard's, a measure of its own */
+    size_t std_off, std_len;
+    if (states_standard(d, c->end, cend, &std_off, &std_len))
+        c->own_measure = 1, c->label_off = std_off, c->label_len = std_len;
+    fx->prior_metric = c->metric;
+}

@@ -870,3 +870,18 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
     }
     return found;
 }
+
+void respective(const doc *d, cand *c, fig_context *fx, size_t sstart)
+{
+    /* A、B分别…X、Y: the k-th figure after 分别 is the k-th place's */
+    long rw = cue_last(d, CUE_RESPECTIVELY, sstart, c->start, NULL);
+    if (rw >= 0) {
+        if (sstart + (size_t)rw != fx->resp_at) fx->resp_at = sstart + (size_t)rw, fx->resp_k = 0;
+        else fx->resp_k++;
+        int r = respective_place(d, sstart, fx->resp_at, fx->resp_k);
+        if (r >= 0) c->region = r, c->written = NULL;
+        /* 2016年、2017年和2018年分别减贫1.2万人、1.5万人、1.8万人 */
+        int y = respective_year(d, sstart, fx->resp_at, fx->resp_k);
+        if (y > 0) c->year = y;
+    }
+}

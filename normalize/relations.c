@@ -1,5 +1,6 @@
 /* relations: how a figure stands to what it measures -- total, part,
  * change, per unit or plan -- from the words of its clause and sentence. */
+#define _GNU_SOURCE /* memmem */
 #include "doc.h"
 
 #include <stdlib.h>
@@ -140,4 +141,91 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     else if (q >= 0 && from + (size_t)q >= cstart &&
              cue_first(d, CUE_PART_AROUND, c->end, cend, NULL) >= 0)
         c->relation = "part";
+}
+
+/* 1 when the figure c is one channel of the year's exits (五个一批: 通过发展
+ * 生产脱贫33368人，易地扶贫搬迁脱贫9536人，生态补偿脱贫3072人): its exit word
+ * stands right before it after words of its own, and right before a number
+ * in two more clauses of the sentence. Items told apart by a year or a place
+ * (2016年脱贫2万人，2017年…; A县脱贫…，B县…) are each a whole, and so is the
+ * whole that progress items follow (入库项目2204个，已实施项目1034个). */
+static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, size_t send)
+{
+    if (strcmp(c->metric, "poverty_exit") || !c->cue_len || c->cue_len < 6 || c->cue_off + c->cue_len != c->start ||
+        c->cue_off < cstart + 6)
+        return 0;
+    size_t y = first_year_from(d, cstart), m = first_mention_from(d, cstart);
+    if ((y < d->ny && d->y[y].off < c->cue_off) || (m < d->nm && d->m[m].off < c->cue_off)) return 0;
+    const char *w = d->t + c->cue_off;
+    int items = 0;
+    size_t last_clause = (size_t)-1;
+    for (size_t q = sstart; q + c->cue_len <= send;) {
+        const char *hit = memmem(d->t + q, send - q, w, c->cue_len);
+        if (!hit) break;
+        size_t o = (size_t)(hit - d->t), after = o + c->cue_len;
+        size_t cs = clause_start(d, sstart, o);
+        if (after < send && fp_num_starts(d->t + after, send - after) && cs != last_clause && o >= cs + 6) {
+            if (cue_first(d, CUE_PROGRESS, cs, o, NULL) >= 0) return 0;
+            items++;
+            last_clause = cs;
+        }
+        q = after;
+    }
+    return items >= 3;
+}
+
+void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart)
+{
+    /* 分别增长160%、543%: an item of a series joined by 、 or 和
+     * alone shares the relation its first item's cue gave */
+    if (fx->prior && !strcmp(c->relation, "total") &&
+        (!strcmp(fx->prior_relation, "change") || !strcmp(fx->prior_relation, "per_unit")) &&
+        c->start == fx->prior_end + 3 && (at(d->t, d->len, fx->prior_end, "、") || at(d->t, d->len, fx->prior_end, "和")))
+        c->relation = fx->prior_relation;
+    /* The items after the first of a breakdown are parts too, while
+     * they measure in one of its units and no ； closes the list;
+     * a figure joined to a part by 、 alone (6户、34人) adds its unit. */
+    /* ； closes the list, and so does the whole after 包括…在内 */
+    if (find3(d->t + fx->prior_end, c->start - fx->prior_end, "；") ||
+        cue_first(d, CUE_PART_AROUND, fx->prior_end, c->start, NULL) >= 0)
+        fx->nrun = 0, fx->prior_part = 0;
+    int in_run = 0;
+    for (int k = 0; k < fx->nrun; k++) in_run |= !strcmp(fx->run[k], c->unit_name);
+    int joined = fx->prior_part && c->start == fx->prior_end + 3 && at(d->t, d->len, fx->prior_end, "、");
+    /* 其中…，占年度计划的238.93%: a share is a ratio of its own, no item of the
+     * breakdown before it (but 其中…占总金额的50% is one, in its own clause) */
+    int share = !strcmp(c->unit_name, "percent") && cue_last(d, CUE_SHARE_OF, cstart, c->start, NULL) >= 0 &&
+                cue_last(d, CUE_PART, cstart, c->start, NULL) < 0;
+    if (share && !strcmp(c->relation, "part")) c->relation = "total";
+    if (!strcmp(c->relation, "total") && (in_run || joined) && !share) c->relation = "part";
+    if (!strcmp(c->relation, "part") && !in_run) {
+        if (!joined || fx->nrun == 4) fx->nrun = 0;
+        copy_str(fx->run[fx->nrun++], sizeof fx->run[0], c->unit_name);
+    }
+}
+
+void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t cstart, size_t sstart, size_t send)
+{
+    /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
+     * before it in the sentence, in its unit, is a part of it -- if
+     * it measures the same (结对1462个村…实施项目1459个 does not) */
+    if (!strcmp(c->relation, "total")) {
+        /* unit/counter: two strings of at most 15 bytes, so it fits */
+        char key[32];
+        size_t ul = strlen(c->unit_name), cl = strlen(c->counter);
+        memcpy(key, c->unit_name, ul);
+        key[ul] = '/';
+        memcpy(key + ul + 1, c->counter, cl + 1);
+        int of_whole = 0;
+        for (int k = 0; k < fx->nwholes; k++)
+            of_whole |= !strcmp(fx->wholes[k], key) && (weak || !strcmp(fx->whole_of[k], c->metric));
+        if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], d->t + cstart, c->start - cstart))
+            c->relation = "part";
+        else if (fx->nwholes < 4)
+            copy_str(fx->whole_of[fx->nwholes], sizeof fx->whole_of[0], c->metric),
+                memcpy(fx->wholes[fx->nwholes++], key, sizeof key);
+    }
+    if (!strcmp(c->relation, "total") && kind_item(d, c, cstart, sstart, send)) c->relation = "part", c->own_measure = 1;
+    fx->prior_part = !strcmp(c->relation, "part");
+    fx->prior_relation = c->relation;
 }
