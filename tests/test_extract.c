@@ -480,6 +480,7 @@ int main(int argc, char **argv)
         {"东乡县退出贫困村62个。", "62个", "exit.villages"},
         {"喀什地区投入援疆资金46.8亿元。", "46.8亿元", "funds.east_west"},
         {"化隆县拉面经济从业人员达到11.6万人。", "11.6万人", "employment.people"},
+        {"镇雄县全年共整合各类资金28.6亿元。", "28.6亿元", "funds.integrated"},
         {"甘孜州农村居民人均可支配收入12103元。", "12103元", "income.rural_pc"},
         {"甘孜州城镇居民人均可支配收入32046元。", "32046元", NULL}, /* never the rural cell */
     };
