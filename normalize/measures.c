@@ -143,13 +143,19 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";
     if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
     if (best >= 0) {
-        /* The label: the cue word with up to four characters of the phrase before it. */
+        /* The label: the cue word with up to twelve characters of the phrase before it, not
+         * over a label_stop word (扶持贫困户发展养殖, 新建标准化养殖暖棚; 带动就业 stops at 的) */
         size_t lo = best_off;
-        /* not into a place named right before it (东乡族自治县投入资金) */
+        /* not into a place or a year named before it (东乡族自治县投入资金, 2019年农民人均…) */
         size_t mi = first_mention_from(d, best_off), floor = mi > 0 ? d->m[mi - 1].end : 0;
-        for (int k = 0; k < 4 && lo > cstart && lo > sstart && lo > floor; k++) {
-            size_t q = fp_utf8_prev(d->t, lo);
+        size_t yi = first_year_from(d, best_off);
+        if (yi > 0 && d->y[yi - 1].off + d->y[yi - 1].len > floor) floor = d->y[yi - 1].off + d->y[yi - 1].len;
+        const fp_words *stop = &lx->cues[CUE_LABEL_STOP];
+        for (int k = 0; k < 12 && lo > cstart && lo > sstart && lo > floor; k++) {
+            size_t q = fp_utf8_prev(d->t, lo), q2 = q > cstart ? fp_utf8_prev(d->t, q) : q;
             if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
+            if (fp_words_prefix(stop, d->t + q, lo - q) == lo - q || (q2 < q && fp_words_prefix(stop, d->t + q2, lo - q2) == lo - q2))
+                break;
             lo = q;
         }
         if (lo >= c->start || best_off >= c->end) lo = best_off;

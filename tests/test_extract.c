@@ -495,6 +495,25 @@ int main(int argc, char **argv)
         }
     }
 
+    /* a label reaches back over the phrase to a stop word, a place or a year, not by a count of
+     * characters into the middle of a word */
+    static const struct {
+        const char *text, *fig, *label;
+    } labels[] = {
+        {"2019年3月1日\n东乡县新建标准化养殖暖棚2650座。\n", "2650座", "新建标准化养殖暖棚"},
+        {"2019年3月1日\n东乡县全年落实到户产业扶持资金1.8亿元。\n", "1.8亿元", "落实到户产业扶持资金"},
+        {"2019年3月1日\n布楞沟村2019年农民人均可支配收入8320元。\n", "8320元", "农民人均可支配收入"},
+        {"2019年3月1日\n湘西州投入资金21亿元，其中中央资金12亿元。\n", "12亿元", "中央资金"},
+        {"2019年3月1日\n吉首市、凤凰县分别实施易地扶贫搬迁1.2万人、1.5万人。\n", "1.2万人", "实施易地扶贫搬迁"},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        probe p = figure("a.txt", labels[i].text, labels[i].fig, 0);
+        if (strcmp(p.label, labels[i].label)) {
+            fprintf(stderr, "  %s: label %s, want %s\n", labels[i].fig, p.label, labels[i].label);
+            CHECK(0);
+        }
+    }
+
     /* a per-unit target stays per_unit (GUIDE.md) but is published as a target, never the value */
     const char *aim = "2019年3月1日\n保靖县今年预计实现农村居民人均可支配收入9800元。\n";
     probe pa = figure("a.txt", aim, "9800元", 0);
