@@ -39,12 +39,28 @@ enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGAT
 static const char *const word_class[W_CLASSES] = {"flow_new", "plan",  "running",  "this_year",
                                                   "remainder", "whole", "negation"};
 
+/* A word of series.tsv. */
+typedef struct {
+    const char *w;
+    uint32_t len;
+    int cls;
+} word;
+
 struct fp_indicate {
     fp_indicators t;
     cue_index *ci; /* one per metric */
     int nci;
     char **words[W_CLASSES]; /* series.tsv's word classes */
     int nwords[W_CLASSES];
+    /* every class's words but negation's, by their first three bytes, so one walk over the text
+     * before a figure finds them all (find_words) where a memmem per word and range was a fifth
+     * of a figure's cost; words shorter than three bytes are in shortw */
+    word *wv, *shortw;
+    bucket *wb;
+    size_t nwb; /* power of two */
+    int nshort;
+    uint8_t wfirst[32]; /* bit per byte value: some word starts with it */
+    int cont_first;     /* some word starts with a continuation byte (80..BF) */
 };
 
 static size_t slot_of(const cue_index *c, uint32_t key)
@@ -80,7 +96,7 @@ static inline uint64_t load_le64(const char *p)
 static const cue_index *index_of(const fp_indicate *x, const char *metric)
 {
     for (int i = 0; i < x->nci; i++)
-        if (!strcmp(x->ci[i].metric, metric)) return &x->ci[i];
+        if (x->ci[i].metric[0] == metric[0] && !strcmp(x->ci[i].metric, metric)) return &x->ci[i];
     return NULL;
 }
 
@@ -185,6 +201,60 @@ static int load_series(fp_indicate *x, const char *datadir)
     return fp_tsv_each(path, series_line, &sl);
 }
 
+/* The first three bytes of w, the key of its bucket (never 0: w starts with no NUL). */
+static uint32_t key3(const char *w)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+}
+
+static size_t wslot_of(const fp_indicate *x, uint32_t key)
+{
+    size_t h = (key * 2654435761u) & (x->nwb - 1);
+    while (x->wb[h].key && x->wb[h].key != key) h = (h + 1) & (x->nwb - 1);
+    return h;
+}
+
+static int cmp_word(const void *a, const void *b)
+{
+    const word *x = a, *y = b;
+    uint32_t kx = key3(x->w), ky = key3(y->w);
+    if (kx != ky) return kx < ky ? -1 : 1;
+    return x->cls != y->cls ? x->cls - y->cls : strcmp(x->w, y->w);
+}
+
+/* Indexes the words of series.tsv for find_words. */
+static int build_words(fp_indicate *x)
+{
+    size_t n = 0;
+    for (int c = 0; c < W_CLASSES; c++)
+        if (c != W_NEGATION) n += (size_t)x->nwords[c];
+    x->nwb = 64;
+    while (x->nwb < n * 2) x->nwb <<= 1;
+    x->wv = calloc(n + 1, sizeof *x->wv);
+    x->shortw = calloc(n + 1, sizeof *x->shortw);
+    x->wb = calloc(x->nwb, sizeof *x->wb);
+    if (!x->wv || !x->shortw || !x->wb) return FP_ENOMEM;
+    size_t k = 0;
+    for (int c = 0; c < W_CLASSES; c++)
+        for (int i = 0; i < x->nwords[c] && c != W_NEGATION; i++) {
+            word w = {x->words[c][i], (uint32_t)strlen(x->words[c][i]), c};
+            unsigned char b0 = (unsigned char)w.w[0];
+            x->wfirst[b0 >> 3] |= (uint8_t)(1u << (b0 & 7));
+            if ((b0 & 0xC0) == 0x80) x->cont_first = 1;
+            if (w.len < 3) x->shortw[x->nshort++] = w;
+            else x->wv[k++] = w;
+        }
+    qsort(x->wv, k, sizeof *x->wv, cmp_word);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t key = key3(x->wv[i].w);
+        bucket *bk = &x->wb[wslot_of(x, key)];
+        if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
+        bk->count++;
+    }
+    return FP_OK;
+}
+
 void fp_indicate_free(fp_indicate *x)
 {
     if (!x) return;
@@ -198,6 +268,9 @@ void fp_indicate_free(fp_indicate *x)
         free(x->ci[i].b);
     }
     free(x->ci);
+    free(x->wv);
+    free(x->shortw);
+    free(x->wb);
     free(x);
 }
 
@@ -208,6 +281,7 @@ int fp_indicate_load(fp_indicate **out, const char *datadir)
     int rc = fp_indicators_load_dir(&x->t, datadir);
     if (!rc) rc = build_index(x);
     if (!rc) rc = load_series(x, datadir);
+    if (!rc) rc = build_words(x);
     if (rc) {
         fp_indicate_free(x);
         return rc;
@@ -251,32 +325,35 @@ static int stretch_stop(const char *t, size_t len, size_t p)
 typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
-    /* a 4096-bit filter of the three-byte sequences led by E0..EF in [ss, ce): a word whose first
-     * character has no bit occurs nowhere there, so most words are turned away without memmem */
-    uint64_t chars[64];
+    /* per word class of series.tsv, the start of the last of its words lying wholly in [ss, fs),
+     * SIZE_MAX when none: a class has a word in [from, fs) when its start is from or after */
+    size_t wlast[W_CLASSES];
 } around;
 
-static unsigned char_bit(const unsigned char *u) { return ((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) * 2654435761u >> 20; }
-
-/* Fills a->chars from t[a->ss..a->ce), at every byte (not every character), as memmem looks. */
-static void fill_chars(const char *t, around *a)
+/* Fills a->wlast: at every byte that may start a word, not every character, as memmem looks. */
+static void find_words(const fp_indicate *x, const char *t, around *a)
 {
-    memset(a->chars, 0, sizeof a->chars);
+    for (int c = 0; c < W_CLASSES; c++) a->wlast[c] = SIZE_MAX;
     const unsigned char *u = (const unsigned char *)t;
-    for (size_t p = a->ss; p + 3 <= a->ce; p++)
-        if ((u[p] & 0xF0) == 0xE0) {
-            unsigned b = char_bit(u + p);
-            a->chars[b >> 6] |= 1ULL << (b & 63);
+    for (size_t q = a->ss, step; q < a->fs; q += step) {
+        /* a well-formed three-byte character (most of the text) is passed at once when no word
+         * starts with a continuation byte; any other byte is looked at alone */
+        step = x->cont_first || a->fs - q < 3 || (u[q] & 0xF0) != 0xE0 || (u[q + 1] & 0xC0) != 0x80 ||
+                       (u[q + 2] & 0xC0) != 0x80
+                   ? 1
+                   : 3;
+        if (!(x->wfirst[u[q] >> 3] >> (u[q] & 7) & 1)) continue;
+        size_t room = a->fs - q;
+        for (int i = 0; i < x->nshort; i++)
+            if (x->shortw[i].len <= room && !memcmp(t + q, x->shortw[i].w, x->shortw[i].len))
+                a->wlast[x->shortw[i].cls] = q;
+        if (room < 3) continue;
+        const bucket *bk = &x->wb[wslot_of(x, key3(t + q))];
+        for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
+            const word *w = &x->wv[e];
+            if (w->len <= room && !memcmp(t + q + 3, w->w + 3, w->len - 3)) a->wlast[w->cls] = q;
         }
-}
-
-/* 0 when w (wl bytes) occurs nowhere in [a->ss, a->ce), 1 when it may. */
-static int may_occur(const around *a, const char *w, size_t wl)
-{
-    const unsigned char *u = (const unsigned char *)w;
-    if (wl < 3 || (u[0] & 0xF0) != 0xE0) return 1;
-    unsigned b = char_bit(u);
-    return a->chars[b >> 6] >> (b & 63) & 1;
+    }
 }
 
 static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
@@ -326,7 +403,6 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     p = fe;
     while (p < a->ce && !stretch_stop(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ae = p;
-    fill_chars(t, a);
 }
 
 /* The best cue so far: nearer zone, then longer, then closer. */
@@ -363,11 +439,11 @@ static int negated(const fp_indicate *x, const char *t, size_t from, size_t p)
 
 /* 1 when the phrase occurs in t[from..to), its first part not negated
  * (3个贫困县未摘帽 holds no 摘帽). */
-static int occurs(const fp_indicate *x, const fp_phrase *ph, const around *a, const char *t, size_t from, size_t to)
+static int occurs(const fp_indicate *x, const fp_phrase *ph, const char *t, size_t from, size_t to)
 {
     size_t p = from;
     for (int k = 0; k < ph->nparts; k++) {
-        if (to - p < ph->plen[k] || !may_occur(a, ph->part[k], ph->plen[k])) return 0;
+        if (to - p < ph->plen[k]) return 0;
         const char *hit = memmem(t + p, to - p, ph->part[k], ph->plen[k]);
         while (hit && k == 0 && negated(x, t, from, (size_t)(hit - t))) {
             size_t q = (size_t)(hit - t) + 1;
@@ -390,7 +466,7 @@ static int vetoed(scan *s, int i)
     if (!(s->veto_asked[i / 64] & bit)) {
         s->veto_asked[i / 64] |= bit;
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(s->x, &s->x->t.v[i].anti[k], &s->a, s->t, s->a.is, s->a.ae)) {
+            if (occurs(s->x, &s->x->t.v[i].anti[k], s->t, s->a.is, s->a.ae)) {
                 s->veto[i / 64] |= bit;
                 break;
             }
@@ -489,6 +565,15 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
     }
 }
 
+/* snprintf(dst, cap, "%s", s) without the formatting machinery (two of them were 6 % of a figure's cost). */
+static void copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 static void copy_id(char *dst, size_t cap, const char *prefix, const char *s)
 {
     size_t pl = strlen(prefix), n = strlen(s);
@@ -507,16 +592,8 @@ void fp_indicate_other(fp_figure *f)
             f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
 }
 
-/* from and to lie in [a->ss, a->ce]. */
-static int has_word(const fp_indicate *x, int cls, const char *t, const around *a, size_t from, size_t to)
-{
-    for (int i = 0; i < x->nwords[cls]; i++) {
-        size_t wl = strlen(x->words[cls][i]);
-        if (to > from && may_occur(a, x->words[cls][i], wl) && memmem(t + from, to - from, x->words[cls][i], wl))
-            return 1;
-    }
-    return 0;
-}
+/* 1 when a word of class cls lies wholly in [from, a->fs); from is a->ss or after. */
+static int has_word(int cls, const around *a, size_t from) { return a->wlast[cls] != SIZE_MAX && a->wlast[cls] >= from; }
 
 /* The relation says the series, but a plan is a target only when a plan
  * word governs the figure: in its clause or the one before (a 规划 three
@@ -533,26 +610,26 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
         while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
         from = p;
     }
-    int planned = t && has_word(x, W_PLAN, t, a, from, a->fs);
+    int planned = t && has_word(W_PLAN, a, from);
     const char *se = "value";
     if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
     else if (!strcmp(rel, "change")) {
         int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
         if (planned && !pct) se = "target";
         else
-            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(x, W_FLOW_NEW, t, a, a->cs, a->fs) ? "value"
+            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(W_FLOW_NEW, a, a->cs) ? "value"
                                                                                                        : "change";
     } else if (!strcmp(rel, "per_unit"))
         se = in && in->kind == FP_KIND_PER_CAPITA ? "value" : "rate";
-    snprintf(f->series, sizeof f->series, "%s", se);
+    copy_str(f->series, sizeof f->series, se);
 }
 
 /* A running total over years: a running word before the figure in its
  * clause, unless its sentence says it is this year's (全年累计 is the
  * year's, and so is 今年1至8月，该市已有…). */
-static int running(const fp_indicate *x, const char *t, const around *a)
+static int running(const around *a)
 {
-    return has_word(x, W_RUNNING, t, a, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a, a->ss, a->fs);
+    return has_word(W_RUNNING, a, a->cs) && !has_word(W_THIS_YEAR, a, a->ss);
 }
 
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
@@ -570,11 +647,12 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     }
     scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
     find_around(t, len, fs, fe, &s.a);
+    find_words(x, t, &s.a);
     /* 清理闲置资金3.74万元 says what it measures in its own clause; 金额达2亿元 takes the topic before it */
     s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
                   memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
     /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
-    int remainder = has_word(x, W_REMAINDER, t, &s.a, s.a.bs, s.a.fs);
+    int remainder = has_word(W_REMAINDER, &s.a, s.a.bs);
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&
         !remainder) {
         /* indicators of the figure's own metric only: a word of another metric's
@@ -590,9 +668,9 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
         /* the weight: near beats far, a statement of the year beats a running total over years
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
         if (known >= 0)
-            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
-                                   (has_word(x, W_WHOLE, t, &s.a, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
-        if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
+            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(&s.a) ? 0 : 200) +
+                                   (has_word(W_WHOLE, &s.a, s.a.is) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
+        if (known >= 0) copy_str(f->indicator, sizeof f->indicator, x->t.v[known].id);
         else
             fp_indicate_other(f);
     }
