@@ -61,6 +61,8 @@ struct fp_indicate {
     int nshort;
     uint8_t wfirst[32]; /* bit per byte value: some word starts with it */
     int cont_first;     /* some word starts with a continuation byte (80..BF) */
+    uint64_t wkeys[16]; /* a 1024-bit filter of the words' first three bytes (wbit): most CJK
+                           characters start no word, and are turned away without a probe */
 };
 
 static size_t slot_of(const cue_index *c, uint32_t key)
@@ -208,6 +210,9 @@ static uint32_t key3(const char *w)
     return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
 }
 
+/* The filter bit of a word's first three bytes. */
+static unsigned wbit(uint32_t key) { return key * 2654435761u >> 22; }
+
 static size_t wslot_of(const fp_indicate *x, uint32_t key)
 {
     size_t h = (key * 2654435761u) & (x->nwb - 1);
@@ -248,6 +253,8 @@ static int build_words(fp_indicate *x)
     qsort(x->wv, k, sizeof *x->wv, cmp_word);
     for (size_t i = 0; i < k; i++) {
         uint32_t key = key3(x->wv[i].w);
+        unsigned b = wbit(key);
+        x->wkeys[b >> 6] |= 1ULL << (b & 63);
         bucket *bk = &x->wb[wslot_of(x, key)];
         if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
         bk->count++;
@@ -325,17 +332,20 @@ static int stretch_stop(const char *t, size_t len, size_t p)
 typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
+    size_t ps;                             /* the start of the clause before the figure's (cs when none) */
     /* per word class of series.tsv, the start of the last of its words lying wholly in [ss, fs),
      * SIZE_MAX when none: a class has a word in [from, fs) when its start is from or after */
     size_t wlast[W_CLASSES];
 } around;
 
-/* Fills a->wlast: at every byte that may start a word, not every character, as memmem looks. */
+/* Fills a->wlast from [a->ps, a->fs), the words of every class that has_word
+ * asks there: at every byte that may start a word, not every character, as
+ * memmem looks. (this_year is asked of the whole sentence: has_this_year.) */
 static void find_words(const fp_indicate *x, const char *t, around *a)
 {
     for (int c = 0; c < W_CLASSES; c++) a->wlast[c] = SIZE_MAX;
     const unsigned char *u = (const unsigned char *)t;
-    for (size_t q = a->ss, step; q < a->fs; q += step) {
+    for (size_t q = a->ps, step; q < a->fs; q += step) {
         /* a well-formed three-byte character (most of the text) is passed at once when no word
          * starts with a continuation byte; any other byte is looked at alone */
         step = x->cont_first || a->fs - q < 3 || (u[q] & 0xF0) != 0xE0 || (u[q + 1] & 0xC0) != 0x80 ||
@@ -348,7 +358,10 @@ static void find_words(const fp_indicate *x, const char *t, around *a)
             if (x->shortw[i].len <= room && !memcmp(t + q, x->shortw[i].w, x->shortw[i].len))
                 a->wlast[x->shortw[i].cls] = q;
         if (room < 3) continue;
-        const bucket *bk = &x->wb[wslot_of(x, key3(t + q))];
+        uint32_t key = key3(t + q);
+        unsigned b = wbit(key);
+        if (!(x->wkeys[b >> 6] >> (b & 63) & 1)) continue;
+        const bucket *bk = &x->wb[wslot_of(x, key)];
         for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
             const word *w = &x->wv[e];
             if (w->len <= room && !memcmp(t + q + 3, w->w + 3, w->len - 3)) a->wlast[w->cls] = q;
@@ -397,6 +410,12 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
         p = q;
     }
     a->ss = p;
+    p = a->cs;
+    if (p > a->ss) {
+        do p = fp_utf8_prev(t, p);
+        while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
+    }
+    a->ps = p;
     p = fe;
     while (p < len && !clause_mark(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ce = p;
@@ -592,25 +611,28 @@ void fp_indicate_other(fp_figure *f)
             f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
 }
 
-/* 1 when a word of class cls lies wholly in [from, a->fs); from is a->ss or after. */
+/* 1 when a word of class cls lies wholly in [from, a->fs); from is a->ps or after. */
 static int has_word(int cls, const around *a, size_t from) { return a->wlast[cls] != SIZE_MAX && a->wlast[cls] >= from; }
+
+/* 1 when a word of this_year lies wholly in [a->ss, a->fs): find_words looked
+ * from a->ps on; before it memmem looks, for the few figures that ask. */
+static int has_this_year(const fp_indicate *x, const char *t, const around *a)
+{
+    if (has_word(W_THIS_YEAR, a, a->ps)) return 1;
+    for (int i = 0; i < x->nwords[W_THIS_YEAR] && a->fs > a->ss; i++)
+        if (memmem(t + a->ss, a->fs - a->ss, x->words[W_THIS_YEAR][i], strlen(x->words[W_THIS_YEAR][i]))) return 1;
+    return 0;
+}
 
 /* The relation says the series, but a plan is a target only when a plan
  * word governs the figure: in its clause or the one before (a 规划 three
  * clauses back, or in a title, plans nothing here); and a change that is
  * planned (确保减少贫困人口140万人) is a target too. */
-static void pick_series(const fp_indicate *x, const char *t, size_t len, const around *a, int ind, fp_figure *f)
+static void pick_series(const fp_indicate *x, const char *t, const around *a, int ind, fp_figure *f)
 {
     const fp_indicator *in = ind >= 0 ? &x->t.v[ind] : NULL;
     const char *rel = f->relation;
-    size_t from = a->cs;
-    if (from > a->ss) {
-        size_t p = from;
-        do p = fp_utf8_prev(t, p);
-        while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
-        from = p;
-    }
-    int planned = t && has_word(W_PLAN, a, from);
+    int planned = t && has_word(W_PLAN, a, a->ps);
     const char *se = "value";
     if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
     else if (!strcmp(rel, "change")) {
@@ -627,9 +649,9 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
 /* A running total over years: a running word before the figure in its
  * clause, unless its sentence says it is this year's (全年累计 is the
  * year's, and so is 今年1至8月，该市已有…). */
-static int running(const around *a)
+static int running(const fp_indicate *x, const char *t, const around *a)
 {
-    return has_word(W_RUNNING, a, a->cs) && !has_word(W_THIS_YEAR, a, a->ss);
+    return has_word(W_RUNNING, a, a->cs) && !has_this_year(x, t, a);
 }
 
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
@@ -668,12 +690,12 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
         /* the weight: near beats far, a statement of the year beats a running total over years
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
         if (known >= 0)
-            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(&s.a) ? 0 : 200) +
+            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
                                    (has_word(W_WHOLE, &s.a, s.a.is) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) copy_str(f->indicator, sizeof f->indicator, x->t.v[known].id);
         else
             fp_indicate_other(f);
     }
     if (known < 0 && !f->indicator[0]) fp_indicate_other(f);
-    if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
+    if (!f->series[0]) pick_series(x, t, &s.a, known, f);
 }
