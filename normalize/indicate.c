@@ -33,7 +33,13 @@ typedef struct {
     entry *e;  /* sorted by bucket, in the order one table of every phrase has them */
     bucket *b;
     size_t nb; /* power of two */
+    /* a 1024-bit filter of the buckets' keys (key_bit): most characters start no phrase of the
+     * metric, and are turned away without a probe */
+    uint64_t keys[16];
 } cue_index;
+
+/* The filter bit of a packed first character. */
+static unsigned key_bit(uint32_t key) { return key * 2654435761u >> 22; }
 
 enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGATION, W_CLASSES };
 static const char *const word_class[W_CLASSES] = {"flow_new", "plan",  "running",  "this_year",
@@ -91,6 +97,19 @@ static inline uint64_t load_le64(const char *p)
 #else
     return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 |
            (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
+}
+
+/* The four bytes at p as one big-endian word. */
+static inline uint32_t load_be32(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+    uint32_t w;
+    memcpy(&w, u, 4);
+    return __builtin_bswap32(w);
+#else
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 #endif
 }
 
@@ -156,6 +175,7 @@ static int build_index(fp_indicate *x)
             c->e[km] = all[j];
             uint32_t key = fp_utf8_key(all[j].ph->part[0], all[j].ph->plen[0]);
             bucket *bk = &c->b[slot_of(c, key)];
+            c->keys[key_bit(key) >> 6] |= 1ULL << (key_bit(key) & 63);
             if (!bk->key) *bk = (bucket){key, (uint32_t)km, 0};
             bk->count++;
             km++;
@@ -305,7 +325,8 @@ const fp_indicators *fp_indicate_table(const fp_indicate *x) { return &x->t; }
 static size_t clause_mark(const char *t, size_t len, size_t p)
 {
     unsigned char c = (unsigned char)t[p];
-    if (c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n' || c == '\r') return 1;
+    /* most characters are CJK, led by neither byte of a mark: one range test and two compares */
+    if (c < 0x80) return c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n' || c == '\r';
     if (c != 0xEF && c != 0xE3) return 0;
     if (p + 3 > len) return 0;
     static const char *const marks[] = {"，", "；", "：", "。", "！", "？"};
@@ -317,7 +338,8 @@ static size_t clause_mark(const char *t, size_t len, size_t p)
 static int sentence_mark(const char *t, size_t len, size_t p)
 {
     unsigned char c = (unsigned char)t[p];
-    if (c == '!' || c == '?' || c == '\n') return 1;
+    if (c < 0x80) return c == '!' || c == '?' || c == '\n';
+    if (c != 0xEF && c != 0xE3) return 0; /* 。 ！ ？ are led by these */
     return p + 3 <= len && (!memcmp(t + p, "。", 3) || !memcmp(t + p, "！", 3) || !memcmp(t + p, "？", 3));
 }
 
@@ -547,11 +569,22 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
     const char *t = s->t;
     if (!c) return; /* no indicator is of the figure's metric */
     int title = 0;  /* inside 《…》: a document's name measures nothing */
-    for (size_t p = from; p < to; p += fp_utf8_len((unsigned char)t[p])) {
-        uint32_t key = fp_utf8_key(t + p, to - p);
+    for (size_t p = from, step; p < to; p += step) {
+        uint32_t key;
+        if (((unsigned char)t[p] & 0xF0) == 0xE0 && to - p >= 3 && s->len - p >= 4) {
+            /* a character led by a three-byte lead (most of the text): its key from one load, as
+             * fp_utf8_key packs it */
+            key = load_be32(t + p) >> 8;
+            step = 3;
+        } else {
+            key = fp_utf8_key(t + p, to - p);
+            step = fp_utf8_len((unsigned char)t[p]);
+        }
         if (key == 0xE3808Au) title = 1; /* 《 */
         else if (key == 0xE3808Bu) title = 0; /* 》 */
         if (title || (p >= s->a.fs && p < s->a.fe)) continue;
+        unsigned kb = key_bit(key);
+        if (!(c->keys[kb >> 6] >> (kb & 63) & 1)) continue;
         const bucket *bk = &c->b[slot_of(c, key)];
         if (!bk->key) continue;
         /* a phrase wholly before the figure may not run into it */
