@@ -458,8 +458,8 @@ typedef struct {
     const char *t;
     size_t len;
     around a;
-    const char *metric; /* only indicators of this metric, or NULL */
-    const cue_index *cues; /* the cue phrases of that metric's indicators, NULL when none */
+    const cue_index *cues; /* the cue phrases of the figure's metric's indicators, NULL when none */
+    int any_unit;          /* growth in percent or points: any indicator's units fit */
     int own_label;      /* the figure's clause names what it measures: no topic from before it */
     /* indicators ruled out by an anti-cue (bit per index, up to 256), asked only of an indicator
      * that otherwise fits: most figures meet few, and looking for every anti-cue was a third of
@@ -516,15 +516,13 @@ static int vetoed(scan *s, int i)
 }
 
 /* 1 when indicator i may measure the figure: its metric, a unit it is
- * stated in, no anti-cue. The anti-cues, the dear test, come last. */
+ * stated in, no anti-cue. The anti-cues, the dear test, come last. The
+ * metric is not compared: scan_range asks only of indicators from the
+ * figure's metric's cue table. */
 static int fits(scan *s, int i)
 {
-    const fp_indicator *ind = &s->x->t.v[i];
-    if (s->metric && strcmp(ind->metric, s->metric)) return 0;
     /* growth in percent or points fits any indicator */
-    if (!fp_indicator_has_unit(ind, s->f->unit) &&
-        !(!strcmp(s->f->relation, "change") && (!strcmp(s->f->unit, "percent") || !strcmp(s->f->unit, "pct_point"))))
-        return 0;
+    if (!s->any_unit && !fp_indicator_has_unit(&s->x->t.v[i], s->f->unit)) return 0;
     return !vetoed(s, i);
 }
 
@@ -716,8 +714,8 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
          * other:<label>, published but never pooled. The sentence before the
          * clause counts too: its words as the topic (zone 3), and a phrase
          * reaching from there into the figure's stretch (北京市…，…帮扶资金) as near. */
-        s.metric = f->metric;
         s.cues = index_of(x, f->metric);
+        s.any_unit = !strcmp(f->relation, "change") && (!strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point"));
         scan_range(&s, s.a.ss, s.a.ce, 0);
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years
