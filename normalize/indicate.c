@@ -395,19 +395,17 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
 {
     a->fs = fs;
     a->fe = fe;
-    size_t p = fs;
+    /* back to the clause's start; the stretch before the figure ends at the first number or 、 on
+     * the way (one walk for both) */
+    size_t p = fs, bs = SIZE_MAX;
     while (p > 0) {
         size_t q = fp_utf8_prev(t, p);
         if (clause_mark(t, len, q)) break;
+        if (bs == SIZE_MAX && stretch_stop(t, len, q)) bs = p;
         p = q;
     }
     a->cs = p;
-    p = fs;
-    while (p > a->cs) {
-        size_t q = fp_utf8_prev(t, p);
-        if (stretch_stop(t, len, q)) break;
-        p = q;
-    }
+    p = bs == SIZE_MAX ? a->cs : bs;
     /* 农户933户1878人: a figure written right after another (its stretch no
      * more than that one's unit) shares that one's stretch */
     if (fs - p <= 6 && p > a->cs && t[p - 1] >= '0' && t[p - 1] <= '9') {
@@ -423,21 +421,19 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     a->is = a->cs;
     for (size_t q = a->cs; q + 3 <= fs; q += fp_utf8_len((unsigned char)t[q]))
         if (!memcmp(t + q, "、", 3)) a->is = q + 3;
+    /* back to the sentence's start (at most 600 bytes); the clause before the figure's starts
+     * after the first clause mark on the way past the one ending it (one walk for both) */
     p = a->cs;
-    size_t back = 0;
+    size_t back = 0, ps = SIZE_MAX;
     while (p > 0 && back < 600) {
         size_t q = fp_utf8_prev(t, p);
         if (sentence_mark(t, len, q)) break;
+        if (ps == SIZE_MAX && p != a->cs && clause_mark(t, len, q)) ps = p;
         back += p - q;
         p = q;
     }
     a->ss = p;
-    p = a->cs;
-    if (p > a->ss) {
-        do p = fp_utf8_prev(t, p);
-        while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
-    }
-    a->ps = p;
+    a->ps = ps == SIZE_MAX ? a->ss : ps;
     p = fe;
     while (p < len && !clause_mark(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ce = p;
