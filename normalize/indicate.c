@@ -23,6 +23,7 @@ typedef struct {
     /* the first part's first eight bytes (all of it when shorter) and their mask: one compare
      * turns most entries of a bucket away, where a memcmp call was a tenth of a figure's cost */
     uint64_t pre, mask;
+    uint32_t key; /* fp_utf8_key of the first part: its bucket (kept so the sort need not remake it) */
 } entry;
 
 /* The cue phrases of one metric's indicators. fits() takes only an
@@ -50,6 +51,7 @@ typedef struct {
     const char *w;
     uint32_t len;
     int cls;
+    uint32_t key; /* key3 of a word of three bytes or more */
 } word;
 
 struct fp_indicate {
@@ -81,8 +83,7 @@ static size_t slot_of(const cue_index *c, uint32_t key)
 static int cmp_entry_key(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
-    uint32_t kx = fp_utf8_key(x->ph->part[0], x->ph->plen[0]), ky = fp_utf8_key(y->ph->part[0], y->ph->plen[0]);
-    if (kx != ky) return kx < ky ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return x->ind - y->ind;
 }
 
@@ -136,7 +137,7 @@ static int build_index(fp_indicate *x)
         for (int c = 0; c < x->t.v[i].ncues; c++) {
             const fp_phrase *ph = &x->t.v[i].cues[c];
             entry *en = &all[k++];
-            *en = (entry){i, ph, 0, 0};
+            *en = (entry){i, ph, 0, 0, fp_utf8_key(ph->part[0], ph->plen[0])};
             for (int j = 0; j < ph->plen[0] && j < 8; j++) {
                 en->pre |= (uint64_t)(unsigned char)ph->part[0][j] << (8 * j);
                 en->mask |= (uint64_t)0xFF << (8 * j);
@@ -173,7 +174,7 @@ static int build_index(fp_indicate *x)
         for (size_t j = 0; j < n; j++) {
             if (of[all[j].ind] != m) continue;
             c->e[km] = all[j];
-            uint32_t key = fp_utf8_key(all[j].ph->part[0], all[j].ph->plen[0]);
+            uint32_t key = all[j].key;
             bucket *bk = &c->b[slot_of(c, key)];
             c->keys[key_bit(key) >> 6] |= 1ULL << (key_bit(key) & 63);
             if (!bk->key) *bk = (bucket){key, (uint32_t)km, 0};
@@ -243,8 +244,7 @@ static size_t wslot_of(const fp_indicate *x, uint32_t key)
 static int cmp_word(const void *a, const void *b)
 {
     const word *x = a, *y = b;
-    uint32_t kx = key3(x->w), ky = key3(y->w);
-    if (kx != ky) return kx < ky ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return x->cls != y->cls ? x->cls - y->cls : strcmp(x->w, y->w);
 }
 
@@ -263,16 +263,19 @@ static int build_words(fp_indicate *x)
     size_t k = 0;
     for (int c = 0; c < W_CLASSES; c++)
         for (int i = 0; i < x->nwords[c] && c != W_NEGATION; i++) {
-            word w = {x->words[c][i], (uint32_t)strlen(x->words[c][i]), c};
+            word w = {x->words[c][i], (uint32_t)strlen(x->words[c][i]), c, 0};
             unsigned char b0 = (unsigned char)w.w[0];
             x->wfirst[b0 >> 3] |= (uint8_t)(1u << (b0 & 7));
             if ((b0 & 0xC0) == 0x80) x->cont_first = 1;
             if (w.len < 3) x->shortw[x->nshort++] = w;
-            else x->wv[k++] = w;
+            else {
+                w.key = key3(w.w);
+                x->wv[k++] = w;
+            }
         }
     qsort(x->wv, k, sizeof *x->wv, cmp_word);
     for (size_t i = 0; i < k; i++) {
-        uint32_t key = key3(x->wv[i].w);
+        uint32_t key = x->wv[i].key;
         unsigned b = wbit(key);
         x->wkeys[b >> 6] |= 1ULL << (b & 63);
         bucket *bk = &x->wb[wslot_of(x, key)];
