@@ -566,9 +566,13 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
     const char *t = s->t;
     if (!c) return; /* no indicator is of the figure's metric */
     int title = 0;  /* inside 《…》: a document's name measures nothing */
+    /* p < fast: three bytes before to and four before the text's end (for load_be32) */
+    size_t fast = to >= 2 ? to - 2 : 0;
+    if (fast > (s->len >= 3 ? s->len - 3 : 0)) fast = s->len >= 3 ? s->len - 3 : 0;
+    size_t flen = s->a.fe - s->a.fs; /* the figure's own bytes: p - fs < flen */
     for (size_t p = from, step; p < to; p += step) {
         uint32_t key;
-        if (((unsigned char)t[p] & 0xF0) == 0xE0 && to - p >= 3 && s->len - p >= 4) {
+        if (((unsigned char)t[p] & 0xF0) == 0xE0 && p < fast) {
             /* a character led by a three-byte lead (most of the text): its key from one load, as
              * fp_utf8_key packs it */
             key = load_be32(t + p) >> 8;
@@ -579,7 +583,7 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
         }
         if (key == 0xE3808Au) title = 1; /* 《 */
         else if (key == 0xE3808Bu) title = 0; /* 》 */
-        if (title || (p >= s->a.fs && p < s->a.fe)) continue;
+        if (title || p - s->a.fs < flen) continue;
         unsigned kb = key_bit(key);
         if (!(c->keys[kb >> 6] >> (kb & 63) & 1)) continue;
         const bucket *bk = &c->b[slot_of(c, key)];
