@@ -366,24 +366,32 @@ typedef struct {
 /* Fills a->wlast from [a->ps, a->fs), the words of every class that has_word
  * asks there: at every byte that may start a word, not every character, as
  * memmem looks. (this_year is asked of the whole sentence: has_this_year.) */
-static void find_words(const fp_indicate *x, const char *t, around *a)
+static void find_words(const fp_indicate *x, const char *t, size_t len, around *a)
 {
     for (int c = 0; c < W_CLASSES; c++) a->wlast[c] = SIZE_MAX;
     const unsigned char *u = (const unsigned char *)t;
+    /* q < fast: three bytes before fs and four before the text's end, read as one word */
+    size_t fast = a->fs >= 2 ? a->fs - 2 : 0;
+    if (fast > (len >= 3 ? len - 3 : 0)) fast = len >= 3 ? len - 3 : 0;
     for (size_t q = a->ps, step; q < a->fs; q += step) {
         /* a well-formed three-byte character (most of the text) is passed at once when no word
          * starts with a continuation byte; any other byte is looked at alone */
-        step = x->cont_first || a->fs - q < 3 || (u[q] & 0xF0) != 0xE0 || (u[q + 1] & 0xC0) != 0x80 ||
-                       (u[q + 2] & 0xC0) != 0x80
-                   ? 1
-                   : 3;
+        uint32_t w4 = 0;
+        if (q < fast) {
+            w4 = load_be32(t + q);
+            step = !x->cont_first && (w4 & 0xF0C0C000u) == 0xE0808000u ? 3 : 1;
+        } else
+            step = x->cont_first || a->fs - q < 3 || (u[q] & 0xF0) != 0xE0 || (u[q + 1] & 0xC0) != 0x80 ||
+                           (u[q + 2] & 0xC0) != 0x80
+                       ? 1
+                       : 3;
         if (!(x->wfirst[u[q] >> 3] >> (u[q] & 7) & 1)) continue;
         size_t room = a->fs - q;
         for (int i = 0; i < x->nshort; i++)
             if (x->shortw[i].len <= room && !memcmp(t + q, x->shortw[i].w, x->shortw[i].len))
                 a->wlast[x->shortw[i].cls] = q;
         if (room < 3) continue;
-        uint32_t key = key3(t + q);
+        uint32_t key = q < fast ? w4 >> 8 : key3(t + q);
         unsigned b = wbit(key);
         if (!(x->wkeys[b >> 6] >> (b & 63) & 1)) continue;
         const bucket *bk = &x->wb[wslot_of(x, key)];
@@ -703,7 +711,7 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     }
     scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
     find_around(t, len, fs, fe, &s.a);
-    find_words(x, t, &s.a);
+    find_words(x, t, len, &s.a);
     /* 清理闲置资金3.74万元 says what it measures in its own clause; 金额达2亿元 takes the topic before it */
     s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
                   memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
