@@ -402,6 +402,21 @@ static void find_words(const fp_indicate *x, const char *t, size_t len, around *
     }
 }
 
+/* fp_utf8_prev(t, p), with the usual case told from one load: before p a
+ * character of three bytes (two continuation bytes after one that is none),
+ * which the byte-by-byte walk takes three steps to find. */
+static inline size_t prev_char(const char *t, size_t p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (p >= 4) {
+        uint32_t w; /* t[p-4..p), t[p-1] in the top byte */
+        memcpy(&w, t + p - 4, 4);
+        if ((w & 0xC0C00000u) == 0x80800000u && (w & 0xC000u) != 0x8000u) return p - 3;
+    }
+#endif
+    return fp_utf8_prev(t, p);
+}
+
 static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
 {
     a->fs = fs;
@@ -410,7 +425,7 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
      * the way (one walk for both) */
     size_t p = fs, bs = SIZE_MAX;
     while (p > 0) {
-        size_t q = fp_utf8_prev(t, p);
+        size_t q = prev_char(t, p);
         if (clause_mark(t, len, q)) break;
         if (bs == SIZE_MAX && stretch_stop(t, len, q)) bs = p;
         p = q;
@@ -437,7 +452,7 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     p = a->cs;
     size_t back = 0, ps = SIZE_MAX;
     while (p > 0 && back < 600) {
-        size_t q = fp_utf8_prev(t, p);
+        size_t q = prev_char(t, p);
         if (sentence_mark(t, len, q)) break;
         if (ps == SIZE_MAX && p != a->cs && clause_mark(t, len, q)) ps = p;
         back += p - q;
