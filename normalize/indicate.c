@@ -358,7 +358,7 @@ typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
     size_t ps;                             /* the start of the clause before the figure's (cs when none) */
-    /* per word class of series.tsv, the start of the last of its words lying wholly in [ss, fs),
+    /* per word class of series.tsv, the start of the last of its words lying wholly in [ps, fs),
      * SIZE_MAX when none: a class has a word in [from, fs) when its start is from or after */
     size_t wlast[W_CLASSES];
 } around;
@@ -538,7 +538,7 @@ static int vetoed(scan *s, int i)
 }
 
 /* 1 when indicator i may measure the figure: its metric, a unit it is
- * stated in, no anti-cue. The anti-cues, the dear test, come last. The
+ * stated in, no anti-cue. The anti-cues, the costly test, come last. The
  * metric is not compared: scan_range asks only of indicators from the
  * figure's metric's cue table. */
 static int fits(scan *s, int i)
