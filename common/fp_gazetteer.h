@@ -35,8 +35,8 @@ typedef struct {
 } fp_region;
 
 /* The image format; a change of layout changes it, and an image of
- * another version is not used. */
-#define FP_GAZ_IMAGE_VERSION 3
+ * another version is not used. 4: the TSV's signature is fp_gaz_sum. */
+#define FP_GAZ_IMAGE_VERSION 4
 
 typedef struct fp_gazetteer fp_gazetteer;
 
@@ -48,8 +48,15 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
 int fp_gaz_write_image(const char *regions_tsv, const char *image_path);
 /* 1 when the loaded gazetteer is a mapped image file, 0 when parsed. */
 int fp_gaz_mapped(const fp_gazetteer *g);
-/* The hash an image keeps of its TSV (64 bits, not cryptographic). */
+/* A 64-bit hash of short keys (the code index); not cryptographic. */
 uint64_t fp_gaz_hash(const void *data, size_t len);
+/* The signature an image keeps of its TSV (64 bits, not cryptographic):
+ * two CRC-32C lanes and the length, so any edit of a few bytes changes it.
+ * The same value on every machine; fp_gaz_sum_with(.., 0) computes it
+ * without the CPU's CRC instruction (for tests), hw 1 with it where there
+ * is one. */
+uint64_t fp_gaz_sum(const void *data, size_t len);
+uint64_t fp_gaz_sum_with(const void *data, size_t len, int hw);
 void fp_gaz_free(fp_gazetteer *g);
 /* Adds the names of one more file in the aliases format (name<TAB>code,
  * further columns ignored): former names, generated short forms. */

@@ -20,56 +20,171 @@ typedef struct {
 typedef struct {
     int ind;             /* indicator index */
     const fp_phrase *ph;
+    /* the first part's first eight bytes (all of it when shorter) and their mask: one compare
+     * turns most entries of a bucket away, where a memcmp call was a tenth of a figure's cost */
+    uint64_t pre, mask;
+    uint32_t key; /* fp_utf8_key of the first part: its bucket (kept so the sort need not remake it) */
 } entry;
+
+/* The cue phrases of one metric's indicators. fits() takes only an
+ * indicator of the figure's own metric, so a figure walks only those:
+ * the others never count, and were most of each bucket. */
+typedef struct {
+    const char *metric;
+    entry *e;  /* sorted by bucket, in the order one table of every phrase has them */
+    bucket *b;
+    size_t nb; /* power of two */
+    /* a 1024-bit filter of the buckets' keys (key_bit): most characters start no phrase of the
+     * metric, and are turned away without a probe */
+    uint64_t keys[16];
+} cue_index;
+
+/* The filter bit of a packed first character. */
+static unsigned key_bit(uint32_t key) { return key * 2654435761u >> 22; }
 
 enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGATION, W_CLASSES };
 static const char *const word_class[W_CLASSES] = {"flow_new", "plan",  "running",  "this_year",
                                                   "remainder", "whole", "negation"};
 
+/* A word of series.tsv. */
+typedef struct {
+    const char *w;
+    uint32_t len;
+    int cls;
+    uint32_t key; /* key3 of a word of three bytes or more */
+} word;
+
 struct fp_indicate {
     fp_indicators t;
-    entry *e;          /* sorted by bucket */
-    bucket *b;
-    size_t nb;         /* power of two */
+    cue_index *ci; /* one per metric */
+    int nci;
     char **words[W_CLASSES]; /* series.tsv's word classes */
     int nwords[W_CLASSES];
+    /* every class's words but negation's, by their first three bytes, so one walk over the text
+     * before a figure finds them all (find_words) where a memmem per word and range was a fifth
+     * of a figure's cost; words shorter than three bytes are in shortw */
+    word *wv, *shortw;
+    bucket *wb;
+    size_t nwb; /* power of two */
+    int nshort;
+    uint8_t wfirst[32]; /* bit per byte value: some word starts with it */
+    int cont_first;     /* some word starts with a continuation byte (80..BF) */
+    uint64_t wkeys[16]; /* a 1024-bit filter of the words' first three bytes (wbit): most CJK
+                           characters start no word, and are turned away without a probe */
 };
 
-static size_t slot_of(const fp_indicate *x, uint32_t key)
+static size_t slot_of(const cue_index *c, uint32_t key)
 {
-    size_t h = (key * 2654435761u) & (x->nb - 1);
-    while (x->b[h].key && x->b[h].key != key) h = (h + 1) & (x->nb - 1);
+    size_t h = (key * 2654435761u) & (c->nb - 1);
+    while (c->b[h].key && c->b[h].key != key) h = (h + 1) & (c->nb - 1);
     return h;
 }
 
 static int cmp_entry_key(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
-    uint32_t kx = fp_utf8_key(x->ph->part[0], x->ph->plen[0]), ky = fp_utf8_key(y->ph->part[0], y->ph->plen[0]);
-    if (kx != ky) return kx < ky ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return x->ind - y->ind;
+}
+
+/* The eight bytes at p as one little-endian word. */
+static inline uint64_t load_le64(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, u, 8);
+    return w;
+#else
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 |
+           (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
+}
+
+/* The four bytes at p as one big-endian word. */
+static inline uint32_t load_be32(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+    uint32_t w;
+    memcpy(&w, u, 4);
+    return __builtin_bswap32(w);
+#else
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+#endif
+}
+
+/* The metric's index, or NULL when no indicator is of it. */
+static const cue_index *index_of(const fp_indicate *x, const char *metric)
+{
+    for (int i = 0; i < x->nci; i++)
+        if (x->ci[i].metric[0] == metric[0] && !strcmp(x->ci[i].metric, metric)) return &x->ci[i];
+    return NULL;
 }
 
 static int build_index(fp_indicate *x)
 {
     size_t n = 0;
     for (int i = 0; i < x->t.n; i++) n += (size_t)x->t.v[i].ncues;
-    x->nb = 64;
-    while (x->nb < n * 2) x->nb <<= 1;
-    x->e = calloc(n + 1, sizeof *x->e);
-    x->b = calloc(x->nb, sizeof *x->b);
-    if (!x->e || !x->b) return FP_ENOMEM;
+    entry *all = calloc(n + 1, sizeof *all);
+    x->ci = calloc((size_t)x->t.n, sizeof *x->ci);
+    if (!all || !x->ci) {
+        free(all);
+        return FP_ENOMEM;
+    }
     size_t k = 0;
     for (int i = 0; i < x->t.n; i++)
-        for (int c = 0; c < x->t.v[i].ncues; c++) x->e[k++] = (entry){i, &x->t.v[i].cues[c]};
-    qsort(x->e, n, sizeof *x->e, cmp_entry_key);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t key = fp_utf8_key(x->e[i].ph->part[0], x->e[i].ph->plen[0]);
-        bucket *bk = &x->b[slot_of(x, key)];
-        if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
-        bk->count++;
+        for (int c = 0; c < x->t.v[i].ncues; c++) {
+            const fp_phrase *ph = &x->t.v[i].cues[c];
+            entry *en = &all[k++];
+            *en = (entry){i, ph, 0, 0, fp_utf8_key(ph->part[0], ph->plen[0])};
+            for (int j = 0; j < ph->plen[0] && j < 8; j++) {
+                en->pre |= (uint64_t)(unsigned char)ph->part[0][j] << (8 * j);
+                en->mask |= (uint64_t)0xFF << (8 * j);
+            }
+        }
+    qsort(all, n, sizeof *all, cmp_entry_key);
+    /* each indicator's index, found once (not a strcmp per phrase and metric) */
+    int *of = calloc((size_t)x->t.n, sizeof *of);
+    if (!of) {
+        free(all);
+        return FP_ENOMEM;
     }
-    return FP_OK;
+    for (int i = 0; i < x->t.n; i++) {
+        const cue_index *c = index_of(x, x->t.v[i].metric);
+        if (!c) x->ci[x->nci].metric = x->t.v[i].metric, c = &x->ci[x->nci++];
+        of[i] = (int)(c - x->ci);
+    }
+    /* the phrases of each metric, in the order of all: entries of one key stay together
+     * (nb counts them first, then becomes the table's size) */
+    for (size_t j = 0; j < n; j++) x->ci[of[all[j].ind]].nb++;
+    int rc = FP_OK;
+    for (int m = 0; m < x->nci && !rc; m++) {
+        cue_index *c = &x->ci[m];
+        size_t nm = c->nb;
+        c->nb = 64;
+        while (c->nb < nm * 2) c->nb <<= 1;
+        c->e = calloc(nm + 1, sizeof *c->e);
+        c->b = calloc(c->nb, sizeof *c->b);
+        if (!c->e || !c->b) {
+            rc = FP_ENOMEM;
+            break;
+        }
+        size_t km = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (of[all[j].ind] != m) continue;
+            c->e[km] = all[j];
+            uint32_t key = all[j].key;
+            bucket *bk = &c->b[slot_of(c, key)];
+            c->keys[key_bit(key) >> 6] |= 1ULL << (key_bit(key) & 63);
+            if (!bk->key) *bk = (bucket){key, (uint32_t)km, 0};
+            bk->count++;
+            km++;
+        }
+    }
+    free(of);
+    free(all);
+    return rc;
 }
 
 typedef struct {
@@ -109,6 +224,67 @@ static int load_series(fp_indicate *x, const char *datadir)
     return fp_tsv_each(path, series_line, &sl);
 }
 
+/* The first three bytes of w, the key of its bucket (never 0: w starts with no NUL). */
+static uint32_t key3(const char *w)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+}
+
+/* The filter bit of a word's first three bytes. */
+static unsigned wbit(uint32_t key) { return key * 2654435761u >> 22; }
+
+static size_t wslot_of(const fp_indicate *x, uint32_t key)
+{
+    size_t h = (key * 2654435761u) & (x->nwb - 1);
+    while (x->wb[h].key && x->wb[h].key != key) h = (h + 1) & (x->nwb - 1);
+    return h;
+}
+
+static int cmp_word(const void *a, const void *b)
+{
+    const word *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->cls != y->cls ? x->cls - y->cls : strcmp(x->w, y->w);
+}
+
+/* Indexes the words of series.tsv for find_words. */
+static int build_words(fp_indicate *x)
+{
+    size_t n = 0;
+    for (int c = 0; c < W_CLASSES; c++)
+        if (c != W_NEGATION) n += (size_t)x->nwords[c];
+    x->nwb = 64;
+    while (x->nwb < n * 2) x->nwb <<= 1;
+    x->wv = calloc(n + 1, sizeof *x->wv);
+    x->shortw = calloc(n + 1, sizeof *x->shortw);
+    x->wb = calloc(x->nwb, sizeof *x->wb);
+    if (!x->wv || !x->shortw || !x->wb) return FP_ENOMEM;
+    size_t k = 0;
+    for (int c = 0; c < W_CLASSES; c++)
+        for (int i = 0; i < x->nwords[c] && c != W_NEGATION; i++) {
+            word w = {x->words[c][i], (uint32_t)strlen(x->words[c][i]), c, 0};
+            unsigned char b0 = (unsigned char)w.w[0];
+            x->wfirst[b0 >> 3] |= (uint8_t)(1u << (b0 & 7));
+            if ((b0 & 0xC0) == 0x80) x->cont_first = 1;
+            if (w.len < 3) x->shortw[x->nshort++] = w;
+            else {
+                w.key = key3(w.w);
+                x->wv[k++] = w;
+            }
+        }
+    qsort(x->wv, k, sizeof *x->wv, cmp_word);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t key = x->wv[i].key;
+        unsigned b = wbit(key);
+        x->wkeys[b >> 6] |= 1ULL << (b & 63);
+        bucket *bk = &x->wb[wslot_of(x, key)];
+        if (!bk->key) *bk = (bucket){key, (uint32_t)i, 0};
+        bk->count++;
+    }
+    return FP_OK;
+}
+
 void fp_indicate_free(fp_indicate *x)
 {
     if (!x) return;
@@ -117,8 +293,14 @@ void fp_indicate_free(fp_indicate *x)
         for (int i = 0; i < x->nwords[c]; i++) free(x->words[c][i]);
         free(x->words[c]);
     }
-    free(x->e);
-    free(x->b);
+    for (int i = 0; i < x->nci; i++) {
+        free(x->ci[i].e);
+        free(x->ci[i].b);
+    }
+    free(x->ci);
+    free(x->wv);
+    free(x->shortw);
+    free(x->wb);
     free(x);
 }
 
@@ -129,6 +311,7 @@ int fp_indicate_load(fp_indicate **out, const char *datadir)
     int rc = fp_indicators_load_dir(&x->t, datadir);
     if (!rc) rc = build_index(x);
     if (!rc) rc = load_series(x, datadir);
+    if (!rc) rc = build_words(x);
     if (rc) {
         fp_indicate_free(x);
         return rc;
@@ -145,7 +328,8 @@ const fp_indicators *fp_indicate_table(const fp_indicate *x) { return &x->t; }
 static size_t clause_mark(const char *t, size_t len, size_t p)
 {
     unsigned char c = (unsigned char)t[p];
-    if (c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n' || c == '\r') return 1;
+    /* most characters are CJK, led by neither byte of a mark: one range test and two compares */
+    if (c < 0x80) return c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n' || c == '\r';
     if (c != 0xEF && c != 0xE3) return 0;
     if (p + 3 > len) return 0;
     static const char *const marks[] = {"，", "；", "：", "。", "！", "？"};
@@ -157,7 +341,8 @@ static size_t clause_mark(const char *t, size_t len, size_t p)
 static int sentence_mark(const char *t, size_t len, size_t p)
 {
     unsigned char c = (unsigned char)t[p];
-    if (c == '!' || c == '?' || c == '\n') return 1;
+    if (c < 0x80) return c == '!' || c == '?' || c == '\n';
+    if (c != 0xEF && c != 0xE3) return 0; /* 。 ！ ？ are led by these */
     return p + 3 <= len && (!memcmp(t + p, "。", 3) || !memcmp(t + p, "！", 3) || !memcmp(t + p, "？", 3));
 }
 
@@ -172,51 +357,81 @@ static int stretch_stop(const char *t, size_t len, size_t p)
 typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
-    /* a 4096-bit filter of the three-byte sequences led by E0..EF in [ss, ce): a word whose first
-     * character has no bit occurs nowhere there, so most words are turned away without memmem */
-    uint64_t chars[64];
+    size_t ps;                             /* the start of the clause before the figure's (cs when none) */
+    /* per word class of series.tsv, the start of the last of its words lying wholly in [ps, fs),
+     * SIZE_MAX when none: a class has a word in [from, fs) when its start is from or after */
+    size_t wlast[W_CLASSES];
 } around;
 
-static unsigned char_bit(const unsigned char *u) { return ((uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2]) * 2654435761u >> 20; }
-
-/* Fills a->chars from t[a->ss..a->ce), at every byte (not every character), as memmem looks. */
-static void fill_chars(const char *t, around *a)
+/* Fills a->wlast from [a->ps, a->fs), the words of every class that has_word
+ * asks there: at every byte that may start a word, not every character, as
+ * memmem looks. (this_year is asked of the whole sentence: has_this_year.) */
+static void find_words(const fp_indicate *x, const char *t, size_t len, around *a)
 {
-    memset(a->chars, 0, sizeof a->chars);
+    for (int c = 0; c < W_CLASSES; c++) a->wlast[c] = SIZE_MAX;
     const unsigned char *u = (const unsigned char *)t;
-    for (size_t p = a->ss; p + 3 <= a->ce; p++)
-        if ((u[p] & 0xF0) == 0xE0) {
-            unsigned b = char_bit(u + p);
-            a->chars[b >> 6] |= 1ULL << (b & 63);
+    /* q < fast: three bytes before fs and four before the text's end, read as one word */
+    size_t fast = a->fs >= 2 ? a->fs - 2 : 0;
+    if (fast > (len >= 3 ? len - 3 : 0)) fast = len >= 3 ? len - 3 : 0;
+    for (size_t q = a->ps, step; q < a->fs; q += step) {
+        /* a well-formed three-byte character (most of the text) is passed at once when no word
+         * starts with a continuation byte; any other byte is looked at alone */
+        uint32_t w4 = 0;
+        if (q < fast) {
+            w4 = load_be32(t + q);
+            step = !x->cont_first && (w4 & 0xF0C0C000u) == 0xE0808000u ? 3 : 1;
+        } else
+            step = x->cont_first || a->fs - q < 3 || (u[q] & 0xF0) != 0xE0 || (u[q + 1] & 0xC0) != 0x80 ||
+                           (u[q + 2] & 0xC0) != 0x80
+                       ? 1
+                       : 3;
+        if (!(x->wfirst[u[q] >> 3] >> (u[q] & 7) & 1)) continue;
+        size_t room = a->fs - q;
+        for (int i = 0; i < x->nshort; i++)
+            if (x->shortw[i].len <= room && !memcmp(t + q, x->shortw[i].w, x->shortw[i].len))
+                a->wlast[x->shortw[i].cls] = q;
+        if (room < 3) continue;
+        uint32_t key = q < fast ? w4 >> 8 : key3(t + q);
+        unsigned b = wbit(key);
+        if (!(x->wkeys[b >> 6] >> (b & 63) & 1)) continue;
+        const bucket *bk = &x->wb[wslot_of(x, key)];
+        for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
+            const word *w = &x->wv[e];
+            if (w->len <= room && !memcmp(t + q + 3, w->w + 3, w->len - 3)) a->wlast[w->cls] = q;
         }
+    }
 }
 
-/* 0 when w (wl bytes) occurs nowhere in [a->ss, a->ce), 1 when it may. */
-static int may_occur(const around *a, const char *w, size_t wl)
+/* fp_utf8_prev(t, p), with the usual case told from one load: before p a
+ * character of three bytes (two continuation bytes after one that is none),
+ * which the byte-by-byte walk takes three steps to find. */
+static inline size_t prev_char(const char *t, size_t p)
 {
-    const unsigned char *u = (const unsigned char *)w;
-    if (wl < 3 || (u[0] & 0xF0) != 0xE0) return 1;
-    unsigned b = char_bit(u);
-    return a->chars[b >> 6] >> (b & 63) & 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (p >= 4) {
+        uint32_t w; /* t[p-4..p), t[p-1] in the top byte */
+        memcpy(&w, t + p - 4, 4);
+        if ((w & 0xC0C00000u) == 0x80800000u && (w & 0xC000u) != 0x8000u) return p - 3;
+    }
+#endif
+    return fp_utf8_prev(t, p);
 }
 
 static void find_around(const char *t, size_t len, size_t fs, size_t fe, around *a)
 {
     a->fs = fs;
     a->fe = fe;
-    size_t p = fs;
+    /* back to the clause's start; the stretch before the figure ends at the first number or 、 on
+     * the way (one walk for both) */
+    size_t p = fs, bs = SIZE_MAX;
     while (p > 0) {
-        size_t q = fp_utf8_prev(t, p);
+        size_t q = prev_char(t, p);
         if (clause_mark(t, len, q)) break;
+        if (bs == SIZE_MAX && stretch_stop(t, len, q)) bs = p;
         p = q;
     }
     a->cs = p;
-    p = fs;
-    while (p > a->cs) {
-        size_t q = fp_utf8_prev(t, p);
-        if (stretch_stop(t, len, q)) break;
-        p = q;
-    }
+    p = bs == SIZE_MAX ? a->cs : bs;
     /* 农户933户1878人: a figure written right after another (its stretch no
      * more than that one's unit) shares that one's stretch */
     if (fs - p <= 6 && p > a->cs && t[p - 1] >= '0' && t[p - 1] <= '9') {
@@ -232,22 +447,25 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     a->is = a->cs;
     for (size_t q = a->cs; q + 3 <= fs; q += fp_utf8_len((unsigned char)t[q]))
         if (!memcmp(t + q, "、", 3)) a->is = q + 3;
+    /* back to the sentence's start (at most 600 bytes); the clause before the figure's starts
+     * after the first clause mark on the way past the one ending it (one walk for both) */
     p = a->cs;
-    size_t back = 0;
+    size_t back = 0, ps = SIZE_MAX;
     while (p > 0 && back < 600) {
-        size_t q = fp_utf8_prev(t, p);
+        size_t q = prev_char(t, p);
         if (sentence_mark(t, len, q)) break;
+        if (ps == SIZE_MAX && p != a->cs && clause_mark(t, len, q)) ps = p;
         back += p - q;
         p = q;
     }
     a->ss = p;
+    a->ps = ps == SIZE_MAX ? a->ss : ps;
     p = fe;
     while (p < len && !clause_mark(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ce = p;
     p = fe;
     while (p < a->ce && !stretch_stop(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ae = p;
-    fill_chars(t, a);
 }
 
 /* The best cue so far: nearer zone, then longer, then closer. */
@@ -262,9 +480,13 @@ typedef struct {
     const char *t;
     size_t len;
     around a;
-    const char *metric; /* only indicators of this metric, or NULL */
+    const cue_index *cues; /* the cue phrases of the figure's metric's indicators, NULL when none */
+    int any_unit;          /* growth in percent or points: any indicator's units fit */
     int own_label;      /* the figure's clause names what it measures: no topic from before it */
-    uint64_t veto[4];   /* indicators ruled out by an anti-cue (bit per index, up to 256) */
+    /* indicators ruled out by an anti-cue (bit per index, up to 256), asked only of an indicator
+     * that otherwise fits: most figures meet few, and looking for every anti-cue was a third of
+     * the figure's cost */
+    uint64_t veto[4], veto_asked[4];
     best b;
 } scan;
 
@@ -280,11 +502,11 @@ static int negated(const fp_indicate *x, const char *t, size_t from, size_t p)
 
 /* 1 when the phrase occurs in t[from..to), its first part not negated
  * (3个贫困县未摘帽 holds no 摘帽). */
-static int occurs(const fp_indicate *x, const fp_phrase *ph, const around *a, const char *t, size_t from, size_t to)
+static int occurs(const fp_indicate *x, const fp_phrase *ph, const char *t, size_t from, size_t to)
 {
     size_t p = from;
     for (int k = 0; k < ph->nparts; k++) {
-        if (to - p < ph->plen[k] || !may_occur(a, ph->part[k], ph->plen[k])) return 0;
+        if (to - p < ph->plen[k]) return 0;
         const char *hit = memmem(t + p, to - p, ph->part[k], ph->plen[k]);
         while (hit && k == 0 && negated(x, t, from, (size_t)(hit - t))) {
             size_t q = (size_t)(hit - t) + 1;
@@ -296,27 +518,34 @@ static int occurs(const fp_indicate *x, const fp_phrase *ph, const around *a, co
     return 1;
 }
 
-/* Anti-cues are looked for in the figure's own list item of its clause, so
- * "1150个贫困村出列、21个贫困县摘帽" vetoes neither item by the other's words. */
-static void find_vetoes(scan *s)
+/* 1 when an anti-cue of indicator i rules it out. Anti-cues are looked for
+ * in the figure's own list item of its clause, so "1150个贫困村出列、21个贫困县摘帽"
+ * vetoes neither item by the other's words. Asked once per indicator and
+ * figure, the answer kept in s. */
+static int vetoed(scan *s, int i)
 {
-    memset(s->veto, 0, sizeof s->veto);
-    for (int i = 0; i < s->x->t.n && i < 256; i++)
+    if (i >= 256) return 0;
+    uint64_t bit = 1ULL << (i % 64);
+    if (!(s->veto_asked[i / 64] & bit)) {
+        s->veto_asked[i / 64] |= bit;
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(s->x, &s->x->t.v[i].anti[k], &s->a, s->t, s->a.is, s->a.ae)) {
-                s->veto[i / 64] |= 1ULL << (i % 64);
+            if (occurs(s->x, &s->x->t.v[i].anti[k], s->t, s->a.is, s->a.ae)) {
+                s->veto[i / 64] |= bit;
                 break;
             }
+    }
+    return (s->veto[i / 64] & bit) != 0;
 }
 
-static int fits(const scan *s, int i)
+/* 1 when indicator i may measure the figure: its metric, a unit it is
+ * stated in, no anti-cue. The anti-cues, the costly test, come last. The
+ * metric is not compared: scan_range asks only of indicators from the
+ * figure's metric's cue table. */
+static int fits(scan *s, int i)
 {
-    const fp_indicator *ind = &s->x->t.v[i];
-    if (i < 256 && (s->veto[i / 64] >> (i % 64) & 1)) return 0;
-    if (s->metric && strcmp(ind->metric, s->metric)) return 0;
-    if (fp_indicator_has_unit(ind, s->f->unit)) return 1;
     /* growth in percent or points fits any indicator */
-    return !strcmp(s->f->relation, "change") && (!strcmp(s->f->unit, "percent") || !strcmp(s->f->unit, "pct_point"));
+    if (!s->any_unit && !fp_indicator_has_unit(&s->x->t.v[i], s->f->unit)) return 0;
+    return !vetoed(s, i);
 }
 
 static void consider(scan *s, int ind, int zone, size_t len, size_t dist)
@@ -356,22 +585,45 @@ static size_t match_at(const fp_phrase *ph, const char *t, size_t p, size_t to, 
  * Phrases never take the figure's own characters. */
 static void scan_range(scan *s, size_t from, size_t to, int outer)
 {
-    const fp_indicate *x = s->x;
+    const cue_index *c = s->cues;
     const char *t = s->t;
-    int title = 0; /* inside 《…》: a document's name measures nothing */
-    for (size_t p = from; p < to; p += fp_utf8_len((unsigned char)t[p])) {
-        if (p + 3 <= to && !memcmp(t + p, "《", 3)) title = 1;
-        else if (p + 3 <= to && !memcmp(t + p, "》", 3)) title = 0;
-        if (title || (p >= s->a.fs && p < s->a.fe)) continue;
-        uint32_t key = fp_utf8_key(t + p, to - p);
-        const bucket *bk = &x->b[slot_of(x, key)];
+    if (!c) return; /* no indicator is of the figure's metric */
+    int title = 0;  /* inside 《…》: a document's name measures nothing */
+    /* p < fast: three bytes before to and four before the text's end (for load_be32) */
+    size_t fast = to >= 2 ? to - 2 : 0;
+    if (fast > (s->len >= 3 ? s->len - 3 : 0)) fast = s->len >= 3 ? s->len - 3 : 0;
+    size_t flen = s->a.fe - s->a.fs; /* the figure's own bytes: p - fs < flen */
+    for (size_t p = from, step; p < to; p += step) {
+        uint32_t key;
+        if (((unsigned char)t[p] & 0xF0) == 0xE0 && p < fast) {
+            /* a character led by a three-byte lead (most of the text): its key from one load, as
+             * fp_utf8_key packs it */
+            key = load_be32(t + p) >> 8;
+            step = 3;
+        } else {
+            key = fp_utf8_key(t + p, to - p);
+            step = fp_utf8_len((unsigned char)t[p]);
+        }
+        if (key == 0xE3808Au) title = 1; /* 《 */
+        else if (key == 0xE3808Bu) title = 0; /* 》 */
+        if (title || p - s->a.fs < flen) continue;
+        unsigned kb = key_bit(key);
+        if (!(c->keys[kb >> 6] >> (kb & 63) & 1)) continue;
+        const bucket *bk = &c->b[slot_of(c, key)];
         if (!bk->key) continue;
         /* a phrase wholly before the figure may not run into it */
         size_t lim = p < s->a.fs ? s->a.fs : to;
+        size_t avail = s->len - p;
+        uint64_t w = avail >= 8 ? load_le64(t + p) : 0;
         for (uint32_t e = bk->start; e < bk->start + bk->count; e++) {
-            const entry *en = &x->e[e];
+            const entry *en = &c->e[e];
             /* the phrase's first part must stand at p (as match_at asks) before fits is asked: most do not */
-            if (en->ph->plen[0] > s->len - p || memcmp(t + p, en->ph->part[0], en->ph->plen[0])) continue;
+            size_t l0 = en->ph->plen[0];
+            if (l0 > avail) continue;
+            if (avail >= 8) {
+                if ((w & en->mask) != en->pre || (l0 > 8 && memcmp(t + p + 8, en->ph->part[0] + 8, l0 - 8))) continue;
+            } else if (memcmp(t + p, en->ph->part[0], l0))
+                continue;
             if (!fits(s, en->ind)) continue;
             /* a gapped phrase may run on to the figure from an earlier clause (贫困人口…，占…7.1%) */
             size_t gto = to < s->a.fs ? s->a.fs : to;
@@ -387,6 +639,15 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
             consider(s, en->ind, zone, en->ph->len, dist);
         }
     }
+}
+
+/* snprintf(dst, cap, "%s", s) without the formatting machinery (two of them were 6 % of a figure's cost). */
+static void copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
 }
 
 static void copy_id(char *dst, size_t cap, const char *prefix, const char *s)
@@ -407,14 +668,16 @@ void fp_indicate_other(fp_figure *f)
             f->label && *f->label ? f->label : f->counter[0] ? f->counter : f->unit);
 }
 
-/* from and to lie in [a->ss, a->ce]. */
-static int has_word(const fp_indicate *x, int cls, const char *t, const around *a, size_t from, size_t to)
+/* 1 when a word of class cls lies wholly in [from, a->fs); from is a->ps or after. */
+static int has_word(int cls, const around *a, size_t from) { return a->wlast[cls] != SIZE_MAX && a->wlast[cls] >= from; }
+
+/* 1 when a word of this_year lies wholly in [a->ss, a->fs): find_words looked
+ * from a->ps on; before it memmem looks, for the few figures that ask. */
+static int has_this_year(const fp_indicate *x, const char *t, const around *a)
 {
-    for (int i = 0; i < x->nwords[cls]; i++) {
-        size_t wl = strlen(x->words[cls][i]);
-        if (to > from && may_occur(a, x->words[cls][i], wl) && memmem(t + from, to - from, x->words[cls][i], wl))
-            return 1;
-    }
+    if (has_word(W_THIS_YEAR, a, a->ps)) return 1;
+    for (int i = 0; i < x->nwords[W_THIS_YEAR] && a->fs > a->ss; i++)
+        if (memmem(t + a->ss, a->fs - a->ss, x->words[W_THIS_YEAR][i], strlen(x->words[W_THIS_YEAR][i]))) return 1;
     return 0;
 }
 
@@ -422,29 +685,22 @@ static int has_word(const fp_indicate *x, int cls, const char *t, const around *
  * word governs the figure: in its clause or the one before (a 规划 three
  * clauses back, or in a title, plans nothing here); and a change that is
  * planned (确保减少贫困人口140万人) is a target too. */
-static void pick_series(const fp_indicate *x, const char *t, size_t len, const around *a, int ind, fp_figure *f)
+static void pick_series(const fp_indicate *x, const char *t, const around *a, int ind, fp_figure *f)
 {
     const fp_indicator *in = ind >= 0 ? &x->t.v[ind] : NULL;
     const char *rel = f->relation;
-    size_t from = a->cs;
-    if (from > a->ss) {
-        size_t p = from;
-        do p = fp_utf8_prev(t, p);
-        while (p > a->ss && !clause_mark(t, len, fp_utf8_prev(t, p)));
-        from = p;
-    }
-    int planned = t && has_word(x, W_PLAN, t, a, from, a->fs);
+    int planned = t && has_word(W_PLAN, a, a->ps);
     const char *se = "value";
     if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
     else if (!strcmp(rel, "change")) {
         int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
         if (planned && !pct) se = "target";
         else
-            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(x, W_FLOW_NEW, t, a, a->cs, a->fs) ? "value"
+            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(W_FLOW_NEW, a, a->cs) ? "value"
                                                                                                        : "change";
     } else if (!strcmp(rel, "per_unit"))
         se = in && in->kind == FP_KIND_PER_CAPITA ? "value" : "rate";
-    snprintf(f->series, sizeof f->series, "%s", se);
+    copy_str(f->series, sizeof f->series, se);
 }
 
 /* A running total over years: a running word before the figure in its
@@ -452,7 +708,7 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
  * year's, and so is 今年1至8月，该市已有…). */
 static int running(const fp_indicate *x, const char *t, const around *a)
 {
-    return has_word(x, W_RUNNING, t, a, a->cs, a->fs) && !has_word(x, W_THIS_YEAR, t, a, a->ss, a->fs);
+    return has_word(W_RUNNING, a, a->cs) && !has_this_year(x, t, a);
 }
 
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
@@ -470,32 +726,33 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     }
     scan s = {.x = x, .f = f, .t = t, .len = len, .b = {.ind = -1}};
     find_around(t, len, fs, fe, &s.a);
+    find_words(x, t, len, &s.a);
     /* 清理闲置资金3.74万元 says what it measures in its own clause; 金额达2亿元 takes the topic before it */
     s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
                   memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
     /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
-    int remainder = has_word(x, W_REMAINDER, t, &s.a, s.a.bs, s.a.fs);
+    int remainder = has_word(W_REMAINDER, &s.a, s.a.bs);
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&
         !remainder) {
-        find_vetoes(&s);
         /* indicators of the figure's own metric only: a word of another metric's
          * indicator beside it names who, where or what for (1万名志愿者 beside
          * 脱贫, 党组织13个 beside 安置点), not what it measures -- such a figure is
          * other:<label>, published but never pooled. The sentence before the
          * clause counts too: its words as the topic (zone 3), and a phrase
          * reaching from there into the figure's stretch (北京市…，…帮扶资金) as near. */
-        s.metric = f->metric;
+        s.cues = index_of(x, f->metric);
+        s.any_unit = !strcmp(f->relation, "change") && (!strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point"));
         scan_range(&s, s.a.ss, s.a.ce, 0);
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
         if (known >= 0)
             f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
-                                   (has_word(x, W_WHOLE, t, &s.a, s.a.is, s.a.fs) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
-        if (known >= 0) snprintf(f->indicator, sizeof f->indicator, "%s", x->t.v[known].id);
+                                   (has_word(W_WHOLE, &s.a, s.a.is) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
+        if (known >= 0) copy_str(f->indicator, sizeof f->indicator, x->t.v[known].id);
         else
             fp_indicate_other(f);
     }
     if (known < 0 && !f->indicator[0]) fp_indicate_other(f);
-    if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
+    if (!f->series[0]) pick_series(x, t, &s.a, known, f);
 }

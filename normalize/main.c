@@ -55,6 +55,7 @@ typedef struct {
     msgpack_packer *pks;
     uint32_t *counts;
     const char *report_id;
+    size_t report_id_len; /* its bytes that fit a figure's report_id (as snprintf would cut it) */
     const char *text; /* the report's text, NULL for curated figures */
     int published;    /* the report's year hint */
     size_t text_len;
@@ -100,7 +101,9 @@ static int on_figure(const fp_figure *f, void *ud)
     fp_indicate_figure(n->ix, n->text, n->text_len, &g);
     fp_parts_demote(&n->parts, &g);
     uint32_t sh = fp_route_shard(g.region_code, g.year, g.indicator, (uint32_t)n->nout);
-    snprintf(g.report_id, sizeof g.report_id, "%s", n->report_id);
+    /* copied as snprintf would, without formatting it for every figure */
+    memcpy(g.report_id, n->report_id, n->report_id_len);
+    g.report_id[n->report_id_len] = '\0';
     g.seq = n->counts[sh]++;
     n->job.figures++;
     int rc = fp_pack_figure(&n->pks[sh], &g);
@@ -118,6 +121,7 @@ static void work_report(uv_work_t *w)
         n->counts[i] = 0;
     }
     n->report_id = rep->id;
+    n->report_id_len = strnlen(rep->id, sizeof(((fp_figure *)0)->report_id) - 1);
     n->job.figures = 0;
     n->job.why[0] = '\0';
     memset(&n->job.info, 0, sizeof n->job.info);
