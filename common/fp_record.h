@@ -55,6 +55,10 @@ typedef struct {
     char *source;         /* the report's source name */
     uint32_t offset, length; /* bytes in the decoded report text */
     uint8_t optional;
+    /* the text extraction read, as long as the report's with its layout undone (a line break
+     * inside a sentence is a space): what fp_indicate_figure reads in its place, so both see
+     * one sentence. Valid during fp_extract's callback only; never sent; NULL when none. */
+    const char *read_text;
 } fp_figure;
 
 typedef struct {

@@ -78,6 +78,7 @@ static void build_figure(const doc *d, const cand *c, const char *source, size_t
     if (c->own_measure) fp_indicate_other(f);
     if (c->target) copy_str(f->series, sizeof f->series, "target");
     f->source = (char *)source;
+    f->read_text = d->t != d->src ? d->t : NULL;
     f->offset = (uint32_t)c->start;
     f->length = (uint32_t)(c->end - c->start);
 }

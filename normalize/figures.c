@@ -98,6 +98,9 @@ int figure_at(doc *d, size_t pos, cand *c)
             }
         if (r > q + 1 || fp_lexicon_unit(lx, t + r, d->len - r)) q = r;
     }
+    /* 3.2 亿 元, 3.2亿 元: and one between the multiplier and the unit */
+    if (n.arabic && n.mag && !range && q + 1 < d->len && t[q] == ' ' && fp_lexicon_unit(lx, t + q + 1, d->len - q - 1))
+        q++;
     /* 3万余元: the multiplier came first */
     const fp_unit *u = NULL;
     if (percent_prefix) {

@@ -714,7 +714,7 @@ static int running(const fp_indicate *x, const char *t, const around *a)
 void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_figure *f)
 {
     int known = f->indicator[0] ? fp_indicators_find(&x->t, f->indicator) : -1;
-    const char *t = text;
+    const char *t = text && f->read_text ? f->read_text : text; /* the report as extraction read it */
     size_t fs = f->offset, fe = (size_t)f->offset + f->length;
     if (!t || fe > len || fe <= fs) {
         /* curated figures: their sentence, with the figure found in it by its text */

@@ -160,6 +160,7 @@ long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
 
 size_t cue_suffix(const doc *d, int cue, size_t a, size_t b)
 {
+    if (b > a && d->t[b - 1] == ' ') b--; /* 由 2018 年: text laid out from a PDF spaces a number off */
     return may_hold(d, cue, a, b) ? fp_words_suffix(&d->x->lx.cues[cue], d->t + a, b - a) : 0;
 }
 
@@ -259,17 +260,20 @@ static int heading_at(const char *t, size_t len, size_t p)
     return q > p && (at(t, len, q, "、") || at(t, len, q, "．") || t[q] == '.');
 }
 
-/* A line of prose: 40 characters or more, with a clause mark among them --
- * a title is shorter, or has none. */
+/* A line of prose: 20 characters or more, with a comma or a sentence mark among them --
+ * a title is shorter, or has none, and a byline has colons only. */
 static int prose_line(const char *t, size_t len, size_t a, size_t b)
 {
     size_t chars = 0;
     int marked = 0;
     for (size_t p = a; p < b; p += fp_utf8_len((unsigned char)t[p])) {
         chars++;
-        marked |= clause_mark(t, len, p) != 0 || sentence_mark(t, len, p) != 0;
+        /* a comma of prose, not the colons of a byline (发布时间：… 来源：… 浏览次数：…) */
+        marked |= at(t, len, p, "，") || at(t, len, p, "、") || at(t, len, p, "；") || t[p] == ',' || t[p] == ';' ||
+                  sentence_mark(t, len, p) != 0;
     }
-    return marked && chars >= 40;
+    /* 20 characters: an official document's lines hold 28 (GB/T 9704) */
+    return marked && chars >= 20;
 }
 
 /* Sets *out to a copy of t[0..len) if it is not one yet. */
@@ -328,7 +332,8 @@ int layout_text(const char *t, size_t len, char **out)
             size_t q = fp_utf8_prev(t, last);
             open = ideograph_at(t, len, q) || at(t, len, q, "，") || at(t, len, q, "、") || t[q] == ',';
         }
-        if (open && next < len && ideograph_at(t, len, next) && !heading_at(t, len, next) &&
+        if (open && next < len && (ideograph_at(t, len, next) || (t[next] >= '0' && t[next] <= '9')) &&
+            !heading_at(t, len, next) &&
             prose_line(t, len, line, last)) {
             if ((rc = own_copy(t, len, out))) return rc;
             for (size_t q = e; q < next; q++) (*out)[q] = ' ';

@@ -6,6 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of 年 at t[q], after one space or none (2019 年: text laid out from a PDF), 0 if none. */
+static size_t nian(const char *t, size_t len, size_t q)
+{
+    if (at(t, len, q, "年")) return 3;
+    return q < len && t[q] == ' ' && at(t, len, q + 1, "年") ? 4 : 0;
+}
+
+/* q past one space, if one is there (2019 年 12 月 20 日) */
+static size_t past_space(const char *t, size_t len, size_t q)
+{
+    return q < len && t[q] == ' ' ? q + 1 : q;
+}
+
 static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
 {
     if (p + 4 > len) return 0;
@@ -36,11 +49,18 @@ static size_t date_tail(const char *t, size_t len, size_t q)
         size_t dd = digits_at(t, len, q + 2 + m, 2);
         return dd ? 2 + m + dd : 0;
     }
-    if (!at(t, len, q, "年")) return 0;
-    size_t m = digits_at(t, len, q + 3, 2);
-    if (!m || !at(t, len, q + 3 + m, "月")) return 0;
-    size_t dd = digits_at(t, len, q + 6 + m, 2);
-    return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
+    size_t r = nian(t, len, q);
+    if (!r) return 0;
+    r = past_space(t, len, q + r);
+    size_t m = digits_at(t, len, r, 2);
+    if (!m) return 0;
+    r = past_space(t, len, r + m);
+    if (!at(t, len, r, "月")) return 0;
+    r = past_space(t, len, r + 3);
+    size_t dd = digits_at(t, len, r, 2);
+    if (!dd) return 0;
+    r = past_space(t, len, r + dd);
+    return at(t, len, r, "日") ? r + 3 - q : 0;
 }
 
 /* 08.03.2019 and 08/03/2019: the day and month stand before the year at p. */
@@ -124,9 +144,9 @@ static int push_year(doc *d, size_t p, size_t q, int y, int dated, size_t dt, in
     if (dated) {
         kind = title_depth ? Y_TITLE : Y_DATE;
         ylen += dt;
-    } else if (at(t, d->len, q, "年")) {
-        ylen += 3;
-        size_t after = q + 3;
+    } else if (nian(t, d->len, q)) {
+        ylen += nian(t, d->len, q);
+        size_t after = q + nian(t, d->len, q);
         if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
         else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
             kind = Y_CURRENT;
@@ -235,8 +255,9 @@ static int year_bound_to_figure(const doc *d, const year_ref *y)
 {
     const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
     size_t a = y->off + y->len, n;
+    a = past_space(d->t, d->len, a);
     if (!(n = fp_words_prefix(w, d->t + a, d->len - a))) return 0;
-    for (a += n; (n = fp_words_prefix(w, d->t + a, d->len - a));) a += n;
+    for (a += n; (n = fp_words_prefix(w, d->t + a, d->len - a)) || (a < d->len && d->t[a] == ' ' && (n = 1));) a += n;
     return fp_num_starts(d->t + a, d->len - a);
 }
 
@@ -275,7 +296,7 @@ static int date_month(const doc *d, const year_ref *y)
     if (hanzi_digit(t, d->len, y->off) >= 0) /* 二〇二〇年三月五日 */
         return hanzi_small(t, d->len, y->off + 15, &v) ? v : 0;
     if (q < d->len && (t[q] == '-' || t[q] == '/' || t[q] == '.')) q += 1;
-    else if (at(t, d->len, q, "年")) q += 3;
+    else if (nian(t, d->len, q)) q = past_space(t, d->len, q + nian(t, d->len, q));
     else if (y->off >= 3 && (t[y->off - 1] == '.' || t[y->off - 1] == '/')) {
         q = y->off - 1; /* dd.mm.yyyy: the month ends before the separator */
         size_t a = q;
@@ -343,7 +364,7 @@ int year_value(const doc *d, const year_ref *y)
 static size_t skip_bind(const doc *d, size_t a, size_t b)
 {
     const fp_words *w = &d->x->lx.cues[CUE_YEAR_BIND];
-    for (size_t n; a < b && (n = fp_words_prefix(w, d->t + a, b - a));) a += n;
+    for (size_t n; a < b && ((n = fp_words_prefix(w, d->t + a, b - a)) || (d->t[a] == ' ' && (n = 1)));) a += n;
     return a;
 }
 
@@ -425,7 +446,7 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
         size_t yend = y->off + y->len, g = skip_bind(d, yend, pos);
         /* 由上年的12.5亿元增加到20.1亿元: 上年 is the first figure's year only
          * (but 至2015年末的471万人 holds on: the end of a period is its present) */
-        size_t yb = y->off >= sstart + 3 ? y->off - 3 : sstart;
+        size_t yb = y->off >= sstart + 4 ? y->off - 4 : sstart; /* a word of one character, and a space */
         int bound = skip_bind(d, yend, pos) == pos;
         if (cue_suffix(d, CUE_FROM, yb, y->off) && !bound &&
             ((g > yend && g < pos && fp_num_starts(d->t + g, d->len - g)) || cue_first(d, CUE_TO, yend, pos, NULL) >= 0))

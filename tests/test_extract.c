@@ -495,6 +495,18 @@ int main(int argc, char **argv)
         }
     }
 
+    /* text laid out from a PDF: 28-character lines, a space around each number, a line that
+     * breaks before a number or between a year and 底 */
+    const char *pdf = "会宁县 2019 年脱贫攻坚工作总结\n\n    2019 年，全县上下坚持以脱贫攻坚统揽全局，全年实现\n"
+                      "14 个贫困村退出，减少贫困人口 1.2 万人，贫困发生率由 2018 年\n底的 5.6%下降到 1.2%。\n"
+                      "    全年整合财政涉农资金 8.6 亿元，其中用于产业发展 3.2 亿 元。\n";
+    probe p14 = figure("a.txt", pdf, "14 个", 0), p56 = figure("a.txt", pdf, "5.6%", 0), p12 = figure("a.txt", pdf, "1.2%", 0);
+    CHECK(p14.year == 2019 && !strcmp(p14.indicator, "exit.villages"));
+    CHECK(p56.year == 2018 && !strcmp(p56.indicator, "rate.incidence") && p12.year == 2019);
+    CHECK(figure("a.txt", pdf, "3.2 亿 元", 0).found);
+    const char *pdf_date = "会宁县脱贫攻坚工作总结\n2019 年 12 月 20 日\n全县投入资金 3 亿元。\n2020 年，全县计划投入资金 4 亿元。\n";
+    CHECK(figure("a.txt", pdf_date, "3 亿元", 0).year == 2019);
+
     /* a label reaches back over the phrase to a stop word, a place or a year, not by a count of
      * characters into the middle of a word */
     static const struct {
