@@ -176,6 +176,8 @@ struct fp_store {
     uint64_t gen;  /* one per fp_store_apply, for cell.mark and cell.touch */
     long long nmentions; /* live mentions, the sum of the cells' */
     int stale;     /* memory could not be rebuilt after a rollback: rebuild it before the next change */
+    int group_load; /* memory was rebuilt whole inside the group's transaction: from rows its rollback may
+                     * bring back only partly known (retired earlier in it), so a rollback rebuilds it whole */
     sqlite3_stmt *st[ST_N];
 };
 
@@ -801,6 +803,7 @@ static void prune_holes(fp_store *s)
 static int cells_load(fp_store *s)
 {
     cells_clear(s);
+    if (s->group) s->group_load = 1;
     sqlite3_stmt *st;
     /* in id order: a report's rows come together, so a cell counts its reports as runs */
     if (sqlite3_prepare_v2(s->db,
@@ -1171,7 +1174,8 @@ static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
     if (rc) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cells_reload(s, ks, 0, 0); /* memory follows the rows back */
+        if (s->group_load) s->stale = 1; /* rebuilt whole before the next change */
+        else cells_reload(s, ks, 0, 0);  /* memory follows the rows back */
         prune_holes(s);
     } else {
         prune_holes(s);
@@ -1366,6 +1370,7 @@ int fp_store_commit(fp_store *s, const fp_store_out *out)
     if (!s->group) return FP_OK;
     s->group = 0;
     int rc = commit_and_send(s, &s->gks, &s->gal, out);
+    s->group_load = 0;
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     memset(&s->gal, 0, sizeof s->gal);
