@@ -61,7 +61,7 @@ static const char *schema =
 enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF,
     ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROW_OF, ST_ROW_IS, ST_FACT_OF, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT,
-    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_N
+    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT, ST_RELEASE, ST_N
 };
 
 static const char *sql[ST_N] = {
@@ -97,6 +97,9 @@ static const char *sql[ST_N] = {
                     " error=excluded.error RETURNING tries, dead",
     [ST_FAIL_DEAD] = "UPDATE failures SET dead=1 WHERE report_id=?1",
     [ST_IS_DEAD] = "SELECT 1 FROM failures WHERE report_id=?1 AND dead=1",
+    /* a report's savepoint in a group: prepared, not parsed again for every report */
+    [ST_SAVEPOINT] = "SAVEPOINT report",
+    [ST_RELEASE] = "RELEASE report",
 };
 
 typedef struct {
@@ -1219,8 +1222,9 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     keyset *ks = s->group ? &s->gks : &own;
     anolist *al = s->group ? &s->gal : &own_al;
     size_t al0 = al->n;
-    const char *begin = s->group ? "SAVEPOINT report" : "BEGIN IMMEDIATE";
-    int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
+    int rc = s->group ? done(s, s->st[ST_SAVEPOINT])
+                      : sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK
+                                                                                          : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     if (!rc && !rn) { /* recorded as applied first: its rows are numbered after it */
         rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.ids) */
@@ -1264,7 +1268,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
                 free(a->id), free(a->region_path), free(a->detail);
             }
         }
-        sqlite3_exec(s->db, "RELEASE report", NULL, NULL, NULL);
+        sqlite3_step(s->st[ST_RELEASE]);
+        sqlite3_reset(s->st[ST_RELEASE]);
         if (!rc) *fresh = 1;
         return rc;
     }
