@@ -1,7 +1,13 @@
 /* fupin-aggregate: one shard of the totals. Takes the figures normalize
- * routes to it, applies each report in one SQLite transaction when its `end`
- * arrives with the right count, acknowledges it to ingest, and sends the
- * totals it changed to the sink. Serves snapshots so a sink can rebuild. */
+ * routes to it, applies each report when its `end` arrives with the right
+ * count, acknowledges it to ingest, and sends the totals it changed to the
+ * sink. Serves snapshots so a sink can rebuild.
+ *
+ * Group commit: the reports waiting in the socket are applied in one SQLite
+ * transaction (a savepoint each, so each is whole or absent), committed at
+ * the end of the loop turn, or, when the last commit is less than
+ * COMMIT_GAP_MS old, when it is; their totals and acks leave only after
+ * that commit. A failed commit acknowledges none of them: ingest re-sends. */
 #include "fp_daemon.h"
 #include "fp_err.h"
 #include "fp_log.h"
