@@ -1,7 +1,13 @@
 /* fupin-aggregate: one shard of the totals. Takes the figures normalize
- * routes to it, applies each report in one SQLite transaction when its `end`
- * arrives with the right count, acknowledges it to ingest, and sends the
- * totals it changed to the sink. Serves snapshots so a sink can rebuild. */
+ * routes to it, applies each report when its `end` arrives with the right
+ * count, acknowledges it to ingest, and sends the totals it changed to the
+ * sink. Serves snapshots so a sink can rebuild.
+ *
+ * Group commit: the reports waiting in the socket are applied in one SQLite
+ * transaction (a savepoint each, so each is whole or absent), committed at
+ * the end of the loop turn, or, when the last commit is less than
+ * COMMIT_GAP_MS old, when it is; their totals and acks leave only after
+ * that commit. A failed commit acknowledges none of them: ingest re-sends. */
 #include "fp_daemon.h"
 #include "fp_err.h"
 #include "fp_log.h"
@@ -41,6 +47,8 @@ typedef struct {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     uv_check_t commit; /* commits the reports of one loop turn together */
+    uv_timer_t pace;   /* commits a group held back by COMMIT_GAP_MS */
+    uint64_t last_commit_ms;
     struct pending_ack {
         char id[FP_ID_HEX + 1], supersedes[FP_ID_HEX + 1];
         uint64_t arrived_ms;
@@ -48,10 +56,21 @@ typedef struct {
         size_t figures;
     } *pend;
     size_t npend, cappend;
+    size_t pend_figures; /* figures of the reports in npend */
     unsigned long long applied, repeated, rejected, totals, commits, dead;
 } shard;
 
-#define GROUP_MAX 64 /* reports per commit at most: bounds the latency of the first */
+/* A group commits at the end of the loop turn that filled it when the last commit is at least
+ * COMMIT_GAP_MS old, else when it is: a report into an idle shard commits at once; under load reports
+ * gather for up to that long into one commit. A commit costs ~0.5 ms of CPU (its pages written to the
+ * log again, an fsync) whether it holds one report or many: 1,000 reports at 2x2 took 0.75 commits per
+ * report committed at each loop turn, 0.36 with a gap of 20 ms, 0.11 with 50 ms. */
+#define COMMIT_GAP_MS 50
+/* A group this big commits at once. Reports: half ingest's default --window (32), so a fast stream never
+ * waits for the gap with its whole window unacknowledged here. Figures: the group's memory and the time
+ * its first report waits, whatever the reports' sizes. */
+#define GROUP_MAX 16
+#define GROUP_FIGURES 8192
 
 static void status_line(char *buf, size_t cap, void *ud)
 {
@@ -121,7 +140,7 @@ static void flush(shard *s)
     if (rc) {
         s->rejected += s->npend;
         fp_error("%zu report(s) not applied (%s); ingest re-sends them", s->npend, fp_strerror(rc));
-        s->npend = 0;
+        s->npend = 0, s->pend_figures = 0;
         msgpack_sbuffer_clear(&s->sb);
         return;
     }
@@ -154,10 +173,29 @@ static void flush(shard *s)
         fp_zsock_send(to_ingest ? &s->acks : &s->sink, s->sb.data, s->sb.size);
     }
     msgpack_sbuffer_clear(&s->sb);
-    s->npend = 0;
+    s->npend = 0, s->pend_figures = 0;
 }
 
-static void on_commit(uv_check_t *h) { flush(h->data); }
+/* flush, and the time of it, which paces the next one. */
+static void commit_now(shard *s)
+{
+    uv_timer_stop(&s->pace);
+    if (!fp_store_in_group(s->st)) return;
+    flush(s);
+    uv_update_time(s->d.loop);
+    s->last_commit_ms = uv_now(s->d.loop);
+}
+
+static void on_pace(uv_timer_t *t) { commit_now(t->data); }
+
+static void on_commit(uv_check_t *h)
+{
+    shard *s = h->data;
+    if (!fp_store_in_group(s->st)) return;
+    uint64_t now = uv_now(s->d.loop), due = s->last_commit_ms + COMMIT_GAP_MS;
+    if (now >= due) commit_now(s);
+    else if (!uv_is_active((uv_handle_t *)&s->pace)) uv_timer_start(&s->pace, on_pace, due - now, 0);
+}
 
 static void apply_end(shard *s, batch *b, const fp_end *e)
 {
@@ -215,7 +253,8 @@ static void apply_end(shard *s, batch *b, const fp_end *e)
     p->fresh = fresh;
     p->dead = dead;
     p->figures = b->n;
-    if (s->npend >= GROUP_MAX) flush(s);
+    s->pend_figures += b->n;
+    if (s->npend >= GROUP_MAX || s->pend_figures >= GROUP_FIGURES) commit_now(s);
 }
 
 static void on_figures(fp_zsock *z, const char *data, size_t len, void *ud)
@@ -290,7 +329,7 @@ static void on_facts(shard *s, fp_zsock *z, const char *data, size_t len)
 static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 {
     shard *s = ud;
-    flush(s); /* a snapshot shows what is committed, at its sequence number */
+    commit_now(s); /* a snapshot shows what is committed, at its sequence number */
     if (len > 6 && !memcmp(data, "facts\n", 6)) {
         on_facts(s, z, data, len);
         return;
@@ -317,8 +356,9 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
 static void on_stop(fp_daemon *d)
 {
     shard *s = d->ud;
-    flush(s);
+    commit_now(s);
     uv_close((uv_handle_t *)&s->commit, NULL);
+    uv_close((uv_handle_t *)&s->pace, NULL);
     fp_stats_stop(&s->stats);
     fp_zsock_close(&s->in, NULL);
     fp_zsock_close(&s->snap, NULL);
@@ -353,6 +393,8 @@ int main(int argc, char **argv)
         uv_check_init(s.d.loop, &s.commit);
         s.commit.data = &s;
         uv_check_start(&s.commit, on_commit);
+        uv_timer_init(s.d.loop, &s.pace);
+        s.pace.data = &s;
     }
     msgpack_sbuffer_init(&s.sb);
     msgpack_packer_init(&s.pk, &s.sb, msgpack_sbuffer_write);
@@ -381,8 +423,8 @@ int main(int argc, char **argv)
         fp_info("shard %d: figures on %s, snapshots on %s, store %s (epoch %s, sequence %llu)", s.cfg.index,
                 s.cfg.figures, s.cfg.snapshot, s.cfg.db, fp_store_epoch(s.st), (unsigned long long)fp_store_seq(s.st));
         fp_daemon_run(&s.d);
-        fp_info("stopped: %llu applied, %llu repeated, %llu rejected, %llu totals sent", s.applied, s.repeated,
-                s.rejected, s.totals);
+        fp_info("stopped: %llu applied, %llu repeated, %llu rejected, %llu totals sent, %llu commits", s.applied,
+                s.repeated, s.rejected, s.totals, s.commits);
     } else {
         fp_daemon_abort(&s.d);
     }

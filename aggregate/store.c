@@ -3,7 +3,6 @@
 #include "fp_buf.h"
 #include "fp_err.h"
 #include "fp_log.h"
-#include "fp_map.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -12,7 +11,9 @@
 
 #define SCHEMA_VERSION 6 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
                             * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences`;
-                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id */
+                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id.
+                            * Still 6 without the index mentions_cell: the rows mean what they meant, and a
+                            * binary that wants the index makes it again (CREATE INDEX IF NOT EXISTS). */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define KEY_PK "rc, year, indicator, series, unit"
@@ -40,7 +41,11 @@ static const char *schema =
     " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
     " counter TEXT, text TEXT, label TEXT, sent INTEGER, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
     " weight INTEGER, published INTEGER);"
-    "CREATE INDEX IF NOT EXISTS mentions_cell ON mentions(" KEY_PK ");"
+    /* No index by cell: its entries land at random places, so every figure dirtied a page of it and
+     * each commit wrote those pages to the log again (half the WAL and a third of a shard's CPU in the
+     * profile). The cells in memory know their rows' ids instead (cell.ids); a store made with the
+     * index loses it once, here. */
+    "DROP INDEX IF EXISTS mentions_cell;"
     /* each sentence of a report once: id is rn << ID_BITS | its place */
     "CREATE TABLE IF NOT EXISTS sentences(id INTEGER PRIMARY KEY, text TEXT);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
@@ -55,8 +60,8 @@ static const char *schema =
 
 enum {
     ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF,
-    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_CELL_ROWS, ST_CELL_REPORTS, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT,
-    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_N
+    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROW_OF, ST_ROW_IS, ST_FACT_OF, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT,
+    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT, ST_RELEASE, ST_N
 };
 
 static const char *sql[ST_N] = {
@@ -66,15 +71,23 @@ static const char *sql[ST_N] = {
     [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
                        "?17,?18,?19,?20,?21)",
     [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2)",
-    [ST_INS_APPLIED] = "INSERT INTO applied(report_id, source) VALUES(?1,?2)",
+    /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.ids) */
+    [ST_INS_APPLIED] = "INSERT INTO applied(rn, report_id, source) VALUES(?3,?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
     /* a report's rows: ids ?1 ..= ?2 */
     [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE id BETWEEN ?1 AND ?2",
     [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE id BETWEEN ?1 AND ?2",
     [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE id BETWEEN ?1 AND ?2",
-    /* a cell as the rows say it, for rebuilding it in memory */
-    [ST_CELL_ROWS] = "SELECT " MENTION_COLS MENTION_FROM " WHERE " KEY_WHERE,
-    [ST_CELL_REPORTS] = "SELECT COUNT(DISTINCT id >> " STR(ID_BITS) ") FROM mentions WHERE " KEY_WHERE,
+    /* one row of a cell by its id, for rebuilding the cell in memory: none when the row is gone or
+     * (a report re-sent after its indicators changed) now belongs to another cell */
+    [ST_ROW_OF] = "SELECT " MENTION_COLS MENTION_FROM " WHERE m.id=?6 AND m.rc=?1 AND m.year=?2 AND m.indicator=?3"
+                  " AND m.series=?4 AND m.unit=?5",
+    [ST_ROW_IS] = "SELECT 1 FROM mentions WHERE id=?6 AND " KEY_WHERE,
+    /* one figure as /api/facts shows it */
+    [ST_FACT_OF] = "SELECT a.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
+                   " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published" MENTION_FROM
+                   " LEFT JOIN sentences x ON x.id = (m.id >> " STR(ID_BITS) " << " STR(ID_BITS) ") | m.sent"
+                   " WHERE m.id=?1",
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
@@ -84,6 +97,9 @@ static const char *sql[ST_N] = {
                     " error=excluded.error RETURNING tries, dead",
     [ST_FAIL_DEAD] = "UPDATE failures SET dead=1 WHERE report_id=?1",
     [ST_IS_DEAD] = "SELECT 1 FROM failures WHERE report_id=?1 AND dead=1",
+    /* a report's savepoint in a group: prepared, not parsed again for every report */
+    [ST_SAVEPOINT] = "SAVEPOINT report",
+    [ST_RELEASE] = "RELEASE report",
 };
 
 typedef struct {
@@ -92,10 +108,13 @@ typedef struct {
     char indicator[96], series[12], unit[16];
 } key;
 
+/* A set of keys in the order added (the group's touched cells go out in it). */
 typedef struct {
     key *k;
+    uint64_t *h;   /* k[i]'s key_hash */
     size_t n, cap;
-    fp_map ix; /* "rc|year|indicator|series|unit" -> index + 1: a group of many reports stays linear */
+    uint32_t *ix;  /* open addressing: index into k + 1, 0 empty; a group of many reports stays linear */
+    size_t ixcap;  /* a power of two, more than n * 4 / 3 */
 } keyset;
 
 /* Findings changed in this transaction, sent after the commit. */
@@ -118,14 +137,33 @@ typedef struct {
 enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
 
 /* A cell in memory: a pure function of its live mentions (cell_add folds
- * them in any order), rebuilt from the rows at open and after a rollback. */
+ * them in any order), rebuilt from the rows at open and after a rollback.
+ *
+ * ids holds the row id of every live mention of the cell, and, while a
+ * transaction is open, maybe ids of rows that are gone (holes): rows a
+ * rollback removed, or a retired report's, which a rollback of the
+ * retirement would bring back. They are pruned once no transaction is open
+ * (prune_holes); until then a rebuild skips them. Row ids are never handed
+ * out twice in a process (fp_store.next_rn), so a hole cannot come to name
+ * another report's row. */
 typedef struct {
     key k;
+    uint64_t h;       /* key_hash(&k) */
     cval *v;
-    size_t nv, capv;
+    size_t nv, capv;  /* nv 0: no live mention (the cell stays while its ids may have holes) */
+    int64_t *ids;
+    uint32_t nids, capids;
     uint32_t reports; /* distinct reports among its mentions */
     uint64_t mark;    /* the apply (fp_store.gen) that last counted a report here */
+    uint64_t touch;   /* the apply that last changed it: what a savepoint's rollback rebuilds */
+    int holes;        /* ids may name rows that are gone (then its key is in fp_store.holes) */
 } cell;
+
+/* The cells by key: open addressing, linear probing, the hash kept beside each. */
+typedef struct {
+    cell **c;         /* NULL: empty */
+    size_t cap, n;    /* cap a power of two, n * 4 <= cap * 3 */
+} celltab;
 
 struct fp_store {
     sqlite3 *db;
@@ -135,10 +173,14 @@ struct fp_store {
     int group;     /* inside fp_store_begin .. fp_store_commit */
     keyset gks;    /* the group's touched cells */
     anolist gal;   /* the group's findings */
-    fp_map cells;  /* key name -> cell*: every cell with a live mention */
-    uint64_t gen;  /* one per fp_store_apply, for cell.mark */
+    celltab cells; /* every cell with a live mention (and those waiting for prune_holes) */
+    keyset holes;  /* cells whose ids may have holes, pruned when no transaction is open */
+    int64_t next_rn; /* the next report number (applied.rn) to hand out: only ever grows */
+    uint64_t gen;  /* one per fp_store_apply, for cell.mark and cell.touch */
     long long nmentions; /* live mentions, the sum of the cells' */
     int stale;     /* memory could not be rebuilt after a rollback: rebuild it before the next change */
+    int group_load; /* memory was rebuilt whole inside the group's transaction: from rows its rollback may
+                     * bring back only partly known (retired earlier in it), so a rollback rebuilds it whole */
     sqlite3_stmt *st[ST_N];
 };
 
@@ -214,6 +256,15 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
             if (sqlite3_step(st) == SQLITE_ROW) s->seq = (uint64_t)sqlite3_column_int64(st, 0);
             sqlite3_finalize(st);
         }
+        if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(rn), 0) + 1 FROM applied", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW)
+            rc = fail(s, "report numbers");
+        else
+            s->next_rn = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (!rc) {
+        sqlite3_stmt *st;
         /* The store's identity, made with it: a store lost or emptied comes back with another, which
          * tells the sink and ingest to rebuild it rather than trust sequence numbers that restarted. */
         if (sqlite3_exec(s->db, "INSERT OR IGNORE INTO identity VALUES('epoch', lower(hex(randomblob(8))))", NULL, NULL,
@@ -306,48 +357,127 @@ static void key_set(key *k, const char *rc, int year, const char *indicator, con
     copy_cut(k->unit, sizeof k->unit, unit);
 }
 
-/* The name a cell goes by in the maps. */
-static void key_name(const key *k, char *name, size_t cap)
+static uint64_t fnv(uint64_t h, const char *p)
 {
-    /* "rc|year|indicator|series|unit": the fields are bounded, so the name always fits KEY_NAME_MAX */
-    size_t n = copy_cut(name, cap, k->rc);
-    n += (size_t)snprintf(name + n, cap - n, "|%d|", k->year);
-    n += copy_cut(name + n, cap - n, k->indicator);
-    name[n++] = '|';
-    n += copy_cut(name + n, cap - n, k->series);
-    name[n++] = '|';
-    copy_cut(name + n, cap - n, k->unit);
+    while (*p) h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+    return (h ^ 0xff) * 1099511628211ULL; /* a separator: "ab","c" is not "a","bc" */
 }
 
-#define KEY_NAME_MAX 200
-
-static int keyset_add_named(keyset *ks, const key *nk, const char *name)
+/* FNV-1a over the key's fields: the cells' and the keysets' hash. */
+static uint64_t key_hash(const key *k)
 {
-    if (fp_map_get(&ks->ix, name)) return FP_OK;
+    uint64_t h = fnv(1469598103934665603ULL, k->rc);
+    h = (h ^ (uint32_t)k->year) * 1099511628211ULL;
+    return fnv(fnv(fnv(h, k->indicator), k->series), k->unit);
+}
+
+static int key_eq(const key *a, const key *b)
+{
+    return a->year == b->year && !strcmp(a->rc, b->rc) && !strcmp(a->indicator, b->indicator) &&
+           !strcmp(a->series, b->series) && !strcmp(a->unit, b->unit);
+}
+
+/* Adds key nk (hash h) unless it is there. */
+static int keyset_add_h(keyset *ks, const key *nk, uint64_t h)
+{
+    if (ks->ixcap) {
+        size_t mask = ks->ixcap - 1;
+        for (size_t i = h & mask; ks->ix[i]; i = (i + 1) & mask) {
+            uint32_t j = ks->ix[i] - 1;
+            if (ks->h[j] == h && key_eq(&ks->k[j], nk)) return FP_OK;
+        }
+    }
     if (ks->n == ks->cap) {
         size_t cap = ks->cap ? ks->cap * 2 : 16;
         key *n = realloc(ks->k, cap * sizeof *n);
         if (!n) return FP_ENOMEM;
         ks->k = n;
+        uint64_t *nh = realloc(ks->h, cap * sizeof *nh);
+        if (!nh) return FP_ENOMEM;
+        ks->h = nh;
         ks->cap = cap;
     }
-    if (fp_map_put(&ks->ix, name, (void *)(uintptr_t)(ks->n + 1), NULL)) return FP_ENOMEM;
-    ks->k[ks->n++] = *nk;
+    if ((ks->n + 1) * 4 > ks->ixcap * 3) { /* grow the index and place every key again */
+        size_t cap = ks->ixcap ? ks->ixcap * 2 : 32;
+        uint32_t *ix = calloc(cap, sizeof *ix);
+        if (!ix) return FP_ENOMEM;
+        for (size_t j = 0; j < ks->n; j++) {
+            size_t i = ks->h[j] & (cap - 1);
+            while (ix[i]) i = (i + 1) & (cap - 1);
+            ix[i] = (uint32_t)j + 1;
+        }
+        free(ks->ix);
+        ks->ix = ix;
+        ks->ixcap = cap;
+    }
+    size_t i = h & (ks->ixcap - 1);
+    while (ks->ix[i]) i = (i + 1) & (ks->ixcap - 1);
+    ks->ix[i] = (uint32_t)ks->n + 1;
+    ks->k[ks->n] = *nk;
+    ks->h[ks->n++] = h;
     return FP_OK;
-}
-
-static int keyset_add(keyset *ks, const key *nk)
-{
-    char name[KEY_NAME_MAX];
-    key_name(nk, name, sizeof name);
-    return keyset_add_named(ks, nk, name);
 }
 
 static void keyset_free(keyset *ks)
 {
     free(ks->k);
-    fp_map_free(&ks->ix);
+    free(ks->h);
+    free(ks->ix);
     memset(ks, 0, sizeof *ks);
+}
+
+/* ---- the cells by key ---- */
+
+/* The slot of key k (hash h): the cell's, or the empty one where it would go. t->cap > 0. */
+static size_t celltab_slot(const celltab *t, const key *k, uint64_t h)
+{
+    size_t mask = t->cap - 1, i = h & mask;
+    while (t->c[i] && !(t->c[i]->h == h && key_eq(&t->c[i]->k, k))) i = (i + 1) & mask;
+    return i;
+}
+
+static cell *celltab_get(const celltab *t, const key *k, uint64_t h)
+{
+    return t->cap ? t->c[celltab_slot(t, k, h)] : NULL;
+}
+
+/* Adds c (not there yet). */
+static int celltab_put(celltab *t, cell *c)
+{
+    if ((t->n + 1) * 4 > t->cap * 3) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        cell **n = calloc(cap, sizeof *n);
+        if (!n) return FP_ENOMEM;
+        for (size_t j = 0; j < t->cap; j++) {
+            if (!t->c[j]) continue;
+            size_t i = t->c[j]->h & (cap - 1);
+            while (n[i]) i = (i + 1) & (cap - 1);
+            n[i] = t->c[j];
+        }
+        free(t->c);
+        t->c = n;
+        t->cap = cap;
+    }
+    t->c[celltab_slot(t, &c->k, c->h)] = c;
+    t->n++;
+    return FP_OK;
+}
+
+/* Removes c (there), moving back the cells after it on its probe path so none is cut off. */
+static void celltab_del(celltab *t, const cell *c)
+{
+    size_t mask = t->cap - 1, i = celltab_slot(t, &c->k, c->h);
+    t->c[i] = NULL;
+    t->n--;
+    for (size_t j = (i + 1) & mask; t->c[j]; j = (j + 1) & mask) {
+        size_t home = t->c[j]->h & mask;
+        /* c[j] may move to the hole at i when i lies on its path from home to j (cyclically) */
+        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+            t->c[i] = t->c[j];
+            t->c[j] = NULL;
+            i = j;
+        }
+    }
 }
 
 /* ---- choosing a cell's stated value ---- */
@@ -430,35 +560,46 @@ static void cell_free(cell *c)
     if (!c) return;
     for (size_t i = 0; i < c->nv; i++) free(c->v[i].first);
     free(c->v);
+    free(c->ids);
     free(c);
-}
-
-static void cells_free_one(const char *name, void *val, void *ud)
-{
-    (void)name, (void)ud;
-    cell_free(val);
 }
 
 static void cells_clear(fp_store *s)
 {
-    fp_map_each(&s->cells, cells_free_one, NULL);
-    fp_map_free(&s->cells);
+    for (size_t i = 0; i < s->cells.cap; i++) cell_free(s->cells.c[i]);
+    free(s->cells.c);
     memset(&s->cells, 0, sizeof s->cells);
+    keyset_free(&s->holes);
     s->nmentions = 0;
 }
 
-/* The cell named name, made empty when absent; NULL: no memory. */
-static cell *cell_get(fp_store *s, const key *k, const char *name)
+/* The cell of key k (hash h), made empty when absent; NULL: no memory. */
+static cell *cell_get(fp_store *s, const key *k, uint64_t h)
 {
-    cell *c = fp_map_get(&s->cells, name);
+    cell *c = celltab_get(&s->cells, k, h);
     if (c) return c;
     if (!(c = calloc(1, sizeof *c))) return NULL;
     c->k = *k;
-    if (fp_map_put(&s->cells, name, c, NULL)) {
+    c->h = h;
+    if (celltab_put(&s->cells, c)) {
         free(c);
         return NULL;
     }
     return c;
+}
+
+/* Notes the row id of one of c's mentions. */
+static int cell_push_id(cell *c, int64_t id)
+{
+    if (c->nids == c->capids) {
+        uint32_t cap = c->capids ? c->capids * 2 : 2;
+        int64_t *n = realloc(c->ids, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        c->ids = n;
+        c->capids = cap;
+    }
+    c->ids[c->nids++] = id;
+    return FP_OK;
 }
 
 /* One mention, as its row has it. */
@@ -552,113 +693,189 @@ static void mention_of_row(sqlite3_stmt *st, int c0, mention *m)
     m->f[F_METRIC] = col(st, c0 + 10);
 }
 
-/* Drops cell k from memory and builds it again from its rows (in the
- * current transaction, if any): after a report's mentions went, or after a
- * rollback. A cell with no rows left is gone. */
-static int cell_reload(fp_store *s, const key *k)
+static int id_cmp(const void *a, const void *b)
 {
-    char name[KEY_NAME_MAX];
-    key_name(k, name, sizeof name);
-    cell *old = fp_map_del(&s->cells, name);
-    if (old) {
-        for (size_t i = 0; i < old->nv; i++) s->nmentions -= old->v[i].n;
-        cell_free(old);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Builds cell c again from its rows (as the current transaction, if any,
+ * sees them), looked up by the ids it knows: after a report's mentions
+ * went, or after a rollback. An id whose row is gone is kept when
+ * keep_missing (a transaction is open: its rollback may bring the row
+ * back; prune_holes drops it later), else dropped. The cell stays in
+ * memory, with nv 0, while it has ids; with none it is gone (c is freed). */
+static int cell_reload(fp_store *s, cell *c, int keep_missing)
+{
+    for (size_t i = 0; i < c->nv; i++) {
+        s->nmentions -= c->v[i].n;
+        free(c->v[i].first);
     }
-    sqlite3_stmt *st = with_key(s, ST_CELL_ROWS, k);
-    cell *c = NULL;
-    int rc = FP_OK, r;
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        mention m;
-        mention_of_row(st, 0, &m);
-        if (!c && !(c = cell_get(s, k, name))) rc = FP_ENOMEM;
-        if (!rc) rc = cell_add(s, c, &m);
-    }
-    if (!rc && r != SQLITE_DONE) rc = fail(s, "read cell");
-    sqlite3_reset(st);
-    if (!rc && c) {
-        st = with_key(s, ST_CELL_REPORTS, k);
-        if (sqlite3_step(st) == SQLITE_ROW) c->reports = (uint32_t)sqlite3_column_int64(st, 0);
-        else rc = fail(s, "read cell");
+    c->nv = 0;
+    c->reports = 0;
+    /* in order, so a report's rows are together (reports are counted as runs) and a duplicate is seen */
+    qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
+    uint32_t kept = 0;
+    int64_t last_rn = -1, prev = -1;
+    int rc = FP_OK, missing = 0;
+    sqlite3_stmt *st = with_key(s, ST_ROW_OF, &c->k);
+    for (uint32_t i = 0; i < c->nids && !rc; i++) {
+        int64_t id = c->ids[i];
+        if (id == prev) continue;
+        prev = id;
         sqlite3_reset(st);
+        sqlite3_bind_int64(st, 6, id);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            mention m;
+            mention_of_row(st, 0, &m);
+            rc = cell_add(s, c, &m);
+            if ((id >> ID_BITS) != last_rn) c->reports++, last_rn = id >> ID_BITS;
+        } else if (r != SQLITE_DONE) {
+            rc = fail(s, "read cell");
+            break;
+        } else {
+            missing = 1;
+            if (!keep_missing) continue;
+        }
+        c->ids[kept++] = id;
+    }
+    sqlite3_reset(st);
+    if (rc) return rc; /* the caller marks memory stale */
+    c->nids = kept;
+    if (!keep_missing) c->holes = 0; /* its ids are exact now (prune_holes passes it over) */
+    if (!c->nids) { /* no row of it is left, nor can come back */
+        celltab_del(&s->cells, c);
+        cell_free(c);
+        return FP_OK;
+    }
+    if (missing && keep_missing && !c->holes) {
+        c->holes = 1;
+        rc = keyset_add_h(&s->holes, &c->k, c->h);
     }
     return rc;
 }
 
-/* Rebuilds every cell of ks from the rows; when that fails, memory is
- * marked stale and rebuilt whole before the next change. */
-static void cells_reload(fp_store *s, const keyset *ks)
+/* Rebuilds the cells of ks that are in memory (only those the current
+ * apply touched, when touched_only) from the rows; when that fails,
+ * memory is marked stale and rebuilt whole before the next change. */
+static void cells_reload(fp_store *s, const keyset *ks, int touched_only, int keep_missing)
 {
-    for (size_t i = 0; i < ks->n; i++)
-        if (cell_reload(s, &ks->k[i])) {
+    for (size_t i = 0; i < ks->n; i++) {
+        cell *c = celltab_get(&s->cells, &ks->k[i], ks->h[i]);
+        if (!c || (touched_only && c->touch != s->gen)) continue;
+        if (cell_reload(s, c, keep_missing)) {
             s->stale = 1;
             return;
         }
+    }
+}
+
+/* With no transaction open, a hole can come back no more: drops the ids
+ * of rows that are gone, and the cells left with none. */
+static void prune_holes(fp_store *s)
+{
+    for (size_t i = 0; i < s->holes.n && !s->stale; i++) {
+        cell *c = celltab_get(&s->cells, &s->holes.k[i], s->holes.h[i]);
+        if (!c || !c->holes) continue;
+        sqlite3_stmt *st = with_key(s, ST_ROW_IS, &c->k);
+        /* a report retired and revived in one transaction was noted twice: once is enough */
+        qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < c->nids; j++) {
+            if (kept && c->ids[kept - 1] == c->ids[j]) continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 6, c->ids[j]);
+            int r = sqlite3_step(st);
+            if (r == SQLITE_ROW) c->ids[kept++] = c->ids[j];
+            else if (r != SQLITE_DONE) s->stale = 1; /* rebuilt from the rows before the next change */
+        }
+        sqlite3_reset(st);
+        if (s->stale) break;
+        c->nids = kept;
+        c->holes = 0;
+        if (!c->nids && !c->nv) {
+            celltab_del(&s->cells, c);
+            cell_free(c);
+        }
+    }
+    keyset_free(&s->holes);
 }
 
 /* Every cell from the rows: at open, and when memory went stale. */
 static int cells_load(fp_store *s)
 {
     cells_clear(s);
+    if (s->group) s->group_load = 1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT m.rc, m.year, m.indicator, m.series, m.unit, " MENTION_COLS MENTION_FROM, -1,
-                           &st, NULL) != SQLITE_OK)
+    /* in id order: a report's rows come together, so a cell counts its reports as runs */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT m.rc, m.year, m.indicator, m.series, m.unit, " MENTION_COLS MENTION_FROM
+                           " ORDER BY m.id",
+                           -1, &st, NULL) != SQLITE_OK)
         return fail(s, "load cells");
     int rc = FP_OK, r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         key k;
-        char name[KEY_NAME_MAX];
         key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
-        key_name(&k, name, sizeof name);
         mention m;
         mention_of_row(st, 5, &m);
-        cell *c = cell_get(s, &k, name);
-        rc = c ? cell_add(s, c, &m) : FP_ENOMEM;
+        int64_t id = sqlite3_column_int64(st, 5 + 5);
+        cell *c = cell_get(s, &k, key_hash(&k));
+        if (!c) rc = FP_ENOMEM;
+        if (!rc && (!c->nids || (c->ids[c->nids - 1] >> ID_BITS) != (id >> ID_BITS))) c->reports++;
+        if (!rc) rc = cell_add(s, c, &m);
+        if (!rc) rc = cell_push_id(c, id);
     }
     if (!rc && r != SQLITE_DONE) rc = fail(s, "load cells");
     sqlite3_finalize(st);
-    if (!rc && sqlite3_prepare_v2(s->db, "SELECT " KEY_PK ", COUNT(DISTINCT id >> " STR(ID_BITS) ") FROM mentions GROUP BY " KEY_PK,
-                                  -1, &st, NULL) != SQLITE_OK)
-        rc = fail(s, "load cells");
-    else if (!rc) {
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            key k;
-            char name[KEY_NAME_MAX];
-            key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
-            key_name(&k, name, sizeof name);
-            cell *c = fp_map_get(&s->cells, name);
-            if (c) c->reports = (uint32_t)sqlite3_column_int64(st, 5);
-        }
-        if (r != SQLITE_DONE) rc = fail(s, "load cells");
-        sqlite3_finalize(st);
-    }
     if (rc) cells_clear(s);
     s->stale = rc != 0;
     return rc;
 }
 
-/* Builds the cell of key k from memory; t->facts is 0 when it has none.
- * The cost is the cell's distinct values, not its mentions. */
-static int cell_of(fp_store *s, const key *k, fp_total *t)
+/* Appends a literal key text (given with its length: keys need no escaping) and val as a JSON string. */
+static int kv_lit(fp_buf *b, const char *lit, size_t n, const char *val)
 {
-    char name[KEY_NAME_MAX];
-    key_name(k, name, sizeof name);
-    const cell *c = fp_map_get(&s->cells, name);
+    int rc = fp_buf_append(b, lit, n);
+    return rc ? rc : fp_buf_json_str(b, val, strlen(val));
+}
+#define KV(b, lit, val) kv_lit((b), lit, sizeof lit - 1, (val))
+#define LIT(b, lit) fp_buf_append((b), lit, sizeof lit - 1)
+
+/* Builds the cell of key k from memory; t->facts is 0 when it has none.
+ * The cost is the cell's distinct values, not its mentions. It runs for
+ * every cell a group touched (11 % of a shard's CPU in the profile when
+ * it went through snprintf and printf per field): fields are copied,
+ * keys appended as literals, and a cell of few values needs no malloc. */
+static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
+{
+    const cell *c = celltab_get(&s->cells, k, h);
     memset(t, 0, sizeof *t);
     t->shard = s->shard;
-    snprintf(t->region_code, sizeof t->region_code, "%s", k->rc);
+    copy_cut(t->region_code, sizeof t->region_code, k->rc);
     t->year = k->year;
-    snprintf(t->indicator, sizeof t->indicator, "%s", k->indicator);
-    snprintf(t->series, sizeof t->series, "%s", k->series);
-    snprintf(t->unit, sizeof t->unit, "%s", k->unit);
+    copy_cut(t->indicator, sizeof t->indicator, k->indicator);
+    copy_cut(t->series, sizeof t->series, k->series);
+    copy_cut(t->unit, sizeof t->unit, k->unit);
     if (!c || c->nv == 0) return (t->region_path = strdup("")) ? FP_OK : FP_ENOMEM;
     size_t cnt = c->nv;
     /* the values in the order first stated */
-    const cval **v = malloc(cnt * sizeof *v);
-    fp_fact *f = malloc(cnt * sizeof *f);
-    size_t *group = malloc(cnt * sizeof *group), ng = 0;
-    if (!v || !f || !group) {
-        free(v), free(f), free(group);
-        return FP_ENOMEM;
+    enum { FEW = 8 };
+    const cval *v_few[FEW];
+    fp_fact f_few[FEW];
+    size_t g_few[FEW];
+    const cval **v = v_few;
+    fp_fact *f = f_few;
+    size_t *group = g_few, ng = 0;
+    if (cnt > FEW) {
+        v = malloc(cnt * sizeof *v);
+        f = malloc(cnt * sizeof *f);
+        group = malloc(cnt * sizeof *group);
+        if (!v || !f || !group) {
+            free(v), free(f), free(group);
+            return FP_ENOMEM;
+        }
     }
     for (size_t i = 0; i < cnt; i++) {
         const cval *x = &c->v[i];
@@ -668,7 +885,7 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
     }
     for (size_t i = 0; i < cnt; i++)
         f[i] = (fp_fact){.value = v[i]->value, .curated = v[i]->cur > 0, .weight = v[i]->w, .exact = v[i]->exact > 0};
-    snprintf(t->metric, sizeof t->metric, "%s", first_field(v[0]->first, F_METRIC));
+    copy_cut(t->metric, sizeof t->metric, first_field(v[0]->first, F_METRIC));
     t->region_path = strdup(first_field(v[0]->first, F_RP));
     size_t best = fp_cell_choose(f, cnt, group, &ng);
     t->stated = f[best].value;
@@ -676,10 +893,10 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
     t->reports = c->reports;
     int exact = 0;
     for (size_t i = 0; i < cnt; i++) exact |= group[i] == best && f[i].exact;
-    snprintf(t->status, sizeof t->status, "%s", ng > 1 ? "conflict" : exact ? "exact" : "approx");
+    copy_cut(t->status, sizeof t->status, ng > 1 ? "conflict" : exact ? "exact" : "approx");
     /* candidates: the chosen fact first, then the others in statement order, at most 16 */
     fp_buf b = {0};
-    int rc = fp_buf_puts(&b, "[");
+    int rc = LIT(&b, "[");
     size_t shown = 0;
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < cnt && shown < 16; i++) {
@@ -687,25 +904,28 @@ static int cell_of(fp_store *s, const key *k, fp_total *t)
             size_t nf = 0;
             for (size_t j = 0; j < cnt; j++)
                 if (group[j] == i) nf += v[j]->n;
-            char val[32];
+            char val[32], num[24];
             fp_dec_format(f[i].value, val, sizeof val);
-            rc |= fp_buf_puts(&b, shown ? ",{" : "{");
-            rc |= fp_json_kv(&b, "value", val, 1);
-            rc |= fp_json_key(&b, "chosen", 0);
-            rc |= fp_buf_puts(&b, i == best ? "true" : "false");
-            rc |= fp_json_kv(&b, "qualifier", first_field(v[i]->first, F_QUAL), 0);
-            rc |= fp_json_key(&b, "curated", 0);
-            rc |= fp_buf_printf(&b, "%s", f[i].curated ? "true" : "false");
-            rc |= fp_json_key(&b, "facts", 0);
-            rc |= fp_buf_printf(&b, "%zu", nf);
-            rc |= fp_json_kv(&b, "report", first_field(v[i]->first, F_RID), 0);
-            rc |= fp_json_kv(&b, "source", first_field(v[i]->first, F_SRC), 0);
-            rc |= fp_json_kv(&b, "text", first_field(v[i]->first, F_TEXT), 0);
-            rc |= fp_buf_puts(&b, "}");
+            size_t d = sizeof num;
+            do num[--d] = (char)('0' + nf % 10); while (nf /= 10);
+            _Static_assert(F_SRC == 0 && F_RID == 1 && F_TEXT == 2 && F_QUAL == 3, "first's fields in order");
+            const char *first = v[i]->first; /* its fields in order: F_SRC, F_RID, F_TEXT, F_QUAL */
+            const char *src = first, *rid = src + strlen(src) + 1, *text = rid + strlen(rid) + 1;
+            const char *qual = text + strlen(text) + 1;
+            rc |= shown ? KV(&b, ",{\"value\":", val) : KV(&b, "{\"value\":", val);
+            rc |= i == best ? LIT(&b, ",\"chosen\":true") : LIT(&b, ",\"chosen\":false");
+            rc |= KV(&b, ",\"qualifier\":", qual);
+            rc |= f[i].curated ? LIT(&b, ",\"curated\":true") : LIT(&b, ",\"curated\":false");
+            rc |= LIT(&b, ",\"facts\":");
+            rc |= fp_buf_append(&b, num + d, sizeof num - d);
+            rc |= KV(&b, ",\"report\":", rid);
+            rc |= KV(&b, ",\"source\":", src);
+            rc |= KV(&b, ",\"text\":", text);
+            rc |= LIT(&b, "}");
             shown++;
         }
-    rc |= fp_buf_puts(&b, "]");
-    free(v), free(f), free(group);
+    rc |= LIT(&b, "]");
+    if (cnt > FEW) free(v), free(f), free(group);
     if (rc || b.oom || !t->region_path) {
         fp_buf_free(&b);
         free(t->region_path);
@@ -726,7 +946,7 @@ static void total_release(fp_total *t)
 
 /* Writes one mention of report rn (sent: its sentence's place) and folds
  * it into its cell in memory, counting the report there once per apply. */
-static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const char *name, int curated, int64_t rn,
+static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn,
                           int sent)
 {
     if (f->seq > ID_MAX) {
@@ -764,8 +984,10 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const c
                      .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
         m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = text, m.f[F_QUAL] = f->qualifier;
         m.f[F_RP] = rp, m.f[F_METRIC] = f->metric;
-        cell *c = cell_get(s, k, name);
+        cell *c = cell_get(s, k, h);
         rc = c ? cell_add(s, c, &m) : FP_ENOMEM;
+        if (c) c->touch = s->gen; /* even half changed: a rollback rebuilds it */
+        if (!rc) rc = cell_push_id(c, rn << ID_BITS | f->seq);
         if (!rc && c->mark != s->gen) {
             c->mark = s->gen;
             c->reports++;
@@ -774,18 +996,54 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, const c
     return rc;
 }
 
-/* Writes the sentence of figure f once per report rn: *sent is its place. */
-static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, fp_map *seen, int *next, int *sent)
+/* A report's sentences already written, by text: the texts are the figures', alive for the whole
+ * apply, so they are pointed to, not copied. */
+typedef struct {
+    struct sent_slot {
+        uint64_t h;
+        const char *text; /* NULL: empty */
+        int place;
+    } *slot;
+    size_t cap, n;
+} sentset;
+
+/* Writes the sentence of figure f once per report rn: *sent is its place.
+ * *last is the sentence of the figure before, whose place *sent still
+ * holds: a sentence's figures come one after another, so most are found
+ * there without hashing the sentence. */
+static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset *seen, int *sent, const char **last)
 {
     const char *text = f->sentence ? f->sentence : "";
-    void *at = fp_map_get(seen, text);
-    if (at) {
-        *sent = (int)((uintptr_t)at - 1);
-        return FP_OK;
+    if (*last && (*last == text || !strcmp(*last, text))) return FP_OK;
+    *last = text;
+    uint64_t h = fnv(1469598103934665603ULL, text);
+    size_t i = 0;
+    if (seen->cap) {
+        for (i = h & (seen->cap - 1); seen->slot[i].text; i = (i + 1) & (seen->cap - 1))
+            if (seen->slot[i].h == h && !strcmp(seen->slot[i].text, text)) {
+                *sent = seen->slot[i].place;
+                return FP_OK;
+            }
     }
-    if ((unsigned)*next > ID_MAX) return FP_EINVAL; /* unreachable: no more sentences than figures */
-    *sent = (*next)++;
-    if (fp_map_put(seen, text, (void *)(uintptr_t)(*sent + 1), NULL)) return FP_ENOMEM;
+    if ((seen->n + 1) * 4 > seen->cap * 3) {
+        size_t cap = seen->cap ? seen->cap * 2 : 64;
+        struct sent_slot *n = calloc(cap, sizeof *n);
+        if (!n) return FP_ENOMEM;
+        for (size_t j = 0; j < seen->cap; j++) {
+            if (!seen->slot[j].text) continue;
+            size_t k = seen->slot[j].h & (cap - 1);
+            while (n[k].text) k = (k + 1) & (cap - 1);
+            n[k] = seen->slot[j];
+        }
+        free(seen->slot);
+        seen->slot = n;
+        seen->cap = cap;
+        for (i = h & (cap - 1); seen->slot[i].text; i = (i + 1) & (cap - 1)) {}
+    }
+    /* the places are below the figures' seq, which fit ID_BITS (insert_mention) */
+    if (seen->n > ID_MAX) return FP_EINVAL;
+    *sent = (int)seen->n++;
+    seen->slot[i] = (struct sent_slot){h, text, *sent};
     sqlite3_stmt *st = s->st[ST_INS_SENTENCE];
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, rn << ID_BITS | *sent);
@@ -824,13 +1082,20 @@ static int retire(fp_store *s, const char *id, keyset *ks)
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         key k;
         key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
-        rc = keyset_add(ks, &k);
-        if (!rc) rc = keyset_add(&mine, &k);
+        uint64_t h = key_hash(&k);
+        rc = keyset_add_h(ks, &k, h);
+        if (!rc) rc = keyset_add_h(&mine, &k, h);
     }
     sqlite3_reset(st);
     if (!rc) rc = done(s, with_range(s, ST_DEL_MENTIONS, rn));
     if (!rc) rc = done(s, with_range(s, ST_DEL_SENTENCES, rn));
-    for (size_t i = 0; i < mine.n && !rc; i++) rc = cell_reload(s, &mine.k[i]);
+    /* its ids stay in the cells as holes until the retirement commits (prune_holes) */
+    for (size_t i = 0; i < mine.n && !rc; i++) {
+        cell *c = celltab_get(&s->cells, &mine.k[i], mine.h[i]);
+        if (!c) continue;
+        c->touch = s->gen;
+        rc = cell_reload(s, c, 1);
+    }
     keyset_free(&mine);
     return rc;
 }
@@ -908,12 +1173,15 @@ static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_
     fp_total *cells = NULL;
     if (!rc && ks->n && !(cells = calloc(ks->n, sizeof *cells))) rc = FP_ENOMEM;
     size_t built = 0;
-    for (; built < ks->n && !rc; built++) rc = cell_of(s, &ks->k[built], &cells[built]);
+    for (; built < ks->n && !rc; built++) rc = cell_of(s, &ks->k[built], ks->h[built], &cells[built]);
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
     if (rc) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cells_reload(s, ks); /* memory follows the rows back */
+        if (s->group_load) s->stale = 1; /* rebuilt whole before the next change */
+        else cells_reload(s, ks, 0, 0);  /* memory follows the rows back */
+        prune_holes(s);
     } else {
+        prune_holes(s);
         s->seq = seq1;
         uint64_t seq = seq0;
         for (size_t i = 0; i < ks->n && !rc; i++) {
@@ -936,6 +1204,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
 {
     *fresh = 0;
     if (s->stale && cells_load(s)) return FP_EIO;
+    s->gen++; /* what this apply touches is marked with it (cell.touch, cell.mark) */
     /* A report applied before changes nothing, unless it comes back as the
      * revision of the one that replaced it (a source revised back to earlier
      * content): then it lives again and its successor retires. */
@@ -953,32 +1222,32 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     keyset *ks = s->group ? &s->gks : &own;
     anolist *al = s->group ? &s->gal : &own_al;
     size_t al0 = al->n;
-    const char *begin = s->group ? "SAVEPOINT report" : "BEGIN IMMEDIATE";
-    int rc = sqlite3_exec(s->db, begin, NULL, NULL, NULL) == SQLITE_OK ? FP_OK : fail(s, "begin");
+    int rc = s->group ? done(s, s->st[ST_SAVEPOINT])
+                      : sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK
+                                                                                          : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     if (!rc && !rn) { /* recorded as applied first: its rows are numbered after it */
+        rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.ids) */
         sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
         sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, rn);
         rc = done(s, st);
-        rn = sqlite3_last_insert_rowid(s->db);
     }
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
-    fp_map sentences = {0}; /* this report's sentence -> its row + 1 */
-    int nsent = 0;
-    s->gen++;
+    sentset sentences = {0};
+    int sent = 0;
+    const char *last = NULL;
     for (size_t i = 0; i < n && !rc && !retired; i++) {
         const fp_figure *f = &figs[i];
         key k;
-        char name[KEY_NAME_MAX];
         key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
-        key_name(&k, name, sizeof name);
-        int sent = 0;
-        rc = keyset_add_named(ks, &k, name);
-        if (!rc) rc = insert_sentence(s, f, rn, &sentences, &nsent, &sent);
-        if (!rc) rc = insert_mention(s, f, &k, name, end->curated, rn, sent);
+        uint64_t h = key_hash(&k);
+        rc = keyset_add_h(ks, &k, h);
+        if (!rc) rc = insert_sentence(s, f, rn, &sentences, &sent, &last);
+        if (!rc) rc = insert_mention(s, f, &k, h, end->curated, rn, sent);
     }
-    fp_map_free(&sentences);
+    free(sentences.slot);
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
         if (!rc) rc = anolist_add(al, &checks[i], 1);
@@ -991,15 +1260,16 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     if (s->group) {
         if (rc) {
             sqlite3_exec(s->db, "ROLLBACK TO report", NULL, NULL, NULL);
-            /* memory follows the rows back; the cells it touched stay in the group's set: sending them
-             * again unchanged is harmless */
-            cells_reload(s, ks);
+            /* memory follows the rows back (the group's transaction is still open: ids stay as holes);
+             * the cells it touched stay in the group's set: sending them again unchanged is harmless */
+            cells_reload(s, ks, 1, 1);
             while (al->n > al0) {
                 fp_anomaly *a = &al->a[--al->n];
                 free(a->id), free(a->region_path), free(a->detail);
             }
         }
-        sqlite3_exec(s->db, "RELEASE report", NULL, NULL, NULL);
+        sqlite3_step(s->st[ST_RELEASE]);
+        sqlite3_reset(s->st[ST_RELEASE]);
         if (!rc) *fresh = 1;
         return rc;
     }
@@ -1007,7 +1277,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         rc = commit_and_send(s, ks, al, out);
     } else {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cells_reload(s, ks);
+        cells_reload(s, ks, 0, 0);
+        prune_holes(s);
     }
     if (!rc) *fresh = 1;
     keyset_free(&own);
@@ -1104,6 +1375,7 @@ int fp_store_commit(fp_store *s, const fp_store_out *out)
     if (!s->group) return FP_OK;
     s->group = 0;
     int rc = commit_and_send(s, &s->gks, &s->gal, out);
+    s->group_load = 0;
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     memset(&s->gal, 0, sizeof s->gal);
@@ -1118,19 +1390,16 @@ int fp_store_snapshot(fp_store *s, const fp_store_out *out, uint64_t *seq)
     sqlite3_stmt *st;
     int rc = FP_OK;
     if (s->stale && cells_load(s)) return FP_EIO;
-    size_t n = s->cells.n;
-    cell **all = n ? malloc(n * sizeof *all) : NULL;
-    if (n && !all) return FP_ENOMEM;
-    fp_map_values(&s->cells, (void **)all);
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < s->cells.cap && !rc; i++) {
+        const cell *c = s->cells.c[i];
+        if (!c || !c->nv) continue;
         fp_total t;
-        rc = cell_of(s, &all[i]->k, &t);
+        rc = cell_of(s, &c->k, c->h, &t);
         if (rc) break;
         t.seq = s->seq;
         if (t.facts && out->total) rc = out->total(&t, out->ud);
         total_release(&t);
     }
-    free(all);
     if (rc || !out->anomaly) return rc;
     if (sqlite3_prepare_v2(s->db, "SELECT id, kind, rc, year, indicator, unit, rp, detail FROM anomalies", -1, &st,
                            NULL) != SQLITE_OK)
@@ -1182,42 +1451,87 @@ int fp_store_counts(fp_store *s, long long *reports, long long *mentions, long l
     return FP_OK;
 }
 
+/* A figure under /api/facts, for ordering them as the rows were ordered: by series, unit, source, place. */
+typedef struct {
+    const cell *c;
+    int64_t id, off;
+    char *source;
+} fact_ref;
+
+static int fact_cmp(const void *a, const void *b)
+{
+    const fact_ref *x = a, *y = b;
+    int r = strcmp(x->c->k.series, y->c->k.series);
+    if (!r) r = strcmp(x->c->k.unit, y->c->k.unit);
+    if (!r) r = strcmp(x->source, y->source);
+    if (!r) r = x->off < y->off ? -1 : x->off > y->off;
+    if (!r) r = x->id < y->id ? -1 : x->id > y->id;
+    return r;
+}
+
 int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
                    fp_buf *out)
 {
-    sqlite3_stmt *st;
     if (s->stale && cells_load(s)) return FP_EIO;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT a.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
-                           " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published" MENTION_FROM
-                           " LEFT JOIN sentences x ON x.id = (m.id >> " STR(ID_BITS) " << " STR(ID_BITS) ") | m.sent"
-                           " WHERE m.rc=?1 AND m.year=?2 AND m.indicator=?3 AND (?4 = '' OR m.series=?4)"
-                           " AND (?5 = '' OR m.unit=?5) ORDER BY m.series, m.unit, m.source, m.off LIMIT 1000",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(s, "facts");
-    sqlite3_bind_text(st, 1, rc, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, year);
-    sqlite3_bind_text(st, 3, indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, unit, -1, SQLITE_STATIC);
-    int r = fp_buf_puts(out, "[");
+    /* The cells asked for are found in memory (no index by cell on disk), their rows by id. */
+    fact_ref *refs = NULL;
+    size_t n = 0, cap = 0;
+    int r = FP_OK;
+    sqlite3_stmt *st = s->st[ST_FACT_OF];
+    for (size_t i = 0; i < s->cells.cap && !r; i++) {
+        const cell *c = s->cells.c[i];
+        if (!c || !c->nv || c->k.year != year || strcmp(c->k.rc, rc) || strcmp(c->k.indicator, indicator) ||
+            (series[0] && strcmp(c->k.series, series)) || (unit[0] && strcmp(c->k.unit, unit)))
+            continue;
+        for (uint32_t j = 0; j < c->nids && !r; j++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, c->ids[j]);
+            int sr = sqlite3_step(st);
+            if (sr == SQLITE_DONE) continue; /* a hole: its row is gone */
+            if (sr != SQLITE_ROW) {
+                r = fail(s, "facts");
+                break;
+            }
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                fact_ref *nr = realloc(refs, nc * sizeof *nr);
+                if (!nr) {
+                    r = FP_ENOMEM;
+                    break;
+                }
+                refs = nr, cap = nc;
+            }
+            refs[n] = (fact_ref){.c = c, .id = c->ids[j], .off = sqlite3_column_int64(st, 11),
+                                 .source = strdup(col(st, 1))};
+            if (!refs[n].source) r = FP_ENOMEM;
+            else n++;
+        }
+    }
+    sqlite3_reset(st);
+    if (n) qsort(refs, n, sizeof *refs, fact_cmp);
+    if (!r) r = fp_buf_puts(out, "[");
     /* which value each (series, unit) cell states: computed once per cell */
-    char cur_series[12] = "", cur_unit[16] = "";
+    const cell *cur = NULL;
     fp_dec stated = 0;
-    for (int k = 0; !r && sqlite3_step(st) == SQLITE_ROW; k++) {
-        if (strcmp(cur_series, col(st, 9)) || strcmp(cur_unit, col(st, 4))) {
-            snprintf(cur_series, sizeof cur_series, "%s", col(st, 9));
-            snprintf(cur_unit, sizeof cur_unit, "%s", col(st, 4));
-            key kk;
-            key_set(&kk, rc, year, indicator, cur_series, cur_unit);
+    size_t shown = 0;
+    for (size_t i = 0; i < n && !r && shown < 1000; i++) {
+        if (i && refs[i].id == refs[i - 1].id && refs[i].c == refs[i - 1].c) continue; /* one row, one fact */
+        if (refs[i].c != cur) {
+            cur = refs[i].c;
             fp_total t;
-            if ((r = cell_of(s, &kk, &t))) break;
+            if ((r = cell_of(s, &cur->k, cur->h, &t))) break;
             stated = t.stated;
             total_release(&t);
         }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, refs[i].id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            r = fail(s, "facts");
+            break;
+        }
         static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation",
                                            "label", "sentence", "series", "indicator"};
-        r |= fp_buf_puts(out, k ? ",{" : "{");
+        r |= fp_buf_puts(out, shown++ ? ",{" : "{");
         for (int c = 0; c < 11; c++) {
             if (c == 3) {
                 char val[32];
@@ -1233,7 +1547,9 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
                            sqlite3_column_int64(st, 3) == stated ? "true" : "false");
         r |= pub ? fp_buf_printf(out, "%d}", pub) : fp_buf_puts(out, "null}");
     }
-    r |= fp_buf_puts(out, "]");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    if (!r) r = fp_buf_puts(out, "]");
+    for (size_t i = 0; i < n; i++) free(refs[i].source);
+    free(refs);
     return r ? (r == FP_EIO ? FP_EIO : FP_ENOMEM) : FP_OK;
 }

@@ -8,8 +8,11 @@
  * `anomalies` (the findings normalize made on a report, kept with it).
  * The cells themselves are kept in memory, built from `mentions` at open:
  * the rows are their log, and after a rollback memory is rebuilt from them.
+ * Each cell knows the row ids of its mentions, so there is no index by cell
+ * on disk: the tables are only appended to while reports apply.
  *
- * Invariants, each kept by one transaction per report:
+ * Invariants, each kept by one transaction per report (or, in a group, one
+ * savepoint per report inside the group's transaction):
  *  - a report's figures are in `mentions` iff the report is in `applied`
  *    and not in `retired`;
  *  - applying a report already in `applied` changes nothing;

@@ -437,6 +437,203 @@ static void test_group(void)
     fp_store_close(st);
 }
 
+/* Every cell and finding a store holds, one sorted line each, all fields (the candidates included). */
+static int dump_total(const fp_total *t, void *ud)
+{
+    fp_buf *b = ud;
+    char v[32];
+    fp_dec_format(t->stated, v, sizeof v);
+    return fp_buf_printf(b, "%s|%s|%d|%s|%s|%s|%s|%s|%s|%u|%u|%s\n", t->region_code, t->region_path, t->year,
+                         t->indicator, t->series, t->unit, t->metric, v, t->status, t->facts, t->reports,
+                         t->candidates ? t->candidates : "");
+}
+
+static int dump_anomaly(const fp_anomaly *a, void *ud)
+{
+    return fp_buf_printf(ud, "! %s|%s|%s|%d|%s\n", a->id ? a->id : "", a->kind, a->region_code, a->year,
+                         a->detail ? a->detail : "");
+}
+
+static int line_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The snapshot of st as sorted text (caller frees); NULL on an error. */
+static char *state_of(fp_store *st)
+{
+    fp_buf b = {0};
+    fp_store_out o = {dump_total, dump_anomaly, &b};
+    uint64_t seq;
+    if (fp_store_snapshot(st, &o, &seq) || b.oom) {
+        fp_buf_free(&b);
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < b.len; i++) n += b.p[i] == '\n';
+    char **lines = calloc(n + 1, sizeof *lines), *save = NULL;
+    size_t k = 0;
+    for (char *l = b.p ? strtok_r(b.p, "\n", &save) : NULL; l && lines; l = strtok_r(NULL, "\n", &save)) lines[k++] = l;
+    if (k) qsort(lines, k, sizeof *lines, line_cmp);
+    fp_buf out = {0};
+    fp_buf_puts(&out, "");
+    for (size_t i = 0; i < k; i++) fp_buf_printf(&out, "%s\n", lines[i]);
+    free(lines);
+    fp_buf_free(&b);
+    return out.p;
+}
+
+/* What st holds in memory is what its rows say: the same as a store opened anew on them (path). */
+static int memory_is_disk(fp_store *st, const char *path)
+{
+    fp_store *again;
+    if (fp_store_open(&again, path, 0) != FP_OK) return 0;
+    char *mem = state_of(st), *disk = state_of(again);
+    int same = mem && disk && !strcmp(mem, disk);
+    if (!same) fprintf(stderr, "memory:\n%s\nrows:\n%s\n", mem ? mem : "(error)", disk ? disk : "(error)");
+    free(mem), free(disk);
+    fp_store_close(again);
+    return same;
+}
+
+#define RID_E "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define RID_F "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+#define RID_G "0000000000000000000000000000000000000000000000000000000000000001"
+#define APPLIED "SELECT COUNT(*) FROM applied"
+
+/* A batch: the reports the daemon finds waiting go into one transaction
+ * (fp_store_begin .. fp_store_commit), a savepoint each. Nothing of it is
+ * visible before its commit; a report re-sent inside it, or a figure sent
+ * twice, counts once; a report that fails in the middle leaves the others
+ * whole and memory as the rows say; a failed commit undoes all of it;
+ * retiring and reviving a report inside one batch, or a rollback that
+ * brings a retired report's rows back, leave memory as the rows say. */
+static void test_batch(const char *path)
+{
+    unlink(path);
+    fp_store *st;
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    seen s = {0};
+    fp_store_out out = {on_total, on_anomaly, &s};
+    int fresh;
+    /* three reports, one re-sent and one with a figure sent twice, in one transaction */
+    fp_figure a[] = {fig(RID_A, 0, "funds.total", 100, 3000, 1), fig(RID_A, 1, "funds.fiscal", 40, 3000, 5)};
+    fp_figure b[] = {fig(RID_B, 0, "funds.total", 100, 3000, 2), fig(RID_B, 0, "funds.total", 100, 3000, 2),
+                     fig(RID_B, 1, "poor.exit", 7, 3000, 8)};
+    fp_figure c[] = {fig(RID_C, 0, "funds.total", 120, 2000, 3)};
+    for (int i = 0; i < 3; i++) b[i].source = "b.txt";
+    c[0].source = "c.txt";
+    fp_anomaly chk = {.id = "parts|" RID_A "|1", .kind = "parts_exceed_whole", .region_code = "1525", .year = 2019,
+                      .indicator = "funds.total", .unit = "CNY", .region_path = "内蒙古自治区/锡林郭勒盟",
+                      .detail = "{}", .live = 1};
+    fp_end ea = end_of(RID_A, 2, NULL, "a.txt"), eb = end_of(RID_B, 3, NULL, "b.txt"),
+           ec = end_of(RID_C, 1, NULL, "c.txt");
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ea, a, 2, &chk, 1, &fresh, &out) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &eb, b, 3, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &ea, a, 2, &chk, 1, &fresh, &out) == FP_OK && !fresh); /* re-sent: once */
+    CHECK(fp_store_apply(st, &ec, c, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(s.n == 0 && s.anomalies == 0);  /* nothing goes out before the commit */
+    CHECK(int_of(path, APPLIED) == 0);    /* nor is anything of it in the rows: one transaction, open */
+    uint64_t seq0 = fp_store_seq(st);
+    CHECK(fp_store_commit(st, &out) == FP_OK && int_of(path, APPLIED) == 3);
+    /* each cell once, in its final state, then the finding: 3 cells + 1 finding */
+    CHECK(fp_store_seq(st) == seq0 + 4 && s.n == 3 && s.anomalies == 1);
+    int t = cell(&s, "funds.total");
+    CHECK(t >= 0 && s.stated[t] == D(100) && !strcmp(s.status[t], "conflict") && s.facts[t] == 3 &&
+          s.reports[t] == 3);
+    long long reports = 0, mentions = 0;
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 3 && mentions == 5);
+    CHECK(int_of(path, "SELECT COUNT(*) FROM mentions") == 5);
+    CHECK(memory_is_disk(st, path));
+    fp_store_close(st);
+
+    /* a report that fails in the middle of a batch: the others commit, it leaves nothing */
+    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions WHEN NEW.source = 'e.txt' AND NEW.off = 3"
+                        " BEGIN SELECT RAISE(ABORT, 'half'); END"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    fp_figure d[] = {fig(RID_D, 0, "funds.total", 130, 3500, 1)};
+    fp_figure e[] = {fig(RID_E, 0, "funds.total", 900, 3999, 1), fig(RID_E, 1, "funds.fiscal", 90, 3999, 3)};
+    fp_figure g[] = {fig(RID_G, 0, "funds.fiscal", 40, 3000, 4), fig(RID_G, 1, "poor.exit", 8, 3000, 9)};
+    d[0].source = "d.txt", e[0].source = e[1].source = "e.txt", g[0].source = g[1].source = "g.txt";
+    fp_end ed = end_of(RID_D, 1, NULL, "d.txt"), ee = end_of(RID_E, 2, NULL, "e.txt"),
+           eg = end_of(RID_G, 2, NULL, "g.txt");
+    seen s2 = {0};
+    fp_store_out out2 = {on_total, on_anomaly, &s2};
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ed, d, 1, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &ee, e, 2, NULL, 0, &fresh, &out2) != FP_OK && !fresh);
+    CHECK(fp_store_apply(st, &eg, g, 2, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_commit(st, &out2) == FP_OK);
+    t = cell(&s2, "funds.total");
+    /* E's 900, stronger than all, was folded in before its second figure failed: it must be gone */
+    CHECK(t >= 0 && s2.stated[t] == D(130) && s2.facts[t] == 4 && s2.reports[t] == 4);
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 5 && mentions == 8);
+    CHECK(int_of(path, "SELECT COUNT(*) FROM applied WHERE report_id = '" RID_E "'") == 0);
+    CHECK(memory_is_disk(st, path));
+    fp_store_close(st);
+
+    /* a batch whose commit fails: none of it stays, in the rows or in memory; a retirement in it is undone
+     * with it (the retired report's rows come back, and memory with them), also when a report that
+     * failed after it rebuilt a cell the retired report is in */
+    CHECK(exec_on(path, "CREATE TRIGGER nocommit BEFORE INSERT ON meta BEGIN SELECT RAISE(ABORT, 'no'); END"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    char *before = state_of(st);
+    fp_figure f2[] = {fig(RID_F, 0, "funds.total", 55, 3999, 1)};
+    f2[0].source = "a.txt";
+    fp_end ef = end_of(RID_F, 1, RID_A, "a.txt"); /* F revises A */
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ef, f2, 1, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &ee, e, 2, NULL, 0, &fresh, &out2) != FP_OK && !fresh); /* funds.fiscal, as A */
+    seen pre = s2;
+    CHECK(fp_store_commit(st, &out2) != FP_OK && s2.last_seq == pre.last_seq); /* nothing sent */
+    char *after = state_of(st);
+    CHECK(before && after && !strcmp(before, after));
+    free(after);
+    CHECK(memory_is_disk(st, path));
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 5 && mentions == 8);
+    fp_store_close(st);
+    CHECK(exec_on(path, "DROP TRIGGER nocommit; DROP TRIGGER half"));
+
+    /* a report that fails after retiring another: its savepoint's rollback brings the retired rows back,
+     * and memory must have them again (the ids a retirement leaves stay known until it commits) */
+    CHECK(exec_on(path, "CREATE TRIGGER keepfind BEFORE DELETE ON anomalies BEGIN SELECT RAISE(ABORT, 'k'); END"));
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ef, f2, 1, NULL, 0, &fresh, &out2) != FP_OK && !fresh);
+    CHECK(fp_store_commit(st, &out2) == FP_OK);
+    after = state_of(st);
+    CHECK(before && after && !strcmp(before, after));
+    free(after);
+    CHECK(memory_is_disk(st, path));
+    fp_store_close(st);
+    CHECK(exec_on(path, "DROP TRIGGER keepfind"));
+
+    /* retired and revived in one batch, and a new report between: memory as the rows say, each row once */
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    fp_end back = end_of(RID_A, 2, RID_F, "a.txt"); /* A again, as the revision of F: A lives again */
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &ef, f2, 1, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &ee, e, 2, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &back, a, 2, &chk, 1, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_commit(st, &out2) == FP_OK);
+    CHECK(memory_is_disk(st, path));
+    /* A's two figures are back, F's one gone: 8 + E's 2 */
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && mentions == 10);
+    fp_buf facts = {0};
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.fiscal", "", "", &facts) == FP_OK && facts.p &&
+          count_in(facts.p, "\"report\":\"" RID_A "\"") == 1 && count_in(facts.p, "\"report\":") == 3);
+    fp_buf_free(&facts);
+    /* and retired again in a batch of its own, committed: A's rows and facts go */
+    fp_end again = end_of(RID_F, 1, RID_A, "a.txt");
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &again, f2, 1, NULL, 0, &fresh, &out2) == FP_OK && fresh);
+    CHECK(fp_store_commit(st, &out2) == FP_OK);
+    CHECK(memory_is_disk(st, path));
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.fiscal", "", "", &facts) == FP_OK && facts.p &&
+          count_in(facts.p, "\"report\":\"" RID_A "\"") == 0 && count_in(facts.p, "\"report\":") == 2);
+    fp_buf_free(&facts);
+    fp_store_close(st);
+    free(before);
+}
+
 /* ---- the sink's table ---- */
 
 static fp_total total(const char *rc, const char *path, int year, const char *ind, const char *series, const char *unit,
@@ -602,6 +799,7 @@ int main(int argc, char **argv)
     test_store(path);
     test_group();
     test_memory(path);
+    test_batch(path);
     test_epochs();
     test_dead(path, 0);
     test_dead(path, 1);
