@@ -11,8 +11,30 @@
 
 typedef struct {
     fp_total tot; /* tot.region_path and tot.candidates owned */
-    fp_dec other; /* a conflict's first value not chosen (else the stated one): found once, when the row is put */
+    fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
+    int other_known; /* other is found at the first write after a put, once, not at every write */
 } row;
+
+/* The conflict check's right side, from the candidates' JSON (which carry their sentences: parsing them all
+ * at every write was a fifth of the sink's time; parsing them at every put, under a stream of updates to the
+ * same cells, would cost more than that). */
+static fp_dec row_other(row *r)
+{
+    if (r->other_known) return r->other;
+    r->other = r->tot.stated;
+    if (!strcmp(r->tot.status, "conflict")) {
+        json_t *cands = json_loads(r->tot.candidates ? r->tot.candidates : "[]", 0, NULL);
+        for (size_t k = 0; k < json_array_size(cands); k++) {
+            json_t *e = json_array_get(cands, k);
+            const char *val = json_string_value(json_object_get(e, "value"));
+            if (!json_is_true(json_object_get(e, "chosen")) && val && !fp_dec_parse(val, strlen(val), &r->other))
+                break;
+        }
+        json_decref(cands);
+    }
+    r->other_known = 1;
+    return r->other;
+}
 
 struct fp_table {
     const fp_gazetteer *g;
@@ -160,19 +182,7 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     r->tot = *tot;
     r->tot.region_path = path;
     r->tot.candidates = cand;
-    /* The conflict check's right side, parsed here once rather than at every write (the candidates carry
-     * their sentences: parsing them all each write was a fifth of the sink's time). */
-    r->other = tot->stated;
-    if (!strcmp(tot->status, "conflict")) {
-        json_t *cands = json_loads(cand, 0, NULL);
-        for (size_t k = 0; k < json_array_size(cands); k++) {
-            json_t *e = json_array_get(cands, k);
-            const char *val = json_string_value(json_object_get(e, "value"));
-            if (!json_is_true(json_object_get(e, "chosen")) && val && !fp_dec_parse(val, strlen(val), &r->other))
-                break;
-        }
-        json_decref(cands);
-    }
+    r->other_known = 0;
     return FP_OK;
 }
 
@@ -356,7 +366,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
                 e->facts = c->facts;
                 e->reports = c->reports;
                 e->candidates = c->candidates;
-                e->other = rows[i]->other;
+                e->other = row_other(rows[i]); /* the row is the table's cache, not its state */
                 snprintf(e->code, sizeof e->code, "%s", c->region_code);
                 e->path = strdup(c->region_path ? c->region_path : "");
                 if (!e->path) rc = FP_ENOMEM;
