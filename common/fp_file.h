@@ -19,7 +19,9 @@ int fp_read_stream(FILE *f, char **data, size_t *len, const char **why);
  * fsyncs the folder. Readers see the old file or the new, never a mix. */
 int fp_file_replace(const char *path, const void *data, size_t len);
 /* Replaces n files of one folder as a set: every path.tmp is written and
- * fsynced first, and only if all were is each renamed over its path; on a
+ * made durable first (all written, then each fdatasync'd, so the disk takes
+ * the set in one go), and only if all were is each renamed over its path
+ * (at most 16 files); on a
  * failure (a full disk) every .tmp is removed and the old set stays. *why
  * gets the reason. Logs nothing (callers say it once). */
 int fp_file_replace_all(const char *const *paths, const void *const *data, const size_t *lens, size_t n,

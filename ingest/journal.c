@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The cached statements (see cached()). */
+enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT, C_TEXT, C_NOSYNC, C_SYNC, C_WAITING, C_N };
+
 struct fp_journal {
     sqlite3 *db;
     uint32_t nshards;
     sqlite3_stmt *ack;      /* prepared once: one per acknowledgement */
-    sqlite3_stmt *c[8];     /* the statements of every take and every send, prepared once (cached) */
+    sqlite3_stmt *c[C_N];   /* the statements of every take and every send, prepared once (cached) */
     char epoch[62][17];     /* each shard's identity as recorded, once read or written ("" unknown) */
     int batch;              /* inside fp_journal_begin .. fp_journal_commit */
 };
@@ -23,10 +26,15 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS reports(id TEXT PRIMARY KEY, source TEXT, encoding TEXT, text BLOB,"
     " supersedes TEXT, acks INTEGER DEFAULT 0, done INTEGER DEFAULT 0, sent_ms INTEGER DEFAULT 0,"
     " sends INTEGER DEFAULT 0, taken_at TEXT DEFAULT CURRENT_TIMESTAMP, taken_ms INTEGER DEFAULT 0,"
-    " year_hint INTEGER DEFAULT 0, dead INTEGER DEFAULT 0);"
+    " year_hint INTEGER DEFAULT 0, dead INTEGER DEFAULT 0, size INTEGER);"
     "CREATE INDEX IF NOT EXISTS reports_pending ON reports(done, sent_ms);"
     "CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, id TEXT);"
-    "CREATE TABLE IF NOT EXISTS shard_epochs(shard INTEGER PRIMARY KEY, epoch TEXT);";
+    "CREATE TABLE IF NOT EXISTS shard_epochs(shard INTEGER PRIMARY KEY, epoch TEXT);"
+    /* A report's text lives apart from its row: SQLite rewrites a whole row, overflow pages and all, on every
+     * UPDATE that changes its size (sent_ms 0 -> a time, acks, done), so with the text inline each report's
+     * text was written three times to the WAL and again at each checkpoint. Journals written before keep
+     * their texts in reports.text; new rows leave it NULL. */
+    "CREATE TABLE IF NOT EXISTS texts(id TEXT PRIMARY KEY, text BLOB);";
 
 static sqlite3_int64 wall_ms(void)
 {
@@ -68,6 +76,17 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
         return rc;
     }
     sqlite3_finalize(st);
+    /* and before texts had their own table, a report's size (the re-send wait grows with it): reading
+     * length() of a text in another table would read the whole text */
+    st = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT size FROM reports LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
+        sqlite3_exec(j->db, "ALTER TABLE reports ADD COLUMN size INTEGER", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        int rc = fail(j, "add size");
+        fp_journal_close(j);
+        return rc;
+    }
+    sqlite3_finalize(st);
     /* and before dead letters, the shards that dead-lettered a report */
     st = NULL;
     if (sqlite3_prepare_v2(j->db, "SELECT dead FROM reports LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
@@ -91,8 +110,6 @@ void fp_journal_close(fp_journal *j)
     sqlite3_close(j->db);
     free(j);
 }
-
-enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT };
 
 /* Statement `which` (sql), prepared the first time, reset and unbound after;
  * NULL when it cannot be prepared. The caller resets it when done. */
@@ -136,11 +153,35 @@ static int run_cached(fp_journal *j, sqlite3_stmt *st, const char *what)
     return r == SQLITE_DONE ? FP_OK : fail(j, what);
 }
 
+/* 1 when a report taken now may go out at once: fewer than window are out unacknowledged (0: no limit)
+ * and none taken before it waits unsent (they go first, in order, through fp_journal_due). */
+static int may_send_now(fp_journal *j, size_t window)
+{
+    sqlite3_stmt *w = cached(j, C_WAITING, "SELECT 1 FROM reports WHERE done=0 AND sent_ms = 0 LIMIT 1");
+    if (!w) return 0;
+    int waiting = sqlite3_step(w) != SQLITE_DONE; /* a row, or an error: not now */
+    sqlite3_reset(w);
+    if (waiting || window == 0) return !waiting;
+    sqlite3_stmt *cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0");
+    if (!cnt) return 0;
+    long long out = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : (long long)window;
+    sqlite3_reset(cnt);
+    return out >= 0 && (size_t)out < window;
+}
+
 int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
                     size_t len, char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what)
 {
+    return fp_journal_take_send(j, source, encoding, year_hint, text, len, 0, 0, id, supersedes, what, NULL, NULL);
+}
+
+int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
+                         size_t len, size_t window, uint64_t now_ms, char id[FP_ID_HEX + 1],
+                         char supersedes[FP_ID_HEX + 1], enum fp_take *what, int *send, uint64_t *taken_ms)
+{
     fp_content_id(text, len, id);
     supersedes[0] = '\0';
+    if (send) *send = 0;
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
     int rc = FP_OK;
@@ -170,17 +211,33 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
         sqlite3_bind_int64(st, 3, wall_ms());
         rc = run(j, st, "revise");
     } else if (!known) {
+        /* sent at once (marked so in this same transaction, which saves one of its own per report) when
+         * nothing else waits for the window */
+        int now = now_ms && send && may_send_now(j, window);
+        sqlite3_int64 taken = wall_ms();
         st = cached(j, C_INSERT,
-                    "INSERT INTO reports(id, source, encoding, text, supersedes, taken_ms, year_hint)"
-                    " VALUES(?1,?2,?3,?4,?5,?6,?7)");
+                    "INSERT INTO reports(id, source, encoding, supersedes, taken_ms, year_hint, size, sent_ms, sends)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, encoding, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 4, text, (int)len, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, supersedes, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, wall_ms());
-        sqlite3_bind_int(st, 7, year_hint);
+        sqlite3_bind_text(st, 4, supersedes, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, taken);
+        sqlite3_bind_int(st, 6, year_hint);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
+        sqlite3_bind_int64(st, 8, now ? (sqlite3_int64)now_ms : 0);
+        sqlite3_bind_int(st, 9, now);
         rc = run_cached(j, st, "insert");
+        if (!rc && now) {
+            *send = 1;
+            if (taken_ms) *taken_ms = (uint64_t)taken;
+        }
+        if (!rc) {
+            st = cached(j, C_TEXT, "INSERT OR REPLACE INTO texts(id, text) VALUES(?1,?2)");
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(st, 2, text, (int)len, SQLITE_STATIC);
+            rc = run_cached(j, st, "insert text");
+        }
     }
     if (!rc && *what != FP_TAKE_SAME) {
         st = cached(j, C_SET_SOURCE, "INSERT OR REPLACE INTO sources VALUES(?1,?2)");
@@ -189,6 +246,7 @@ int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int
         rc = run_cached(j, st, "source");
     }
     if (sqlite3_exec(j->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc) rc = fail(j, "commit");
+    if (rc && send) *send = 0;
     return rc;
 }
 
@@ -309,24 +367,34 @@ static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t
     return rc;
 }
 
-#define REPORT_COLS "SELECT id, source, encoding, text, supersedes, sends, taken_ms, year_hint, acks FROM reports"
+/* the text from texts, or, for a report journaled before texts had their own table, from its row */
+#define REPORT_COLS                                                                                               \
+    "SELECT r.id, r.source, r.encoding, COALESCE(t.text, r.text), r.supersedes, r.sends, r.taken_ms, r.year_hint," \
+    " r.acks FROM reports r LEFT JOIN texts t ON t.id = r.id"
 
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
 {
     *resent = 0;
-    sqlite3_stmt *late = NULL, *fresh = NULL, *up = NULL, *cnt = NULL;
+    sqlite3_stmt *late = NULL, *fresh = NULL, *up = NULL, *cnt = NULL, *nosync = NULL, *sync = NULL;
     int rc = FP_OK;
     /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out), plus
-     * the time a worker takes over a report of its size (length() of a blob reads no content) */
+     * the time a worker takes over a report of its size (its size column; length() of an inline text, in a
+     * journal from before, reads no content) */
     if (!(late = cached(j, C_LATE,
-                        REPORT_COLS " WHERE done=0 AND sent_ms > 0 AND sent_ms + ?2 * (1 << MIN(MAX(sends - 1, 0), 5))"
-                                    " + length(text) * ?3 / 1048576 <= ?1 ORDER BY rowid LIMIT 256")) ||
-        !(fresh = cached(j, C_FRESH, REPORT_COLS " WHERE done=0 AND sent_ms = 0 ORDER BY rowid LIMIT ?1")) ||
+                        REPORT_COLS " WHERE r.done=0 AND r.sent_ms > 0 AND r.sent_ms + ?2 * (1 << MIN(MAX(r.sends - 1, 0), 5))"
+                                    " + COALESCE(r.size, length(r.text), length(t.text)) * ?3 / 1048576 <= ?1 ORDER BY r.rowid LIMIT 256")) ||
+        !(fresh = cached(j, C_FRESH, REPORT_COLS " WHERE r.done=0 AND r.sent_ms = 0 ORDER BY r.rowid LIMIT ?1")) ||
         !(up = cached(j, C_SENT, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1")) ||
-        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")))
+        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")) ||
+        !(nosync = cached(j, C_NOSYNC, "PRAGMA synchronous=NORMAL")) ||
+        !(sync = cached(j, C_SYNC, "PRAGMA synchronous=FULL")))
         rc = fail(j, "due");
     size_t sent = 0, ignored = 0;
+    /* When a report went out matters only to this run (a restart sends every pending report again,
+     * fp_journal_reset_sent): its commit is not worth an fsync, which would be one more per report. The
+     * next FULL commit (a take, an ack) syncs these WAL frames with its own. */
+    if (!rc) run_cached(j, nosync, "synchronous");
     if (!rc) sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
     if (!rc) {
         sqlite3_bind_int64(late, 1, (sqlite3_int64)now_ms);
@@ -350,6 +418,8 @@ int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t
     sqlite3_reset(cnt);
     if (!rc) sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
     else sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
+    if (sync && run_cached(j, sync, "synchronous") && !rc) rc = FP_EIO;
     return rc;
 }
 

@@ -22,6 +22,15 @@ void fp_journal_close(fp_journal *j);
  * *id gets its content id; *supersedes (cap 65) the id it replaces, or "". */
 int fp_journal_take(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
                     size_t len, char id[FP_ID_HEX + 1], char supersedes[FP_ID_HEX + 1], enum fp_take *what);
+/* fp_journal_take, and, with now_ms > 0, a new report is marked sent at
+ * now_ms (in the same transaction) when fewer than window reports are out
+ * unacknowledged (0: no limit) and no report taken before waits unsent:
+ * then *send is 1 and the caller sends it at once, from the text it holds,
+ * with arrived_ms *taken_ms. A crash before that send changes nothing:
+ * after a restart every pending report is sent again. */
+int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding, int year_hint, const char *text,
+                         size_t len, size_t window, uint64_t now_ms, char id[FP_ID_HEX + 1],
+                         char supersedes[FP_ID_HEX + 1], enum fp_take *what, int *send, uint64_t *taken_ms);
 /* Records shard's acknowledgement; *done is 1 when this completed the report.
  * dead: the shard dead-lettered it (could not apply it, aggregate/store.h):
  * it counts as acknowledged, so it is not re-sent, and is kept marked dead. */

@@ -71,6 +71,7 @@ typedef struct {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     unsigned long long taken, same, revisions, rejected, sent, resent, acked, done, rebuilds;
+    int sent_now; /* the last take_in sent its report itself */
 } ingest;
 
 static int count_figure(const fp_figure *f, void *ud)
@@ -95,6 +96,16 @@ static int take_figures(ingest *g, const char *raw, size_t len, char **text, siz
     return FP_OK;
 }
 
+static int send_report(const fp_report *r, void *ud)
+{
+    ingest *g = ud;
+    msgpack_sbuffer_clear(&g->sb);
+    int rc = fp_pack_report(&g->pk, r);
+    if (!rc) rc = fp_zsock_send(&g->out, g->sb.data, g->sb.size);
+    if (!rc) g->sent++;
+    return rc;
+}
+
 /* A source name is a report's identity: names over FP_SOURCE_MAX are refused, not cut into another's. */
 #define SOURCE_MAX FP_SOURCE_MAX
 
@@ -108,6 +119,7 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     const char *why = whybuf;
     int year = 0; /* a page's or PDF's publication year: the report's year hint */
     size_t sl = strlen(source);
+    g->sent_now = 0;
     if (sl > SOURCE_MAX) {
         g->rejected++;
         snprintf(msg, cap, "error %.60s...: a source name of %zu bytes is over the limit of %d: name the report "
@@ -128,7 +140,22 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     if (year_given > 0) year = year_given;
     else if (!year && g->cfg.year > 0) year = g->cfg.year;
     enum fp_take what;
-    rc = fp_journal_take(g->j, source, enc, year, text, tlen, id, sup, &what);
+    /* A new report goes out now, from the text in hand, when nothing waits for the window before it: not
+     * read back from the journal by the next fp_journal_due, and marked sent in the take's own
+     * transaction. Not onto a socket nobody drains (the outbox check of on_resend). */
+    int send = 0;
+    uint64_t now = fp_zsock_outbox(&g->out) > 64 ? 0 : uv_now(g->d.loop) ? uv_now(g->d.loop) : 1, taken_ms = 0;
+    rc = fp_journal_take_send(g->j, source, enc, year, text, tlen, (size_t)(g->cfg.window > 0 ? g->cfg.window : 0),
+                              now, id, sup, &what, &send, &taken_ms);
+    g->sent_now = 0;
+    if (!rc && send) {
+        fp_report r = {.source = (char *)source, .encoding = enc, .year_hint = year, .supersedes = sup,
+                       .arrived_ms = taken_ms, .text = text, .text_len = tlen};
+        snprintf(r.id, sizeof r.id, "%s", id);
+        /* a failed send (out of memory) is the journal's to retry: the report is re-sent after its time-out */
+        if (send_report(&r, g) == FP_OK) g->sent_now = 1;
+        else fp_warn("%s: not sent now (out of memory); it is re-sent after --resend-ms", source);
+    }
     free(text);
     if (rc) {
         snprintf(msg, cap, "error %s: journal write failed", source);
@@ -142,16 +169,6 @@ static int take_in(ingest *g, const char *source, const char *raw, size_t len, i
     fp_info("took %s (%s, %zu bytes, published %d): %.12s %s%s%.12s", source, enc, len, year, id, how,
             sup[0] ? " of " : "", sup);
     return FP_OK;
-}
-
-static int send_report(const fp_report *r, void *ud)
-{
-    ingest *g = ud;
-    msgpack_sbuffer_clear(&g->sb);
-    int rc = fp_pack_report(&g->pk, r);
-    if (!rc) rc = fp_zsock_send(&g->out, g->sb.data, g->sb.size);
-    if (!rc) g->sent++;
-    return rc;
 }
 
 static void on_resend(uv_timer_t *t)
@@ -258,7 +275,7 @@ static void on_ctl(fp_zsock *s, const char *data, size_t len, void *ud)
             if (tab && (year < 1949 || year > 2100)) snprintf(reply, sizeof reply, "error %.400s: year out of range", source);
             else take_in(g, source, nl + 1, len - (size_t)(nl + 1 - data), 0, year, reply, sizeof reply);
             free(source);
-            kick_resend(g);
+            if (!g->sent_now) kick_resend(g); /* else it went out already, and nothing else was waiting */
         }
     } else {
         snprintf(reply, sizeof reply, "error unknown request (want status or submit)");

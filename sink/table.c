@@ -11,7 +11,30 @@
 
 typedef struct {
     fp_total tot; /* tot.region_path and tot.candidates owned */
+    fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
+    int other_known; /* other is found at the first write after a put, once, not at every write */
 } row;
+
+/* The conflict check's right side, from the candidates' JSON (which carry their sentences: parsing them all
+ * at every write was a fifth of the sink's time; parsing them at every put, under a stream of updates to the
+ * same cells, would cost more than that). */
+static fp_dec row_other(row *r)
+{
+    if (r->other_known) return r->other;
+    r->other = r->tot.stated;
+    if (!strcmp(r->tot.status, "conflict")) {
+        json_t *cands = json_loads(r->tot.candidates ? r->tot.candidates : "[]", 0, NULL);
+        for (size_t k = 0; k < json_array_size(cands); k++) {
+            json_t *e = json_array_get(cands, k);
+            const char *val = json_string_value(json_object_get(e, "value"));
+            if (!json_is_true(json_object_get(e, "chosen")) && val && !fp_dec_parse(val, strlen(val), &r->other))
+                break;
+        }
+        json_decref(cands);
+    }
+    r->other_known = 1;
+    return r->other;
+}
 
 struct fp_table {
     const fp_gazetteer *g;
@@ -159,6 +182,7 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     r->tot = *tot;
     r->tot.region_path = path;
     r->tot.candidates = cand;
+    r->other_known = 0;
     return FP_OK;
 }
 
@@ -342,6 +366,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
                 e->facts = c->facts;
                 e->reports = c->reports;
                 e->candidates = c->candidates;
+                e->other = row_other(rows[i]); /* the row is the table's cache, not its state */
                 snprintf(e->code, sizeof e->code, "%s", c->region_code);
                 e->path = strdup(c->region_path ? c->region_path : "");
                 if (!e->path) rc = FP_ENOMEM;
@@ -413,21 +438,41 @@ int fp_table_view(const fp_table *t, fp_view *v)
     return rc;
 }
 
-/* ---- rendering ---- */
+/* ---- rendering ----
+ * Every write renders every row (a report's latency waits for it), so the
+ * hot paths append numbers and strings directly: fp_buf_printf formats
+ * twice (to measure, then to write) and was most of a write's cost. */
+
+static int put_uint(fp_buf *b, unsigned long long v)
+{
+    char t[24];
+    size_t i = sizeof t;
+    do t[--i] = (char)('0' + v % 10); while (v /= 10);
+    return fp_buf_append(b, t + i, sizeof t - i);
+}
+
+static int put_int(fp_buf *b, long long v)
+{
+    if (v >= 0) return put_uint(b, (unsigned long long)v);
+    int rc = fp_buf_append(b, "-", 1);
+    return rc ? rc : put_uint(b, (unsigned long long)(-(v + 1)) + 1);
+}
+
+/* a literal (its length known at compile time) */
+#define PUT_LIT(b, lit) fp_buf_append((b), (lit), sizeof(lit) - 1)
 
 static int put_year(fp_buf *b, int year, int json)
 {
-    if (year) return fp_buf_printf(b, "%d", year);
-    return json ? fp_buf_puts(b, "null") : FP_OK;
+    if (year) return put_int(b, year);
+    return json ? PUT_LIT(b, "null") : FP_OK;
 }
 
 static int row_csv(fp_buf *b, const fp_view_row *r)
 {
-    char st[32] = "", ru[32] = "", be[32] = "", cov[32] = "";
+    char st[32] = "", ru[32] = "", be[32] = "";
     if (r->has_stated) fp_dec_format(r->stated, st, sizeof st);
     if (r->has_rollup && !r->overflow) fp_dec_format(r->rollup, ru, sizeof ru);
     if (r->has_stated || (r->has_rollup && !r->overflow)) fp_dec_format(r->best, be, sizeof be);
-    if (r->children) snprintf(cov, sizeof cov, "%u/%u", r->coverage, r->children);
     int rc = fp_buf_csv_str(b, r->code);
     rc |= fp_buf_puts(b, ",");
     rc |= fp_buf_csv_str(b, r->path);
@@ -438,7 +483,26 @@ static int row_csv(fp_buf *b, const fp_view_row *r)
         rc |= fp_buf_puts(b, ",");
         rc |= fp_buf_csv_str(b, texts[i]);
     }
-    rc |= fp_buf_printf(b, ",%s,%s,%s,%s,%s,%u,%u\n", st, r->status, ru, cov, be, r->facts, r->reports);
+    /* ",stated,status,rollup,coverage,best,facts,reports\n" */
+    rc |= PUT_LIT(b, ",");
+    rc |= fp_buf_puts(b, st);
+    rc |= PUT_LIT(b, ",");
+    rc |= fp_buf_puts(b, r->status);
+    rc |= PUT_LIT(b, ",");
+    rc |= fp_buf_puts(b, ru);
+    rc |= PUT_LIT(b, ",");
+    if (r->children) {
+        rc |= put_uint(b, r->coverage);
+        rc |= PUT_LIT(b, "/");
+        rc |= put_uint(b, r->children);
+    }
+    rc |= PUT_LIT(b, ",");
+    rc |= fp_buf_puts(b, be);
+    rc |= PUT_LIT(b, ",");
+    rc |= put_uint(b, r->facts);
+    rc |= PUT_LIT(b, ",");
+    rc |= put_uint(b, r->reports);
+    rc |= PUT_LIT(b, "\n");
     return rc;
 }
 
@@ -482,10 +546,19 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
     rc |= jdec(b, "stated", r->has_stated, r->stated);
     rc |= fp_json_kv(b, "status", r->status, 0);
     rc |= jdec(b, "rollup", r->has_rollup && !r->overflow, r->rollup);
-    rc |= fp_buf_printf(b, ",\"coverage\":%u,\"children\":%u", r->coverage, r->children);
+    rc |= PUT_LIT(b, ",\"coverage\":");
+    rc |= put_uint(b, r->coverage);
+    rc |= PUT_LIT(b, ",\"children\":");
+    rc |= put_uint(b, r->children);
     rc |= jdec(b, "best", r->has_stated || (r->has_rollup && !r->overflow), r->best);
-    rc |= fp_buf_printf(b, ",\"facts\":%u,\"reports\":%u", r->facts, r->reports);
-    if (candidates) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
+    rc |= PUT_LIT(b, ",\"facts\":");
+    rc |= put_uint(b, r->facts);
+    rc |= PUT_LIT(b, ",\"reports\":");
+    rc |= put_uint(b, r->reports);
+    if (candidates) {
+        rc |= PUT_LIT(b, ",\"candidates\":");
+        rc |= fp_buf_puts(b, r->candidates ? r->candidates : "[]");
+    }
     rc |= fp_buf_puts(b, "}");
     return rc;
 }
@@ -538,7 +611,10 @@ static int side(fp_buf *b, const char *name, const fp_view_row *r, int stated)
     rc |= fp_buf_puts(b, "{");
     rc |= cell_key(b, r, NULL, 1, 0);
     rc |= jdec(b, stated ? "stated" : "rollup", 1, stated ? r->stated : r->rollup);
-    if (stated) rc |= fp_buf_printf(b, ",\"candidates\":%s", r->candidates ? r->candidates : "[]");
+    if (stated) {
+        rc |= PUT_LIT(b, ",\"candidates\":");
+        rc |= fp_buf_puts(b, r->candidates ? r->candidates : "[]");
+    }
     rc |= fp_buf_puts(b, "}");
     return rc;
 }
@@ -562,17 +638,8 @@ static int check_rows(checker *c)
         if (!r->has_stated) continue;
         /* reports disagree on the cell */
         if (!strcmp(r->status, "conflict")) {
-            /* right: the first value not chosen (the candidates list them all) */
-            fp_dec other = r->stated;
-            json_t *cand = r->candidates ? json_loads(r->candidates, 0, NULL) : NULL;
-            for (size_t k = 0; k < json_array_size(cand); k++) {
-                json_t *e = json_array_get(cand, k);
-                const char *val = json_string_value(json_object_get(e, "value"));
-                if (!json_is_true(json_object_get(e, "chosen")) && val && !fp_dec_parse(val, strlen(val), &other))
-                    break;
-            }
-            json_decref(cand);
-            rc |= check_head(b, "conflicting_values", r, r->stated, "!=", other, 1);
+            /* right: the first value not chosen (the candidates list them all), found when the cell was put */
+            rc |= check_head(b, "conflicting_values", r, r->stated, "!=", r->other, 1);
             rc |= side(b, "cell", r, 1);
             rc |= fp_buf_puts(b, "}}\n");
         }
@@ -645,7 +712,10 @@ int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
     size_t nl = rc ? 0 : fp_map_values(&t->findings, (void **)fs);
     for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
     qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
-    for (size_t i = 0; i < nl && !rc; i++) rc |= fp_buf_printf(out, "%s\n", lines[i]);
+    for (size_t i = 0; i < nl && !rc; i++) {
+        rc |= fp_buf_puts(out, lines[i]);
+        rc |= PUT_LIT(out, "\n");
+    }
     free(fs);
     free(lines);
     if (rc) return FP_ENOMEM;

@@ -39,6 +39,7 @@ typedef struct {
     uint32_t coverage, children;
     uint32_t facts, reports;
     const char *candidates; /* JSON array, or NULL */
+    fp_dec other;           /* with status conflict: the first candidate's value not chosen */
     char *path;
     char code[16];
 } fp_view_row;
