@@ -209,6 +209,14 @@ static int states_standard(const doc *d, size_t end, size_t cend, size_t *off, s
     return 1;
 }
 
+/* 1 when a number starts in d->t[a..b). */
+static int figure_in(const doc *d, size_t a, size_t b)
+{
+    for (size_t q = a; q < b; q += fp_utf8_len((unsigned char)d->t[q]))
+        if (fp_num_starts(d->t + q, b - q)) return 1;
+    return 0;
+}
+
 void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int counted, size_t cstart, size_t cend)
 {
     /* places counted as where something happens (在57个贫困旗县实施…,
@@ -225,6 +233,15 @@ void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int co
     if (counted && (cue_suffix(d, CUE_SCOPE_BEFORE, cstart, c->start) || (joined_item && fx->prior_scope)))
         c->metric = "other", c->own_measure = 1;
     fx->prior_scope = counted && c->own_measure;
+    /* 西吉县等9个贫困县区累计减贫8.6万人: places counted as the subject of a verb whose object is
+     * another figure of the clause are measured by their own noun (a stock of poor places), not by
+     * that verb; 9个贫困县全部摘帽 counts places the verb is about */
+    if (counted && !c->own_measure && c->cue_len && c->cue_off >= c->end && figure_in(d, c->cue_off + c->cue_len, cend)) {
+        const fp_lexicon *lx = &d->x->lx;
+        size_t n = lx->m_poor >= 0 ? fp_words_prefix(&lx->metrics[lx->m_poor].cues, d->t + c->end, cend - c->end) : 0;
+        c->metric = n ? "poor_population" : "other";
+        c->label_off = c->cue_off = c->end, c->label_len = c->cue_len = n;
+    }
     /* 31个国贫旗县的234个乡镇, 11个行政村的85户贫困户: places counted are
      * poor when their own noun says so (57个深度贫困旗县), not a poor
      * word elsewhere in the clause */

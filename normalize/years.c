@@ -133,6 +133,17 @@ static size_t hanzi_date_tail(const char *t, size_t len, size_t q)
  * take dt bytes after it), and sets *end past it; *end is 0 when nothing
  * makes it a year (four digits with none of 年, a date or a range after
  * them). FP_OK or FP_ENOMEM. */
+/* 1 when a since word (以来) ends the phrase the year at `after` opens, within ten characters and
+ * no clause break (自2018年入驻宁夏以来, 2018年10月以来): the year starts a period. */
+static int since_soon(const doc *d, size_t after)
+{
+    const fp_words *w = &d->x->lx.cues[CUE_SINCE];
+    size_t q = after, end = d->ns ? d->sent[sentence_of(d, after)].end : d->len;
+    for (int k = 0; k < 10 && q < end && !clause_mark(d->t, d->len, q); k++, q += fp_utf8_len((unsigned char)d->t[q]))
+        if (fp_words_prefix(w, d->t + q, d->len - q)) return 1;
+    return 0;
+}
+
 static int push_year(doc *d, size_t p, size_t q, int y, int dated, size_t dt, int range_ok, int title_depth,
                      size_t *end)
 {
@@ -147,7 +158,7 @@ static int push_year(doc *d, size_t p, size_t q, int y, int dated, size_t dt, in
     } else if (nian(t, d->len, q)) {
         ylen += nian(t, d->len, q);
         size_t after = q + nian(t, d->len, q);
-        if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after)) kind = Y_SINCE;
+        if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after) || since_soon(d, after)) kind = Y_SINCE;
         else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
             kind = Y_CURRENT;
     } else if (range_ok && (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
