@@ -182,8 +182,9 @@ typedef struct {
     /* a measure of its own, published as other:<label>: one channel of a whole never
      * stated (通过发展生产脱贫33368人), or places counted as where something happens */
     int own_measure;
-    /* a per-unit figure that is a target (预计实现人均可支配收入9800元, or under a heading that
-     * plans): its relation stays per_unit (GUIDE.md), its series is target, never the value */
+    /* a target whatever words stand by it: a per-unit figure its clause plans (预计实现人均可支配收入
+     * 9800元: its relation stays per_unit, GUIDE.md), a figure under a heading that plans, or one of
+     * a year after the report's; its series is target, never the value */
     int target;
 } cand;
 

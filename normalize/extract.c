@@ -187,7 +187,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 pick_relation(d, &c, cstart, cend, sstart, fx.prior, fx.prior_end, prev_fig);
                 /* totals, parts and growth alike; a per-unit figure stays one (per_unit wins, GUIDE.md) */
                 if (section_plan && strcmp(c.relation, "per_unit")) c.relation = "plan";
-                else if (section_plan) c.target = 1;
+                if (section_plan) c.target = 1; /* a target, though no plan word stands by it */
                 relate_in_series(d, &c, &fx, cstart);
                 int weak = measure_figure(d, &c, &fx, cstart, cend, sstart, send);
                 relate_to_wholes(d, &c, &fx, weak, cstart, sstart, send);

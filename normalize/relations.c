@@ -97,6 +97,14 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
         c->target = plans_in(d, cstart, c->start);
         return;
     }
+    /* a figure of a year after the report's (明年…) is not yet an outcome, its growth neither, and
+     * it is published as a target though no plan word stands by it (2020年，全县将投入扶贫资金5亿元，
+     * 比今年增长20%) */
+    if (d->year && c->year > d->year) {
+        c->relation = "plan";
+        c->target = 1;
+        return;
+    }
     size_t wl;
     long ch = cue_last(d, CUE_CHANGE, cstart, c->start, &wl);
     long to = cue_last(d, CUE_CHANGE_TO, cstart, c->start, NULL);
@@ -123,11 +131,7 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
         c->relation = "plan";
         return;
     }
-    /* a figure of a year after the report's (明年…) is not yet an outcome */
-    if (d->year && c->year > d->year) {
-        c->relation = "plan";
-        return;
-    }
+
     size_t from = has_prior_figure ? prior_end : sstart;
     long p = cue_last(d, CUE_PART, from, c->start, NULL);
     long q = cue_last(d, CUE_PART_LIST, from, c->start, &wl);

@@ -537,6 +537,13 @@ int main(int argc, char **argv)
     CHECK(!strcmp(pa.relation, "per_unit") && !strcmp(pa.indicator, "income.rural_pc") && !strcmp(pa.series, "target"));
     const char *aim2 = "2019年3月1日\n保靖县扶贫。\n三、2020年工作安排\n农村居民人均可支配收入达到9800元。\n";
     CHECK(!strcmp(figure("a.txt", aim2, "9800元", 0).series, "target"));
+    /* …and so is a figure of a year after the report's, or under a heading that plans, with no
+     * plan word by it */
+    const char *ahead2 = "2019年12月1日\n平江县扶贫。\n2020年，全县将投入扶贫资金5亿元，比今年增长20%。\n";
+    probe pf = figure("a.txt", ahead2, "5亿元", 0), pg = figure("a.txt", ahead2, "20%", 0);
+    CHECK(!strcmp(pf.relation, "plan") && !strcmp(pf.series, "target") && !strcmp(pg.series, "target"));
+    const char *sec = "2019年12月1日\n平江县扶贫。\n三、2020年工作安排\n全县投入扶贫资金5亿元。\n";
+    CHECK(!strcmp(figure("a.txt", sec, "5亿元", 0).series, "target"));
     const char *done = "2019年3月1日\n保靖县农村居民人均可支配收入达到9800元。\n";
     CHECK(!strcmp(figure("a.txt", done, "9800元", 0).series, "value"));
     XI = NULL;
