@@ -82,16 +82,20 @@ typedef struct {
 
 static uint32_t hash_edge(uint32_t node, uint32_t ch) { return (node * 2654435761u) ^ (ch * 2246822519u); }
 
-static int64_t mt_child(const mtrie *t, uint32_t node, uint32_t ch)
+/* The child of node by ch in an edge table of cap slots (a power of two,
+ * or 0), or -1: the mutable trie's and the image's alias trie's. */
+static int64_t edge_find(const edge *edges, size_t cap, uint32_t node, uint32_t ch)
 {
-    if (!t->capedges) return -1;
-    size_t mask = t->capedges - 1;
+    if (!cap) return -1;
+    size_t mask = cap - 1;
     for (size_t i = hash_edge(node, ch) & mask;; i = (i + 1) & mask) {
-        const edge *e = &t->edges[i];
+        const edge *e = &edges[i];
         if (!e->used) return -1;
         if (e->key_node == node && e->ch == ch) return e->child;
     }
 }
+
+static int64_t mt_child(const mtrie *t, uint32_t node, uint32_t ch) { return edge_find(t->edges, t->capedges, node, ch); }
 
 static int mt_grow(mtrie *t)
 {
@@ -212,8 +216,18 @@ static int mt_add(mtrie *t, const char *name, size_t len, int region)
  *                              those, keeps them from the trie's scattered pages too
  *   tree     uint32[2*nregions] pre-order interval of each region (pre, post): anc holds idx
  *                              iff pre[anc] <= pre[idx] < post[anc], without walking parents
+ *   oedges   edge[ocap]        the names part (nnames > 0): the alias trie of the name files
+ *                              the image was made with (aliases.tsv, former names, township
+ *                              names ...), as fp_gaz_add_names builds it over these regions,
+ *                              so a start maps it instead of parsing 30,000 lines: its edge
+ *                              table as the mutable trie holds it (ocap a power of two)
+ *   onodes   uint32[onnodes]   per alias-trie node the offset in opool of its regions, 0 for none
+ *   opool    int32[onpool]     at an offset: a count, then that many region indices
+ *   oquick   img_quick         the alias filters of fp_gaz_quick (over_first ...)
  * The header names the regions.tsv it was made from by size and a 64-bit
- * hash of its bytes: an image of another TSV is not used. */
+ * signature of its bytes, and each name file in order the same way: an
+ * image of another TSV is not used, and its names part is used only by a
+ * load of exactly those name files, in that order (else they are parsed). */
 #define IMG_MAGIC "FPGAZIMG"
 #define IMG_ORDER 0x01020304u
 
@@ -226,7 +240,19 @@ typedef struct {
     uint64_t off_recoff, off_recs, len_recs, off_bycode, off_nodes, off_pool, off_root;
     uint32_t nedges, single; /* single: some name is one character */
     uint64_t off_edges, off_tree, off_pairs, off_triples;
+    /* the names part: the name files it was made from, in order */
+    uint32_t nnames, ocap, onnodes, onpool;
+    struct {
+        uint64_t size, sum;
+    } names[FP_GAZ_MAX_NAMES];
+    uint64_t off_oedges, off_onodes, off_opool, off_oquick;
 } img_hdr;
+
+/* The alias filters as the image keeps them. */
+typedef struct {
+    uint8_t over_first[8192], over_pairs[8192];
+    int32_t over_short, over_any_other;
+} img_quick;
 
 #define TRI_LOG FP_GAZ_TRI_LOG
 #define TRI_BITS (1u << TRI_LOG)
@@ -278,7 +304,13 @@ struct fp_gazetteer {
     const img_node *nodes;
     const char *recs;
     const int32_t *pool;
-    mtrie over; /* the alias names */
+    mtrie over; /* the alias names, unless over_img */
+    int over_img; /* the alias names are the image's names part (below), not `over` */
+    const char *img_path; /* the mapped image's, for messages */
+    const edge *oedges;
+    size_t ocap;
+    const uint32_t *onodes;
+    const int32_t *opool;
 };
 
 uint64_t fp_gaz_hash(const void *data, size_t len)
@@ -444,6 +476,28 @@ static int attach(fp_gazetteer *g, const uint8_t *img, size_t len, const char **
         (h->nedges & (h->nedges - 1))) {
         *why = "inconsistent counts";
         return FP_EPROTO;
+    }
+    if (h->nnames > FP_GAZ_MAX_NAMES ||
+        (h->nnames && (!h->ocap || (h->ocap & (h->ocap - 1)) || !h->onnodes || !h->onpool))) {
+        *why = "inconsistent counts";
+        return FP_EPROTO;
+    }
+    if (h->nnames) {
+        struct {
+            uint64_t off, bytes;
+        } osec[] = {{h->off_oedges, (uint64_t)h->ocap * sizeof(edge)},
+                    {h->off_onodes, (uint64_t)h->onnodes * 4},
+                    {h->off_opool, (uint64_t)h->onpool * 4},
+                    {h->off_oquick, sizeof(img_quick)}};
+        for (size_t i = 0; i < sizeof osec / sizeof osec[0]; i++)
+            if (osec[i].off % 4 || osec[i].off < sizeof *h || osec[i].off > len || osec[i].bytes > len - osec[i].off) {
+                *why = "a section out of bounds";
+                return FP_EPROTO;
+            }
+        g->oedges = (const edge *)(img + h->off_oedges);
+        g->ocap = h->ocap;
+        g->onodes = (const uint32_t *)(img + h->off_onodes);
+        g->opool = (const int32_t *)(img + h->off_opool);
     }
     g->img = img;
     g->img_len = len;
@@ -767,16 +821,6 @@ static int image_from_tsv(const char *path, uint8_t **img, size_t *len)
     return rc;
 }
 
-int fp_gaz_write_image(const char *regions_tsv, const char *image_path)
-{
-    uint8_t *img;
-    size_t len;
-    int rc = image_from_tsv(regions_tsv, &img, &len);
-    if (rc) return rc;
-    rc = fp_file_replace(image_path, img, len);
-    free(img);
-    return rc;
-}
 
 /* Maps an image file and checks it is of this TSV: FP_OK, or an error
  * with *why set (NULL when there is no such file). */
@@ -868,6 +912,62 @@ static int img_exact(const fp_gazetteer *g, const char *name, size_t len, const 
     return g->pool[po];
 }
 
+/* The regions of alias-trie node `node` (*n of them), from whichever trie holds the alias names. */
+static const int *over_cands(const fp_gazetteer *g, uint32_t node, int *n)
+{
+    if (!g->over_img) {
+        *n = g->over.nodes[node].ncand;
+        return g->over.nodes[node].cands;
+    }
+    uint32_t po = g->onodes[node];
+    *n = po ? g->opool[po] : 0;
+    return po ? g->opool + po + 1 : NULL;
+}
+
+/* Takes the image's names part as the alias names: its filters into g->q. */
+static void use_names_part(fp_gazetteer *g)
+{
+    const img_quick *iq = (const img_quick *)(g->img + g->h->off_oquick);
+    memcpy(g->q.over_first, iq->over_first, sizeof g->q.over_first);
+    memcpy(g->q.over_pairs, iq->over_pairs, sizeof g->q.over_pairs);
+    g->q.over_short = iq->over_short;
+    g->q.over_any_other = iq->over_any_other;
+    g->over_img = 1;
+}
+
+/* Copies the image's names part into the mutable trie, so more names can
+ * be added to it (fp_gaz_add_names after a load that mapped them). */
+static int thaw_names(fp_gazetteer *g)
+{
+    mtrie t = {0};
+    size_t nn = g->h->onnodes;
+    t.edges = malloc(g->ocap * sizeof *t.edges);
+    t.nodes = calloc(nn, sizeof *t.nodes);
+    if (!t.edges || !t.nodes) {
+        mt_free(&t);
+        return FP_ENOMEM;
+    }
+    memcpy(t.edges, g->oedges, g->ocap * sizeof *t.edges);
+    t.capedges = g->ocap;
+    for (size_t i = 0; i < g->ocap; i++) t.nedges += t.edges[i].used != 0;
+    t.nnodes = t.capnodes = nn;
+    for (size_t i = 0; i < nn; i++) {
+        int nc;
+        const int *c = over_cands(g, (uint32_t)i, &nc);
+        if (!nc) continue;
+        if (!(t.nodes[i].cands = malloc((size_t)nc * sizeof *c))) {
+            mt_free(&t);
+            return FP_ENOMEM;
+        }
+        memcpy(t.nodes[i].cands, c, (size_t)nc * sizeof *c);
+        t.nodes[i].ncand = nc;
+    }
+    mt_free(&g->over);
+    g->over = t;
+    g->over_img = 0;
+    return FP_OK;
+}
+
 typedef struct {
     fp_gazetteer *g;
     const char *path;
@@ -915,9 +1015,99 @@ static int load_aliases(fp_gazetteer *g, const char *path)
     return fp_tsv_each(path, alias_line, &c);
 }
 
-/* The image file that belongs to regions_tsv: regions.img beside it, else
- * the one the build made (FUPIN_GAZ_IMAGE_BUILD). */
+/* Appends to the region image *img (*len bytes, realloc'd) its names part:
+ * the alias trie of the name files, built as fp_gaz_add_names builds it
+ * over those regions, and the files' sizes and signatures. */
+static int add_names_part(uint8_t **img, size_t *len, const char *const *names, size_t nnames)
+{
+    fp_gazetteer *g = calloc(1, sizeof *g);
+    if (!g) return FP_ENOMEM;
+    const char *why;
+    img_hdr h;
+    memcpy(&h, *img, sizeof h);
+    int rc = mt_init(&g->over);
+    if (!rc && attach(g, *img, *len, &why)) {
+        fp_error("gazetteer image: %s", why);
+        rc = FP_EPROTO;
+    }
+    for (size_t i = 0; i < nnames && !rc; i++) {
+        if (file_sig(names[i], &h.names[i].size, &h.names[i].sum)) {
+            fp_error("cannot read names %s: %s", names[i], strerror(errno));
+            rc = FP_EIO;
+        } else {
+            rc = load_aliases(g, names[i]);
+        }
+    }
+    g->img = NULL; /* *img stays the caller's */
+    const mtrie *t = &g->over;
+    size_t npool = 1;
+    for (size_t i = 0; i < t->nnodes; i++)
+        if (t->nodes[i].ncand) npool += 1 + (size_t)t->nodes[i].ncand;
+    size_t off = align8(*len);
+    h.nnames = (uint32_t)nnames;
+    h.ocap = (uint32_t)t->capedges;
+    h.onnodes = (uint32_t)t->nnodes;
+    h.onpool = (uint32_t)npool;
+    h.off_oedges = off, off = align8(off + t->capedges * sizeof(edge));
+    h.off_onodes = off, off = align8(off + t->nnodes * 4);
+    h.off_opool = off, off = align8(off + npool * 4);
+    h.off_oquick = off, off = align8(off + sizeof(img_quick));
+    h.size = off;
+    uint8_t *n = rc ? NULL : realloc(*img, off);
+    if (!rc && !n) rc = FP_ENOMEM;
+    if (!rc) {
+        *img = n;
+        memset(n + *len, 0, off - *len);
+        memcpy(n, &h, sizeof h);
+        memcpy(n + h.off_oedges, t->edges, t->capedges * sizeof(edge));
+        uint32_t *onodes = (uint32_t *)(n + h.off_onodes);
+        int32_t *pool = (int32_t *)(n + h.off_opool);
+        size_t po = 1;
+        for (size_t i = 0; i < t->nnodes; i++) {
+            if (!t->nodes[i].ncand) continue;
+            onodes[i] = (uint32_t)po;
+            pool[po++] = t->nodes[i].ncand;
+            for (int k = 0; k < t->nodes[i].ncand; k++) pool[po++] = t->nodes[i].cands[k];
+        }
+        img_quick *iq = (img_quick *)(n + h.off_oquick);
+        memcpy(iq->over_first, g->q.over_first, sizeof iq->over_first);
+        memcpy(iq->over_pairs, g->q.over_pairs, sizeof iq->over_pairs);
+        iq->over_short = g->q.over_short;
+        iq->over_any_other = g->q.over_any_other;
+        *len = off;
+    }
+    fp_gaz_free(g);
+    return rc;
+}
+
+int fp_gaz_write_image(const char *regions_tsv, const char *const *names, size_t nnames, const char *image_path)
+{
+    if (nnames > FP_GAZ_MAX_NAMES) {
+        fp_error("gazetteer image: %zu name files, at most %d", nnames, FP_GAZ_MAX_NAMES);
+        return FP_EINVAL;
+    }
+    uint8_t *img;
+    size_t len;
+    int rc = image_from_tsv(regions_tsv, &img, &len);
+    if (rc) return rc;
+    if (nnames) rc = add_names_part(&img, &len, names, nnames);
+    if (!rc) rc = fp_file_replace(image_path, img, len);
+    free(img);
+    return rc;
+}
+
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv)
+{
+    return fp_gaz_load_names(out, regions_tsv, aliases_tsv ? &aliases_tsv : NULL, aliases_tsv ? 1 : 0);
+}
+
+/* The image file that belongs to regions_tsv: regions.img beside it, else
+ * the one the build made (FUPIN_GAZ_IMAGE_BUILD). Its names part is taken
+ * when it was made of exactly these name files; else they are parsed, with
+ * a warning when it was made of as many files, one of them changed since
+ * (a load of other files, as the daemons' of aliases.tsv alone, is not the
+ * image's business). */
+int fp_gaz_load_names(fp_gazetteer **out, const char *regions_tsv, const char *const *names, size_t nnames)
 {
     fp_gazetteer *g = calloc(1, sizeof *g);
     if (!g) return FP_ENOMEM;
@@ -944,6 +1134,7 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     for (size_t i = 0; i < 2 && !rc && !g->img; i++) {
         const char *why;
         if (paths[i] && map_image(g, paths[i], size, hash, &why) && why && !stale) stale = paths[i], stale_why = why;
+        if (g->img) g->img_path = paths[i];
     }
     if (!rc && !g->img) {
         /* no image of this TSV: parse it (seconds for all of China) */
@@ -955,7 +1146,21 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
         rc = image_from_tsv(regions_tsv, &img, &len);
         if (!rc && (rc = attach(g, img, len, &why))) free(img);
     }
-    if (!rc && aliases_tsv) rc = load_aliases(g, aliases_tsv);
+    /* the names part fits when made of these files, in this order; one
+     * that cannot be read fails to fit, and its parse below says why */
+    const char *changed = NULL;
+    if (!rc && nnames && g->h->nnames == nnames) {
+        for (size_t i = 0; i < nnames && !changed; i++) {
+            uint64_t ns, nh;
+            if (file_sig(names[i], &ns, &nh) || ns != g->h->names[i].size || nh != g->h->names[i].sum)
+                changed = names[i];
+        }
+        if (!changed) use_names_part(g);
+        else if (g->mapped)
+            fp_warn("gazetteer image %s was made from another %s: parsing the name files (rebuild to make it anew)",
+                    g->img_path, changed);
+    }
+    for (size_t i = 0; i < nnames && !rc && !g->over_img; i++) rc = load_aliases(g, names[i]);
     if (rc) {
         fp_gaz_free(g);
         return rc;
@@ -964,7 +1169,11 @@ int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases
     return FP_OK;
 }
 
-int fp_gaz_add_names(fp_gazetteer *g, const char *path) { return load_aliases(g, path); }
+int fp_gaz_add_names(fp_gazetteer *g, const char *path)
+{
+    int rc = g->over_img ? thaw_names(g) : FP_OK;
+    return rc ? rc : load_aliases(g, path);
+}
 
 int fp_gaz_mapped(const fp_gazetteer *g) { return g->mapped; }
 
@@ -1063,14 +1272,18 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
         if (!(g->q.over_pairs[b >> 3] >> (b & 7) & 1)) return best;
     }
     uint32_t on = 0;
+    const edge *oe = g->over_img ? g->oedges : g->over.edges;
+    size_t ocap = g->over_img ? g->ocap : g->over.capedges;
     for (size_t i = pos; i < len; i += l) {
-        int64_t c = mt_child(&g->over, on, char_at(text + i, len - i, &l));
+        int64_t c = edge_find(oe, ocap, on, char_at(text + i, len - i, &l));
         if (c < 0) break;
         on = (uint32_t)c;
-        if (g->over.nodes[on].ncand && i + l - pos >= best) {
+        int nc;
+        const int *oc = over_cands(g, on, &nc);
+        if (nc && i + l - pos >= best) {
             best = i + l - pos;
-            *cands = g->over.nodes[on].cands;
-            *ncand = g->over.nodes[on].ncand;
+            *cands = oc;
+            *ncand = nc;
         }
     }
     return best;

@@ -35,8 +35,11 @@ typedef struct {
 } fp_region;
 
 /* The image format; a change of layout changes it, and an image of
- * another version is not used. 4: the TSV's signature is fp_gaz_sum. */
-#define FP_GAZ_IMAGE_VERSION 4
+ * another version is not used. 4: the TSV's signature is fp_gaz_sum.
+ * 5: the image may hold the names of alias files too (its names part). */
+#define FP_GAZ_IMAGE_VERSION 5
+/* At most this many name files go into an image. */
+#define FP_GAZ_MAX_NAMES 8
 
 typedef struct fp_gazetteer fp_gazetteer;
 
@@ -44,8 +47,15 @@ typedef struct fp_gazetteer fp_gazetteer;
  * regions.img beside it, else the one the build made; none that fits: the
  * TSV is parsed. On error logs one line naming the file and line. */
 int fp_gaz_load(fp_gazetteer **out, const char *regions_tsv, const char *aliases_tsv);
-/* Makes the image of regions_tsv at image_path (replaced atomically). */
-int fp_gaz_write_image(const char *regions_tsv, const char *image_path);
+/* Loads regions_tsv and the names of nnames files in the aliases format,
+ * as fp_gaz_load and fp_gaz_add_names of each in order would: the names
+ * are mapped from the image when it was made of exactly these files (by
+ * size and signature, in order), else parsed (with a warning when the
+ * image was made of as many files and one changed since). */
+int fp_gaz_load_names(fp_gazetteer **out, const char *regions_tsv, const char *const *names, size_t nnames);
+/* Makes the image of regions_tsv and the nnames (at most FP_GAZ_MAX_NAMES)
+ * name files at image_path (replaced atomically). */
+int fp_gaz_write_image(const char *regions_tsv, const char *const *names, size_t nnames, const char *image_path);
 /* 1 when the loaded gazetteer is a mapped image file, 0 when parsed. */
 int fp_gaz_mapped(const fp_gazetteer *g);
 /* A 64-bit hash of short keys (the code index); not cryptographic. */
@@ -59,7 +69,8 @@ uint64_t fp_gaz_sum(const void *data, size_t len);
 uint64_t fp_gaz_sum_with(const void *data, size_t len, int hw);
 void fp_gaz_free(fp_gazetteer *g);
 /* Adds the names of one more file in the aliases format (name<TAB>code,
- * further columns ignored): former names, generated short forms. */
+ * further columns ignored): former names, generated short forms. Works
+ * after a load that mapped the names too (they are copied first). */
 int fp_gaz_add_names(fp_gazetteer *g, const char *path);
 
 size_t fp_gaz_count(const fp_gazetteer *g);

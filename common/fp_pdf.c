@@ -4,10 +4,92 @@
 #include "fp_log.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <poppler.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* poppler-glib is opened when the first PDF arrives, not linked: linked,
+ * it and the ~50 libraries it pulls in cost every start of fupin and
+ * fupin-ingest ~18 M instructions of dynamic loading, PDF or not. Its
+ * header still gives the types; the functions are looked up once, by
+ * name, and the library stays open for the process's life. glib and
+ * gobject come with it (dlsym on its handle searches its dependencies). */
+#ifndef FUPIN_POPPLER_SONAME
+#define FUPIN_POPPLER_SONAME "libpoppler-glib.so.8"
+#endif
+
+static struct {
+    __typeof__(&g_utf8_strlen) utf8_strlen;
+    __typeof__(&g_utf8_get_char) utf8_get_char;
+    __typeof__(&g_unichar_isspace) unichar_isspace;
+    const gchar *const *utf8_skip; /* the table g_utf8_next_char steps by */
+    __typeof__(&g_bytes_new_static) bytes_new_static;
+    __typeof__(&g_bytes_unref) bytes_unref;
+    __typeof__(&g_error_free) error_free;
+    __typeof__(&g_free) free;
+    __typeof__(&g_object_unref) object_unref;
+    __typeof__(&poppler_error_quark) error_quark;
+    __typeof__(&poppler_document_new_from_bytes) document_new_from_bytes;
+    __typeof__(&poppler_document_get_n_pages) document_get_n_pages;
+    __typeof__(&poppler_document_get_page) document_get_page;
+    __typeof__(&poppler_document_get_creation_date) document_get_creation_date;
+    __typeof__(&poppler_page_get_text) page_get_text;
+    __typeof__(&poppler_page_get_text_layout) page_get_text_layout;
+} pp;
+static const char *pp_failed; /* why poppler-glib cannot be used, NULL once loaded */
+static char pp_why[512];
+static pthread_once_t pp_once = PTHREAD_ONCE_INIT;
+
+/* dlsym returns a data pointer; POSIX guarantees a function pointer of the
+ * same size and representation, so its bytes are copied into one. */
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "function pointers as wide as data pointers (POSIX dlsym)");
+
+static void pp_load(void)
+{
+    void *h = dlopen(FUPIN_POPPLER_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pp_why, sizeof pp_why, "reading PDF needs poppler-glib (Debian: libpoppler-glib8): %s",
+                 e ? e : "cannot load " FUPIN_POPPLER_SONAME);
+        pp_failed = pp_why;
+        return;
+    }
+    struct {
+        const char *name;
+        void *slot;
+    } sym[] = {{"g_utf8_strlen", &pp.utf8_strlen},
+               {"g_utf8_get_char", &pp.utf8_get_char},
+               {"g_unichar_isspace", &pp.unichar_isspace},
+               {"g_utf8_skip", NULL},
+               {"g_bytes_new_static", &pp.bytes_new_static},
+               {"g_bytes_unref", &pp.bytes_unref},
+               {"g_error_free", &pp.error_free},
+               {"g_free", &pp.free},
+               {"g_object_unref", &pp.object_unref},
+               {"poppler_error_quark", &pp.error_quark},
+               {"poppler_document_new_from_bytes", &pp.document_new_from_bytes},
+               {"poppler_document_get_n_pages", &pp.document_get_n_pages},
+               {"poppler_document_get_page", &pp.document_get_page},
+               {"poppler_document_get_creation_date", &pp.document_get_creation_date},
+               {"poppler_page_get_text", &pp.page_get_text},
+               {"poppler_page_get_text_layout", &pp.page_get_text_layout}};
+    for (size_t i = 0; i < sizeof sym / sizeof sym[0]; i++) {
+        void *f = dlsym(h, sym[i].name);
+        if (!f) {
+            snprintf(pp_why, sizeof pp_why, "reading PDF needs poppler-glib: %s has no %s", FUPIN_POPPLER_SONAME,
+                     sym[i].name);
+            pp_failed = pp_why;
+            return; /* a poppler-glib without it: every PDF is refused with this line */
+        }
+        if (sym[i].slot) memcpy(sym[i].slot, &f, sizeof f);
+        else pp.utf8_skip = f; /* a variable: its address */
+    }
+    pp_failed = NULL;
+}
 
 int fp_pdf_sniff(const char *raw, size_t n)
 {
@@ -47,15 +129,15 @@ static int push(lines *ls, const line *l)
 static int page_lines(lines *ls, int page, const char *text, const PopplerRectangle *rects, guint nrects,
                       size_t *visible)
 {
-    int geom = rects && (glong)nrects == g_utf8_strlen(text, -1);
+    int geom = rects && (glong)nrects == pp.utf8_strlen(text, -1);
     size_t ci = 0;
     const char *p = text;
     while (*p) {
         line l = {.s = p, .page = page, .x1 = 1e9, .y1 = 1e9, .x2 = -1e9, .y2 = -1e9};
         size_t vis = 0;
         while (*p && *p != '\n') {
-            gunichar u = g_utf8_get_char(p);
-            if (!g_unichar_isspace(u)) {
+            gunichar u = pp.utf8_get_char(p);
+            if (!pp.unichar_isspace(u)) {
                 vis++;
                 if (geom) {
                     const PopplerRectangle *r = &rects[ci];
@@ -65,7 +147,7 @@ static int page_lines(lines *ls, int page, const char *text, const PopplerRectan
                     if (r->y2 > l.y2) l.y2 = r->y2;
                 }
             }
-            p = g_utf8_next_char(p);
+            p += (*pp.utf8_skip)[*(const guchar *)p]; /* g_utf8_next_char */
             ci++;
         }
         l.len = (size_t)(p - l.s);
@@ -239,32 +321,37 @@ int fp_pdf_text(const fp_format_words *w, const char *raw, size_t len, char **te
 {
     *text = NULL;
     *year = 0;
+    pthread_once(&pp_once, pp_load);
+    if (pp_failed) {
+        *why = pp_failed;
+        return FP_EINVAL;
+    }
     GError *err = NULL;
-    GBytes *bytes = g_bytes_new_static(raw, len);
-    PopplerDocument *doc = bytes ? poppler_document_new_from_bytes(bytes, NULL, &err) : NULL;
+    GBytes *bytes = pp.bytes_new_static(raw, len);
+    PopplerDocument *doc = bytes ? pp.document_new_from_bytes(bytes, NULL, &err) : NULL;
     if (!doc) {
-        int enc = err && err->domain == POPPLER_ERROR && err->code == POPPLER_ERROR_ENCRYPTED;
+        int enc = err && err->domain == pp.error_quark() && err->code == POPPLER_ERROR_ENCRYPTED;
         fp_warn("pdf: %s", err ? err->message : "cannot be opened");
-        if (err) g_error_free(err);
-        if (bytes) g_bytes_unref(bytes);
+        if (err) pp.error_free(err);
+        if (bytes) pp.bytes_unref(bytes);
         *why = enc ? "encrypted PDF (needs a password)" : "not a readable PDF (damaged?)";
         return FP_EINVAL;
     }
-    int npages = poppler_document_get_n_pages(doc);
+    int npages = pp.document_get_n_pages(doc);
     char **texts = calloc(npages > 0 ? (size_t)npages : 1, sizeof *texts);
     lines ls = {0};
     size_t visible = 0;
     int rc = texts ? FP_OK : FP_ENOMEM;
     for (int i = 0; i < npages && !rc; i++) {
-        PopplerPage *pg = poppler_document_get_page(doc, i);
+        PopplerPage *pg = pp.document_get_page(doc, i);
         if (!pg) continue;
-        texts[i] = poppler_page_get_text(pg);
+        texts[i] = pp.page_get_text(pg);
         PopplerRectangle *rects = NULL;
         guint nrects = 0;
-        if (!poppler_page_get_text_layout(pg, &rects, &nrects)) rects = NULL, nrects = 0;
+        if (!pp.page_get_text_layout(pg, &rects, &nrects)) rects = NULL, nrects = 0;
         if (texts[i]) rc = page_lines(&ls, i, texts[i], rects, nrects, &visible);
-        g_free(rects);
-        g_object_unref(pg);
+        pp.free(rects);
+        pp.object_unref(pg);
     }
     fp_buf b = {0};
     if (!rc && !visible) {
@@ -280,17 +367,17 @@ int fp_pdf_text(const fp_format_words *w, const char *raw, size_t len, char **te
     if (!rc) {
         /* a date line belongs to the head of a document, not to its body */
         *year = fp_labelled_year(w, b.p, b.len < 1500 ? b.len : 1500);
-        time_t t = poppler_document_get_creation_date(doc);
+        time_t t = pp.document_get_creation_date(doc);
         struct tm tm;
         if (!*year && t > 0 && gmtime_r(&t, &tm)) *year = tm.tm_year + 1900;
     } else if (rc == FP_ENOMEM) {
         *why = "out of memory";
     }
     free(ls.v);
-    for (int i = 0; texts && i < npages; i++) g_free(texts[i]);
+    for (int i = 0; texts && i < npages; i++) pp.free(texts[i]);
     free(texts);
-    g_object_unref(doc);
-    g_bytes_unref(bytes);
+    pp.object_unref(doc);
+    pp.bytes_unref(bytes);
     if (rc) {
         fp_buf_free(&b);
         return rc;

@@ -21,7 +21,9 @@ int fp_pdf_sniff(const char *raw, size_t n);
  * a labelled date line near the start of the text (发布日期：…), else the
  * document's creation date, else 0. Returns FP_OK, FP_ENOMEM, or FP_EINVAL
  * with *why set: a damaged or encrypted file, or a PDF without a text layer
- * (a scan: "no text layer; OCR it first"), which is never an empty text. */
+ * (a scan: "no text layer; OCR it first"), which is never an empty text,
+ * or poppler-glib missing: it is opened at the first call, not linked, so a
+ * start reading no PDF does not load it (its *why names the library). */
 int fp_pdf_text(const fp_format_words *w, const char *raw, size_t len, char **text, size_t *tlen, int *year,
                 const char **why);
 

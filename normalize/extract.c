@@ -275,15 +275,15 @@ int fp_extractor_load(fp_extractor **out, const char *datadir)
     char r[4096], a[4096];
     snprintf(r, sizeof r, "%s/regions.tsv", datadir);
     snprintf(a, sizeof a, "%s/aliases.tsv", datadir);
-    int rc = fp_gaz_load(&x->gaz, r, a);
-    /* short forms of autonomous places (凉山州, 广西), derived by
-     * make-gazetteer.py, the names counties had before a rename, and those
-     * townships had before an upgrade (东坝头乡 is 东坝头镇 now) */
+    /* after the official short forms: those of autonomous places (凉山州,
+     * 广西), derived by make-gazetteer.py, the names counties had before a
+     * rename, and those townships had before an upgrade (东坝头乡 is 东坝头镇
+     * now); the build's image holds these four (CMakeLists.txt), in this order */
+    char n[3][4096];
     static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv", "township-names.tsv"};
-    for (size_t i = 0; i < sizeof more / sizeof more[0] && !rc; i++) {
-        snprintf(a, sizeof a, "%s/%s", datadir, more[i]);
-        rc = fp_gaz_add_names(x->gaz, a);
-    }
+    for (size_t i = 0; i < 3; i++) snprintf(n[i], sizeof n[i], "%s/%s", datadir, more[i]);
+    const char *const names[] = {a, n[0], n[1], n[2]};
+    int rc = fp_gaz_load_names(&x->gaz, r, names, 4);
     if (!rc) rc = fp_lexicon_load(&x->lx, datadir);
     if (!rc) fill_num_first(x);
     if (rc) {
