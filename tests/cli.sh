@@ -72,3 +72,15 @@ long=$(python3 -c "print('n' * 600)")
 echo 扶贫 | "$BIN/fupin" submit --to "ipc://$T/none.ctl" --name "$long" - 2> "$T/long.err" && fail "a 600-byte name was taken"
 grep -q "longer than 500 bytes" "$T/long.err" || { cat "$T/long.err"; fail "a too-long name is not refused with its reason"; }
 echo "submit: a name over 500 bytes is refused, not cut"
+# a user's edit of a name file: the build's gazetteer image no longer fits it, so the names are
+# parsed with one warning line, and the edit counts (a name added is found)
+cp -r "$SRC/data" "$T/data2"
+printf '扶贫试验乡\t150522100\n' >> "$T/data2/township-names.tsv"
+printf '2019年3月1日\n扶贫试验乡投入资金300万元。\n' > "$T/edit.txt"
+"$BIN/fupin" extract --data "$T/data2" "$T/edit.txt" > "$T/edit.jsonl" 2> "$T/edit.err" || { cat "$T/edit.err"; fail "extract with an edited name file"; }
+grep -q "parsing the name files" "$T/edit.err" || { cat "$T/edit.err"; fail "an image made from other name files is used without a word"; }
+grep -q '"region_code":"150522100"' "$T/edit.jsonl" || { cat "$T/edit.jsonl"; fail "a name added to township-names.tsv is not found"; }
+"$BIN/fupin" extract "$SRC/examples/reports/000_9bb8ad4843e64388.txt" > "$T/a.jsonl" 2> /dev/null
+"$BIN/fupin" extract --data "$T/data2" "$SRC/examples/reports/000_9bb8ad4843e64388.txt" > "$T/b.jsonl" 2> /dev/null
+cmp -s "$T/a.jsonl" "$T/b.jsonl" || fail "the parsed names give other figures than the image's"
+echo "data: an edited name file is parsed, with a warning, and its names count"
