@@ -9,7 +9,7 @@
 enum kind { K_ID, K_FIX, K_STR, K_TEXT, K_INT, K_U32, K_U64, K_U16, K_U8, K_DEC };
 
 typedef struct {
-    char key[8];   /* as on the wire, at most 7 bytes (keys are short to keep records small) */
+    char key[8];   /* as on the wire, at most 7 bytes, zero-padded (key_is reads all 8) */
     uint8_t klen;
     enum kind kind;
     size_t off;
@@ -157,10 +157,11 @@ static void w_put(wbuf *w, const void *p, size_t n)
 /* A type byte and the low `bytes` bytes of v, big-endian. */
 static void w_head(wbuf *w, unsigned char type, uint64_t v, int bytes)
 {
-    unsigned char h[9];
+    if (sizeof w->b - w->n < 9) w_flush(w);
+    unsigned char *h = w->b + w->n; /* written in place: most records are headers and short strings */
     h[0] = type;
     for (int i = 0; i < bytes; i++) h[1 + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-    w_put(w, h, (size_t)bytes + 1);
+    w->n += (size_t)bytes + 1;
 }
 
 static void w_uint(wbuf *w, uint64_t v)
@@ -289,9 +290,13 @@ static void free_fields(const schema *sc, void *rec)
 static int is_hex_id(const char *s, size_t n)
 {
     if (n != FP_ID_HEX) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
+    /* or-ed over the id, so one branch per id rather than two per digit: a byte outside 0-9a-f sets 1 */
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        bad |= (c - '0' > 9u) & (c - 'a' > 5u);
+    }
+    return !bad;
 }
 
 /* Sets a field of any kind but K_STR and K_TEXT (decode places those). */
@@ -454,10 +459,23 @@ typedef struct {
     mval k, v;
 } entry;
 
+/* 1 when f's key is the n bytes whose little-endian number is kc: keys are
+ * at most 7 bytes, zero-padded in the table, so one load and two compares
+ * instead of a call to memcmp. */
+static inline int key_is(const field *f, uint64_t kc, uint32_t n)
+{
+    uint64_t fc;
+    memcpy(&fc, f->key, sizeof fc);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    fc = __builtin_bswap64(fc);
+#endif
+    return f->klen == n && fc == kc;
+}
+
 #define ENTRIES_ON_STACK 48 /* a figure has 24 keys; more only from a newer writer or a hostile one */
 
-/* Decodes the map in e[0..n) (already read whole) into out. */
-static int decode(const entry *e, uint32_t n, fp_record *out)
+/* Decodes the map in e[0..n) (already read whole, from bytes ending at end) into out. */
+static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
 {
     const mval *ver = NULL, *typ = NULL;
     /* a key twice: the last one counts (as msgpack maps read into a dictionary) */
@@ -486,11 +504,19 @@ static int decode(const entry *e, uint32_t n, fp_record *out)
     for (uint32_t i = 0; i < n; i++) {
         const mval *k = &e[i].k;
         if (k->kind != V_STR || k->n > 7) continue;
-        const field *f = next < sc->n ? &sc->fields[next] : NULL;
+        if (k->n == 1 && (k->s[0] == 'v' || k->s[0] == 't')) continue; /* read above; no field has them */
+        uint64_t kc = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if ((size_t)(end - k->s) >= sizeof kc) { /* a value follows every key: 8 bytes at once, masked */
+            memcpy(&kc, k->s, sizeof kc);
+            kc &= k->n ? ~0ULL >> (64 - 8 * k->n) : 0;
+        } else
+#endif
+            for (uint32_t j = 0; j < k->n; j++) kc |= (uint64_t)(unsigned char)k->s[j] << (8 * j);
         size_t fi = next;
-        if (!f || f->klen != k->n || memcmp(f->key, k->s, k->n)) {
+        if (fi >= sc->n || !key_is(&sc->fields[fi], kc, k->n)) {
             for (fi = 0; fi < sc->n; fi++)
-                if (sc->fields[fi].klen == k->n && !memcmp(sc->fields[fi].key, k->s, k->n)) break;
+                if (key_is(&sc->fields[fi], kc, k->n)) break;
             if (fi == sc->n) continue;
         }
         at[fi] = &e[i].v;
@@ -555,7 +581,7 @@ int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out)
         if (!read_val(p, len, &pos, &e[i].k, 1) || !read_val(p, len, &pos, &e[i].v, 1)) rc = FP_EPROTO;
     if (!rc) {
         *off = pos; /* a whole record: the next one starts here, whether this one decodes or not */
-        rc = decode(e, (uint32_t)n, out);
+        rc = decode(e, (uint32_t)n, buf + len, out);
     }
     if (e != stack) free(e);
     return rc;
