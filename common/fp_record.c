@@ -116,6 +116,7 @@ typedef struct {
 static const schema schemas[] = {
     {NULL, NULL, 0, NO_STRINGS},
     S(fp_report, "report", report_fields), S(fp_figure, "figure", figure_fields), S(fp_end, "end", end_fields),
+    /* fp_ack has no string, so no `strings` block: a string field added to it needs both */
     {"ack", ack_fields, sizeof ack_fields / sizeof ack_fields[0], NO_STRINGS},
     S(fp_total, "total", total_fields), S(fp_anomaly, "anomaly", anomaly_fields),
 };
@@ -540,6 +541,7 @@ static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
         }
     }
     if (!total) return FP_OK;
+    if (sc->strings == NO_STRINGS) return FP_EPROTO; /* a string field in a type with no block (see schemas) */
     char *block = malloc(total), *w = block;
     if (!block) return FP_ENOMEM;
     for (size_t fi = 0; fi < sc->n; fi++) {
