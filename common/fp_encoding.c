@@ -22,7 +22,10 @@ struct fp_decoder {
     size_t replaced; /* invalid UTF-8 bytes the last decode replaced by U+FFFD */
     uint64_t *trad;  /* one bit per BMP code point: OpenCC's t2s changes it */
     uchardet_t det;
-    opencc_t t2s; /* (opencc_t)-1 when OpenCC's data is missing */
+    /* opened on the first text holding a character t2s changes (opening it costs ~9.5M instructions,
+     * and most reports and most `fupin extract` runs hold none): NULL until then, (opencc_t)-1 when
+     * that open failed (said once in the log; every later text needing it fails likewise) */
+    opencc_t t2s;
     fp_format_words words;
 };
 
@@ -31,8 +34,7 @@ int fp_decoder_new(fp_decoder **out, const char *datadir)
     fp_decoder *d = calloc(1, sizeof *d);
     if (!d) return FP_ENOMEM;
     d->det = uchardet_new();
-    d->t2s = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
-    if (!d->det || d->t2s == (opencc_t)-1 || sodium_init() < 0) {
+    if (!d->det || sodium_init() < 0) {
         fp_decoder_free(d);
         return FP_EIO;
     }
@@ -80,7 +82,7 @@ void fp_decoder_free(fp_decoder *d)
 {
     if (!d) return;
     if (d->det) uchardet_delete(d->det);
-    if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s);
+    if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s); /* NULL: never needed, never opened */
     free(d->trad);
     fp_format_words_free(&d->words);
     free(d);
@@ -258,6 +260,22 @@ static const char *page_charset(const char *raw, size_t len, char *cs, size_t ca
     return cs;
 }
 
+/* OpenCC's t2s, opened now if not yet. FP_EIO when it cannot be: logged
+ * the first time only, so a stream of traditional reports is one line. */
+static int t2s_open(fp_decoder *d)
+{
+    if (d->t2s == (opencc_t)-1) return FP_EIO;
+    if (d->t2s) return FP_OK;
+    d->t2s = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+    if (d->t2s == (opencc_t)-1) {
+        const char *e = opencc_error();
+        fp_error("OpenCC (%s) cannot be opened: %s; texts with traditional characters are refused",
+                 OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP, e && *e ? e : "no reason given");
+        return FP_EIO;
+    }
+    return FP_OK;
+}
+
 /* 1 when s[0..n) holds a character t2s changes (or one beyond the BMP). */
 static int has_traditional(const fp_decoder *d, const char *s, size_t n)
 {
@@ -410,7 +428,17 @@ decoded:
     for (size_t a = 0; a < n;) {
         const char *nl = memchr(utf8 + a, '\n', n - a);
         size_t e = nl ? (size_t)(nl - utf8) + 1 : n;
-        char *simp = has_traditional(d, utf8 + a, e - a) ? opencc_convert_utf8(d->t2s, utf8 + a, e - a) : NULL;
+        char *simp = NULL;
+        if (has_traditional(d, utf8 + a, e - a)) {
+            if (t2s_open(d)) {
+                /* kept unconverted, the text would total under names no gazetteer entry has */
+                fp_buf_free(&out);
+                free(utf8);
+                *why = "traditional characters, and OpenCC cannot be opened to convert them";
+                return FP_EIO;
+            }
+            simp = opencc_convert_utf8(d->t2s, utf8 + a, e - a);
+        }
         if (simp) {
             if (!converted && fp_buf_append(&out, utf8, a)) break; /* the lines before, as they were */
             converted = 1;

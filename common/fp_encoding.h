@@ -21,9 +21,11 @@
 
 typedef struct fp_decoder fp_decoder;
 
-/* Sets up a decoder with datadir's formats.tsv. FP_EIO when uchardet's or
- * OpenCC's data or the word lists are missing, FP_EINVAL when the word
- * lists are malformed. */
+/* Sets up a decoder with datadir's formats.tsv. FP_EIO when uchardet or
+ * the word lists are missing, FP_EINVAL when the word lists are malformed.
+ * OpenCC is not opened here but by the first fp_decode whose text holds a
+ * character it changes (most texts hold none, and opening it costs more
+ * than decoding a typical report). */
 int fp_decoder_new(fp_decoder **out, const char *datadir);
 void fp_decoder_free(fp_decoder *d);
 
@@ -31,7 +33,9 @@ void fp_decoder_free(fp_decoder *d);
  * encoding it found in enc (cap >= 32: "GB18030", "html/UTF-8", "pdf").
  * *year (when year is not NULL) gets the publication year a page or PDF
  * gives, 0 for none and for plain text. On failure returns FP_EINVAL (or
- * FP_ENOMEM) and sets *why to a short reason. */
+ * FP_ENOMEM) and sets *why to a short reason; FP_EIO when the text holds
+ * traditional characters and OpenCC cannot be opened to convert them (said
+ * once in the log, the first time). */
 int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *text_len, char *enc, int *year,
               const char **why);
 /* How many invalid bytes the last fp_decode replaced by U+FFFD: text that

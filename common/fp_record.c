@@ -9,15 +9,16 @@
 enum kind { K_ID, K_FIX, K_STR, K_TEXT, K_INT, K_U32, K_U64, K_U16, K_U8, K_DEC };
 
 typedef struct {
-    const char *key;
+    char key[8];   /* as on the wire, at most 7 bytes, zero-padded (key_is reads all 8) */
+    uint8_t klen;
     enum kind kind;
     size_t off;
     size_t size; /* K_FIX: capacity; K_TEXT: offset of the size_t length */
     int required;
 } field;
 
-#define F(type, k, kind, member, req) {k, kind, offsetof(type, member), sizeof(((type *)0)->member), req}
-#define FT(type, k, member, lenmember, req) {k, K_TEXT, offsetof(type, member), offsetof(type, lenmember), req}
+#define F(type, k, kind, member, req) {k, sizeof k - 1, kind, offsetof(type, member), sizeof(((type *)0)->member), req}
+#define FT(type, k, member, lenmember, req) {k, sizeof k - 1, K_TEXT, offsetof(type, member), offsetof(type, lenmember), req}
 
 static const field report_fields[] = {
     F(fp_report, "id", K_ID, id, 1),
@@ -106,64 +107,136 @@ typedef struct {
     const char *name;
     const field *fields;
     size_t n;
+    size_t strings; /* offset of the record's `strings` block; NO_STRINGS for none */
 } schema;
 
-#define S(name, arr) {name, arr, sizeof arr / sizeof arr[0]}
+#define NO_STRINGS ((size_t)-1)
+#define MAX_FIELDS 32 /* more than any table above has (a static assertion below checks) */
+#define S(type, name, arr) {name, arr, sizeof arr / sizeof arr[0], offsetof(type, strings)}
 static const schema schemas[] = {
-    {NULL, NULL, 0},
-    S("report", report_fields), S("figure", figure_fields), S("end", end_fields),
-    S("ack", ack_fields), S("total", total_fields), S("anomaly", anomaly_fields),
+    {NULL, NULL, 0, NO_STRINGS},
+    S(fp_report, "report", report_fields), S(fp_figure, "figure", figure_fields), S(fp_end, "end", end_fields),
+    /* fp_ack has no string, so no `strings` block: a string field added to it needs both */
+    {"ack", ack_fields, sizeof ack_fields / sizeof ack_fields[0], NO_STRINGS},
+    S(fp_total, "total", total_fields), S(fp_anomaly, "anomaly", anomaly_fields),
 };
+_Static_assert(sizeof figure_fields / sizeof figure_fields[0] <= MAX_FIELDS, "MAX_FIELDS too small");
 #define NSCHEMA (sizeof schemas / sizeof schemas[0])
 
-static int pack_str(msgpack_packer *pk, const char *s, size_t n)
+/* Packing writes each record through a small buffer and hands it to the
+ * packer's callback once (or a few times for long strings), instead of
+ * one callback per key and per value; the bytes are the ones msgpack-c's
+ * msgpack_pack_* give (the smallest form of each integer and string
+ * header), so the wire is unchanged (tests/test_record.c checks it
+ * against bytes the msgpack-c packer made). */
+typedef struct {
+    msgpack_packer *pk;
+    size_t n;
+    int rc;
+    unsigned char b[1024];
+} wbuf;
+
+static void w_flush(wbuf *w)
 {
-    if (msgpack_pack_str(pk, n)) return FP_ENOMEM;
-    return msgpack_pack_str_body(pk, s, n) ? FP_ENOMEM : FP_OK;
+    if (w->n && !w->rc && w->pk->callback(w->pk->data, (const char *)w->b, w->n)) w->rc = FP_ENOMEM;
+    w->n = 0;
 }
 
-static int pack_cstr(msgpack_packer *pk, const char *s)
+static void w_put(wbuf *w, const void *p, size_t n)
 {
-    return pack_str(pk, s ? s : "", s ? strlen(s) : 0);
+    if (n > sizeof w->b - w->n) {
+        w_flush(w);
+        if (n > sizeof w->b / 2) { /* a long string: straight to the callback, not copied twice */
+            if (!w->rc && w->pk->callback(w->pk->data, p, n)) w->rc = FP_ENOMEM;
+            return;
+        }
+    }
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
 }
+
+/* A type byte and the low `bytes` bytes of v, big-endian. */
+static void w_head(wbuf *w, unsigned char type, uint64_t v, int bytes)
+{
+    if (sizeof w->b - w->n < 9) w_flush(w);
+    unsigned char *h = w->b + w->n; /* written in place: most records are headers and short strings */
+    h[0] = type;
+    for (int i = 0; i < bytes; i++) h[1 + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+    w->n += (size_t)bytes + 1;
+}
+
+static void w_uint(wbuf *w, uint64_t v)
+{
+    if (v < 128) w_head(w, (unsigned char)v, 0, 0);
+    else if (v < 256) w_head(w, 0xcc, v, 1);
+    else if (v < 65536) w_head(w, 0xcd, v, 2);
+    else if (v < 4294967296ULL) w_head(w, 0xce, v, 4);
+    else w_head(w, 0xcf, v, 8);
+}
+
+/* As msgpack_pack_int64: non-negative values in their unsigned form. */
+static void w_int(wbuf *w, int64_t v)
+{
+    if (v >= 0) w_uint(w, (uint64_t)v);
+    else if (v >= -32) w_head(w, (unsigned char)(int8_t)v, 0, 0);
+    else if (v >= -128) w_head(w, 0xd0, (uint64_t)v, 1);
+    else if (v >= -32768) w_head(w, 0xd1, (uint64_t)v, 2);
+    else if (v >= INT32_MIN) w_head(w, 0xd2, (uint64_t)v, 4);
+    else w_head(w, 0xd3, (uint64_t)v, 8);
+}
+
+static void w_str(wbuf *w, const char *s, size_t n)
+{
+    if (n < 32) w_head(w, (unsigned char)(0xa0 | n), 0, 0);
+    else if (n < 256) w_head(w, 0xd9, n, 1);
+    else if (n < 65536) w_head(w, 0xda, n, 2);
+    else w_head(w, 0xdb, n, 4);
+    if (n) w_put(w, s, n);
+}
+
+static void w_cstr(wbuf *w, const char *s) { w_str(w, s ? s : "", s ? strlen(s) : 0); }
 
 static int pack(msgpack_packer *pk, enum fp_rec_type t, const void *rec)
 {
     const schema *sc = &schemas[t];
     const char *base = rec;
-    int rc = msgpack_pack_map(pk, sc->n + 2) ? FP_ENOMEM : FP_OK;
-    if (!rc) rc = pack_cstr(pk, "v");
-    if (!rc) rc = msgpack_pack_uint32(pk, FP_RECORD_VERSION) ? FP_ENOMEM : FP_OK;
-    if (!rc) rc = pack_cstr(pk, "t");
-    if (!rc) rc = pack_cstr(pk, sc->name);
-    for (size_t i = 0; i < sc->n && !rc; i++) {
+    wbuf w;
+    w.pk = pk, w.n = 0, w.rc = FP_OK;
+    size_t nkeys = sc->n + 2;
+    if (nkeys < 16) w_head(&w, (unsigned char)(0x80 | nkeys), 0, 0);
+    else w_head(&w, 0xde, nkeys, 2);
+    w_str(&w, "v", 1);
+    w_uint(&w, FP_RECORD_VERSION);
+    w_str(&w, "t", 1);
+    w_cstr(&w, sc->name);
+    for (size_t i = 0; i < sc->n && !w.rc; i++) {
         const field *f = &sc->fields[i];
         const void *p = base + f->off;
-        rc = pack_cstr(pk, f->key);
-        if (rc) break;
+        w_str(&w, f->key, f->klen);
         switch (f->kind) {
         case K_ID:
-        case K_FIX: rc = pack_cstr(pk, (const char *)p); break;
-        case K_STR: rc = pack_cstr(pk, *(char *const *)p); break;
+        case K_FIX: w_cstr(&w, (const char *)p); break;
+        case K_STR: w_cstr(&w, *(char *const *)p); break;
         case K_TEXT: {
             const char *s = *(char *const *)p;
-            rc = pack_str(pk, s ? s : "", s ? *(const size_t *)(base + f->size) : 0);
+            w_str(&w, s ? s : "", s ? *(const size_t *)(base + f->size) : 0);
             break;
         }
-        case K_INT: rc = msgpack_pack_int64(pk, *(const int *)p) ? FP_ENOMEM : FP_OK; break;
-        case K_U32: rc = msgpack_pack_uint32(pk, *(const uint32_t *)p) ? FP_ENOMEM : FP_OK; break;
-        case K_U64: rc = msgpack_pack_uint64(pk, *(const uint64_t *)p) ? FP_ENOMEM : FP_OK; break;
-        case K_U16: rc = msgpack_pack_uint16(pk, *(const uint16_t *)p) ? FP_ENOMEM : FP_OK; break;
-        case K_U8: rc = msgpack_pack_uint8(pk, *(const uint8_t *)p) ? FP_ENOMEM : FP_OK; break;
+        case K_INT: w_int(&w, *(const int *)p); break;
+        case K_U32: w_uint(&w, *(const uint32_t *)p); break;
+        case K_U64: w_uint(&w, *(const uint64_t *)p); break;
+        case K_U16: w_uint(&w, *(const uint16_t *)p); break;
+        case K_U8: w_uint(&w, *(const uint8_t *)p); break;
         case K_DEC: {
             char buf[32];
             int n = fp_dec_format(*(const fp_dec *)p, buf, sizeof buf);
-            rc = pack_str(pk, buf, (size_t)n);
+            w_str(&w, buf, n > 0 ? (size_t)n : 0);
             break;
         }
         }
     }
-    return rc;
+    w_flush(&w);
+    return w.rc;
 }
 
 int fp_pack_report(msgpack_packer *pk, const fp_report *r) { return pack(pk, FP_REC_REPORT, r); }
@@ -173,20 +246,25 @@ int fp_pack_ack(msgpack_packer *pk, const fp_ack *a) { return pack(pk, FP_REC_AC
 int fp_pack_total(msgpack_packer *pk, const fp_total *t) { return pack(pk, FP_REC_TOTAL, t); }
 int fp_pack_anomaly(msgpack_packer *pk, const fp_anomaly *a) { return pack(pk, FP_REC_ANOMALY, a); }
 
-static int key_is(const msgpack_object *k, const char *s)
-{
-    size_t n = strlen(s);
-    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && memcmp(k->via.str.ptr, s, n) == 0;
-}
+/* One msgpack value as decoding needs it: a string (pointing into the
+ * input), an integer, or something else (nil, bool, float, bin, ext, a
+ * container), which no field takes. */
+typedef struct {
+    enum { V_STR, V_UINT, V_NINT, V_OTHER } kind;
+    uint32_t n;    /* V_STR: length */
+    const char *s; /* V_STR */
+    uint64_t u;    /* V_UINT */
+    int64_t i;     /* V_NINT */
+} mval;
 
-static int get_int(const msgpack_object *o, int64_t lo, int64_t hi, int64_t *out)
+static int get_int(const mval *v, int64_t lo, int64_t hi, int64_t *out)
 {
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        if (o->via.u64 > (uint64_t)hi) return FP_EPROTO;
-        *out = (int64_t)o->via.u64;
-    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        if (o->via.i64 < lo) return FP_EPROTO;
-        *out = o->via.i64;
+    if (v->kind == V_UINT) {
+        if (v->u > (uint64_t)hi) return FP_EPROTO;
+        *out = (int64_t)v->u;
+    } else if (v->kind == V_NINT) {
+        if (v->i < lo) return FP_EPROTO;
+        *out = v->i;
     } else {
         return FP_EPROTO;
     }
@@ -195,49 +273,49 @@ static int get_int(const msgpack_object *o, int64_t lo, int64_t hi, int64_t *out
 
 static void free_fields(const schema *sc, void *rec)
 {
+    void **block = sc->strings == NO_STRINGS ? NULL : (void **)((char *)rec + sc->strings);
     for (size_t i = 0; i < sc->n; i++) {
         const field *f = &sc->fields[i];
         if (f->kind == K_STR || f->kind == K_TEXT) {
             char **p = (char **)((char *)rec + f->off);
-            free(*p);
+            if (!block || !*block) free(*p); /* a caller's record: each string its own allocation */
             *p = NULL;
         }
+    }
+    if (block) {
+        free(*block);
+        *block = NULL;
     }
 }
 
 static int is_hex_id(const char *s, size_t n)
 {
     if (n != FP_ID_HEX) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
+    /* or-ed over the id, so one branch per id rather than two per digit: a byte outside 0-9a-f sets 1 */
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        bad |= (c - '0' > 9u) & (c - 'a' > 5u);
+    }
+    return !bad;
 }
 
-static int set_field(const field *f, char *base, const msgpack_object *v)
+/* Sets a field of any kind but K_STR and K_TEXT (decode places those). */
+static int set_field(const field *f, char *base, const mval *v)
 {
     void *p = base + f->off;
     int64_t i;
     switch (f->kind) {
     case K_ID:
     case K_FIX:
-        if (v->type != MSGPACK_OBJECT_STR || v->via.str.size >= f->size) return FP_EPROTO;
-        if (f->kind == K_ID && !is_hex_id(v->via.str.ptr, v->via.str.size)) return FP_EPROTO;
-        if (memchr(v->via.str.ptr, '\0', v->via.str.size)) return FP_EPROTO;
-        memcpy(p, v->via.str.ptr, v->via.str.size);
-        ((char *)p)[v->via.str.size] = '\0';
+        if (v->kind != V_STR || v->n >= f->size) return FP_EPROTO;
+        if (f->kind == K_ID && !is_hex_id(v->s, v->n)) return FP_EPROTO;
+        if (memchr(v->s, '\0', v->n)) return FP_EPROTO;
+        memcpy(p, v->s, v->n);
+        ((char *)p)[v->n] = '\0';
         return FP_OK;
     case K_STR:
-    case K_TEXT: {
-        if (v->type != MSGPACK_OBJECT_STR) return FP_EPROTO;
-        char *s = malloc(v->via.str.size + 1);
-        if (!s) return FP_ENOMEM;
-        memcpy(s, v->via.str.ptr, v->via.str.size);
-        s[v->via.str.size] = '\0';
-        free(*(char **)p);
-        *(char **)p = s;
-        if (f->kind == K_TEXT) *(size_t *)(base + f->size) = v->via.str.size;
-        return FP_OK;
-    }
+    case K_TEXT: return FP_EPROTO;
     case K_INT:
         if (get_int(v, -1000000, 1000000, &i)) return FP_EPROTO;
         *(int *)p = (int)i;
@@ -259,52 +337,19 @@ static int set_field(const field *f, char *base, const msgpack_object *v)
         *(uint8_t *)p = (uint8_t)i;
         return FP_OK;
     case K_DEC:
-        if (v->type != MSGPACK_OBJECT_STR) return FP_EPROTO;
-        return fp_dec_parse(v->via.str.ptr, v->via.str.size, p) ? FP_EPROTO : FP_OK;
+        if (v->kind != V_STR) return FP_EPROTO;
+        return fp_dec_parse(v->s, v->n, p) ? FP_EPROTO : FP_OK;
     }
     return FP_EPROTO;
 }
 
-static int decode(const msgpack_object *o, fp_record *out)
-{
-    if (o->type != MSGPACK_OBJECT_MAP) return FP_EPROTO;
-    const msgpack_object_kv *kv = o->via.map.ptr;
-    uint32_t n = o->via.map.size;
-    const msgpack_object *ver = NULL, *typ = NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        if (key_is(&kv[i].key, "v")) ver = &kv[i].val;
-        else if (key_is(&kv[i].key, "t")) typ = &kv[i].val;
-    }
-    if (!ver || !typ || typ->type != MSGPACK_OBJECT_STR) return FP_EPROTO;
-    if (ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER) return FP_EPROTO;
-    if (ver->via.u64 != FP_RECORD_VERSION) return FP_EVERSION;
-    size_t t;
-    for (t = 1; t < NSCHEMA; t++)
-        if (key_is(typ, schemas[t].name)) break;
-    if (t == NSCHEMA) return FP_EPROTO;
-    const schema *sc = &schemas[t];
-    memset(out, 0, sizeof *out);
-    out->type = (enum fp_rec_type)t;
-    char *base = (char *)&out->u;
-    int rc = FP_OK;
-    for (size_t fi = 0; fi < sc->n && !rc; fi++) {
-        const field *f = &sc->fields[fi];
-        const msgpack_object *v = NULL;
-        for (uint32_t i = 0; i < n; i++)
-            if (key_is(&kv[i].key, f->key)) v = &kv[i].val;
-        if (!v) {
-            if (f->required) rc = FP_EPROTO;
-            continue;
-        }
-        rc = set_field(f, base, v);
-    }
-    if (rc) free_fields(sc, base);
-    return rc;
-}
-
-/* msgpack-c allocates a container's declared size before reading it, so a
- * hostile "array of 2^32 items" in 5 bytes would cost gigabytes. Walk the
- * headers first: every container must fit the bytes left, nesting stays shallow. */
+/* Walks the value at p[*pos] (any type, nested at most 8 deep), advancing
+ * *pos past it; 0 when it is malformed or runs past len. Decoding reads
+ * the bytes itself rather than through msgpack-c's unpacker, which
+ * allocated a zone and an object tree per record and, given a hostile
+ * "array of 2^32 items" in 5 bytes, would allocate its declared size
+ * first: here every container must fit the bytes left, and nothing is
+ * allocated for values no field takes. */
 static int sane(const unsigned char *p, size_t len, size_t *pos, int depth)
 {
     if (depth > 8 || *pos >= len) return 0;
@@ -353,25 +398,194 @@ static int sane(const unsigned char *p, size_t len, size_t *pos, int depth)
     return 1;
 }
 
+
+/* Reads the n-byte big-endian number at p[*pos], advancing *pos; 0 when the input ends first. */
+static int be(const unsigned char *p, size_t len, size_t *pos, int n, uint64_t *v)
+{
+    if (len - *pos < (size_t)n) return 0;
+    *v = 0;
+    for (int i = 0; i < n; i++) *v = *v << 8 | p[*pos + (size_t)i];
+    *pos += (size_t)n;
+    return 1;
+}
+
+/* Reads the value at p[*pos] into v, advancing *pos past it (containers and
+ * other values are walked by sane, at nesting depth `depth`). 0 when it is
+ * malformed or runs past len. Integers read as msgpack-c reads them: a
+ * signed form holding a value >= 0 is V_UINT. */
+static int read_val(const unsigned char *p, size_t len, size_t *pos, mval *v, int depth)
+{
+    if (*pos >= len) return 0;
+    size_t at = *pos;
+    unsigned c = p[at];
+    uint64_t x;
+    int n = 0;
+    if (c <= 0x7f) {
+        v->kind = V_UINT, v->u = c, *pos = at + 1;
+        return 1;
+    }
+    if (c >= 0xe0) {
+        v->kind = V_NINT, v->i = (int8_t)c, *pos = at + 1;
+        return 1;
+    }
+    if ((c & 0xe0) == 0xa0 || c == 0xd9 || c == 0xda || c == 0xdb) {
+        *pos = at + 1;
+        if ((c & 0xe0) == 0xa0) x = c & 0x1f;
+        else if (!be(p, len, pos, c == 0xd9 ? 1 : c == 0xda ? 2 : 4, &x)) return 0;
+        if (x > len - *pos) return 0;
+        v->kind = V_STR, v->s = (const char *)p + *pos, v->n = (uint32_t)x;
+        *pos += (size_t)x;
+        return 1;
+    }
+    if (c >= 0xcc && c <= 0xcf) {
+        *pos = at + 1;
+        if (!be(p, len, pos, 1 << (c - 0xcc), &x)) return 0;
+        v->kind = V_UINT, v->u = x;
+        return 1;
+    }
+    if (c >= 0xd0 && c <= 0xd3) {
+        *pos = at + 1;
+        n = 1 << (c - 0xd0);
+        if (!be(p, len, pos, n, &x)) return 0;
+        int64_t i = n == 1 ? (int8_t)x : n == 2 ? (int16_t)x : n == 4 ? (int32_t)x : (int64_t)x;
+        if (i >= 0) v->kind = V_UINT, v->u = (uint64_t)i;
+        else v->kind = V_NINT, v->i = i;
+        return 1;
+    }
+    v->kind = V_OTHER;
+    return sane(p, len, pos, depth);
+}
+
+typedef struct {
+    mval k, v;
+} entry;
+
+/* 1 when f's key is the n bytes whose little-endian number is kc: keys are
+ * at most 7 bytes, zero-padded in the table, so one load and two compares
+ * instead of a call to memcmp. */
+static inline int key_is(const field *f, uint64_t kc, uint32_t n)
+{
+    uint64_t fc;
+    memcpy(&fc, f->key, sizeof fc);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    fc = __builtin_bswap64(fc);
+#endif
+    return f->klen == n && fc == kc;
+}
+
+#define ENTRIES_ON_STACK 48 /* a figure has 24 keys; more only from a newer writer or a hostile one */
+
+/* Decodes the map in e[0..n) (already read whole, from bytes ending at end) into out. */
+static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
+{
+    const mval *ver = NULL, *typ = NULL;
+    /* a key twice: the last one counts (as msgpack maps read into a dictionary) */
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i].k.kind != V_STR || e[i].k.n != 1) continue;
+        if (e[i].k.s[0] == 'v') ver = &e[i].v;
+        else if (e[i].k.s[0] == 't') typ = &e[i].v;
+    }
+    if (!ver || !typ || typ->kind != V_STR) return FP_EPROTO;
+    if (ver->kind != V_UINT) return FP_EPROTO;
+    if (ver->u != FP_RECORD_VERSION) return FP_EVERSION;
+    size_t t;
+    for (t = 1; t < NSCHEMA; t++)
+        if (strlen(schemas[t].name) == typ->n && !memcmp(schemas[t].name, typ->s, typ->n)) break;
+    if (t == NSCHEMA) return FP_EPROTO;
+    const schema *sc = &schemas[t];
+    memset(out, 0, sizeof *out);
+    out->type = (enum fp_rec_type)t;
+    char *base = (char *)&out->u;
+
+    /* One pass over the keys. Writers put them in the table's order, so the
+     * field after the last one found is tried first: one comparison per key;
+     * a key elsewhere in the table is found by a scan, an unknown one is skipped. */
+    const mval *at[MAX_FIELDS] = {0};
+    size_t next = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const mval *k = &e[i].k;
+        if (k->kind != V_STR || k->n > 7) continue;
+        if (k->n == 1 && (k->s[0] == 'v' || k->s[0] == 't')) continue; /* read above; no field has them */
+        uint64_t kc = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if ((size_t)(end - k->s) >= sizeof kc) { /* a value follows every key: 8 bytes at once, masked */
+            memcpy(&kc, k->s, sizeof kc);
+            kc &= k->n ? ~0ULL >> (64 - 8 * k->n) : 0;
+        } else
+#endif
+            for (uint32_t j = 0; j < k->n; j++) kc |= (uint64_t)(unsigned char)k->s[j] << (8 * j);
+        size_t fi = next;
+        if (fi >= sc->n || !key_is(&sc->fields[fi], kc, k->n)) {
+            for (fi = 0; fi < sc->n; fi++)
+                if (key_is(&sc->fields[fi], kc, k->n)) break;
+            if (fi == sc->n) continue;
+        }
+        at[fi] = &e[i].v;
+        next = fi + 1;
+    }
+
+    /* Every string of the record in one allocation: a figure's five strings
+     * were five mallocs and five frees. */
+    size_t total = 0;
+    for (size_t fi = 0; fi < sc->n; fi++) {
+        const field *f = &sc->fields[fi];
+        if (!at[fi]) {
+            if (f->required) return FP_EPROTO;
+            continue;
+        }
+        if (f->kind == K_STR || f->kind == K_TEXT) {
+            if (at[fi]->kind != V_STR) return FP_EPROTO;
+            total += (size_t)at[fi]->n + 1;
+        } else if (set_field(f, base, at[fi])) {
+            return FP_EPROTO;
+        }
+    }
+    if (!total) return FP_OK;
+    if (sc->strings == NO_STRINGS) return FP_EPROTO; /* a string field in a type with no block (see schemas) */
+    char *block = malloc(total), *w = block;
+    if (!block) return FP_ENOMEM;
+    for (size_t fi = 0; fi < sc->n; fi++) {
+        const field *f = &sc->fields[fi];
+        if (!at[fi] || (f->kind != K_STR && f->kind != K_TEXT)) continue;
+        memcpy(w, at[fi]->s, at[fi]->n);
+        w[at[fi]->n] = '\0';
+        *(char **)(base + f->off) = w;
+        if (f->kind == K_TEXT) *(size_t *)(base + f->size) = at[fi]->n;
+        w += at[fi]->n + 1;
+    }
+    *(void **)(base + sc->strings) = block;
+    return FP_OK;
+}
+
 int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out)
 {
     if (*off >= len) return 1;
-    size_t probe = *off;
-    if (!sane((const unsigned char *)buf, len, &probe, 0)) return FP_EPROTO;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
+    const unsigned char *p = (const unsigned char *)buf;
     size_t pos = *off;
-    msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &pos);
-    int rc;
-    if (ur == MSGPACK_UNPACK_SUCCESS) {
-        rc = decode(&u.data, out);
-        *off = pos;
-    } else if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
-        rc = FP_ENOMEM;
+    uint64_t n;
+    unsigned c = p[pos++];
+    if ((c & 0xf0) == 0x80) n = c & 0x0f;
+    else if (c == 0xde || c == 0xdf) {
+        if (!be(p, len, &pos, c == 0xde ? 2 : 4, &n)) return FP_EPROTO;
     } else {
-        rc = FP_EPROTO; /* truncated or not msgpack */
+        /* not a map: skipped when well-formed (the caller may go on to the next record), refused all the same */
+        pos = *off;
+        if (!sane(p, len, &pos, 0)) return FP_EPROTO;
+        *off = pos;
+        return FP_EPROTO;
     }
-    msgpack_unpacked_destroy(&u);
+    /* every key and value takes a byte at least: a count past that is a lie, never an allocation */
+    if (n > (len - pos) / 2) return FP_EPROTO;
+    entry stack[ENTRIES_ON_STACK], *e = stack;
+    if (n > ENTRIES_ON_STACK && !(e = malloc((size_t)n * sizeof *e))) return FP_ENOMEM;
+    int rc = FP_OK;
+    for (uint64_t i = 0; i < n && !rc; i++)
+        if (!read_val(p, len, &pos, &e[i].k, 1) || !read_val(p, len, &pos, &e[i].v, 1)) rc = FP_EPROTO;
+    if (!rc) {
+        *off = pos; /* a whole record: the next one starts here, whether this one decodes or not */
+        rc = decode(e, (uint32_t)n, buf + len, out);
+    }
+    if (e != stack) free(e);
     return rc;
 }
 
@@ -385,15 +599,25 @@ void fp_figure_free(fp_figure *f) { free_fields(&schemas[FP_REC_FIGURE], f); }
 int fp_figure_copy(fp_figure *dst, const fp_figure *src)
 {
     *dst = *src;
+    dst->strings = NULL;
     char **dp[] = {&dst->text, &dst->region_path, &dst->label, &dst->sentence, &dst->source};
+    size_t len[sizeof dp / sizeof dp[0]], total = 0;
+    for (size_t i = 0; i < sizeof dp / sizeof dp[0]; i++) {
+        len[i] = *dp[i] ? strlen(*dp[i]) : 0;
+        if (*dp[i]) total += len[i] + 1;
+    }
+    if (!total) return FP_OK;
+    char *block = malloc(total), *w = block;
+    if (!block) {
+        for (size_t i = 0; i < sizeof dp / sizeof dp[0]; i++) *dp[i] = NULL;
+        return FP_ENOMEM;
+    }
     for (size_t i = 0; i < sizeof dp / sizeof dp[0]; i++) {
         if (!*dp[i]) continue;
-        *dp[i] = strdup(*dp[i]);
-        if (!*dp[i]) {
-            for (size_t j = i + 1; j < sizeof dp / sizeof dp[0]; j++) *dp[j] = NULL;
-            fp_figure_free(dst);
-            return FP_ENOMEM;
-        }
+        memcpy(w, *dp[i], len[i] + 1);
+        *dp[i] = w;
+        w += len[i] + 1;
     }
+    dst->strings = block;
     return FP_OK;
 }

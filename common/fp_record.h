@@ -5,7 +5,16 @@
  * version key "v" (FP_RECORD_VERSION) and a type key "t". One ZeroMQ message
  * holds one or more records back to back (batching). Decoding never trusts
  * the input: a truncated, garbled or unknown-version record is an error code,
- * never a crash, and unknown keys are ignored so newer writers can add them. */
+ * never a crash, and unknown keys are ignored so newer writers can add them.
+ *
+ * Ownership: a record fp_record_next or fp_figure_copy made holds all its
+ * strings (char * members) in one allocation, `strings`, which
+ * fp_record_free / fp_figure_free release with them: its string pointers
+ * must not be freed, kept past that free or replaced one by one. A record
+ * whose `strings` is NULL (one a caller built, zeroed) owns each non-NULL
+ * string as its own allocation, as before, and those functions free each.
+ * Moving a decoded record by struct copy moves its strings with it: free it
+ * once, through one of the copies. */
 #ifndef FP_RECORD_H
 #define FP_RECORD_H
 
@@ -31,6 +40,7 @@ typedef struct {
     uint64_t acked;    /* bit i: shard i acknowledged it already, so a re-send skips it (0: send to all) */
     char *text;        /* UTF-8 */
     size_t text_len;
+    void *strings;     /* see "Ownership" above */
 } fp_report;
 
 typedef struct {
@@ -59,6 +69,7 @@ typedef struct {
      * inside a sentence is a space): what fp_indicate_figure reads in its place, so both see
      * one sentence. Valid during fp_extract's callback only; never sent; NULL when none. */
     const char *read_text;
+    void *strings;     /* see "Ownership" above */
 } fp_figure;
 
 typedef struct {
@@ -69,6 +80,7 @@ typedef struct {
     char *source;
     uint64_t arrived_ms;             /* the report's, passed on for latency */
     uint8_t curated;                 /* the report holds curated figures (first in precedence) */
+    void *strings;     /* see "Ownership" above */
 } fp_end;
 
 /* An ack whose report_id is FP_HELLO_ID is a shard's hello, sent when it
@@ -101,6 +113,7 @@ typedef struct {
     uint32_t facts, reports; /* facts 0: the cell is gone */
     char *candidates;    /* JSON array: every distinct value stated, with its reports */
     char epoch[17];      /* on a snapshot's end marker: the shard store's identity */
+    void *strings;     /* see "Ownership" above */
 } fp_total;
 
 /* A check's finding (SPEC.md Totals, "checks"), kept by the shard that holds
@@ -117,6 +130,7 @@ typedef struct {
     char unit[16];
     char *detail;         /* a JSON object: the reports and figures concerned */
     uint8_t live;         /* 0: the finding no longer holds */
+    void *strings;     /* see "Ownership" above */
 } fp_anomaly;
 
 typedef struct {
@@ -139,14 +153,18 @@ int fp_pack_ack(msgpack_packer *pk, const fp_ack *a);
 int fp_pack_total(msgpack_packer *pk, const fp_total *t);
 int fp_pack_anomaly(msgpack_packer *pk, const fp_anomaly *a);
 
-/* Decodes the record that starts at *off in buf[0..len), advancing *off.
- * Returns FP_OK with *out filled (free it with fp_record_free), 1 when *off
- * is at the end of the buffer, or FP_EPROTO / FP_EVERSION / FP_ENOMEM. On
- * error *out needs no freeing. */
+/* Decodes the record that starts at *off in buf[0..len), advancing *off
+ * past it (past a well-formed map even when it does not decode). Returns
+ * FP_OK with *out filled, its strings in one allocation (free it with
+ * fp_record_free), 1 when *off is at the end of the buffer, or FP_EPROTO
+ * (malformed, a required key missing, a value of the wrong type or out of
+ * range) / FP_EVERSION / FP_ENOMEM. Unknown keys are skipped; where a key
+ * comes twice the last counts. On error *out needs no freeing. */
 int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out);
 void fp_record_free(fp_record *r);
 
-/* Deep copy of a figure (dst must not hold owned strings). */
+/* Deep copy of a figure, its strings in one allocation of its own (dst must
+ * not hold owned strings; on FP_ENOMEM it holds none). */
 int fp_figure_copy(fp_figure *dst, const fp_figure *src);
 void fp_figure_free(fp_figure *f);
 
