@@ -1111,6 +1111,7 @@ static int anolist_add(anolist *l, const fp_anomaly *src, int live)
     }
     fp_anomaly *a = &l->a[l->n];
     *a = *src;
+    a->strings = NULL; /* its strings are its own copies below, not the decoded record's block */
     a->id = strdup(src->id ? src->id : "");
     a->region_path = strdup(src->region_path ? src->region_path : "");
     a->detail = strdup(live && src->detail ? src->detail : "{}");

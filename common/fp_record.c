@@ -600,6 +600,7 @@ int fp_figure_copy(fp_figure *dst, const fp_figure *src)
 {
     *dst = *src;
     dst->strings = NULL;
+    dst->read_text = NULL; /* valid during the extraction callback only: a copy outlives it */
     char **dp[] = {&dst->text, &dst->region_path, &dst->label, &dst->sentence, &dst->source};
     size_t len[sizeof dp / sizeof dp[0]], total = 0;
     for (size_t i = 0; i < sizeof dp / sizeof dp[0]; i++) {
