@@ -13,6 +13,7 @@ typedef struct {
     fp_total tot; /* tot.region_path and tot.candidates owned */
     fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
     int other_known; /* other is found at the first write after a put, once, not at every write */
+    uint64_t gen;    /* this cell's version, new at every put: its rendered lines are stale when it changes */
 } row;
 
 /* The conflict check's right side, from the candidates' JSON (which carry their sentences: parsing them all
@@ -36,7 +37,36 @@ static fp_dec row_other(row *r)
     return r->other;
 }
 
+/* A view row's rendered lines and what they were rendered from. Everything a row shows is fixed by its
+ * key, the stated cell's version (gen) and the roll-up's figures, so lines whose sig is unchanged are
+ * reused as they are: a write costs the rows that changed, not the table. */
+typedef struct {
+    uint64_t gen;
+    fp_dec stated, rollup, best;
+    uint32_t coverage, children, facts, reports;
+    int has_stated, has_rollup, overflow;
+} line_sig;
+
+typedef struct {
+    line_sig sig;
+    char *csv, *json; /* NULL: not rendered yet */
+    size_t csv_len, json_len;
+    uint64_t seen; /* the view (cache->views) that last held this row */
+    size_t idx;    /* its index in that view */
+} lines;
+
+/* The table's caches, changed by views and renders that otherwise only read the table (a pointer, so a
+ * const table can keep them). */
+typedef struct {
+    char **paths;   /* per gazetteer region: its path, made at its first use (a path never changes) */
+    fp_map lines;   /* view key -> lines */
+    uint64_t views; /* views made so far */
+    uint64_t rendered;
+} cache;
+
 struct fp_table {
+    cache *c;
+    uint64_t gen; /* the last row version given out */
     const fp_gazetteer *g;
     const fp_indicators *ind;
     uint32_t *nchildren; /* per gazetteer region: its children in the gazetteer */
@@ -73,6 +103,16 @@ static void free_val(const char *key, void *val, void *ud)
     (void)key;
     (void)ud;
     free(val);
+}
+
+static void free_lines(const char *key, void *val, void *ud)
+{
+    (void)key;
+    (void)ud;
+    lines *l = val;
+    free(l->csv);
+    free(l->json);
+    free(l);
 }
 
 static void free_finding(const char *key, void *val, void *ud)
@@ -129,7 +169,13 @@ int fp_table_new(fp_table **out, const fp_gazetteer *g, const fp_indicators *ind
     fp_table *t = calloc(1, sizeof *t);
     if (!t) return FP_ENOMEM;
     size_t n = fp_gaz_count(g);
-    if (!(t->nchildren = calloc(n + 1, sizeof *t->nchildren))) {
+    t->nchildren = calloc(n + 1, sizeof *t->nchildren);
+    t->c = calloc(1, sizeof *t->c);
+    if (t->c) t->c->paths = calloc(n + 1, sizeof *t->c->paths);
+    if (!t->nchildren || !t->c || !t->c->paths) {
+        free(t->nchildren);
+        if (t->c) free(t->c->paths);
+        free(t->c);
         free(t);
         return FP_ENOMEM;
     }
@@ -153,6 +199,12 @@ void fp_table_free(fp_table *t)
     fp_map_free(&t->acks);
     fp_map_each(&t->findings, free_finding, NULL);
     fp_map_free(&t->findings);
+    size_t n = fp_gaz_count(t->g);
+    for (size_t i = 0; i < n; i++) free(t->c->paths[i]);
+    free(t->c->paths);
+    fp_map_each(&t->c->lines, free_lines, NULL);
+    fp_map_free(&t->c->lines);
+    free(t->c);
     free(t->nchildren);
     free(t);
 }
@@ -183,6 +235,7 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     r->tot.region_path = path;
     r->tot.candidates = cand;
     r->other_known = 0;
+    r->gen = ++t->gen;
     return FP_OK;
 }
 
@@ -288,7 +341,6 @@ static int cmp_out(const void *a, const void *b)
 
 void fp_view_free(fp_view *v)
 {
-    for (size_t i = 0; i < v->n; i++) free(v->r[i].path);
     free(v->r);
     v->r = NULL;
     v->n = 0;
@@ -301,12 +353,18 @@ static int rolls_up(const fp_table *t, int ind, const char *series, const char *
            (!strcmp(series, "value") || !strcmp(series, "target"));
 }
 
-static int path_of(const fp_table *t, int region, char **out)
+/* A region's path, made once: building it anew for every ancestor at every write was a good part of it. */
+static int path_of(const fp_table *t, int region, const char **out)
 {
-    fp_buf b = {0};
-    fp_gaz_path(t->g, region, &b);
-    *out = b.p ? b.p : strdup("");
-    return *out ? FP_OK : FP_ENOMEM;
+    char **slot = &t->c->paths[region];
+    if (!*slot) {
+        fp_buf b = {0};
+        fp_gaz_path(t->g, region, &b);
+        *slot = b.p ? b.p : strdup("");
+        if (!*slot) return FP_ENOMEM;
+    }
+    *out = *slot;
+    return FP_OK;
 }
 
 static void view_key(char *buf, size_t cap, const fp_view_row *e)
@@ -319,6 +377,33 @@ typedef struct {
     int depth;
     size_t i;
 } ranked;
+
+typedef struct {
+    uint64_t view;
+    char **keys;
+    size_t n;
+} stale;
+
+static void pick_stale(const char *key, void *val, void *ud)
+{
+    stale *s = ud;
+    if (((lines *)val)->seen != s->view) s->keys[s->n++] = strdup(key);
+}
+
+/* Drops the lines of rows no longer in the view (a cell removed, a shard re-snapshotted). Out of memory,
+ * some stay: harmless (a stale entry is never in a view) until the next view drops them. */
+static void sweep_lines(cache *ch, uint64_t view)
+{
+    stale s = {.view = view, .keys = calloc(ch->lines.n + 1, sizeof(char *))};
+    if (!s.keys) return;
+    fp_map_each(&ch->lines, pick_stale, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        void *l = s.keys[i] ? fp_map_del(&ch->lines, s.keys[i]) : NULL;
+        if (l) free_lines(NULL, l, NULL);
+        free(s.keys[i]);
+    }
+    free(s.keys);
+}
 
 static int cmp_ranked(const void *a, const void *b)
 {
@@ -367,9 +452,9 @@ int fp_table_view(const fp_table *t, fp_view *v)
                 e->reports = c->reports;
                 e->candidates = c->candidates;
                 e->other = row_other(rows[i]); /* the row is the table's cache, not its state */
+                e->gen = rows[i]->gen;
                 snprintf(e->code, sizeof e->code, "%s", c->region_code);
-                e->path = strdup(c->region_path ? c->region_path : "");
-                if (!e->path) rc = FP_ENOMEM;
+                e->path = c->region_path ? c->region_path : "";
             } else {
                 snprintf(e->code, sizeof e->code, "%s", fp_gaz_region(t->g, a)->code);
                 rc = path_of(t, a, &e->path);
@@ -386,13 +471,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
     for (size_t i = 0; i < n; i++) {
         if (m && !cmp_out(&o[m - 1], &o[i])) {
             fp_view_row *d = &o[m - 1];
-            if (o[i].has_stated && !d->has_stated) {
-                char *p = d->path;
-                *d = o[i];
-                free(p);
-            } else {
-                free(o[i].path);
-            }
+            if (o[i].has_stated && !d->has_stated) *d = o[i];
         } else {
             o[m++] = o[i];
         }
@@ -400,16 +479,32 @@ int fp_table_view(const fp_table *t, fp_view *v)
     for (size_t i = 0; i < m; i++)
         if (o[i].region >= 0 && rolls_up(t, o[i].ind, o[i].series, o[i].unit))
             o[i].children = t->nchildren[o[i].region];
-    /* roll up, deepest nodes first: a node's best (stated, else rollup) goes to its parent */
-    fp_map at = {0};
+    /* each row finds its lines in the cache (made for a row new to the view); the cache's entries tell
+     * a row's index in this view, which the roll-up and the checks look parents and wholes up by */
+    cache *ch = t->c;
+    uint64_t view = ++ch->views;
     ranked *order = malloc((m + 1) * sizeof *order);
     if (!order) rc = FP_ENOMEM;
     for (size_t i = 0; i < m && !rc; i++) {
         char k[256];
         view_key(k, sizeof k, &o[i]);
         order[i] = (ranked){o[i].region < 0 ? 0 : fp_gaz_region(t->g, o[i].region)->level, i};
-        rc = fp_map_put(&at, k, (void *)(uintptr_t)(i + 1), NULL);
+        lines *l = fp_map_get(&ch->lines, k);
+        if (!l) {
+            if (!(l = calloc(1, sizeof *l))) rc = FP_ENOMEM;
+            else if (fp_map_put(&ch->lines, k, l, NULL)) {
+                free(l);
+                l = NULL;
+                rc = FP_ENOMEM;
+            }
+        }
+        if (l) {
+            l->seen = view;
+            l->idx = i;
+        }
+        o[i].lines = l;
     }
+    if (!rc && ch->lines.n > m) sweep_lines(ch, view);
     if (!rc) qsort(order, m, sizeof *order, cmp_ranked);
     for (size_t q = 0; q < m && !rc; q++) {
         fp_view_row *e = &o[order[q].i];
@@ -422,16 +517,15 @@ int fp_table_view(const fp_table *t, fp_view *v)
         probe.region = parent;
         char k[256];
         view_key(k, sizeof k, &probe);
-        void *pv = fp_map_get(&at, k);
-        if (!pv) continue;
-        fp_view_row *p = &o[(uintptr_t)pv - 1];
+        const lines *pl = fp_map_get(&ch->lines, k);
+        if (!pl || pl->seen != view) continue;
+        fp_view_row *p = &o[pl->idx];
         if (!p->has_rollup) p->rollup = 0;
         if (fp_dec_add(&p->rollup, e->best)) p->overflow = 1;
         p->has_rollup = 1;
         p->coverage++;
     }
     free(order);
-    fp_map_free(&at);
     v->r = o;
     v->n = m;
     if (rc) fp_view_free(v);
@@ -568,7 +662,6 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
 typedef struct {
     const fp_table *t;
     const fp_view *v;
-    fp_map at; /* view_key -> index + 1 */
     fp_buf *out;
 } checker;
 
@@ -579,8 +672,9 @@ static const fp_view_row *find_row(const checker *c, int region, const char *cod
     snprintf(probe.code, sizeof probe.code, "%s", code);
     char k[256];
     view_key(k, sizeof k, &probe);
-    void *p = fp_map_get(&c->at, k);
-    return p ? &c->v->r[(uintptr_t)p - 1] : NULL;
+    /* the cache tells the row's index in the last view made, which is this one when its row there is it */
+    const lines *l = fp_map_get(&c->t->c->lines, k);
+    return l && l->idx < c->v->n && c->v->r[l->idx].lines == l ? &c->v->r[l->idx] : NULL;
 }
 
 /* {"kind":…,"region_code":…,…,"detail":{"rule":…,"left":…,"op":…,"right":…,"imbalance":… */
@@ -720,25 +814,85 @@ int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
     free(lines);
     if (rc) return FP_ENOMEM;
     checker c = {.t = t, .v = v, .out = out};
-    for (size_t i = 0; i < v->n && !rc; i++) {
-        char k[256];
-        view_key(k, sizeof k, &v->r[i]);
-        rc = fp_map_put(&c.at, k, (void *)(uintptr_t)(i + 1), NULL);
-    }
-    if (!rc) rc = check_rows(&c);
-    fp_map_free(&c.at);
+    rc = check_rows(&c);
     return rc ? FP_ENOMEM : FP_OK;
 }
+
+static line_sig sig_of(const fp_view_row *r)
+{
+    line_sig s;
+    memset(&s, 0, sizeof s);
+    s.gen = r->gen;
+    s.stated = r->stated;
+    s.rollup = r->rollup;
+    s.best = r->best;
+    s.coverage = r->coverage;
+    s.children = r->children;
+    s.facts = r->facts;
+    s.reports = r->reports;
+    s.has_stated = r->has_stated;
+    s.has_rollup = r->has_rollup;
+    s.overflow = r->overflow;
+    return s;
+}
+
+static int sig_eq(const line_sig *a, const line_sig *b)
+{
+    return a->gen == b->gen && a->stated == b->stated && a->rollup == b->rollup && a->best == b->best &&
+           a->coverage == b->coverage && a->children == b->children && a->facts == b->facts &&
+           a->reports == b->reports && a->has_stated == b->has_stated && a->has_rollup == b->has_rollup &&
+           a->overflow == b->overflow;
+}
+
+/* Renders one row's CSV and JSON lines at the ends of csv and jsonl. */
+static int render_row(fp_buf *csv, fp_buf *jsonl, const fp_view_row *r)
+{
+    int rc = row_csv(csv, r);
+    rc |= fp_view_row_json(r, jsonl, NULL, 1);
+    rc |= PUT_LIT(jsonl, "\n");
+    return rc;
+}
+
+/* Appends a row's lines: the cached ones when what the row shows has not changed since they were
+ * rendered, else rendered anew and kept. */
+static int put_row(const fp_table *t, fp_buf *csv, fp_buf *jsonl, const fp_view_row *r)
+{
+    lines *l = r->lines;
+    line_sig s = sig_of(r);
+    if (l && l->csv && sig_eq(&l->sig, &s)) {
+        int rc = fp_buf_append(csv, l->csv, l->csv_len);
+        return rc ? rc : fp_buf_append(jsonl, l->json, l->json_len);
+    }
+    size_t c0 = csv->len, j0 = jsonl->len;
+    int rc = render_row(csv, jsonl, r);
+    t->c->rendered++;
+    if (rc || !l) return rc;
+    char *cl = malloc(csv->len - c0 + 1), *jl = malloc(jsonl->len - j0 + 1);
+    if (!cl || !jl) {
+        /* not kept: rendered again next time */
+        free(cl);
+        free(jl);
+        return FP_OK;
+    }
+    memcpy(cl, csv->p + c0, csv->len - c0);
+    memcpy(jl, jsonl->p + j0, jsonl->len - j0);
+    free(l->csv);
+    free(l->json);
+    l->csv = cl;
+    l->json = jl;
+    l->csv_len = csv->len - c0;
+    l->json_len = jsonl->len - j0;
+    l->sig = s;
+    return FP_OK;
+}
+
+uint64_t fp_table_rendered(const fp_table *t) { return t->c->rendered; }
 
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
 {
     int rc = fp_buf_puts(csv, "region_code,region_path,year,indicator,indicator_name,metric,series,unit,stated,status,"
                               "rollup,coverage,best,facts,reports\n");
-    for (size_t i = 0; i < v->n && !rc; i++) {
-        rc |= row_csv(csv, &v->r[i]);
-        rc |= fp_view_row_json(&v->r[i], jsonl, NULL, 1);
-        rc |= fp_buf_puts(jsonl, "\n");
-    }
+    for (size_t i = 0; i < v->n && !rc; i++) rc |= put_row(t, csv, jsonl, &v->r[i]);
     if (!rc && anomalies) rc = fp_table_checks(t, v, anomalies);
     return rc ? FP_ENOMEM : FP_OK;
 }
