@@ -53,6 +53,11 @@ typedef struct {
     size_t csv_len, json_len;
     uint64_t seen; /* the view (cache->views) that last held this row */
     size_t idx;    /* its index in that view */
+    size_t pos;    /* while a view is made: its index in the view before */
+    /* its conflicting_values finding (most of anomalies.jsonl), which shows the stated cell alone */
+    char *conflict;
+    size_t conflict_len;
+    uint64_t conflict_gen;
 } lines;
 
 /* The table's caches, changed by views and renders that otherwise only read the table (a pointer, so a
@@ -61,6 +66,7 @@ typedef struct {
     char **paths;   /* per gazetteer region: its path, made at its first use (a path never changes) */
     fp_map lines;   /* view key -> lines */
     uint64_t views; /* views made so far */
+    size_t last_n;  /* the last view's rows; (size_t)-1 when it failed */
     uint64_t rendered;
 } cache;
 
@@ -112,6 +118,7 @@ static void free_lines(const char *key, void *val, void *ud)
     lines *l = val;
     free(l->csv);
     free(l->json);
+    free(l->conflict);
     free(l);
 }
 
@@ -367,10 +374,38 @@ static int path_of(const fp_table *t, int region, const char **out)
     return FP_OK;
 }
 
+/* Appends s and a separator at *p, within end (cut there: a key is never that long). */
+static char *key_str(char *p, char *end, const char *s)
+{
+    while (*s && p < end) *p++ = *s++;
+    if (p < end) *p++ = '|';
+    return p;
+}
+
+static char *key_int(char *p, char *end, int v)
+{
+    char t[12];
+    size_t i = sizeof t;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do t[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) t[--i] = '-';
+    while (i < sizeof t && p < end) *p++ = t[i++];
+    if (p < end) *p++ = '|';
+    return p;
+}
+
+/* "region|code|year|indicator|series|unit" (the code only for a region the gazetteer does not know): made
+ * for every row at every view, so by hand, not by snprintf (a tenth of a write). */
 static void view_key(char *buf, size_t cap, const fp_view_row *e)
 {
-    snprintf(buf, cap, "%d|%s|%d|%s|%s|%s", e->region, e->region < 0 ? e->code : "", e->year, e->indicator,
-             e->series, e->unit);
+    char *p = buf, *end = buf + cap - 1;
+    p = key_int(p, end, e->region);
+    p = key_str(p, end, e->region < 0 ? e->code : "");
+    p = key_int(p, end, e->year);
+    p = key_str(p, end, e->indicator);
+    p = key_str(p, end, e->series);
+    p = key_str(p, end, e->unit);
+    *p = '\0';
 }
 
 typedef struct {
@@ -405,6 +440,32 @@ static void sweep_lines(cache *ch, uint64_t view)
     free(s.keys);
 }
 
+static int cmp_ranked(const void *a, const void *b);
+
+/* Deepest first, then by index: a counting sort by level (a gazetteer has a handful), stable, so the
+ * indices stay in order within a level; qsort for levels out of its range. */
+static void sort_ranked(ranked *r, size_t n)
+{
+    enum { LEVELS = 16 };
+    size_t count[LEVELS + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].depth < 0 || r[i].depth >= LEVELS) {
+            qsort(r, n, sizeof *r, cmp_ranked);
+            return;
+        }
+        count[LEVELS - 1 - r[i].depth + 1]++;
+    }
+    for (int l = 1; l <= LEVELS; l++) count[l] += count[l - 1];
+    ranked *tmp = malloc((n + 1) * sizeof *tmp);
+    if (!tmp) {
+        qsort(r, n, sizeof *r, cmp_ranked);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) tmp[count[LEVELS - 1 - r[i].depth]++] = r[i];
+    memcpy(r, tmp, n * sizeof *r);
+    free(tmp);
+}
+
 static int cmp_ranked(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
@@ -416,8 +477,8 @@ int fp_table_view(const fp_table *t, fp_view *v)
 {
     v->r = NULL;
     v->n = 0;
-    size_t cap = t->rows.n * 6 + 1, n = 0;
-    fp_view_row *o = calloc(cap, sizeof *o);
+    size_t cap = t->rows.n * 7 + 1, m = 0;
+    fp_view_row *o = malloc(cap * sizeof *o); /* each entry is written whole before use */
     row **rows = malloc((t->rows.n + 1) * sizeof *rows);
     if (!o || !rows) {
         free(o);
@@ -425,92 +486,123 @@ int fp_table_view(const fp_table *t, fp_view *v)
         return FP_ENOMEM;
     }
     size_t nrows = fp_map_values(&t->rows, (void **)rows);
-    int rc = FP_OK;
-    /* each stated cell, and an empty entry for every ancestor its value rolls up to */
+    int rc = FP_OK, fresh = 0;
+    /* Each stated cell, and an entry for every ancestor its value rolls up to, one per node and key (the
+     * stated one kept). The cache's entry of a key says whether this view has it already, and where: a
+     * row's index, which the roll-up and the checks look parents and wholes up by, and the lines it
+     * rendered to. A walk up stops at a node already in: the nodes above it are in too (whether a key
+     * rolls up depends on the key alone). */
+    cache *ch = t->c;
+    uint64_t view = ++ch->views;
     for (size_t i = 0; i < nrows && !rc; i++) {
         const fp_total *c = &rows[i]->tot;
         int idx = fp_gaz_find_code(t->g, c->region_code);
         int ind = fp_indicators_find(t->ind, c->indicator);
         int up = rolls_up(t, ind, c->series, c->unit);
-        for (int a = idx, depth = 0; depth < 7; depth++) {
-            fp_view_row *e = &o[n++];
-            e->region = a;
-            e->year = c->year;
-            e->indicator = c->indicator;
-            e->series = c->series;
-            e->unit = c->unit;
-            e->ind = ind;
-            e->name = ind >= 0 ? t->ind->v[ind].name : c->indicator + strlen(FP_OTHER_PREFIX);
-            e->metric = ind >= 0 ? t->ind->v[ind].metric : c->metric;
-            e->kind = ind >= 0 ? fp_kind_name(t->ind->v[ind].kind) : "other";
-            e->status = "";
+        for (int a = idx, depth = 0; depth < 7 && m < cap; depth++) {
+            fp_view_row e = {0};
+            e.region = a;
+            e.year = c->year;
+            e.indicator = c->indicator;
+            e.series = c->series;
+            e.unit = c->unit;
+            e.ind = ind;
+            e.name = ind >= 0 ? t->ind->v[ind].name : c->indicator + strlen(FP_OTHER_PREFIX);
+            e.metric = ind >= 0 ? t->ind->v[ind].metric : c->metric;
+            e.kind = ind >= 0 ? fp_kind_name(t->ind->v[ind].kind) : "other";
+            e.status = "";
             if (depth == 0) {
-                e->has_stated = 1;
-                e->stated = c->stated;
-                e->status = c->status[0] ? c->status : "exact";
-                e->facts = c->facts;
-                e->reports = c->reports;
-                e->candidates = c->candidates;
-                e->other = row_other(rows[i]); /* the row is the table's cache, not its state */
-                e->gen = rows[i]->gen;
-                snprintf(e->code, sizeof e->code, "%s", c->region_code);
-                e->path = c->region_path ? c->region_path : "";
+                e.has_stated = 1;
+                e.stated = c->stated;
+                e.status = c->status[0] ? c->status : "exact";
+                e.facts = c->facts;
+                e.reports = c->reports;
+                e.candidates = c->candidates;
+                e.other = row_other(rows[i]); /* the row is the table's cache, not its state */
+                e.gen = rows[i]->gen;
+                snprintf(e.code, sizeof e.code, "%s", c->region_code);
+                e.path = c->region_path ? c->region_path : "";
             } else {
-                snprintf(e->code, sizeof e->code, "%s", fp_gaz_region(t->g, a)->code);
-                rc = path_of(t, a, &e->path);
+                snprintf(e.code, sizeof e.code, "%s", fp_gaz_region(t->g, a)->code);
+                if ((rc = path_of(t, a, &e.path))) break;
             }
-            if (rc || idx < 0 || !up) break;
+            char k[256];
+            view_key(k, sizeof k, &e);
+            lines *l = fp_map_get(&ch->lines, k);
+            if (!l) {
+                if (!(l = calloc(1, sizeof *l)) || fp_map_put(&ch->lines, k, l, NULL)) {
+                    free(l);
+                    rc = FP_ENOMEM;
+                    break;
+                }
+                fresh = 1;
+            }
+            if (l->seen == view) {
+                fp_view_row *d = &o[l->idx];
+                if (e.has_stated && !d->has_stated) {
+                    *d = e;
+                    d->lines = l;
+                }
+                break;
+            }
+            l->seen = view;
+            l->pos = l->idx; /* its place in the last view, sorted */
+            l->idx = m;
+            e.lines = l;
+            o[m++] = e;
+            if (idx < 0 || !up) break;
             a = fp_gaz_region(t->g, a)->parent;
             if (a < 0) break;
         }
     }
     free(rows);
-    /* merge: one entry per node and key, the stated one kept */
-    qsort(o, n, sizeof *o, cmp_out);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m && !cmp_out(&o[m - 1], &o[i])) {
-            fp_view_row *d = &o[m - 1];
-            if (o[i].has_stated && !d->has_stated) *d = o[i];
-        } else {
-            o[m++] = o[i];
+    if (!rc && ch->lines.n > m) sweep_lines(ch, view);
+    /* Sorted by path, year, indicator, series, unit. The same keys as the last view (no new one, none
+     * gone: the cache held exactly the last view's) keep their places: put back and checked, not sorted. */
+    int placed = 0;
+    if (!rc && !fresh && m == ch->last_n) {
+        fp_view_row *s = malloc((m + 1) * sizeof *s);
+        unsigned char *taken = calloc(m + 1, 1);
+        if (s && taken) {
+            placed = 1;
+            for (size_t i = 0; i < m && placed; i++) {
+                size_t p = ((lines *)o[i].lines)->pos;
+                if (p >= m || taken[p]) placed = 0; /* not the last view's places after all */
+                else {
+                    s[p] = o[i];
+                    taken[p] = 1;
+                }
+            }
+            for (size_t i = 1; i < m && placed; i++)
+                if (cmp_out(&s[i - 1], &s[i]) >= 0) placed = 0;
+            if (placed) {
+                free(o);
+                o = s;
+                s = NULL;
+            }
         }
+        free(s);
+        free(taken);
     }
+    if (!rc && !placed) qsort(o, m, sizeof *o, cmp_out);
+    for (size_t i = 0; i < m && !rc; i++) ((lines *)o[i].lines)->idx = i;
+    ch->last_n = rc ? (size_t)-1 : m;
     for (size_t i = 0; i < m; i++)
         if (o[i].region >= 0 && rolls_up(t, o[i].ind, o[i].series, o[i].unit))
             o[i].children = t->nchildren[o[i].region];
-    /* each row finds its lines in the cache (made for a row new to the view); the cache's entries tell
-     * a row's index in this view, which the roll-up and the checks look parents and wholes up by */
-    cache *ch = t->c;
-    uint64_t view = ++ch->views;
-    ranked *order = malloc((m + 1) * sizeof *order);
+    /* roll up, deepest nodes first: a node's best (stated, else rollup) goes to its parent */
+    ranked *order = rc ? NULL : malloc((m + 1) * sizeof *order);
     if (!order) rc = FP_ENOMEM;
-    for (size_t i = 0; i < m && !rc; i++) {
-        char k[256];
-        view_key(k, sizeof k, &o[i]);
+    for (size_t i = 0; i < m && !rc; i++)
         order[i] = (ranked){o[i].region < 0 ? 0 : fp_gaz_region(t->g, o[i].region)->level, i};
-        lines *l = fp_map_get(&ch->lines, k);
-        if (!l) {
-            if (!(l = calloc(1, sizeof *l))) rc = FP_ENOMEM;
-            else if (fp_map_put(&ch->lines, k, l, NULL)) {
-                free(l);
-                l = NULL;
-                rc = FP_ENOMEM;
-            }
-        }
-        if (l) {
-            l->seen = view;
-            l->idx = i;
-        }
-        o[i].lines = l;
-    }
-    if (!rc && ch->lines.n > m) sweep_lines(ch, view);
-    if (!rc) qsort(order, m, sizeof *order, cmp_ranked);
+    if (!rc) sort_ranked(order, m);
     for (size_t q = 0; q < m && !rc; q++) {
         fp_view_row *e = &o[order[q].i];
         e->best = e->has_stated ? e->stated : e->rollup;
         int valued = e->has_stated || (e->has_rollup && !e->overflow);
-        if (!valued || e->region < 0 || !rolls_up(t, e->ind, e->series, e->unit)) continue;
+        /* an overflowed rollup adds nothing up, but its node is still a child the checks list */
+        if (!(e->has_stated || e->has_rollup) || e->region < 0 || !rolls_up(t, e->ind, e->series, e->unit))
+            continue;
         int parent = fp_gaz_region(t->g, e->region)->parent;
         if (parent < 0) continue;
         fp_view_row probe = *e;
@@ -519,6 +611,8 @@ int fp_table_view(const fp_table *t, fp_view *v)
         view_key(k, sizeof k, &probe);
         const lines *pl = fp_map_get(&ch->lines, k);
         if (!pl || pl->seen != view) continue;
+        e->parent = pl->idx + 1;
+        if (!valued) continue;
         fp_view_row *p = &o[pl->idx];
         if (!p->has_rollup) p->rollup = 0;
         if (fp_dec_add(&p->rollup, e->best)) p->overflow = 1;
@@ -526,6 +620,18 @@ int fp_table_view(const fp_table *t, fp_view *v)
         p->coverage++;
     }
     free(order);
+    /* each node's children in the view, in view order, for children_exceed_parent (a scan of the whole
+     * view per such finding grew with the square of the table) */
+    size_t *tail = rc ? NULL : calloc(m + 1, sizeof *tail);
+    if (!rc && !tail) rc = FP_ENOMEM;
+    for (size_t i = 0; i < m && !rc; i++) {
+        size_t p = o[i].parent;
+        if (!p) continue;
+        if (tail[p - 1]) o[tail[p - 1] - 1].sibling = i + 1;
+        else o[p - 1].child = i + 1;
+        tail[p - 1] = i + 1;
+    }
+    free(tail);
     v->r = o;
     v->n = m;
     if (rc) fp_view_free(v);
@@ -732,10 +838,25 @@ static int check_rows(checker *c)
         if (!r->has_stated) continue;
         /* reports disagree on the cell */
         if (!strcmp(r->status, "conflict")) {
-            /* right: the first value not chosen (the candidates list them all), found when the cell was put */
-            rc |= check_head(b, "conflicting_values", r, r->stated, "!=", r->other, 1);
-            rc |= side(b, "cell", r, 1);
-            rc |= fp_buf_puts(b, "}}\n");
+            /* what it shows is the stated cell's (its version, gen, says when it changed): kept rendered */
+            lines *l = r->lines;
+            if (l && l->conflict && l->conflict_gen == r->gen) {
+                rc |= fp_buf_append(b, l->conflict, l->conflict_len);
+            } else {
+                size_t b0 = b->len;
+                /* right: the first value not chosen (the candidates list them all), found when the cell was put */
+                rc |= check_head(b, "conflicting_values", r, r->stated, "!=", r->other, 1);
+                rc |= side(b, "cell", r, 1);
+                rc |= fp_buf_puts(b, "}}\n");
+                char *keep = rc || !l ? NULL : malloc(b->len - b0);
+                if (keep) { /* not kept (out of memory): rendered again next time */
+                    memcpy(keep, b->p + b0, b->len - b0);
+                    free(l->conflict);
+                    l->conflict = keep;
+                    l->conflict_len = b->len - b0;
+                    l->conflict_gen = r->gen;
+                }
+            }
         }
         /* the children's rollup exceeds what is stated for the node */
         if (r->has_rollup && !r->overflow && r->rollup > r->stated) {
@@ -743,12 +864,9 @@ static int check_rows(checker *c)
             rc |= side(b, "parent", r, 1);
             rc |= fp_buf_puts(b, ",\"children\":[");
             int k = 0;
-            for (size_t j = 0; j < v->n && !rc; j++) {
-                const fp_view_row *ch = &v->r[j];
-                if (ch->region < 0 || r->region < 0 || fp_gaz_region(c->t->g, ch->region)->parent != r->region ||
-                    ch->year != r->year || strcmp(ch->indicator, r->indicator) || strcmp(ch->series, r->series) ||
-                    strcmp(ch->unit, r->unit) || !(ch->has_stated || ch->has_rollup))
-                    continue;
+            /* the rows the roll-up added (or, overflowed, would have added) to this one, in view order */
+            for (size_t j = r->child; j && !rc; j = v->r[j - 1].sibling) {
+                const fp_view_row *ch = &v->r[j - 1];
                 char bs[32];
                 fp_dec_format(ch->best, bs, sizeof bs);
                 rc |= fp_buf_puts(b, k++ ? ",{" : "{");

@@ -46,6 +46,7 @@ typedef struct {
      * write renders again only the rows that changed */
     uint64_t gen;
     void *lines;
+    size_t parent, child, sibling; /* index + 1 (0: none) of its parent, first child and next sibling */
 } fp_view_row;
 
 typedef struct {
