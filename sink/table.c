@@ -54,6 +54,7 @@ typedef struct {
     uint64_t seen; /* the view (cache->views) that last held this row */
     size_t idx;    /* its index in that view */
     size_t pos;    /* while a view is made: its index in the view before */
+    int left;      /* while a view is made: how many ancestors the walk that reached it could still add */
     /* its conflicting_values finding (most of anomalies.jsonl), which shows the stated cell alone */
     char *conflict;
     size_t conflict_len;
@@ -499,7 +500,7 @@ int fp_table_view(const fp_table *t, fp_view *v)
      * stated one kept). The cache's entry of a key says whether this view has it already, and where: a
      * row's index, which the roll-up and the checks look parents and wholes up by, and the lines it
      * rendered to. A walk up stops at a node already in: the nodes above it are in too (whether a key
-     * rolls up depends on the key alone). */
+     * rolls up depends on the key alone), as far up as the walk that added it could go. */
     cache *ch = t->c;
     uint64_t view = ++ch->views;
     for (size_t i = 0; i < nrows && !rc; i++) {
@@ -545,19 +546,23 @@ int fp_table_view(const fp_table *t, fp_view *v)
                 }
                 fresh = 1;
             }
+            int left = 6 - depth; /* ancestors this walk may still add */
             if (l->seen == view) {
                 fp_view_row *d = &o[l->idx];
                 if (e.has_stated && !d->has_stated) {
                     *d = e;
                     d->lines = l;
                 }
-                break;
+                if (l->left >= left) break; /* the walk that added it went at least as far up */
+                l->left = left;
+            } else {
+                l->seen = view;
+                l->pos = l->idx; /* its place in the last view, sorted */
+                l->idx = m;
+                l->left = left;
+                e.lines = l;
+                o[m++] = e;
             }
-            l->seen = view;
-            l->pos = l->idx; /* its place in the last view, sorted */
-            l->idx = m;
-            e.lines = l;
-            o[m++] = e;
             if (idx < 0 || !up) break;
             a = fp_gaz_region(t->g, a)->parent;
             if (a < 0) break;
