@@ -69,6 +69,12 @@ typedef struct {
     uint64_t views; /* views made so far */
     size_t last_n;  /* the last view's rows; (size_t)-1 when it failed */
     uint64_t rendered;
+    /* the findings' lines, sorted as anomalies.jsonl has them: kept in order as findings come and go (a
+     * sort of them all at every write grew with the reports, one finding or more each); stale: rebuilt
+     * and sorted at the next write (after a shard's findings are dropped, or out of memory) */
+    const char **flines;
+    size_t nflines, capflines;
+    int fstale;
 } cache;
 
 struct fp_table {
@@ -132,11 +138,57 @@ static void free_finding(const char *key, void *val, void *ud)
     free(f);
 }
 
+/* The first place in the sorted lines not before line. */
+static size_t flines_at(const cache *c, const char *line)
+{
+    size_t lo = 0, hi = c->nflines;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->flines[mid], line) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void flines_remove(cache *c, const char *line)
+{
+    if (c->fstale) return;
+    for (size_t i = flines_at(c, line); i < c->nflines && !strcmp(c->flines[i], line); i++)
+        if (c->flines[i] == line) {
+            memmove(&c->flines[i], &c->flines[i + 1], (c->nflines - i - 1) * sizeof *c->flines);
+            c->nflines--;
+            return;
+        }
+    c->fstale = 1; /* not there: never so, but a rebuild is always right */
+}
+
+static void flines_insert(cache *c, const char *line)
+{
+    if (c->fstale) return;
+    if (c->nflines == c->capflines) {
+        size_t cap = c->capflines ? c->capflines * 2 : 64;
+        const char **nl = realloc(c->flines, cap * sizeof *nl);
+        if (!nl) {
+            c->fstale = 1;
+            return;
+        }
+        c->flines = nl;
+        c->capflines = cap;
+    }
+    size_t i = flines_at(c, line);
+    memmove(&c->flines[i + 1], &c->flines[i], (c->nflines - i) * sizeof *c->flines);
+    c->flines[i] = line;
+    c->nflines++;
+}
+
 int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
 {
     if (!a->live) {
         finding *f = fp_map_del(&t->findings, a->id);
-        if (f) free_finding(NULL, f, NULL);
+        if (f) {
+            flines_remove(t->c, f->line);
+            free_finding(NULL, f, NULL);
+        }
         return FP_OK;
     }
     fp_buf b = {0};
@@ -166,7 +218,11 @@ int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
         free_finding(NULL, f, NULL);
         return FP_ENOMEM;
     }
-    if (old) free_finding(NULL, old, NULL);
+    if (old) {
+        flines_remove(t->c, ((finding *)old)->line);
+        free_finding(NULL, old, NULL);
+    }
+    flines_insert(t->c, f->line);
     return FP_OK;
 }
 
@@ -212,6 +268,7 @@ void fp_table_free(fp_table *t)
     free(t->c->paths);
     fp_map_each(&t->c->lines, free_lines, NULL);
     fp_map_free(&t->c->lines);
+    free(t->c->flines);
     free(t->c);
     free(t->nchildren);
     free(t);
@@ -304,6 +361,7 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
     if (fs.keys) {
         fp_map_each(&t->findings, pick_finding, &fs);
         drop_picked(&t->findings, &fs, free_finding);
+        t->c->fstale = 1;
     }
     unack u = {1ULL << shard, all_shards(t), &t->complete};
     fp_map_each(&t->acks, unack_one, &u);
@@ -652,9 +710,10 @@ int fp_table_view(const fp_table *t, fp_view *v)
 }
 
 /* ---- rendering ----
- * Every write renders every row (a report's latency waits for it), so the
- * hot paths append numbers and strings directly: fp_buf_printf formats
- * twice (to measure, then to write) and was most of a write's cost. */
+ * A write renders the rows that changed (put_row keeps the rest's lines)
+ * and a first write renders every row (a report's latency waits for it),
+ * so the hot paths append numbers and strings directly: fp_buf_printf
+ * formats twice (to measure, then to write) and was most of a write's cost. */
 
 static int put_uint(fp_buf *b, unsigned long long v)
 {
@@ -931,18 +990,31 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *c
 
 int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
 {
-    finding **fs = malloc((t->findings.n + 1) * sizeof *fs);
-    const char **lines = malloc((t->findings.n + 1) * sizeof *lines);
-    int rc = fs && lines ? FP_OK : FP_ENOMEM;
-    size_t nl = rc ? 0 : fp_map_values(&t->findings, (void **)fs);
-    for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
-    qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
-    for (size_t i = 0; i < nl && !rc; i++) {
-        rc |= fp_buf_puts(out, lines[i]);
+    cache *ch = t->c;
+    int rc = FP_OK;
+    if (ch->fstale) {
+        size_t cap = t->findings.n + 1;
+        finding **fs = malloc(cap * sizeof *fs);
+        const char **lines = malloc(cap * sizeof *lines);
+        if (!fs || !lines) {
+            free(fs);
+            free(lines);
+            return FP_ENOMEM;
+        }
+        size_t nl = fp_map_values(&t->findings, (void **)fs);
+        for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
+        free(fs);
+        qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
+        free(ch->flines);
+        ch->flines = lines;
+        ch->nflines = nl;
+        ch->capflines = cap;
+        ch->fstale = 0;
+    }
+    for (size_t i = 0; i < ch->nflines && !rc; i++) {
+        rc |= fp_buf_puts(out, ch->flines[i]);
         rc |= PUT_LIT(out, "\n");
     }
-    free(fs);
-    free(lines);
     if (rc) return FP_ENOMEM;
     checker c = {.t = t, .v = v, .out = out};
     rc = check_rows(&c);

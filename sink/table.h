@@ -83,7 +83,9 @@ void fp_view_free(fp_view *v);
  * the shards' (parts_exceed_whole) and the view's own
  * (conflicting_values, children_exceed_parent, part_exceeds_whole,
  * rate_out_of_range, stock_against_flows, rollup_overflow: a sum that
- * leaves the decimal range is left out, said, and never stops the files). */
+ * leaves the decimal range is left out, said, and never stops the files).
+ * A row's lines (and a conflict's finding) are kept in the table and reused
+ * while what it shows is unchanged; v must be the table's latest view. */
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies);
 
 /* How many view rows fp_table_render has rendered (not taken from its cache) since the table was made: a

@@ -151,6 +151,62 @@ static void unit_test(const fp_gazetteer *g, const fp_indicators *ind)
     for (size_t i = 0; i < N; i++) free(cells[i].region_path);
 }
 
+/* The shards' findings (parts_exceed_whole, dead letters) are kept in anomalies.jsonl's order as they
+ * come, go and are replaced: the file is what a table given the final findings at once writes. */
+static void findings_test(const fp_gazetteer *g, const fp_indicators *ind)
+{
+    enum { F = 60 };
+    fp_table *t, *fresh;
+    CHECK(fp_table_new(&t, g, ind, 2) == FP_OK);
+    CHECK(fp_table_new(&fresh, g, ind, 2) == FP_OK);
+    int live[F] = {0}, version[F] = {0};
+    unsigned seed = 7;
+    for (int step = 0; step < 400; step++) {
+        seed = seed * 1103515245u + 12345u;
+        int i = (int)((seed >> 8) % F);
+        live[i] = (seed >> 20) % 3 != 0;
+        version[i]++;
+        char id[16], detail[64], code[16];
+        snprintf(id, sizeof id, "f%02d", i);
+        snprintf(detail, sizeof detail, "{\"v\":%d}", version[i] % 4); /* equal lines happen too */
+        snprintf(code, sizeof code, "15%02d", (i * 7) % 13);
+        fp_anomaly a = {.shard = (uint32_t)(i % 2), .id = id, .region_path = "内蒙古自治区", .year = 2019,
+                        .detail = detail, .live = (uint8_t)live[i]};
+        snprintf(a.kind, sizeof a.kind, "parts_exceed_whole");
+        snprintf(a.region_code, sizeof a.region_code, "%s", code);
+        snprintf(a.indicator, sizeof a.indicator, "funds.total");
+        snprintf(a.unit, sizeof a.unit, "CNY");
+        CHECK(fp_table_anomaly(t, &a) == FP_OK);
+        if (step == 399 || step % 50 == 49) {
+            if (step == 199) fp_table_clear_shard(t, 1); /* shard 1's findings gone until it sends them again */
+            fp_table_free(fresh);
+            CHECK(fp_table_new(&fresh, g, ind, 2) == FP_OK);
+            files got, want;
+            CHECK(write_all(t, &got) == FP_OK);
+            /* the same findings, given at once */
+            for (int j = 0; j < F; j++) {
+                if (!live[j] || (step == 199 && j % 2)) continue;
+                snprintf(id, sizeof id, "f%02d", j);
+                snprintf(detail, sizeof detail, "{\"v\":%d}", version[j] % 4);
+                snprintf(code, sizeof code, "15%02d", (j * 7) % 13);
+                fp_anomaly b = a;
+                b.shard = (uint32_t)(j % 2);
+                b.live = 1;
+                snprintf(b.region_code, sizeof b.region_code, "%s", code);
+                CHECK(fp_table_anomaly(fresh, &b) == FP_OK);
+            }
+            CHECK(write_all(fresh, &want) == FP_OK);
+            CHECK(got.an.len > 0 && same(&got.an, &want.an));
+            files_free(&got);
+            files_free(&want);
+            if (step == 199)
+                for (int j = 1; j < F; j += 2) live[j] = 0; /* as cleared */
+        }
+    }
+    fp_table_free(fresh);
+    fp_table_free(t);
+}
+
 /* ---- --bench ---- */
 
 static int load_cells(const char *path, fp_total **out, size_t *n)
@@ -300,7 +356,10 @@ int main(int argc, char **argv)
     if (!g) return CHECK_DONE();
     int rc = 0;
     if (argc > 4 && !strcmp(argv[2], "--bench")) rc = bench(g, &ind, argv[3], atoi(argv[4]), argc > 5 ? argv[5] : NULL);
-    else unit_test(g, &ind);
+    else {
+        unit_test(g, &ind);
+        findings_test(g, &ind);
+    }
     fp_indicators_free(&ind);
     fp_gaz_free(g);
     return rc ? rc : CHECK_DONE();
