@@ -13,6 +13,7 @@ typedef struct {
     fp_total tot; /* tot.region_path and tot.candidates owned */
     fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
     int other_known; /* other is found at the first write after a put, once, not at every write */
+    uint64_t gen;    /* this cell's version, new at every put: its rendered lines are stale when it changes */
 } row;
 
 /* The conflict check's right side, from the candidates' JSON (which carry their sentences: parsing them all
@@ -36,7 +37,49 @@ static fp_dec row_other(row *r)
     return r->other;
 }
 
+/* A view row's rendered lines and what they were rendered from. Everything a row shows is fixed by its
+ * key, the stated cell's version (gen) and the roll-up's figures, so lines whose sig is unchanged are
+ * reused as they are: a write costs the rows that changed, not the table. */
+typedef struct {
+    uint64_t gen;
+    fp_dec stated, rollup, best;
+    uint32_t coverage, children, facts, reports;
+    int has_stated, has_rollup, overflow;
+} line_sig;
+
+typedef struct {
+    line_sig sig;
+    char *csv, *json; /* NULL: not rendered yet */
+    size_t csv_len, json_len;
+    uint64_t seen; /* the view (cache->views) that last held this row */
+    size_t idx;    /* its index in that view */
+    size_t pos;    /* while a view is made: its index in the view before */
+    int left;      /* while a view is made: how many ancestors the walk that reached it could still add */
+    /* its conflicting_values finding (most of anomalies.jsonl), which shows the stated cell alone */
+    char *conflict;
+    size_t conflict_len;
+    uint64_t conflict_gen;
+} lines;
+
+/* The table's caches, changed by views and renders that otherwise only read the table (a pointer, so a
+ * const table can keep them). */
+typedef struct {
+    char **paths;   /* per gazetteer region: its path, made at its first use (a path never changes) */
+    fp_map lines;   /* view key -> lines */
+    uint64_t views; /* views made so far */
+    size_t last_n;  /* the last view's rows; (size_t)-1 when it failed */
+    uint64_t rendered;
+    /* the findings' lines, sorted as anomalies.jsonl has them: kept in order as findings come and go (a
+     * sort of them all at every write grew with the reports, one finding or more each); stale: rebuilt
+     * and sorted at the next write (after a shard's findings are dropped, or out of memory) */
+    const char **flines;
+    size_t nflines, capflines;
+    int fstale;
+} cache;
+
 struct fp_table {
+    cache *c;
+    uint64_t gen; /* the last row version given out */
     const fp_gazetteer *g;
     const fp_indicators *ind;
     uint32_t *nchildren; /* per gazetteer region: its children in the gazetteer */
@@ -75,6 +118,17 @@ static void free_val(const char *key, void *val, void *ud)
     free(val);
 }
 
+static void free_lines(const char *key, void *val, void *ud)
+{
+    (void)key;
+    (void)ud;
+    lines *l = val;
+    free(l->csv);
+    free(l->json);
+    free(l->conflict);
+    free(l);
+}
+
 static void free_finding(const char *key, void *val, void *ud)
 {
     (void)key;
@@ -84,11 +138,57 @@ static void free_finding(const char *key, void *val, void *ud)
     free(f);
 }
 
+/* The first place in the sorted lines not before line. */
+static size_t flines_at(const cache *c, const char *line)
+{
+    size_t lo = 0, hi = c->nflines;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->flines[mid], line) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void flines_remove(cache *c, const char *line)
+{
+    if (c->fstale) return;
+    for (size_t i = flines_at(c, line); i < c->nflines && !strcmp(c->flines[i], line); i++)
+        if (c->flines[i] == line) {
+            memmove(&c->flines[i], &c->flines[i + 1], (c->nflines - i - 1) * sizeof *c->flines);
+            c->nflines--;
+            return;
+        }
+    c->fstale = 1; /* not there: never so, but a rebuild is always right */
+}
+
+static void flines_insert(cache *c, const char *line)
+{
+    if (c->fstale) return;
+    if (c->nflines == c->capflines) {
+        size_t cap = c->capflines ? c->capflines * 2 : 64;
+        const char **nl = realloc(c->flines, cap * sizeof *nl);
+        if (!nl) {
+            c->fstale = 1;
+            return;
+        }
+        c->flines = nl;
+        c->capflines = cap;
+    }
+    size_t i = flines_at(c, line);
+    memmove(&c->flines[i + 1], &c->flines[i], (c->nflines - i) * sizeof *c->flines);
+    c->flines[i] = line;
+    c->nflines++;
+}
+
 int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
 {
     if (!a->live) {
         finding *f = fp_map_del(&t->findings, a->id);
-        if (f) free_finding(NULL, f, NULL);
+        if (f) {
+            flines_remove(t->c, f->line);
+            free_finding(NULL, f, NULL);
+        }
         return FP_OK;
     }
     fp_buf b = {0};
@@ -118,7 +218,11 @@ int fp_table_anomaly(fp_table *t, const fp_anomaly *a)
         free_finding(NULL, f, NULL);
         return FP_ENOMEM;
     }
-    if (old) free_finding(NULL, old, NULL);
+    if (old) {
+        flines_remove(t->c, ((finding *)old)->line);
+        free_finding(NULL, old, NULL);
+    }
+    flines_insert(t->c, f->line);
     return FP_OK;
 }
 
@@ -129,7 +233,13 @@ int fp_table_new(fp_table **out, const fp_gazetteer *g, const fp_indicators *ind
     fp_table *t = calloc(1, sizeof *t);
     if (!t) return FP_ENOMEM;
     size_t n = fp_gaz_count(g);
-    if (!(t->nchildren = calloc(n + 1, sizeof *t->nchildren))) {
+    t->nchildren = calloc(n + 1, sizeof *t->nchildren);
+    t->c = calloc(1, sizeof *t->c);
+    if (t->c) t->c->paths = calloc(n + 1, sizeof *t->c->paths);
+    if (!t->nchildren || !t->c || !t->c->paths) {
+        free(t->nchildren);
+        if (t->c) free(t->c->paths);
+        free(t->c);
         free(t);
         return FP_ENOMEM;
     }
@@ -153,6 +263,13 @@ void fp_table_free(fp_table *t)
     fp_map_free(&t->acks);
     fp_map_each(&t->findings, free_finding, NULL);
     fp_map_free(&t->findings);
+    size_t n = fp_gaz_count(t->g);
+    for (size_t i = 0; i < n; i++) free(t->c->paths[i]);
+    free(t->c->paths);
+    fp_map_each(&t->c->lines, free_lines, NULL);
+    fp_map_free(&t->c->lines);
+    free(t->c->flines);
+    free(t->c);
     free(t->nchildren);
     free(t);
 }
@@ -183,6 +300,7 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     r->tot.region_path = path;
     r->tot.candidates = cand;
     r->other_known = 0;
+    r->gen = ++t->gen;
     return FP_OK;
 }
 
@@ -243,6 +361,7 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
     if (fs.keys) {
         fp_map_each(&t->findings, pick_finding, &fs);
         drop_picked(&t->findings, &fs, free_finding);
+        t->c->fstale = 1;
     }
     unack u = {1ULL << shard, all_shards(t), &t->complete};
     fp_map_each(&t->acks, unack_one, &u);
@@ -288,7 +407,6 @@ static int cmp_out(const void *a, const void *b)
 
 void fp_view_free(fp_view *v)
 {
-    for (size_t i = 0; i < v->n; i++) free(v->r[i].path);
     free(v->r);
     v->r = NULL;
     v->n = 0;
@@ -301,24 +419,119 @@ static int rolls_up(const fp_table *t, int ind, const char *series, const char *
            (!strcmp(series, "value") || !strcmp(series, "target"));
 }
 
-static int path_of(const fp_table *t, int region, char **out)
+/* A region's path, made once: building it anew for every ancestor at every write was a good part of it. */
+static int path_of(const fp_table *t, int region, const char **out)
 {
-    fp_buf b = {0};
-    fp_gaz_path(t->g, region, &b);
-    *out = b.p ? b.p : strdup("");
-    return *out ? FP_OK : FP_ENOMEM;
+    char **slot = &t->c->paths[region];
+    if (!*slot) {
+        fp_buf b = {0};
+        fp_gaz_path(t->g, region, &b);
+        *slot = b.p ? b.p : strdup("");
+        if (!*slot) return FP_ENOMEM;
+    }
+    *out = *slot;
+    return FP_OK;
 }
 
+/* A region code into a view row's field, cut to fit as snprintf would (snprintf was a tenth of a write). */
+static void copy_code(char dst[16], const char *src)
+{
+    size_t n = strnlen(src, 15);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Appends s and a separator at *p, within end (cut there: a key is never that long). */
+static char *key_str(char *p, char *end, const char *s)
+{
+    while (*s && p < end) *p++ = *s++;
+    if (p < end) *p++ = '|';
+    return p;
+}
+
+static char *key_int(char *p, char *end, int v)
+{
+    char t[12];
+    size_t i = sizeof t;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do t[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) t[--i] = '-';
+    while (i < sizeof t && p < end) *p++ = t[i++];
+    if (p < end) *p++ = '|';
+    return p;
+}
+
+/* "region|code|year|indicator|series|unit" (the code only for a region the gazetteer does not know): made
+ * for every row at every view, so by hand, not by snprintf (a tenth of a write). */
 static void view_key(char *buf, size_t cap, const fp_view_row *e)
 {
-    snprintf(buf, cap, "%d|%s|%d|%s|%s|%s", e->region, e->region < 0 ? e->code : "", e->year, e->indicator,
-             e->series, e->unit);
+    char *p = buf, *end = buf + cap - 1;
+    p = key_int(p, end, e->region);
+    p = key_str(p, end, e->region < 0 ? e->code : "");
+    p = key_int(p, end, e->year);
+    p = key_str(p, end, e->indicator);
+    p = key_str(p, end, e->series);
+    p = key_str(p, end, e->unit);
+    *p = '\0';
 }
 
 typedef struct {
     int depth;
     size_t i;
 } ranked;
+
+typedef struct {
+    uint64_t view;
+    char **keys;
+    size_t n;
+} stale;
+
+static void pick_stale(const char *key, void *val, void *ud)
+{
+    stale *s = ud;
+    if (((lines *)val)->seen != s->view) s->keys[s->n++] = strdup(key);
+}
+
+/* Drops the lines of rows no longer in the view (a cell removed, a shard re-snapshotted). Out of memory,
+ * some stay: harmless (a stale entry is never in a view) until the next view drops them. */
+static void sweep_lines(cache *ch, uint64_t view)
+{
+    stale s = {.view = view, .keys = calloc(ch->lines.n + 1, sizeof(char *))};
+    if (!s.keys) return;
+    fp_map_each(&ch->lines, pick_stale, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        void *l = s.keys[i] ? fp_map_del(&ch->lines, s.keys[i]) : NULL;
+        if (l) free_lines(NULL, l, NULL);
+        free(s.keys[i]);
+    }
+    free(s.keys);
+}
+
+static int cmp_ranked(const void *a, const void *b);
+
+/* Deepest first, then by index: a counting sort by level (a gazetteer has a handful), stable, so the
+ * indices stay in order within a level; qsort for levels out of its range. */
+static void sort_ranked(ranked *r, size_t n)
+{
+    enum { LEVELS = 16 };
+    size_t count[LEVELS + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].depth < 0 || r[i].depth >= LEVELS) {
+            qsort(r, n, sizeof *r, cmp_ranked);
+            return;
+        }
+        count[LEVELS - 1 - r[i].depth + 1]++;
+    }
+    for (int l = 1; l <= LEVELS; l++) count[l] += count[l - 1];
+    ranked *tmp = malloc((n + 1) * sizeof *tmp);
+    if (!tmp) {
+        qsort(r, n, sizeof *r, cmp_ranked);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) tmp[count[LEVELS - 1 - r[i].depth]++] = r[i];
+    memcpy(r, tmp, n * sizeof *r);
+    free(tmp);
+}
 
 static int cmp_ranked(const void *a, const void *b)
 {
@@ -331,8 +544,8 @@ int fp_table_view(const fp_table *t, fp_view *v)
 {
     v->r = NULL;
     v->n = 0;
-    size_t cap = t->rows.n * 6 + 1, n = 0;
-    fp_view_row *o = calloc(cap, sizeof *o);
+    size_t cap = t->rows.n * 7 + 1, m = 0;
+    fp_view_row *o = malloc(cap * sizeof *o); /* each entry is written whole before use */
     row **rows = malloc((t->rows.n + 1) * sizeof *rows);
     if (!o || !rows) {
         free(o);
@@ -340,98 +553,156 @@ int fp_table_view(const fp_table *t, fp_view *v)
         return FP_ENOMEM;
     }
     size_t nrows = fp_map_values(&t->rows, (void **)rows);
-    int rc = FP_OK;
-    /* each stated cell, and an empty entry for every ancestor its value rolls up to */
+    int rc = FP_OK, fresh = 0;
+    /* Each stated cell, and an entry for every ancestor its value rolls up to, one per node and key (the
+     * stated one kept). The cache's entry of a key says whether this view has it already, and where: a
+     * row's index, which the roll-up and the checks look parents and wholes up by, and the lines it
+     * rendered to. A walk up stops at a node already in: the nodes above it are in too (whether a key
+     * rolls up depends on the key alone), as far up as the walk that added it could go. */
+    cache *ch = t->c;
+    uint64_t view = ++ch->views;
     for (size_t i = 0; i < nrows && !rc; i++) {
         const fp_total *c = &rows[i]->tot;
         int idx = fp_gaz_find_code(t->g, c->region_code);
         int ind = fp_indicators_find(t->ind, c->indicator);
         int up = rolls_up(t, ind, c->series, c->unit);
-        for (int a = idx, depth = 0; depth < 7; depth++) {
-            fp_view_row *e = &o[n++];
-            e->region = a;
-            e->year = c->year;
-            e->indicator = c->indicator;
-            e->series = c->series;
-            e->unit = c->unit;
-            e->ind = ind;
-            e->name = ind >= 0 ? t->ind->v[ind].name : c->indicator + strlen(FP_OTHER_PREFIX);
-            e->metric = ind >= 0 ? t->ind->v[ind].metric : c->metric;
-            e->kind = ind >= 0 ? fp_kind_name(t->ind->v[ind].kind) : "other";
-            e->status = "";
+        for (int a = idx, depth = 0; depth < 7 && m < cap; depth++) {
+            fp_view_row e = {0};
+            e.region = a;
+            e.year = c->year;
+            e.indicator = c->indicator;
+            e.series = c->series;
+            e.unit = c->unit;
+            e.ind = ind;
+            e.name = ind >= 0 ? t->ind->v[ind].name : c->indicator + strlen(FP_OTHER_PREFIX);
+            e.metric = ind >= 0 ? t->ind->v[ind].metric : c->metric;
+            e.kind = ind >= 0 ? fp_kind_name(t->ind->v[ind].kind) : "other";
+            e.status = "";
             if (depth == 0) {
-                e->has_stated = 1;
-                e->stated = c->stated;
-                e->status = c->status[0] ? c->status : "exact";
-                e->facts = c->facts;
-                e->reports = c->reports;
-                e->candidates = c->candidates;
-                e->other = row_other(rows[i]); /* the row is the table's cache, not its state */
-                snprintf(e->code, sizeof e->code, "%s", c->region_code);
-                e->path = strdup(c->region_path ? c->region_path : "");
-                if (!e->path) rc = FP_ENOMEM;
+                e.has_stated = 1;
+                e.stated = c->stated;
+                e.status = c->status[0] ? c->status : "exact";
+                e.facts = c->facts;
+                e.reports = c->reports;
+                e.candidates = c->candidates;
+                e.other = row_other(rows[i]); /* the row is the table's cache, not its state */
+                e.gen = rows[i]->gen;
+                copy_code(e.code, c->region_code);
+                e.path = c->region_path ? c->region_path : "";
             } else {
-                snprintf(e->code, sizeof e->code, "%s", fp_gaz_region(t->g, a)->code);
-                rc = path_of(t, a, &e->path);
+                copy_code(e.code, fp_gaz_region(t->g, a)->code);
+                if ((rc = path_of(t, a, &e.path))) break;
             }
-            if (rc || idx < 0 || !up) break;
+            char k[256];
+            view_key(k, sizeof k, &e);
+            lines *l = fp_map_get(&ch->lines, k);
+            if (!l) {
+                if (!(l = calloc(1, sizeof *l)) || fp_map_put(&ch->lines, k, l, NULL)) {
+                    free(l);
+                    rc = FP_ENOMEM;
+                    break;
+                }
+                fresh = 1;
+            }
+            int left = 6 - depth; /* ancestors this walk may still add */
+            if (l->seen == view) {
+                fp_view_row *d = &o[l->idx];
+                if (e.has_stated && !d->has_stated) {
+                    *d = e;
+                    d->lines = l;
+                }
+                if (l->left >= left) break; /* the walk that added it went at least as far up */
+                l->left = left;
+            } else {
+                l->seen = view;
+                l->pos = l->idx; /* its place in the last view, sorted */
+                l->idx = m;
+                l->left = left;
+                e.lines = l;
+                o[m++] = e;
+            }
+            if (idx < 0 || !up) break;
             a = fp_gaz_region(t->g, a)->parent;
             if (a < 0) break;
         }
     }
     free(rows);
-    /* merge: one entry per node and key, the stated one kept */
-    qsort(o, n, sizeof *o, cmp_out);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m && !cmp_out(&o[m - 1], &o[i])) {
-            fp_view_row *d = &o[m - 1];
-            if (o[i].has_stated && !d->has_stated) {
-                char *p = d->path;
-                *d = o[i];
-                free(p);
-            } else {
-                free(o[i].path);
+    if (!rc && ch->lines.n > m) sweep_lines(ch, view);
+    /* Sorted by path, year, indicator, series, unit. The same keys as the last view (no new one, none
+     * gone: the cache held exactly the last view's) keep their places: put back and checked, not sorted. */
+    int placed = 0;
+    if (!rc && !fresh && m == ch->last_n) {
+        fp_view_row *s = malloc((m + 1) * sizeof *s);
+        unsigned char *taken = calloc(m + 1, 1);
+        if (s && taken) {
+            placed = 1;
+            for (size_t i = 0; i < m && placed; i++) {
+                size_t p = ((lines *)o[i].lines)->pos;
+                if (p >= m || taken[p]) placed = 0; /* not the last view's places after all */
+                else {
+                    s[p] = o[i];
+                    taken[p] = 1;
+                }
             }
-        } else {
-            o[m++] = o[i];
+            for (size_t i = 1; i < m && placed; i++)
+                if (cmp_out(&s[i - 1], &s[i]) >= 0) placed = 0;
+            if (placed) {
+                free(o);
+                o = s;
+                s = NULL;
+            }
         }
+        free(s);
+        free(taken);
     }
+    if (!rc && !placed) qsort(o, m, sizeof *o, cmp_out);
+    for (size_t i = 0; i < m && !rc; i++) ((lines *)o[i].lines)->idx = i;
+    ch->last_n = rc ? (size_t)-1 : m;
     for (size_t i = 0; i < m; i++)
         if (o[i].region >= 0 && rolls_up(t, o[i].ind, o[i].series, o[i].unit))
             o[i].children = t->nchildren[o[i].region];
     /* roll up, deepest nodes first: a node's best (stated, else rollup) goes to its parent */
-    fp_map at = {0};
-    ranked *order = malloc((m + 1) * sizeof *order);
+    ranked *order = rc ? NULL : malloc((m + 1) * sizeof *order);
     if (!order) rc = FP_ENOMEM;
-    for (size_t i = 0; i < m && !rc; i++) {
-        char k[256];
-        view_key(k, sizeof k, &o[i]);
+    for (size_t i = 0; i < m && !rc; i++)
         order[i] = (ranked){o[i].region < 0 ? 0 : fp_gaz_region(t->g, o[i].region)->level, i};
-        rc = fp_map_put(&at, k, (void *)(uintptr_t)(i + 1), NULL);
-    }
-    if (!rc) qsort(order, m, sizeof *order, cmp_ranked);
+    if (!rc) sort_ranked(order, m);
     for (size_t q = 0; q < m && !rc; q++) {
         fp_view_row *e = &o[order[q].i];
         e->best = e->has_stated ? e->stated : e->rollup;
         int valued = e->has_stated || (e->has_rollup && !e->overflow);
-        if (!valued || e->region < 0 || !rolls_up(t, e->ind, e->series, e->unit)) continue;
+        /* an overflowed rollup adds nothing up, but its node is still a child the checks list */
+        if (!(e->has_stated || e->has_rollup) || e->region < 0 || !rolls_up(t, e->ind, e->series, e->unit))
+            continue;
         int parent = fp_gaz_region(t->g, e->region)->parent;
         if (parent < 0) continue;
         fp_view_row probe = *e;
         probe.region = parent;
         char k[256];
         view_key(k, sizeof k, &probe);
-        void *pv = fp_map_get(&at, k);
-        if (!pv) continue;
-        fp_view_row *p = &o[(uintptr_t)pv - 1];
+        const lines *pl = fp_map_get(&ch->lines, k);
+        if (!pl || pl->seen != view) continue;
+        e->parent = pl->idx + 1;
+        if (!valued) continue;
+        fp_view_row *p = &o[pl->idx];
         if (!p->has_rollup) p->rollup = 0;
         if (fp_dec_add(&p->rollup, e->best)) p->overflow = 1;
         p->has_rollup = 1;
         p->coverage++;
     }
     free(order);
-    fp_map_free(&at);
+    /* each node's children in the view, in view order, for children_exceed_parent (a scan of the whole
+     * view per such finding grew with the square of the table) */
+    size_t *tail = rc ? NULL : calloc(m + 1, sizeof *tail);
+    if (!rc && !tail) rc = FP_ENOMEM;
+    for (size_t i = 0; i < m && !rc; i++) {
+        size_t p = o[i].parent;
+        if (!p) continue;
+        if (tail[p - 1]) o[tail[p - 1] - 1].sibling = i + 1;
+        else o[p - 1].child = i + 1;
+        tail[p - 1] = i + 1;
+    }
+    free(tail);
     v->r = o;
     v->n = m;
     if (rc) fp_view_free(v);
@@ -439,9 +710,10 @@ int fp_table_view(const fp_table *t, fp_view *v)
 }
 
 /* ---- rendering ----
- * Every write renders every row (a report's latency waits for it), so the
- * hot paths append numbers and strings directly: fp_buf_printf formats
- * twice (to measure, then to write) and was most of a write's cost. */
+ * A write renders the rows that changed (put_row keeps the rest's lines)
+ * and a first write renders every row (a report's latency waits for it),
+ * so the hot paths append numbers and strings directly: fp_buf_printf
+ * formats twice (to measure, then to write) and was most of a write's cost. */
 
 static int put_uint(fp_buf *b, unsigned long long v)
 {
@@ -568,7 +840,6 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
 typedef struct {
     const fp_table *t;
     const fp_view *v;
-    fp_map at; /* view_key -> index + 1 */
     fp_buf *out;
 } checker;
 
@@ -576,11 +847,12 @@ static const fp_view_row *find_row(const checker *c, int region, const char *cod
                                    const char *series, const char *unit)
 {
     fp_view_row probe = {.region = region, .year = year, .indicator = indicator, .series = series, .unit = unit};
-    snprintf(probe.code, sizeof probe.code, "%s", code);
+    copy_code(probe.code, code);
     char k[256];
     view_key(k, sizeof k, &probe);
-    void *p = fp_map_get(&c->at, k);
-    return p ? &c->v->r[(uintptr_t)p - 1] : NULL;
+    /* the cache tells the row's index in the last view made, which is this one when its row there is it */
+    const lines *l = fp_map_get(&c->t->c->lines, k);
+    return l && l->idx < c->v->n && c->v->r[l->idx].lines == l ? &c->v->r[l->idx] : NULL;
 }
 
 /* {"kind":…,"region_code":…,…,"detail":{"rule":…,"left":…,"op":…,"right":…,"imbalance":… */
@@ -638,10 +910,25 @@ static int check_rows(checker *c)
         if (!r->has_stated) continue;
         /* reports disagree on the cell */
         if (!strcmp(r->status, "conflict")) {
-            /* right: the first value not chosen (the candidates list them all), found when the cell was put */
-            rc |= check_head(b, "conflicting_values", r, r->stated, "!=", r->other, 1);
-            rc |= side(b, "cell", r, 1);
-            rc |= fp_buf_puts(b, "}}\n");
+            /* what it shows is the stated cell's (its version, gen, says when it changed): kept rendered */
+            lines *l = r->lines;
+            if (l && l->conflict && l->conflict_gen == r->gen) {
+                rc |= fp_buf_append(b, l->conflict, l->conflict_len);
+            } else {
+                size_t b0 = b->len;
+                /* right: the first value not chosen (the candidates list them all), found when the cell was put */
+                rc |= check_head(b, "conflicting_values", r, r->stated, "!=", r->other, 1);
+                rc |= side(b, "cell", r, 1);
+                rc |= fp_buf_puts(b, "}}\n");
+                char *keep = rc || !l ? NULL : malloc(b->len - b0);
+                if (keep) { /* not kept (out of memory): rendered again next time */
+                    memcpy(keep, b->p + b0, b->len - b0);
+                    free(l->conflict);
+                    l->conflict = keep;
+                    l->conflict_len = b->len - b0;
+                    l->conflict_gen = r->gen;
+                }
+            }
         }
         /* the children's rollup exceeds what is stated for the node */
         if (r->has_rollup && !r->overflow && r->rollup > r->stated) {
@@ -649,12 +936,9 @@ static int check_rows(checker *c)
             rc |= side(b, "parent", r, 1);
             rc |= fp_buf_puts(b, ",\"children\":[");
             int k = 0;
-            for (size_t j = 0; j < v->n && !rc; j++) {
-                const fp_view_row *ch = &v->r[j];
-                if (ch->region < 0 || r->region < 0 || fp_gaz_region(c->t->g, ch->region)->parent != r->region ||
-                    ch->year != r->year || strcmp(ch->indicator, r->indicator) || strcmp(ch->series, r->series) ||
-                    strcmp(ch->unit, r->unit) || !(ch->has_stated || ch->has_rollup))
-                    continue;
+            /* the rows the roll-up added (or, overflowed, would have added) to this one, in view order */
+            for (size_t j = r->child; j && !rc; j = v->r[j - 1].sibling) {
+                const fp_view_row *ch = &v->r[j - 1];
                 char bs[32];
                 fp_dec_format(ch->best, bs, sizeof bs);
                 rc |= fp_buf_puts(b, k++ ? ",{" : "{");
@@ -706,39 +990,112 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *c
 
 int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out)
 {
-    finding **fs = malloc((t->findings.n + 1) * sizeof *fs);
-    const char **lines = malloc((t->findings.n + 1) * sizeof *lines);
-    int rc = fs && lines ? FP_OK : FP_ENOMEM;
-    size_t nl = rc ? 0 : fp_map_values(&t->findings, (void **)fs);
-    for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
-    qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
-    for (size_t i = 0; i < nl && !rc; i++) {
-        rc |= fp_buf_puts(out, lines[i]);
+    cache *ch = t->c;
+    int rc = FP_OK;
+    if (ch->fstale) {
+        size_t cap = t->findings.n + 1;
+        finding **fs = malloc(cap * sizeof *fs);
+        const char **lines = malloc(cap * sizeof *lines);
+        if (!fs || !lines) {
+            free(fs);
+            free(lines);
+            return FP_ENOMEM;
+        }
+        size_t nl = fp_map_values(&t->findings, (void **)fs);
+        for (size_t i = 0; i < nl; i++) lines[i] = fs[i]->line;
+        free(fs);
+        qsort(lines, nl, sizeof *lines, cmp_str); /* the same findings give the same file */
+        free(ch->flines);
+        ch->flines = lines;
+        ch->nflines = nl;
+        ch->capflines = cap;
+        ch->fstale = 0;
+    }
+    for (size_t i = 0; i < ch->nflines && !rc; i++) {
+        rc |= fp_buf_puts(out, ch->flines[i]);
         rc |= PUT_LIT(out, "\n");
     }
-    free(fs);
-    free(lines);
     if (rc) return FP_ENOMEM;
     checker c = {.t = t, .v = v, .out = out};
-    for (size_t i = 0; i < v->n && !rc; i++) {
-        char k[256];
-        view_key(k, sizeof k, &v->r[i]);
-        rc = fp_map_put(&c.at, k, (void *)(uintptr_t)(i + 1), NULL);
-    }
-    if (!rc) rc = check_rows(&c);
-    fp_map_free(&c.at);
+    rc = check_rows(&c);
     return rc ? FP_ENOMEM : FP_OK;
 }
+
+static line_sig sig_of(const fp_view_row *r)
+{
+    line_sig s;
+    memset(&s, 0, sizeof s);
+    s.gen = r->gen;
+    s.stated = r->stated;
+    s.rollup = r->rollup;
+    s.best = r->best;
+    s.coverage = r->coverage;
+    s.children = r->children;
+    s.facts = r->facts;
+    s.reports = r->reports;
+    s.has_stated = r->has_stated;
+    s.has_rollup = r->has_rollup;
+    s.overflow = r->overflow;
+    return s;
+}
+
+static int sig_eq(const line_sig *a, const line_sig *b)
+{
+    return a->gen == b->gen && a->stated == b->stated && a->rollup == b->rollup && a->best == b->best &&
+           a->coverage == b->coverage && a->children == b->children && a->facts == b->facts &&
+           a->reports == b->reports && a->has_stated == b->has_stated && a->has_rollup == b->has_rollup &&
+           a->overflow == b->overflow;
+}
+
+/* Renders one row's CSV and JSON lines at the ends of csv and jsonl. */
+static int render_row(fp_buf *csv, fp_buf *jsonl, const fp_view_row *r)
+{
+    int rc = row_csv(csv, r);
+    rc |= fp_view_row_json(r, jsonl, NULL, 1);
+    rc |= PUT_LIT(jsonl, "\n");
+    return rc;
+}
+
+/* Appends a row's lines: the cached ones when what the row shows has not changed since they were
+ * rendered, else rendered anew and kept. */
+static int put_row(const fp_table *t, fp_buf *csv, fp_buf *jsonl, const fp_view_row *r)
+{
+    lines *l = r->lines;
+    line_sig s = sig_of(r);
+    if (l && l->csv && sig_eq(&l->sig, &s)) {
+        int rc = fp_buf_append(csv, l->csv, l->csv_len);
+        return rc ? rc : fp_buf_append(jsonl, l->json, l->json_len);
+    }
+    size_t c0 = csv->len, j0 = jsonl->len;
+    int rc = render_row(csv, jsonl, r);
+    t->c->rendered++;
+    if (rc || !l) return rc;
+    char *cl = malloc(csv->len - c0 + 1), *jl = malloc(jsonl->len - j0 + 1);
+    if (!cl || !jl) {
+        /* not kept: rendered again next time */
+        free(cl);
+        free(jl);
+        return FP_OK;
+    }
+    memcpy(cl, csv->p + c0, csv->len - c0);
+    memcpy(jl, jsonl->p + j0, jsonl->len - j0);
+    free(l->csv);
+    free(l->json);
+    l->csv = cl;
+    l->json = jl;
+    l->csv_len = csv->len - c0;
+    l->json_len = jsonl->len - j0;
+    l->sig = s;
+    return FP_OK;
+}
+
+uint64_t fp_table_rendered(const fp_table *t) { return t->c->rendered; }
 
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies)
 {
     int rc = fp_buf_puts(csv, "region_code,region_path,year,indicator,indicator_name,metric,series,unit,stated,status,"
                               "rollup,coverage,best,facts,reports\n");
-    for (size_t i = 0; i < v->n && !rc; i++) {
-        rc |= row_csv(csv, &v->r[i]);
-        rc |= fp_view_row_json(&v->r[i], jsonl, NULL, 1);
-        rc |= fp_buf_puts(jsonl, "\n");
-    }
+    for (size_t i = 0; i < v->n && !rc; i++) rc |= put_row(t, csv, jsonl, &v->r[i]);
     if (!rc && anomalies) rc = fp_table_checks(t, v, anomalies);
     return rc ? FP_ENOMEM : FP_OK;
 }

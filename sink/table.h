@@ -40,8 +40,13 @@ typedef struct {
     uint32_t facts, reports;
     const char *candidates; /* JSON array, or NULL */
     fp_dec other;           /* with status conflict: the first candidate's value not chosen */
-    char *path;
+    const char *path;       /* the table's (a stated cell's, or the gazetteer's, made once per region) */
     char code[16];
+    /* the table's own: the stated cell's version (0 for a roll-up node) and the row's rendered lines, so a
+     * write renders again only the rows that changed */
+    uint64_t gen;
+    void *lines;
+    size_t parent, child, sibling; /* index + 1 (0: none) of its parent, first child and next sibling */
 } fp_view_row;
 
 typedef struct {
@@ -78,8 +83,14 @@ void fp_view_free(fp_view *v);
  * the shards' (parts_exceed_whole) and the view's own
  * (conflicting_values, children_exceed_parent, part_exceeds_whole,
  * rate_out_of_range, stock_against_flows, rollup_overflow: a sum that
- * leaves the decimal range is left out, said, and never stops the files). */
+ * leaves the decimal range is left out, said, and never stops the files).
+ * A row's lines (and a conflict's finding) are kept in the table and reused
+ * while what it shows is unchanged; v must be the table's latest view. */
 int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *jsonl, fp_buf *anomalies);
+
+/* How many view rows fp_table_render has rendered (not taken from its cache) since the table was made: a
+ * row is rendered again only when what it shows changed (its cell, its roll-up, its coverage). */
+uint64_t fp_table_rendered(const fp_table *t);
 
 /* One row as a JSON object (totals.jsonl's, /api/totals'); level (may be
  * NULL) adds the region's level, candidates the stated values' candidates. */
