@@ -297,6 +297,7 @@ int fp_table_put(fp_table *t, const fp_total *tot)
     free(r->tot.region_path);
     free(r->tot.candidates);
     r->tot = *tot;
+    r->tot.strings = NULL; /* its strings are its own copies, not the decoded record's block */
     r->tot.region_path = path;
     r->tot.candidates = cand;
     r->other_known = 0;
