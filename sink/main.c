@@ -410,7 +410,13 @@ static void write_files(sink *k)
 /* Writes the files when they changed and the last write is far enough behind. */
 static void write_due(sink *k)
 {
-    if (!k->dirty || uv_now(k->d.loop) < k->next_write) return;
+    if (!k->dirty) return;
+    if (uv_now(k->d.loop) < k->next_write) {
+        /* a write since this one was asked for moved the spacing on: a completed report waits for
+         * the new time, not for whatever comes next */
+        write_soon(k);
+        return;
+    }
     uint64_t t0 = uv_hrtime();
     write_files(k);
     uint64_t cost_ms = (uv_hrtime() - t0) / 1000000, gap = (uint64_t)(k->cfg.flush_ms > 0 ? k->cfg.flush_ms : 100);
