@@ -152,10 +152,9 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
         if (yi > 0 && d->y[yi - 1].off + d->y[yi - 1].len > floor) floor = d->y[yi - 1].off + d->y[yi - 1].len;
         const fp_words *stop = &lx->cues[CUE_LABEL_STOP];
         for (int k = 0; k < 12 && lo > cstart && lo > sstart && lo > floor; k++) {
-            size_t q = fp_utf8_prev(d->t, lo), q2 = q > cstart ? fp_utf8_prev(d->t, q) : q;
+            size_t q = fp_utf8_prev(d->t, lo);
             if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
-            if (fp_words_prefix(stop, d->t + q, lo - q) == lo - q || (q2 < q && fp_words_prefix(stop, d->t + q2, lo - q2) == lo - q2))
-                break;
+            if (fp_words_suffix(stop, d->t + cstart, lo - cstart)) break; /* a stop word ends at lo */
             lo = q;
         }
         if (lo >= c->start || best_off >= c->end) lo = best_off;
@@ -172,6 +171,14 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     return best < 0 || best == lx->m_poor;
 }
 
+/* 1 when a number starts in d->t[a..b). */
+static int figure_in(const doc *d, size_t a, size_t b)
+{
+    for (size_t q = a; q < b; q += fp_utf8_len((unsigned char)d->t[q]))
+        if (fp_num_starts(d->t + q, b - q)) return 1;
+    return 0;
+}
+
 int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, size_t cend, size_t sstart,
                    size_t send)
 {
@@ -180,11 +187,8 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
      * before the words that open its part */
     long pw = cue_first(d, CUE_PART, c->end, cend, NULL);
     long pc = cue_first(d, CUE_PART_IN_CLAUSE, c->end, cend, NULL); /* 117户贫困户已有116户脱贫 */
-    if (pc >= 0 && (pw < 0 || pc < pw) && c->end + (size_t)pc < cend) {
-        size_t a = c->end + (size_t)pc;
-        while (a < cend && !fp_num_starts(d->t + a, cend - a)) a += fp_utf8_len((unsigned char)d->t[a]);
-        if (a < cend) pw = pc; /* a figure follows in the clause: the part */
-    }
+    if (pc >= 0 && (pw < 0 || pc < pw) && figure_in(d, c->end + (size_t)pc, cend))
+        pw = pc; /* a figure follows in the clause: the part */
     int weak = pick_metric(d, c, cstart, pw >= 0 ? c->end + (size_t)pw : cend, sstart, send);
     /* 提高到5547元，增幅14.3%: a change in percent with no cue in
      * its own clause measures the figure before it */
@@ -207,14 +211,6 @@ static int states_standard(const doc *d, size_t end, size_t cend, size_t *off, s
         return 0; /* 道路标准化 is no standard */
     *off = a, *len = (size_t)o + wl;
     return 1;
-}
-
-/* 1 when a number starts in d->t[a..b). */
-static int figure_in(const doc *d, size_t a, size_t b)
-{
-    for (size_t q = a; q < b; q += fp_utf8_len((unsigned char)d->t[q]))
-        if (fp_num_starts(d->t + q, b - q)) return 1;
-    return 0;
 }
 
 void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int counted, size_t cstart, size_t cend)

@@ -67,14 +67,27 @@ int scan_sentences(doc *d)
     return FP_OK;
 }
 
-/* 1 when sentence s is a line of its own of at most max characters, ending in no sentence mark
- * (a title, a link). */
-static int bare_line(const doc *d, size_t s, size_t max)
+/* The characters of sentence s when it is a line of its own, ending in no sentence mark (a title,
+ * a heading, a link), counted up to max + 1; (size_t)-1 when it is not. *text: those that are not
+ * blank. */
+static size_t own_line(const doc *d, size_t s, size_t max, size_t *text)
 {
     size_t a = d->sent[s].start, e = d->sent[s].end, chars = 0;
-    if ((a > 0 && d->t[a - 1] != '\n') || (e < d->len && d->t[e - 1] != '\n')) return 0;
-    for (size_t p = a; p < e && chars <= max; p += fp_utf8_len((unsigned char)d->t[p])) chars++;
-    return chars <= max;
+    *text = 0;
+    if ((a > 0 && d->t[a - 1] != '\n') || (e < d->len && d->t[e - 1] != '\n')) return (size_t)-1;
+    for (size_t p = a; p < e && chars <= max; p += fp_utf8_len((unsigned char)d->t[p])) {
+        unsigned char c = (unsigned char)d->t[p];
+        chars++;
+        *text += c != '\n' && c != '\r' && c != ' ' && c != '\t';
+    }
+    return chars;
+}
+
+/* 1 when sentence s is a line of its own of at most max characters (a title, a link). */
+static int bare_line(const doc *d, size_t s, size_t max)
+{
+    size_t text;
+    return own_line(d, s, max, &text) <= max;
 }
 
 /* A web page's list of other stories (相关阅读 on a line of its own, then their titles, one a
@@ -207,15 +220,8 @@ int list_item_at(const char *t, size_t len, size_t p)
 
 int heading_line(const doc *d, size_t s)
 {
-    size_t a = d->sent[s].start, e = d->sent[s].end;
-    if ((a > 0 && d->t[a - 1] != '\n') || (e < d->len && d->t[e - 1] != '\n')) return 0;
-    size_t chars = 0, text = 0;
-    for (size_t p = a; p < e && chars <= 30; p += fp_utf8_len((unsigned char)d->t[p])) {
-        unsigned char c = (unsigned char)d->t[p];
-        chars++;
-        text += c != '\n' && c != '\r' && c != ' ' && c != '\t';
-    }
-    return text > 0 && chars <= 30;
+    size_t text;
+    return own_line(d, s, 30, &text) <= 30 && text > 0;
 }
 
 size_t clause_start(const doc *d, size_t sent_start, size_t pos)

@@ -128,13 +128,9 @@ static size_t hanzi_date_tail(const char *t, size_t len, size_t q)
     return dd && at(t, len, q + 6 + m + dd, "日") ? 9 + m + dd : 0;
 }
 
-/* Pushes the year y whose digits span t[p..q) onto d->y, its kind read from
- * what follows and precedes it (dated: it is a date's, whose month and day
- * take dt bytes after it), and sets *end past it; *end is 0 when nothing
- * makes it a year (four digits with none of 年, a date or a range after
- * them). FP_OK or FP_ENOMEM. */
-/* 1 when a since word (以来) ends the phrase the year at `after` opens, within ten characters and
- * no clause break (自2018年入驻宁夏以来, 2018年10月以来): the year starts a period. */
+/* 1 when a since word (以来) ends the phrase the year at `after` opens, right after it or within
+ * ten characters and no clause break (2018年以来, 自2018年入驻宁夏以来, 2018年10月以来): the
+ * year starts a period. */
 static int since_soon(const doc *d, size_t after)
 {
     const fp_words *w = &d->x->lx.cues[CUE_SINCE];
@@ -144,21 +140,26 @@ static int since_soon(const doc *d, size_t after)
     return 0;
 }
 
+/* Pushes the year y whose digits span t[p..q) onto d->y, its kind read from
+ * what follows and precedes it (dated: it is a date's, whose month and day
+ * take dt bytes after it), and sets *end past it; *end is 0 when nothing
+ * makes it a year (four digits with none of 年, a date or a range after
+ * them). FP_OK or FP_ENOMEM. */
 static int push_year(doc *d, size_t p, size_t q, int y, int dated, size_t dt, int range_ok, int title_depth,
                      size_t *end)
 {
     const char *t = d->t;
     const fp_lexicon *lx = &d->x->lx;
     int kind = title_depth ? Y_TITLE : Y_PLAIN;
-    size_t ylen = q - p;
+    size_t ylen = q - p, nl;
     *end = 0;
     if (dated) {
         kind = title_depth ? Y_TITLE : Y_DATE;
         ylen += dt;
-    } else if (nian(t, d->len, q)) {
-        ylen += nian(t, d->len, q);
-        size_t after = q + nian(t, d->len, q);
-        if (fp_words_prefix(&lx->cues[CUE_SINCE], t + after, d->len - after) || since_soon(d, after)) kind = Y_SINCE;
+    } else if ((nl = nian(t, d->len, q))) {
+        ylen += nl;
+        size_t after = q + nl;
+        if (since_soon(d, after)) kind = Y_SINCE;
         else if (kind == Y_PLAIN && fp_words_prefix(&lx->cues[CUE_YEAR_CURRENT], t + after, d->len - after))
             kind = Y_CURRENT;
     } else if (range_ok && (at(t, d->len, q, "-") || at(t, d->len, q, "—") || at(t, d->len, q, "～") ||
