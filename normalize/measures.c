@@ -179,6 +179,39 @@ static int figure_in(const doc *d, size_t a, size_t b)
     return 0;
 }
 
+/* 农村贫困人口呈持续快速下降趋势。从2010年末的1468万人减少至2015年末的471万人: a
+ * sentence that opens on a from word (从, 由) has no subject of its own; the
+ * last clause of the sentence before it, in the same paragraph, names what
+ * its figures measure (its first cue word the unit allows). Sets c's metric
+ * and label to that word and returns 1 when it did (the cue is weak: a part
+ * may still take its whole's), else 0. */
+static int topic_before(const doc *d, cand *c, size_t sstart)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    size_t s = sentence_of(d, sstart);
+    if (!s || !fp_words_prefix(&lx->cues[CUE_FROM], d->t + sstart, c->start - sstart) || !strcmp(c->unit_name, "count"))
+        return 0;
+    size_t ps = d->sent[s - 1].start, pe = d->sent[s - 1].end;
+    if (d->skip[s - 1] || heading_line(d, s - 1) || memchr(d->t + pe, '\n', sstart - pe) || pe <= ps) return 0;
+    while (pe > ps && clause_mark(d->t, d->len, fp_utf8_prev(d->t, pe))) pe = fp_utf8_prev(d->t, pe); /* its 。 */
+    if (pe <= ps) return 0;
+    size_t a = clause_start(d, ps, pe - 1);
+    const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
+    cue_pos pos[64];
+    scan_cues(lx, d->t, a, pe, pe, pe, pos);
+    int best = -1;
+    for (int mi = 0; mi < lx->nmetrics; mi++) {
+        if ((um && !(um->allowed >> mi & 1)) || pos[mi].first_before < 0) continue;
+        if (best < 0 || pos[mi].first_before < pos[best].first_before) best = mi;
+    }
+    if (best < 0) return 0;
+    c->metric = lx->metrics[best].name;
+    c->label_off = c->cue_off = a + (size_t)pos[best].first_before;
+    /* the first word's own length: scan_cues keeps the last word's */
+    c->label_len = c->cue_len = fp_words_prefix(&lx->metrics[best].cues, d->t + c->cue_off, pe - c->cue_off);
+    return 1;
+}
+
 int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, size_t cend, size_t sstart,
                    size_t send)
 {
@@ -190,6 +223,7 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
     if (pc >= 0 && (pw < 0 || pc < pw) && figure_in(d, c->end + (size_t)pc, cend))
         pw = pc; /* a figure follows in the clause: the part */
     int weak = pick_metric(d, c, cstart, pw >= 0 ? c->end + (size_t)pw : cend, sstart, send);
+    if (!c->label_len && cstart == sstart) weak = topic_before(d, c, sstart) || weak;
     /* 提高到5547元，增幅14.3%: a change in percent with no cue in
      * its own clause measures the figure before it */
     if (fx->prior && !strcmp(c->unit_name, "percent") && !strcmp(c->relation, "change") &&

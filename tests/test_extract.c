@@ -488,6 +488,9 @@ int main(int argc, char **argv)
         {"镇雄县全年共整合各类资金28.6亿元。", "28.6亿元", "funds.integrated"},
         {"甘孜州农村居民人均可支配收入12103元。", "12103元", "income.rural_pc"},
         {"甘孜州城镇居民人均可支配收入32046元。", "32046元", NULL}, /* never the rural cell */
+        /* a sentence opening on 从 takes its subject from the sentence before */
+        {"甘孜州农村贫困人口持续下降。从2014年末的19.7万人减少至2018年末的2.9万人。", "19.7万人", "poor.remaining"},
+        {"甘孜州农村贫困人口持续下降。从2014年末的19.7万人减少至2018年末的2.9万人。", "2.9万人", "poor.remaining"},
     };
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
         snprintf(t, sizeof t, "2019年3月1日\n%s\n", named[i].text);
