@@ -196,6 +196,7 @@ typedef struct {
     size_t prior_end;      /* where it ended (the sentence's start when none) */
     int prior_part;        /* it was a part */
     const char *prior_relation, *prior_metric;
+    size_t prior_label_off, prior_label_len; /* its label (len 0: none) */
     int prior_scope;       /* it counted the places something happens in */
     char run[4][16];       /* the units of a breakdown under way (其中 A…，B…; 索县6户、34人，安多县14户、79人) */
     int nrun;
@@ -219,6 +220,7 @@ static inline void sentence_start(fig_context *fx, size_t sstart)
 {
     fx->prior = fx->prior_part = fx->prior_scope = fx->nrun = fx->nwholes = fx->resp_k = 0;
     fx->prior_relation = "total", fx->prior_metric = "other";
+    fx->prior_label_len = 0;
     fx->prior_end = sstart;
     fx->resp_at = (size_t)-1;
 }
@@ -334,6 +336,9 @@ int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len);
 void find_year(doc *d, int hint, const char *source);
 /* The calendar year a reference names (a relative one against d->year; 0 when that is unknown). */
 int year_value(const doc *d, const year_ref *y);
+/* The month of a date line that gives no day (阜平县统计局\n2019年4月\n): y followed by its month and
+ * nothing else on its line as written; 0 when y is no such date. */
+int byline_month(const doc *d, const year_ref *y);
 /* The year the figure c is about; sides carries a two-sided change's years across the sentence;
  * carried is the year the paragraph's sentences so far were about (0: none). */
 int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t sstart, size_t send,

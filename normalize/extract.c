@@ -124,7 +124,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
              * done (一、目标任务完成情况 does), makes its section's outcomes targets */
             section_plan = heading_plans(d, s);
             for (size_t i = first_year_from(d, sstart); i < d->ny && d->y[i].off < send && !section_year; i++)
-                if (d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN)
+                if ((d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN) &&
+                    !byline_month(d, &d->y[i])) /* a byline's date (2019年4月) heads nothing */
                     section_year = year_value(d, &d->y[i]);
             d->sec_year = section_year;
         }

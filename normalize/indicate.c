@@ -358,6 +358,8 @@ typedef struct {
     size_t ss, cs, is, bs, fs, fe, ae, ce; /* sentence start, clause, list item, stretch before, figure,
                                               stretch after, clause end */
     size_t ps;                             /* the start of the clause before the figure's (cs when none) */
+    size_t vs;                             /* where anti-cues are looked for from: the list item's start
+                                              (is), or the last item of the clause before (see vetoed) */
     /* per word class of series.tsv, the start of the last of its words lying wholly in [ps, fs),
      * SIZE_MAX when none: a class has a word in [from, fs) when its start is from or after */
     size_t wlast[W_CLASSES];
@@ -460,6 +462,7 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
     }
     a->ss = p;
     a->ps = ps == SIZE_MAX ? a->ss : ps;
+    a->vs = a->is;
     p = fe;
     while (p < len && !clause_mark(t, len, p)) p += fp_utf8_len((unsigned char)t[p]);
     a->ce = p;
@@ -529,7 +532,7 @@ static int vetoed(scan *s, int i)
     if (!(s->veto_asked[i / 64] & bit)) {
         s->veto_asked[i / 64] |= bit;
         for (int k = 0; k < s->x->t.v[i].nanti; k++)
-            if (occurs(s->x, &s->x->t.v[i].anti[k], s->t, s->a.is, s->a.ae)) {
+            if (occurs(s->x, &s->x->t.v[i].anti[k], s->t, s->a.vs, s->a.ae)) {
                 s->veto[i / 64] |= bit;
                 break;
             }
@@ -681,15 +684,38 @@ static int has_this_year(const fp_indicate *x, const char *t, const around *a)
     return 0;
 }
 
+/* 1 when a plan word in [a->ps, a->fs) governs what follows it: not a noun
+ * that ends its phrase (围绕“减贫摘帽”目标，…; 任务和…), as relations.c's
+ * plans_in also asks. */
+static int plan_governs(const fp_indicate *x, const char *t, size_t len, const around *a)
+{
+    if (!has_word(W_PLAN, a, a->ps)) return 0;
+    for (int i = 0; i < x->nwords[W_PLAN]; i++) {
+        const char *w = x->words[W_PLAN][i];
+        size_t n = strlen(w);
+        for (size_t p = a->ps; p + n <= a->fs;) {
+            const char *hit = memmem(t + p, a->fs - p, w, n);
+            if (!hit) break;
+            size_t e = (size_t)(hit - t) + n;
+            int noun = e >= len || clause_mark(t, len, e) ||
+                       (e + 3 <= len && (!memcmp(t + e, "、", 3) || !memcmp(t + e, "等", 3) ||
+                                         !memcmp(t + e, "和", 3) || !memcmp(t + e, "》", 3)));
+            if (!noun) return 1;
+            p = e;
+        }
+    }
+    return 0;
+}
+
 /* The relation says the series, but a plan is a target only when a plan
  * word governs the figure: in its clause or the one before (a 规划 three
  * clauses back, or in a title, plans nothing here); and a change that is
  * planned (确保减少贫困人口140万人) is a target too. */
-static void pick_series(const fp_indicate *x, const char *t, const around *a, int ind, fp_figure *f)
+static void pick_series(const fp_indicate *x, const char *t, size_t len, const around *a, int ind, fp_figure *f)
 {
     const fp_indicator *in = ind >= 0 ? &x->t.v[ind] : NULL;
     const char *rel = f->relation;
-    int planned = t && has_word(W_PLAN, a, a->ps);
+    int planned = t && plan_governs(x, t, len, a);
     const char *se = "value";
     if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
     else if (!strcmp(rel, "change")) {
@@ -742,6 +768,13 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
          * reaching from there into the figure's stretch (北京市…，…帮扶资金) as near. */
         s.cues = index_of(x, f->metric);
         s.any_unit = !strcmp(f->relation, "change") && (!strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point"));
+        /* 城镇居民人均可支配收入21453元，增长8.1%: growth with no word of its own in its clause
+         * measures the figure before it, so that figure's list item rules indicators out too */
+        if (s.any_unit && !s.own_label && s.a.ps < s.a.cs) {
+            s.a.vs = s.a.ps;
+            for (size_t q = s.a.ps; q + 3 <= s.a.cs; q += fp_utf8_len((unsigned char)t[q]))
+                if (!memcmp(t + q, "、", 3)) s.a.vs = q + 3;
+        }
         scan_range(&s, s.a.ss, s.a.ce, 0);
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years
@@ -754,5 +787,5 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
             fp_indicate_other(f);
     }
     if (known < 0 && !f->indicator[0]) fp_indicate_other(f);
-    if (!f->series[0]) pick_series(x, t, &s.a, known, f);
+    if (!f->series[0]) pick_series(x, t, len, &s.a, known, f);
 }

@@ -51,7 +51,7 @@ enum fp_cue {
      * masks, fp_cue_at), so they stand before CUE_INDEXABLE_END; those after it are asked of
      * their own lists only */
     CUE_INDEXABLE_END, CUE_DURATION_AFTER = CUE_INDEXABLE_END, CUE_PERSON_NOUN_NOT, CUE_PLAN_HEADING, CUE_PART_IN_CLAUSE,
-    CUE_LINKS_HEADING, CUE_LABEL_STOP, CUE_COUNT
+    CUE_LINKS_HEADING, CUE_LABEL_STOP, CUE_PLAN_OBTAIN, CUE_OBTAINED, CUE_COMPARED_BEFORE, CUE_COMPARED_AFTER, CUE_COUNT
 };
 _Static_assert(CUE_INDEXABLE_END <= 64, "more indexable cue classes than bits in a mask");
 

@@ -228,7 +228,7 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
      * its own clause measures the figure before it */
     if (fx->prior && !strcmp(c->unit_name, "percent") && !strcmp(c->relation, "change") &&
         (c->label_len == 0 || c->label_off < cstart))
-        c->metric = fx->prior_metric, c->label_len = 0;
+        c->metric = fx->prior_metric, c->label_off = fx->prior_label_off, c->label_len = fx->prior_label_len;
     return weak;
 }
 
@@ -301,4 +301,5 @@ void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int co
     if (states_standard(d, c->end, cend, &std_off, &std_len))
         c->own_measure = 1, c->label_off = std_off, c->label_len = std_len;
     fx->prior_metric = c->metric;
+    fx->prior_label_off = c->label_off, fx->prior_label_len = c->label_len;
 }

@@ -598,15 +598,23 @@ void find_subject(doc *d, const char *region_hint)
     if (d->subject >= 0) d->province = fp_gaz_ancestor_at(g, d->subject, FP_LEVEL_PROVINCE);
 }
 
-/* Each paragraph's place: the deepest place at county level or above that
- * its first sentence names inside the subject's province (a case section
- * on 化德县 in a report on the whole region), kept by the list items that
- * follow it; a paragraph that names none is about the subject. */
+/* 1 when the place named at d->t[off..end) is the yardstick of a comparison (增幅高于全省平均水平,
+ * 比全国平均高): a compared_before word right before it or a compared_after word right after it. */
+static int compared_at(const doc *d, size_t off, size_t end)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    size_t a = off >= 9 ? off - 9 : 0;
+    while (a < off && ((unsigned char)d->t[a] & 0xC0) == 0x80) a++;
+    return fp_words_suffix(&lx->cues[CUE_COMPARED_BEFORE], d->t + a, off - a) ||
+           fp_words_prefix(&lx->cues[CUE_COMPARED_AFTER], d->t + end, d->len - end);
+}
+
 /* A word for a whole place (全县, 全镇) ends the carry of a smaller place:
  * 全县 back to the paragraph's place, 全镇 up to the carried village's township. */
 static void whole_word(const doc *d, const back_ref *b, int para, int *cur, const mention **cur_w)
 {
     const fp_gazetteer *g = d->x->gaz;
+    if (compared_at(d, b->off, b->off + b->len)) return; /* 高于全省平均水平 leaves the topic */
     if (b->level < FP_LEVEL_TOWNSHIP) {
         *cur = para, *cur_w = NULL;
         /* 全地区 in a paragraph on 莎车县, 全州 in one on 吉首市: the word names the unit that
@@ -628,6 +636,10 @@ static void whole_word(const doc *d, const back_ref *b, int para, int *cur, cons
     if (up >= 0) *cur = up, *cur_w = NULL;
 }
 
+/* Each paragraph's place: the deepest place at county level or above that
+ * its first sentence names inside the subject's province (a case section
+ * on 化德县 in a report on the whole region), kept by the list items that
+ * follow it; a paragraph that names none is about the subject. */
 int find_topics(doc *d)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -804,7 +816,7 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
     for (size_t i = lo; i-- > 0;) {
         const mention *m = &d->m[i];
         if (m->off < sstart) break;
-        if (m->region < 0 || m->located) continue;
+        if (m->region < 0 || m->located || compared_at(d, m->off, m->end)) continue;
         if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) {
             if (m->off >= cstart) return m->region;
             continue;
@@ -834,7 +846,7 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
         for (size_t i = lo; i < d->nm && d->m[i].off < until; i++) {
             const mention *m = &d->m[i];
             /* a word naming a place again (村里) looks back, not ahead */
-            if (m->region < 0 || m->located || m->back) continue;
+            if (m->region < 0 || m->located || m->back || compared_at(d, m->off, m->end)) continue;
             if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) continue;
             if (d->province >= 0 && !fp_gaz_within(g, m->region, d->province)) continue;
             /* 在正镶白旗星耀镇永合村建起…: the last of a chain of names is the place */

@@ -30,8 +30,10 @@ static int plans_in(const doc *d, size_t from, size_t to)
         long o = cue_first(d, CUE_PLAN, p, to, &wl);
         if (o < 0) return 0;
         size_t at_ = p + (size_t)o, after = at_ + wl;
-        if (inside_word(d, CUE_PLAN_NOT, from, to, at_, after)) {
-            p = after;
+        if (inside_word(d, CUE_PLAN_NOT, from, to, at_, after) ||
+            (fp_words_prefix(&d->x->lx.cues[CUE_PLAN_OBTAIN], d->t + at_, wl) == wl &&
+             cue_first(d, CUE_OBTAINED, after, to, NULL) >= 0)) {
+            p = after; /* 雨露计划; 争取以工代赈资金1.35亿元 reports money secured */
             continue;
         }
         int in_title = 0;

@@ -334,6 +334,16 @@ static int title_year(const doc *d)
     return 0;
 }
 
+int byline_month(const doc *d, const year_ref *y)
+{
+    const char *t = d->t;
+    size_t q = past_space(t, d->len, y->off + y->len), m = digits_at(t, d->len, q, 2);
+    if (!m || !ends_with(t, y->off + y->len, "年") || !at(t, d->len, q + m, "月")) return 0;
+    /* the line as written: layout_text may have joined the next line on (a line going on with a digit) */
+    for (q += m + 3; q < d->len && (d->src[q] == ' ' || d->src[q] == '\r'); q++) {}
+    return q >= d->len || d->src[q] == '\n' ? atoi(t + past_space(t, d->len, y->off + y->len)) : 0;
+}
+
 void find_year(doc *d, int hint, const char *source)
 {
     size_t head = 0;
@@ -347,10 +357,11 @@ void find_year(doc *d, int hint, const char *source)
         size_t s = sentence_of(d, y->off);
         for (; hs <= s && hs < d->ns; hs++)
             if (hs > 0 && heading_line(d, hs)) plan_sec = heading_plans(d, hs);
-        if (y->kind == Y_DATE && y->off < head) {
+        int bm = y->kind == Y_PLAIN && y->off < head ? byline_month(d, y) : 0;
+        if ((y->kind == Y_DATE || bm) && y->off < head) {
             /* a review of a year published in the first half of the next
-             * (2019年…工作总结, 2020-03-05) is about the year its title names */
-            int ty = title_year(d), month = date_month(d, y);
+             * (2019年…工作总结, 2020-03-05; 2018年…统计公报, 2019年4月) is about the year its title names */
+            int ty = title_year(d), month = bm ? bm : date_month(d, y);
             d->year = ty && ty == y->year - 1 && month >= 1 && month <= 6 ? ty : y->year;
             return;
         }
@@ -470,9 +481,9 @@ int pick_year(const doc *d, const cand *c, size_t cstart, size_t cend, size_t ss
             continue;
         /* 较2018年分别增长160%, 与上年相比: the base of a comparison dates
          * nothing after it (but 2018年和2019年 lists two years) */
-        if (cue_suffix(d, CUE_COMPARE, yb, y->off) && !bound &&
-            cue_first(d, CUE_CHANGE, yend, pos, NULL) >= 0)
-            continue;
+        if (!bound && ((cue_suffix(d, CUE_COMPARE, yb, y->off) && cue_first(d, CUE_CHANGE, yend, pos, NULL) >= 0) ||
+                       cue_suffix(d, CUE_COMPARED_BEFORE, y->off >= sstart + 7 ? y->off - 7 : sstart, y->off)))
+            continue; /* …and so does one exceeded (超过上年规模6.3万人) */
         found = year_value(d, y);
         have = 1;
     }

@@ -488,6 +488,8 @@ int main(int argc, char **argv)
         {"镇雄县全年共整合各类资金28.6亿元。", "28.6亿元", "funds.integrated"},
         {"甘孜州农村居民人均可支配收入12103元。", "12103元", "income.rural_pc"},
         {"甘孜州城镇居民人均可支配收入32046元。", "32046元", NULL}, /* never the rural cell */
+        {"甘孜州城镇居民人均可支配收入32046元，增长8.1%。", "8.1%", NULL}, /* nor its growth */
+        {"全省脱贫人口人均纯收入达到13245元，同比增长14.2%。", "13245元", "income.poor_pc"},
         /* a sentence opening on 从 takes its subject from the sentence before */
         {"甘孜州农村贫困人口持续下降。从2014年末的19.7万人减少至2018年末的2.9万人。", "19.7万人", "poor.remaining"},
         {"甘孜州农村贫困人口持续下降。从2014年末的19.7万人减少至2018年末的2.9万人。", "2.9万人", "poor.remaining"},
@@ -549,6 +551,23 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", sec, "5亿元", 0).series, "target"));
     const char *done = "2019年3月1日\n保靖县农村居民人均可支配收入达到9800元。\n";
     CHECK(!strcmp(figure("a.txt", done, "9800元", 0).series, "value"));
+    /* a statistical communique dated by its month after the year it reports on is that year's */
+    const char *bulletin = "阜平县2018年国民经济和社会发展统计公报\n阜平县统计局\n2019年4月\n\n全年全县扶贫资金投入12.8亿元。\n";
+    CHECK(figure("a.txt", bulletin, "12.8亿元", 0).year == 2018);
+    /* a plan word that ends its phrase plans nothing (围绕…目标，); 争取 with money after it reports
+     * money secured */
+    const char *goal = "2014-01-20\n黔西南州紧紧围绕“减贫摘帽”目标，全年减少农村贫困人口18.3万人。\n";
+    CHECK(!strcmp(figure("a.txt", goal, "18.3万人", 0).series, "value"));
+    const char *got = "2014-01-20\n黔西南州争取以工代赈资金1.35亿元，修建通村公路326公里。\n";
+    probe pgot = figure("a.txt", got, "1.35亿元", 0), proad = figure("a.txt", got, "326公里", 0);
+    CHECK(!strcmp(pgot.relation, "total") && !strcmp(pgot.series, "value") && !strcmp(proad.relation, "total"));
+    /* the yardstick of a comparison is not the place nor the year a figure is about */
+    const char *yard = "2014-01-20\n黔西南州扶贫。\n\n全州农民人均纯收入达到5891元，比上年增长16.2%，增幅高于全省平均水平1.1个百分点。\n";
+    CHECK(strstr(figure("a.txt", yard, "5891元", 0).path, "黔西南") != NULL);
+    CHECK(strstr(figure("a.txt", yard, "1.1个百分点", 0).path, "黔西南") != NULL);
+    const char *more = "河南省2021年巩固拓展脱贫攻坚成果工作情况\n2022年1月10日\n河南省脱贫劳动力务工就业规模达到232.6万人，超过上年规模6.3万人。\n";
+    probe pmore = figure("a.txt", more, "6.3万人", 0);
+    CHECK(pmore.year == 2021 && !strcmp(pmore.relation, "change"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
