@@ -197,6 +197,7 @@ typedef struct {
     int prior_part;        /* it was a part */
     const char *prior_relation, *prior_metric;
     size_t prior_label_off, prior_label_len; /* its label (len 0: none) */
+    char prior_unit[16];   /* its unit */
     int prior_scope;       /* it counted the places something happens in */
     char run[4][16];       /* the units of a breakdown under way (其中 A…，B…; 索县6户、34人，安多县14户、79人) */
     int nrun;
@@ -221,6 +222,7 @@ static inline void sentence_start(fig_context *fx, size_t sstart)
     fx->prior = fx->prior_part = fx->prior_scope = fx->nrun = fx->nwholes = fx->resp_k = 0;
     fx->prior_relation = "total", fx->prior_metric = "other";
     fx->prior_label_len = 0;
+    fx->prior_unit[0] = '\0';
     fx->prior_end = sstart;
     fx->resp_at = (size_t)-1;
 }
@@ -366,6 +368,9 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
  * shares the change or per-unit relation of the item before; the later items of a breakdown are
  * parts; a share is no item of the breakdown before it. */
 void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart);
+/* 1 when c is the second of a pair written as one (3921户15530人: households, then people, or
+ * people, then households, with nothing but a space between): it states what the first does. */
+int pair_of_prior(const doc *d, const cand *c, const fig_context *fx);
 /* After the metric (weak: measure_figure's answer): progress on a whole stated before in the
  * sentence is a part of it, and so is a channel of the year's exits (kind_item). Updates fx. */
 void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t cstart, size_t sstart, size_t send);

@@ -486,6 +486,7 @@ typedef struct {
     const cue_index *cues; /* the cue phrases of the figure's metric's indicators, NULL when none */
     int any_unit;          /* growth in percent or points: any indicator's units fit */
     int own_label;      /* the figure's clause names what it measures: no topic from before it */
+    int item_label;     /* and its own list item, before it */
     /* indicators ruled out by an anti-cue (bit per index, up to 256), asked only of an indicator
      * that otherwise fits: most figures meet few, and looking for every anti-cue was a third of
      * the figure's cost */
@@ -639,6 +640,8 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
             size_t dist = end <= s->a.fs ? s->a.fs - end : p >= s->a.fe ? p - s->a.fe : 0;
             int zone = touches ? 1 : outer ? outer : p >= s->a.cs ? 2 : 3;
             if (zone == 3 && s->own_label) continue;
+            /* 贫困乡镇15个、贫困村99个: a figure its own list item names is not measured by the next item's words */
+            if (s->item_label && p >= s->a.ae && s->a.ae < s->a.ce && !memcmp(t + s->a.ae, "、", 3)) continue;
             consider(s, en->ind, zone, en->ph->len, dist);
         }
     }
@@ -756,6 +759,8 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
     /* 清理闲置资金3.74万元 says what it measures in its own clause; 金额达2亿元 takes the topic before it */
     s.own_label = f->label && *f->label && s.a.ce > s.a.cs &&
                   memmem(t + s.a.cs, s.a.ce - s.a.cs, f->label, strlen(f->label)) != NULL;
+    s.item_label = s.own_label && s.a.fs > s.a.is &&
+                   memmem(t + s.a.is, s.a.fs - s.a.is, f->label, strlen(f->label)) != NULL;
     /* the rest of a breakdown (其他扶贫资金2.21亿) measures no named indicator */
     int remainder = has_word(W_REMAINDER, &s.a, s.a.bs);
     if (known < 0 && !(f->indicator[0] && !strncmp(f->indicator, FP_OTHER_PREFIX, strlen(FP_OTHER_PREFIX))) &&

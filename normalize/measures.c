@@ -224,6 +224,9 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
         pw = pc; /* a figure follows in the clause: the part */
     int weak = pick_metric(d, c, cstart, pw >= 0 ? c->end + (size_t)pw : cend, sstart, send);
     if (!c->label_len && cstart == sstart) weak = topic_before(d, c, sstart) || weak;
+    /* 建档立卡贫困户3921户15530人: the people are those households', measured as they are */
+    if (pair_of_prior(d, c, fx))
+        c->metric = fx->prior_metric, c->label_off = fx->prior_label_off, c->label_len = fx->prior_label_len;
     /* 提高到5547元，增幅14.3%: a change in percent with no cue in
      * its own clause measures the figure before it */
     if (fx->prior && !strcmp(c->unit_name, "percent") && !strcmp(c->relation, "change") &&

@@ -180,6 +180,14 @@ static int kind_item(const doc *d, const cand *c, size_t cstart, size_t sstart, 
     return items >= 3;
 }
 
+int pair_of_prior(const doc *d, const cand *c, const fig_context *fx)
+{
+    if (!fx->prior || !(c->start == fx->prior_end || (c->start == fx->prior_end + 1 && d->t[fx->prior_end] == ' ')))
+        return 0;
+    return (!strcmp(fx->prior_unit, "household") && !strcmp(c->unit_name, "person")) ||
+           (!strcmp(fx->prior_unit, "person") && !strcmp(c->unit_name, "household"));
+}
+
 void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart)
 {
     /* 分别增长160%、543%: an item of a series joined by 、 or 和
@@ -197,7 +205,8 @@ void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart)
         fx->nrun = 0, fx->prior_part = 0;
     int in_run = 0;
     for (int k = 0; k < fx->nrun; k++) in_run |= !strcmp(fx->run[k], c->unit_name);
-    int joined = fx->prior_part && c->start == fx->prior_end + 3 && at(d->t, d->len, fx->prior_end, "、");
+    int joined = fx->prior_part && ((c->start == fx->prior_end + 3 && at(d->t, d->len, fx->prior_end, "、")) ||
+                                    pair_of_prior(d, c, fx)); /* 其中…3921户15530人 */
     /* 其中…，占年度计划的238.93%: a share is a ratio of its own, no item of the
      * breakdown before it (but 其中…占总金额的50% is one, in its own clause) */
     int share = !strcmp(c->unit_name, "percent") && cue_last(d, CUE_SHARE_OF, cstart, c->start, NULL) >= 0 &&
@@ -234,4 +243,5 @@ void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t c
     if (!strcmp(c->relation, "total") && kind_item(d, c, cstart, sstart, send)) c->relation = "part", c->own_measure = 1;
     fx->prior_part = !strcmp(c->relation, "part");
     fx->prior_relation = c->relation;
+    copy_str(fx->prior_unit, sizeof fx->prior_unit, c->unit_name);
 }

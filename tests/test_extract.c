@@ -568,6 +568,15 @@ int main(int argc, char **argv)
     const char *more = "河南省2021年巩固拓展脱贫攻坚成果工作情况\n2022年1月10日\n河南省脱贫劳动力务工就业规模达到232.6万人，超过上年规模6.3万人。\n";
     probe pmore = figure("a.txt", more, "6.3万人", 0);
     CHECK(pmore.year == 2021 && !strcmp(pmore.relation, "change"));
+    /* the second of a pair written as one (3921户15530人) states what the first does */
+    const char *pair = "2018-01-20\n澜沧县全年搬迁贫困群众4869户19201人，其中建档立卡贫困户3921户15530人。\n";
+    probe pp1 = figure("a.txt", pair, "3921户", 0), pp2 = figure("a.txt", pair, "15530人", 0);
+    CHECK(!strcmp(pp1.relation, "part") && !strcmp(pp2.relation, "part") && !strcmp(pp2.indicator, pp1.indicator) &&
+          !strcmp(pp2.metric, "relocation"));
+    /* a figure its own list item names is not measured by the next item's words */
+    const char *items = "2018-01-20\n澜沧县有贫困乡镇15个、贫困村99个。\n";
+    CHECK(strcmp(figure("a.txt", items, "15个", 0).indicator, "poor.villages") != 0);
+    CHECK(!strcmp(figure("a.txt", items, "99个", 0).indicator, "poor.villages"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
