@@ -689,8 +689,8 @@ static int has_this_year(const fp_indicate *x, const char *t, const around *a)
 
 /* 1 when a plan word in [a->ps, a->fs) governs what follows it: not a noun
  * that ends its phrase (围绕“减贫摘帽”目标，…; 任务和…), as relations.c's
- * plans_in also asks. */
-static int plan_governs(const fp_indicate *x, const char *t, size_t len, const around *a)
+ * plans_in also asks; with of_noun, nor one before 的 (占年度计划的82.3%). */
+static int plan_governs(const fp_indicate *x, const char *t, size_t len, const around *a, int of_noun)
 {
     if (!has_word(W_PLAN, a, a->ps)) return 0;
     for (int i = 0; i < x->nwords[W_PLAN]; i++) {
@@ -702,7 +702,8 @@ static int plan_governs(const fp_indicate *x, const char *t, size_t len, const a
             size_t e = (size_t)(hit - t) + n;
             int noun = e >= len || clause_mark(t, len, e) ||
                        (e + 3 <= len && (!memcmp(t + e, "、", 3) || !memcmp(t + e, "等", 3) ||
-                                         !memcmp(t + e, "和", 3) || !memcmp(t + e, "》", 3)));
+                                         !memcmp(t + e, "和", 3) || !memcmp(t + e, "》", 3) ||
+                                         (of_noun && !memcmp(t + e, "的", 3))));
             if (!noun) return 1;
             p = e;
         }
@@ -718,10 +719,11 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
 {
     const fp_indicator *in = ind >= 0 ? &x->t.v[ind] : NULL;
     const char *rel = f->relation;
-    int planned = t && plan_governs(x, t, len, a);
     const char *se = "value";
-    if (!strcmp(rel, "plan")) se = planned || !t ? "target" : "value";
+    if (!strcmp(rel, "plan")) se = !t || plan_governs(x, t, len, a, 0) ? "target" : "value";
     else if (!strcmp(rel, "change")) {
+        /* growth a plan's base stands before (占年度计划的82.3%，比去年同期增加21.5亿元) is no target */
+        int planned = t && plan_governs(x, t, len, a, 1);
         int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
         if (planned && !pct) se = "target";
         else

@@ -43,7 +43,10 @@ static int plans_in(const doc *d, size_t from, size_t to)
         }
         int noun = after >= d->len || clause_mark(d->t, d->len, after) || at(d->t, d->len, after, "》") ||
                    at(d->t, d->len, after, "、") || at(d->t, d->len, after, "等") || at(d->t, d->len, after, "和");
-        if (!in_title && !noun) return 1;
+        /* 完成易地扶贫搬迁建设任务21.6万人: a plan its clause says was done reports an outcome */
+        size_t cs = clause_start(d, from, at_);
+        int done = cue_first(d, CUE_PLAN_DONE, cs, at_, NULL) >= 0;
+        if (!in_title && !noun && !done) return 1;
         p = after;
     }
     return 0;
@@ -219,6 +222,17 @@ void relate_in_series(const doc *d, cand *c, fig_context *fx, size_t cstart)
     }
 }
 
+/* Past a clause's opening time phrase (截至11月底, 截止目前): where its words start; a when none. */
+static size_t after_until(const doc *d, size_t a, size_t b)
+{
+    size_t n = fp_words_prefix(&d->x->lx.cues[CUE_UNTIL], d->t + a, b - a);
+    if (!n) return a;
+    for (size_t q = a + n, k = 0; q < b && k < 8; q += fp_utf8_len((unsigned char)d->t[q]), k++)
+        if (fp_words_prefix(&d->x->lx.cues[CUE_UNTIL_END], d->t + q, b - q))
+            return q + fp_words_prefix(&d->x->lx.cues[CUE_UNTIL_END], d->t + q, b - q);
+    return a;
+}
+
 void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t cstart, size_t sstart, size_t send)
 {
     /* 已实施项目1034个, 完成投资3.1亿元: progress on a whole stated
@@ -234,7 +248,8 @@ void relate_to_wholes(const doc *d, cand *c, fig_context *fx, int weak, size_t c
         int of_whole = 0;
         for (int k = 0; k < fx->nwholes; k++)
             of_whole |= !strcmp(fx->wholes[k], key) && (weak || !strcmp(fx->whole_of[k], c->metric));
-        if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], d->t + cstart, c->start - cstart))
+        if (of_whole && fp_words_prefix(&d->x->lx.cues[CUE_PROGRESS], d->t + after_until(d, cstart, c->start),
+                                        c->start - after_until(d, cstart, c->start)))
             c->relation = "part";
         else if (fx->nwholes < 4)
             copy_str(fx->whole_of[fx->nwholes], sizeof fx->whole_of[0], c->metric),

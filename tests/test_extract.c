@@ -577,6 +577,17 @@ int main(int argc, char **argv)
     const char *items = "2018-01-20\n澜沧县有贫困乡镇15个、贫困村99个。\n";
     CHECK(strcmp(figure("a.txt", items, "15个", 0).indicator, "poor.villages") != 0);
     CHECK(!strcmp(figure("a.txt", items, "99个", 0).indicator, "poor.villages"));
+    /* a family's size is per household, never the place's poor population */
+    const char *family = "2019-11-20\n弄合村贫困户蓝某某今年56岁，家有5口人。\n";
+    CHECK(!strcmp(figure("a.txt", family, "5口", 0).relation, "per_unit"));
+    /* progress on a whole after the clause's time phrase is a part of it */
+    const char *spent = "2019-12-26\n岢岚县统筹整合财政涉农资金2.87亿元，截至11月底已支出2.61亿元。\n";
+    CHECK(!strcmp(figure("a.txt", spent, "2.61亿元", 0).relation, "part"));
+    /* a task its clause says was done is an outcome; growth after a plan's base is no target */
+    const char *task = "2017-10-18\n湖北省1-9月完成易地扶贫搬迁建设任务21.6万人，占年度任务的90%。\n"
+                       "全省投入财政专项扶贫资金87.6亿元，占年度计划的82.3%，比去年同期增加21.5亿元。\n";
+    probe ptask = figure("a.txt", task, "21.6万人", 0), pbase = figure("a.txt", task, "21.5亿元", 0);
+    CHECK(!strcmp(ptask.relation, "total") && !strcmp(ptask.series, "value") && !strcmp(pbase.series, "change"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
