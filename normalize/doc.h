@@ -146,9 +146,12 @@ typedef struct {
     int subject;
     int province;
     int year;
+    int date_month;  /* the month of the date the report's year was read from, when it is that year's (0: none) */
     size_t cur_sent; /* the sentence walk_figures is in: tried first by cue_first and kin */
     int sec_year;    /* the year the heading above the sentence walk_figures is in names (0: none):
                         a review's 一、2019年工作回顾 makes its 全年 and 今年 that year */
+    int para_year;   /* the year the paragraph's sentences before walk_figures' were about (0: none):
+                        its 全年 (year_whole) is that year */
 } doc;
 
 #define PUSH(arr, n, cap, val)                                         \

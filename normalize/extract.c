@@ -127,9 +127,14 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if ((d->y[i].kind == Y_PLAIN || d->y[i].kind == Y_RELATIVE || d->y[i].kind == Y_PLAN) &&
                     !byline_month(d, &d->y[i])) /* a byline's date (2019年4月) heads nothing */
                     section_year = year_value(d, &d->y[i]);
+            /* 一、过去五年工作回顾 in a report dated early in the year: its present is the year before */
+            if (!section_year && d->year && d->date_month >= 1 && d->date_month <= 3 &&
+                cue_first(d, CUE_REVIEW_HEADING, sstart, send, NULL) >= 0)
+                section_year = d->year - 1;
             d->sec_year = section_year;
         }
         if (new_para) carry_year = d->sec_year;
+        d->para_year = carry_year; /* 2017年，…。全年落实…: 全年 is 2017 */
         /* 2019年春天，…承包了200亩地。秋收时，亩产达3000多公斤: a sentence that
          * names no year is about the year of the paragraph's sentence before */
         int own_year = 0;

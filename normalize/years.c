@@ -363,6 +363,7 @@ void find_year(doc *d, int hint, const char *source)
              * (2019年…工作总结, 2020-03-05; 2018年…统计公报, 2019年4月) is about the year its title names */
             int ty = title_year(d), month = bm ? bm : date_month(d, y);
             d->year = ty && ty == y->year - 1 && month >= 1 && month <= 6 ? ty : y->year;
+            d->date_month = d->year == y->year ? month : 0;
             return;
         }
         if (plan_sec) continue;
@@ -379,6 +380,9 @@ void find_year(doc *d, int hint, const char *source)
 
 int year_value(const doc *d, const year_ref *y)
 {
+    if (y->kind == Y_RELATIVE && y->year == 0 && d->para_year &&
+        fp_words_prefix(&d->x->lx.cues[CUE_YEAR_WHOLE], d->t + y->off, y->len) == y->len)
+        return d->para_year;
     if (y->kind == Y_RELATIVE && y->year == 0 && d->sec_year) return d->sec_year;
     return y->kind == Y_RELATIVE ? (d->year ? d->year + y->year : 0) : y->kind == Y_SINCE ? d->year : y->year;
 }
