@@ -590,10 +590,10 @@ int main(int argc, char **argv)
     CHECK(!strcmp(ptask.relation, "total") && !strcmp(ptask.series, "value") && !strcmp(pbase.series, "change"));
     /* 全年 is the whole of the year the paragraph is about; a review section of a report dated early
      * in the year is about the year before */
-    const char *review = "政府工作报告\n——2018年1月25日在甘肃省第十三届人民代表大会第一次会议上\n\n一、过去五年工作回顾\n\n"
+    const char *review18 = "政府工作报告\n——2018年1月25日在甘肃省第十三届人民代表大会第一次会议上\n\n一、过去五年工作回顾\n\n"
                       "五年来，全省农村居民人均可支配收入达到8076元。\n\n2017年，全省减少贫困人口67万人。"
                       "全年落实财政专项扶贫资金118亿元。\n";
-    CHECK(figure("a.txt", review, "8076元", 0).year == 2017 && figure("a.txt", review, "118亿元", 0).year == 2017);
+    CHECK(figure("a.txt", review18, "8076元", 0).year == 2017 && figure("a.txt", review18, "118亿元", 0).year == 2017);
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
