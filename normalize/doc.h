@@ -200,6 +200,7 @@ typedef struct {
     int prior_part;        /* it was a part */
     const char *prior_relation, *prior_metric;
     size_t prior_label_off, prior_label_len; /* its label (len 0: none) */
+    int prior_received;    /* the place it was given to (received_region), -1 when none */
     char prior_unit[16];   /* its unit */
     int prior_scope;       /* it counted the places something happens in */
     char run[4][16];       /* the units of a breakdown under way (其中 A…，B…; 索县6户、34人，安多县14户、79人) */
@@ -225,6 +226,7 @@ static inline void sentence_start(fig_context *fx, size_t sstart)
     fx->prior = fx->prior_part = fx->prior_scope = fx->nrun = fx->nwholes = fx->resp_k = 0;
     fx->prior_relation = "total", fx->prior_metric = "other";
     fx->prior_label_len = 0;
+    fx->prior_received = -1;
     fx->prior_unit[0] = '\0';
     fx->prior_end = sstart;
     fx->resp_at = (size_t)-1;
@@ -305,6 +307,10 @@ int counted_level(const doc *d, const cand *c, size_t cend);
  * written parts extend it. */
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                  const mention **written);
+/* The place that receives what the clause [cstart, pos) of the figure at pos gives (北京市向内蒙古投入…,
+ * 福州市投入西吉县帮扶资金…: what one place gives another is the receiver's, whatever province it is
+ * in), or -1. */
+int received_region(const doc *d, size_t pos, size_t cstart);
 
 /* The place of the k-th figure (from 0) after the 分别 at at_word, when the
  * sentence (from sstart) lists that many places or more right before it

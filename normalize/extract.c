@@ -151,6 +151,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 own_year = year_value(d, y);
         }
         int carried = carry_year;
+        /* 1996年，…开启对口协作。23年来，福建省累计…: a period up to now is the section's or the report's year */
+        if (!own_year && cue_first(d, CUE_PERIOD_TO_NOW, sstart, send, NULL) >= 0) carried = d->sec_year;
         if (own_year) carry_year = own_year;
         if (d->skip[s]) continue;
         sentence_start(&fx, sstart);
@@ -200,6 +202,13 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 int counted = counted_level(d, &c, cend);
                 measure_in_context(d, &c, &fx, weak, counted, cstart, cend);
                 c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
+                /* …投入西吉县帮扶资金4500万元，其中用于产业发展2800万元: what follows a gift with no
+                 * place of its own between is the receiver's too */
+                int got = counted ? -1 : received_region(d, c.start, cstart);
+                size_t mi = first_mention_from(d, fx.prior_end);
+                if (got < 0 && !counted && fx.prior_received >= 0 && (mi >= d->nm || d->m[mi].off >= c.start))
+                    c.region = got = fx.prior_received, c.written = NULL;
+                fx.prior_received = got;
                 respective(d, &c, &fx, sstart);
                 fp_figure f;
                 build_figure(d, &c, source, s, &f, &fb);

@@ -471,6 +471,21 @@ static size_t count_key(const uint64_t *keys, size_t n, uint64_t key)
     return lo - first;
 }
 
+/* How many first-person whole words (我区, 我省: place_whole words that start with 我) name a
+ * place of province pv's kind (我区 an autonomous region, 我省 a province): the writer's own
+ * province, in a story of one province's help to another (北京市…与我区31个贫困旗县结对). */
+static size_t own_words(const doc *d, int pv)
+{
+    const char *nm = fp_gaz_region(d->x->gaz, pv)->name;
+    size_t l = strlen(nm), n = 0;
+    for (size_t k = 0; k < d->nbk; k++) {
+        const back_ref *b = &d->bk[k];
+        if (b->level >= FP_LEVEL_TOWNSHIP || b->len != 6 || !at(d->t, d->len, b->off, "我")) continue;
+        if (l >= 3 && !memcmp(nm + l - 3, d->t + b->off + 3, 3)) n++;
+    }
+    return n;
+}
+
 void find_subject(doc *d, const char *region_hint)
 {
     const fp_gazetteer *g = d->x->gaz;
@@ -500,7 +515,7 @@ void find_subject(doc *d, const char *region_hint)
                 if (fp_gaz_ancestor_at(g, d->m[i].cands[k], FP_LEVEL_PROVINCE) != pv) pv = -1;
             if (pv < 0) continue;
             uint64_t key = (uint64_t)(uint32_t)pv << 32 | (uint32_t)d->m[i].ncand;
-            size_t n = count_key(keys, nk, key);
+            size_t n = count_key(keys, nk, key) + 2 * own_words(d, pv);
             if (n > best_n) best_n = n, major = pv;
         }
         free(keys); /* out of memory: no major province, as for a report that names none */
@@ -801,6 +816,29 @@ static size_t chain_end(const doc *d, size_t i)
     return i;
 }
 
+/* 1 when mention i, in the clause [cstart, pos) of a figure, receives what the clause gives: a
+ * `give` word right before it (福州市投入西吉县帮扶资金4500万元, 安排宁夏…资金), or a `give_to` word
+ * right before it and a `give` word after it before the figure (北京市向内蒙古投入…资金; but
+ * 内蒙古向北京市销售… sells, and the seller's is the figure). */
+static int receives(const doc *d, size_t i, size_t cstart, size_t pos)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    const mention *m = &d->m[i];
+    size_t a = m->off >= cstart + 12 ? m->off - 12 : cstart;
+    while (a < m->off && ((unsigned char)d->t[a] & 0xC0) == 0x80) a++;
+    if (fp_words_suffix(&lx->cues[CUE_GIVE], d->t + a, m->off - a)) return 1;
+    return fp_words_suffix(&lx->cues[CUE_GIVE_TO], d->t + a, m->off - a) && m->end < pos &&
+           fp_words_first(&lx->cues[CUE_GIVE], d->t + m->end, pos - m->end, NULL) >= 0;
+}
+
+int received_region(const doc *d, size_t pos, size_t cstart)
+{
+    for (size_t i = first_mention_from(d, pos); i-- > 0 && d->m[i].off >= cstart;)
+        if (d->m[i].region >= 0 && !d->m[i].located && receives(d, i, cstart, pos))
+            return d->m[chain_end(d, i)].region;
+    return -1;
+}
+
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
                        const mention **written)
 {
@@ -813,10 +851,14 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
     size_t nat = national_after(d, pos, clause_end(d, send, pos));
     if (nat != (size_t)-1) return d->m[nat].region;
     size_t lo = first_mention_from(d, pos); /* the mentions before it are lo-1, lo-2, … */
+    int rr = level ? -1 : received_region(d, pos, cstart);
+    if (rr >= 0) return rr;
     for (size_t i = lo; i-- > 0;) {
         const mention *m = &d->m[i];
         if (m->off < sstart) break;
         if (m->region < 0 || m->located || compared_at(d, m->off, m->end)) continue;
+        /* 内蒙古向北京市销售农畜产品216亿元: where it goes, not whose it is */
+        if (m->off >= 3 && at(d->t, d->len, m->off - 3, "向")) continue; /* (为黑山嘴村购回肉牛: for it) */
         if (fp_gaz_region(g, m->region)->level == FP_LEVEL_NATION) {
             if (m->off >= cstart) return m->region;
             continue;

@@ -594,6 +594,20 @@ int main(int argc, char **argv)
                       "五年来，全省农村居民人均可支配收入达到8076元。\n\n2017年，全省减少贫困人口67万人。"
                       "全年落实财政专项扶贫资金118亿元。\n";
     CHECK(figure("a.txt", review18, "8076元", 0).year == 2017 && figure("a.txt", review18, "118亿元", 0).year == 2017);
+    /* what one place gives another is the receiver's, and so is what follows it with no place of
+     * its own; a place after 向 with nothing given is where something goes; 我区 names the
+     * writer's province */
+    const char *aid = "2019-12-20\n2019年，北京市向内蒙古投入财政帮扶资金12.3亿元，比上年增长46%。"
+                      "北京市16个区与我区31个国家级贫困旗县建立结对关系。\n"
+                      "福州市投入西吉县帮扶资金4500万元，其中用于产业发展2800万元。\n"
+                      "内蒙古向北京市销售农畜产品216亿元。\n";
+    CHECK(!strcmp(figure("a.txt", aid, "12.3亿元", 0).path, "内蒙古自治区"));
+    CHECK(!strcmp(figure("a.txt", aid, "46%", 0).path, "内蒙古自治区"));
+    CHECK(strstr(figure("a.txt", aid, "2800万元", 0).path, "西吉县") != NULL);
+    CHECK(!strcmp(figure("a.txt", aid, "216亿元", 0).path, "内蒙古自治区"));
+    /* a period up to now (23年来) takes no year from the sentence before it */
+    const char *since23 = "2019年4月8日\n1996年，福建和宁夏开启对口协作。23年来，福建省累计向宁夏投入帮扶资金21.3亿元。\n";
+    CHECK(figure("a.txt", since23, "21.3亿元", 0).year == 2019);
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
