@@ -100,6 +100,14 @@ static void fill_num_first(fp_extractor *x)
     }
 }
 
+/* 1 when sentence s holds nothing but white space (a blank line). */
+static int blank_sentence(const doc *d, size_t s)
+{
+    for (size_t q = d->sent[s].start; q < d->sent[s].end; q++)
+        if (d->t[q] != '\n' && d->t[q] != '\r' && d->t[q] != ' ' && d->t[q] != '\t') return 0;
+    return 1;
+}
+
 static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, size_t *count)
 {
     const char *t = d->t;
@@ -156,8 +164,13 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         if (own_year) carry_year = own_year;
         if (d->skip[s]) continue;
         sentence_start(&fx, sstart);
-        int prev_fig = s > 0 && fig_sentence == s - 1 && !memchr(t + d->sent[s - 1].start, '\n',
-                                                                  sstart - d->sent[s - 1].start);
+        /* 1: the sentence before, in this paragraph, had a figure; 2: the last of the paragraph before
+         * (past blank lines) */
+        size_t ps = s;
+        while (ps > 0 && blank_sentence(d, ps - 1)) ps--;
+        int prev_fig = ps > 0 && fig_sentence == ps - 1
+                           ? (ps == s && !memchr(t + d->sent[s - 1].start, '\n', sstart - d->sent[s - 1].start) ? 1 : 2)
+                           : 0;
         side_years sides = {0, 0};
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;

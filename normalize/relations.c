@@ -81,9 +81,10 @@ static int has_per_unit(const doc *d, size_t a, size_t b)
 }
 
 /* has_prior_figure: a figure stands before this one in its sentence (it
- * ended at prior_end); prev_sentence_figure: the sentence before, in the
+ * ended at prior_end); prev_sentence_figure: 1 when the sentence before, in the
  * same paragraph, has one (a whole that 其中 or 包括 opening this sentence
- * breaks down). */
+ * breaks down), 2 when it is the last of the paragraph before (分市州看 may
+ * break that down). */
 void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, int has_prior_figure,
                           size_t prior_end, int prev_sentence_figure)
 {
@@ -144,7 +145,10 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     /* 全村117户贫困户已有116户脱贫: within the clause of the figure before */
     else if (has_prior_figure && prior_end > cstart && cue_last(d, CUE_PART_IN_CLAUSE, prior_end, c->start, NULL) >= 0)
         c->relation = "part";
-    else if (prev_sentence_figure && cue_first(d, CUE_PART_OF_BEFORE, sstart, c->start, NULL) >= 0)
+    else if (prev_sentence_figure == 1 && cue_first(d, CUE_PART_OF_BEFORE, sstart, c->start, NULL) >= 0)
+        c->relation = "part";
+    /* 分市州看，定西市减贫11.3万人 opening a paragraph breaks down the one before */
+    else if (prev_sentence_figure && fp_words_prefix(&lx->cues[CUE_BREAKDOWN_OPEN], t + sstart, c->start - sstart))
         c->relation = "part";
     /* 包括29户贫困户在内的33户: the part stands before its whole */
     else if (q >= 0 && from + (size_t)q >= cstart &&

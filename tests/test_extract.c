@@ -608,6 +608,9 @@ int main(int argc, char **argv)
     /* a period up to now (23年来) takes no year from the sentence before it */
     const char *since23 = "2019年4月8日\n1996年，福建和宁夏开启对口协作。23年来，福建省累计向宁夏投入帮扶资金21.3亿元。\n";
     CHECK(figure("a.txt", since23, "21.3亿元", 0).year == 2019);
+    /* a paragraph opening on 分市州看 breaks down the paragraph before */
+    const char *bd = "2020-01-15\n甘肃省扶贫。\n2019年，全省减少农村贫困人口65.9万人。\n\n分市州看，定西市减贫11.3万人，陇南市减贫10.6万人。\n";
+    CHECK(!strcmp(figure("a.txt", bd, "11.3万人", 0).relation, "part") && !strcmp(figure("a.txt", bd, "10.6万人", 0).relation, "part"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
