@@ -727,8 +727,11 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
         int pct = !strcmp(f->unit, "percent") || !strcmp(f->unit, "pct_point");
         if (planned && !pct) se = "target";
         else
-            se = in && in->kind == FP_KIND_FLOW && t && !pct && has_word(W_FLOW_NEW, a, a->cs) ? "value"
-                                                                                                       : "change";
+            /* (and a running total of it: 累计减少贫困人口500万人 is exit.cumulative's value) */
+            se = in && (in->kind == FP_KIND_FLOW || in->kind == FP_KIND_RUNNING) && t && !pct &&
+                         has_word(W_FLOW_NEW, a, a->cs)
+                     ? "value"
+                     : "change";
     } else if (!strcmp(rel, "per_unit"))
         se = in && in->kind == FP_KIND_PER_CAPITA ? "value" : "rate";
     copy_str(f->series, sizeof f->series, se);

@@ -611,6 +611,10 @@ int main(int argc, char **argv)
     /* a paragraph opening on 分市州看 breaks down the paragraph before */
     const char *bd = "2020-01-15\n甘肃省扶贫。\n2019年，全省减少农村贫困人口65.9万人。\n\n分市州看，定西市减贫11.3万人，陇南市减贫10.6万人。\n";
     CHECK(!strcmp(figure("a.txt", bd, "11.3万人", 0).relation, "part") && !strcmp(figure("a.txt", bd, "10.6万人", 0).relation, "part"));
+    /* a running total of the year's falls is the running indicator's value */
+    const char *run = "2020-01-15\n2013年以来，甘肃省累计减少贫困人口552万人。\n";
+    probe prun = figure("a.txt", run, "552万人", 0);
+    CHECK(!strcmp(prun.indicator, "exit.cumulative") && !strcmp(prun.series, "value"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
