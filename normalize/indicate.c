@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "indicate.h"
 #include "utf8.h"
+#include "keyline.h"
 #include "fp_err.h"
 #include "fp_tsv.h"
 #include "fp_log.h"
@@ -432,7 +433,7 @@ static void find_around(const char *t, size_t len, size_t fs, size_t fe, around 
         if (bs == SIZE_MAX && stretch_stop(t, len, q)) bs = p;
         p = q;
     }
-    a->cs = p;
+    a->cs = fp_key_line_start(t, p); /* 出列贫困村：37个: the key is the figure's clause */
     p = bs == SIZE_MAX ? a->cs : bs;
     /* 农户933户1878人: a figure written right after another (its stretch no
      * more than that one's unit) shares that one's stretch */
@@ -785,7 +786,11 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
             for (size_t q = s.a.ps; q + 3 <= s.a.cs; q += fp_utf8_len((unsigned char)t[q]))
                 if (!memcmp(t + q, "、", 3)) s.a.vs = q + 3;
         }
-        scan_range(&s, s.a.ss, s.a.ce, 0);
+        /* 2.36亿元（其中中央资金1.42亿元）: the words after 其中 name the part, not this figure */
+        size_t to = s.a.ce;
+        const char *part = s.a.ce > s.a.fe ? memmem(t + s.a.fe, s.a.ce - s.a.fe, "其中", 6) : NULL;
+        if (part) to = (size_t)(part - t);
+        scan_range(&s, s.a.ss, to, 0);
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* memmem */
 
 #include "doc.h"
+#include "keyline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,9 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
     long pc = cue_first(d, CUE_PART_IN_CLAUSE, c->end, cend, NULL); /* 117户贫困户已有116户脱贫 */
     if (pc >= 0 && (pw < 0 || pc < pw) && figure_in(d, c->end + (size_t)pc, cend))
         pw = pc; /* a figure follows in the clause: the part */
+    /* 出列贫困村：37个: a key line's key is the figure's own clause */
+    size_t ks = fp_key_line_start(d->t, cstart);
+    if (ks < cstart && ks >= sstart) cstart = ks;
     int weak = pick_metric(d, c, cstart, pw >= 0 ? c->end + (size_t)pw : cend, sstart, send);
     if (!c->label_len && cstart == sstart) weak = topic_before(d, c, sstart) || weak;
     /* 建档立卡贫困户3921户15530人: the people are those households', measured as they are */

@@ -615,6 +615,11 @@ int main(int argc, char **argv)
     const char *run = "2020-01-15\n2013年以来，甘肃省累计减少贫困人口552万人。\n";
     probe prun = figure("a.txt", run, "552万人", 0);
     CHECK(!strcmp(prun.indicator, "exit.cumulative") && !strcmp(prun.series, "value"));
+    /* a key line's key is its figure's clause; what follows 其中 names the part, not the whole */
+    const char *keys = "2020-01-10\n石阡县扶贫。\n2.出列贫困村：37个；\n财政专项扶贫资金：2.36亿元（其中中央资金1.42亿元）\n";
+    CHECK(!strcmp(figure("a.txt", keys, "37个", 0).indicator, "exit.villages"));
+    CHECK(!strcmp(figure("a.txt", keys, "2.36亿元", 0).indicator, "funds.fiscal"));
+    CHECK(!strcmp(figure("a.txt", keys, "1.42亿元", 0).indicator, "funds.fiscal_central"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
