@@ -43,9 +43,9 @@ typedef struct {
 /* The filter bit of a packed first character. */
 static unsigned key_bit(uint32_t key) { return key * 2654435761u >> 22; }
 
-enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGATION, W_CLASSES };
+enum { W_FLOW_NEW, W_PLAN, W_RUNNING, W_THIS_YEAR, W_REMAINDER, W_WHOLE, W_NEGATION, W_YEARS, W_CLASSES };
 static const char *const word_class[W_CLASSES] = {"flow_new", "plan",  "running",  "this_year",
-                                                  "remainder", "whole", "negation"};
+                                                  "remainder", "whole", "negation", "years"};
 
 /* A word of series.tsv. */
 typedef struct {
@@ -738,6 +738,28 @@ static void pick_series(const fp_indicate *x, const char *t, size_t len, const a
     copy_str(f->series, sizeof f->series, se);
 }
 
+/* 1 when t[from..to) writes a range of years (2016—2019年, 2016年至2019年, 2014-2019年间). */
+static int year_range_in(const char *t, size_t from, size_t to)
+{
+    for (size_t p = from; p + 9 <= to; p++) {
+        if (!(t[p] >= '1' && t[p] <= '2') || (p > from && t[p - 1] >= '0' && t[p - 1] <= '9')) continue;
+        size_t q = p;
+        while (q < to && q - p < 4 && t[q] >= '0' && t[q] <= '9') q++;
+        if (q - p != 4 || (q < to && t[q] >= '0' && t[q] <= '9')) continue;
+        if (q + 3 <= to && !memcmp(t + q, "年", 3)) q += 3;
+        static const char *const dash[] = {"—", "－", "～", "至", "到", "-", "~"};
+        size_t dl = 0;
+        for (size_t k = 0; k < sizeof dash / sizeof dash[0] && !dl; k++)
+            if (q + strlen(dash[k]) <= to && !memcmp(t + q, dash[k], strlen(dash[k]))) dl = strlen(dash[k]);
+        if (!dl) continue;
+        q += dl;
+        if (q + 4 <= to && t[q] >= '1' && t[q] <= '2' && t[q + 1] >= '0' && t[q + 1] <= '9' && t[q + 2] >= '0' &&
+            t[q + 2] <= '9' && t[q + 3] >= '0' && t[q + 3] <= '9')
+            return 1;
+    }
+    return 0;
+}
+
 /* A running total over years: a running word before the figure in its
  * clause, unless its sentence says it is this year's (全年累计 is the
  * year's, and so is 今年1至8月，该市已有…). */
@@ -794,8 +816,14 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years
          * (三年累计, 2014年以来), a whole (总共, 合计) beats its breakdown's items, then the longer cue */
+        int run = known >= 0 && running(x, t, &s.a);
+        /* 2016年以来，全县累计投入扶贫资金32亿元: a flow summed over years is no year's value (its
+         * running indicator, where there is one, took it already): a measure of its own */
+        if (run && x->t.v[known].kind == FP_KIND_FLOW &&
+            (has_word(W_YEARS, &s.a, s.a.ps) || year_range_in(t, s.a.ss, s.a.fs)))
+            known = -1;
         if (known >= 0)
-            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (running(x, t, &s.a) ? 0 : 200) +
+            f->weight = (uint16_t)((4 - s.b.zone) * 1000 + (run ? 0 : 200) +
                                    (has_word(W_WHOLE, &s.a, s.a.is) ? 150 : 0) + (s.b.len < 150 ? s.b.len : 149));
         if (known >= 0) copy_str(f->indicator, sizeof f->indicator, x->t.v[known].id);
         else
