@@ -621,11 +621,11 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", keys, "2.36亿元", 0).indicator, "funds.fiscal"));
     CHECK(!strcmp(figure("a.txt", keys, "1.42亿元", 0).indicator, "funds.fiscal_central"));
     /* a flow summed over years is no year's value: a measure of its own */
-    const char *years = "2020-03-01\n会宁县扶贫。\n2016—2019年，全县累计投入扶贫资金32亿元。“十三五”期间，海东市累计投入各类扶贫资金186.5亿元。"
+    const char *multi_years = "2020-03-01\n会宁县扶贫。\n2016—2019年，全县累计投入扶贫资金32亿元。“十三五”期间，海东市累计投入各类扶贫资金186.5亿元。"
                         "全年累计投入扶贫资金8亿元。\n";
-    CHECK(!strncmp(figure("a.txt", years, "32亿元", 0).indicator, "other:", 6));
-    CHECK(!strncmp(figure("a.txt", years, "186.5亿元", 0).indicator, "other:", 6));
-    CHECK(!strcmp(figure("a.txt", years, "8亿元", 0).indicator, "funds.total"));
+    CHECK(!strncmp(figure("a.txt", multi_years, "32亿元", 0).indicator, "other:", 6));
+    CHECK(!strncmp(figure("a.txt", multi_years, "186.5亿元", 0).indicator, "other:", 6));
+    CHECK(!strcmp(figure("a.txt", multi_years, "8亿元", 0).indicator, "funds.total"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
