@@ -197,6 +197,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             if (!after_letter && !ordinal && figure_at(d, p, &c) && c.num_end <= send) {
                 size_t cstart = clause_start(d, sstart, c.start);
                 size_t cend = clause_end(d, send, c.end);
+                /* 整治山坪塘12口, 新打机井3口: 口 counts what the noun before it names, not people */
+                if (!strcmp(c.unit_name, "person") && ends_with(t, c.end, "口") &&
+                    cue_suffix(d, CUE_KOU_THING, cstart, c.start))
+                    copy_str(c.unit_name, sizeof c.unit_name, "count"), copy_str(c.counter, sizeof c.counter, "口");
                 if (!strcmp(c.unit_name, "count") || !strcmp(c.unit_name, "person")) {
                     if (is_household_context(d, &c, cstart, cend, fx.prior ? fx.prior_end : (size_t)-1))
                         copy_str(c.unit_name, sizeof c.unit_name, "household"), c.counter[0] = '\0';

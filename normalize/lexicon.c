@@ -20,7 +20,7 @@ static const char *cue_names[CUE_COUNT] = {
     "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
     "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb",
     "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "respectively", "plan_not", "standard", "year_same", "year_after",
-    "duration_after", "person_noun_not", "plan_heading", "part_in_clause", "links_heading", "label_stop", "plan_obtain", "obtained", "compared_before", "compared_after", "until", "until_end", "plan_done", "year_whole", "review_heading", "give", "give_to", "period_to_now", "breakdown_open"};
+    "duration_after", "person_noun_not", "plan_heading", "part_in_clause", "links_heading", "label_stop", "plan_obtain", "obtained", "compared_before", "compared_after", "until", "until_end", "plan_done", "year_whole", "review_heading", "give", "give_to", "period_to_now", "breakdown_open", "plan_after", "village_not_after", "kou_thing"};
 
 typedef struct {
     int (*fn)(char **f, int nf, const char *path, int lineno, void *ud);

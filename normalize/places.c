@@ -210,6 +210,11 @@ int keep_deep(doc *d)
     for (size_t i = 0; i < d->nm; i++) {
         mention *m = &d->m[i];
         int keep = m->deep != 1;
+        /* 新建村级公路18公里: a village name alone that runs into 级 is a word (村级) */
+        if (m->deep == 1 && fp_words_prefix(&d->x->lx.cues[CUE_VILLAGE_NOT_AFTER], d->t + m->end, d->len - m->end)) {
+            kept[i] = 0;
+            continue;
+        }
         for (int k = 0; k < m->ncand && !keep; k++) {
             int c = m->cands[k];
             if (d->subject >= 0 && fp_gaz_region(g, d->subject)->level >= FP_LEVEL_PREFECTURE &&
@@ -567,6 +572,28 @@ void find_subject(doc *d, const char *region_hint)
                 break;
             }
             break;
+        }
+    }
+    /* A report on one township: its title line names a township inside the subject county
+     * (修齐镇2019年脱贫攻坚工作总结 … 修齐镇位于城口县东南部), and the text names it again. */
+    if (!(region_hint && *region_hint) && d->subject >= 0 && fp_gaz_region(g, d->subject)->level == FP_LEVEL_COUNTY) {
+        size_t a = 0;
+        while (a < d->len && (d->t[a] == '\n' || d->t[a] == ' ' || d->t[a] == '\r')) a++;
+        const char *nl = memchr(d->t + a, '\n', d->len - a);
+        size_t title_end = nl ? (size_t)(nl - d->t) : d->len;
+        for (size_t j = 0; j < d->nm && d->m[j].off < title_end; j++) {
+            const mention *v = &d->m[j];
+            int c = -1;
+            for (int k = 0; k < v->ncand; k++)
+                if (fp_gaz_region(g, v->cands[k])->level == FP_LEVEL_TOWNSHIP && fp_gaz_within(g, v->cands[k], d->subject))
+                    c = v->cands[k];
+            if (c < 0 || v->off < a) continue;
+            int again = 0;
+            for (size_t k = j + 1; k < d->nm && !again; k++) again = d->m[k].cands == v->cands;
+            if (again) {
+                d->subject = c;
+                break;
+            }
         }
     }
     /* A report on the nation: it names the nation (全国) at least twice, and

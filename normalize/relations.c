@@ -132,9 +132,22 @@ void pick_relation(const doc *d, cand *c, size_t cstart, size_t cend, size_t sst
     }
     /* …和计划年内脱贫摘帽旗县，已开工2.95万户: a plan named in an earlier
      * clause does not reach a figure its own clause reports as done */
-    if (plans_in(d, sstart, plan_end) &&
+    /* …计划脱贫93户，实际脱贫96户，贫困发生率降至0.42%: nor past a clause that reports done */
+    size_t pl_from = sstart, pwl;
+    long done = cstart > sstart ? cue_last(d, CUE_PROGRESS, sstart, cstart, &pwl) : -1;
+    /* (but 计划今年完成…: a progress word its own clause plans reports nothing done) */
+    if (done >= 0 && !plans_in(d, clause_start(d, sstart, sstart + (size_t)done), sstart + (size_t)done))
+        pl_from = sstart + (size_t)done + pwl;
+    if (plans_in(d, pl_from, plan_end) &&
         (plans_in(d, cstart, plan_end) || cue_first(d, CUE_PROGRESS, cstart, c->start, NULL) < 0)) {
         c->relation = "plan";
+        return;
+    }
+    /* 剩余3655户危房将于2019年全部完成改造: what its own clause says will be done after it */
+    if (c->end < cend && cue_first(d, CUE_PLAN_AFTER, c->end, cend, NULL) >= 0 &&
+        cue_first(d, CUE_PROGRESS, cstart, c->start, NULL) < 0) {
+        c->relation = "plan";
+        c->target = 1;
         return;
     }
 

@@ -626,6 +626,18 @@ int main(int argc, char **argv)
     CHECK(!strncmp(figure("a.txt", multi_years, "32亿元", 0).indicator, "other:", 6));
     CHECK(!strncmp(figure("a.txt", multi_years, "186.5亿元", 0).indicator, "other:", 6));
     CHECK(!strcmp(figure("a.txt", multi_years, "8亿元", 0).indicator, "funds.total"));
+    /* a township's own report (its title names it inside the county) is about the township; 实际
+     * reports done past a plan; 村级 makes no village; 口 after a pond counts ponds */
+    const char *town = "修齐镇2019年脱贫攻坚工作总结\n2019年12月20日\n修齐镇位于城口县东南部。"
+                       "全镇2019年计划脱贫93户，实际脱贫96户，贫困发生率降至0.42%。\n"
+                       "全年新建村级公路18公里，整治山坪塘12口。剩余贫困人口15户将于2020年全部脱贫。\n";
+    CHECK(!strcmp(figure("a.txt", town, "96户", 0).path, "重庆市/城口县/修齐镇"));
+    CHECK(!strcmp(figure("a.txt", town, "18公里", 0).path, "重庆市/城口县/修齐镇"));
+    probe p96 = figure("a.txt", town, "96户", 0), p042 = figure("a.txt", town, "0.42%", 0);
+    CHECK(!strcmp(p96.relation, "total") && !strcmp(p042.relation, "total"));
+    CHECK(!strcmp(figure("a.txt", town, "12口", 0).unit, "count"));
+    probe p15 = figure("a.txt", town, "15户", 0);
+    CHECK(!strcmp(p15.relation, "plan") && !strcmp(p15.series, "target"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
