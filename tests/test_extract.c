@@ -638,6 +638,14 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", town, "12口", 0).unit, "count"));
     probe p15 = figure("a.txt", town, "15户", 0);
     CHECK(!strcmp(p15.relation, "plan") && !strcmp(p15.series, "target"));
+    /* newly identified poor change the stock; a stock of exited households is the running
+     * total; a registry's correction is no exit; monitored households are their own measure */
+    const char *flows = "2019-12-01\n会宁县扶贫。\n全县新识别贫困人口156人。全县动态调整退出贫困户412户。"
+                        "全县有脱贫户8000户，其中有返贫风险的监测户120户。\n";
+    CHECK(!strcmp(figure("a.txt", flows, "156人", 0).series, "change"));
+    CHECK(strcmp(figure("a.txt", flows, "412户", 0).indicator, "exit.people") != 0);
+    CHECK(!strcmp(figure("a.txt", flows, "8000户", 0).indicator, "exit.cumulative"));
+    CHECK(!strncmp(figure("a.txt", flows, "120户", 0).indicator, "other:", 6));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
