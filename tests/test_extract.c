@@ -646,6 +646,10 @@ int main(int argc, char **argv)
     CHECK(strcmp(figure("a.txt", flows, "412户", 0).indicator, "exit.people") != 0);
     CHECK(!strcmp(figure("a.txt", flows, "8000户", 0).indicator, "exit.cumulative"));
     CHECK(!strncmp(figure("a.txt", flows, "120户", 0).indicator, "other:", 6));
+    /* 已脱贫 with no year of its own counts the exits so far, not the year's */
+    const char *sofar = "2019-12-01\n会宁县扶贫。\n全县有建档立卡贫困户836户3012人，已脱贫812户2970人。\n今年已脱贫300户。\n";
+    CHECK(!strcmp(figure("a.txt", sofar, "812户", 0).indicator, "exit.cumulative"));
+    CHECK(!strcmp(figure("a.txt", sofar, "300户", 0).indicator, "exit.people"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
