@@ -95,6 +95,7 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level);
 #define FP_GAZ_PAIR_OTHER 0xFFFFu
 #define FP_GAZ_TRI_LOG 21
 #define FP_GAZ_TRI_END 0x10000u /* the third "character" of a two-character name: no code point of three bytes */
+#define FP_GAZ_TRI_OTHER 0x10001u /* a third character not of three bytes (阳光2008社区) */
 /* The bit of three code points in triples. */
 static inline uint32_t fp_gaz_tri_bit(uint32_t cp0, uint32_t cp1, uint32_t cp2)
 {
@@ -111,19 +112,32 @@ typedef struct {
     int over_short;           /* some alias starting with a three-byte character has no second one
                                  of three bytes: over_pairs cannot speak for it, over_first does */
     int over_any_other;       /* some alias starts with a character outside three-byte UTF-8 */
+    const uint64_t *over_tri; /* 2^FP_GAZ_OVER_TRI_LOG-bit filter of the alias names' first three
+                                 characters (fp_gaz_tri_bit; a two-character name's third is
+                                 FP_GAZ_TRI_END), asked where over_pairs lets a position through
+                                 and over_short is 0; NULL: not asked. Made at load from the alias
+                                 trie: the township names make over_pairs pass a fifth of all text */
 } fp_gaz_quick;
+#define FP_GAZ_OVER_TRI_LOG 20
 
 size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
                          int *ncand);
+/* fp_gaz_match_full at text[pos], a well-formed character of three bytes (code point cp0) with
+ * another after it (cp1 its code point when of three bytes, else -1), for a caller that has asked
+ * the image's filters as fp_gaz_match_full would: image is 0 when they turn pos away. The same
+ * answer, without decoding and asking again. */
+size_t fp_gaz_match_past(const fp_gazetteer *g, const char *text, size_t len, size_t pos, int cp0, int cp1,
+                         int image, const int **cands, int *ncand);
 
 /* Longest region name starting at text[pos]. Returns its byte length (0 when
  * none) and points *cands at the *ncand region indices it names.
  * Inline: the extractor asks at every character, and most positions (two
  * CJK characters no name starts with, no alias either) are turned away by
  * the filters without a call (the pair filter, then the triples, as
- * fp_gaz_match_full asks them). over_pairs turns an alias away only when its
- * first character is also in over_first, so the two say the same as the
- * out-of-line path. */
+ * fp_gaz_match_full asks them); a position they let through goes on to
+ * the walk (fp_gaz_match_past) without asking them again. over_pairs turns
+ * an alias away only when its first character is also in over_first, so
+ * the two say the same as the out-of-line path. */
 static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazetteer *g, const char *text, size_t len,
                                                                 size_t pos, const int **cands, int *ncand)
 {
@@ -143,34 +157,49 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
             uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
             uint32_t cp1 = (uint32_t)(w >> 24 & 0x0F) << 12 | (uint32_t)(w >> 32 & 0x3F) << 6 | (uint32_t)(w >> 40 & 0x3F);
             uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
-            int none = !(q->pairs[b >> 6] >> (b & 63) & 1);
-            /* a third character of three bytes: the triples speak too (as fp_gaz_match_full asks them) */
-            if (!none && len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80) {
-                uint32_t cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+            int image = q->pairs[b >> 6] >> (b & 63) & 1;
+            if (image) {
+                /* the triples, as fp_gaz_match_full asks them: the third character's, or "not of three
+                 * bytes" (with eight bytes only, the third has two: not a whole one) */
+                uint32_t cp2 = FP_GAZ_TRI_OTHER;
+                if (len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80)
+                    cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
                 uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
-                none = !(q->triples[t3 >> 6] >> (t3 & 63) & 1) && !(q->triples[t2 >> 6] >> (t2 & 63) & 1);
+                image = (q->triples[t3 >> 6] >> (t3 & 63) & 1) || (q->triples[t2 >> 6] >> (t2 & 63) & 1);
             }
-            if (none) {
+            if (!image) {
                 uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
                 int alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1
                                           : q->over_pairs[o >> 3] >> (o & 7) & 1;
+                if (alias && !q->over_short && q->over_tri) {
+                    /* the alias triples, as fp_gaz_match_past asks them */
+                    uint32_t cp2 = FP_GAZ_TRI_OTHER;
+                    if (len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80)
+                        cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+                    uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
+                    uint32_t t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
+                    alias = (q->over_tri[t3 >> 6] >> (t3 & 63) & 1) || (q->over_tri[t2 >> 6] >> (t2 & 63) & 1);
+                }
                 if (!alias) {
                     *cands = NULL;
                     *ncand = 0;
                     return 0;
                 }
             }
+            return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, image, cands, ncand);
         } else if ((w & 0xC0C0F0) == 0x8080E0 && !(w & 0x80000000ull)) {
             /* a three-byte character, then an ASCII one (数据2019, 县GDP): no name starts so when
              * the pair filter has not (first, FP_GAZ_PAIR_OTHER) and no alias starts with the first,
              * as fp_gaz_match_full would find */
             uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
             uint32_t b = (cp0 << 16 | FP_GAZ_PAIR_OTHER) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
-            if (!(q->pairs[b >> 6] >> (b & 63) & 1) && !(q->over_first[cp0 >> 3] >> (cp0 & 7) & 1)) {
+            int image = q->pairs[b >> 6] >> (b & 63) & 1;
+            if (!image && !(q->over_first[cp0 >> 3] >> (cp0 & 7) & 1)) {
                 *cands = NULL;
                 *ncand = 0;
                 return 0;
             }
+            return fp_gaz_match_past(g, text, len, pos, (int)cp0, -1, image, cands, ncand);
         }
     }
     return fp_gaz_match_full(g, text, len, pos, cands, ncand);
