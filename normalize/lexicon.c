@@ -256,18 +256,46 @@ static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void 
     return FP_OK;
 }
 
+/* FNV-1a over a string's bytes, going on from h. */
+static uint32_t fnv_str(uint32_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+#define FNV_START 2166136261u
+
+/* The table of the unit lines by their unit string (fp_lexicon's umh): a
+ * line whose string an earlier line has is not entered, as the first of
+ * equal lines is the one a lookup in order would find. FP_OK or FP_ENOMEM. */
+static int units_metrics_index(fp_lexicon *lx)
+{
+    size_t nb = 16;
+    while (nb < 2 * (size_t)lx->num) nb *= 2;
+    if (!(lx->umh = calloc(nb, sizeof *lx->umh))) return FP_ENOMEM;
+    lx->ummask = (uint32_t)nb - 1;
+    for (int i = 0; i < lx->num; i++) {
+        uint32_t h = fnv_str(FNV_START, lx->um[i].unit) & lx->ummask;
+        while (lx->umh[h] && strcmp(lx->um[lx->umh[h] - 1].unit, lx->um[i].unit)) h = (h + 1) & lx->ummask;
+        if (!lx->umh[h]) lx->umh[h] = (uint32_t)i + 1;
+    }
+    return FP_OK;
+}
+
 const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter)
 {
-    /* asked a few dozen times per figure: compare in place, no "unit/counter" string made */
+    /* asked a few dozen times per figure: hashed, and compared in place (no "unit/counter"
+     * string made); each string's first line, as a look in order finds */
+    if (!lx->umh) return NULL;
     size_t ul = strlen(unit);
-    if (counter && *counter)
-        for (int i = 0; i < lx->num; i++) {
-            const char *u = lx->um[i].unit;
-            if ((!ul || u[0] == unit[0]) && !strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter))
-                return &lx->um[i];
+    if (counter && *counter) {
+        uint32_t h = fnv_str((fnv_str(FNV_START, unit) ^ '/') * 16777619u, counter) & lx->ummask;
+        for (; lx->umh[h]; h = (h + 1) & lx->ummask) {
+            const char *u = lx->um[lx->umh[h] - 1].unit;
+            if (!strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter)) return &lx->um[lx->umh[h] - 1];
         }
-    for (int i = 0; i < lx->num; i++)
-        if (lx->um[i].unit[0] == unit[0] && !strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+    }
+    for (uint32_t h = fnv_str(FNV_START, unit) & lx->ummask; lx->umh[h]; h = (h + 1) & lx->ummask)
+        if (!strcmp(lx->um[lx->umh[h] - 1].unit, unit)) return &lx->um[lx->umh[h] - 1];
     return NULL;
 }
 
@@ -516,6 +544,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         bloom_set(lx->ubloom, lx->ukey[i]);
     }
     if (!rc) rc = units_index(lx);
+    if (!rc) rc = units_metrics_index(lx);
     if (!rc) rc = build_cue_index(lx);
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
     if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
@@ -534,6 +563,7 @@ void fp_lexicon_free(fp_lexicon *lx)
     free(lx->unext);
     free(lx->uhead);
     free(lx->um);
+    free(lx->umh);
     fp_cue_index_free(&lx->cues_ix);
     fp_cue_index_free(&lx->refs_ix);
     fp_cue_index_free(&lx->sent_ix);

@@ -127,6 +127,9 @@ typedef struct {
     uint32_t umask;     /* uhead's size - 1 (a power of two) */
     fp_unit_metrics *um;
     int num;
+    uint32_t *umh;      /* open-addressing table of um by its unit string (FNV-1a): the first
+                           line's index + 1, 0 = empty; asked a few times per figure */
+    uint32_t ummask;    /* umh's size - 1 (a power of two) */
     fp_words cues[CUE_COUNT];
     fp_metric *metrics;
     int nmetrics;

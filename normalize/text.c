@@ -295,12 +295,21 @@ static int own_copy(const char *t, size_t len, char **out)
  * lists inside a name; it becomes ・ (as long), which no clause breaks at. */
 static int unlist_brackets(const char *t, size_t len, char **out)
 {
+    /* the next ( and the next （ at or after p, each found by memchr (find3) and kept until p
+     * passes it, instead of two compares at every byte; len stands for none */
+    size_t half = 0, full = 0;
     for (size_t p = 0; p < len;) {
-        size_t open = at(t, len, p, "（") ? 3 : t[p] == '(' ? 1 : 0;
-        if (!open) {
-            p++;
-            continue;
+        if (half < p || p == 0) {
+            const char *h = memchr(t + p, '(', len - p);
+            half = h ? (size_t)(h - t) : len;
         }
+        if (full < p || p == 0) {
+            const char *f = find3(t + p, len - p, "（");
+            full = f ? (size_t)(f - t) : len;
+        }
+        p = half < full ? half : full;
+        if (p >= len) break;
+        size_t open = p == full ? 3 : 1;
         size_t q = p + open, chars = 0;
         int lists = 0;
         while (q < len && chars <= 12 && !at(t, len, q, "）") && t[q] != ')' && t[q] != '\n' && !at(t, len, q, "（") &&
