@@ -137,8 +137,30 @@ static int words_index(fp_words *w)
         if (!w->bcount[b]) w->bkey[b] = nk[i], w->bfirst[b] = (uint16_t)i;
         w->bcount[b]++;
     }
-    free(w->w), free(w->len), free(w->key), free(o);
+    free(w->w), free(w->len), free(w->key);
     w->w = nw, w->len = nl, w->key = nk;
+    /* the same by last character, for fp_words_suffix (a word of no bytes ends with none) */
+    free(w->sorder), free(w->skey), free(w->sfirst), free(w->scount);
+    w->sorder = malloc(sizeof *w->sorder * (n ? n : 1));
+    w->skey = calloc(nb, sizeof *w->skey);
+    w->sfirst = calloc(nb, sizeof *w->sfirst);
+    w->scount = calloc(nb, sizeof *w->scount);
+    if (!w->sorder || !w->skey || !w->sfirst || !w->scount) {
+        free(o);
+        return FP_ENOMEM;
+    }
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (nl[i]) o[ns++] = (word_order){w->lkey[i], nl[i], (int)i};
+    qsort(o, ns, sizeof *o, by_key_len);
+    for (size_t i = 0; i < ns; i++) {
+        w->sorder[i] = (uint16_t)o[i].i;
+        uint32_t b = (o[i].key * 2654435761u >> 16) & w->bmask;
+        while (w->scount[b] && w->skey[b] != o[i].key) b = (b + 1) & w->bmask;
+        if (!w->scount[b]) w->skey[b] = o[i].key, w->sfirst[b] = (uint16_t)i;
+        w->scount[b]++;
+    }
+    free(o);
     return FP_OK;
 }
 
@@ -173,6 +195,10 @@ static void words_free(fp_words *w)
     free(w->bkey);
     free(w->bfirst);
     free(w->bcount);
+    free(w->sorder);
+    free(w->skey);
+    free(w->sfirst);
+    free(w->scount);
     memset(w, 0, sizeof *w);
 }
 
@@ -620,15 +646,24 @@ size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n)
 
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
 {
-    size_t best = 0;
     if (!n || !w->n) return 0;
-    uint32_t lk = last_key(s, n);
+    const unsigned char *u = (const unsigned char *)s;
+    /* last_key, without its walk back where a CJK character ends s (nearly always) */
+    uint32_t lk = n >= 3 && (u[n - 3] & 0xF0) == 0xE0 && (u[n - 2] & 0xC0) == 0x80 && (u[n - 1] & 0xC0) == 0x80
+                      ? (uint32_t)u[n - 3] << 16 | (uint32_t)u[n - 2] << 8 | u[n - 1]
+                      : last_key(s, n);
     if (!in_bloom(w->bloom_last, lk)) return 0;
-    /* a word s ends with ends with s's last character: its key, compared first, turns the others away */
-    for (int i = 0; i < w->n; i++)
-        if (w->lkey[i] == lk && w->len[i] <= n && w->len[i] > best && memcmp(s + n - w->len[i], w->w[i], w->len[i]) == 0)
-            best = w->len[i];
-    return best;
+    /* only the words that end with s's last character, longest first: the first that fits wins */
+    uint32_t b = (lk * 2654435761u >> 16) & w->bmask;
+    while (w->scount[b] && w->skey[b] != lk) b = (b + 1) & w->bmask;
+    for (uint32_t i = w->sfirst[b], e = i + w->scount[b]; i < e; i++) {
+        size_t l = w->len[w->sorder[i]], j = 0;
+        if (l > n) continue;
+        const unsigned char *a = u + n - l, *c = (const unsigned char *)w->w[w->sorder[i]];
+        while (j < l && a[j] == c[j]) j++; /* words are a few bytes: no call to memcmp */
+        if (j == l) return l;
+    }
+    return 0;
 }
 
 long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)

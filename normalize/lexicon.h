@@ -26,6 +26,9 @@ typedef struct {
     uint32_t *bkey;          /* buckets: first character -> words [bfirst, bfirst + bcount) */
     uint16_t *bfirst, *bcount;
     uint32_t bmask;          /* bucket table size - 1 (a power of two) */
+    uint16_t *sorder;        /* the words by last character, longest first within one: fp_words_suffix */
+    uint32_t *skey;          /* buckets: last character -> sorder [sfirst, sfirst + scount) */
+    uint16_t *sfirst, *scount;
     int n;
 } fp_words;
 
