@@ -341,7 +341,8 @@ static int by_key(const void *a, const void *b)
 
 static size_t bucket_of(const fp_cue_index *ix, uint32_t key)
 {
-    size_t mask = ix->nb - 1, i = (key * 2654435761u) & mask;
+    /* the product's high bits: its low ones are the key's last byte's, a few dozen values for CJK */
+    size_t mask = ix->nb - 1, i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 40) & mask;
     while (ix->bcount[i] && ix->bkey[i] != key) i = (i + 1) & mask;
     return i;
 }
@@ -381,6 +382,14 @@ int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int
         if ((k3 & 0xF0C0C0u) == 0xE08080u) {
             uint32_t cp = (k3 >> 16 & 0x0F) << 12 | (k3 >> 8 & 0x3F) << 6 | (k3 & 0x3F);
             ix->first3[cp >> 6] |= 1ULL << (cp & 63);
+            const unsigned char *w = (const unsigned char *)ix->w[i];
+            uint32_t cp1;
+            if (ix->len[i] >= 6 && fp_utf8_cjk3(w + 3, ix->len[i] - 3, &cp1)) {
+                uint32_t pb = fp_cue_pair_bit(cp, cp1);
+                ix->pair[pb >> 6] |= 1ULL << (pb & 63);
+            } else {
+                ix->any3[cp >> 6] |= 1ULL << (cp & 63);
+            }
         }
         size_t bi = bucket_of(ix, e[i].key);
         if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
@@ -472,7 +481,7 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
         if ((u[p] & 0xF0) == 0xE0 && n - p >= 3 && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
             uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
             kl = 3;
-            if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) continue;
+            if (!fp_cue_may3(ix, cp, u + p, n - p)) continue;
         }
         uint32_t k = key_at(s + p, n - p, &kl);
         unsigned b = bloom_bit4k(k);

@@ -75,8 +75,28 @@ typedef struct {
     uint64_t bloom[64];  /* 4096-bit filter of the first characters */
     uint64_t first3[1024]; /* bit per code point of three bytes: some word starts with it (exact,
                               so a character no word starts with costs one bit test) */
+    uint64_t any3[1024];   /* bit per such code point: a word of it is one character, or its second
+                              is not of three bytes: the pair filter cannot speak for it */
+    uint64_t pair[1024];   /* 65536-bit filter of the first two characters (fp_cue_pair_bit) of the
+                              words whose two are of three bytes: most characters that start a word
+                              (上, 全, 年) start none there */
     int n;
 } fp_cue_index;
+
+/* The bit of two code points in fp_cue_index's pair filter. */
+static inline uint32_t fp_cue_pair_bit(uint32_t cp0, uint32_t cp1) { return (cp0 << 16 | cp1) * 2654435761u >> 16; }
+
+/* 0 when no word of ix starts at u[0..n), whose first character is of three bytes with code
+ * point cp; 1 when one may (fp_cue_at_key says). */
+static inline int fp_cue_may3(const fp_cue_index *ix, uint32_t cp, const unsigned char *u, size_t n)
+{
+    if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) return 0;
+    if (ix->any3[cp >> 6] >> (cp & 63) & 1) return 1;
+    uint32_t cp1; /* a word here has a second character of three bytes */
+    if (n < 6 || !fp_utf8_cjk3(u + 3, n - 3, &cp1)) return 0;
+    uint32_t b = fp_cue_pair_bit(cp, cp1);
+    return ix->pair[b >> 6] >> (b & 63) & 1;
+}
 
 /* Calls cb(tag, off, len) for every cue word occurrence that starts in
  * s[0..n) and ends inside it: each metric's longest word at a position. */
@@ -102,10 +122,9 @@ static inline uint64_t fp_cue_at(const fp_cue_index *ix, const char *s, size_t n
     const unsigned char *u = (const unsigned char *)s;
     if (!n || !ix->n) return 0;
     uint32_t k, cp;
-    if (fp_utf8_cjk3(u, n, &cp)) /* the common case: one bit test */
-        return ix->first3[cp >> 6] >> (cp & 63) & 1
-                   ? fp_cue_at_key(ix, s, n, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], len)
-                   : 0;
+    if (fp_utf8_cjk3(u, n, &cp)) /* the common case: a bit test or two */
+        return fp_cue_may3(ix, cp, u, n) ? fp_cue_at_key(ix, s, n, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], len)
+                                         : 0;
     if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
     else if (u[0] < 0x80) k = u[0];
     else return fp_cue_at_other(ix, s, n, len);

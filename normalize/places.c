@@ -113,8 +113,9 @@ static int deep_mention(const doc *d, size_t p, size_t ml, const int *cands, int
 /* Region names and years, in one pass over the text. Each character is
  * decoded once: an ASCII one is a digit or nothing here; a CJK one is asked
  * by its code point whether it opens or closes a title, is a Chinese
- * numeral (fp_hanzi_digit_cp) or starts a word of refs_ix (its first3
- * bits), so the word index is looked into only where one may start. */
+ * numeral (fp_hanzi_digit_cp) or starts a word of refs_ix (fp_cue_may3:
+ * its first3 and pair bits), so the word index is looked into only where
+ * one may start. */
 int scan_refs(doc *d)
 {
     const char *t = d->t;
@@ -145,7 +146,7 @@ int scan_refs(doc *d)
                 if (rc) continue;
             }
             /* fp_cue_at's answer, its bit test made here */
-            cm = rix->first3[cp >> 6] >> (cp & 63) & 1
+            cm = fp_cue_may3(rix, cp, u + p, d->len - p)
                      ? fp_cue_at_key(rix, t + p, d->len - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], cl)
                      : 0;
         } else {

@@ -121,7 +121,7 @@ static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, siz
         /* a well-formed character of three bytes, the common case: one bit test */
         uint32_t cp;
         if (fp_utf8_cjk3(u + p, e - p, &cp)) {
-            if (ix->first3[cp >> 6] >> (cp & 63) & 1)
+            if (fp_cue_may3(ix, cp, u + p, e - p))
                 found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
             p += 3;
             continue;
