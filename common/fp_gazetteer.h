@@ -205,4 +205,67 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
     return fp_gaz_match_full(g, text, len, pos, cands, ncand);
 }
 
+/* fp_gaz_match at text[pos], a well-formed character of three bytes whose code point cp0 the
+ * caller has decoded (a scan over every character decodes each once): the same answer, with the
+ * filters asked as fp_gaz_match asks them. */
+static inline __attribute__((always_inline)) size_t fp_gaz_match3(const fp_gazetteer *g, const char *text, size_t len,
+                                                                 size_t pos, uint32_t cp0, const int **cands,
+                                                                 int *ncand)
+{
+    const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
+    const unsigned char *u = (const unsigned char *)text + pos;
+    if (!q->pairs || len - pos < 9) return fp_gaz_match(g, text, len, pos, cands, ncand);
+    if ((u[3] & 0xF0) == 0xE0 && (u[4] & 0xC0) == 0x80 && (u[5] & 0xC0) == 0x80) {
+        uint32_t cp1 = (uint32_t)(u[3] & 0x0F) << 12 | (uint32_t)(u[4] & 0x3F) << 6 | (u[5] & 0x3F);
+        uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+        int image = q->pairs[b >> 6] >> (b & 63) & 1, alias = 0;
+        if (!image) {
+            uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
+            alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
+            if (!alias) { /* nearly every position */
+                *cands = NULL;
+                *ncand = 0;
+                return 0;
+            }
+            if (q->over_short || !q->over_tri) return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, 0, cands, ncand);
+        }
+        /* the third character, for the triples (not of three bytes: FP_GAZ_TRI_OTHER) */
+        uint32_t cp2 = FP_GAZ_TRI_OTHER;
+        if ((u[6] & 0xF0) == 0xE0 && (u[7] & 0xC0) == 0x80 && (u[8] & 0xC0) == 0x80)
+            cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+        if (image) {
+            uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
+            image = (q->triples[t3 >> 6] >> (t3 & 63) & 1) || (q->triples[t2 >> 6] >> (t2 & 63) & 1);
+            if (image) return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, 1, cands, ncand);
+            uint32_t o = FP_GAZ_OVER_PAIR(cp0, cp1);
+            alias = q->over_short ? q->over_first[cp0 >> 3] >> (cp0 & 7) & 1 : q->over_pairs[o >> 3] >> (o & 7) & 1;
+            if (!alias) {
+                *cands = NULL;
+                *ncand = 0;
+                return 0;
+            }
+            if (q->over_short || !q->over_tri) return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, 0, cands, ncand);
+        }
+        /* the alias triples (over_short is 0 and over_tri is there) */
+        uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
+        uint32_t t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
+        if ((q->over_tri[t3 >> 6] >> (t3 & 63) & 1) || (q->over_tri[t2 >> 6] >> (t2 & 63) & 1))
+            return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, 0, cands, ncand);
+        *cands = NULL;
+        *ncand = 0;
+        return 0;
+    }
+    if (u[3] < 0x80) { /* then an ASCII character (数据2019, 县GDP) */
+        uint32_t b = (cp0 << 16 | FP_GAZ_PAIR_OTHER) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
+        int image = q->pairs[b >> 6] >> (b & 63) & 1;
+        if (!image && !(q->over_first[cp0 >> 3] >> (cp0 & 7) & 1)) {
+            *cands = NULL;
+            *ncand = 0;
+            return 0;
+        }
+        return fp_gaz_match_past(g, text, len, pos, (int)cp0, -1, image, cands, ncand);
+    }
+    return fp_gaz_match_full(g, text, len, pos, cands, ncand);
+}
+
 #endif

@@ -136,8 +136,9 @@ int scan_refs(doc *d)
         }
         size_t cl[CUE_COUNT];
         uint64_t cm;
-        uint32_t cp;
-        if (fp_utf8_cjk3(u + p, d->len - p, &cp)) {
+        uint32_t cp = 0;
+        int cm3 = fp_utf8_cjk3(u + p, d->len - p, &cp);
+        if (cm3) {
             if (cp == FP_CP_TITLE_OPEN) title_depth++;
             else if (cp == FP_CP_TITLE_CLOSE && title_depth > 0) title_depth--;
             if (fp_hanzi_digit_cp(cp) >= 0) {
@@ -162,7 +163,8 @@ int scan_refs(doc *d)
             if (rc) continue;
             const int *cands;
             int nc;
-            size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            size_t ml = cm3 ? fp_gaz_match3(d->x->gaz, t, d->len, p, cp, &cands, &nc)
+                            : fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
             if (!ml && !cm) { /* nearly every character: nothing starts here */
                 p += fp_utf8_len(c);
                 continue;
