@@ -1,4 +1,5 @@
 #include "lexicon.h"
+#include "charclass.h"
 #include "utf8.h"
 #include "fp_tsv.h"
 #include "fp_err.h"
@@ -528,6 +529,26 @@ static int units_index(fp_lexicon *lx)
     return FP_OK;
 }
 
+/* Makes lx->cls3 (FP_CC_*) from the indexes and the fixed marks. FP_OK or FP_ENOMEM. */
+static int class_table(fp_lexicon *lx)
+{
+    if (!(lx->cls3 = calloc(65536, 1))) return FP_ENOMEM;
+    for (uint32_t cp = 0; cp < 65536; cp++) {
+        uint8_t f = 0;
+        if (lx->sent_ix.first3[cp >> 6] >> (cp & 63) & 1) f |= FP_CC_SENT_CUE;
+        if (lx->refs_ix.first3[cp >> 6] >> (cp & 63) & 1) f |= FP_CC_REFS_CUE;
+        if (fp_hanzi_digit_cp(cp) >= 0) f |= FP_CC_HANZI;
+        lx->cls3[cp] = f;
+    }
+    lx->cls3[0x3002] |= FP_CC_SENT_END; /* 。 */
+    lx->cls3[0xFF01] |= FP_CC_SENT_END; /* ！ */
+    lx->cls3[0xFF1F] |= FP_CC_SENT_END; /* ？ */
+    lx->cls3[0xFF1B] |= FP_CC_SENT_END; /* ； */
+    lx->cls3[FP_CP_TITLE_OPEN] |= FP_CC_TITLE;
+    lx->cls3[FP_CP_TITLE_CLOSE] |= FP_CC_TITLE;
+    return FP_OK;
+}
+
 int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
 {
     memset(lx, 0, sizeof *lx);
@@ -584,6 +605,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
     if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
     for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) lx->sent_classes |= 1ULL << sent_cues[i];
+    if (!rc) rc = class_table(lx);
     if (rc) {
         fp_lexicon_free(lx);
         return rc;
@@ -599,6 +621,7 @@ void fp_lexicon_free(fp_lexicon *lx)
     free(lx->uhead);
     free(lx->um);
     free(lx->umh);
+    free(lx->cls3);
     fp_cue_index_free(&lx->cues_ix);
     fp_cue_index_free(&lx->refs_ix);
     fp_cue_index_free(&lx->sent_ix);

@@ -161,8 +161,15 @@ typedef struct {
     fp_cue_index sent_ix; /* the classes looked for in parts of a sentence (boilerplate, relation
                              and year words), tagged with their enum fp_cue */
     uint64_t sent_classes; /* bit c: class c is in sent_ix */
+    uint8_t *cls3;         /* FP_CC_* bits per code point of three bytes (65536): what a pass over
+                              every character asks of one, in one load */
     int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
+
+/* The bits of fp_lexicon's cls3: a character that ends a sentence (。！？；), starts a word
+ * of sent_ix or of refs_ix (their first3), is a Chinese numeral, or opens or closes a title
+ * (《 》). A character with none is nothing to scan_sentences or scan_refs but a character. */
+enum { FP_CC_SENT_END = 1, FP_CC_SENT_CUE = 2, FP_CC_REFS_CUE = 4, FP_CC_HANZI = 8, FP_CC_TITLE = 16 };
 
 /* Loads units.tsv, cues.tsv, place-words.tsv, metrics.tsv and (if present) metric-units.tsv
  * from datadir. Logs file:line on error. */

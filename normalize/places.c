@@ -112,9 +112,9 @@ static int deep_mention(const doc *d, size_t p, size_t ml, const int *cands, int
 
 /* Region names and years, in one pass over the text. Each character is
  * decoded once: an ASCII one is a digit or nothing here; a CJK one is asked
- * by its code point whether it opens or closes a title, is a Chinese
- * numeral (fp_hanzi_digit_cp) or starts a word of refs_ix (fp_cue_may3:
- * its first3 and pair bits), so the word index is looked into only where
+ * by its code point (one load of lx->cls3) whether it opens or closes a
+ * title, is a Chinese numeral or starts a word of refs_ix (then
+ * fp_cue_may3: its pair bits), so the word index is looked into only where
  * one may start. */
 int scan_refs(doc *d)
 {
@@ -139,15 +139,18 @@ int scan_refs(doc *d)
         uint32_t cp = 0;
         int cm3 = fp_utf8_cjk3(u + p, d->len - p, &cp);
         if (cm3) {
-            if (cp == FP_CP_TITLE_OPEN) title_depth++;
-            else if (cp == FP_CP_TITLE_CLOSE && title_depth > 0) title_depth--;
-            if (fp_hanzi_digit_cp(cp) >= 0) {
+            uint8_t f = lx->cls3[cp]; /* the three questions in one load; most characters are none */
+            if (f & FP_CC_TITLE) {
+                if (cp == FP_CP_TITLE_OPEN) title_depth++;
+                else if (cp == FP_CP_TITLE_CLOSE && title_depth > 0) title_depth--;
+            }
+            if (f & FP_CC_HANZI) {
                 int rc = year_scan_hanzi(d, &p, title_depth);
                 if (rc < 0) return rc;
                 if (rc) continue;
             }
             /* fp_cue_at's answer, its bit test made here */
-            cm = fp_cue_may3(rix, cp, u + p, d->len - p)
+            cm = f & FP_CC_REFS_CUE && fp_cue_may3(rix, cp, u + p, d->len - p)
                      ? fp_cue_at_key(rix, t + p, d->len - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], cl)
                      : 0;
         } else {
