@@ -205,6 +205,23 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
     return fp_gaz_match_full(g, text, len, pos, cands, ncand);
 }
 
+/* 1 when u starts with a well-formed character of three bytes (four bytes readable), its code
+ * point in *cp: one load and one mask where the machine is little-endian. */
+static inline int fp_gaz_cjk3(const unsigned char *u, uint32_t *cp)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    memcpy(&w, u, 4);
+    if ((w & 0xC0C0F0u) != 0x8080E0u) return 0;
+    *cp = (w & 0x0F) << 12 | (w >> 8 & 0x3F) << 6 | (w >> 16 & 0x3F);
+    return 1;
+#else
+    if ((u[0] & 0xF0) != 0xE0 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80) return 0;
+    *cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+    return 1;
+#endif
+}
+
 /* fp_gaz_match at text[pos], a well-formed character of three bytes whose code point cp0 the
  * caller has decoded (a scan over every character decodes each once): the same answer, with the
  * filters asked as fp_gaz_match asks them. */
@@ -214,9 +231,9 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match3(const fp_gazet
 {
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
-    if (!q->pairs || len - pos < 9) return fp_gaz_match(g, text, len, pos, cands, ncand);
-    if ((u[3] & 0xF0) == 0xE0 && (u[4] & 0xC0) == 0x80 && (u[5] & 0xC0) == 0x80) {
-        uint32_t cp1 = (uint32_t)(u[3] & 0x0F) << 12 | (uint32_t)(u[4] & 0x3F) << 6 | (u[5] & 0x3F);
+    if (!q->pairs || len - pos < 10) return fp_gaz_match(g, text, len, pos, cands, ncand);
+    uint32_t cp1;
+    if (fp_gaz_cjk3(u + 3, &cp1)) {
         uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
         int image = q->pairs[b >> 6] >> (b & 63) & 1, alias = 0;
         if (!image) {
@@ -230,9 +247,8 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match3(const fp_gazet
             if (q->over_short || !q->over_tri) return fp_gaz_match_past(g, text, len, pos, (int)cp0, (int)cp1, 0, cands, ncand);
         }
         /* the third character, for the triples (not of three bytes: FP_GAZ_TRI_OTHER) */
-        uint32_t cp2 = FP_GAZ_TRI_OTHER;
-        if ((u[6] & 0xF0) == 0xE0 && (u[7] & 0xC0) == 0x80 && (u[8] & 0xC0) == 0x80)
-            cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+        uint32_t cp2;
+        if (!fp_gaz_cjk3(u + 6, &cp2)) cp2 = FP_GAZ_TRI_OTHER;
         if (image) {
             uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
             image = (q->triples[t3 >> 6] >> (t3 & 63) & 1) || (q->triples[t2 >> 6] >> (t2 & 63) & 1);
