@@ -479,8 +479,8 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
     const unsigned char *u = (const unsigned char *)s;
     for (size_t p = 0, kl; p < n; p += kl) {
         /* a well-formed character of three bytes: the exact table, one bit test */
-        if ((u[p] & 0xF0) == 0xE0 && n - p >= 3 && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
-            uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
+        uint32_t cp;
+        if (fp_utf8_cjk3(u + p, n - p, &cp)) {
             kl = 3;
             if (!fp_cue_may3(ix, cp, u + p, n - p)) continue;
         }

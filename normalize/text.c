@@ -121,7 +121,7 @@ int scan_sentences(doc *d)
     for (size_t i = 0, j = 0; i < d->ns; i++) {
         size_t j0 = j; /* the sentences are contiguous: their positions follow one another */
         while (j < nat && at[j] < d->sent[i].end) j++;
-        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].end, at + j0, j - j0);
+        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].end, at ? at + j0 : NULL, j - j0); /* none yet: NULL */
         /* malformed, every bit is set: ask the boilerplate list itself */
         d->skip[i] = d->cues[i] == ~0ULL ? fp_words_first(&lx->cues[CUE_BOILERPLATE], d->t + d->sent[i].start,
                                                            d->sent[i].end - d->sent[i].start, NULL) >= 0
