@@ -169,7 +169,7 @@ int scan_refs(doc *d)
             size_t ml = cm3 ? fp_gaz_match3(d->x->gaz, t, d->len, p, cp, &cands, &nc)
                             : fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
             if (!ml && !cm) { /* nearly every character: nothing starts here */
-                p += fp_utf8_len(c);
+                p += cm3 ? 3 : fp_utf8_len(c);
                 continue;
             }
             /* 资源 is no place, 资源县 is: the longer word wins */
