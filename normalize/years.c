@@ -26,7 +26,7 @@ static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
     for (int i = 0; i < 4; i++)
         if (t[p + i] < '0' || t[p + i] > '9') return 0;
     if (p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9') return 0;
-    int y = atoi((char[5]){t[p], t[p + 1], t[p + 2], t[p + 3], 0});
+    int y = (t[p] - '0') * 1000 + (t[p + 1] - '0') * 100 + (t[p + 2] - '0') * 10 + (t[p + 3] - '0'); /* no atoi: four digits */
     if (y < 1949 || y > 2100) return 0;
     *year = y;
     return 1;
