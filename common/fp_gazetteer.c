@@ -1187,6 +1187,7 @@ void fp_gaz_free(fp_gazetteer *g)
 {
     if (!g) return;
     free((void *)g->q.over_tri);
+    free((void *)g->q.raw_pairs);
     if (g->img && g->mapped) munmap((void *)g->img, g->img_len);
     else free((void *)g->img);
     mt_free(&g->over);
@@ -1263,18 +1264,45 @@ static int over_tri_may(const fp_gazetteer *g, const char *text, size_t len, siz
  * the root through a table of parents made from the edges. Names whose
  * first two characters are not both of three bytes need no bit: over_tri
  * is asked only of two such characters. FP_OK or FP_ENOMEM (no filter then). */
+/* The six bytes of two packed characters of three bytes, the first byte lowest (fp_gaz_raw_bit). */
+static uint64_t raw_six(uint32_t c0, uint32_t c1)
+{
+    return (uint64_t)(c0 >> 16 & 0xFF) | (uint64_t)(c0 >> 8 & 0xFF) << 8 | (uint64_t)(c0 & 0xFF) << 16 |
+           (uint64_t)(c1 >> 16 & 0xFF) << 24 | (uint64_t)(c1 >> 8 & 0xFF) << 32 | (uint64_t)(c1 & 0xFF) << 40;
+}
+
+static void raw_set(uint64_t *raw, uint32_t c0, uint32_t c1)
+{
+    if (cp3(c0) < 0 || cp3(c1) < 0) return; /* asked only of two characters of three bytes */
+    uint32_t b = fp_gaz_raw_bit(raw_six(c0, c1));
+    raw[b >> 6] |= 1ull << (b & 63);
+}
+
 static int over_tri_build(fp_gazetteer *g)
 {
     free((void *)g->q.over_tri);
     g->q.over_tri = NULL;
+    free((void *)g->q.raw_pairs);
+    g->q.raw_pairs = NULL;
+    /* raw_pairs: the image's names from its trie's first two levels, the aliases' below; none
+     * when a name of one character would go unseen (the image's `single`, over_short) */
+    uint64_t *raw = NULL;
+    if (g->q.pairs && !g->q.over_short) {
+        if (!(raw = calloc((size_t)1 << (FP_GAZ_RAW_LOG - 6), sizeof *raw))) return FP_ENOMEM;
+        for (uint32_t k = g->nodes[0].first; k < g->nodes[1].first; k++)
+            for (uint32_t j = g->nodes[k].first; j < g->nodes[k + 1].first; j++) raw_set(raw, g->nodes[k].ch, g->nodes[j].ch);
+    }
     const edge *oe = g->over_img ? g->oedges : g->over.edges;
     size_t ocap = g->over_img ? g->ocap : g->over.capedges;
     size_t nn = g->over_img ? g->h->onnodes : g->over.nnodes;
-    if (!nn) return FP_OK;
+    if (!nn) {
+        g->q.raw_pairs = raw;
+        return FP_OK;
+    }
     uint32_t *par = malloc(nn * sizeof *par), *ch = malloc(nn * sizeof *ch);
     uint64_t *tri = calloc((size_t)1 << (FP_GAZ_OVER_TRI_LOG - 6), sizeof *tri);
     if (!par || !ch || !tri) {
-        free(par), free(ch), free(tri);
+        free(par), free(ch), free(tri), free(raw);
         return FP_ENOMEM;
     }
     for (size_t i = 0; i < nn; i++) par[i] = UINT32_MAX; /* unreached, or the root */
@@ -1286,6 +1314,7 @@ static int over_tri_build(fp_gazetteer *g)
         uint32_t pp = par[p];
         int nc;
         if (pp == 0) { /* two characters down: a name of two when it has regions */
+            if (raw) raw_set(raw, ch[p], ch[n]);
             over_cands(g, (uint32_t)n, &nc);
             int cp0 = cp3(ch[p]), cp1 = cp3(ch[n]);
             if (nc && cp0 >= 0 && cp1 >= 0) {
@@ -1302,6 +1331,7 @@ static int over_tri_build(fp_gazetteer *g)
     }
     free(par), free(ch);
     g->q.over_tri = tri;
+    g->q.raw_pairs = raw;
     return FP_OK;
 }
 

@@ -117,8 +117,17 @@ typedef struct {
                                  FP_GAZ_TRI_END), asked where over_pairs lets a position through
                                  and over_short is 0; NULL: not asked. Made at load from the alias
                                  trie: the township names make over_pairs pass a fifth of all text */
+    const uint64_t *raw_pairs; /* 2^FP_GAZ_RAW_LOG-bit filter of the first two characters, both of three
+                                  bytes, of every name, the image's and the aliases' (fp_gaz_raw_bit of
+                                  their six bytes): a position it turns away starts no name, and costs
+                                  no decode. NULL (not asked) when some name is one character. Made at
+                                  load, with over_tri */
 } fp_gaz_quick;
 #define FP_GAZ_OVER_TRI_LOG 20
+#define FP_GAZ_RAW_LOG 21
+/* The bit in raw_pairs of two characters of three bytes, their six bytes in the order they
+ * come as the low 48 bits of six (the first byte lowest). */
+static inline uint32_t fp_gaz_raw_bit(uint64_t six) { return (uint32_t)((six * 0x9E3779B97F4A7C15ull) >> (64 - FP_GAZ_RAW_LOG)); }
 
 size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
                          int *ncand);
@@ -232,6 +241,24 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match3(const fp_gazet
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
     if (!q->pairs || len - pos < 10) return fp_gaz_match(g, text, len, pos, cands, ncand);
+    if (q->raw_pairs) {
+        /* the first two characters' bytes as they are: no name starts with them, nothing to decode */
+        uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&w, u, 8);
+#else
+        w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
+        if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
+            uint32_t rb = fp_gaz_raw_bit(w & 0xFFFFFFFFFFFFull);
+            if (!(q->raw_pairs[rb >> 6] >> (rb & 63) & 1)) {
+                *cands = NULL;
+                *ncand = 0;
+                return 0;
+            }
+        }
+    }
     uint32_t cp1;
     if (fp_gaz_cjk3(u + 3, &cp1)) {
         uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
