@@ -190,8 +190,9 @@ static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t e, con
         size_t p = at[i];
         uint32_t cp;
         if (fp_utf8_cjk3(u + p, e - p, &cp)) {
-            if (fp_cue_may3(ix, cp, u + p, e - p))
-                found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
+            /* fp_cue_may3 said yes with the text's end: asked again with the sentence's, a no
+             * would mean no word fits before e, which fp_cue_at_key finds as well */
+            found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
             continue;
         }
         size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
