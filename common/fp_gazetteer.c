@@ -257,7 +257,7 @@ typedef struct {
 #define TRI_LOG FP_GAZ_TRI_LOG
 #define TRI_BITS (1u << TRI_LOG)
 #define TRI_END FP_GAZ_TRI_END
-#define TRI_OTHER 0x10001u /* a third character not of three bytes (阳光2008社区) */
+#define TRI_OTHER FP_GAZ_TRI_OTHER
 
 /* The filter bit of three code points. */
 static uint32_t tri_bit(int cp0, int cp1, uint32_t cp2) { return fp_gaz_tri_bit((uint32_t)cp0, (uint32_t)cp1, cp2); }
@@ -312,6 +312,8 @@ struct fp_gazetteer {
     const uint32_t *onodes;
     const int32_t *opool;
 };
+
+static int over_tri_build(fp_gazetteer *g);
 
 uint64_t fp_gaz_hash(const void *data, size_t len)
 {
@@ -1161,6 +1163,7 @@ int fp_gaz_load_names(fp_gazetteer **out, const char *regions_tsv, const char *c
                     g->img_path, changed);
     }
     for (size_t i = 0; i < nnames && !rc && !g->over_img; i++) rc = load_aliases(g, names[i]);
+    if (!rc) rc = over_tri_build(g);
     if (rc) {
         fp_gaz_free(g);
         return rc;
@@ -1172,7 +1175,10 @@ int fp_gaz_load_names(fp_gazetteer **out, const char *regions_tsv, const char *c
 int fp_gaz_add_names(fp_gazetteer *g, const char *path)
 {
     int rc = g->over_img ? thaw_names(g) : FP_OK;
-    return rc ? rc : load_aliases(g, path);
+    if (!rc) rc = load_aliases(g, path);
+    /* the names added so far are in the trie: the filter is made anew, or none is asked */
+    int trc = over_tri_build(g);
+    return rc ? rc : trc;
 }
 
 int fp_gaz_mapped(const fp_gazetteer *g) { return g->mapped; }
@@ -1180,6 +1186,8 @@ int fp_gaz_mapped(const fp_gazetteer *g) { return g->mapped; }
 void fp_gaz_free(fp_gazetteer *g)
 {
     if (!g) return;
+    free((void *)g->q.over_tri);
+    free((void *)g->q.raw_pairs);
     if (g->img && g->mapped) munmap((void *)g->img, g->img_len);
     else free((void *)g->img);
     mt_free(&g->over);
@@ -1230,31 +1238,111 @@ int fp_gaz_ancestor_at(const fp_gazetteer *g, int idx, int level)
     return -1;
 }
 
-size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
-                         int *ncand)
+/* The bit of three code points in over_tri (cp2 TRI_END or TRI_OTHER too). */
+static uint32_t over_tri_bit(int cp0, int cp1, uint32_t cp2)
 {
-    size_t best = 0, l;
-    *cands = NULL;
-    *ncand = 0;
-    if (pos >= len) return 0;
-    uint32_t c0 = char_at(text + pos, len - pos, &l);
-    int cp = cp3(c0), cp1 = -1;
-    uint32_t node = 1; /* not yet looked up */
-    if (g->q.pairs && cp >= 0 && pos + l >= len) node = 0; /* no name is one character */
-    if (cp >= 0 && pos + l < len) {
-        size_t l1, l2;
-        cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
-        uint32_t b = pair_bit(cp, cp1 >= 0 ? cp1 : PAIR_OTHER);
-        if (g->q.pairs && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) node = 0; /* no name starts so */
-        else if (g->q.pairs && cp1 >= 0) {
-            /* no name of three characters or more starts so, and none of two is these */
-            int cp2 = pos + l + l1 < len ? cp3(char_at(text + pos + l + l1, len - pos - l - l1, &l2)) : -2;
-            int longer = cp2 >= 0 ? tri_has(g->triples, cp, cp1, (uint32_t)cp2)
-                                  : cp2 == -1 && tri_has(g->triples, cp, cp1, TRI_OTHER);
-            if (!longer && !tri_has(g->triples, cp, cp1, TRI_END)) node = 0;
+    return fp_gaz_tri_bit((uint32_t)cp0, (uint32_t)cp1, cp2) >> (TRI_LOG - FP_GAZ_OVER_TRI_LOG);
+}
+
+/* 0 when no alias name starts with the three-byte characters cp0 cp1 and
+ * then text[q..len) (q is past them): over_tri has neither their first
+ * three characters nor the two alone. */
+static int over_tri_may(const fp_gazetteer *g, const char *text, size_t len, size_t q, int cp0, int cp1)
+{
+    const uint64_t *tri = g->q.over_tri;
+    uint32_t b = over_tri_bit(cp0, cp1, TRI_END);
+    if (tri[b >> 6] >> (b & 63) & 1) return 1;
+    if (q >= len) return 0;
+    size_t l;
+    int cp2 = cp3(char_at(text + q, len - q, &l));
+    b = over_tri_bit(cp0, cp1, cp2 >= 0 ? (uint32_t)cp2 : TRI_OTHER);
+    return tri[b >> 6] >> (b & 63) & 1;
+}
+
+/* Makes q.over_tri from the alias trie now in use (fp_gaz_quick says
+ * what it holds): each node two or three characters down is walked up to
+ * the root through a table of parents made from the edges. Names whose
+ * first two characters are not both of three bytes need no bit: over_tri
+ * is asked only of two such characters. FP_OK or FP_ENOMEM (no filter then). */
+/* The six bytes of two packed characters of three bytes, the first byte lowest (fp_gaz_raw_bit). */
+static uint64_t raw_six(uint32_t c0, uint32_t c1)
+{
+    return (uint64_t)(c0 >> 16 & 0xFF) | (uint64_t)(c0 >> 8 & 0xFF) << 8 | (uint64_t)(c0 & 0xFF) << 16 |
+           (uint64_t)(c1 >> 16 & 0xFF) << 24 | (uint64_t)(c1 >> 8 & 0xFF) << 32 | (uint64_t)(c1 & 0xFF) << 40;
+}
+
+static void raw_set(uint64_t *raw, uint32_t c0, uint32_t c1)
+{
+    if (cp3(c0) < 0 || cp3(c1) < 0) return; /* asked only of two characters of three bytes */
+    uint32_t b = fp_gaz_raw_bit(raw_six(c0, c1));
+    raw[b >> 6] |= 1ull << (b & 63);
+}
+
+static int over_tri_build(fp_gazetteer *g)
+{
+    free((void *)g->q.over_tri);
+    g->q.over_tri = NULL;
+    free((void *)g->q.raw_pairs);
+    g->q.raw_pairs = NULL;
+    /* raw_pairs: the image's names from its trie's first two levels, the aliases' below; none
+     * when a name of one character would go unseen (the image's `single`, over_short) */
+    uint64_t *raw = NULL;
+    if (g->q.pairs && !g->q.over_short) {
+        if (!(raw = calloc((size_t)1 << (FP_GAZ_RAW_LOG - 6), sizeof *raw))) return FP_ENOMEM;
+        for (uint32_t k = g->nodes[0].first; k < g->nodes[1].first; k++)
+            for (uint32_t j = g->nodes[k].first; j < g->nodes[k + 1].first; j++) raw_set(raw, g->nodes[k].ch, g->nodes[j].ch);
+    }
+    const edge *oe = g->over_img ? g->oedges : g->over.edges;
+    size_t ocap = g->over_img ? g->ocap : g->over.capedges;
+    size_t nn = g->over_img ? g->h->onnodes : g->over.nnodes;
+    if (!nn) {
+        g->q.raw_pairs = raw;
+        return FP_OK;
+    }
+    uint32_t *par = malloc(nn * sizeof *par), *ch = malloc(nn * sizeof *ch);
+    uint64_t *tri = calloc((size_t)1 << (FP_GAZ_OVER_TRI_LOG - 6), sizeof *tri);
+    if (!par || !ch || !tri) {
+        free(par), free(ch), free(tri), free(raw);
+        return FP_ENOMEM;
+    }
+    for (size_t i = 0; i < nn; i++) par[i] = UINT32_MAX; /* unreached, or the root */
+    for (size_t i = 0; i < ocap; i++)
+        if (oe[i].used && oe[i].child < nn) par[oe[i].child] = oe[i].key_node, ch[oe[i].child] = oe[i].ch;
+    for (size_t n = 1; n < nn; n++) {
+        uint32_t p = par[n];
+        if (p == UINT32_MAX || p == 0 || p >= nn) continue; /* one character down, or unreached */
+        uint32_t pp = par[p];
+        int nc;
+        if (pp == 0) { /* two characters down: a name of two when it has regions */
+            if (raw) raw_set(raw, ch[p], ch[n]);
+            over_cands(g, (uint32_t)n, &nc);
+            int cp0 = cp3(ch[p]), cp1 = cp3(ch[n]);
+            if (nc && cp0 >= 0 && cp1 >= 0) {
+                uint32_t b = over_tri_bit(cp0, cp1, TRI_END);
+                tri[b >> 6] |= 1ull << (b & 63);
+            }
+        } else if (pp != UINT32_MAX && pp < nn && par[pp] == 0) { /* three down: the first three of a name */
+            int cp0 = cp3(ch[pp]), cp1 = cp3(ch[p]), cp2 = cp3(ch[n]);
+            if (cp0 >= 0 && cp1 >= 0) {
+                uint32_t b = over_tri_bit(cp0, cp1, cp2 >= 0 ? (uint32_t)cp2 : TRI_OTHER);
+                tri[b >> 6] |= 1ull << (b & 63);
+            }
         }
     }
-    if (node) node = img_child(g, 0, c0);
+    free(par), free(ch);
+    g->q.over_tri = tri;
+    g->q.raw_pairs = raw;
+    return FP_OK;
+}
+
+/* fp_gaz_match_full past its filters: the image trie from the root's child by c0 (l bytes, code
+ * point cp or -1) when image is 1, then the alias trie unless over_first or over_pairs (cp1 the
+ * next character's code point, or -1) turn pos away. *cands and *ncand are already cleared. */
+static size_t match_walk(const fp_gazetteer *g, const char *text, size_t len, size_t pos, uint32_t c0, size_t l,
+                         int cp, int cp1, int image, const int **cands, int *ncand)
+{
+    size_t best = 0;
+    uint32_t node = image ? img_child(g, 0, c0) : 0;
     for (size_t i = pos + l; node;) {
         uint32_t po = g->nodes[node].cands;
         if (po) {
@@ -1270,6 +1358,7 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
     if (cp >= 0 && cp1 >= 0 && !g->q.over_short) {
         uint32_t b = FP_GAZ_OVER_PAIR(cp, cp1);
         if (!(g->q.over_pairs[b >> 3] >> (b & 7) & 1)) return best;
+        if (g->q.over_tri && !over_tri_may(g, text, len, pos + 6, cp, cp1)) return best;
     }
     uint32_t on = 0;
     const edge *oe = g->over_img ? g->oedges : g->over.edges;
@@ -1287,4 +1376,41 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
         }
     }
     return best;
+}
+
+size_t fp_gaz_match_past(const fp_gazetteer *g, const char *text, size_t len, size_t pos, int cp0, int cp1,
+                         int image, const int **cands, int *ncand)
+{
+    const uint8_t *u = (const uint8_t *)text + pos;
+    *cands = NULL;
+    *ncand = 0;
+    return match_walk(g, text, len, pos, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], 3, cp0, cp1, image, cands,
+                      ncand);
+}
+
+size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, size_t pos, const int **cands,
+                         int *ncand)
+{
+    size_t l;
+    *cands = NULL;
+    *ncand = 0;
+    if (pos >= len) return 0;
+    uint32_t c0 = char_at(text + pos, len - pos, &l);
+    int cp = cp3(c0), cp1 = -1;
+    int image = 1;
+    if (g->q.pairs && cp >= 0 && pos + l >= len) image = 0; /* no name is one character */
+    if (cp >= 0 && pos + l < len) {
+        size_t l1, l2;
+        cp1 = cp3(char_at(text + pos + l, len - pos - l, &l1));
+        uint32_t b = pair_bit(cp, cp1 >= 0 ? cp1 : PAIR_OTHER);
+        if (g->q.pairs && !(g->q.pairs[b >> 6] >> (b & 63) & 1)) image = 0; /* no name starts so */
+        else if (g->q.pairs && cp1 >= 0) {
+            /* no name of three characters or more starts so, and none of two is these */
+            int cp2 = pos + l + l1 < len ? cp3(char_at(text + pos + l + l1, len - pos - l - l1, &l2)) : -2;
+            int longer = cp2 >= 0 ? tri_has(g->triples, cp, cp1, (uint32_t)cp2)
+                                  : cp2 == -1 && tri_has(g->triples, cp, cp1, TRI_OTHER);
+            if (!longer && !tri_has(g->triples, cp, cp1, TRI_END)) image = 0;
+        }
+    }
+    return match_walk(g, text, len, pos, c0, l, cp, cp1, image, cands, ncand);
 }

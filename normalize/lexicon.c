@@ -1,4 +1,5 @@
 #include "lexicon.h"
+#include "charclass.h"
 #include "utf8.h"
 #include "fp_tsv.h"
 #include "fp_err.h"
@@ -137,8 +138,30 @@ static int words_index(fp_words *w)
         if (!w->bcount[b]) w->bkey[b] = nk[i], w->bfirst[b] = (uint16_t)i;
         w->bcount[b]++;
     }
-    free(w->w), free(w->len), free(w->key), free(o);
+    free(w->w), free(w->len), free(w->key);
     w->w = nw, w->len = nl, w->key = nk;
+    /* the same by last character, for fp_words_suffix (a word of no bytes ends with none) */
+    free(w->sorder), free(w->skey), free(w->sfirst), free(w->scount);
+    w->sorder = malloc(sizeof *w->sorder * (n ? n : 1));
+    w->skey = calloc(nb, sizeof *w->skey);
+    w->sfirst = calloc(nb, sizeof *w->sfirst);
+    w->scount = calloc(nb, sizeof *w->scount);
+    if (!w->sorder || !w->skey || !w->sfirst || !w->scount) {
+        free(o);
+        return FP_ENOMEM;
+    }
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (nl[i]) o[ns++] = (word_order){w->lkey[i], nl[i], (int)i};
+    qsort(o, ns, sizeof *o, by_key_len);
+    for (size_t i = 0; i < ns; i++) {
+        w->sorder[i] = (uint16_t)o[i].i;
+        uint32_t b = (o[i].key * 2654435761u >> 16) & w->bmask;
+        while (w->scount[b] && w->skey[b] != o[i].key) b = (b + 1) & w->bmask;
+        if (!w->scount[b]) w->skey[b] = o[i].key, w->sfirst[b] = (uint16_t)i;
+        w->scount[b]++;
+    }
+    free(o);
     return FP_OK;
 }
 
@@ -173,6 +196,10 @@ static void words_free(fp_words *w)
     free(w->bkey);
     free(w->bfirst);
     free(w->bcount);
+    free(w->sorder);
+    free(w->skey);
+    free(w->sfirst);
+    free(w->scount);
     memset(w, 0, sizeof *w);
 }
 
@@ -256,18 +283,46 @@ static int on_unit_metrics(char **f, int nf, const char *path, int lineno, void 
     return FP_OK;
 }
 
+/* FNV-1a over a string's bytes, going on from h. */
+static uint32_t fnv_str(uint32_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+#define FNV_START 2166136261u
+
+/* The table of the unit lines by their unit string (fp_lexicon's umh): a
+ * line whose string an earlier line has is not entered, as the first of
+ * equal lines is the one a lookup in order would find. FP_OK or FP_ENOMEM. */
+static int units_metrics_index(fp_lexicon *lx)
+{
+    size_t nb = 16;
+    while (nb < 2 * (size_t)lx->num) nb *= 2;
+    if (!(lx->umh = calloc(nb, sizeof *lx->umh))) return FP_ENOMEM;
+    lx->ummask = (uint32_t)nb - 1;
+    for (int i = 0; i < lx->num; i++) {
+        uint32_t h = fnv_str(FNV_START, lx->um[i].unit) & lx->ummask;
+        while (lx->umh[h] && strcmp(lx->um[lx->umh[h] - 1].unit, lx->um[i].unit)) h = (h + 1) & lx->ummask;
+        if (!lx->umh[h]) lx->umh[h] = (uint32_t)i + 1;
+    }
+    return FP_OK;
+}
+
 const fp_unit_metrics *fp_lexicon_unit_metrics(const fp_lexicon *lx, const char *unit, const char *counter)
 {
-    /* asked a few dozen times per figure: compare in place, no "unit/counter" string made */
+    /* asked a few dozen times per figure: hashed, and compared in place (no "unit/counter"
+     * string made); each string's first line, as a look in order finds */
+    if (!lx->umh) return NULL;
     size_t ul = strlen(unit);
-    if (counter && *counter)
-        for (int i = 0; i < lx->num; i++) {
-            const char *u = lx->um[i].unit;
-            if ((!ul || u[0] == unit[0]) && !strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter))
-                return &lx->um[i];
+    if (counter && *counter) {
+        uint32_t h = fnv_str((fnv_str(FNV_START, unit) ^ '/') * 16777619u, counter) & lx->ummask;
+        for (; lx->umh[h]; h = (h + 1) & lx->ummask) {
+            const char *u = lx->um[lx->umh[h] - 1].unit;
+            if (!strncmp(u, unit, ul) && u[ul] == '/' && !strcmp(u + ul + 1, counter)) return &lx->um[lx->umh[h] - 1];
         }
-    for (int i = 0; i < lx->num; i++)
-        if (lx->um[i].unit[0] == unit[0] && !strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+    }
+    for (uint32_t h = fnv_str(FNV_START, unit) & lx->ummask; lx->umh[h]; h = (h + 1) & lx->ummask)
+        if (!strcmp(lx->um[lx->umh[h] - 1].unit, unit)) return &lx->um[lx->umh[h] - 1];
     return NULL;
 }
 
@@ -287,7 +342,8 @@ static int by_key(const void *a, const void *b)
 
 static size_t bucket_of(const fp_cue_index *ix, uint32_t key)
 {
-    size_t mask = ix->nb - 1, i = (key * 2654435761u) & mask;
+    /* the product's high bits: its low ones are the key's last byte's, a few dozen values for CJK */
+    size_t mask = ix->nb - 1, i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 40) & mask;
     while (ix->bcount[i] && ix->bkey[i] != key) i = (i + 1) & mask;
     return i;
 }
@@ -327,6 +383,14 @@ int fp_cue_index_build(fp_cue_index *ix, const fp_words *const *lists, const int
         if ((k3 & 0xF0C0C0u) == 0xE08080u) {
             uint32_t cp = (k3 >> 16 & 0x0F) << 12 | (k3 >> 8 & 0x3F) << 6 | (k3 & 0x3F);
             ix->first3[cp >> 6] |= 1ULL << (cp & 63);
+            const unsigned char *w = (const unsigned char *)ix->w[i];
+            uint32_t cp1;
+            if (ix->len[i] >= 6 && fp_utf8_cjk3(w + 3, ix->len[i] - 3, &cp1)) {
+                uint32_t pb = fp_cue_pair_bit(cp, cp1);
+                ix->pair[pb >> 6] |= 1ULL << (pb & 63);
+            } else {
+                ix->any3[cp >> 6] |= 1ULL << (cp & 63);
+            }
         }
         size_t bi = bucket_of(ix, e[i].key);
         if (!ix->bcount[bi]) ix->bkey[bi] = e[i].key, ix->bstart[bi] = (uint32_t)i;
@@ -415,10 +479,10 @@ void fp_cue_scan(const fp_cue_index *ix, const char *s, size_t n, fp_cue_cb cb, 
     const unsigned char *u = (const unsigned char *)s;
     for (size_t p = 0, kl; p < n; p += kl) {
         /* a well-formed character of three bytes: the exact table, one bit test */
-        if ((u[p] & 0xF0) == 0xE0 && n - p >= 3 && (u[p + 1] & 0xC0) == 0x80 && (u[p + 2] & 0xC0) == 0x80) {
-            uint32_t cp = (uint32_t)(u[p] & 0x0F) << 12 | (uint32_t)(u[p + 1] & 0x3F) << 6 | (u[p + 2] & 0x3F);
+        uint32_t cp;
+        if (fp_utf8_cjk3(u + p, n - p, &cp)) {
             kl = 3;
-            if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) continue;
+            if (!fp_cue_may3(ix, cp, u + p, n - p)) continue;
         }
         uint32_t k = key_at(s + p, n - p, &kl);
         unsigned b = bloom_bit4k(k);
@@ -462,6 +526,26 @@ static int units_index(fp_lexicon *lx)
         lx->unext[i] = lx->uhead[h] - 1;
         lx->uhead[h] = i + 1;
     }
+    return FP_OK;
+}
+
+/* Makes lx->cls3 (FP_CC_*) from the indexes and the fixed marks. FP_OK or FP_ENOMEM. */
+static int class_table(fp_lexicon *lx)
+{
+    if (!(lx->cls3 = calloc(65536, 1))) return FP_ENOMEM;
+    for (uint32_t cp = 0; cp < 65536; cp++) {
+        uint8_t f = 0;
+        if (lx->sent_ix.first3[cp >> 6] >> (cp & 63) & 1) f |= FP_CC_SENT_CUE;
+        if (lx->refs_ix.first3[cp >> 6] >> (cp & 63) & 1) f |= FP_CC_REFS_CUE;
+        if (fp_hanzi_digit_cp(cp) >= 0) f |= FP_CC_HANZI;
+        lx->cls3[cp] = f;
+    }
+    lx->cls3[0x3002] |= FP_CC_SENT_END; /* 。 */
+    lx->cls3[0xFF01] |= FP_CC_SENT_END; /* ！ */
+    lx->cls3[0xFF1F] |= FP_CC_SENT_END; /* ？ */
+    lx->cls3[0xFF1B] |= FP_CC_SENT_END; /* ； */
+    lx->cls3[FP_CP_TITLE_OPEN] |= FP_CC_TITLE;
+    lx->cls3[FP_CP_TITLE_CLOSE] |= FP_CC_TITLE;
     return FP_OK;
 }
 
@@ -516,10 +600,12 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         bloom_set(lx->ubloom, lx->ukey[i]);
     }
     if (!rc) rc = units_index(lx);
+    if (!rc) rc = units_metrics_index(lx);
     if (!rc) rc = build_cue_index(lx);
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
     if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
     for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) lx->sent_classes |= 1ULL << sent_cues[i];
+    if (!rc) rc = class_table(lx);
     if (rc) {
         fp_lexicon_free(lx);
         return rc;
@@ -534,6 +620,8 @@ void fp_lexicon_free(fp_lexicon *lx)
     free(lx->unext);
     free(lx->uhead);
     free(lx->um);
+    free(lx->umh);
+    free(lx->cls3);
     fp_cue_index_free(&lx->cues_ix);
     fp_cue_index_free(&lx->refs_ix);
     fp_cue_index_free(&lx->sent_ix);
@@ -590,15 +678,24 @@ size_t fp_words_prefix_other(const fp_words *w, const char *s, size_t n)
 
 size_t fp_words_suffix(const fp_words *w, const char *s, size_t n)
 {
-    size_t best = 0;
     if (!n || !w->n) return 0;
-    uint32_t lk = last_key(s, n);
+    const unsigned char *u = (const unsigned char *)s;
+    /* last_key, without its walk back where a CJK character ends s (nearly always) */
+    uint32_t lk = n >= 3 && (u[n - 3] & 0xF0) == 0xE0 && (u[n - 2] & 0xC0) == 0x80 && (u[n - 1] & 0xC0) == 0x80
+                      ? (uint32_t)u[n - 3] << 16 | (uint32_t)u[n - 2] << 8 | u[n - 1]
+                      : last_key(s, n);
     if (!in_bloom(w->bloom_last, lk)) return 0;
-    /* a word s ends with ends with s's last character: its key, compared first, turns the others away */
-    for (int i = 0; i < w->n; i++)
-        if (w->lkey[i] == lk && w->len[i] <= n && w->len[i] > best && memcmp(s + n - w->len[i], w->w[i], w->len[i]) == 0)
-            best = w->len[i];
-    return best;
+    /* only the words that end with s's last character, longest first: the first that fits wins */
+    uint32_t b = (lk * 2654435761u >> 16) & w->bmask;
+    while (w->scount[b] && w->skey[b] != lk) b = (b + 1) & w->bmask;
+    for (uint32_t i = w->sfirst[b], e = i + w->scount[b]; i < e; i++) {
+        size_t l = w->len[w->sorder[i]], j = 0;
+        if (l > n) continue;
+        const unsigned char *a = u + n - l, *c = (const unsigned char *)w->w[w->sorder[i]];
+        while (j < l && a[j] == c[j]) j++; /* words are a few bytes: no call to memcmp */
+        if (j == l) return l;
+    }
+    return 0;
 }
 
 long fp_words_last(const fp_words *w, const char *s, size_t n, size_t *wlen)

@@ -26,6 +26,9 @@ typedef struct {
     uint32_t *bkey;          /* buckets: first character -> words [bfirst, bfirst + bcount) */
     uint16_t *bfirst, *bcount;
     uint32_t bmask;          /* bucket table size - 1 (a power of two) */
+    uint16_t *sorder;        /* the words by last character, longest first within one: fp_words_suffix */
+    uint32_t *skey;          /* buckets: last character -> sorder [sfirst, sfirst + scount) */
+    uint16_t *sfirst, *scount;
     int n;
 } fp_words;
 
@@ -72,8 +75,28 @@ typedef struct {
     uint64_t bloom[64];  /* 4096-bit filter of the first characters */
     uint64_t first3[1024]; /* bit per code point of three bytes: some word starts with it (exact,
                               so a character no word starts with costs one bit test) */
+    uint64_t any3[1024];   /* bit per such code point: a word of it is one character, or its second
+                              is not of three bytes: the pair filter cannot speak for it */
+    uint64_t pair[1024];   /* 65536-bit filter of the first two characters (fp_cue_pair_bit) of the
+                              words whose two are of three bytes: most characters that start a word
+                              (上, 全, 年) start none there */
     int n;
 } fp_cue_index;
+
+/* The bit of two code points in fp_cue_index's pair filter. */
+static inline uint32_t fp_cue_pair_bit(uint32_t cp0, uint32_t cp1) { return (cp0 << 16 | cp1) * 2654435761u >> 16; }
+
+/* 0 when no word of ix starts at u[0..n), whose first character is of three bytes with code
+ * point cp; 1 when one may (fp_cue_at_key says). */
+static inline int fp_cue_may3(const fp_cue_index *ix, uint32_t cp, const unsigned char *u, size_t n)
+{
+    if (!(ix->first3[cp >> 6] >> (cp & 63) & 1)) return 0;
+    if (ix->any3[cp >> 6] >> (cp & 63) & 1) return 1;
+    uint32_t cp1; /* a word here has a second character of three bytes */
+    if (n < 6 || !fp_utf8_cjk3(u + 3, n - 3, &cp1)) return 0;
+    uint32_t b = fp_cue_pair_bit(cp, cp1);
+    return ix->pair[b >> 6] >> (b & 63) & 1;
+}
 
 /* Calls cb(tag, off, len) for every cue word occurrence that starts in
  * s[0..n) and ends inside it: each metric's longest word at a position. */
@@ -99,10 +122,9 @@ static inline uint64_t fp_cue_at(const fp_cue_index *ix, const char *s, size_t n
     const unsigned char *u = (const unsigned char *)s;
     if (!n || !ix->n) return 0;
     uint32_t k, cp;
-    if (fp_utf8_cjk3(u, n, &cp)) /* the common case: one bit test */
-        return ix->first3[cp >> 6] >> (cp & 63) & 1
-                   ? fp_cue_at_key(ix, s, n, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], len)
-                   : 0;
+    if (fp_utf8_cjk3(u, n, &cp)) /* the common case: a bit test or two */
+        return fp_cue_may3(ix, cp, u, n) ? fp_cue_at_key(ix, s, n, (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2], len)
+                                         : 0;
     if (u[0] >= 0xE0 && u[0] < 0xF0 && n >= 3) k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
     else if (u[0] < 0x80) k = u[0];
     else return fp_cue_at_other(ix, s, n, len);
@@ -127,6 +149,9 @@ typedef struct {
     uint32_t umask;     /* uhead's size - 1 (a power of two) */
     fp_unit_metrics *um;
     int num;
+    uint32_t *umh;      /* open-addressing table of um by its unit string (FNV-1a): the first
+                           line's index + 1, 0 = empty; asked a few times per figure */
+    uint32_t ummask;    /* umh's size - 1 (a power of two) */
     fp_words cues[CUE_COUNT];
     fp_metric *metrics;
     int nmetrics;
@@ -136,8 +161,15 @@ typedef struct {
     fp_cue_index sent_ix; /* the classes looked for in parts of a sentence (boilerplate, relation
                              and year words), tagged with their enum fp_cue */
     uint64_t sent_classes; /* bit c: class c is in sent_ix */
+    uint8_t *cls3;         /* FP_CC_* bits per code point of three bytes (65536): what a pass over
+                              every character asks of one, in one load */
     int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
+
+/* The bits of fp_lexicon's cls3: a character that ends a sentence (。！？；), starts a word
+ * of sent_ix or of refs_ix (their first3), is a Chinese numeral, or opens or closes a title
+ * (《 》). A character with none is nothing to scan_sentences or scan_refs but a character. */
+enum { FP_CC_SENT_END = 1, FP_CC_SENT_CUE = 2, FP_CC_REFS_CUE = 4, FP_CC_HANZI = 8, FP_CC_TITLE = 16 };
 
 /* Loads units.tsv, cues.tsv, place-words.tsv, metrics.tsv and (if present) metric-units.tsv
  * from datadir. Logs file:line on error. */

@@ -23,6 +23,7 @@ typedef struct {
     const char *base;               /* the scan's start */
     size_t cover_start, cover_end;  /* the longest cue word seen so far that ends last */
     int titled;                     /* the range holds a 《 */
+    uint64_t seen;                  /* bit m: p[m] was set up in this scan (its metric was met) */
 } cue_scan;
 
 /* 1 when base[off] stands inside a title (《扶贫对象识别规范》): an open 《
@@ -40,6 +41,10 @@ static void on_cue(int tag, size_t off, size_t len, void *ud)
 {
     cue_scan *s = ud;
     cue_pos *c = &s->p[tag];
+    if (!(s->seen >> tag & 1)) { /* first met: set up here, not all metrics at every scan */
+        c->first_before = c->last_before = c->first_after = -1;
+        s->seen |= 1ULL << tag;
+    }
     /* a document's name says what it is about, not what a figure measures */
     if (s->titled && in_title(s->base, off)) return;
     /* a word inside a longer cue word begun before it is part of that word (吸纳安置 is not 安置) */
@@ -53,12 +58,28 @@ static void on_cue(int tag, size_t off, size_t len, void *ud)
     }
 }
 
-static void scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t fig_start, size_t fig_end, size_t to,
-                      cue_pos *p)
+/* Scans t[from..to) for the metrics' cue words around the figure
+ * t[fig_start..fig_end): returns the metrics met (bit m), whose p[m] are
+ * set (-1 where a side has none); the others' p[] are left alone, as a
+ * metric not met has no cue word on any side. */
+static uint64_t scan_cues(const fp_lexicon *lx, const char *t, size_t from, size_t fig_start, size_t fig_end, size_t to,
+                          cue_pos *p)
 {
-    for (int i = 0; i < lx->nmetrics; i++) p[i].first_before = p[i].last_before = p[i].first_after = -1;
-    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0, find3(t + from, to - from, "《") != NULL};
+    cue_scan s = {p, fig_start - from, fig_end - from, to - from, t + from, 0, 0, find3(t + from, to - from, "《") != NULL, 0};
     fp_cue_scan(&lx->cues_ix, t + from, to - from, on_cue, &s);
+    return s.seen;
+}
+
+/* The lowest bit set in m (m != 0), as a metric's index. */
+static inline int lowest_metric(uint64_t m)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(m);
+#else
+    int i = 0;
+    while (!(m >> i & 1)) i++;
+    return i;
+#endif
 }
 
 /* Where the thing counted after a figure may stand: its clause, and when
@@ -86,16 +107,19 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     /* Money is spent, earned, lent or given: a unit limits what its figure can measure. */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
     cue_pos pos[64];
-    scan_cues(lx, d->t, cstart, c->start, c->end, after_end(d, c->end, cend, send), pos);
+    /* the loops below go over the metrics met, in order: one not met has no cue word to weigh */
+    uint64_t met = scan_cues(lx, d->t, cstart, c->start, c->end, after_end(d, c->end, cend, send), pos);
     /* The first word of the clause before the figure that is not a noun of
      * people: a verb there (培训, 带动) governs the nouns after it. */
     long governor = -1;
-    for (int mi = 0; mi < lx->nmetrics; mi++) {
+    for (uint64_t m = met; m; m &= m - 1) {
+        int mi = lowest_metric(m);
         if ((um && !(um->allowed >> mi & 1)) || mi == lx->m_poor || mi == lx->m_personnel) continue;
         long g = pos[mi].first_before;
         if (g >= 0 && (governor < 0 || g < governor)) governor = g;
     }
-    for (int mi = 0; mi < lx->nmetrics; mi++) {
+    for (uint64_t m = met; m; m &= m - 1) {
+        int mi = lowest_metric(m);
         if (um && !(um->allowed >> mi & 1)) continue;
         /* The thing counted, right after the figure, weighs most. */
         long a = pos[mi].first_after;
@@ -124,8 +148,9 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     if (best < 0 && sstart < cstart && strcmp(c->unit_name, "count")) {
         /* Nothing in the clause: the sentence before it sets the topic (not for
          * counts of things: what they count is in their own clause, or other). */
-        scan_cues(lx, d->t, sstart, cstart, cstart, cstart, pos);
-        for (int mi = 0; mi < lx->nmetrics; mi++) {
+        met = scan_cues(lx, d->t, sstart, cstart, cstart, cstart, pos);
+        for (uint64_t m = met; m; m &= m - 1) {
+            int mi = lowest_metric(m);
             if ((um && !(um->allowed >> mi & 1)) || pos[mi].last_before < 0) continue;
             long b = pos[mi].last_before;
             long dist = 1000 + (long)(cstart - (sstart + (size_t)b));
@@ -134,9 +159,10 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     }
     if (best >= 0 && best_off > sstart && fp_words_prefix(&lx->cues[CUE_TOPIC_VERB], d->t + best_off, best_len) == best_len) {
         /* 入住 says what its sentence's subject is (幸福院, 易地搬迁项目) */
-        scan_cues(lx, d->t, sstart, best_off, best_off, best_off, pos);
+        met = scan_cues(lx, d->t, sstart, best_off, best_off, best_off, pos);
         long first = -1;
-        for (int mi = 0; mi < lx->nmetrics; mi++) {
+        for (uint64_t m = met; m; m &= m - 1) {
+            int mi = lowest_metric(m);
             if ((um && !(um->allowed >> mi & 1)) || mi == lx->m_poor || pos[mi].first_before < 0) continue;
             if (first < 0 || pos[mi].first_before < first) first = pos[mi].first_before, best = mi;
         }

@@ -2,6 +2,7 @@
  * villages written below them, words naming a place again), the report's
  * subject, each paragraph's place, and the place each figure is about. */
 #include "doc.h"
+#include "charclass.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,38 +110,68 @@ static int deep_mention(const doc *d, size_t p, size_t ml, const int *cands, int
     return 1;
 }
 
-/* Region names and years, in one pass over the text. */
+/* Region names and years, in one pass over the text. Each character is
+ * decoded once: an ASCII one is a digit or nothing here; a CJK one is asked
+ * by its code point (one load of lx->cls3) whether it opens or closes a
+ * title, is a Chinese numeral or starts a word of refs_ix (then
+ * fp_cue_may3: its pair bits), so the word index is looked into only where
+ * one may start. */
 int scan_refs(doc *d)
 {
     const char *t = d->t;
+    const unsigned char *u = (const unsigned char *)t;
     const fp_lexicon *lx = &d->x->lx;
+    const fp_cue_index *rix = &lx->refs_ix;
     int title_depth = 0;
     for (size_t p = 0; p < d->len;) {
         unsigned char c = (unsigned char)t[p];
-        if (at(t, d->len, p, "《")) title_depth++;
-        else if (at(t, d->len, p, "》") && title_depth > 0) title_depth--;
-        if (c >= '0' && c <= '9') {
-            int rc = year_scan_digits(d, &p, title_depth);
-            if (rc) return rc;
+        if (c < 0x80) {
+            if (c >= '0' && c <= '9') {
+                int rc = year_scan_digits(d, &p, title_depth);
+                if (rc) return rc;
+                continue;
+            }
+            p++;
             continue;
         }
-        if (c >= 0xE2 && c <= 0xE9 && hanzi_digit(t, d->len, p) >= 0) {
-            int rc = year_scan_hanzi(d, &p, title_depth);
-            if (rc < 0) return rc;
-            if (rc) continue;
+        size_t cl[CUE_COUNT];
+        uint64_t cm;
+        uint32_t cp = 0;
+        int cm3 = fp_utf8_cjk3(u + p, d->len - p, &cp);
+        if (cm3) {
+            uint8_t f = lx->cls3[cp]; /* the three questions in one load; most characters are none */
+            if (f & FP_CC_TITLE) {
+                if (cp == FP_CP_TITLE_OPEN) title_depth++;
+                else if (cp == FP_CP_TITLE_CLOSE && title_depth > 0) title_depth--;
+            }
+            if (f & FP_CC_HANZI) {
+                int rc = year_scan_hanzi(d, &p, title_depth);
+                if (rc < 0) return rc;
+                if (rc) continue;
+            }
+            /* fp_cue_at's answer, its bit test made here */
+            cm = f & FP_CC_REFS_CUE && fp_cue_may3(rix, cp, u + p, d->len - p)
+                     ? fp_cue_at_key(rix, t + p, d->len - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], cl)
+                     : 0;
+        } else {
+            /* not a well-formed character of three bytes: no title mark, no numeral */
+            cm = fp_cue_at(rix, t + p, d->len - p, cl);
         }
-        if (c >= 0x80) {
+        {
             /* one look answers every class asked here (a word of a class is its
              * longest there when cm has its bit, none when not) */
-            size_t cl[CUE_COUNT];
-            uint64_t cm = fp_cue_at(&lx->refs_ix, t + p, d->len - p, cl);
 #define CUE_LEN(k) (cm >> (k) & 1 ? cl[k] : 0)
             int rc = cm ? year_scan_relative(d, &p, cm, cl) : 0;
             if (rc < 0) return rc;
             if (rc) continue;
             const int *cands;
             int nc;
-            size_t ml = fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            size_t ml = cm3 ? fp_gaz_match3(d->x->gaz, t, d->len, p, cp, &cands, &nc)
+                            : fp_gaz_match(d->x->gaz, t, d->len, p, &cands, &nc);
+            if (!ml && !cm) { /* nearly every character: nothing starts here */
+                p += cm3 ? 3 : fp_utf8_len(c);
+                continue;
+            }
             /* 资源 is no place, 资源县 is: the longer word wins */
             size_t nw = CUE_LEN(CUE_PLACE_NOT);
             if (nw && nw >= ml) {

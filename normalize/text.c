@@ -33,36 +33,101 @@ size_t clause_mark(const char *t, size_t len, size_t p)
     return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B || u[2] == 0x8C || u[2] == 0x9A) ? 3 : 0;
 }
 
-static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e);
+static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n);
 static void skip_links(doc *d);
 
+/* One pass over the characters finds both the sentences (their end marks)
+ * and the positions sentence_cues needs to look at: each character is
+ * decoded once, and asked fp_cue_may3 of sent_ix where it is CJK. */
 int scan_sentences(doc *d)
 {
+    const fp_lexicon *lx = &d->x->lx;
+    const fp_cue_index *ix = &lx->sent_ix;
+    const unsigned char *u = (const unsigned char *)d->t;
+    size_t *at = NULL, nat = 0, capat = 0; /* sentence_cues' positions, ascending */
     size_t start = 0;
-    for (size_t p = 0; p < d->len;) {
-        size_t k = sentence_mark(d->t, d->len, p);
-        if (k) {
-            if (p + k > start) PUSH(d->sent, d->ns, d->caps, ((span){start, p + k}));
-            start = p + k;
-            p += k;
+    int rc = FP_OK;
+    for (size_t p = 0; p < d->len && !rc;) {
+        unsigned char c = u[p];
+        uint32_t cp;
+        size_t k, step;
+        int look;
+        if (c < 0x80) {
+            k = c == '\n' || c == '!' || c == '?' || c == ';';
+            step = 1;
+            unsigned b = (c * 2654435761u) >> 20; /* fp_cue_at's filter of an ASCII first character */
+            look = ix->n && (ix->bloom[b >> 6] >> (b & 63) & 1);
+        } else if (fp_utf8_cjk3(u + p, d->len - p, &cp)) {
+            /* 。！？； (sentence_mark's bytes E3 80 82, EF BC 81 9F 9B) and first3, in one load */
+            uint8_t f = lx->cls3[cp];
+            if (!f) { /* nearly every character */
+                p += 3;
+                continue;
+            }
+            k = f & FP_CC_SENT_END ? 3 : 0;
+            step = 3;
+            look = f & FP_CC_SENT_CUE && fp_cue_may3(ix, cp, u + p, d->len - p);
         } else {
-            p += fp_utf8_len((unsigned char)d->t[p]);
+            k = 0; /* every mark is ASCII or a well-formed character of three bytes */
+            step = fp_utf8_len(c);
+            look = 1; /* sentence_cues checks it, or asks fp_cue_at */
         }
+        if (look) {
+            if (nat == capat) {
+                size_t nc = capat ? capat * 2 : 256;
+                size_t *na = realloc(at, nc * sizeof *na);
+                if (!na) {
+                    rc = FP_ENOMEM;
+                    break;
+                }
+                at = na, capat = nc;
+            }
+            at[nat++] = p;
+        }
+        if (k) {
+            if (p + k > start) {
+                if (d->ns == d->caps) {
+                    size_t nc = d->caps ? d->caps * 2 : 16;
+                    span *ns = realloc(d->sent, nc * sizeof *ns);
+                    if (!ns) {
+                        rc = FP_ENOMEM;
+                        break;
+                    }
+                    d->sent = ns, d->caps = nc;
+                }
+                d->sent[d->ns++] = (span){start, p + k};
+            }
+            start = p + k;
+        }
+        p += step;
     }
-    if (start < d->len) PUSH(d->sent, d->ns, d->caps, ((span){start, d->len}));
+    if (!rc && start < d->len) {
+        if (d->ns == d->caps) {
+            size_t nc = d->caps ? d->caps * 2 : 16;
+            span *ns = realloc(d->sent, nc * sizeof *ns);
+            if (ns) d->sent = ns, d->caps = nc;
+            else rc = FP_ENOMEM;
+        }
+        if (!rc) d->sent[d->ns++] = (span){start, d->len};
+    }
     /* one block, skip first: whoever frees skip frees cues too */
     size_t ns = d->ns ? d->ns : 1, skip_bytes = (ns + 7) / 8 * 8;
-    d->skip = calloc(skip_bytes + ns * sizeof *d->cues, 1);
-    if (!d->skip) return FP_ENOMEM;
+    if (!rc && !(d->skip = calloc(skip_bytes + ns * sizeof *d->cues, 1))) rc = FP_ENOMEM;
+    if (rc) {
+        free(at);
+        return rc;
+    }
     d->cues = (uint64_t *)(void *)(d->skip + skip_bytes);
-    const fp_lexicon *lx = &d->x->lx;
-    for (size_t i = 0; i < d->ns; i++) {
-        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].start, d->sent[i].end);
+    for (size_t i = 0, j = 0; i < d->ns; i++) {
+        size_t j0 = j; /* the sentences are contiguous: their positions follow one another */
+        while (j < nat && at[j] < d->sent[i].end) j++;
+        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].end, at ? at + j0 : NULL, j - j0); /* none yet: NULL */
         /* malformed, every bit is set: ask the boilerplate list itself */
         d->skip[i] = d->cues[i] == ~0ULL ? fp_words_first(&lx->cues[CUE_BOILERPLATE], d->t + d->sent[i].start,
                                                            d->sent[i].end - d->sent[i].start, NULL) >= 0
                                          : (d->cues[i] >> CUE_BOILERPLATE & 1);
     }
+    free(at);
     skip_links(d);
     return FP_OK;
 }
@@ -108,22 +173,26 @@ static void skip_links(doc *d)
     }
 }
 
-/* The classes of lx->sent_ix with a word in t[a..e), from one look at each
- * character; all bits when the text there is malformed UTF-8, where the
- * character steps of fp_words_first from another start might differ. */
-static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, size_t e)
+/* The classes of lx->sent_ix with a word in t[a..e); all bits when the text
+ * there is malformed UTF-8, where the character steps of fp_words_first
+ * from another start might differ. Looks only at the positions at[0..n)
+ * (ascending, in [a, e)) that scan_sentences' pass found a word may start
+ * at, or that are no well-formed character of three bytes: at the others,
+ * a look at each character (as this did) finds nothing, so the answer is
+ * the same. */
+static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n)
 {
     const unsigned char *u = (const unsigned char *)t;
     uint64_t found = 0;
     size_t len[64];
     const fp_cue_index *ix = &lx->sent_ix;
-    for (size_t p = a; p < e;) {
-        /* a well-formed character of three bytes, the common case: one bit test */
+    for (size_t i = 0; i < n; i++) {
+        size_t p = at[i];
         uint32_t cp;
         if (fp_utf8_cjk3(u + p, e - p, &cp)) {
-            if (ix->first3[cp >> 6] >> (cp & 63) & 1)
-                found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
-            p += 3;
+            /* fp_cue_may3 said yes with the text's end: asked again with the sentence's, a no
+             * would mean no word fits before e, which fp_cue_at_key finds as well */
+            found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
             continue;
         }
         size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
@@ -131,7 +200,6 @@ static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t a, siz
         for (size_t j = 1; j < k; j++)
             if ((u[p + j] & 0xC0) != 0x80) return ~0ULL;
         found |= fp_cue_at(ix, t + p, e - p, len);
-        p += k;
     }
     return found;
 }
@@ -295,12 +363,21 @@ static int own_copy(const char *t, size_t len, char **out)
  * lists inside a name; it becomes ・ (as long), which no clause breaks at. */
 static int unlist_brackets(const char *t, size_t len, char **out)
 {
+    /* the next ( and the next （ at or after p, each found by memchr (find3) and kept until p
+     * passes it, instead of two compares at every byte; len stands for none */
+    size_t half = 0, full = 0;
     for (size_t p = 0; p < len;) {
-        size_t open = at(t, len, p, "（") ? 3 : t[p] == '(' ? 1 : 0;
-        if (!open) {
-            p++;
-            continue;
+        if (half < p || p == 0) {
+            const char *h = memchr(t + p, '(', len - p);
+            half = h ? (size_t)(h - t) : len;
         }
+        if (full < p || p == 0) {
+            const char *f = find3(t + p, len - p, "（");
+            full = f ? (size_t)(f - t) : len;
+        }
+        p = half < full ? half : full;
+        if (p >= len) break;
+        size_t open = p == full ? 3 : 1;
         size_t q = p + open, chars = 0;
         int lists = 0;
         while (q < len && chars <= 12 && !at(t, len, q, "）") && t[q] != ')' && t[q] != '\n' && !at(t, len, q, "（") &&

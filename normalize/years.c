@@ -1,6 +1,7 @@
 /* years: year references in the text (2019年, 2019-03-08, 今年, 2014年以来),
  * the report's own year, and the year each figure is about. */
 #include "doc.h"
+#include "charclass.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static int is_digit4_year(const char *t, size_t len, size_t p, int *year)
     for (int i = 0; i < 4; i++)
         if (t[p + i] < '0' || t[p + i] > '9') return 0;
     if (p > 0 && t[p - 1] >= '0' && t[p - 1] <= '9') return 0;
-    int y = atoi((char[5]){t[p], t[p + 1], t[p + 2], t[p + 3], 0});
+    int y = (t[p] - '0') * 1000 + (t[p + 1] - '0') * 100 + (t[p + 2] - '0') * 10 + (t[p + 3] - '0'); /* no atoi: four digits */
     if (y < 1949 || y > 2100) return 0;
     *year = y;
     return 1;
@@ -78,25 +79,11 @@ static int date_before(const char *t, size_t p)
 /* The value of the Chinese numeral character at t[p] (〇 零 一 … 九), -1 if none. */
 int hanzi_digit(const char *t, size_t len, size_t p)
 {
-    /* asked at nearly every character of a report: one decode and a switch */
-    const unsigned char *u = (const unsigned char *)t + p;
-    if (p + 3 > len || u[0] < 0xE2 || u[0] > 0xE9 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80) return -1;
-    switch ((unsigned)(u[0] & 0x0F) << 12 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F)) {
-    case 0x3007: /* 〇 */
-    case 0x96F6: /* 零 */
-    case 0x25CB: /* ○, often typed for 〇 (二○一三年) */
-        return 0;
-    case 0x4E00: return 1; /* 一 */
-    case 0x4E8C: return 2; /* 二 */
-    case 0x4E09: return 3; /* 三 */
-    case 0x56DB: return 4; /* 四 */
-    case 0x4E94: return 5; /* 五 */
-    case 0x516D: return 6; /* 六 */
-    case 0x4E03: return 7; /* 七 */
-    case 0x516B: return 8; /* 八 */
-    case 0x4E5D: return 9; /* 九 */
-    default: return -1;
-    }
+    /* one decode and a table load (fp_hanzi_digit_cp): every code point of the twelve is of
+     * three bytes led by E2..E9, so a well-formed character that is one of them is led so too */
+    uint32_t cp;
+    if (p >= len || !fp_utf8_cjk3((const unsigned char *)t + p, len - p, &cp)) return -1;
+    return fp_hanzi_digit_cp(cp);
 }
 
 /* Length of a Chinese number from 1 to 39 at t[p] (五, 十, 十二, 二十, 三十一), 0 if

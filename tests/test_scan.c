@@ -1,0 +1,174 @@
+/* Unit test of the filters and tables the scans over every character ask
+ * (issue #12): each must say what the slower look it stands for says.
+ *   - fp_hanzi_digit_cp: the value of every code point, against a switch;
+ *   - lexicon cls3: its bits, against the indexes' first3 and the marks;
+ *   - fp_cue_may3: never 0 where fp_cue_at_key finds a word;
+ *   - fp_words_suffix: against a look at every word of the list;
+ *   - fp_lexicon_unit_metrics: against a look at every line in order;
+ *   - fp_gaz_match, fp_gaz_match3 (with the alias triples): the same
+ *     answer as fp_gaz_match_full at every position.
+ * The material is the data files and the example reports (argv). */
+#include "charclass.h"
+#include "check.h"
+#include "fp_err.h"
+#include "fp_file.h"
+#include "fp_gazetteer.h"
+#include "lexicon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* hanzi_digit's switch before charclass.h's table */
+static int hanzi_switch(uint32_t cp)
+{
+    switch (cp) {
+    case 0x3007: case 0x96F6: case 0x25CB: return 0;
+    case 0x4E00: return 1;
+    case 0x4E8C: return 2;
+    case 0x4E09: return 3;
+    case 0x56DB: return 4;
+    case 0x4E94: return 5;
+    case 0x516D: return 6;
+    case 0x4E03: return 7;
+    case 0x516B: return 8;
+    case 0x4E5D: return 9;
+    default: return -1;
+    }
+}
+
+/* fp_words_suffix as a look at every word */
+static size_t suffix_slow(const fp_words *w, const char *s, size_t n)
+{
+    size_t best = 0;
+    for (int i = 0; i < w->n; i++)
+        if (w->len[i] && w->len[i] <= n && w->len[i] > best && !memcmp(s + n - w->len[i], w->w[i], w->len[i]))
+            best = w->len[i];
+    return best;
+}
+
+/* fp_lexicon_unit_metrics as a look at every line in order */
+static const fp_unit_metrics *unit_metrics_slow(const fp_lexicon *lx, const char *unit, const char *counter)
+{
+    char key[80];
+    if (counter && *counter) {
+        snprintf(key, sizeof key, "%s/%s", unit, counter);
+        for (int i = 0; i < lx->num; i++)
+            if (!strcmp(lx->um[i].unit, key)) return &lx->um[i];
+    }
+    for (int i = 0; i < lx->num; i++)
+        if (!strcmp(lx->um[i].unit, unit)) return &lx->um[i];
+    return NULL;
+}
+
+static int bit(const uint64_t *set, uint32_t cp) { return set[cp >> 6] >> (cp & 63) & 1; }
+
+/* fp_cue_may3 against fp_cue_at_key at every CJK character of t, with all of t after it and
+ * with the character's own bytes only */
+static void may3_holds(const fp_cue_index *ix, const char *t, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    for (size_t p = 0; p < n; p++) {
+        uint32_t cp;
+        if (!fp_utf8_cjk3(u + p, n - p, &cp)) continue;
+        size_t ends[] = {n - p, 3, n - p > 6 ? 6 : n - p};
+        for (size_t e = 0; e < 3; e++) {
+            size_t len[64];
+            uint64_t m = fp_cue_at_key(ix, t + p, ends[e], (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
+            if (m) CHECK(fp_cue_may3(ix, cp, u + p, ends[e]));
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_scan DATADIR REPORT...\n");
+        return 2;
+    }
+    for (uint32_t cp = 0; cp < 65536; cp++) CHECK(fp_hanzi_digit_cp(cp) == hanzi_switch(cp));
+
+    fp_lexicon lx;
+    if (fp_lexicon_load(&lx, argv[1]) != FP_OK) {
+        fprintf(stderr, "cannot load the lexicon of %s\n", argv[1]);
+        return 1;
+    }
+    for (uint32_t cp = 0; cp < 65536; cp++) {
+        uint8_t f = lx.cls3[cp];
+        CHECK(!!(f & FP_CC_SENT_CUE) == bit(lx.sent_ix.first3, cp));
+        CHECK(!!(f & FP_CC_REFS_CUE) == bit(lx.refs_ix.first3, cp));
+        CHECK(!!(f & FP_CC_HANZI) == (hanzi_switch(cp) >= 0));
+        CHECK(!!(f & FP_CC_TITLE) == (cp == 0x300A || cp == 0x300B));
+        CHECK(!!(f & FP_CC_SENT_END) == (cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B));
+    }
+    /* every unit line, with and without its counter, and names no line has */
+    for (int i = 0; i < lx.num; i++) {
+        char unit[32], *slash;
+        strcpy(unit, lx.um[i].unit);
+        const char *counter = "";
+        if ((slash = strchr(unit, '/'))) *slash = '\0', counter = slash + 1;
+        CHECK(fp_lexicon_unit_metrics(&lx, unit, counter) == unit_metrics_slow(&lx, unit, counter));
+        CHECK(fp_lexicon_unit_metrics(&lx, unit, NULL) == unit_metrics_slow(&lx, unit, NULL));
+        CHECK(fp_lexicon_unit_metrics(&lx, unit, "无此量词") == unit_metrics_slow(&lx, unit, "无此量词"));
+    }
+    CHECK(fp_lexicon_unit_metrics(&lx, "no-such-unit", "") == NULL);
+    CHECK(fp_lexicon_unit_metrics(&lx, "", "") == unit_metrics_slow(&lx, "", ""));
+
+    char r[4096], a[4096], n[3][4096];
+    snprintf(r, sizeof r, "%s/regions.tsv", argv[1]);
+    snprintf(a, sizeof a, "%s/aliases.tsv", argv[1]);
+    static const char *const more[] = {"aliases-auto.tsv", "former-names.tsv", "township-names.tsv"};
+    for (size_t i = 0; i < 3; i++) snprintf(n[i], sizeof n[i], "%s/%s", argv[1], more[i]);
+    const char *const names[] = {a, n[0], n[1], n[2]};
+    fp_gazetteer *g;
+    if (fp_gaz_load_names(&g, r, names, 4) != FP_OK) {
+        fprintf(stderr, "cannot load the gazetteer of %s\n", argv[1]);
+        fp_lexicon_free(&lx);
+        return 1;
+    }
+    CHECK(((const fp_gaz_quick *)(const void *)g)->over_tri != NULL);
+
+    size_t positions = 0, names_found = 0;
+    for (int f = 2; f < argc; f++) {
+        char *t;
+        size_t len;
+        const char *why;
+        if (fp_file_read(argv[f], &t, &len, &why)) {
+            fprintf(stderr, "%s: %s\n", argv[f], why);
+            check_failures++;
+            continue;
+        }
+        may3_holds(&lx.sent_ix, t, len);
+        may3_holds(&lx.refs_ix, t, len);
+        may3_holds(&lx.cues_ix, t, len);
+        const unsigned char *u = (const unsigned char *)t;
+        for (size_t p = 0; p < len; p++) {
+            /* every list's suffix, ending at every byte (CJK or not, a whole character or not) */
+            for (int c = 0; c < CUE_COUNT; c++) {
+                size_t from = p >= 24 ? p - 24 : 0;
+                CHECK(fp_words_suffix(&lx.cues[c], t + from, p + 1 - from) == suffix_slow(&lx.cues[c], t + from, p + 1 - from));
+            }
+            /* the gazetteer at every byte, with the text's end here and further on */
+            const int *c0, *c1;
+            int n0, n1;
+            for (size_t end = p + 1; end <= len && end <= p + 16; end += end < len ? 5 : 1) {
+                size_t l0 = fp_gaz_match_full(g, t, end, p, &c0, &n0), l1 = fp_gaz_match(g, t, end, p, &c1, &n1);
+                CHECK(l0 == l1 && n0 == n1 && (!n0 || c0 == c1));
+            }
+            size_t l0 = fp_gaz_match_full(g, t, len, p, &c0, &n0), l1 = fp_gaz_match(g, t, len, p, &c1, &n1);
+            CHECK(l0 == l1 && n0 == n1 && (!n0 || c0 == c1));
+            uint32_t cp;
+            if (fp_utf8_cjk3(u + p, len - p, &cp)) {
+                size_t l3 = fp_gaz_match3(g, t, len, p, cp, &c1, &n1);
+                CHECK(l0 == l3 && n0 == n1 && (!n0 || c0 == c1));
+            }
+            positions++;
+            names_found += l0 > 0;
+        }
+        free(t);
+    }
+    CHECK(positions > 0 && names_found > 0);
+    printf("test_scan: %zu positions, %zu names\n", positions, names_found);
+    fp_gaz_free(g);
+    fp_lexicon_free(&lx);
+    return CHECK_DONE();
+}
