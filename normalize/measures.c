@@ -225,9 +225,10 @@ static int topic_before(const doc *d, cand *c, size_t sstart)
     size_t a = clause_start(d, ps, pe - 1);
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(lx, c->unit_name, c->counter);
     cue_pos pos[64];
-    scan_cues(lx, d->t, a, pe, pe, pe, pos);
+    uint64_t seen = scan_cues(lx, d->t, a, pe, pe, pe, pos); /* pos holds the metrics seen only */
     int best = -1;
-    for (int mi = 0; mi < lx->nmetrics; mi++) {
+    for (uint64_t m = seen; m; m &= m - 1) {
+        int mi = lowest_metric(m);
         if ((um && !(um->allowed >> mi & 1)) || pos[mi].first_before < 0) continue;
         if (best < 0 || pos[mi].first_before < pos[best].first_before) best = mi;
     }
