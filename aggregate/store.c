@@ -227,7 +227,10 @@ int fp_store_open(fp_store **out, const char *path, uint32_t shard)
     s->shard = shard;
     int rc = FP_OK, ver = 0, tables = 0;
     char *err = NULL;
-    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+    /* NOMUTEX: a store is used by one thread; the connection's mutex, taken by every bind and step, was
+     * ~9 % of a shard's instructions */
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         fp_error("cannot open store %s: %s", path, sqlite3_errmsg(s->db));
         rc = FP_EIO;
     }
