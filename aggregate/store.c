@@ -9,43 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 6 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
+#define SCHEMA_VERSION 7 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
                             * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences`;
-                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id.
-                            * Still 6 without the index mentions_cell: the rows mean what they meant, and a
-                            * binary that wants the index makes it again (CREATE INDEX IF NOT EXISTS). */
+                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id;
+                            * 7: a mention names its cell by number (`cells`) and packs its fields in one BLOB. */
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define KEY_PK "rc, year, indicator, series, unit"
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
 /* A mention's or a sentence's row id: its report's number (applied.rn) above, its place in the report below,
  * so a report's rows are one range and need no index of their own. */
 #define ID_BITS 24
 #define ID_MAX ((1u << ID_BITS) - 1)
-/* what a cell in memory is made of, per mention (mention_of_row) */
-#define MENTION_COLS "m.value, m.curated, m.weight, m.qualifier, m.off, m.id, m.source, a.report_id, m.text, m.rp, m.metric"
-#define MENTION_FROM " FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
+/* what a cell in memory is made of, per mention (mention_of_row): from column c0 on */
+#define MENTION_COLS "m.id, m.source, a.report_id, m.f"
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     /* 8 MB of pages: reached early in a stream, so a shard's memory stays flat after */
     "PRAGMA cache_size=-8192;"
-    /* checkpoint every 16 MB of log, not 4: a hot index page is copied to the database fewer times */
+    /* checkpoint every 16 MB of log, not 4: a hot page is copied to the database fewer times */
     "PRAGMA wal_autocheckpoint=4000;"
     /* rn: the report's number here, kept for good (rows are never deleted from applied) */
     "CREATE TABLE IF NOT EXISTS applied(rn INTEGER PRIMARY KEY, report_id TEXT UNIQUE, source TEXT);"
     "CREATE TABLE IF NOT EXISTS retired(report_id TEXT PRIMARY KEY);"
-    /* id: rn << ID_BITS | the figure's seq; sent: its sentence's place in the report (sentences.id's low bits) */
-    "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, rc TEXT, rp TEXT, year INTEGER,"
-    " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
-    " counter TEXT, text TEXT, label TEXT, sent INTEGER, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
-    " weight INTEGER, published INTEGER);"
-    /* No index by cell: its entries land at random places, so every figure dirtied a page of it and
-     * each commit wrote those pages to the log again (half the WAL and a third of a shard's CPU in the
-     * profile). The cells in memory know their rows' ids instead (cell.ids); a store made with the
-     * index loses it once, here. */
-    "DROP INDEX IF EXISTS mentions_cell;"
+    /* Each cell's key once; mentions name it by id. Written only when a cell is first seen (rows are
+     * never deleted from it), so its index costs nothing per figure. */
+    "CREATE TABLE IF NOT EXISTS cells(id INTEGER PRIMARY KEY, rc TEXT, year INTEGER, indicator TEXT, series TEXT,"
+    " unit TEXT, UNIQUE(rc, year, indicator, series, unit));"
+    /* id: rn << ID_BITS | the figure's seq; cell: cells.id; f: the rest, packed (row_pack): only this code
+     * reads it, and one BLOB is bound and recorded per figure instead of 17 columns (the binds and the
+     * record were a fifth of a shard's instructions). source stays a column: the tests' triggers pick
+     * reports by it. No index by cell: its entries land at random places, so every figure dirtied a
+     * page of it and each commit wrote those pages to the log again. The cells in memory know their
+     * reports' numbers instead (cell.rns), and a report's rows are one range of ids. */
+    "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, cell INTEGER, source TEXT, f BLOB);"
     /* each sentence of a report once: id is rn << ID_BITS | its place */
     "CREATE TABLE IF NOT EXISTS sentences(id INTEGER PRIMARY KEY, text TEXT);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
@@ -59,35 +57,35 @@ static const char *schema =
     " dead INTEGER DEFAULT 0);";
 
 enum {
-    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF,
-    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROW_OF, ST_ROW_IS, ST_FACT_OF, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT,
-    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT, ST_RELEASE, ST_N
+    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF,
+    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROWS_OF, ST_CELL_ID, ST_INS_CELL, ST_FACT_OF, ST_SENTENCE_OF, ST_SET_SEQ,
+    ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT,
+    ST_RELEASE, ST_N
 };
 
 static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT rn FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
     /* OR IGNORE: a figure sent twice in one report is one mention, in the rows and in memory alike */
-    [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                       "?17,?18,?19,?20,?21)",
+    [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4)",
     [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2)",
-    /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.ids) */
+    /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.rns) */
     [ST_INS_APPLIED] = "INSERT INTO applied(rn, report_id, source) VALUES(?3,?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
-    /* a report's rows: ids ?1 ..= ?2 */
-    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE id BETWEEN ?1 AND ?2",
+    /* the cells of a report's rows (ids ?1 ..= ?2) */
+    [ST_CELLS_OF] = "SELECT DISTINCT c.id, c.rc, c.year, c.indicator, c.series, c.unit FROM mentions m"
+                    " JOIN cells c ON c.id = m.cell WHERE m.id BETWEEN ?1 AND ?2",
     [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE id BETWEEN ?1 AND ?2",
     [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE id BETWEEN ?1 AND ?2",
-    /* one row of a cell by its id, for rebuilding the cell in memory: none when the row is gone or
-     * (a report re-sent after its indicators changed) now belongs to another cell */
-    [ST_ROW_OF] = "SELECT " MENTION_COLS MENTION_FROM " WHERE m.id=?6 AND m.rc=?1 AND m.year=?2 AND m.indicator=?3"
-                  " AND m.series=?4 AND m.unit=?5",
-    [ST_ROW_IS] = "SELECT 1 FROM mentions WHERE id=?6 AND " KEY_WHERE,
+    /* a report's rows (ids ?1 ..= ?2, its number ?3), each with its cell, for rebuilding cells in memory */
+    [ST_ROWS_OF] = "SELECT m.cell, " MENTION_COLS " FROM mentions m JOIN applied a ON a.rn = ?3"
+                   " WHERE m.id BETWEEN ?1 AND ?2",
+    [ST_CELL_ID] = "SELECT id FROM cells WHERE " KEY_WHERE,
+    [ST_INS_CELL] = "INSERT INTO cells(rc, year, indicator, series, unit) VALUES(?1,?2,?3,?4,?5)",
     /* one figure as /api/facts shows it */
-    [ST_FACT_OF] = "SELECT a.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
-                   " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published" MENTION_FROM
-                   " LEFT JOIN sentences x ON x.id = (m.id >> " STR(ID_BITS) " << " STR(ID_BITS) ") | m.sent"
+    [ST_FACT_OF] = "SELECT a.report_id, m.source, m.f FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
                    " WHERE m.id=?1",
+    [ST_SENTENCE_OF] = "SELECT text FROM sentences WHERE id=?1",
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
@@ -139,24 +137,25 @@ enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
 /* A cell in memory: a pure function of its live mentions (cell_add folds
  * them in any order), rebuilt from the rows at open and after a rollback.
  *
- * ids holds the row id of every live mention of the cell, and, while a
- * transaction is open, maybe ids of rows that are gone (holes): rows a
- * rollback removed, or a retired report's, which a rollback of the
- * retirement would bring back. They are pruned once no transaction is open
- * (prune_holes); until then a rebuild skips them. Row ids are never handed
- * out twice in a process (fp_store.next_rn), so a hole cannot come to name
- * another report's row. */
+ * rns holds, sorted, the number of every report with a live mention of
+ * the cell: 4 bytes per report and cell, where a row id per mention took 8
+ * per figure and grew a shard's memory 22 % from its 1,000th report to its
+ * 5,000th. A report's rows are one range of ids, so the cell's rows are
+ * found from them (cells_rebuild) without an index by cell. The list is
+ * exact between applies: a rollback puts back the numbers of the reports
+ * whose retirement it undid (readd_retired), and a rebuild drops the
+ * reports left with no row of the cell. Report numbers are never handed
+ * out twice in a process (fp_store.next_rn), so a number a rollback
+ * removed cannot come to name another report. */
 typedef struct {
     key k;
     uint64_t h;       /* key_hash(&k) */
+    int64_t num;      /* cells.id, 0 while unknown (not yet stored, or after a rollback: looked up again) */
     cval *v;
-    size_t nv, capv;  /* nv 0: no live mention (the cell stays while its ids may have holes) */
-    int64_t *ids;
-    uint32_t nids, capids;
-    uint32_t reports; /* distinct reports among its mentions */
-    uint64_t mark;    /* the apply (fp_store.gen) that last counted a report here */
+    size_t nv, capv;
+    uint32_t *rns;
+    uint32_t nrns, caprns; /* nrns: the distinct reports among its mentions */
     uint64_t touch;   /* the apply that last changed it: what a savepoint's rollback rebuilds */
-    int holes;        /* ids may name rows that are gone (then its key is in fp_store.holes) */
 } cell;
 
 /* The cells by key: open addressing, linear probing, the hash kept beside each. */
@@ -173,11 +172,14 @@ struct fp_store {
     int group;     /* inside fp_store_begin .. fp_store_commit */
     keyset gks;    /* the group's touched cells */
     anolist gal;   /* the group's findings */
-    celltab cells; /* every cell with a live mention (and those waiting for prune_holes) */
-    keyset holes;  /* cells whose ids may have holes, pruned when no transaction is open */
+    celltab cells; /* every cell with a live mention */
     int64_t next_rn; /* the next report number (applied.rn) to hand out: only ever grows */
-    uint64_t gen;  /* one per fp_store_apply, for cell.mark and cell.touch */
+    uint64_t gen;  /* one per fp_store_apply, for cell.touch */
     long long nmentions; /* live mentions, the sum of the cells' */
+    int64_t *tret; /* the reports retired in the open transaction, in order: a rollback puts them back */
+    size_t ntret, captret;
+    unsigned char *pk; /* row_pack's buffer, kept from figure to figure */
+    size_t pkcap;
     int stale;     /* memory could not be rebuilt after a rollback: rebuild it before the next change */
     int group_load; /* memory was rebuilt whole inside the group's transaction: from rows its rollback may
                      * bring back only partly known (retired earlier in it), so a rollback rebuilds it whole */
@@ -298,6 +300,8 @@ void fp_store_close(fp_store *s)
     for (int i = 0; i < ST_N; i++) sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     cells_clear(s);
+    free(s->tret);
+    free(s->pk);
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     free(s);
@@ -329,6 +333,16 @@ static int done(fp_store *s, sqlite3_stmt *st)
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     return r == SQLITE_DONE ? FP_OK : fail(s, "write");
+}
+
+/* Binds report rn's range of row ids to ?1, ?2. */
+static sqlite3_stmt *with_range(fp_store *s, int which, int64_t rn)
+{
+    sqlite3_stmt *st = s->st[which];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn << ID_BITS);
+    sqlite3_bind_int64(st, 2, rn << ID_BITS | ID_MAX);
+    return st;
 }
 
 static int exists(fp_store *s, int which, const char *id)
@@ -563,7 +577,7 @@ static void cell_free(cell *c)
     if (!c) return;
     for (size_t i = 0; i < c->nv; i++) free(c->v[i].first);
     free(c->v);
-    free(c->ids);
+    free(c->rns);
     free(c);
 }
 
@@ -572,7 +586,6 @@ static void cells_clear(fp_store *s)
     for (size_t i = 0; i < s->cells.cap; i++) cell_free(s->cells.c[i]);
     free(s->cells.c);
     memset(&s->cells, 0, sizeof s->cells);
-    keyset_free(&s->holes);
     s->nmentions = 0;
 }
 
@@ -591,17 +604,115 @@ static cell *cell_get(fp_store *s, const key *k, uint64_t h)
     return c;
 }
 
-/* Notes the row id of one of c's mentions. */
-static int cell_push_id(cell *c, int64_t id)
+/* Notes report rn among c's (once: the list stays sorted and distinct). */
+static int cell_push_rn(cell *c, uint32_t rn)
 {
-    if (c->nids == c->capids) {
-        uint32_t cap = c->capids ? c->capids * 2 : 2;
-        int64_t *n = realloc(c->ids, cap * sizeof *n);
-        if (!n) return FP_ENOMEM;
-        c->ids = n;
-        c->capids = cap;
+    uint32_t i = c->nrns;
+    if (i && c->rns[i - 1] >= rn) { /* out of order only for a report revived or put back: rare */
+        while (i && c->rns[i - 1] > rn) i--;
+        if (i && c->rns[i - 1] == rn) return FP_OK;
     }
-    c->ids[c->nids++] = id;
+    if (c->nrns == c->caprns) {
+        uint32_t cap = c->caprns ? c->caprns + c->caprns / 2 + 2 : 2; /* 1.5x: less slack than doubling */
+        uint32_t *n = realloc(c->rns, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        c->rns = n;
+        c->caprns = cap;
+    }
+    memmove(c->rns + i + 1, c->rns + i, (c->nrns - i) * sizeof *c->rns);
+    c->rns[i] = rn;
+    c->nrns++;
+    return FP_OK;
+}
+
+/* ---- a mention's packed fields (mentions.f) ----
+ * Varints (7 bits a byte, low first; the signed ones zigzagged): value,
+ * weight, off, len, sent (its sentence's place), published, curated; then,
+ * each ended by a NUL: metric, relation, qualifier, counter, text, label,
+ * region path. */
+enum { R_METRIC, R_RELATION, R_QUAL, R_COUNTER, R_TEXT, R_LABEL, R_RP, ROW_STRS };
+
+/* A mention's row, unpacked: the strings point into the row's BLOB. */
+typedef struct {
+    fp_dec value;
+    int weight, published, curated;
+    uint32_t off, len, sent;
+    const char *s[ROW_STRS];
+} row;
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static uint64_t zigzag(int64_t v) { return v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1; }
+static int64_t unzigzag(uint64_t u) { return u & 1 ? (int64_t)~(u >> 1) : (int64_t)(u >> 1); }
+
+/* Reads a varint at *p (before end); -1 when it runs past end or 64 bits. */
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (int sh = 0; sh < 64 && *p < end; sh += 7) {
+        unsigned char b = *(*p)++;
+        r |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Packs figure f's fields into s->pk; *len its length. FP_ENOMEM leaves s as it was. */
+static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, size_t *len)
+{
+    const char *str[ROW_STRS] = {[R_METRIC] = f->metric, [R_RELATION] = f->relation, [R_QUAL] = f->qualifier,
+                                 [R_COUNTER] = f->counter, [R_TEXT] = f->text ? f->text : "",
+                                 [R_LABEL] = f->label ? f->label : "", [R_RP] = f->region_path ? f->region_path : ""};
+    size_t sl[ROW_STRS], need = 7 * 10;
+    for (int i = 0; i < ROW_STRS; i++) need += (sl[i] = strlen(str[i])) + 1;
+    if (need > s->pkcap) {
+        size_t cap = need < 1024 ? 1024 : need * 2;
+        unsigned char *n = realloc(s->pk, cap);
+        if (!n) return FP_ENOMEM;
+        s->pk = n, s->pkcap = cap;
+    }
+    unsigned char *p = s->pk;
+    p = put_varint(p, zigzag(f->value));
+    p = put_varint(p, f->weight);
+    p = put_varint(p, f->offset);
+    p = put_varint(p, f->length);
+    p = put_varint(p, (uint64_t)sent);
+    p = put_varint(p, zigzag(f->published));
+    p = put_varint(p, curated != 0);
+    for (int i = 0; i < ROW_STRS; i++) p = (unsigned char *)memcpy(p, str[i], sl[i] + 1) + sl[i] + 1;
+    *len = (size_t)(p - s->pk);
+    return FP_OK;
+}
+
+/* Unpacks a row's BLOB (n bytes at b) into r; FP_EIO when it is not one row_pack wrote. */
+static int row_unpack(const void *b, int n, row *r)
+{
+    const unsigned char *p = b, *end = p + (n > 0 ? n : 0);
+    uint64_t v[7];
+    for (int i = 0; i < 7; i++)
+        if (!p || get_varint(&p, end, &v[i])) return FP_EIO;
+    r->value = unzigzag(v[0]);
+    r->weight = (int)v[1];
+    r->off = (uint32_t)v[2], r->len = (uint32_t)v[3], r->sent = (uint32_t)v[4];
+    r->published = (int)unzigzag(v[5]);
+    r->curated = v[6] != 0;
+    for (int i = 0; i < ROW_STRS; i++) {
+        const unsigned char *z = memchr(p, '\0', (size_t)(end - p));
+        if (!z) return FP_EIO;
+        r->s[i] = (const char *)p;
+        p = z + 1;
+    }
     return FP_OK;
 }
 
@@ -679,156 +790,199 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
     return FP_OK;
 }
 
-/* A mention from a row whose first columns are MENTION_COLS (from column c0 on). */
-static void mention_of_row(sqlite3_stmt *st, int c0, mention *m)
+/* A mention from a row whose columns are MENTION_COLS from column c0 on; FP_EIO when its BLOB is not one
+ * row_pack wrote. Its strings live until the statement steps again. */
+static int mention_of_row(sqlite3_stmt *st, int c0, mention *m)
 {
-    m->value = sqlite3_column_int64(st, c0);
-    m->curated = sqlite3_column_int(st, c0 + 1);
-    m->weight = sqlite3_column_int(st, c0 + 2);
-    m->f[F_QUAL] = col(st, c0 + 3);
-    m->exact = !strcmp(m->f[F_QUAL], "exact");
-    m->off = (uint32_t)sqlite3_column_int64(st, c0 + 4);
-    m->seq = (uint32_t)(sqlite3_column_int64(st, c0 + 5) & ID_MAX);
-    m->f[F_SRC] = col(st, c0 + 6);
-    m->f[F_RID] = col(st, c0 + 7);
-    m->f[F_TEXT] = col(st, c0 + 8);
-    m->f[F_RP] = col(st, c0 + 9);
-    m->f[F_METRIC] = col(st, c0 + 10);
+    row r;
+    if (row_unpack(sqlite3_column_blob(st, c0 + 3), sqlite3_column_bytes(st, c0 + 3), &r)) return FP_EIO;
+    m->value = r.value;
+    m->curated = r.curated;
+    m->weight = r.weight;
+    m->f[F_QUAL] = r.s[R_QUAL];
+    m->exact = !strcmp(r.s[R_QUAL], "exact");
+    m->off = r.off;
+    m->seq = (uint32_t)(sqlite3_column_int64(st, c0) & ID_MAX);
+    m->f[F_SRC] = col(st, c0 + 1);
+    m->f[F_RID] = col(st, c0 + 2);
+    m->f[F_TEXT] = r.s[R_TEXT];
+    m->f[F_RP] = r.s[R_RP];
+    m->f[F_METRIC] = r.s[R_METRIC];
+    return FP_OK;
 }
 
-static int id_cmp(const void *a, const void *b)
+/* The number of c's key in `cells` as the open transaction sees it, 0 when it is not there: after a
+ * rollback, which may have taken the row it had. */
+static int cell_lookup(fp_store *s, cell *c)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    sqlite3_stmt *st = with_key(s, ST_CELL_ID, &c->k);
+    int r = sqlite3_step(st);
+    c->num = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(s, "read cell");
+}
+
+/* c's number in `cells`, stored now when it has none. */
+static int cell_number(fp_store *s, cell *c)
+{
+    if (c->num) return FP_OK;
+    int rc = cell_lookup(s, c);
+    if (rc || c->num) return rc;
+    if ((rc = done(s, with_key(s, ST_INS_CELL, &c->k)))) return rc;
+    c->num = sqlite3_last_insert_rowid(s->db);
+    return FP_OK;
+}
+
+typedef struct {
+    int64_t num;
+    cell *c;
+} numcell;
+
+static int numcell_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const numcell *)a)->num, y = ((const numcell *)b)->num;
     return x < y ? -1 : x > y;
 }
 
-/* Builds cell c again from its rows (as the current transaction, if any,
- * sees them), looked up by the ids it knows: after a report's mentions
- * went, or after a rollback. An id whose row is gone is kept when
- * keep_missing (a transaction is open: its rollback may bring the row
- * back; prune_holes drops it later), else dropped. The cell stays in
- * memory, with nv 0, while it has ids; with none it is gone (c is freed). */
-static int cell_reload(fp_store *s, cell *c, int keep_missing)
+static int u32_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < c->nv; i++) {
-        s->nmentions -= c->v[i].n;
-        free(c->v[i].first);
-    }
-    c->nv = 0;
-    c->reports = 0;
-    /* in order, so a report's rows are together (reports are counted as runs) and a duplicate is seen */
-    qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
-    uint32_t kept = 0;
-    int64_t last_rn = -1, prev = -1;
-    int rc = FP_OK, missing = 0;
-    sqlite3_stmt *st = with_key(s, ST_ROW_OF, &c->k);
-    for (uint32_t i = 0; i < c->nids && !rc; i++) {
-        int64_t id = c->ids[i];
-        if (id == prev) continue;
-        prev = id;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 6, id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            mention m;
-            mention_of_row(st, 0, &m);
-            rc = cell_add(s, c, &m);
-            if ((id >> ID_BITS) != last_rn) c->reports++, last_rn = id >> ID_BITS;
-        } else if (r != SQLITE_DONE) {
-            rc = fail(s, "read cell");
-            break;
-        } else {
-            missing = 1;
-            if (!keep_missing) continue;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Builds the cells of ks that are in memory (only those the current apply
+ * touched, when touched_only) again from their rows, as the open
+ * transaction (if any) sees them: after a retirement took some of their
+ * rows, or after a rollback. Each report named in their lists is read once
+ * (its rows are one range of ids), whatever the number of cells it shares.
+ * A report with no row of a cell left leaves its list; a cell with no
+ * report left is gone from memory. On an error the caller marks memory
+ * stale. */
+static int cells_rebuild(fp_store *s, const keyset *ks, int touched_only)
+{
+    numcell *cs = NULL;
+    uint32_t *all = NULL;
+    size_t n = 0, nall = 0, capall = 0;
+    int rc = FP_OK;
+    if (ks->n && !(cs = malloc(ks->n * sizeof *cs))) return FP_ENOMEM;
+    for (size_t i = 0; i < ks->n && !rc; i++) {
+        cell *c = celltab_get(&s->cells, &ks->k[i], ks->h[i]);
+        if (!c || (touched_only && c->touch != s->gen)) continue;
+        if ((rc = cell_lookup(s, c))) break;
+        if (nall + c->nrns > capall) {
+            size_t cap = (nall + c->nrns) * 2;
+            uint32_t *na = realloc(all, cap * sizeof *na);
+            if (!na) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            all = na, capall = cap;
         }
-        c->ids[kept++] = id;
+        memcpy(all + nall, c->rns, c->nrns * sizeof *all);
+        nall += c->nrns;
+        for (size_t j = 0; j < c->nv; j++) {
+            s->nmentions -= c->v[j].n;
+            free(c->v[j].first);
+        }
+        c->nv = 0;
+        c->nrns = 0; /* filled again below, in order, with the reports whose rows are found */
+        cs[n++] = (numcell){c->num, c};
     }
-    sqlite3_reset(st);
-    if (rc) return rc; /* the caller marks memory stale */
-    c->nids = kept;
-    if (!keep_missing) c->holes = 0; /* its ids are exact now (prune_holes passes it over) */
-    if (!c->nids) { /* no row of it is left, nor can come back */
-        celltab_del(&s->cells, c);
-        cell_free(c);
-        return FP_OK;
+    if (!rc && nall) {
+        qsort(all, nall, sizeof *all, u32_cmp);
+        qsort(cs, n, sizeof *cs, numcell_cmp);
     }
-    if (missing && keep_missing && !c->holes) {
-        c->holes = 1;
-        rc = keyset_add_h(&s->holes, &c->k, c->h);
+    sqlite3_stmt *st = s->st[ST_ROWS_OF];
+    for (size_t i = 0; i < nall && !rc; i++) {
+        if (i && all[i] == all[i - 1]) continue;
+        int64_t rn = all[i];
+        st = with_range(s, ST_ROWS_OF, rn);
+        sqlite3_bind_int64(st, 3, rn);
+        int r;
+        while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            numcell want = {sqlite3_column_int64(st, 0), NULL};
+            const numcell *f = want.num ? bsearch(&want, cs, n, sizeof *cs, numcell_cmp) : NULL;
+            if (!f) continue; /* a row of another cell */
+            mention m;
+            rc = mention_of_row(st, 1, &m) ? fail(s, "read a mention") : FP_OK;
+            if (!rc) rc = cell_add(s, f->c, &m);
+            if (!rc) rc = cell_push_rn(f->c, (uint32_t)rn);
+        }
+        if (!rc && r != SQLITE_DONE) rc = fail(s, "read cells");
+        sqlite3_reset(st);
     }
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (cs[i].c->nrns) continue;
+        celltab_del(&s->cells, cs[i].c); /* no row of it is left */
+        cell_free(cs[i].c);
+    }
+    free(cs);
+    free(all);
     return rc;
 }
 
-/* Rebuilds the cells of ks that are in memory (only those the current
- * apply touched, when touched_only) from the rows; when that fails,
+/* Rebuilds the cells of ks from the rows (cells_rebuild); when that fails,
  * memory is marked stale and rebuilt whole before the next change. */
-static void cells_reload(fp_store *s, const keyset *ks, int touched_only, int keep_missing)
+static void cells_reload(fp_store *s, const keyset *ks, int touched_only)
 {
-    for (size_t i = 0; i < ks->n; i++) {
-        cell *c = celltab_get(&s->cells, &ks->k[i], ks->h[i]);
-        if (!c || (touched_only && c->touch != s->gen)) continue;
-        if (cell_reload(s, c, keep_missing)) {
-            s->stale = 1;
-            return;
-        }
-    }
+    if (cells_rebuild(s, ks, touched_only)) s->stale = 1;
 }
 
-/* With no transaction open, a hole can come back no more: drops the ids
- * of rows that are gone, and the cells left with none. */
-static void prune_holes(fp_store *s)
+/* After a rollback: the reports retired in the open transaction from
+ * s->tret[from] on have their rows back, so their numbers go back into the
+ * cells of those rows (made again when gone, added to ks and marked touched
+ * by this apply, so the rebuild that follows reads them). */
+static void readd_retired(fp_store *s, size_t from, keyset *ks)
 {
-    for (size_t i = 0; i < s->holes.n && !s->stale; i++) {
-        cell *c = celltab_get(&s->cells, &s->holes.k[i], s->holes.h[i]);
-        if (!c || !c->holes) continue;
-        sqlite3_stmt *st = with_key(s, ST_ROW_IS, &c->k);
-        /* a report retired and revived in one transaction was noted twice: once is enough */
-        qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
-        uint32_t kept = 0;
-        for (uint32_t j = 0; j < c->nids; j++) {
-            if (kept && c->ids[kept - 1] == c->ids[j]) continue;
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 6, c->ids[j]);
-            int r = sqlite3_step(st);
-            if (r == SQLITE_ROW) c->ids[kept++] = c->ids[j];
-            else if (r != SQLITE_DONE) s->stale = 1; /* rebuilt from the rows before the next change */
+    for (size_t i = from; i < s->ntret && !s->stale; i++) {
+        sqlite3_stmt *st = with_range(s, ST_CELLS_OF, s->tret[i]);
+        int r, rc = FP_OK;
+        while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            key k;
+            key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
+            uint64_t h = key_hash(&k);
+            cell *c = cell_get(s, &k, h);
+            rc = c ? keyset_add_h(ks, &k, h) : FP_ENOMEM;
+            if (!rc) rc = cell_push_rn(c, (uint32_t)s->tret[i]);
+            if (c) c->num = sqlite3_column_int64(st, 0), c->touch = s->gen;
         }
+        if (rc || r != SQLITE_DONE) s->stale = 1;
         sqlite3_reset(st);
-        if (s->stale) break;
-        c->nids = kept;
-        c->holes = 0;
-        if (!c->nids && !c->nv) {
-            celltab_del(&s->cells, c);
-            cell_free(c);
-        }
     }
-    keyset_free(&s->holes);
+    s->ntret = from;
 }
 
 /* Every cell from the rows: at open, and when memory went stale. */
 static int cells_load(fp_store *s)
 {
     cells_clear(s);
+    s->ntret = 0; /* memory is the rows now */
     if (s->group) s->group_load = 1;
     sqlite3_stmt *st;
-    /* in id order: a report's rows come together, so a cell counts its reports as runs */
+    /* in id order: a report's rows come together, so a cell notes each report once, in order */
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT m.rc, m.year, m.indicator, m.series, m.unit, " MENTION_COLS MENTION_FROM
-                           " ORDER BY m.id",
+                           "SELECT m.cell, c.rc, c.year, c.indicator, c.series, c.unit, " MENTION_COLS
+                           " FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
+                           " JOIN cells c ON c.id = m.cell ORDER BY m.id",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(s, "load cells");
     int rc = FP_OK, r;
+    cell *c = NULL;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        key k;
-        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        int64_t num = sqlite3_column_int64(st, 0);
+        if (!c || c->num != num) { /* a report's figures of one cell often come together */
+            key k;
+            key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
+            if (!(c = cell_get(s, &k, key_hash(&k)))) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            c->num = num;
+        }
         mention m;
-        mention_of_row(st, 5, &m);
-        int64_t id = sqlite3_column_int64(st, 5 + 5);
-        cell *c = cell_get(s, &k, key_hash(&k));
-        if (!c) rc = FP_ENOMEM;
-        if (!rc && (!c->nids || (c->ids[c->nids - 1] >> ID_BITS) != (id >> ID_BITS))) c->reports++;
+        rc = mention_of_row(st, 6, &m) ? fail(s, "read a mention") : FP_OK;
         if (!rc) rc = cell_add(s, c, &m);
-        if (!rc) rc = cell_push_id(c, id);
+        if (!rc) rc = cell_push_rn(c, (uint32_t)(sqlite3_column_int64(st, 6) >> ID_BITS));
     }
     if (!rc && r != SQLITE_DONE) rc = fail(s, "load cells");
     sqlite3_finalize(st);
@@ -893,7 +1047,7 @@ static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
     size_t best = fp_cell_choose(f, cnt, group, &ng);
     t->stated = f[best].value;
     for (size_t i = 0; i < cnt; i++) t->facts += v[i]->n;
-    t->reports = c->reports;
+    t->reports = c->nrns;
     int exact = 0;
     for (size_t i = 0; i < cnt; i++) exact |= group[i] == best && f[i].exact;
     copy_cut(t->status, sizeof t->status, ng > 1 ? "conflict" : exact ? "exact" : "approx");
@@ -948,7 +1102,7 @@ static void total_release(fp_total *t)
 /* ---- applying ---- */
 
 /* Writes one mention of report rn (sent: its sentence's place) and folds
- * it into its cell in memory, counting the report there once per apply. */
+ * it into its cell in memory, noting the report there. */
 static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn,
                           int sent)
 {
@@ -956,45 +1110,28 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_
         fp_error("report %.12s: figure %u: more than %u figures in one report", f->report_id, f->seq, ID_MAX);
         return FP_EINVAL;
     }
-    const char *rp = f->region_path ? f->region_path : "", *src = f->source ? f->source : "";
-    const char *text = f->text ? f->text : "";
+    cell *c = cell_get(s, k, h);
+    if (!c) return FP_ENOMEM;
+    c->touch = s->gen; /* even half changed: a rollback rebuilds it (and looks its number up again) */
+    size_t len;
+    int rc = cell_number(s, c);
+    if (!rc) rc = row_pack(s, f, curated, sent, &len);
+    if (rc) return rc;
+    const char *src = f->source ? f->source : "";
     sqlite3_stmt *st = s->st[ST_INS_MENTION];
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, rn << ID_BITS | f->seq);
-    sqlite3_bind_text(st, 2, k->rc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, rp, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, k->year);
-    sqlite3_bind_text(st, 5, k->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, k->series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, k->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, f->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, f->value);
-    sqlite3_bind_text(st, 10, f->relation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, f->qualifier, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, f->counter, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, f->label ? f->label : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 15, sent);
-    sqlite3_bind_int64(st, 16, f->offset);
-    sqlite3_bind_int64(st, 17, f->length);
-    sqlite3_bind_text(st, 18, src, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 19, curated);
-    sqlite3_bind_int(st, 20, f->weight);
-    sqlite3_bind_int(st, 21, f->published);
-    int rc = done(s, st);
+    sqlite3_bind_int64(st, 2, c->num);
+    sqlite3_bind_text(st, 3, src, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, s->pk, (int)len, SQLITE_STATIC);
+    rc = done(s, st);
     if (!rc && sqlite3_changes(s->db) == 1) {
         mention m = {.value = f->value, .curated = curated, .weight = f->weight,
                      .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
-        m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = text, m.f[F_QUAL] = f->qualifier;
-        m.f[F_RP] = rp, m.f[F_METRIC] = f->metric;
-        cell *c = cell_get(s, k, h);
-        rc = c ? cell_add(s, c, &m) : FP_ENOMEM;
-        if (c) c->touch = s->gen; /* even half changed: a rollback rebuilds it */
-        if (!rc) rc = cell_push_id(c, rn << ID_BITS | f->seq);
-        if (!rc && c->mark != s->gen) {
-            c->mark = s->gen;
-            c->reports++;
-        }
+        m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = f->text ? f->text : "";
+        m.f[F_QUAL] = f->qualifier, m.f[F_RP] = f->region_path ? f->region_path : "", m.f[F_METRIC] = f->metric;
+        rc = cell_add(s, c, &m);
+        if (!rc) rc = cell_push_rn(c, (uint32_t)rn);
     }
     return rc;
 }
@@ -1054,16 +1191,6 @@ static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset 
     return done(s, st);
 }
 
-/* Binds report rn's range of row ids to ?1, ?2. */
-static sqlite3_stmt *with_range(fp_store *s, int which, int64_t rn)
-{
-    sqlite3_stmt *st = s->st[which];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS);
-    sqlite3_bind_int64(st, 2, rn << ID_BITS | ID_MAX);
-    return st;
-}
-
 /* The number of report id in `applied`; 0 when it is not there. */
 static int64_t report_number(fp_store *s, const char *id)
 {
@@ -1079,26 +1206,32 @@ static int retire(fp_store *s, const char *id, keyset *ks)
 {
     int64_t rn = report_number(s, id);
     if (!rn) return FP_OK; /* never applied here: nothing of it to remove */
+    if (s->ntret == s->captret) {
+        size_t cap = s->captret ? s->captret * 2 : 8;
+        int64_t *n = realloc(s->tret, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        s->tret = n, s->captret = cap;
+    }
     keyset mine = {0};
-    sqlite3_stmt *st = with_range(s, ST_KEYS_OF, rn);
-    int rc = FP_OK;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_stmt *st = with_range(s, ST_CELLS_OF, rn);
+    int rc = FP_OK, r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         key k;
-        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
         uint64_t h = key_hash(&k);
         rc = keyset_add_h(ks, &k, h);
         if (!rc) rc = keyset_add_h(&mine, &k, h);
     }
+    if (!rc && r != SQLITE_DONE) rc = fail(s, "read a report's cells");
     sqlite3_reset(st);
     if (!rc) rc = done(s, with_range(s, ST_DEL_MENTIONS, rn));
     if (!rc) rc = done(s, with_range(s, ST_DEL_SENTENCES, rn));
-    /* its ids stay in the cells as holes until the retirement commits (prune_holes) */
+    if (!rc) s->tret[s->ntret++] = rn; /* a rollback brings its rows back: readd_retired */
     for (size_t i = 0; i < mine.n && !rc; i++) {
         cell *c = celltab_get(&s->cells, &mine.k[i], mine.h[i]);
-        if (!c) continue;
-        c->touch = s->gen;
-        rc = cell_reload(s, c, 1);
+        if (c) c->touch = s->gen;
     }
+    if (!rc) rc = cells_rebuild(s, &mine, 0);
     keyset_free(&mine);
     return rc;
 }
@@ -1166,7 +1299,7 @@ static int clear_findings_of(fp_store *s, const char *report, anolist *l)
 
 /* Reads the cells of ks, writes the new sequence number, commits, and sends
  * the cells and findings (al) numbered from the old sequence on. */
-static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_store_out *out)
+static int commit_and_send(fp_store *s, keyset *ks, anolist *al, const fp_store_out *out)
 {
     uint64_t seq0 = s->seq, seq1 = seq0 + ks->n + al->n;
     sqlite3_stmt *st = s->st[ST_SET_SEQ];
@@ -1181,11 +1314,15 @@ static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
     if (rc) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        if (s->group_load) s->stale = 1; /* rebuilt whole before the next change */
-        else cells_reload(s, ks, 0, 0);  /* memory follows the rows back */
-        prune_holes(s);
+        if (s->group_load) {
+            s->stale = 1; /* rebuilt whole before the next change */
+        } else { /* memory follows the rows back */
+            readd_retired(s, 0, ks);
+            cells_reload(s, ks, 0);
+        }
+        s->ntret = 0;
     } else {
-        prune_holes(s);
+        s->ntret = 0;
         s->seq = seq1;
         uint64_t seq = seq0;
         for (size_t i = 0; i < ks->n && !rc; i++) {
@@ -1208,7 +1345,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
 {
     *fresh = 0;
     if (s->stale && cells_load(s)) return FP_EIO;
-    s->gen++; /* what this apply touches is marked with it (cell.touch, cell.mark) */
+    s->gen++; /* what this apply touches is marked with it (cell.touch) */
     /* A report applied before changes nothing, unless it comes back as the
      * revision of the one that replaced it (a source revised back to earlier
      * content): then it lives again and its successor retires. */
@@ -1225,13 +1362,13 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     anolist own_al = {0};
     keyset *ks = s->group ? &s->gks : &own;
     anolist *al = s->group ? &s->gal : &own_al;
-    size_t al0 = al->n;
+    size_t al0 = al->n, tret0 = s->ntret;
     int rc = s->group ? done(s, s->st[ST_SAVEPOINT])
                       : sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK
                                                                                           : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     if (!rc && !rn) { /* recorded as applied first: its rows are numbered after it */
-        rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.ids) */
+        rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.rns) */
         sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
         sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, rn);
@@ -1264,9 +1401,10 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     if (s->group) {
         if (rc) {
             sqlite3_exec(s->db, "ROLLBACK TO report", NULL, NULL, NULL);
-            /* memory follows the rows back (the group's transaction is still open: ids stay as holes);
-             * the cells it touched stay in the group's set: sending them again unchanged is harmless */
-            cells_reload(s, ks, 1, 1);
+            /* memory follows the rows back: a report this one retired is put back; the cells it
+             * touched stay in the group's set: sending them again unchanged is harmless */
+            readd_retired(s, tret0, ks);
+            cells_reload(s, ks, 1);
             while (al->n > al0) {
                 fp_anomaly *a = &al->a[--al->n];
                 free(a->id), free(a->region_path), free(a->detail);
@@ -1281,8 +1419,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         rc = commit_and_send(s, ks, al, out);
     } else {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cells_reload(s, ks, 0, 0);
-        prune_holes(s);
+        readd_retired(s, 0, ks);
+        cells_reload(s, ks, 0);
     }
     if (!rc) *fresh = 1;
     keyset_free(&own);
@@ -1477,47 +1615,51 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
                    fp_buf *out)
 {
     if (s->stale && cells_load(s)) return FP_EIO;
-    /* The cells asked for are found in memory (no index by cell on disk), their rows by id. */
+    /* The cells asked for are found in memory (no index by cell on disk), their rows among their reports'. */
     fact_ref *refs = NULL;
     size_t n = 0, cap = 0;
     int r = FP_OK;
-    sqlite3_stmt *st = s->st[ST_FACT_OF];
     for (size_t i = 0; i < s->cells.cap && !r; i++) {
         const cell *c = s->cells.c[i];
         if (!c || !c->nv || c->k.year != year || strcmp(c->k.rc, rc) || strcmp(c->k.indicator, indicator) ||
             (series[0] && strcmp(c->k.series, series)) || (unit[0] && strcmp(c->k.unit, unit)))
             continue;
-        for (uint32_t j = 0; j < c->nids && !r; j++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, c->ids[j]);
-            int sr = sqlite3_step(st);
-            if (sr == SQLITE_DONE) continue; /* a hole: its row is gone */
-            if (sr != SQLITE_ROW) {
-                r = fail(s, "facts");
-                break;
-            }
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 64;
-                fact_ref *nr = realloc(refs, nc * sizeof *nr);
-                if (!nr) {
-                    r = FP_ENOMEM;
+        for (uint32_t j = 0; j < c->nrns && !r; j++) {
+            sqlite3_stmt *st = with_range(s, ST_ROWS_OF, c->rns[j]);
+            sqlite3_bind_int64(st, 3, c->rns[j]);
+            int sr;
+            while (!r && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+                row w;
+                if (sqlite3_column_int64(st, 0) != c->num) continue;
+                if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w)) {
+                    r = fail(s, "facts: a mention");
                     break;
                 }
-                refs = nr, cap = nc;
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    fact_ref *nr = realloc(refs, nc * sizeof *nr);
+                    if (!nr) {
+                        r = FP_ENOMEM;
+                        break;
+                    }
+                    refs = nr, cap = nc;
+                }
+                refs[n] = (fact_ref){.c = c, .id = sqlite3_column_int64(st, 1), .off = w.off,
+                                     .source = strdup(col(st, 2))};
+                if (!refs[n].source) r = FP_ENOMEM;
+                else n++;
             }
-            refs[n] = (fact_ref){.c = c, .id = c->ids[j], .off = sqlite3_column_int64(st, 11),
-                                 .source = strdup(col(st, 1))};
-            if (!refs[n].source) r = FP_ENOMEM;
-            else n++;
+            if (!r && sr != SQLITE_DONE) r = fail(s, "facts");
+            sqlite3_reset(st);
         }
     }
-    sqlite3_reset(st);
     if (n) qsort(refs, n, sizeof *refs, fact_cmp);
     if (!r) r = fp_buf_puts(out, "[");
     /* which value each (series, unit) cell states: computed once per cell */
     const cell *cur = NULL;
     fp_dec stated = 0;
     size_t shown = 0;
+    sqlite3_stmt *st = s->st[ST_FACT_OF], *sst = s->st[ST_SENTENCE_OF];
     for (size_t i = 0; i < n && !r && shown < 1000; i++) {
         if (i && refs[i].id == refs[i - 1].id && refs[i].c == refs[i - 1].c) continue; /* one row, one fact */
         if (refs[i].c != cur) {
@@ -1529,29 +1671,35 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
         }
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, refs[i].id);
-        if (sqlite3_step(st) != SQLITE_ROW) {
+        row w;
+        if (sqlite3_step(st) != SQLITE_ROW || row_unpack(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), &w)) {
             r = fail(s, "facts");
             break;
         }
-        static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation",
-                                           "label", "sentence", "series", "indicator"};
+        sqlite3_reset(sst);
+        sqlite3_bind_int64(sst, 1, (refs[i].id >> ID_BITS << ID_BITS) | w.sent);
+        const char *sentence = sqlite3_step(sst) == SQLITE_ROW ? col(sst, 0) : "";
+        char val[32];
+        fp_dec_format(w.value, val, sizeof val);
+        const key *k = &refs[i].c->k;
         r |= fp_buf_puts(out, shown++ ? ",{" : "{");
-        for (int c = 0; c < 11; c++) {
-            if (c == 3) {
-                char val[32];
-                fp_dec_format(sqlite3_column_int64(st, 3), val, sizeof val);
-                r |= fp_json_kv(out, "value", val, 0);
-                continue;
-            }
-            r |= fp_json_kv(out, keys[c], col(st, c), c == 0);
-        }
-        int pub = sqlite3_column_int(st, 13);
-        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":",
-                           (long long)sqlite3_column_int64(st, 11), (long long)sqlite3_column_int64(st, 12),
-                           sqlite3_column_int64(st, 3) == stated ? "true" : "false");
-        r |= pub ? fp_buf_printf(out, "%d}", pub) : fp_buf_puts(out, "null}");
+        r |= fp_json_kv(out, "report", col(st, 0), 1);
+        r |= fp_json_kv(out, "source", col(st, 1), 0);
+        r |= fp_json_kv(out, "text", w.s[R_TEXT], 0);
+        r |= fp_json_kv(out, "value", val, 0);
+        r |= fp_json_kv(out, "unit", k->unit, 0);
+        r |= fp_json_kv(out, "qualifier", w.s[R_QUAL], 0);
+        r |= fp_json_kv(out, "relation", w.s[R_RELATION], 0);
+        r |= fp_json_kv(out, "label", w.s[R_LABEL], 0);
+        r |= fp_json_kv(out, "sentence", sentence, 0);
+        r |= fp_json_kv(out, "series", k->series, 0);
+        r |= fp_json_kv(out, "indicator", k->indicator, 0);
+        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":", (long long)w.off,
+                           (long long)w.len, w.value == stated ? "true" : "false");
+        r |= w.published ? fp_buf_printf(out, "%d}", w.published) : fp_buf_puts(out, "null}");
     }
     sqlite3_reset(st);
+    sqlite3_reset(sst);
     if (!r) r = fp_buf_puts(out, "]");
     for (size_t i = 0; i < n; i++) free(refs[i].source);
     free(refs);
