@@ -12,11 +12,12 @@
 #define SCHEMA_VERSION 7 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
                             * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences`;
                             * 6: rows keyed by the report's number (applied.rn), not its 64-digit id;
-                            * 7: a mention names its cell by number (`cells`) and packs its fields in one BLOB. */
+                            * 7: a mention names its cell by number (`cells`) and packs its fields in one BLOB; a
+                            *    report's sentence is stored in its first mention, not in `sentences`. */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
-/* A mention's or a sentence's row id: its report's number (applied.rn) above, its place in the report below,
+/* A mention's row id: its report's number (applied.rn) above, its place in the report below,
  * so a report's rows are one range and need no index of their own. */
 #define ID_BITS 24
 #define ID_MAX ((1u << ID_BITS) - 1)
@@ -44,8 +45,6 @@ static const char *schema =
      * page of it and each commit wrote those pages to the log again. The cells in memory know their
      * reports' numbers instead (cell.rns), and a report's rows are one range of ids. */
     "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, cell INTEGER, source TEXT, f BLOB);"
-    /* each sentence of a report once: id is rn << ID_BITS | its place */
-    "CREATE TABLE IF NOT EXISTS sentences(id INTEGER PRIMARY KEY, text TEXT);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
@@ -57,8 +56,8 @@ static const char *schema =
     " dead INTEGER DEFAULT 0);";
 
 enum {
-    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF,
-    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROWS_OF, ST_CELL_ID, ST_INS_CELL, ST_FACT_OF, ST_SENTENCE_OF, ST_SET_SEQ,
+    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF, ST_DEL_MENTIONS,
+    ST_ROWS_OF, ST_CELL_ID, ST_INS_CELL, ST_FACT_OF, ST_SET_SEQ,
     ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT,
     ST_RELEASE, ST_N
 };
@@ -68,7 +67,6 @@ static const char *sql[ST_N] = {
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
     /* OR IGNORE: a figure sent twice in one report is one mention, in the rows and in memory alike */
     [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4)",
-    [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2)",
     /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.rns) */
     [ST_INS_APPLIED] = "INSERT INTO applied(rn, report_id, source) VALUES(?3,?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
@@ -76,7 +74,6 @@ static const char *sql[ST_N] = {
     [ST_CELLS_OF] = "SELECT DISTINCT c.id, c.rc, c.year, c.indicator, c.series, c.unit FROM mentions m"
                     " JOIN cells c ON c.id = m.cell WHERE m.id BETWEEN ?1 AND ?2",
     [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE id BETWEEN ?1 AND ?2",
-    [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE id BETWEEN ?1 AND ?2",
     /* a report's rows (ids ?1 ..= ?2, its number ?3), each with its cell, for rebuilding cells in memory */
     [ST_ROWS_OF] = "SELECT m.cell, " MENTION_COLS " FROM mentions m JOIN applied a ON a.rn = ?3"
                    " WHERE m.id BETWEEN ?1 AND ?2",
@@ -85,7 +82,6 @@ static const char *sql[ST_N] = {
     /* one figure as /api/facts shows it */
     [ST_FACT_OF] = "SELECT a.report_id, m.source, m.f FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
                    " WHERE m.id=?1",
-    [ST_SENTENCE_OF] = "SELECT text FROM sentences WHERE id=?1",
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_AN_OF_REPORT] = "SELECT id, kind, rc, year, indicator, unit FROM anomalies WHERE report_id=?1",
@@ -631,10 +627,12 @@ static int cell_push_rn(cell *c, uint32_t rn)
 
 /* ---- a mention's packed fields (mentions.f) ----
  * Varints (7 bits a byte, low first; the signed ones zigzagged): value,
- * weight, off, len, sent (its sentence's place), published, curated; then,
- * each ended by a NUL: metric, relation, qualifier, counter, text, label,
- * region path. */
-enum { R_METRIC, R_RELATION, R_QUAL, R_COUNTER, R_TEXT, R_LABEL, R_RP, ROW_STRS };
+ * weight, off, len, sent (its sentence's place in the report), published,
+ * curated; then, each ended by a NUL: metric, relation, qualifier, counter,
+ * text, label, region path, and the sentence's text in the first mention
+ * of each sentence of a report, "" in the others (a report's sentences
+ * stored once each, without a statement of their own per sentence). */
+enum { R_METRIC, R_RELATION, R_QUAL, R_COUNTER, R_TEXT, R_LABEL, R_RP, R_SENT, ROW_STRS };
 
 /* A mention's row, unpacked: the strings point into the row's BLOB. */
 typedef struct {
@@ -672,12 +670,14 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
     return -1;
 }
 
-/* Packs figure f's fields into s->pk; *len its length. FP_ENOMEM leaves s as it was. */
-static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, size_t *len)
+/* Packs figure f's fields into s->pk, with its sentence's text when with_sentence; *len its length.
+ * FP_ENOMEM leaves s as it was. */
+static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, int with_sentence, size_t *len)
 {
     const char *str[ROW_STRS] = {[R_METRIC] = f->metric, [R_RELATION] = f->relation, [R_QUAL] = f->qualifier,
                                  [R_COUNTER] = f->counter, [R_TEXT] = f->text ? f->text : "",
-                                 [R_LABEL] = f->label ? f->label : "", [R_RP] = f->region_path ? f->region_path : ""};
+                                 [R_LABEL] = f->label ? f->label : "", [R_RP] = f->region_path ? f->region_path : "",
+                                 [R_SENT] = with_sentence && f->sentence ? f->sentence : ""};
     size_t sl[ROW_STRS], need = 7 * 10;
     for (int i = 0; i < ROW_STRS; i++) need += (sl[i] = strlen(str[i])) + 1;
     if (need > s->pkcap) {
@@ -1129,10 +1129,11 @@ static void total_release(fp_total *t)
 
 /* ---- applying ---- */
 
-/* Writes one mention of report rn (sent: its sentence's place) and folds
- * it into its cell in memory, noting the report there. */
+/* Writes one mention of report rn (sent: its sentence's place; the
+ * sentence's text goes with it unless *stored, which is then set) and
+ * folds it into its cell in memory, noting the report there. */
 static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn,
-                          int sent)
+                          int sent, unsigned char *stored)
 {
     if (f->seq > ID_MAX) {
         fp_error("report %.12s: figure %u: more than %u figures in one report", f->report_id, f->seq, ID_MAX);
@@ -1143,7 +1144,7 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_
     c->touch = s->gen; /* even half changed: a rollback rebuilds it (and looks its number up again) */
     size_t len;
     int rc = cell_number(s, c);
-    if (!rc) rc = row_pack(s, f, curated, sent, &len);
+    if (!rc) rc = row_pack(s, f, curated, sent, !*stored, &len);
     if (rc) return rc;
     const char *src = f->source ? f->source : "";
     sqlite3_stmt *st = s->st[ST_INS_MENTION];
@@ -1154,6 +1155,7 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_
     sqlite3_bind_blob(st, 4, s->pk, (int)len, SQLITE_STATIC);
     rc = done(s, st);
     if (!rc && sqlite3_changes(s->db) == 1) {
+        *stored = 1; /* a figure sent twice is ignored the second time: the sentence waits for a stored one */
         mention m = {.value = f->value, .curated = curated, .weight = f->weight,
                      .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
         m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = f->text ? f->text : "";
@@ -1164,7 +1166,7 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_
     return rc;
 }
 
-/* A report's sentences already written, by text: the texts are the figures', alive for the whole
+/* A report's sentences seen so far, by text: the texts are the figures', alive for the whole
  * apply, so they are pointed to, not copied. */
 typedef struct {
     struct sent_slot {
@@ -1173,13 +1175,15 @@ typedef struct {
         int place;
     } *slot;
     size_t cap, n;
+    unsigned char *stored; /* by place: 1 once a mention holding the sentence's text is written */
+    size_t capstored;
 } sentset;
 
-/* Writes the sentence of figure f once per report rn: *sent is its place.
- * *last is the sentence of the figure before, whose place *sent still
- * holds: a sentence's figures come one after another, so most are found
- * there without hashing the sentence. */
-static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset *seen, int *sent, const char **last)
+/* Numbers the sentences of a report by first appearance: *sent is figure
+ * f's place. *last is the sentence of the figure before, whose place
+ * *sent still holds: a sentence's figures come one after another, so most
+ * are found there without hashing the sentence. */
+static int place_sentence(const fp_figure *f, sentset *seen, int *sent, const char **last)
 {
     const char *text = f->sentence ? f->sentence : "";
     if (*last && (*last == text || !strcmp(*last, text))) return FP_OK;
@@ -1210,13 +1214,16 @@ static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset 
     }
     /* the places are below the figures' seq, which fit ID_BITS (insert_mention) */
     if (seen->n > ID_MAX) return FP_EINVAL;
+    if (seen->n == seen->capstored) {
+        size_t cap = seen->capstored ? seen->capstored * 2 : 64;
+        unsigned char *n = realloc(seen->stored, cap);
+        if (!n) return FP_ENOMEM;
+        seen->stored = n, seen->capstored = cap;
+    }
+    seen->stored[seen->n] = 0;
     *sent = (int)seen->n++;
     seen->slot[i] = (struct sent_slot){h, text, *sent};
-    sqlite3_stmt *st = s->st[ST_INS_SENTENCE];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS | *sent);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    return done(s, st);
+    return FP_OK;
 }
 
 /* The number of report id in `applied`; 0 when it is not there. */
@@ -1228,7 +1235,7 @@ static int64_t report_number(fp_store *s, const char *id)
     return rn;
 }
 
-/* Removes every mention (and sentence) of a superseded report, noting the
+/* Removes every mention of a superseded report, noting the
  * cells it touched and rebuilding them in memory from the rows left. */
 static int retire(fp_store *s, const char *id, keyset *ks)
 {
@@ -1253,7 +1260,6 @@ static int retire(fp_store *s, const char *id, keyset *ks)
     if (!rc && r != SQLITE_DONE) rc = fail(s, "read a report's cells");
     sqlite3_reset(st);
     if (!rc) rc = done(s, with_range(s, ST_DEL_MENTIONS, rn));
-    if (!rc) rc = done(s, with_range(s, ST_DEL_SENTENCES, rn));
     if (!rc) s->tret[s->ntret++] = rn; /* a rollback brings its rows back: readd_retired */
     for (size_t i = 0; i < mine.n && !rc; i++) {
         cell *c = celltab_get(&s->cells, &mine.k[i], mine.h[i]);
@@ -1413,10 +1419,11 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
         uint64_t h = key_hash(&k);
         rc = keyset_add_h(ks, &k, h);
-        if (!rc) rc = insert_sentence(s, f, rn, &sentences, &sent, &last);
-        if (!rc) rc = insert_mention(s, f, &k, h, end->curated, rn, sent);
+        if (!rc) rc = place_sentence(f, &sentences, &sent, &last);
+        if (!rc) rc = insert_mention(s, f, &k, h, end->curated, rn, sent, &sentences.stored[sent]);
     }
     free(sentences.slot);
+    free(sentences.stored);
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
         if (!rc) rc = anolist_add(al, &checks[i], 1);
@@ -1639,6 +1646,25 @@ static int fact_cmp(const void *a, const void *b)
     return r;
 }
 
+/* Sets *text to a copy of the text of sentence `sent` of report rn, from
+ * the mention that holds it (the first one of the sentence written), or
+ * to NULL when none holds it (its text was ""). */
+static int sentence_of(fp_store *s, int64_t rn, uint32_t sent, char **text)
+{
+    *text = NULL;
+    sqlite3_stmt *st = with_range(s, ST_ROWS_OF, rn);
+    sqlite3_bind_int64(st, 3, rn);
+    int r, rc = FP_OK;
+    while (!rc && !*text && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        row w;
+        if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w)) rc = fail(s, "facts: a mention");
+        else if (w.sent == sent && w.s[R_SENT][0] && !(*text = strdup(w.s[R_SENT]))) rc = FP_ENOMEM;
+    }
+    if (!rc && !*text && r != SQLITE_DONE) rc = fail(s, "facts: a sentence");
+    sqlite3_reset(st);
+    return rc;
+}
+
 int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
                    fp_buf *out)
 {
@@ -1687,7 +1713,7 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
     const cell *cur = NULL;
     fp_dec stated = 0;
     size_t shown = 0;
-    sqlite3_stmt *st = s->st[ST_FACT_OF], *sst = s->st[ST_SENTENCE_OF];
+    sqlite3_stmt *st = s->st[ST_FACT_OF];
     for (size_t i = 0; i < n && !r && shown < 1000; i++) {
         if (i && refs[i].id == refs[i - 1].id && refs[i].c == refs[i - 1].c) continue; /* one row, one fact */
         if (refs[i].c != cur) {
@@ -1704,9 +1730,9 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
             r = fail(s, "facts");
             break;
         }
-        sqlite3_reset(sst);
-        sqlite3_bind_int64(sst, 1, (refs[i].id >> ID_BITS << ID_BITS) | w.sent);
-        const char *sentence = sqlite3_step(sst) == SQLITE_ROW ? col(sst, 0) : "";
+        char *held = NULL; /* the sentence's text from the mention that holds it, when not this one */
+        if (!w.s[R_SENT][0] && (r = sentence_of(s, refs[i].id >> ID_BITS, w.sent, &held))) break;
+        const char *sentence = held ? held : w.s[R_SENT];
         char val[32];
         fp_dec_format(w.value, val, sizeof val);
         const key *k = &refs[i].c->k;
@@ -1725,9 +1751,9 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
         r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":", (long long)w.off,
                            (long long)w.len, w.value == stated ? "true" : "false");
         r |= w.published ? fp_buf_printf(out, "%d}", w.published) : fp_buf_puts(out, "null}");
+        free(held);
     }
     sqlite3_reset(st);
-    sqlite3_reset(sst);
     if (!r) r = fp_buf_puts(out, "]");
     for (size_t i = 0; i < n; i++) free(refs[i].source);
     free(refs);

@@ -204,8 +204,10 @@ static int exec_on(const char *path, const char *sql)
     return ok;
 }
 
-#define SENTENCES_OF(rid) \
-    "SELECT COUNT(*) FROM sentences s JOIN applied a ON a.rn = s.id >> 24 WHERE a.report_id = '" rid "'"
+/* the mentions of report rid that hold a sentence's text (the last string of their packed fields) */
+#define SENTENCES_OF(rid)                                                                                        \
+    "SELECT COUNT(*) FROM mentions m JOIN applied a ON a.rn = m.id >> 24 WHERE a.report_id = '" rid "'" \
+    " AND substr(m.f, -2, 1) <> x'00'"
 
 /* The first column of the first row of sql on the database at path; -1 on an error. */
 static long long int_of(const char *path, const char *sql)
