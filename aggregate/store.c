@@ -21,6 +21,10 @@
  * so a report's rows are one range and need no index of their own. */
 #define ID_BITS 24
 #define ID_MAX ((1u << ID_BITS) - 1)
+/* Mentions are written up to this many in one INSERT: a statement per figure cost its start, its end and
+ * a search of the table from the root (the cursor of a multi-row INSERT stays at the end, where a
+ * report's rows go), about a third of writing a mention. */
+#define ROWS_MAX 32
 /* what a cell in memory is made of, per mention (mention_of_row): from column c0 on */
 #define MENTION_COLS "m.id, m.source, a.report_id, m.f"
 
@@ -56,7 +60,7 @@ static const char *schema =
     " dead INTEGER DEFAULT 0);";
 
 enum {
-    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF, ST_DEL_MENTIONS,
+    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF, ST_DEL_MENTIONS,
     ST_ROWS_OF, ST_CELL_ID, ST_INS_CELL, ST_FACT_OF, ST_SET_SEQ,
     ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT,
     ST_RELEASE, ST_N
@@ -65,8 +69,6 @@ enum {
 static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT rn FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
-    /* OR IGNORE: a figure sent twice in one report is one mention, in the rows and in memory alike */
-    [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4)",
     /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.rns) */
     [ST_INS_APPLIED] = "INSERT INTO applied(rn, report_id, source) VALUES(?3,?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
@@ -178,8 +180,16 @@ struct fp_store {
     long long nmentions; /* live mentions, the sum of the cells' */
     int64_t *tret; /* the reports retired in the open transaction, in order: a rollback puts them back */
     size_t ntret, captret;
-    unsigned char *pk; /* row_pack's buffer, kept from figure to figure */
-    size_t pkcap;
+    /* mentions packed (row_pack), waiting to be written together (rows_flush) */
+    unsigned char *pk;
+    size_t pklen, pkcap;
+    struct pending_row {
+        int64_t id, cell;
+        const char *source; /* the figure's: alive for the apply */
+        size_t at, len;     /* its packed fields: pk[at, at + len) */
+    } *pend;
+    size_t npend, cappend;
+    sqlite3_stmt *ins[ROWS_MAX + 1]; /* ins[n] writes n rows; prepared when first used */
     int stale;     /* memory could not be rebuilt after a rollback: rebuild it before the next change */
     int group_load; /* memory was rebuilt whole inside the group's transaction: from rows its rollback may
                      * bring back only partly known (retired earlier in it), so a rollback rebuilds it whole */
@@ -302,6 +312,8 @@ void fp_store_close(fp_store *s)
     cells_clear(s);
     free(s->tret);
     free(s->pk);
+    free(s->pend);
+    for (int i = 0; i <= ROWS_MAX; i++) sqlite3_finalize(s->ins[i]);
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     free(s);
@@ -670,8 +682,8 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
     return -1;
 }
 
-/* Packs figure f's fields into s->pk, with its sentence's text when with_sentence; *len its length.
- * FP_ENOMEM leaves s as it was. */
+/* Packs figure f's fields at the end of s->pk, with its sentence's text when with_sentence; *len its
+ * length. FP_ENOMEM leaves s as it was. */
 static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, int with_sentence, size_t *len)
 {
     const char *str[ROW_STRS] = {[R_METRIC] = f->metric, [R_RELATION] = f->relation, [R_QUAL] = f->qualifier,
@@ -680,13 +692,13 @@ static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, int 
                                  [R_SENT] = with_sentence && f->sentence ? f->sentence : ""};
     size_t sl[ROW_STRS], need = 7 * 10;
     for (int i = 0; i < ROW_STRS; i++) need += (sl[i] = strlen(str[i])) + 1;
-    if (need > s->pkcap) {
-        size_t cap = need < 1024 ? 1024 : need * 2;
+    if (s->pklen + need > s->pkcap) {
+        size_t cap = s->pklen + need < 8192 ? 8192 : (s->pklen + need) * 2;
         unsigned char *n = realloc(s->pk, cap);
         if (!n) return FP_ENOMEM;
         s->pk = n, s->pkcap = cap;
     }
-    unsigned char *p = s->pk;
+    unsigned char *p = s->pk + s->pklen;
     p = put_varint(p, zigzag(f->value));
     p = put_varint(p, f->weight);
     p = put_varint(p, f->offset);
@@ -695,7 +707,7 @@ static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, int 
     p = put_varint(p, zigzag(f->published));
     p = put_varint(p, curated != 0);
     for (int i = 0; i < ROW_STRS; i++) p = (unsigned char *)memcpy(p, str[i], sl[i] + 1) + sl[i] + 1;
-    *len = (size_t)(p - s->pk);
+    *len = (size_t)(p - (s->pk + s->pklen));
     return FP_OK;
 }
 
@@ -1129,11 +1141,44 @@ static void total_release(fp_total *t)
 
 /* ---- applying ---- */
 
-/* Writes one mention of report rn (sent: its sentence's place; the
- * sentence's text goes with it unless *stored, which is then set) and
- * folds it into its cell in memory, noting the report there. */
-static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn,
-                          int sent, unsigned char *stored)
+/* Writes the mentions waiting in s->pend, up to ROWS_MAX in one INSERT. A
+ * row already there is an error (a report's figures are told apart in
+ * memory first: add_mention), so memory and the rows never differ. */
+static int rows_flush(fp_store *s)
+{
+    int rc = FP_OK;
+    for (size_t at = 0; at < s->npend && !rc; at += ROWS_MAX) {
+        size_t n = s->npend - at < ROWS_MAX ? s->npend - at : ROWS_MAX;
+        sqlite3_stmt *st = s->ins[n];
+        if (!st) {
+            char q[48 + ROWS_MAX * 10];
+            size_t len = (size_t)snprintf(q, sizeof q, "INSERT INTO mentions VALUES(?,?,?,?)");
+            for (size_t i = 1; i < n; i++) len += (size_t)snprintf(q + len, sizeof q - len, ",(?,?,?,?)");
+            if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT, &s->ins[n], NULL) != SQLITE_OK)
+                return fail(s, "prepare");
+            st = s->ins[n];
+        }
+        for (size_t i = 0; i < n; i++) {
+            const struct pending_row *r = &s->pend[at + i];
+            int c = (int)i * 4;
+            sqlite3_bind_int64(st, c + 1, r->id);
+            sqlite3_bind_int64(st, c + 2, r->cell);
+            sqlite3_bind_text(st, c + 3, r->source, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(st, c + 4, s->pk + r->at, (int)r->len, SQLITE_STATIC);
+        }
+        rc = done(s, st);
+    }
+    s->npend = 0;
+    s->pklen = 0;
+    return rc;
+}
+
+/* Adds one mention of report rn (sent: its sentence's place; the
+ * sentence's text goes with it unless *stored, which is then set) to the
+ * rows waiting for rows_flush, and folds it into its cell in memory,
+ * noting the report there. The caller passes each figure (seq) once. */
+static int add_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn, int sent,
+                       unsigned char *stored)
 {
     if (f->seq > ID_MAX) {
         fp_error("report %.12s: figure %u: more than %u figures in one report", f->report_id, f->seq, ID_MAX);
@@ -1142,28 +1187,50 @@ static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_
     cell *c = cell_get(s, k, h);
     if (!c) return FP_ENOMEM;
     c->touch = s->gen; /* even half changed: a rollback rebuilds it (and looks its number up again) */
+    if (s->npend == s->cappend) {
+        size_t cap = s->cappend ? s->cappend * 2 : ROWS_MAX;
+        struct pending_row *n = realloc(s->pend, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        s->pend = n, s->cappend = cap;
+    }
     size_t len;
     int rc = cell_number(s, c);
     if (!rc) rc = row_pack(s, f, curated, sent, !*stored, &len);
     if (rc) return rc;
     const char *src = f->source ? f->source : "";
-    sqlite3_stmt *st = s->st[ST_INS_MENTION];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS | f->seq);
-    sqlite3_bind_int64(st, 2, c->num);
-    sqlite3_bind_text(st, 3, src, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, s->pk, (int)len, SQLITE_STATIC);
-    rc = done(s, st);
-    if (!rc && sqlite3_changes(s->db) == 1) {
-        *stored = 1; /* a figure sent twice is ignored the second time: the sentence waits for a stored one */
-        mention m = {.value = f->value, .curated = curated, .weight = f->weight,
-                     .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
-        m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = f->text ? f->text : "";
-        m.f[F_QUAL] = f->qualifier, m.f[F_RP] = f->region_path ? f->region_path : "", m.f[F_METRIC] = f->metric;
-        rc = cell_add(s, c, &m);
-        if (!rc) rc = cell_push_rn(c, (uint32_t)rn);
-    }
+    s->pend[s->npend++] = (struct pending_row){rn << ID_BITS | f->seq, c->num, src, s->pklen, len};
+    s->pklen += len;
+    *stored = 1;
+    mention m = {.value = f->value, .curated = curated, .weight = f->weight, .exact = !strcmp(f->qualifier, "exact"),
+                 .off = f->offset, .seq = f->seq};
+    m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = f->text ? f->text : "";
+    m.f[F_QUAL] = f->qualifier, m.f[F_RP] = f->region_path ? f->region_path : "", m.f[F_METRIC] = f->metric;
+    rc = cell_add(s, c, &m);
+    if (!rc) rc = cell_push_rn(c, (uint32_t)rn);
+    if (!rc && s->npend == ROWS_MAX) rc = rows_flush(s);
     return rc;
+}
+
+/* The figures (by seq) of one report seen so far: a figure sent twice is one mention. */
+typedef struct {
+    uint32_t *slot; /* seq + 1; 0 empty */
+    size_t cap;     /* a power of two, at least twice the report's figures */
+} seqset;
+
+/* 1 when seq was seen already (else notes it); -1 without memory. */
+static int seq_seen(seqset *q, size_t figures, uint32_t seq)
+{
+    if (!q->cap) {
+        size_t cap = 64;
+        while (cap < figures * 2) cap *= 2;
+        if (!(q->slot = calloc(cap, sizeof *q->slot))) return -1;
+        q->cap = cap;
+    }
+    size_t i = (seq * 2654435761u) & (q->cap - 1);
+    for (; q->slot[i]; i = (i + 1) & (q->cap - 1))
+        if (q->slot[i] == seq + 1) return 1;
+    q->slot[i] = seq + 1;
+    return 0;
 }
 
 /* A report's sentences seen so far, by text: the texts are the figures', alive for the whole
@@ -1411,6 +1478,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
     sentset sentences = {0};
+    seqset seqs = {0};
     int sent = 0;
     const char *last = NULL;
     for (size_t i = 0; i < n && !rc && !retired; i++) {
@@ -1420,10 +1488,15 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         uint64_t h = key_hash(&k);
         rc = keyset_add_h(ks, &k, h);
         if (!rc) rc = place_sentence(f, &sentences, &sent, &last);
-        if (!rc) rc = insert_mention(s, f, &k, h, end->curated, rn, sent, &sentences.stored[sent]);
+        int dup = rc ? 0 : f->seq > ID_MAX ? 0 : seq_seen(&seqs, n, f->seq);
+        if (dup < 0) rc = FP_ENOMEM;
+        if (!rc && !dup) rc = add_mention(s, f, &k, h, end->curated, rn, sent, &sentences.stored[sent]);
     }
+    if (!rc) rc = rows_flush(s);
+    s->npend = 0, s->pklen = 0; /* nothing of a failed report waits */
     free(sentences.slot);
     free(sentences.stored);
+    free(seqs.slot);
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
         if (!rc) rc = anolist_add(al, &checks[i], 1);
