@@ -1143,7 +1143,10 @@ static void total_release(fp_total *t)
 
 /* Writes the mentions waiting in s->pend, up to ROWS_MAX in one INSERT. A
  * row already there is an error (a report's figures are told apart in
- * memory first: add_mention), so memory and the rows never differ. */
+ * memory first: add_mention), so memory and the rows never differ. OR
+ * IGNORE and a count of the rows written, not a plain INSERT that fails:
+ * a statement that may fail half way keeps a journal of its own of every
+ * page it touches. */
 static int rows_flush(fp_store *s)
 {
     int rc = FP_OK;
@@ -1152,7 +1155,7 @@ static int rows_flush(fp_store *s)
         sqlite3_stmt *st = s->ins[n];
         if (!st) {
             char q[48 + ROWS_MAX * 10];
-            size_t len = (size_t)snprintf(q, sizeof q, "INSERT INTO mentions VALUES(?,?,?,?)");
+            size_t len = (size_t)snprintf(q, sizeof q, "INSERT OR IGNORE INTO mentions VALUES(?,?,?,?)");
             for (size_t i = 1; i < n; i++) len += (size_t)snprintf(q + len, sizeof q - len, ",(?,?,?,?)");
             if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT, &s->ins[n], NULL) != SQLITE_OK)
                 return fail(s, "prepare");
@@ -1167,6 +1170,11 @@ static int rows_flush(fp_store *s)
             sqlite3_bind_blob(st, c + 4, s->pk + r->at, (int)r->len, SQLITE_STATIC);
         }
         rc = done(s, st);
+        if (!rc && sqlite3_changes(s->db) != (int)n) {
+            fp_error("store: report %lld: %d of %zu figures were there already", (long long)(s->pend[at].id >> ID_BITS),
+                     (int)n - sqlite3_changes(s->db), n);
+            rc = FP_EIO;
+        }
     }
     s->npend = 0;
     s->pklen = 0;
