@@ -140,9 +140,10 @@ enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
  * them in any order), rebuilt from the rows at open and after a rollback.
  *
  * rns holds, sorted, the number of every report with a live mention of
- * the cell: 4 bytes per report and cell, where a row id per mention took 8
- * per figure and grew a shard's memory 22 % from its 1,000th report to its
- * 5,000th. A report's rows are one range of ids, so the cell's rows are
+ * the cell, each as its difference from the one before (a varint): about
+ * a byte per report and cell, where a row id per mention took 8 per figure
+ * and grew a shard's memory 22 % from its 1,000th report to its 5,000th
+ * (4-byte numbers: 9 %). A report's rows are one range of ids, so the cell's rows are
  * found from them (cells_rebuild) without an index by cell. The list is
  * exact between applies: a rollback puts back the numbers of the reports
  * whose retirement it undid (readd_retired), and a rebuild drops the
@@ -155,8 +156,9 @@ typedef struct {
     int64_t num;      /* cells.id, 0 while unknown (not yet stored, or after a rollback: looked up again) */
     cval *v;
     size_t nv, capv;
-    uint32_t *rns;
-    uint32_t nrns, caprns; /* nrns: the distinct reports among its mentions */
+    unsigned char *rns;    /* rnlist: nrns numbers in rlen bytes */
+    uint32_t nrns, rlen, rcap; /* nrns: the distinct reports among its mentions */
+    uint32_t rlast;        /* the last (largest) of them; 0 when none */
     uint64_t touch;   /* the apply that last changed it: what a savepoint's rollback rebuilds */
 } cell;
 
@@ -234,6 +236,7 @@ static int table_count(sqlite3 *db, int *n)
 
 int fp_store_open(fp_store **out, const char *path, uint32_t shard)
 {
+    *out = NULL;
     fp_store *s = calloc(1, sizeof *s);
     if (!s) return FP_ENOMEM;
     s->shard = shard;
@@ -616,27 +619,6 @@ static cell *cell_get(fp_store *s, const key *k, uint64_t h)
     return c;
 }
 
-/* Notes report rn among c's (once: the list stays sorted and distinct). */
-static int cell_push_rn(cell *c, uint32_t rn)
-{
-    uint32_t i = c->nrns;
-    if (i && c->rns[i - 1] >= rn) { /* out of order only for a report revived or put back: rare */
-        while (i && c->rns[i - 1] > rn) i--;
-        if (i && c->rns[i - 1] == rn) return FP_OK;
-    }
-    if (c->nrns == c->caprns) {
-        uint32_t cap = c->caprns ? c->caprns + c->caprns / 2 + 2 : 2; /* 1.5x: less slack than doubling */
-        uint32_t *n = realloc(c->rns, cap * sizeof *n);
-        if (!n) return FP_ENOMEM;
-        c->rns = n;
-        c->caprns = cap;
-    }
-    memmove(c->rns + i + 1, c->rns + i, (c->nrns - i) * sizeof *c->rns);
-    c->rns[i] = rn;
-    c->nrns++;
-    return FP_OK;
-}
-
 /* ---- a mention's packed fields (mentions.f) ----
  * Varints (7 bits a byte, low first; the signed ones zigzagged): value,
  * weight, off, len, sent (its sentence's place in the report), published,
@@ -680,6 +662,55 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
         }
     }
     return -1;
+}
+
+/* ---- a cell's report numbers (cell.rns) ---- */
+
+/* Reads the next of a cell's report numbers from *p (before end) into *rn, which holds the one before
+ * (0 at the start); 0 at the end. */
+static int rn_next(const unsigned char **p, const unsigned char *end, uint32_t *rn)
+{
+    uint64_t d;
+    if (*p >= end || get_varint(p, end, &d)) return 0;
+    *rn += (uint32_t)d;
+    return 1;
+}
+
+/* Appends rn, larger than any of c's, to its list. */
+static int rn_append(cell *c, uint32_t rn)
+{
+    if (c->rlen + 5 > c->rcap) {
+        uint32_t cap = c->rcap + c->rcap / 2 + 8; /* 1.5x: less slack than doubling */
+        unsigned char *n = realloc(c->rns, cap);
+        if (!n) return FP_ENOMEM;
+        c->rns = n, c->rcap = cap;
+    }
+    c->rlen = (uint32_t)(put_varint(c->rns + c->rlen, rn - c->rlast) - c->rns);
+    c->rlast = rn;
+    c->nrns++;
+    return FP_OK;
+}
+
+/* Notes report rn among c's (once: the list stays sorted and distinct). */
+static int cell_push_rn(cell *c, uint32_t rn)
+{
+    if (!c->nrns || rn > c->rlast) return rn_append(c, rn);
+    /* out of order only for a report revived or put back: rare, so the list is written again */
+    uint32_t *all = malloc(((size_t)c->nrns + 1) * sizeof *all), n = 0, v = 0;
+    if (!all) return FP_ENOMEM;
+    for (const unsigned char *p = c->rns, *end = p + c->rlen; rn_next(&p, end, &v);) {
+        if (v == rn) {
+            free(all);
+            return FP_OK;
+        }
+        if (v > rn && (n == 0 || all[n - 1] < rn)) all[n++] = rn;
+        all[n++] = v;
+    }
+    c->rlen = c->nrns = c->rlast = 0;
+    int rc = FP_OK;
+    for (uint32_t i = 0; i < n && !rc; i++) rc = rn_append(c, all[i]); /* no larger than before: fits */
+    free(all);
+    return rc;
 }
 
 /* Packs figure f's fields at the end of s->pk, with its sentence's text when with_sentence; *len its
@@ -807,12 +838,20 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
     return FP_OK;
 }
 
-/* A mention from a row whose columns are MENTION_COLS from column c0 on; FP_EIO when its BLOB is not one
- * row_pack wrote. Its strings live until the statement steps again. */
+/* Says that mention id's packed fields are not what row_pack wrote: FP_EIO. */
+static int damaged(int64_t id)
+{
+    fp_error("store: mention %lld: its packed fields are damaged", (long long)id);
+    return FP_EIO;
+}
+
+/* A mention from a row whose columns are MENTION_COLS from column c0 on; FP_EIO (logged) when its BLOB is
+ * not one row_pack wrote. Its strings live until the statement steps again. */
 static int mention_of_row(sqlite3_stmt *st, int c0, mention *m)
 {
     row r;
-    if (row_unpack(sqlite3_column_blob(st, c0 + 3), sqlite3_column_bytes(st, c0 + 3), &r)) return FP_EIO;
+    if (row_unpack(sqlite3_column_blob(st, c0 + 3), sqlite3_column_bytes(st, c0 + 3), &r))
+        return damaged(sqlite3_column_int64(st, c0));
     m->value = r.value;
     m->curated = r.curated;
     m->weight = r.weight;
@@ -895,14 +934,14 @@ static int cells_rebuild(fp_store *s, const keyset *ks, int touched_only)
             }
             all = na, capall = cap;
         }
-        memcpy(all + nall, c->rns, c->nrns * sizeof *all);
-        nall += c->nrns;
+        uint32_t v = 0;
+        for (const unsigned char *p = c->rns, *end = p + c->rlen; rn_next(&p, end, &v);) all[nall++] = v;
         for (size_t j = 0; j < c->nv; j++) {
             s->nmentions -= c->v[j].n;
             free(c->v[j].first), free(c->v[j].json);
         }
         c->nv = 0;
-        c->nrns = 0; /* filled again below, in order, with the reports whose rows are found */
+        c->nrns = c->rlen = c->rlast = 0; /* filled again below, in order, with the reports whose rows are found */
         cs[n++] = (numcell){c->num, c};
     }
     if (!rc && nall) {
@@ -921,7 +960,7 @@ static int cells_rebuild(fp_store *s, const keyset *ks, int touched_only)
             const numcell *f = want.num ? bsearch(&want, cs, n, sizeof *cs, numcell_cmp) : NULL;
             if (!f) continue; /* a row of another cell */
             mention m;
-            rc = mention_of_row(st, 1, &m) ? fail(s, "read a mention") : FP_OK;
+            rc = mention_of_row(st, 1, &m);
             if (!rc) rc = cell_add(s, f->c, &m);
             if (!rc) rc = cell_push_rn(f->c, (uint32_t)rn);
         }
@@ -997,7 +1036,7 @@ static int cells_load(fp_store *s)
             c->num = num;
         }
         mention m;
-        rc = mention_of_row(st, 6, &m) ? fail(s, "read a mention") : FP_OK;
+        rc = mention_of_row(st, 6, &m);
         if (!rc) rc = cell_add(s, c, &m);
         if (!rc) rc = cell_push_rn(c, (uint32_t)(sqlite3_column_int64(st, 6) >> ID_BITS));
     }
@@ -1738,7 +1777,8 @@ static int sentence_of(fp_store *s, int64_t rn, uint32_t sent, char **text)
     int r, rc = FP_OK;
     while (!rc && !*text && (r = sqlite3_step(st)) == SQLITE_ROW) {
         row w;
-        if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w)) rc = fail(s, "facts: a mention");
+        if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w))
+            rc = damaged(sqlite3_column_int64(st, 1));
         else if (w.sent == sent && w.s[R_SENT][0] && !(*text = strdup(w.s[R_SENT]))) rc = FP_ENOMEM;
     }
     if (!rc && !*text && r != SQLITE_DONE) rc = fail(s, "facts: a sentence");
@@ -1759,15 +1799,16 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
         if (!c || !c->nv || c->k.year != year || strcmp(c->k.rc, rc) || strcmp(c->k.indicator, indicator) ||
             (series[0] && strcmp(c->k.series, series)) || (unit[0] && strcmp(c->k.unit, unit)))
             continue;
-        for (uint32_t j = 0; j < c->nrns && !r; j++) {
-            sqlite3_stmt *st = with_range(s, ST_ROWS_OF, c->rns[j]);
-            sqlite3_bind_int64(st, 3, c->rns[j]);
+        uint32_t rn = 0;
+        for (const unsigned char *p = c->rns, *end = p + c->rlen; !r && rn_next(&p, end, &rn);) {
+            sqlite3_stmt *st = with_range(s, ST_ROWS_OF, rn);
+            sqlite3_bind_int64(st, 3, rn);
             int sr;
             while (!r && (sr = sqlite3_step(st)) == SQLITE_ROW) {
                 row w;
                 if (sqlite3_column_int64(st, 0) != c->num) continue;
                 if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w)) {
-                    r = fail(s, "facts: a mention");
+                    r = damaged(sqlite3_column_int64(st, 1));
                     break;
                 }
                 if (n == cap) {
