@@ -311,12 +311,12 @@ void fp_store_close(fp_store *s)
 {
     if (!s) return;
     for (int i = 0; i < ST_N; i++) sqlite3_finalize(s->st[i]);
+    for (int i = 0; i <= ROWS_MAX; i++) sqlite3_finalize(s->ins[i]);
     sqlite3_close(s->db);
     cells_clear(s);
     free(s->tret);
     free(s->pk);
     free(s->pend);
-    for (int i = 0; i <= ROWS_MAX; i++) sqlite3_finalize(s->ins[i]);
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     free(s);
