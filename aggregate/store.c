@@ -143,8 +143,9 @@ enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
  * the cell, each as its difference from the one before (a varint): about
  * a byte per report and cell, where a row id per mention took 8 per figure
  * and grew a shard's memory 22 % from its 1,000th report to its 5,000th
- * (4-byte numbers: 9 %). A report's rows are one range of ids, so the cell's rows are
- * found from them (cells_rebuild) without an index by cell. The list is
+ * (4-byte numbers: 9 %). A report's rows are one range of ids, so the
+ * cell's rows are found from them (cells_rebuild) without an index by
+ * cell. The list is
  * exact between applies: a rollback puts back the numbers of the reports
  * whose retirement it undid (readd_retired), and a rebuild drops the
  * reports left with no row of the cell. Report numbers are never handed
