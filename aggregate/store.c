@@ -21,9 +21,9 @@
  * so a report's rows are one range and need no index of their own. */
 #define ID_BITS 24
 #define ID_MAX ((1u << ID_BITS) - 1)
-/* Mentions are written up to this many in one INSERT: a statement per figure cost its start, its end and
- * a search of the table from the root (the cursor of a multi-row INSERT stays at the end, where a
- * report's rows go), about a third of writing a mention. */
+/* Mentions are written up to this many in one INSERT: a statement per figure cost its start and its end
+ * (a cursor opened and closed, the statement halted and reset) for every figure; 32 to a statement took
+ * a shard's instructions per figure down by 9 %. */
 #define ROWS_MAX 32
 /* what a cell in memory is made of, per mention (mention_of_row): from column c0 on */
 #define MENTION_COLS "m.id, m.source, a.report_id, m.f"
@@ -42,12 +42,13 @@ static const char *schema =
      * never deleted from it), so its index costs nothing per figure. */
     "CREATE TABLE IF NOT EXISTS cells(id INTEGER PRIMARY KEY, rc TEXT, year INTEGER, indicator TEXT, series TEXT,"
     " unit TEXT, UNIQUE(rc, year, indicator, series, unit));"
-    /* id: rn << ID_BITS | the figure's seq; cell: cells.id; f: the rest, packed (row_pack): only this code
-     * reads it, and one BLOB is bound and recorded per figure instead of 17 columns (the binds and the
-     * record were a fifth of a shard's instructions). source stays a column: the tests' triggers pick
-     * reports by it. No index by cell: its entries land at random places, so every figure dirtied a
-     * page of it and each commit wrote those pages to the log again. The cells in memory know their
-     * reports' numbers instead (cell.rns), and a report's rows are one range of ids. */
+    /* id: rn << ID_BITS | the figure's seq; cell: cells.id; f: the rest, packed (row_pack): only this
+     * code reads it, and one BLOB is bound and recorded per figure instead of 17 columns (with the
+     * cell's number for its key, a seventh of a shard's instructions less). source stays a column:
+     * the tests' triggers pick reports by it. No index by cell: its entries land at random places, so
+     * every figure dirtied a page of it and each commit wrote those pages to the log again. The cells
+     * in memory know their reports' numbers instead (cell.rns), and a report's rows are one range of
+     * ids. */
     "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, cell INTEGER, source TEXT, f BLOB);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
@@ -129,7 +130,7 @@ typedef struct {
     uint32_t foff, fseq;    /* its offset in the report, its seq */
     char *first;            /* its FIRST_FIELDS, NUL-separated in one block */
     /* its candidate's JSON from the first statement on, made when a cell is first sent after first
-     * changed (cval_json): escaping these strings for every cell sent was a tenth of a shard's work */
+     * changed (cval_json): escaping these strings for every cell sent was 5 % of a shard's work */
     char *json;
     size_t jq, jlen;        /* ,"qualifier":… is json[0, jq); ,"report":…,"source":…,"text":…} the rest */
 } cval;
@@ -145,19 +146,18 @@ enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
  * and grew a shard's memory 22 % from its 1,000th report to its 5,000th
  * (4-byte numbers: 9 %). A report's rows are one range of ids, so the
  * cell's rows are found from them (cells_rebuild) without an index by
- * cell. The list is
- * exact between applies: a rollback puts back the numbers of the reports
- * whose retirement it undid (readd_retired), and a rebuild drops the
- * reports left with no row of the cell. Report numbers are never handed
- * out twice in a process (fp_store.next_rn), so a number a rollback
- * removed cannot come to name another report. */
+ * cell. The list is exact between applies: a rollback puts back the
+ * numbers of the reports whose retirement it undid (readd_retired), and a
+ * rebuild drops the reports left with no row of the cell. Report numbers
+ * are never handed out twice in a process (fp_store.next_rn), so a number
+ * a rollback removed cannot come to name another report. */
 typedef struct {
     key k;
     uint64_t h;       /* key_hash(&k) */
     int64_t num;      /* cells.id, 0 while unknown (not yet stored, or after a rollback: looked up again) */
     cval *v;
     size_t nv, capv;
-    unsigned char *rns;    /* rnlist: nrns numbers in rlen bytes */
+    unsigned char *rns;    /* nrns numbers in rlen bytes (rn_next, cell_push_rn) */
     uint32_t nrns, rlen, rcap; /* nrns: the distinct reports among its mentions */
     uint32_t rlast;        /* the last (largest) of them; 0 when none */
     uint64_t touch;   /* the apply that last changed it: what a savepoint's rollback rebuilds */
@@ -1150,7 +1150,7 @@ static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
             order[shown++] = i;
         }
     /* sized first, then written with memcpy into one exact allocation: appending piece by piece
-     * through fp_buf was a third of this function */
+     * through fp_buf was a fifth of this function */
     static const char chosen[2][16] = {",\"chosen\":false", ",\"chosen\":true"};
     static const char curated[2][17] = {",\"curated\":false", ",\"curated\":true"};
     char val[SHOWN][32], num[SHOWN][24];
