@@ -9,45 +9,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 6 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
+#define SCHEMA_VERSION 7 /* 2: cells keyed by indicator and series; 3: kept per value in `vals`; 4: published;
                             * 5: cells in memory (no `vals`, `reps`), a report's sentences once in `sentences`;
-                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id.
-                            * Still 6 without the index mentions_cell: the rows mean what they meant, and a
-                            * binary that wants the index makes it again (CREATE INDEX IF NOT EXISTS). */
+                            * 6: rows keyed by the report's number (applied.rn), not its 64-digit id;
+                            * 7: a mention names its cell by number (`cells`) and packs its fields in one BLOB; a
+                            *    report's sentence is stored in its first mention, not in `sentences`. */
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define KEY_PK "rc, year, indicator, series, unit"
 #define KEY_WHERE "rc=?1 AND year=?2 AND indicator=?3 AND series=?4 AND unit=?5"
-/* A mention's or a sentence's row id: its report's number (applied.rn) above, its place in the report below,
+/* A mention's row id: its report's number (applied.rn) above, its place in the report below,
  * so a report's rows are one range and need no index of their own. */
 #define ID_BITS 24
 #define ID_MAX ((1u << ID_BITS) - 1)
-/* what a cell in memory is made of, per mention (mention_of_row) */
-#define MENTION_COLS "m.value, m.curated, m.weight, m.qualifier, m.off, m.id, m.source, a.report_id, m.text, m.rp, m.metric"
-#define MENTION_FROM " FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
+/* Mentions are written up to this many in one INSERT: a statement per figure cost its start and its end
+ * (a cursor opened and closed, the statement halted and reset) for every figure; 32 to a statement took
+ * a shard's instructions per figure down by 9 %. */
+#define ROWS_MAX 32
+/* what a cell in memory is made of, per mention (mention_of_row): from column c0 on */
+#define MENTION_COLS "m.id, m.source, a.report_id, m.f"
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     /* 8 MB of pages: reached early in a stream, so a shard's memory stays flat after */
     "PRAGMA cache_size=-8192;"
-    /* checkpoint every 16 MB of log, not 4: a hot index page is copied to the database fewer times */
+    /* checkpoint every 16 MB of log, not 4: a hot page is copied to the database fewer times */
     "PRAGMA wal_autocheckpoint=4000;"
     /* rn: the report's number here, kept for good (rows are never deleted from applied) */
     "CREATE TABLE IF NOT EXISTS applied(rn INTEGER PRIMARY KEY, report_id TEXT UNIQUE, source TEXT);"
     "CREATE TABLE IF NOT EXISTS retired(report_id TEXT PRIMARY KEY);"
-    /* id: rn << ID_BITS | the figure's seq; sent: its sentence's place in the report (sentences.id's low bits) */
-    "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, rc TEXT, rp TEXT, year INTEGER,"
-    " indicator TEXT, series TEXT, unit TEXT, metric TEXT, value INTEGER, relation TEXT, qualifier TEXT,"
-    " counter TEXT, text TEXT, label TEXT, sent INTEGER, off INTEGER, len INTEGER, source TEXT, curated INTEGER,"
-    " weight INTEGER, published INTEGER);"
-    /* No index by cell: its entries land at random places, so every figure dirtied a page of it and
-     * each commit wrote those pages to the log again (half the WAL and a third of a shard's CPU in the
-     * profile). The cells in memory know their rows' ids instead (cell.ids); a store made with the
-     * index loses it once, here. */
-    "DROP INDEX IF EXISTS mentions_cell;"
-    /* each sentence of a report once: id is rn << ID_BITS | its place */
-    "CREATE TABLE IF NOT EXISTS sentences(id INTEGER PRIMARY KEY, text TEXT);"
+    /* Each cell's key once; mentions name it by id. Written only when a cell is first seen (rows are
+     * never deleted from it), so its index costs nothing per figure. */
+    "CREATE TABLE IF NOT EXISTS cells(id INTEGER PRIMARY KEY, rc TEXT, year INTEGER, indicator TEXT, series TEXT,"
+    " unit TEXT, UNIQUE(rc, year, indicator, series, unit));"
+    /* id: rn << ID_BITS | the figure's seq; cell: cells.id; f: the rest, packed (row_pack): only this
+     * code reads it, and one BLOB is bound and recorded per figure instead of 17 columns (with the
+     * cell's number for its key, a seventh of a shard's instructions less). source stays a column:
+     * the tests' triggers pick reports by it. No index by cell: its entries land at random places, so
+     * every figure dirtied a page of it and each commit wrote those pages to the log again. The cells
+     * in memory know their reports' numbers instead (cell.rns), and a report's rows are one range of
+     * ids. */
+    "CREATE TABLE IF NOT EXISTS mentions(id INTEGER PRIMARY KEY, cell INTEGER, source TEXT, f BLOB);"
     "CREATE TABLE IF NOT EXISTS anomalies(id TEXT PRIMARY KEY, report_id TEXT, kind TEXT, rc TEXT, year INTEGER,"
     " indicator TEXT, unit TEXT, rp TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS anomalies_report ON anomalies(report_id);"
@@ -59,34 +61,29 @@ static const char *schema =
     " dead INTEGER DEFAULT 0);";
 
 enum {
-    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_MENTION, ST_INS_SENTENCE, ST_INS_APPLIED, ST_INS_RETIRED, ST_KEYS_OF,
-    ST_DEL_MENTIONS, ST_DEL_SENTENCES, ST_ROW_OF, ST_ROW_IS, ST_FACT_OF, ST_SET_SEQ, ST_AN_PUT, ST_AN_OF_REPORT,
-    ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT, ST_RELEASE, ST_N
+    ST_IS_APPLIED, ST_IS_RETIRED, ST_INS_APPLIED, ST_INS_RETIRED, ST_CELLS_OF, ST_DEL_MENTIONS,
+    ST_ROWS_OF, ST_CELL_ID, ST_INS_CELL, ST_FACT_OF, ST_SET_SEQ,
+    ST_AN_PUT, ST_AN_OF_REPORT, ST_AN_DEL_REPORT, ST_DEL_RETIRED, ST_FAIL_ADD, ST_FAIL_DEAD, ST_IS_DEAD, ST_SAVEPOINT,
+    ST_RELEASE, ST_N
 };
 
 static const char *sql[ST_N] = {
     [ST_IS_APPLIED] = "SELECT rn FROM applied WHERE report_id=?1",
     [ST_IS_RETIRED] = "SELECT 1 FROM retired WHERE report_id=?1",
-    /* OR IGNORE: a figure sent twice in one report is one mention, in the rows and in memory alike */
-    [ST_INS_MENTION] = "INSERT OR IGNORE INTO mentions VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                       "?17,?18,?19,?20,?21)",
-    [ST_INS_SENTENCE] = "INSERT OR REPLACE INTO sentences VALUES(?1,?2)",
-    /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.ids) */
+    /* rn from fp_store.next_rn: never handed out twice in a process, even after a rollback (cell.rns) */
     [ST_INS_APPLIED] = "INSERT INTO applied(rn, report_id, source) VALUES(?3,?1,?2)",
     [ST_INS_RETIRED] = "INSERT OR IGNORE INTO retired VALUES(?1)",
-    /* a report's rows: ids ?1 ..= ?2 */
-    [ST_KEYS_OF] = "SELECT DISTINCT " KEY_PK " FROM mentions WHERE id BETWEEN ?1 AND ?2",
+    /* the cells of a report's rows (ids ?1 ..= ?2) */
+    [ST_CELLS_OF] = "SELECT DISTINCT c.id, c.rc, c.year, c.indicator, c.series, c.unit FROM mentions m"
+                    " JOIN cells c ON c.id = m.cell WHERE m.id BETWEEN ?1 AND ?2",
     [ST_DEL_MENTIONS] = "DELETE FROM mentions WHERE id BETWEEN ?1 AND ?2",
-    [ST_DEL_SENTENCES] = "DELETE FROM sentences WHERE id BETWEEN ?1 AND ?2",
-    /* one row of a cell by its id, for rebuilding the cell in memory: none when the row is gone or
-     * (a report re-sent after its indicators changed) now belongs to another cell */
-    [ST_ROW_OF] = "SELECT " MENTION_COLS MENTION_FROM " WHERE m.id=?6 AND m.rc=?1 AND m.year=?2 AND m.indicator=?3"
-                  " AND m.series=?4 AND m.unit=?5",
-    [ST_ROW_IS] = "SELECT 1 FROM mentions WHERE id=?6 AND " KEY_WHERE,
+    /* a report's rows (ids ?1 ..= ?2, its number ?3), each with its cell, for rebuilding cells in memory */
+    [ST_ROWS_OF] = "SELECT m.cell, " MENTION_COLS " FROM mentions m JOIN applied a ON a.rn = ?3"
+                   " WHERE m.id BETWEEN ?1 AND ?2",
+    [ST_CELL_ID] = "SELECT id FROM cells WHERE " KEY_WHERE,
+    [ST_INS_CELL] = "INSERT INTO cells(rc, year, indicator, series, unit) VALUES(?1,?2,?3,?4,?5)",
     /* one figure as /api/facts shows it */
-    [ST_FACT_OF] = "SELECT a.report_id, m.source, m.text, m.value, m.unit, m.qualifier, m.relation, m.label,"
-                   " COALESCE(x.text, ''), m.series, m.indicator, m.off, m.len, m.published" MENTION_FROM
-                   " LEFT JOIN sentences x ON x.id = (m.id >> " STR(ID_BITS) " << " STR(ID_BITS) ") | m.sent"
+    [ST_FACT_OF] = "SELECT a.report_id, m.source, m.f FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
                    " WHERE m.id=?1",
     [ST_SET_SEQ] = "INSERT OR REPLACE INTO meta VALUES('seq', ?1)",
     [ST_AN_PUT] = "INSERT OR REPLACE INTO anomalies VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
@@ -132,6 +129,10 @@ typedef struct {
     int fcur;               /* curated */
     uint32_t foff, fseq;    /* its offset in the report, its seq */
     char *first;            /* its FIRST_FIELDS, NUL-separated in one block */
+    /* its candidate's JSON from the first statement on, made when a cell is first sent after first
+     * changed (cval_json): escaping these strings for every cell sent was 5 % of a shard's work */
+    char *json;
+    size_t jq, jlen;        /* ,"qualifier":… is json[0, jq); ,"report":…,"source":…,"text":…} the rest */
 } cval;
 
 enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
@@ -139,24 +140,27 @@ enum { F_SRC, F_RID, F_TEXT, F_QUAL, F_RP, F_METRIC, FIRST_FIELDS };
 /* A cell in memory: a pure function of its live mentions (cell_add folds
  * them in any order), rebuilt from the rows at open and after a rollback.
  *
- * ids holds the row id of every live mention of the cell, and, while a
- * transaction is open, maybe ids of rows that are gone (holes): rows a
- * rollback removed, or a retired report's, which a rollback of the
- * retirement would bring back. They are pruned once no transaction is open
- * (prune_holes); until then a rebuild skips them. Row ids are never handed
- * out twice in a process (fp_store.next_rn), so a hole cannot come to name
- * another report's row. */
+ * rns holds, sorted, the number of every report with a live mention of
+ * the cell, each as its difference from the one before (a varint): about
+ * a byte per report and cell, where a row id per mention took 8 per figure
+ * and grew a shard's memory 22 % from its 1,000th report to its 5,000th
+ * (4-byte numbers: 9 %). A report's rows are one range of ids, so the
+ * cell's rows are found from them (cells_rebuild) without an index by
+ * cell. The list is exact between applies: a rollback puts back the
+ * numbers of the reports whose retirement it undid (readd_retired), and a
+ * rebuild drops the reports left with no row of the cell. Report numbers
+ * are never handed out twice in a process (fp_store.next_rn), so a number
+ * a rollback removed cannot come to name another report. */
 typedef struct {
     key k;
     uint64_t h;       /* key_hash(&k) */
+    int64_t num;      /* cells.id, 0 while unknown (not yet stored, or after a rollback: looked up again) */
     cval *v;
-    size_t nv, capv;  /* nv 0: no live mention (the cell stays while its ids may have holes) */
-    int64_t *ids;
-    uint32_t nids, capids;
-    uint32_t reports; /* distinct reports among its mentions */
-    uint64_t mark;    /* the apply (fp_store.gen) that last counted a report here */
+    size_t nv, capv;
+    unsigned char *rns;    /* nrns numbers in rlen bytes (rn_next, cell_push_rn) */
+    uint32_t nrns, rlen, rcap; /* nrns: the distinct reports among its mentions */
+    uint32_t rlast;        /* the last (largest) of them; 0 when none */
     uint64_t touch;   /* the apply that last changed it: what a savepoint's rollback rebuilds */
-    int holes;        /* ids may name rows that are gone (then its key is in fp_store.holes) */
 } cell;
 
 /* The cells by key: open addressing, linear probing, the hash kept beside each. */
@@ -173,11 +177,22 @@ struct fp_store {
     int group;     /* inside fp_store_begin .. fp_store_commit */
     keyset gks;    /* the group's touched cells */
     anolist gal;   /* the group's findings */
-    celltab cells; /* every cell with a live mention (and those waiting for prune_holes) */
-    keyset holes;  /* cells whose ids may have holes, pruned when no transaction is open */
+    celltab cells; /* every cell with a live mention */
     int64_t next_rn; /* the next report number (applied.rn) to hand out: only ever grows */
-    uint64_t gen;  /* one per fp_store_apply, for cell.mark and cell.touch */
+    uint64_t gen;  /* one per fp_store_apply, for cell.touch */
     long long nmentions; /* live mentions, the sum of the cells' */
+    int64_t *tret; /* the reports retired in the open transaction, in order: a rollback puts them back */
+    size_t ntret, captret;
+    /* mentions packed (row_pack), waiting to be written together (rows_flush) */
+    unsigned char *pk;
+    size_t pklen, pkcap;
+    struct pending_row {
+        int64_t id, cell;
+        const char *source; /* the figure's: alive for the apply */
+        size_t at, len;     /* its packed fields: pk[at, at + len) */
+    } *pend;
+    size_t npend, cappend;
+    sqlite3_stmt *ins[ROWS_MAX + 1]; /* ins[n] writes n rows; prepared when first used */
     int stale;     /* memory could not be rebuilt after a rollback: rebuild it before the next change */
     int group_load; /* memory was rebuilt whole inside the group's transaction: from rows its rollback may
                      * bring back only partly known (retired earlier in it), so a rollback rebuilds it whole */
@@ -222,12 +237,16 @@ static int table_count(sqlite3 *db, int *n)
 
 int fp_store_open(fp_store **out, const char *path, uint32_t shard)
 {
+    *out = NULL;
     fp_store *s = calloc(1, sizeof *s);
     if (!s) return FP_ENOMEM;
     s->shard = shard;
     int rc = FP_OK, ver = 0, tables = 0;
     char *err = NULL;
-    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+    /* NOMUTEX: a store is used by one thread; the connection's mutex, taken by every bind and step, was
+     * ~9 % of a shard's instructions */
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         fp_error("cannot open store %s: %s", path, sqlite3_errmsg(s->db));
         rc = FP_EIO;
     }
@@ -293,8 +312,12 @@ void fp_store_close(fp_store *s)
 {
     if (!s) return;
     for (int i = 0; i < ST_N; i++) sqlite3_finalize(s->st[i]);
+    for (int i = 0; i <= ROWS_MAX; i++) sqlite3_finalize(s->ins[i]);
     sqlite3_close(s->db);
     cells_clear(s);
+    free(s->tret);
+    free(s->pk);
+    free(s->pend);
     keyset_free(&s->gks);
     anolist_free(&s->gal);
     free(s);
@@ -326,6 +349,16 @@ static int done(fp_store *s, sqlite3_stmt *st)
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     return r == SQLITE_DONE ? FP_OK : fail(s, "write");
+}
+
+/* Binds report rn's range of row ids to ?1, ?2. */
+static sqlite3_stmt *with_range(fp_store *s, int which, int64_t rn)
+{
+    sqlite3_stmt *st = s->st[which];
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, rn << ID_BITS);
+    sqlite3_bind_int64(st, 2, rn << ID_BITS | ID_MAX);
+    return st;
 }
 
 static int exists(fp_store *s, int which, const char *id)
@@ -558,9 +591,9 @@ static const char *first_field(const char *first, int i)
 static void cell_free(cell *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->nv; i++) free(c->v[i].first);
+    for (size_t i = 0; i < c->nv; i++) free(c->v[i].first), free(c->v[i].json);
     free(c->v);
-    free(c->ids);
+    free(c->rns);
     free(c);
 }
 
@@ -569,7 +602,6 @@ static void cells_clear(fp_store *s)
     for (size_t i = 0; i < s->cells.cap; i++) cell_free(s->cells.c[i]);
     free(s->cells.c);
     memset(&s->cells, 0, sizeof s->cells);
-    keyset_free(&s->holes);
     s->nmentions = 0;
 }
 
@@ -588,17 +620,147 @@ static cell *cell_get(fp_store *s, const key *k, uint64_t h)
     return c;
 }
 
-/* Notes the row id of one of c's mentions. */
-static int cell_push_id(cell *c, int64_t id)
+/* ---- a mention's packed fields (mentions.f) ----
+ * Varints (7 bits a byte, low first; the signed ones zigzagged): value,
+ * weight, off, len, sent (its sentence's place in the report), published,
+ * curated; then, each ended by a NUL: metric, relation, qualifier, counter,
+ * text, label, region path, and the sentence's text in the first mention
+ * of each sentence of a report, "" in the others (a report's sentences
+ * stored once each, without a statement of their own per sentence). */
+enum { R_METRIC, R_RELATION, R_QUAL, R_COUNTER, R_TEXT, R_LABEL, R_RP, R_SENT, ROW_STRS };
+
+/* A mention's row, unpacked: the strings point into the row's BLOB. */
+typedef struct {
+    fp_dec value;
+    int weight, published, curated;
+    uint32_t off, len, sent;
+    const char *s[ROW_STRS];
+} row;
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
 {
-    if (c->nids == c->capids) {
-        uint32_t cap = c->capids ? c->capids * 2 : 2;
-        int64_t *n = realloc(c->ids, cap * sizeof *n);
-        if (!n) return FP_ENOMEM;
-        c->ids = n;
-        c->capids = cap;
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
     }
-    c->ids[c->nids++] = id;
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static uint64_t zigzag(int64_t v) { return v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1; }
+static int64_t unzigzag(uint64_t u) { return u & 1 ? (int64_t)~(u >> 1) : (int64_t)(u >> 1); }
+
+/* Reads a varint at *p (before end); -1 when it runs past end or 64 bits. */
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (int sh = 0; sh < 64 && *p < end; sh += 7) {
+        unsigned char b = *(*p)++;
+        r |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- a cell's report numbers (cell.rns) ---- */
+
+/* Reads the next of a cell's report numbers from *p (before end) into *rn, which holds the one before
+ * (0 at the start); 0 at the end. */
+static int rn_next(const unsigned char **p, const unsigned char *end, uint32_t *rn)
+{
+    uint64_t d;
+    if (*p >= end || get_varint(p, end, &d)) return 0;
+    *rn += (uint32_t)d;
+    return 1;
+}
+
+/* Appends rn, larger than any of c's, to its list. */
+static int rn_append(cell *c, uint32_t rn)
+{
+    if (c->rlen + 5 > c->rcap) {
+        uint32_t cap = c->rcap + c->rcap / 2 + 8; /* 1.5x: less slack than doubling */
+        unsigned char *n = realloc(c->rns, cap);
+        if (!n) return FP_ENOMEM;
+        c->rns = n, c->rcap = cap;
+    }
+    c->rlen = (uint32_t)(put_varint(c->rns + c->rlen, rn - c->rlast) - c->rns);
+    c->rlast = rn;
+    c->nrns++;
+    return FP_OK;
+}
+
+/* Notes report rn among c's (once: the list stays sorted and distinct). */
+static int cell_push_rn(cell *c, uint32_t rn)
+{
+    if (!c->nrns || rn > c->rlast) return rn_append(c, rn);
+    /* out of order only for a report revived or put back: rare, so the list is written again */
+    uint32_t *all = malloc(((size_t)c->nrns + 1) * sizeof *all), n = 0, v = 0;
+    if (!all) return FP_ENOMEM;
+    for (const unsigned char *p = c->rns, *end = p + c->rlen; rn_next(&p, end, &v);) {
+        if (v == rn) {
+            free(all);
+            return FP_OK;
+        }
+        if (v > rn && (n == 0 || all[n - 1] < rn)) all[n++] = rn;
+        all[n++] = v;
+    }
+    c->rlen = c->nrns = c->rlast = 0;
+    int rc = FP_OK;
+    for (uint32_t i = 0; i < n && !rc; i++) rc = rn_append(c, all[i]); /* no larger than before: fits */
+    free(all);
+    return rc;
+}
+
+/* Packs figure f's fields at the end of s->pk, with its sentence's text when with_sentence; *len its
+ * length. FP_ENOMEM leaves s as it was. */
+static int row_pack(fp_store *s, const fp_figure *f, int curated, int sent, int with_sentence, size_t *len)
+{
+    const char *str[ROW_STRS] = {[R_METRIC] = f->metric, [R_RELATION] = f->relation, [R_QUAL] = f->qualifier,
+                                 [R_COUNTER] = f->counter, [R_TEXT] = f->text ? f->text : "",
+                                 [R_LABEL] = f->label ? f->label : "", [R_RP] = f->region_path ? f->region_path : "",
+                                 [R_SENT] = with_sentence && f->sentence ? f->sentence : ""};
+    size_t sl[ROW_STRS], need = 7 * 10;
+    for (int i = 0; i < ROW_STRS; i++) need += (sl[i] = strlen(str[i])) + 1;
+    if (s->pklen + need > s->pkcap) {
+        size_t cap = s->pklen + need < 8192 ? 8192 : (s->pklen + need) * 2;
+        unsigned char *n = realloc(s->pk, cap);
+        if (!n) return FP_ENOMEM;
+        s->pk = n, s->pkcap = cap;
+    }
+    unsigned char *p = s->pk + s->pklen;
+    p = put_varint(p, zigzag(f->value));
+    p = put_varint(p, f->weight);
+    p = put_varint(p, f->offset);
+    p = put_varint(p, f->length);
+    p = put_varint(p, (uint64_t)sent);
+    p = put_varint(p, zigzag(f->published));
+    p = put_varint(p, curated != 0);
+    for (int i = 0; i < ROW_STRS; i++) p = (unsigned char *)memcpy(p, str[i], sl[i] + 1) + sl[i] + 1;
+    *len = (size_t)(p - (s->pk + s->pklen));
+    return FP_OK;
+}
+
+/* Unpacks a row's BLOB (n bytes at b) into r; FP_EIO when it is not one row_pack wrote. */
+static int row_unpack(const void *b, int n, row *r)
+{
+    const unsigned char *p = b, *end = p + (n > 0 ? n : 0);
+    uint64_t v[7];
+    for (int i = 0; i < 7; i++)
+        if (!p || get_varint(&p, end, &v[i])) return FP_EIO;
+    r->value = unzigzag(v[0]);
+    r->weight = (int)v[1];
+    r->off = (uint32_t)v[2], r->len = (uint32_t)v[3], r->sent = (uint32_t)v[4];
+    r->published = (int)unzigzag(v[5]);
+    r->curated = v[6] != 0;
+    for (int i = 0; i < ROW_STRS; i++) {
+        const unsigned char *z = memchr(p, '\0', (size_t)(end - p));
+        if (!z) return FP_EIO;
+        r->s[i] = (const char *)p;
+        p = z + 1;
+    }
     return FP_OK;
 }
 
@@ -666,8 +828,9 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
     v->exact += m->exact != 0;
     if (m->weight > v->w) v->w = m->weight;
     if (blk) {
-        free(v->first);
+        free(v->first), free(v->json);
         v->first = blk;
+        v->json = NULL;
         v->fcur = m->curated != 0;
         v->foff = m->off;
         v->fseq = m->seq;
@@ -676,156 +839,207 @@ static int cell_add(fp_store *s, cell *c, const mention *m)
     return FP_OK;
 }
 
-/* A mention from a row whose first columns are MENTION_COLS (from column c0 on). */
-static void mention_of_row(sqlite3_stmt *st, int c0, mention *m)
+/* Says that mention id's packed fields are not what row_pack wrote: FP_EIO. */
+static int damaged(int64_t id)
 {
-    m->value = sqlite3_column_int64(st, c0);
-    m->curated = sqlite3_column_int(st, c0 + 1);
-    m->weight = sqlite3_column_int(st, c0 + 2);
-    m->f[F_QUAL] = col(st, c0 + 3);
-    m->exact = !strcmp(m->f[F_QUAL], "exact");
-    m->off = (uint32_t)sqlite3_column_int64(st, c0 + 4);
-    m->seq = (uint32_t)(sqlite3_column_int64(st, c0 + 5) & ID_MAX);
-    m->f[F_SRC] = col(st, c0 + 6);
-    m->f[F_RID] = col(st, c0 + 7);
-    m->f[F_TEXT] = col(st, c0 + 8);
-    m->f[F_RP] = col(st, c0 + 9);
-    m->f[F_METRIC] = col(st, c0 + 10);
+    fp_error("store: mention %lld: its packed fields are damaged", (long long)id);
+    return FP_EIO;
 }
 
-static int id_cmp(const void *a, const void *b)
+/* A mention from a row whose columns are MENTION_COLS from column c0 on; FP_EIO (logged) when its BLOB is
+ * not one row_pack wrote. Its strings live until the statement steps again. */
+static int mention_of_row(sqlite3_stmt *st, int c0, mention *m)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    row r;
+    if (row_unpack(sqlite3_column_blob(st, c0 + 3), sqlite3_column_bytes(st, c0 + 3), &r))
+        return damaged(sqlite3_column_int64(st, c0));
+    m->value = r.value;
+    m->curated = r.curated;
+    m->weight = r.weight;
+    m->f[F_QUAL] = r.s[R_QUAL];
+    m->exact = !strcmp(r.s[R_QUAL], "exact");
+    m->off = r.off;
+    m->seq = (uint32_t)(sqlite3_column_int64(st, c0) & ID_MAX);
+    m->f[F_SRC] = col(st, c0 + 1);
+    m->f[F_RID] = col(st, c0 + 2);
+    m->f[F_TEXT] = r.s[R_TEXT];
+    m->f[F_RP] = r.s[R_RP];
+    m->f[F_METRIC] = r.s[R_METRIC];
+    return FP_OK;
+}
+
+/* The number of c's key in `cells` as the open transaction sees it, 0 when it is not there: after a
+ * rollback, which may have taken the row it had. */
+static int cell_lookup(fp_store *s, cell *c)
+{
+    sqlite3_stmt *st = with_key(s, ST_CELL_ID, &c->k);
+    int r = sqlite3_step(st);
+    c->num = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? FP_OK : fail(s, "read cell");
+}
+
+/* c's number in `cells`, stored now when it has none. */
+static int cell_number(fp_store *s, cell *c)
+{
+    if (c->num) return FP_OK;
+    int rc = cell_lookup(s, c);
+    if (rc || c->num) return rc;
+    if ((rc = done(s, with_key(s, ST_INS_CELL, &c->k)))) return rc;
+    c->num = sqlite3_last_insert_rowid(s->db);
+    return FP_OK;
+}
+
+typedef struct {
+    int64_t num;
+    cell *c;
+} numcell;
+
+static int numcell_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const numcell *)a)->num, y = ((const numcell *)b)->num;
     return x < y ? -1 : x > y;
 }
 
-/* Builds cell c again from its rows (as the current transaction, if any,
- * sees them), looked up by the ids it knows: after a report's mentions
- * went, or after a rollback. An id whose row is gone is kept when
- * keep_missing (a transaction is open: its rollback may bring the row
- * back; prune_holes drops it later), else dropped. The cell stays in
- * memory, with nv 0, while it has ids; with none it is gone (c is freed). */
-static int cell_reload(fp_store *s, cell *c, int keep_missing)
+static int u32_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < c->nv; i++) {
-        s->nmentions -= c->v[i].n;
-        free(c->v[i].first);
-    }
-    c->nv = 0;
-    c->reports = 0;
-    /* in order, so a report's rows are together (reports are counted as runs) and a duplicate is seen */
-    qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
-    uint32_t kept = 0;
-    int64_t last_rn = -1, prev = -1;
-    int rc = FP_OK, missing = 0;
-    sqlite3_stmt *st = with_key(s, ST_ROW_OF, &c->k);
-    for (uint32_t i = 0; i < c->nids && !rc; i++) {
-        int64_t id = c->ids[i];
-        if (id == prev) continue;
-        prev = id;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 6, id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            mention m;
-            mention_of_row(st, 0, &m);
-            rc = cell_add(s, c, &m);
-            if ((id >> ID_BITS) != last_rn) c->reports++, last_rn = id >> ID_BITS;
-        } else if (r != SQLITE_DONE) {
-            rc = fail(s, "read cell");
-            break;
-        } else {
-            missing = 1;
-            if (!keep_missing) continue;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Builds the cells of ks that are in memory (only those the current apply
+ * touched, when touched_only) again from their rows, as the open
+ * transaction (if any) sees them: after a retirement took some of their
+ * rows, or after a rollback. Each report named in their lists is read once
+ * (its rows are one range of ids), whatever the number of cells it shares.
+ * A report with no row of a cell left leaves its list; a cell with no
+ * report left is gone from memory. On an error the caller marks memory
+ * stale. */
+static int cells_rebuild(fp_store *s, const keyset *ks, int touched_only)
+{
+    numcell *cs = NULL;
+    uint32_t *all = NULL;
+    size_t n = 0, nall = 0, capall = 0;
+    int rc = FP_OK;
+    if (ks->n && !(cs = malloc(ks->n * sizeof *cs))) return FP_ENOMEM;
+    for (size_t i = 0; i < ks->n && !rc; i++) {
+        cell *c = celltab_get(&s->cells, &ks->k[i], ks->h[i]);
+        if (!c || (touched_only && c->touch != s->gen)) continue;
+        if ((rc = cell_lookup(s, c))) break;
+        if (nall + c->nrns > capall) {
+            size_t cap = (nall + c->nrns) * 2;
+            uint32_t *na = realloc(all, cap * sizeof *na);
+            if (!na) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            all = na, capall = cap;
         }
-        c->ids[kept++] = id;
+        uint32_t v = 0;
+        for (const unsigned char *p = c->rns, *end = p + c->rlen; rn_next(&p, end, &v);) all[nall++] = v;
+        for (size_t j = 0; j < c->nv; j++) {
+            s->nmentions -= c->v[j].n;
+            free(c->v[j].first), free(c->v[j].json);
+        }
+        c->nv = 0;
+        c->nrns = c->rlen = c->rlast = 0; /* filled again below, in order, with the reports whose rows are found */
+        cs[n++] = (numcell){c->num, c};
     }
-    sqlite3_reset(st);
-    if (rc) return rc; /* the caller marks memory stale */
-    c->nids = kept;
-    if (!keep_missing) c->holes = 0; /* its ids are exact now (prune_holes passes it over) */
-    if (!c->nids) { /* no row of it is left, nor can come back */
-        celltab_del(&s->cells, c);
-        cell_free(c);
-        return FP_OK;
+    if (!rc && nall) {
+        qsort(all, nall, sizeof *all, u32_cmp);
+        qsort(cs, n, sizeof *cs, numcell_cmp);
     }
-    if (missing && keep_missing && !c->holes) {
-        c->holes = 1;
-        rc = keyset_add_h(&s->holes, &c->k, c->h);
+    sqlite3_stmt *st = s->st[ST_ROWS_OF];
+    for (size_t i = 0; i < nall && !rc; i++) {
+        if (i && all[i] == all[i - 1]) continue;
+        int64_t rn = all[i];
+        st = with_range(s, ST_ROWS_OF, rn);
+        sqlite3_bind_int64(st, 3, rn);
+        int r;
+        while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            numcell want = {sqlite3_column_int64(st, 0), NULL};
+            const numcell *f = want.num ? bsearch(&want, cs, n, sizeof *cs, numcell_cmp) : NULL;
+            if (!f) continue; /* a row of another cell */
+            mention m;
+            rc = mention_of_row(st, 1, &m);
+            if (!rc) rc = cell_add(s, f->c, &m);
+            if (!rc) rc = cell_push_rn(f->c, (uint32_t)rn);
+        }
+        if (!rc && r != SQLITE_DONE) rc = fail(s, "read cells");
+        sqlite3_reset(st);
     }
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (cs[i].c->nrns) continue;
+        celltab_del(&s->cells, cs[i].c); /* no row of it is left */
+        cell_free(cs[i].c);
+    }
+    free(cs);
+    free(all);
     return rc;
 }
 
-/* Rebuilds the cells of ks that are in memory (only those the current
- * apply touched, when touched_only) from the rows; when that fails,
+/* Rebuilds the cells of ks from the rows (cells_rebuild); when that fails,
  * memory is marked stale and rebuilt whole before the next change. */
-static void cells_reload(fp_store *s, const keyset *ks, int touched_only, int keep_missing)
+static void cells_reload(fp_store *s, const keyset *ks, int touched_only)
 {
-    for (size_t i = 0; i < ks->n; i++) {
-        cell *c = celltab_get(&s->cells, &ks->k[i], ks->h[i]);
-        if (!c || (touched_only && c->touch != s->gen)) continue;
-        if (cell_reload(s, c, keep_missing)) {
-            s->stale = 1;
-            return;
-        }
-    }
+    if (cells_rebuild(s, ks, touched_only)) s->stale = 1;
 }
 
-/* With no transaction open, a hole can come back no more: drops the ids
- * of rows that are gone, and the cells left with none. */
-static void prune_holes(fp_store *s)
+/* After a rollback: the reports retired in the open transaction from
+ * s->tret[from] on have their rows back, so their numbers go back into the
+ * cells of those rows (made again when gone, added to ks and marked touched
+ * by this apply, so the rebuild that follows reads them). */
+static void readd_retired(fp_store *s, size_t from, keyset *ks)
 {
-    for (size_t i = 0; i < s->holes.n && !s->stale; i++) {
-        cell *c = celltab_get(&s->cells, &s->holes.k[i], s->holes.h[i]);
-        if (!c || !c->holes) continue;
-        sqlite3_stmt *st = with_key(s, ST_ROW_IS, &c->k);
-        /* a report retired and revived in one transaction was noted twice: once is enough */
-        qsort(c->ids, c->nids, sizeof *c->ids, id_cmp);
-        uint32_t kept = 0;
-        for (uint32_t j = 0; j < c->nids; j++) {
-            if (kept && c->ids[kept - 1] == c->ids[j]) continue;
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 6, c->ids[j]);
-            int r = sqlite3_step(st);
-            if (r == SQLITE_ROW) c->ids[kept++] = c->ids[j];
-            else if (r != SQLITE_DONE) s->stale = 1; /* rebuilt from the rows before the next change */
+    for (size_t i = from; i < s->ntret && !s->stale; i++) {
+        sqlite3_stmt *st = with_range(s, ST_CELLS_OF, s->tret[i]);
+        int r, rc = FP_OK;
+        while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            key k;
+            key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
+            uint64_t h = key_hash(&k);
+            cell *c = cell_get(s, &k, h);
+            rc = c ? keyset_add_h(ks, &k, h) : FP_ENOMEM;
+            if (!rc) rc = cell_push_rn(c, (uint32_t)s->tret[i]);
+            if (c) c->num = sqlite3_column_int64(st, 0), c->touch = s->gen;
         }
+        if (rc || r != SQLITE_DONE) s->stale = 1;
         sqlite3_reset(st);
-        if (s->stale) break;
-        c->nids = kept;
-        c->holes = 0;
-        if (!c->nids && !c->nv) {
-            celltab_del(&s->cells, c);
-            cell_free(c);
-        }
     }
-    keyset_free(&s->holes);
+    s->ntret = from;
 }
 
 /* Every cell from the rows: at open, and when memory went stale. */
 static int cells_load(fp_store *s)
 {
     cells_clear(s);
+    s->ntret = 0; /* memory is the rows now */
     if (s->group) s->group_load = 1;
     sqlite3_stmt *st;
-    /* in id order: a report's rows come together, so a cell counts its reports as runs */
+    /* in id order: a report's rows come together, so a cell notes each report once, in order */
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT m.rc, m.year, m.indicator, m.series, m.unit, " MENTION_COLS MENTION_FROM
-                           " ORDER BY m.id",
+                           "SELECT m.cell, c.rc, c.year, c.indicator, c.series, c.unit, " MENTION_COLS
+                           " FROM mentions m JOIN applied a ON a.rn = m.id >> " STR(ID_BITS)
+                           " JOIN cells c ON c.id = m.cell ORDER BY m.id",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(s, "load cells");
     int rc = FP_OK, r;
+    cell *c = NULL;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        key k;
-        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        int64_t num = sqlite3_column_int64(st, 0);
+        if (!c || c->num != num) { /* a report's figures of one cell often come together */
+            key k;
+            key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
+            if (!(c = cell_get(s, &k, key_hash(&k)))) {
+                rc = FP_ENOMEM;
+                break;
+            }
+            c->num = num;
+        }
         mention m;
-        mention_of_row(st, 5, &m);
-        int64_t id = sqlite3_column_int64(st, 5 + 5);
-        cell *c = cell_get(s, &k, key_hash(&k));
-        if (!c) rc = FP_ENOMEM;
-        if (!rc && (!c->nids || (c->ids[c->nids - 1] >> ID_BITS) != (id >> ID_BITS))) c->reports++;
+        rc = mention_of_row(st, 6, &m);
         if (!rc) rc = cell_add(s, c, &m);
-        if (!rc) rc = cell_push_id(c, id);
+        if (!rc) rc = cell_push_rn(c, (uint32_t)(sqlite3_column_int64(st, 6) >> ID_BITS));
     }
     if (!rc && r != SQLITE_DONE) rc = fail(s, "load cells");
     sqlite3_finalize(st);
@@ -843,6 +1057,31 @@ static int kv_lit(fp_buf *b, const char *lit, size_t n, const char *val)
 #define KV(b, lit, val) kv_lit((b), lit, sizeof lit - 1, (val))
 #define LIT(b, lit) fp_buf_append((b), lit, sizeof lit - 1)
 
+/* Makes x's candidate JSON from its first statement (cval.json), unless made already. */
+static int cval_json(cval *x)
+{
+    if (x->json) return FP_OK;
+    _Static_assert(F_SRC == 0 && F_RID == 1 && F_TEXT == 2 && F_QUAL == 3, "first's fields in order");
+    const char *src = x->first, *rid = src + strlen(src) + 1, *text = rid + strlen(rid) + 1;
+    const char *qual = text + strlen(text) + 1;
+    fp_buf b = {0};
+    int rc = KV(&b, ",\"qualifier\":", qual);
+    size_t jq = b.len;
+    rc |= KV(&b, ",\"report\":", rid);
+    rc |= KV(&b, ",\"source\":", src);
+    rc |= KV(&b, ",\"text\":", text);
+    rc |= LIT(&b, "}");
+    if (rc || b.oom) {
+        fp_buf_free(&b);
+        return FP_ENOMEM;
+    }
+    char *j = realloc(b.p, b.len); /* kept for the cell's life: no slack */
+    x->json = j ? j : b.p;
+    x->jq = jq;
+    x->jlen = b.len;
+    return FP_OK;
+}
+
 /* Builds the cell of key k from memory; t->facts is 0 when it has none.
  * The cost is the cell's distinct values, not its mentions. It runs for
  * every cell a group touched (11 % of a shard's CPU in the profile when
@@ -850,7 +1089,7 @@ static int kv_lit(fp_buf *b, const char *lit, size_t n, const char *val)
  * keys appended as literals, and a cell of few values needs no malloc. */
 static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
 {
-    const cell *c = celltab_get(&s->cells, k, h);
+    cell *c = celltab_get(&s->cells, k, h);
     memset(t, 0, sizeof *t);
     t->shard = s->shard;
     copy_cut(t->region_code, sizeof t->region_code, k->rc);
@@ -877,6 +1116,11 @@ static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
             return FP_ENOMEM;
         }
     }
+    for (size_t i = 0; i < cnt; i++)
+        if (cval_json(&c->v[i])) {
+            if (cnt > FEW) free(v), free(f), free(group);
+            return FP_ENOMEM;
+        }
     for (size_t i = 0; i < cnt; i++) {
         const cval *x = &c->v[i];
         size_t j = i;
@@ -890,49 +1134,64 @@ static int cell_of(fp_store *s, const key *k, uint64_t h, fp_total *t)
     size_t best = fp_cell_choose(f, cnt, group, &ng);
     t->stated = f[best].value;
     for (size_t i = 0; i < cnt; i++) t->facts += v[i]->n;
-    t->reports = c->reports;
+    t->reports = c->nrns;
     int exact = 0;
     for (size_t i = 0; i < cnt; i++) exact |= group[i] == best && f[i].exact;
     copy_cut(t->status, sizeof t->status, ng > 1 ? "conflict" : exact ? "exact" : "approx");
     /* candidates: the chosen fact first, then the others in statement order, at most 16 */
-    fp_buf b = {0};
-    int rc = LIT(&b, "[");
-    size_t shown = 0;
+    enum { SHOWN = 16 };
+    size_t order[SHOWN], nf[SHOWN], shown = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < cnt && shown < 16; i++) {
+        for (size_t i = 0; i < cnt && shown < SHOWN; i++) {
             if (group[i] != i || (pass == 0) != (i == best)) continue;
-            size_t nf = 0;
+            nf[shown] = 0;
             for (size_t j = 0; j < cnt; j++)
-                if (group[j] == i) nf += v[j]->n;
-            char val[32], num[24];
-            fp_dec_format(f[i].value, val, sizeof val);
-            size_t d = sizeof num;
-            do num[--d] = (char)('0' + nf % 10); while (nf /= 10);
-            _Static_assert(F_SRC == 0 && F_RID == 1 && F_TEXT == 2 && F_QUAL == 3, "first's fields in order");
-            const char *first = v[i]->first; /* its fields in order: F_SRC, F_RID, F_TEXT, F_QUAL */
-            const char *src = first, *rid = src + strlen(src) + 1, *text = rid + strlen(rid) + 1;
-            const char *qual = text + strlen(text) + 1;
-            rc |= shown ? KV(&b, ",{\"value\":", val) : KV(&b, "{\"value\":", val);
-            rc |= i == best ? LIT(&b, ",\"chosen\":true") : LIT(&b, ",\"chosen\":false");
-            rc |= KV(&b, ",\"qualifier\":", qual);
-            rc |= f[i].curated ? LIT(&b, ",\"curated\":true") : LIT(&b, ",\"curated\":false");
-            rc |= LIT(&b, ",\"facts\":");
-            rc |= fp_buf_append(&b, num + d, sizeof num - d);
-            rc |= KV(&b, ",\"report\":", rid);
-            rc |= KV(&b, ",\"source\":", src);
-            rc |= KV(&b, ",\"text\":", text);
-            rc |= LIT(&b, "}");
-            shown++;
+                if (group[j] == i) nf[shown] += v[j]->n;
+            order[shown++] = i;
         }
-    rc |= LIT(&b, "]");
+    /* sized first, then written with memcpy into one exact allocation: appending piece by piece
+     * through fp_buf was a fifth of this function */
+    static const char chosen[2][16] = {",\"chosen\":false", ",\"chosen\":true"};
+    static const char curated[2][17] = {",\"curated\":false", ",\"curated\":true"};
+    char val[SHOWN][32], num[SHOWN][24];
+    size_t vlen[SHOWN], nlen[SHOWN], need = 3;
+    for (size_t k = 0; k < shown; k++) {
+        size_t i = order[k], x = nf[k], d = sizeof num[k];
+        vlen[k] = (size_t)fp_dec_format(f[i].value, val[k], sizeof val[k]); /* digits, '-', '.': no escapes */
+        do num[k][--d] = (char)('0' + x % 10); while (x /= 10);
+        nlen[k] = sizeof num[k] - d;
+        memmove(num[k], num[k] + d, nlen[k]);
+        need += 64 + vlen[k] + nlen[k] + v[i]->jlen;
+    }
+    char *out = malloc(need), *p = out;
+#define PUT(src, n) (memcpy(p, (src), (n)), p += (n))
+    if (out) {
+        *p++ = '[';
+        for (size_t k = 0; k < shown; k++) {
+            size_t i = order[k];
+            if (k) *p++ = ',';
+            PUT("{\"value\":\"", sizeof "{\"value\":\"" - 1);
+            PUT(val[k], vlen[k]);
+            *p++ = '"';
+            PUT(chosen[i == best], strlen(chosen[i == best]));
+            PUT(v[i]->json, v[i]->jq);
+            PUT(curated[f[i].curated != 0], strlen(curated[f[i].curated != 0]));
+            PUT(",\"facts\":", sizeof ",\"facts\":" - 1);
+            PUT(num[k], nlen[k]);
+            PUT(v[i]->json + v[i]->jq, v[i]->jlen - v[i]->jq);
+        }
+        *p++ = ']';
+        *p = '\0';
+    }
+#undef PUT
     if (cnt > FEW) free(v), free(f), free(group);
-    if (rc || b.oom || !t->region_path) {
-        fp_buf_free(&b);
+    if (!out || !t->region_path) {
+        free(out);
         free(t->region_path);
         t->region_path = NULL;
         return FP_ENOMEM;
     }
-    t->candidates = b.p;
+    t->candidates = out;
     return FP_OK;
 }
 
@@ -944,59 +1203,107 @@ static void total_release(fp_total *t)
 
 /* ---- applying ---- */
 
-/* Writes one mention of report rn (sent: its sentence's place) and folds
- * it into its cell in memory, counting the report there once per apply. */
-static int insert_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn,
-                          int sent)
+/* Writes the mentions waiting in s->pend, up to ROWS_MAX in one INSERT. A
+ * row already there is an error (a report's figures are told apart in
+ * memory first: add_mention), so memory and the rows never differ. OR
+ * IGNORE and a count of the rows written, not a plain INSERT that fails:
+ * a statement that may fail half way keeps a journal of its own of every
+ * page it touches. */
+static int rows_flush(fp_store *s)
+{
+    int rc = FP_OK;
+    for (size_t at = 0; at < s->npend && !rc; at += ROWS_MAX) {
+        size_t n = s->npend - at < ROWS_MAX ? s->npend - at : ROWS_MAX;
+        sqlite3_stmt *st = s->ins[n];
+        if (!st) {
+            char q[48 + ROWS_MAX * 10];
+            size_t len = (size_t)snprintf(q, sizeof q, "INSERT OR IGNORE INTO mentions VALUES(?,?,?,?)");
+            for (size_t i = 1; i < n; i++) len += (size_t)snprintf(q + len, sizeof q - len, ",(?,?,?,?)");
+            if (sqlite3_prepare_v3(s->db, q, -1, SQLITE_PREPARE_PERSISTENT, &s->ins[n], NULL) != SQLITE_OK)
+                return fail(s, "prepare");
+            st = s->ins[n];
+        }
+        for (size_t i = 0; i < n; i++) {
+            const struct pending_row *r = &s->pend[at + i];
+            int c = (int)i * 4;
+            sqlite3_bind_int64(st, c + 1, r->id);
+            sqlite3_bind_int64(st, c + 2, r->cell);
+            sqlite3_bind_text(st, c + 3, r->source, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(st, c + 4, s->pk + r->at, (int)r->len, SQLITE_STATIC);
+        }
+        rc = done(s, st);
+        if (!rc && sqlite3_changes(s->db) != (int)n) {
+            fp_error("store: report %lld: %d of %zu figures were there already", (long long)(s->pend[at].id >> ID_BITS),
+                     (int)n - sqlite3_changes(s->db), n);
+            rc = FP_EIO;
+        }
+    }
+    s->npend = 0;
+    s->pklen = 0;
+    return rc;
+}
+
+/* Adds one mention of report rn (sent: its sentence's place; the
+ * sentence's text goes with it unless *stored, which is then set) to the
+ * rows waiting for rows_flush, and folds it into its cell in memory,
+ * noting the report there. The caller passes each figure (seq) once. */
+static int add_mention(fp_store *s, const fp_figure *f, const key *k, uint64_t h, int curated, int64_t rn, int sent,
+                       unsigned char *stored)
 {
     if (f->seq > ID_MAX) {
         fp_error("report %.12s: figure %u: more than %u figures in one report", f->report_id, f->seq, ID_MAX);
         return FP_EINVAL;
     }
-    const char *rp = f->region_path ? f->region_path : "", *src = f->source ? f->source : "";
-    const char *text = f->text ? f->text : "";
-    sqlite3_stmt *st = s->st[ST_INS_MENTION];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS | f->seq);
-    sqlite3_bind_text(st, 2, k->rc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, rp, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, k->year);
-    sqlite3_bind_text(st, 5, k->indicator, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, k->series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, k->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, f->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, f->value);
-    sqlite3_bind_text(st, 10, f->relation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, f->qualifier, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, f->counter, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, f->label ? f->label : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 15, sent);
-    sqlite3_bind_int64(st, 16, f->offset);
-    sqlite3_bind_int64(st, 17, f->length);
-    sqlite3_bind_text(st, 18, src, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 19, curated);
-    sqlite3_bind_int(st, 20, f->weight);
-    sqlite3_bind_int(st, 21, f->published);
-    int rc = done(s, st);
-    if (!rc && sqlite3_changes(s->db) == 1) {
-        mention m = {.value = f->value, .curated = curated, .weight = f->weight,
-                     .exact = !strcmp(f->qualifier, "exact"), .off = f->offset, .seq = f->seq};
-        m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = text, m.f[F_QUAL] = f->qualifier;
-        m.f[F_RP] = rp, m.f[F_METRIC] = f->metric;
-        cell *c = cell_get(s, k, h);
-        rc = c ? cell_add(s, c, &m) : FP_ENOMEM;
-        if (c) c->touch = s->gen; /* even half changed: a rollback rebuilds it */
-        if (!rc) rc = cell_push_id(c, rn << ID_BITS | f->seq);
-        if (!rc && c->mark != s->gen) {
-            c->mark = s->gen;
-            c->reports++;
-        }
+    cell *c = cell_get(s, k, h);
+    if (!c) return FP_ENOMEM;
+    c->touch = s->gen; /* even half changed: a rollback rebuilds it (and looks its number up again) */
+    if (s->npend == s->cappend) {
+        size_t cap = s->cappend ? s->cappend * 2 : ROWS_MAX;
+        struct pending_row *n = realloc(s->pend, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        s->pend = n, s->cappend = cap;
     }
+    size_t len;
+    int rc = cell_number(s, c);
+    if (!rc) rc = row_pack(s, f, curated, sent, !*stored, &len);
+    if (rc) return rc;
+    const char *src = f->source ? f->source : "";
+    s->pend[s->npend++] = (struct pending_row){rn << ID_BITS | f->seq, c->num, src, s->pklen, len};
+    s->pklen += len;
+    *stored = 1;
+    mention m = {.value = f->value, .curated = curated, .weight = f->weight, .exact = !strcmp(f->qualifier, "exact"),
+                 .off = f->offset, .seq = f->seq};
+    m.f[F_SRC] = src, m.f[F_RID] = f->report_id, m.f[F_TEXT] = f->text ? f->text : "";
+    m.f[F_QUAL] = f->qualifier, m.f[F_RP] = f->region_path ? f->region_path : "", m.f[F_METRIC] = f->metric;
+    rc = cell_add(s, c, &m);
+    if (!rc) rc = cell_push_rn(c, (uint32_t)rn);
+    if (!rc && s->npend == ROWS_MAX) rc = rows_flush(s);
     return rc;
 }
 
-/* A report's sentences already written, by text: the texts are the figures', alive for the whole
+/* The figures (by seq) of one report seen so far: a figure sent twice is one mention. */
+typedef struct {
+    uint32_t *slot; /* seq + 1; 0 empty */
+    size_t cap;     /* a power of two, at least twice the report's figures */
+} seqset;
+
+/* 1 when seq was seen already (else notes it); -1 without memory. */
+static int seq_seen(seqset *q, size_t figures, uint32_t seq)
+{
+    if (!q->cap) {
+        size_t cap = 64;
+        while (cap < figures * 2) cap *= 2;
+        if (!(q->slot = calloc(cap, sizeof *q->slot))) return -1;
+        q->cap = cap;
+    }
+    size_t i = (seq * 2654435761u) & (q->cap - 1);
+    for (; q->slot[i]; i = (i + 1) & (q->cap - 1))
+        if (q->slot[i] == seq + 1) return 1;
+    q->slot[i] = seq + 1;
+    return 0;
+}
+
+/* A report's sentences seen so far, by text: the texts are the figures', alive for the whole
  * apply, so they are pointed to, not copied. */
 typedef struct {
     struct sent_slot {
@@ -1005,13 +1312,15 @@ typedef struct {
         int place;
     } *slot;
     size_t cap, n;
+    unsigned char *stored; /* by place: 1 once a mention holding the sentence's text is written */
+    size_t capstored;
 } sentset;
 
-/* Writes the sentence of figure f once per report rn: *sent is its place.
- * *last is the sentence of the figure before, whose place *sent still
- * holds: a sentence's figures come one after another, so most are found
- * there without hashing the sentence. */
-static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset *seen, int *sent, const char **last)
+/* Numbers the sentences of a report by first appearance: *sent is figure
+ * f's place. *last is the sentence of the figure before, whose place
+ * *sent still holds: a sentence's figures come one after another, so most
+ * are found there without hashing the sentence. */
+static int place_sentence(const fp_figure *f, sentset *seen, int *sent, const char **last)
 {
     const char *text = f->sentence ? f->sentence : "";
     if (*last && (*last == text || !strcmp(*last, text))) return FP_OK;
@@ -1042,23 +1351,16 @@ static int insert_sentence(fp_store *s, const fp_figure *f, int64_t rn, sentset 
     }
     /* the places are below the figures' seq, which fit ID_BITS (insert_mention) */
     if (seen->n > ID_MAX) return FP_EINVAL;
+    if (seen->n == seen->capstored) {
+        size_t cap = seen->capstored ? seen->capstored * 2 : 64;
+        unsigned char *n = realloc(seen->stored, cap);
+        if (!n) return FP_ENOMEM;
+        seen->stored = n, seen->capstored = cap;
+    }
+    seen->stored[seen->n] = 0;
     *sent = (int)seen->n++;
     seen->slot[i] = (struct sent_slot){h, text, *sent};
-    sqlite3_stmt *st = s->st[ST_INS_SENTENCE];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS | *sent);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    return done(s, st);
-}
-
-/* Binds report rn's range of row ids to ?1, ?2. */
-static sqlite3_stmt *with_range(fp_store *s, int which, int64_t rn)
-{
-    sqlite3_stmt *st = s->st[which];
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, rn << ID_BITS);
-    sqlite3_bind_int64(st, 2, rn << ID_BITS | ID_MAX);
-    return st;
+    return FP_OK;
 }
 
 /* The number of report id in `applied`; 0 when it is not there. */
@@ -1070,32 +1372,37 @@ static int64_t report_number(fp_store *s, const char *id)
     return rn;
 }
 
-/* Removes every mention (and sentence) of a superseded report, noting the
+/* Removes every mention of a superseded report, noting the
  * cells it touched and rebuilding them in memory from the rows left. */
 static int retire(fp_store *s, const char *id, keyset *ks)
 {
     int64_t rn = report_number(s, id);
     if (!rn) return FP_OK; /* never applied here: nothing of it to remove */
+    if (s->ntret == s->captret) {
+        size_t cap = s->captret ? s->captret * 2 : 8;
+        int64_t *n = realloc(s->tret, cap * sizeof *n);
+        if (!n) return FP_ENOMEM;
+        s->tret = n, s->captret = cap;
+    }
     keyset mine = {0};
-    sqlite3_stmt *st = with_range(s, ST_KEYS_OF, rn);
-    int rc = FP_OK;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_stmt *st = with_range(s, ST_CELLS_OF, rn);
+    int rc = FP_OK, r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         key k;
-        key_set(&k, col(st, 0), sqlite3_column_int(st, 1), col(st, 2), col(st, 3), col(st, 4));
+        key_set(&k, col(st, 1), sqlite3_column_int(st, 2), col(st, 3), col(st, 4), col(st, 5));
         uint64_t h = key_hash(&k);
         rc = keyset_add_h(ks, &k, h);
         if (!rc) rc = keyset_add_h(&mine, &k, h);
     }
+    if (!rc && r != SQLITE_DONE) rc = fail(s, "read a report's cells");
     sqlite3_reset(st);
     if (!rc) rc = done(s, with_range(s, ST_DEL_MENTIONS, rn));
-    if (!rc) rc = done(s, with_range(s, ST_DEL_SENTENCES, rn));
-    /* its ids stay in the cells as holes until the retirement commits (prune_holes) */
+    if (!rc) s->tret[s->ntret++] = rn; /* a rollback brings its rows back: readd_retired */
     for (size_t i = 0; i < mine.n && !rc; i++) {
         cell *c = celltab_get(&s->cells, &mine.k[i], mine.h[i]);
-        if (!c) continue;
-        c->touch = s->gen;
-        rc = cell_reload(s, c, 1);
+        if (c) c->touch = s->gen;
     }
+    if (!rc) rc = cells_rebuild(s, &mine, 0);
     keyset_free(&mine);
     return rc;
 }
@@ -1163,7 +1470,7 @@ static int clear_findings_of(fp_store *s, const char *report, anolist *l)
 
 /* Reads the cells of ks, writes the new sequence number, commits, and sends
  * the cells and findings (al) numbered from the old sequence on. */
-static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_store_out *out)
+static int commit_and_send(fp_store *s, keyset *ks, anolist *al, const fp_store_out *out)
 {
     uint64_t seq0 = s->seq, seq1 = seq0 + ks->n + al->n;
     sqlite3_stmt *st = s->st[ST_SET_SEQ];
@@ -1178,11 +1485,15 @@ static int commit_and_send(fp_store *s, const keyset *ks, anolist *al, const fp_
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(s, "commit");
     if (rc) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        if (s->group_load) s->stale = 1; /* rebuilt whole before the next change */
-        else cells_reload(s, ks, 0, 0);  /* memory follows the rows back */
-        prune_holes(s);
+        if (s->group_load) {
+            s->stale = 1; /* rebuilt whole before the next change */
+        } else { /* memory follows the rows back */
+            readd_retired(s, 0, ks);
+            cells_reload(s, ks, 0);
+        }
+        s->ntret = 0;
     } else {
-        prune_holes(s);
+        s->ntret = 0;
         s->seq = seq1;
         uint64_t seq = seq0;
         for (size_t i = 0; i < ks->n && !rc; i++) {
@@ -1205,7 +1516,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
 {
     *fresh = 0;
     if (s->stale && cells_load(s)) return FP_EIO;
-    s->gen++; /* what this apply touches is marked with it (cell.touch, cell.mark) */
+    s->gen++; /* what this apply touches is marked with it (cell.touch) */
     /* A report applied before changes nothing, unless it comes back as the
      * revision of the one that replaced it (a source revised back to earlier
      * content): then it lives again and its successor retires. */
@@ -1222,13 +1533,13 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     anolist own_al = {0};
     keyset *ks = s->group ? &s->gks : &own;
     anolist *al = s->group ? &s->gal : &own_al;
-    size_t al0 = al->n;
+    size_t al0 = al->n, tret0 = s->ntret;
     int rc = s->group ? done(s, s->st[ST_SAVEPOINT])
                       : sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? FP_OK
                                                                                           : fail(s, "begin");
     if (!rc && revive) rc = done(s, with_text(s, ST_DEL_RETIRED, end->report_id));
     if (!rc && !rn) { /* recorded as applied first: its rows are numbered after it */
-        rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.ids) */
+        rn = s->next_rn++; /* not handed out again, even when this rolls back (cell.rns) */
         sqlite3_stmt *st = with_text(s, ST_INS_APPLIED, end->report_id);
         sqlite3_bind_text(st, 2, end->source ? end->source : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, rn);
@@ -1237,6 +1548,7 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     /* A revision newer than this report may have arrived first: then this one only records that it was seen. */
     int retired = !rc && exists(s, ST_IS_RETIRED, end->report_id);
     sentset sentences = {0};
+    seqset seqs = {0};
     int sent = 0;
     const char *last = NULL;
     for (size_t i = 0; i < n && !rc && !retired; i++) {
@@ -1245,10 +1557,16 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         key_set(&k, f->region_code, f->year, f->indicator[0] ? f->indicator : "other:", f->series, f->unit);
         uint64_t h = key_hash(&k);
         rc = keyset_add_h(ks, &k, h);
-        if (!rc) rc = insert_sentence(s, f, rn, &sentences, &sent, &last);
-        if (!rc) rc = insert_mention(s, f, &k, h, end->curated, rn, sent);
+        if (!rc) rc = place_sentence(f, &sentences, &sent, &last);
+        int dup = rc ? 0 : f->seq > ID_MAX ? 0 : seq_seen(&seqs, n, f->seq);
+        if (dup < 0) rc = FP_ENOMEM;
+        if (!rc && !dup) rc = add_mention(s, f, &k, h, end->curated, rn, sent, &sentences.stored[sent]);
     }
+    if (!rc) rc = rows_flush(s);
+    s->npend = 0, s->pklen = 0; /* nothing of a failed report waits */
     free(sentences.slot);
+    free(sentences.stored);
+    free(seqs.slot);
     for (size_t i = 0; i < nchecks && !rc && !retired; i++) {
         rc = store_finding(s, end->report_id, &checks[i]);
         if (!rc) rc = anolist_add(al, &checks[i], 1);
@@ -1261,9 +1579,10 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
     if (s->group) {
         if (rc) {
             sqlite3_exec(s->db, "ROLLBACK TO report", NULL, NULL, NULL);
-            /* memory follows the rows back (the group's transaction is still open: ids stay as holes);
-             * the cells it touched stay in the group's set: sending them again unchanged is harmless */
-            cells_reload(s, ks, 1, 1);
+            /* memory follows the rows back: a report this one retired is put back; the cells it
+             * touched stay in the group's set: sending them again unchanged is harmless */
+            readd_retired(s, tret0, ks);
+            cells_reload(s, ks, 1);
             while (al->n > al0) {
                 fp_anomaly *a = &al->a[--al->n];
                 free(a->id), free(a->region_path), free(a->detail);
@@ -1278,8 +1597,8 @@ int fp_store_apply(fp_store *s, const fp_end *end, const fp_figure *figs, size_t
         rc = commit_and_send(s, ks, al, out);
     } else {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        cells_reload(s, ks, 0, 0);
-        prune_holes(s);
+        readd_retired(s, 0, ks);
+        cells_reload(s, ks, 0);
     }
     if (!rc) *fresh = 1;
     keyset_free(&own);
@@ -1470,51 +1789,76 @@ static int fact_cmp(const void *a, const void *b)
     return r;
 }
 
+/* Sets *text to a copy of the text of sentence `sent` of report rn, from
+ * the mention that holds it (the first one of the sentence written), or
+ * to NULL when none holds it (its text was ""). */
+static int sentence_of(fp_store *s, int64_t rn, uint32_t sent, char **text)
+{
+    *text = NULL;
+    sqlite3_stmt *st = with_range(s, ST_ROWS_OF, rn);
+    sqlite3_bind_int64(st, 3, rn);
+    int r, rc = FP_OK;
+    while (!rc && !*text && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        row w;
+        if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w))
+            rc = damaged(sqlite3_column_int64(st, 1));
+        else if (w.sent == sent && w.s[R_SENT][0] && !(*text = strdup(w.s[R_SENT]))) rc = FP_ENOMEM;
+    }
+    if (!rc && !*text && r != SQLITE_DONE) rc = fail(s, "facts: a sentence");
+    sqlite3_reset(st);
+    return rc;
+}
+
 int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator, const char *series, const char *unit,
                    fp_buf *out)
 {
     if (s->stale && cells_load(s)) return FP_EIO;
-    /* The cells asked for are found in memory (no index by cell on disk), their rows by id. */
+    /* The cells asked for are found in memory (no index by cell on disk), their rows among their reports'. */
     fact_ref *refs = NULL;
     size_t n = 0, cap = 0;
     int r = FP_OK;
-    sqlite3_stmt *st = s->st[ST_FACT_OF];
     for (size_t i = 0; i < s->cells.cap && !r; i++) {
         const cell *c = s->cells.c[i];
         if (!c || !c->nv || c->k.year != year || strcmp(c->k.rc, rc) || strcmp(c->k.indicator, indicator) ||
             (series[0] && strcmp(c->k.series, series)) || (unit[0] && strcmp(c->k.unit, unit)))
             continue;
-        for (uint32_t j = 0; j < c->nids && !r; j++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, c->ids[j]);
-            int sr = sqlite3_step(st);
-            if (sr == SQLITE_DONE) continue; /* a hole: its row is gone */
-            if (sr != SQLITE_ROW) {
-                r = fail(s, "facts");
-                break;
-            }
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 64;
-                fact_ref *nr = realloc(refs, nc * sizeof *nr);
-                if (!nr) {
-                    r = FP_ENOMEM;
+        uint32_t rn = 0;
+        for (const unsigned char *p = c->rns, *end = p + c->rlen; !r && rn_next(&p, end, &rn);) {
+            sqlite3_stmt *st = with_range(s, ST_ROWS_OF, rn);
+            sqlite3_bind_int64(st, 3, rn);
+            int sr;
+            while (!r && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+                row w;
+                if (sqlite3_column_int64(st, 0) != c->num) continue;
+                if (row_unpack(sqlite3_column_blob(st, 4), sqlite3_column_bytes(st, 4), &w)) {
+                    r = damaged(sqlite3_column_int64(st, 1));
                     break;
                 }
-                refs = nr, cap = nc;
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    fact_ref *nr = realloc(refs, nc * sizeof *nr);
+                    if (!nr) {
+                        r = FP_ENOMEM;
+                        break;
+                    }
+                    refs = nr, cap = nc;
+                }
+                refs[n] = (fact_ref){.c = c, .id = sqlite3_column_int64(st, 1), .off = w.off,
+                                     .source = strdup(col(st, 2))};
+                if (!refs[n].source) r = FP_ENOMEM;
+                else n++;
             }
-            refs[n] = (fact_ref){.c = c, .id = c->ids[j], .off = sqlite3_column_int64(st, 11),
-                                 .source = strdup(col(st, 1))};
-            if (!refs[n].source) r = FP_ENOMEM;
-            else n++;
+            if (!r && sr != SQLITE_DONE) r = fail(s, "facts");
+            sqlite3_reset(st);
         }
     }
-    sqlite3_reset(st);
     if (n) qsort(refs, n, sizeof *refs, fact_cmp);
     if (!r) r = fp_buf_puts(out, "[");
     /* which value each (series, unit) cell states: computed once per cell */
     const cell *cur = NULL;
     fp_dec stated = 0;
     size_t shown = 0;
+    sqlite3_stmt *st = s->st[ST_FACT_OF];
     for (size_t i = 0; i < n && !r && shown < 1000; i++) {
         if (i && refs[i].id == refs[i - 1].id && refs[i].c == refs[i - 1].c) continue; /* one row, one fact */
         if (refs[i].c != cur) {
@@ -1526,27 +1870,33 @@ int fp_store_facts(fp_store *s, const char *rc, int year, const char *indicator,
         }
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, refs[i].id);
-        if (sqlite3_step(st) != SQLITE_ROW) {
+        row w;
+        if (sqlite3_step(st) != SQLITE_ROW || row_unpack(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), &w)) {
             r = fail(s, "facts");
             break;
         }
-        static const char *const keys[] = {"report", "source", "text", NULL, "unit", "qualifier", "relation",
-                                           "label", "sentence", "series", "indicator"};
+        char *held = NULL; /* the sentence's text from the mention that holds it, when not this one */
+        if (!w.s[R_SENT][0] && (r = sentence_of(s, refs[i].id >> ID_BITS, w.sent, &held))) break;
+        const char *sentence = held ? held : w.s[R_SENT];
+        char val[32];
+        fp_dec_format(w.value, val, sizeof val);
+        const key *k = &refs[i].c->k;
         r |= fp_buf_puts(out, shown++ ? ",{" : "{");
-        for (int c = 0; c < 11; c++) {
-            if (c == 3) {
-                char val[32];
-                fp_dec_format(sqlite3_column_int64(st, 3), val, sizeof val);
-                r |= fp_json_kv(out, "value", val, 0);
-                continue;
-            }
-            r |= fp_json_kv(out, keys[c], col(st, c), c == 0);
-        }
-        int pub = sqlite3_column_int(st, 13);
-        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":",
-                           (long long)sqlite3_column_int64(st, 11), (long long)sqlite3_column_int64(st, 12),
-                           sqlite3_column_int64(st, 3) == stated ? "true" : "false");
-        r |= pub ? fp_buf_printf(out, "%d}", pub) : fp_buf_puts(out, "null}");
+        r |= fp_json_kv(out, "report", col(st, 0), 1);
+        r |= fp_json_kv(out, "source", col(st, 1), 0);
+        r |= fp_json_kv(out, "text", w.s[R_TEXT], 0);
+        r |= fp_json_kv(out, "value", val, 0);
+        r |= fp_json_kv(out, "unit", k->unit, 0);
+        r |= fp_json_kv(out, "qualifier", w.s[R_QUAL], 0);
+        r |= fp_json_kv(out, "relation", w.s[R_RELATION], 0);
+        r |= fp_json_kv(out, "label", w.s[R_LABEL], 0);
+        r |= fp_json_kv(out, "sentence", sentence, 0);
+        r |= fp_json_kv(out, "series", k->series, 0);
+        r |= fp_json_kv(out, "indicator", k->indicator, 0);
+        r |= fp_buf_printf(out, ",\"offset\":%lld,\"length\":%lld,\"stated\":%s,\"published\":", (long long)w.off,
+                           (long long)w.len, w.value == stated ? "true" : "false");
+        r |= w.published ? fp_buf_printf(out, "%d}", w.published) : fp_buf_puts(out, "null}");
+        free(held);
     }
     sqlite3_reset(st);
     if (!r) r = fp_buf_puts(out, "]");

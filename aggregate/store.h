@@ -1,15 +1,18 @@
 /* store: one aggregate shard's durable state, in SQLite (WAL mode), and the
  * cells (SPEC.md "Totals") it owns.
  *
- * Tables: `mentions` (every figure of every live report routed here, with
- * its cell key: region, year, indicator, series, unit), `sentences` (each
- * sentence of a live report once, which its mentions point to), `applied`
- * and `retired` (reports seen; reports superseded by a newer revision),
- * `anomalies` (the findings normalize made on a report, kept with it).
- * The cells themselves are kept in memory, built from `mentions` at open:
- * the rows are their log, and after a rollback memory is rebuilt from them.
- * Each cell knows the row ids of its mentions, so there is no index by cell
- * on disk: the tables are only appended to while reports apply.
+ * Tables: `mentions` (every figure of every live report routed here: its
+ * cell by number, its source, and its other fields packed in one BLOB; the
+ * first mention of each sentence of a report holds the sentence's text),
+ * `cells` (each cell key once: region, year, indicator, series, unit),
+ * `applied` and `retired` (reports seen; reports superseded by a newer
+ * revision), `anomalies` (the findings normalize made on a report, kept
+ * with it). The cells themselves are kept in memory, built from `mentions`
+ * at open: the rows are their log, and after a rollback memory is rebuilt
+ * from them. A report's rows are one range of row ids and each cell knows
+ * the numbers of its reports, so there is no index by cell on disk: the
+ * tables are only appended to while reports apply (`cells` when a cell is
+ * first seen).
  *
  * Invariants, each kept by one transaction per report (or, in a group, one
  * savepoint per report inside the group's transaction):

@@ -204,8 +204,10 @@ static int exec_on(const char *path, const char *sql)
     return ok;
 }
 
-#define SENTENCES_OF(rid) \
-    "SELECT COUNT(*) FROM sentences s JOIN applied a ON a.rn = s.id >> 24 WHERE a.report_id = '" rid "'"
+/* the mentions of report rid that hold a sentence's text (the last string of their packed fields) */
+#define SENTENCES_OF(rid)                                                                                        \
+    "SELECT COUNT(*) FROM mentions m JOIN applied a ON a.rn = m.id >> 24 WHERE a.report_id = '" rid "'" \
+    " AND substr(m.f, -2, 1) <> x'00'"
 
 /* The first column of the first row of sql on the database at path; -1 on an error. */
 static long long int_of(const char *path, const char *sql)
@@ -233,7 +235,8 @@ static void test_memory(const char *path)
     CHECK(fp_store_open(&st, path, 0) == FP_OK);
     fp_store_close(st);
     /* B's second mention is refused: its first (already in memory) must go too */
-    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions WHEN NEW.source = 'b.txt' AND NEW.off = 3"
+    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions"
+                        " WHEN NEW.source = 'b.txt' AND (NEW.id & 16777215) = 1"
                         " BEGIN SELECT RAISE(ABORT, 'half'); END"));
     CHECK(fp_store_open(&st, path, 0) == FP_OK);
     seen s = {0};
@@ -546,7 +549,8 @@ static void test_batch(const char *path)
     fp_store_close(st);
 
     /* a report that fails in the middle of a batch: the others commit, it leaves nothing */
-    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions WHEN NEW.source = 'e.txt' AND NEW.off = 3"
+    CHECK(exec_on(path, "CREATE TRIGGER half BEFORE INSERT ON mentions"
+                        " WHEN NEW.source = 'e.txt' AND (NEW.id & 16777215) = 1"
                         " BEGIN SELECT RAISE(ABORT, 'half'); END"));
     CHECK(fp_store_open(&st, path, 0) == FP_OK);
     fp_figure d[] = {fig(RID_D, 0, "funds.total", 130, 3500, 1)};
@@ -632,6 +636,117 @@ static void test_batch(const char *path)
     fp_buf_free(&facts);
     fp_store_close(st);
     free(before);
+}
+
+#define RID_H "1111111111111111111111111111111111111111111111111111111111111111"
+#define RID_I "2222222222222222222222222222222222222222222222222222222222222222"
+#define RID_J "3333333333333333333333333333333333333333333333333333333333333333"
+
+/* A mention's fields are packed into one BLOB and written up to 32 rows
+ * at once; a cell knows its reports' numbers, not its rows. /api/facts
+ * shows every field as given, for a report of more than 32 figures (its
+ * sentences held by the first mention of each, across INSERTs), values
+ * near both ends of the range included; the first statement's report
+ * retired gives the next one, and a report revived out of order is noted
+ * in its place, memory as the rows say; a packed row that is not one is
+ * refused at open. */
+static void test_rows(const char *path)
+{
+    unlink(path);
+    fp_store *st;
+    CHECK(fp_store_open(&st, path, 0) == FP_OK);
+    seen s = {0};
+    fp_store_out out = {on_total, on_anomaly, &s};
+    int fresh;
+    enum { N = 70 };
+    fp_figure h[N];
+    char texts[N][16], sents[3][48];
+    for (int i = 0; i < 3; i++) snprintf(sents[i], sizeof sents[i], "第%d句：投入若干元。", i);
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "%d元", i);
+        h[i] = fig(RID_H, (uint32_t)i, i % 2 ? "funds.total" : "funds.fiscal", i, (uint16_t)(3000 + i),
+                   (uint32_t)(10 * i));
+        h[i].text = texts[i];
+        h[i].sentence = sents[i * 3 / N]; /* three sentences of about 23 figures each */
+        h[i].label = "扶贫资金\"合计\"";
+        h[i].length = (uint32_t)i + 1;
+        h[i].published = i == 5 ? 2020 : 0;
+        h[i].source = "h.txt";
+        snprintf(h[i].counter, sizeof h[i].counter, "%s", i == 5 ? "个" : "");
+        snprintf(h[i].relation, sizeof h[i].relation, "%s", i == 5 ? "part" : "total");
+        snprintf(h[i].qualifier, sizeof h[i].qualifier, "%s", i == 5 ? "about" : "exact");
+    }
+    h[3].value = -D(12345); /* odd: funds.total */
+    h[7].value = (fp_dec)9223372036854775807LL;
+    fp_end eh = end_of(RID_H, N, NULL, "h.txt");
+    CHECK(fp_store_begin(st) == FP_OK);
+    CHECK(fp_store_apply(st, &eh, h, N, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(fp_store_commit(st, &out) == FP_OK);
+    long long reports = 0, mentions = 0;
+    CHECK(fp_store_counts(st, &reports, &mentions, NULL) == FP_OK && reports == 1 && mentions == N);
+    CHECK(int_of(path, "SELECT COUNT(*) FROM mentions") == N);
+    CHECK(int_of(path, SENTENCES_OF(RID_H)) == 3);
+    fp_buf facts = {0};
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.total", "", "", &facts) == FP_OK && facts.p);
+    CHECK(count_in(facts.p, "\"report\":") == N / 2);
+    for (int i = 0; i < 3; i++) {
+        char sn[256];
+        snprintf(sn, sizeof sn, "\"sentence\":\"%s\"", sents[i]);
+        int want = 0;
+        for (int j = 1; j < N; j += 2) want += j * 3 / N == i;
+        CHECK(count_in(facts.p, sn) == want);
+    }
+    char val[32], one[512];
+    fp_dec_format(-D(12345), val, sizeof val);
+    snprintf(one, sizeof one,
+             "{\"report\":\"%s\",\"source\":\"h.txt\",\"text\":\"3元\",\"value\":\"%s\",\"unit\":\"CNY\","
+             "\"qualifier\":\"exact\",\"relation\":\"total\",\"label\":\"扶贫资金\\\"合计\\\"\","
+             "\"sentence\":\"%s\",\"series\":\"value\",\"indicator\":\"funds.total\",\"offset\":30,\"length\":4,"
+             "\"stated\":false,\"published\":null}",
+             RID_H, val, sents[0]);
+    CHECK(strstr(facts.p, one) != NULL);
+    fp_dec_format((fp_dec)9223372036854775807LL, val, sizeof val);
+    snprintf(one, sizeof one, "\"text\":\"7元\",\"value\":\"%s\"", val);
+    CHECK(strstr(facts.p, one) != NULL);
+    /* figure 5 (odd: funds.total) has every field of its own */
+    snprintf(one, sizeof one,
+             "\"text\":\"5元\",\"value\":\"5\",\"unit\":\"CNY\",\"qualifier\":\"about\",\"relation\":\"part\","
+             "\"label\":\"扶贫资金\\\"合计\\\"\",\"sentence\":\"%s\",\"series\":\"value\",\"indicator\":\"funds.total\","
+             "\"offset\":50,\"length\":6,\"stated\":false,\"published\":2020}",
+             sents[0]);
+    CHECK(strstr(facts.p, one) != NULL && count_in(facts.p, "\"qualifier\":\"about\"") == 1);
+    /* the value stated is the strongest statement's: figure 69's */
+    CHECK(strstr(facts.p, "\"text\":\"69元\",\"value\":\"69\"") && count_in(facts.p, "\"stated\":true") == 1);
+    fp_buf_free(&facts);
+    CHECK(fp_store_facts(st, "1525", 2019, "funds.fiscal", "", "", &facts) == FP_OK && facts.p &&
+          count_in(facts.p, "\"report\":") == N / 2 &&
+          strstr(facts.p, "\"text\":\"4元\",\"value\":\"4\",\"unit\":\"CNY\",\"qualifier\":\"exact\""));
+    fp_buf_free(&facts);
+    CHECK(memory_is_disk(st, path));
+
+    /* I states funds.total's 1 first in source order ("a.txt"), J after it: retiring I makes J's the first */
+    fp_figure fi[] = {fig(RID_I, 0, "funds.total", 1, 3000, 1)}, fj[] = {fig(RID_J, 0, "funds.total", 1, 3000, 2)};
+    fi[0].source = "a.txt", fj[0].source = "b.txt";
+    fi[0].text = "一元", fj[0].text = "壹元";
+    fp_end ei = end_of(RID_I, 1, NULL, "a.txt"), ej = end_of(RID_J, 1, NULL, "b.txt");
+    CHECK(fp_store_apply(st, &ei, fi, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(fp_store_apply(st, &ej, fj, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    int t = cell(&s, "funds.total");
+    CHECK(t >= 0 && s.reports[t] == 3 && strstr(s.cand[t], "\"text\":\"一元\"") && !strstr(s.cand[t], "壹元"));
+    fp_end ei2 = end_of(RID_E, 0, RID_I, "a.txt"); /* I's revision states nothing here */
+    CHECK(fp_store_apply(st, &ei2, NULL, 0, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(s.reports[t] == 2 && strstr(s.cand[t], "\"text\":\"壹元\"") && !strstr(s.cand[t], "一元"));
+    CHECK(memory_is_disk(st, path));
+    /* I revived (as the revision of its revision): its number, older than J's, goes back in its place */
+    fp_end back = end_of(RID_I, 1, RID_E, "a.txt");
+    CHECK(fp_store_apply(st, &back, fi, 1, NULL, 0, &fresh, &out) == FP_OK && fresh);
+    CHECK(s.reports[t] == 3 && strstr(s.cand[t], "\"text\":\"一元\""));
+    CHECK(memory_is_disk(st, path));
+    fp_store_close(st);
+
+    /* a packed row cut short: the store says so at open instead of reading past it */
+    CHECK(exec_on(path, "UPDATE mentions SET f = substr(f, 1, 3) WHERE id = (SELECT MIN(id) FROM mentions)"));
+    CHECK(fp_store_open(&st, path, 0) == FP_EIO && !st);
 }
 
 /* ---- the sink's table ---- */
@@ -800,6 +915,7 @@ int main(int argc, char **argv)
     test_group();
     test_memory(path);
     test_batch(path);
+    test_rows(path);
     test_epochs();
     test_dead(path, 0);
     test_dead(path, 1);
