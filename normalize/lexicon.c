@@ -21,7 +21,7 @@ static const char *cue_names[CUE_COUNT] = {
     "counted_county", "counted_township", "counted_village", "counted_modifier", "counted_not_after",
     "per_unit_adjacent", "per_unit_not", "part_around", "part_of_before", "share_of", "plan_over_change", "topic_verb",
     "place_located", "place_back_village", "place_back_township", "place_back_not", "place_whole", "scope_before", "progress", "compare", "year_onset", "respectively", "plan_not", "standard", "year_same", "year_after",
-    "duration_after", "person_noun_not", "plan_heading", "part_in_clause", "links_heading", "label_stop", "plan_obtain", "obtained", "compared_before", "compared_after", "until", "until_end", "plan_done", "year_whole", "review_heading", "give", "give_to", "period_to_now", "breakdown_open", "plan_after", "village_not_after", "kou_thing"};
+    "duration_after", "person_noun_not", "plan_heading", "part_in_clause", "links_heading", "label_stop", "plan_obtain", "obtained", "compared_before", "compared_after", "until", "until_end", "plan_done", "year_whole", "review_heading", "give", "give_to", "period_to_now", "breakdown_open", "plan_after", "village_not_after", "kou_thing", "group_noun", "object_verb"};
 
 typedef struct {
     int (*fn)(char **f, int nf, const char *path, int lineno, void *ud);
@@ -581,11 +581,12 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
         return rc;
     }
     qsort(lx->units, (size_t)lx->nunits, sizeof *lx->units, by_len_desc);
-    lx->m_poor = lx->m_personnel = lx->m_funds = -1;
+    lx->m_poor = lx->m_personnel = lx->m_funds = lx->m_benef = -1;
     for (int m = 0; m < lx->nmetrics; m++) {
         if (!strcmp(lx->metrics[m].name, "poor_population")) lx->m_poor = m;
         if (!strcmp(lx->metrics[m].name, "personnel")) lx->m_personnel = m;
         if (!strcmp(lx->metrics[m].name, "funds")) lx->m_funds = m;
+        if (!strcmp(lx->metrics[m].name, "beneficiaries")) lx->m_benef = m;
     }
     if (lx->nmetrics > 64) {
         fp_error("%s/metrics.tsv: at most 64 metrics", datadir);

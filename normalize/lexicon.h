@@ -54,7 +54,7 @@ enum fp_cue {
      * masks, fp_cue_at), so they stand before CUE_INDEXABLE_END; those after it are asked of
      * their own lists only */
     CUE_INDEXABLE_END, CUE_DURATION_AFTER = CUE_INDEXABLE_END, CUE_PERSON_NOUN_NOT, CUE_PLAN_HEADING, CUE_PART_IN_CLAUSE,
-    CUE_LINKS_HEADING, CUE_LABEL_STOP, CUE_PLAN_OBTAIN, CUE_OBTAINED, CUE_COMPARED_BEFORE, CUE_COMPARED_AFTER, CUE_UNTIL, CUE_UNTIL_END, CUE_PLAN_DONE, CUE_YEAR_WHOLE, CUE_REVIEW_HEADING, CUE_GIVE, CUE_GIVE_TO, CUE_PERIOD_TO_NOW, CUE_BREAKDOWN_OPEN, CUE_PLAN_AFTER, CUE_VILLAGE_NOT_AFTER, CUE_KOU_THING, CUE_COUNT
+    CUE_LINKS_HEADING, CUE_LABEL_STOP, CUE_PLAN_OBTAIN, CUE_OBTAINED, CUE_COMPARED_BEFORE, CUE_COMPARED_AFTER, CUE_UNTIL, CUE_UNTIL_END, CUE_PLAN_DONE, CUE_YEAR_WHOLE, CUE_REVIEW_HEADING, CUE_GIVE, CUE_GIVE_TO, CUE_PERIOD_TO_NOW, CUE_BREAKDOWN_OPEN, CUE_PLAN_AFTER, CUE_VILLAGE_NOT_AFTER, CUE_KOU_THING, CUE_GROUP_NOUN, CUE_OBJECT_VERB, CUE_COUNT
 };
 _Static_assert(CUE_INDEXABLE_END <= 64, "more indexable cue classes than bits in a mask");
 
@@ -163,7 +163,7 @@ typedef struct {
     uint64_t sent_classes; /* bit c: class c is in sent_ix */
     uint8_t *cls3;         /* FP_CC_* bits per code point of three bytes (65536): what a pass over
                               every character asks of one, in one load */
-    int m_poor, m_personnel, m_funds; /* metrics the extractor weighs specially, -1 if absent */
+    int m_poor, m_personnel, m_funds, m_benef; /* metrics the extractor weighs specially, -1 if absent */
 } fp_lexicon;
 
 /* The bits of fp_lexicon's cls3: a character that ends a sentence (。！？；), starts a word

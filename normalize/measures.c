@@ -96,6 +96,16 @@ static size_t after_end(const doc *d, size_t fig_end, size_t cend, size_t send)
     return cend;
 }
 
+/* 1 when the cue word at off starts a group_noun (脱贫户, 脱贫人口) that an object_verb before it in
+ * its clause governs (为4户脱贫户每户分红, 支持脱贫户8.9万户): the group names who was reached,
+ * not what was measured, so its word says nothing of the metric. */
+static int group_object(const doc *d, size_t cstart, size_t off)
+{
+    const fp_lexicon *lx = &d->x->lx;
+    if (!fp_words_prefix(&lx->cues[CUE_GROUP_NOUN], d->t + off, d->len - off)) return 0;
+    return off > cstart && cue_first(d, CUE_OBJECT_VERB, cstart, off, NULL) >= 0;
+}
+
 /* Returns 1 when the metric rests on a weak cue or none (a part may then
  * take its whole's). */
 int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart, size_t send)
@@ -123,14 +133,26 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
         if (um && !(um->allowed >> mi & 1)) continue;
         /* The thing counted, right after the figure, weighs most. */
         long a = pos[mi].first_after;
-        if (a >= 0) {
+        /* 为4户脱贫户每户分红: a group reached is who benefits */
+        int ma = a >= 0 && lx->m_benef >= 0 && group_object(d, cstart, cstart + (size_t)a) ? lx->m_benef : mi;
+        if (a >= 0 && (!um || um->allowed >> ma & 1)) {
             a -= (long)(c->end - cstart);
             /* 贫困户 after a number names who was counted, rarely what was
              * measured (带动5600户贫困户 is beneficiaries): a weak cue there. */
             long dist = mi != lx->m_poor ? a / 3 : 60 + a;
-            if (dist < best_dist) best = mi, best_dist = dist, best_off = c->end + (size_t)a, best_len = pos[mi].fa_len;
+            if (dist < best_dist)
+                best = ma, best_dist = dist, best_off = c->end + (size_t)a,
+                best_len = ma == mi ? pos[mi].fa_len : fp_words_prefix(&lx->cues[CUE_GROUP_NOUN], d->t + best_off, d->len - best_off);
         }
         long b = pos[mi].last_before;
+        if (b >= 0 && lx->m_benef >= 0 && group_object(d, cstart, cstart + (size_t)b)) {
+            /* 支持脱贫户和监测户8.9万户 */
+            long dist = (long)(c->start - (cstart + (size_t)b + pos[mi].lb_len));
+            if ((!um || um->allowed >> lx->m_benef & 1) && dist < best_dist)
+                best = lx->m_benef, best_dist = dist, best_off = cstart + (size_t)b,
+                best_len = fp_words_prefix(&lx->cues[CUE_GROUP_NOUN], d->t + best_off, d->len - best_off);
+            b = -1;
+        }
         if (b >= 0) {
             size_t wl = pos[mi].lb_len;
             long dist = (long)(c->start - (cstart + (size_t)b + wl));
@@ -170,7 +192,7 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
     c->metric = best >= 0 ? lx->metrics[best].name : um && um->fallback >= 0 ? lx->metrics[um->fallback].name : "other";
     if (!strcmp(c->unit_name, "percent") && strcmp(c->relation, "change")) c->metric = "rate";
     if (best >= 0) {
-        /* The label: the cue word with up to twelve characters of the phrase before it, not
+        /* The label: the cue word with up to sixteen characters of the phrase before it, not
          * over a label_stop word (扶持贫困户发展养殖, 新建标准化养殖暖棚; 带动就业 stops at 的) */
         size_t lo = best_off;
         /* not into a place or a year named before it (东乡族自治县投入资金, 2019年农民人均…) */
@@ -178,18 +200,34 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
         size_t yi = first_year_from(d, best_off);
         if (yi > 0 && d->y[yi - 1].off + d->y[yi - 1].len > floor) floor = d->y[yi - 1].off + d->y[yi - 1].len;
         const fp_words *stop = &lx->cues[CUE_LABEL_STOP];
-        for (int k = 0; k < 12 && lo > cstart && lo > sstart && lo > floor; k++) {
+        int k = 0;
+        for (; k < 16 && lo > cstart && lo > sstart && lo > floor; k++) {
             size_t q = fp_utf8_prev(d->t, lo);
             if ((unsigned char)d->t[q] < 0x80 || clause_mark(d->t, d->len, q)) break;
+            /* 2.36亿元（其中中央资金: not back over a bracket or a quotation mark */
+            if (at(d->t, d->len, q, "（") || at(d->t, d->len, q, "）") || at(d->t, d->len, q, "“") ||
+                at(d->t, d->len, q, "”") || at(d->t, d->len, q, "【") || at(d->t, d->len, q, "】"))
+                break;
             if (fp_words_suffix(stop, d->t + cstart, lo - cstart)) break; /* a stop word ends at lo */
             lo = q;
         }
         if (lo >= c->start || best_off >= c->end) lo = best_off;
         /* 今年投入资金, 全县投入资金, 其中农业人口: words of time, of the whole
          * place and of a breakdown are no part of what is measured */
-        static const int lead[] = {CUE_YEAR_THIS, CUE_YEAR_LAST, CUE_PLACE_WHOLE, CUE_PART};
-        for (size_t k = 0, w; k < sizeof lead / sizeof lead[0] && lo < best_off; k++)
-            if ((w = fp_words_prefix(&lx->cues[lead[k]], d->t + lo, best_off - lo)) > 0) lo += w, k = (size_t)-1;
+        static const int lead[] = {CUE_YEAR_THIS, CUE_YEAR_LAST, CUE_PLACE_WHOLE, CUE_PART, CUE_PLAN,
+                                   CUE_PLACE_BACK_TOWNSHIP}; /* 确保 and 全镇 too */
+        /* cut off by the length (其中全省易地扶贫搬迁…, from 中): start past a leading word inside */
+        for (size_t q = lo, n = 0; k == 16 && q < best_off && n < 4; q += fp_utf8_len((unsigned char)d->t[q]), n++) {
+            size_t w = 0;
+            for (size_t j = 0; j < sizeof lead / sizeof lead[0] && !w; j++)
+                w = fp_words_prefix(&lx->cues[lead[j]], d->t + q, best_off - q);
+            if (w) {
+                lo = q;
+                break;
+            }
+        }
+        for (size_t j = 0, w; j < sizeof lead / sizeof lead[0] && lo < best_off; j++)
+            if ((w = fp_words_prefix(&lx->cues[lead[j]], d->t + lo, best_off - lo)) > 0) lo += w, j = (size_t)-1;
         c->label_off = lo;
         c->label_len = best_off + best_len - lo;
         c->cue_off = best_off;

@@ -650,6 +650,14 @@ int main(int argc, char **argv)
     const char *sofar = "2019-12-01\n会宁县扶贫。\n全县有建档立卡贫困户836户3012人，已脱贫812户2970人。\n今年已脱贫300户。\n";
     CHECK(!strcmp(figure("a.txt", sofar, "812户", 0).indicator, "exit.cumulative"));
     CHECK(!strcmp(figure("a.txt", sofar, "300户", 0).indicator, "exit.people"));
+    /* a group a verb reaches (为4户脱贫户每户分红) is who benefits, not an exit; a label stops at a
+     * bracket and drops a plan word before it */
+    const char *reach = "2020-06-01\n巴音塔拉嘎查扶贫。\n集体项目牛还为4户脱贫户每户分红4500元。\n"
+                        "财政专项扶贫资金：2.36亿元（其中中央资金1.42亿元）。全县确保农村居民人均可支配收入增长8%以上。\n";
+    probe p4 = figure("a.txt", reach, "4户", 0);
+    CHECK(!strcmp(p4.metric, "beneficiaries") && strcmp(p4.indicator, "exit.people") != 0);
+    CHECK(!strcmp(figure("a.txt", reach, "1.42亿元", 0).label, "中央资金"));
+    CHECK(!strcmp(figure("a.txt", reach, "8%以上", 0).label, "农村居民人均可支配收入"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
