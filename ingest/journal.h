@@ -59,8 +59,18 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
  * (0: no limit). *resent counts the first kind. */
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent);
+/* fp_journal_due's second half alone: never-sent reports while the window
+ * has room, no re-sends. Cheap when there is nothing to send (the window is
+ * full or nothing waits): two lookups in an index, no transaction. For the
+ * moments a place may have come free (an acknowledgement, a take); re-sends
+ * wait for the next fp_journal_due. */
+int fp_journal_send_fresh(fp_journal *j, uint64_t now_ms, size_t window, int (*cb)(const fp_report *r, void *ud),
+                          void *ud);
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);
+/* How many reports were taken, are done and pending. taken is kept in memory after the first count
+ * (rows are never deleted), pending is counted in the index of pending reports: cheap enough for
+ * every status request. */
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);
 /* Reports some shard dead-lettered. */
 int fp_journal_dead(fp_journal *j, long long *dead);
