@@ -196,8 +196,9 @@ static int apply_update(sink *k, const char *data, size_t len)
                 fp_record_free(&r);
                 continue;
             }
-            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, &completed);
-            if (completed && r.u.ack.arrived_ms) note_arrival(k, r.u.ack.arrived_ms);
+            uint64_t sample = 0;
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, r.u.ack.arrived_ms, &completed, &sample);
+            if (sample) note_arrival(k, sample);
             k->completed |= completed;
             k->dirty = 1;
         }
@@ -280,7 +281,11 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
         } else if (r.type == FP_REC_ANOMALY) {
             fp_table_anomaly(k->t, &r.u.anomaly);
         } else if (r.type == FP_REC_ACK) {
-            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, NULL);
+            /* a report this completes was under way when the shard was re-synced: its arrival came on the
+             * other shard's live ack, and it is one latency sample all the same */
+            uint64_t sample = 0;
+            fp_table_ack(k->t, r.u.ack.report_id, r.u.ack.shard, 0, NULL, &sample);
+            if (sample) note_arrival(k, sample);
         }
         fp_record_free(&r);
     }

@@ -85,7 +85,7 @@ struct fp_table {
     uint32_t *nchildren; /* per gazetteer region: its children in the gazetteer */
     uint32_t nshards;
     fp_map rows;     /* "code|year|indicator|series|unit" -> row */
-    fp_map acks;     /* report id -> uint64_t bitmask of the shards that acknowledged it */
+    fp_map acks;     /* report id -> ackrec */
     size_t complete;
     fp_map findings; /* id -> finding */
 };
@@ -94,6 +94,13 @@ typedef struct {
     uint32_t shard;
     char *line; /* the JSON object written to anomalies.jsonl */
 } finding;
+
+/* A report's acknowledgements as the sink has them. */
+typedef struct {
+    uint64_t mask;    /* the shards that acknowledged it */
+    uint64_t arrived; /* its arrival at ingest, from the first ack that carried it (0: none yet) */
+    int sampled;      /* its latency was measured (once: a snapshot that completes it again does not) */
+} ackrec;
 
 static void make_key(char *buf, size_t cap, const char *code, int year, const char *indicator, const char *series,
                      const char *unit)
@@ -343,9 +350,9 @@ static void unack_one(const char *key, void *val, void *ud)
 {
     (void)key;
     unack *u = ud;
-    uint64_t *mask = val;
-    if (*mask == u->all) (*u->complete)--;
-    *mask &= ~u->bit;
+    ackrec *a = val;
+    if (a->mask == u->all) (*u->complete)--;
+    a->mask &= ~u->bit;
 }
 
 static uint64_t all_shards(const fp_table *t) { return t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1; }
@@ -368,24 +375,34 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
     fp_map_each(&t->acks, unack_one, &u);
 }
 
-int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
+int fp_table_ack(fp_table *t, const char *id, uint32_t shard, uint64_t arrived_ms, int *completed,
+                 uint64_t *sample_ms)
 {
     if (completed) *completed = 0;
+    if (sample_ms) *sample_ms = 0;
     if (shard >= t->nshards) return FP_EINVAL;
-    uint64_t *mask = fp_map_get(&t->acks, id);
-    if (!mask) {
-        if (!(mask = calloc(1, sizeof *mask))) return FP_ENOMEM;
-        if (fp_map_put(&t->acks, id, mask, NULL)) {
-            free(mask);
+    ackrec *a = fp_map_get(&t->acks, id);
+    if (!a) {
+        if (!(a = calloc(1, sizeof *a))) return FP_ENOMEM;
+        if (fp_map_put(&t->acks, id, a, NULL)) {
+            free(a);
             return FP_ENOMEM;
         }
     }
+    if (!a->arrived) a->arrived = arrived_ms;
     uint64_t all = all_shards(t);
-    int was = *mask == all;
-    *mask |= 1ULL << shard;
-    if (!was && *mask == all) {
+    int was = a->mask == all;
+    a->mask |= 1ULL << shard;
+    if (!was && a->mask == all) {
         t->complete++;
         if (completed) *completed = 1;
+    }
+    /* measured when the report is first complete with its arrival known, whichever ack completes it: a
+     * snapshot's (which carry no arrival) may, when the shard was re-synced while the report was under way,
+     * and the live ack that carried the arrival is then one of the held updates replayed after it */
+    if (a->mask == all && a->arrived && !a->sampled) {
+        a->sampled = 1;
+        if (sample_ms) *sample_ms = a->arrived;
     }
     return FP_OK;
 }

@@ -65,8 +65,14 @@ size_t fp_table_anomalies(const fp_table *t);
 /* Drops every row, finding and acknowledgement of one shard (before its snapshot). */
 void fp_table_clear_shard(fp_table *t, uint32_t shard);
 /* Records a shard's acknowledgement; *completed (may be NULL) is 1 when it
- * was the last shard the report was waiting for. */
-int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, int *completed);
+ * was the last shard the report was waiting for. arrived_ms: the report's
+ * arrival at ingest when the ack carries it (0: it does not). *sample_ms
+ * (may be NULL) is the report's arrival time once, at the first ack that
+ * finds it complete with an arrival time known from any of its acks (else
+ * 0): so each report is one latency sample, even when a snapshot's acks
+ * complete it before the live ack with its arrival is replayed. */
+int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, uint64_t arrived_ms, int *completed,
+                 uint64_t *sample_ms);
 size_t fp_table_complete(const fp_table *t);
 size_t fp_table_rows(const fp_table *t);
 

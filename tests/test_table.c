@@ -343,6 +343,42 @@ static int bench(const fp_gazetteer *g, const fp_indicators *ind, const char *pa
     return rc ? 1 : 0;
 }
 
+/* Acknowledgements: a report is complete once every shard acknowledged it, and is one latency sample,
+ * measured from the arrival any of its acks carried, even when a snapshot's ack (no arrival) completes it
+ * and when a shard's re-sync completes it again. */
+static void acks_test(const fp_gazetteer *g, const fp_indicators *ind)
+{
+    fp_table *t = NULL;
+    CHECK(fp_table_new(&t, g, ind, 2) == FP_OK);
+    if (!t) return;
+    const char *r1 = "1111111111111111111111111111111111111111111111111111111111111111";
+    const char *r2 = "2222222222222222222222222222222222222222222222222222222222222222";
+    int completed = -1;
+    uint64_t sample = 9;
+    /* live acks: the second completes it, with the arrival the first carried */
+    CHECK(fp_table_ack(t, r1, 0, 1000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    CHECK(fp_table_ack(t, r1, 1, 1000, &completed, &sample) == FP_OK && completed && sample == 1000);
+    CHECK(fp_table_complete(t) == 1);
+    /* the same ack again: nothing new */
+    CHECK(fp_table_ack(t, r1, 1, 1000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    /* shard 0 re-synced while r2 was under way: shard 1's live ack (with the arrival), then shard 0's
+     * snapshot, whose ack carries none, completes it: sampled there, not again at the replayed live ack */
+    CHECK(fp_table_ack(t, r2, 1, 2000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    fp_table_clear_shard(t, 0);
+    CHECK(fp_table_complete(t) == 0);
+    CHECK(fp_table_ack(t, r1, 0, 0, &completed, &sample) == FP_OK && completed && sample == 0); /* sampled before */
+    CHECK(fp_table_ack(t, r2, 0, 0, &completed, &sample) == FP_OK && completed && sample == 2000);
+    CHECK(fp_table_ack(t, r2, 0, 2000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    CHECK(fp_table_complete(t) == 2);
+    /* completed by a snapshot before any arrival is known: sampled at the live ack that brings it */
+    const char *r3 = "3333333333333333333333333333333333333333333333333333333333333333";
+    CHECK(fp_table_ack(t, r3, 0, 0, &completed, &sample) == FP_OK && sample == 0);
+    CHECK(fp_table_ack(t, r3, 1, 0, &completed, &sample) == FP_OK && completed && sample == 0);
+    CHECK(fp_table_ack(t, r3, 1, 3000, &completed, &sample) == FP_OK && !completed && sample == 3000);
+    CHECK(fp_table_ack(t, r3, 7, 3000, &completed, &sample) == FP_EINVAL);
+    fp_table_free(t);
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "data";
@@ -359,6 +395,7 @@ int main(int argc, char **argv)
     else {
         unit_test(g, &ind);
         findings_test(g, &ind);
+        acks_test(g, &ind);
     }
     fp_indicators_free(&ind);
     fp_gaz_free(g);
