@@ -105,4 +105,23 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
 /* The checks alone, as JSON lines (what anomalies.jsonl holds). */
 int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out);
 
+/* The three output files as last written, so a write rewrites only those
+ * whose content changed. Zeroed to start; free with fp_outfiles_free. */
+typedef struct {
+    fp_buf written[3]; /* totals.csv, totals.jsonl, anomalies.jsonl as on disk */
+    int on_disk;       /* 0: what is on disk is not known (none written yet, a write failed, the folder re-made) */
+} fp_outfiles;
+
+/* Writes now[0..2] as dir/totals.csv, dir/totals.jsonl and dir/anomalies.jsonl,
+ * as one set made durable together (fp_file_replace_all), leaving out each
+ * file whose content is the one last written and still on disk (its size
+ * checked): what is left out is durable from an earlier write, so the three
+ * files always show one state. On success now[i] and o->written[i] swap
+ * (the new content is kept without a copy; now[i] gets the old buffers to
+ * render into). *bytes: the bytes written; *changed: bit i for file i
+ * written. On failure (FP_EIO, *why says why) all three are written next time. */
+int fp_outfiles_write(fp_outfiles *o, const char *dir, fp_buf now[3], size_t *bytes, unsigned *changed,
+                      const char **why);
+void fp_outfiles_free(fp_outfiles *o);
+
 #endif

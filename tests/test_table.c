@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define D(x) ((fp_dec)(x) * FP_DEC_SCALE)
 
@@ -379,6 +381,81 @@ static void acks_test(const fp_gazetteer *g, const fp_indicators *ind)
     fp_table_free(t);
 }
 
+static void set_buf(fp_buf *b, const char *s)
+{
+    b->len = 0;
+    b->oom = 0;
+    CHECK(fp_buf_puts(b, s) == FP_OK);
+}
+
+static ino_t inode_of(const char *dir, const char *name)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/* The sink's writes: a file whose content did not change is not written again (its inode stays: a
+ * rewrite renames a new file in), one changed, removed or cut under the sink is; a failed write makes
+ * the next write all three. */
+static void outfiles_test(void)
+{
+    char dir[] = "/tmp/fupin-test-outfiles-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    fp_outfiles o = {0};
+    fp_buf now[3] = {{0}};
+    size_t bytes = 0;
+    unsigned changed = 0;
+    const char *why = NULL;
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 1\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 7 && bytes == 14);
+    ino_t csv = inode_of(dir, "totals.csv"), jsonl = inode_of(dir, "totals.jsonl"),
+          an = inode_of(dir, "anomalies.jsonl");
+    CHECK(csv && jsonl && an);
+    /* the same content again: nothing written */
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 1\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 0 && bytes == 0);
+    CHECK(inode_of(dir, "totals.csv") == csv && inode_of(dir, "totals.jsonl") == jsonl);
+    /* one file changed: that one alone */
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 2 && bytes == 8);
+    CHECK(inode_of(dir, "totals.csv") == csv && inode_of(dir, "totals.jsonl") != jsonl);
+    CHECK(!strcmp(o.written[1].p, "jsonl 2\n") && o.written[1].len == 8);
+    /* removed under the sink: written again though its content is the same */
+    char p[512];
+    snprintf(p, sizeof p, "%s/anomalies.jsonl", dir);
+    CHECK(unlink(p) == 0);
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 4);
+    CHECK(inode_of(dir, "anomalies.jsonl") != 0);
+    /* a failed write (the folder gone): nothing kept as written, so the next write is all three */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    set_buf(&now[0], "csv 3\n");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_EIO && changed == 0 && why);
+    CHECK(mkdir(dir, 0755) == 0);
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 7);
+    for (int i = 0; i < 3; i++) fp_buf_free(&now[i]);
+    fp_outfiles_free(&o);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "data";
@@ -396,6 +473,7 @@ int main(int argc, char **argv)
         unit_test(g, &ind);
         findings_test(g, &ind);
         acks_test(g, &ind);
+        outfiles_test();
     }
     fp_indicators_free(&ind);
     fp_gaz_free(g);
