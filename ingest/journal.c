@@ -298,10 +298,27 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
     return r == SQLITE_DONE ? FP_OK : fail(j, "ack");
 }
 
+/* PRAGMA synchronous: NORMAL (0) for commits whose loss a restart repairs, else FULL. */
+static int synchronous(fp_journal *j, int full)
+{
+    sqlite3_stmt *st = full ? cached(j, C_SYNC, "PRAGMA synchronous=FULL") : cached(j, C_NOSYNC, "PRAGMA synchronous=NORMAL");
+    return run_cached(j, st, "synchronous");
+}
+
 int fp_journal_begin(fp_journal *j)
 {
     if (j->batch) return FP_OK;
-    if (tx(j, C_BEGIN_IMM) != SQLITE_OK) return fail(j, "begin");
+    /* Acknowledgements commit without an fsync (one per shard group commit was about as many as the takes'
+     * own, and ingest's CPU time was half the kernel's): lost to a
+     * crash of the machine (not of ingest: the WAL is in the page cache), their reports are pending again
+     * and re-sent, and the shards, which applied them, acknowledge them again. The next FULL commit (a
+     * take) makes them durable with its own. */
+    if (synchronous(j, 0)) return FP_EIO;
+    if (tx(j, C_BEGIN_IMM) != SQLITE_OK) {
+        int rc = fail(j, "begin");
+        synchronous(j, 1);
+        return rc;
+    }
     j->batch = 1;
     return FP_OK;
 }
@@ -310,10 +327,13 @@ int fp_journal_commit(fp_journal *j)
 {
     if (!j->batch) return FP_OK;
     j->batch = 0;
-    if (tx(j, C_COMMIT) == SQLITE_OK) return FP_OK;
-    int rc = fail(j, "commit");
-    tx(j, C_ROLLBACK);
-    j->dead = -1; /* the batch's dead letters are gone with it */
+    int rc = tx(j, C_COMMIT) == SQLITE_OK ? FP_OK : fail(j, "commit");
+    if (rc) {
+        tx(j, C_ROLLBACK);
+        j->dead = -1; /* the batch's dead letters are gone with it */
+    }
+    /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
+    if (synchronous(j, 1) && !rc) rc = FP_EIO;
     return rc;
 }
 
@@ -402,7 +422,7 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
                int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
 {
     *resent = 0;
-    sqlite3_stmt *lt = NULL, *fresh = NULL, *up = NULL, *cnt = NULL, *nosync = NULL, *sync = NULL;
+    sqlite3_stmt *lt = NULL, *fresh = NULL, *up = NULL, *cnt = NULL;
     int rc = FP_OK;
     /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out), plus
      * the time a worker takes over a report of its size (its size column; length() of an inline text, in a
@@ -412,9 +432,7 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
                                            " + COALESCE(r.size, length(r.text), length(t.text)) * ?3 / 1048576 <= ?1 ORDER BY r.rowid LIMIT 256"))) ||
         !(fresh = cached(j, C_FRESH, REPORT_COLS " WHERE r.done=0 AND r.sent_ms = 0 ORDER BY r.rowid LIMIT ?1")) ||
         !(up = cached(j, C_SENT, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1")) ||
-        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")) ||
-        !(nosync = cached(j, C_NOSYNC, "PRAGMA synchronous=NORMAL")) ||
-        !(sync = cached(j, C_SYNC, "PRAGMA synchronous=FULL")))
+        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")))
         return fail(j, "due");
     /* Without re-sends to look for, nothing is written unless the window has room and a report waits
      * (asked of the index alone): called at every acknowledgement and every take, this is the common case. */
@@ -432,7 +450,7 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
     /* When a report went out matters only to this run (a restart sends every pending report again,
      * fp_journal_reset_sent): its commit is not worth an fsync, which would be one more per report. The
      * next FULL commit (a take, an ack) syncs these WAL frames with its own. */
-    run_cached(j, nosync, "synchronous");
+    if (synchronous(j, 0)) return FP_EIO;
     if (tx(j, C_BEGIN) != SQLITE_OK) rc = fail(j, "due");
     if (!rc && late) {
         sqlite3_bind_int64(lt, 1, (sqlite3_int64)now_ms);
@@ -460,7 +478,7 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
     }
     if (rc) tx(j, C_ROLLBACK);
     /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
-    if (run_cached(j, sync, "synchronous") && !rc) rc = FP_EIO;
+    if (synchronous(j, 1) && !rc) rc = FP_EIO;
     return rc;
 }
 

@@ -36,9 +36,10 @@ int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding
  * it counts as acknowledged, so it is not re-sent, and is kept marked dead. */
 int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int *done);
 /* A batch: acknowledgements recorded between fp_journal_begin and
- * fp_journal_commit share one transaction (one fsync for a shard's whole
- * group commit). A crash before the commit loses them all: those reports
- * are re-sent, and the shards, which applied them, acknowledge them again.
+ * fp_journal_commit share one transaction, committed without an fsync. A
+ * crash before the commit (or, for the machine, before the next take's
+ * commit syncs it) loses them all: those reports are re-sent, and the
+ * shards, which applied them, acknowledge them again.
  * fp_journal_epoch is not called inside a batch (FP_EINVAL for a new one). */
 int fp_journal_begin(fp_journal *j);
 int fp_journal_commit(fp_journal *j);

@@ -216,7 +216,7 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
         }
         fp_record_free(&r);
     }
-    /* Then the acknowledgements, all in one transaction: one fsync for a shard's whole group. */
+    /* Then the acknowledgements, all in one transaction for a shard's whole group (no fsync: see journal.h). */
     off = 0;
     int batch = fp_journal_begin(g->j) == FP_OK;
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {

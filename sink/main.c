@@ -413,7 +413,7 @@ static void write_files(sink *k, size_t *bytes)
  * the bytes this one wrote, if that is more than flush-ms: 1 ms per
  * WRITE_BYTES_PER_MS (about 8 times what writing them costs). Bytes, not
  * the write's measured time, which on a shared machine is mostly others'. */
-#define WRITE_BYTES_PER_MS (32 * 1024)
+#define WRITE_BYTES_PER_MS (8 * 1024)
 
 /* Writes the files when they changed and the last write is far enough behind. */
 static void write_due(sink *k)

@@ -218,10 +218,21 @@ typedef struct {
     int sampled;      /* its latency was measured (once: a snapshot that completes it again does not) */
 } ackrec;
 
+static char *key_str(char *p, char *end, const char *s);
+static char *key_int(char *p, char *end, int v);
+
+/* "code|year|indicator|series|unit", as snprintf would make it (cut at cap - 1), but by hand: made for
+ * every total put, where snprintf was two thirds of a put's cost. */
 static void make_key(char *buf, size_t cap, const char *code, int year, const char *indicator, const char *series,
                      const char *unit)
 {
-    snprintf(buf, cap, "%s|%d|%s|%s|%s", code, year, indicator, series, unit);
+    char *p = buf, *end = buf + cap - 1;
+    p = key_str(p, end, code);
+    p = key_int(p, end, year);
+    p = key_str(p, end, indicator);
+    p = key_str(p, end, series);
+    while (*unit && p < end) *p++ = *unit++; /* the last part: no '|' after it */
+    *p = '\0';
 }
 
 static void free_row(const char *key, void *val, void *ud)

@@ -1,6 +1,6 @@
 /* ingest's journal without sockets: takes (new, unchanged, revision), the
  * window of reports out, re-sends, acknowledgements batched in one
- * transaction (ingest's on_ack: one fsync for a shard's whole group) and
+ * transaction (ingest's on_ack: a shard's whole group at once) and
  * what a crash before their commit leaves, and a journal written before
  * texts had their own table (its texts inline in reports); sends into the
  * window alone (fp_journal_send_fresh) and the counts. */
