@@ -10,7 +10,7 @@
 
 /* The cached statements (see cached()). */
 enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT, C_TEXT, C_NOSYNC, C_SYNC, C_WAITING,
-       C_BEGIN_IMM, C_BEGIN, C_COMMIT, C_ROLLBACK, C_TAKEN, C_PENDING, C_N };
+       C_BEGIN_IMM, C_BEGIN, C_COMMIT, C_ROLLBACK, C_TAKEN, C_PENDING, C_LATE_PROBE, C_N };
 
 struct fp_journal {
     sqlite3 *db;
@@ -21,7 +21,8 @@ struct fp_journal {
     int batch;              /* inside fp_journal_begin .. fp_journal_commit */
     /* counted once, then kept by the writes that change them (-1: count again): a status request every
      * 50 ms counted the whole table twice */
-    long long taken, dead;
+    long long taken, dead, pending;
+    long long batch_done; /* reports the open batch of acknowledgements completed */
 };
 
 static const char *schema =
@@ -61,7 +62,7 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
     fp_journal *j = calloc(1, sizeof *j);
     if (!j) return FP_ENOMEM;
     j->nshards = nshards;
-    j->taken = j->dead = -1;
+    j->taken = j->dead = j->pending = -1;
     char *err = NULL;
     if (sqlite3_open(path, &j->db) != SQLITE_OK || sqlite3_exec(j->db, schema, NULL, NULL, &err) != SQLITE_OK) {
         fp_error("cannot open journal %s: %s", path, err ? err : sqlite3_errmsg(j->db));
@@ -270,6 +271,8 @@ int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding
     }
     if (rc && send) *send = 0;
     if (!rc && !known && j->taken >= 0) j->taken++;
+    if (!rc && !known && j->pending >= 0) j->pending++;
+    if (!rc && known && *what == FP_TAKE_REVISION) j->pending = -1; /* it may have been done: count again */
     return rc;
 }
 
@@ -295,7 +298,15 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
         r = sqlite3_step(st);
     }
     sqlite3_reset(st);
-    return r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+    if (r != SQLITE_DONE) {
+        *done = 0;
+        j->pending = -1;
+        return fail(j, "ack");
+    }
+    /* one pending fewer, once the batch it is in commits */
+    if (*done && j->batch) j->batch_done++;
+    else if (*done && j->pending >= 0) j->pending--;
+    return FP_OK;
 }
 
 /* PRAGMA synchronous: NORMAL (0) for commits whose loss a restart repairs, else FULL. */
@@ -320,6 +331,7 @@ int fp_journal_begin(fp_journal *j)
         return rc;
     }
     j->batch = 1;
+    j->batch_done = 0;
     return FP_OK;
 }
 
@@ -330,8 +342,11 @@ int fp_journal_commit(fp_journal *j)
     int rc = tx(j, C_COMMIT) == SQLITE_OK ? FP_OK : fail(j, "commit");
     if (rc) {
         tx(j, C_ROLLBACK);
-        j->dead = -1; /* the batch's dead letters are gone with it */
+        j->dead = j->pending = -1; /* the batch's dead letters and completions are gone with it: count again */
+    } else if (j->pending >= 0) {
+        j->pending -= j->batch_done;
     }
+    j->batch_done = 0;
     /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
     if (synchronous(j, 1) && !rc) rc = FP_EIO;
     return rc;
@@ -379,6 +394,7 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
         rc = fail(j, "epoch");
     }
     if (!rc && sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(j, "epoch");
+    j->pending = -1; /* reports re-opened (or, on failure, not known): count again */
     if (rc) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL), *reopened = -1;
     else snprintf(j->epoch[shard], sizeof j->epoch[shard], "%s", epoch);
     return rc;
@@ -434,6 +450,16 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
         !(up = cached(j, C_SENT, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1")) ||
         !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")))
         return fail(j, "due");
+    /* A report can be late only if it went out longer than timeout_ms ago (every other term of the late
+     * test adds to its wait): asked of the (done, sent_ms) index first, the tick's look for re-sends,
+     * four times a second, costs one lookup while nothing is late. */
+    if (late) {
+        sqlite3_stmt *pr = cached(j, C_LATE_PROBE, "SELECT 1 FROM reports WHERE done=0 AND sent_ms > 0 AND sent_ms <= ?1 LIMIT 1");
+        if (!pr) return fail(j, "due");
+        sqlite3_bind_int64(pr, 1, (sqlite3_int64)now_ms - (sqlite3_int64)timeout_ms);
+        late = sqlite3_step(pr) != SQLITE_DONE; /* a row, or an error: look */
+        sqlite3_reset(pr);
+    }
     /* Without re-sends to look for, nothing is written unless the window has room and a report waits
      * (asked of the index alone): called at every acknowledgement and every take, this is the common case. */
     if (!late) {
@@ -449,7 +475,7 @@ static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_
     size_t sent = 0, ignored = 0;
     /* When a report went out matters only to this run (a restart sends every pending report again,
      * fp_journal_reset_sent): its commit is not worth an fsync, which would be one more per report. The
-     * next FULL commit (a take, an ack) syncs these WAL frames with its own. */
+     * next FULL commit (a take) syncs these WAL frames with its own. */
     if (synchronous(j, 0)) return FP_EIO;
     if (tx(j, C_BEGIN) != SQLITE_OK) rc = fail(j, "due");
     if (!rc && late) {
@@ -514,14 +540,14 @@ static int count_of(fp_journal *j, int which, const char *sql, long long *n)
 
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending)
 {
-    /* rows are never deleted, and `done` is 0 or 1: taken is kept from the first count on, pending is asked
-     * of the (done, sent_ms) index, which holds only the pending reports under done=0 */
+    /* rows are never deleted, and `done` is 0 or 1: both are counted once, then kept by the takes and
+     * acknowledgements that change them (counted again after a revision, a re-opening or a failure) */
     if (j->taken < 0 && count_of(j, C_TAKEN, "SELECT COUNT(*) FROM reports", &j->taken)) return FP_EIO;
-    long long p;
-    if (count_of(j, C_PENDING, "SELECT COUNT(*) FROM reports WHERE done=0", &p)) return FP_EIO;
+    if (j->pending < 0 && count_of(j, C_PENDING, "SELECT COUNT(*) FROM reports WHERE done=0", &j->pending))
+        return FP_EIO;
     *taken = j->taken;
-    *pending = p;
-    *done = j->taken - p;
+    *pending = j->pending;
+    *done = j->taken - j->pending;
     return FP_OK;
 }
 

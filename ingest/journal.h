@@ -69,9 +69,9 @@ int fp_journal_send_fresh(fp_journal *j, uint64_t now_ms, size_t window, int (*c
                           void *ud);
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);
-/* How many reports were taken, are done and pending. taken is kept in memory after the first count
- * (rows are never deleted), pending is counted in the index of pending reports: cheap enough for
- * every status request. */
+/* How many reports were taken, are done and pending: counted once, then
+ * kept in memory by the writes that change them, so cheap enough for every
+ * status request. */
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);
 /* Reports some shard dead-lettered. */
 int fp_journal_dead(fp_journal *j, long long *dead);

@@ -156,6 +156,26 @@ static void fresh_and_counts(const char *path)
     if (!j) return;
     CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 1 && pending == 2);
     CHECK(fp_journal_dead(j, &dead) == FP_OK && dead == 1);
+    /* the counts follow what changes them: a batch that completes, a store made anew (its reports
+     * re-opened), a revision back to done content */
+    int d2 = 0;
+    CHECK(fp_journal_begin(j) == FP_OK);
+    CHECK(fp_journal_ack(j, id[1], 0, 0, &d2) == FP_OK && d2 == 1);
+    CHECK(fp_journal_commit(j) == FP_OK);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && done == 2 && pending == 1);
+    long long reopened = 0;
+    CHECK(fp_journal_epoch(j, 0, "e1", &reopened) == FP_OK && reopened == -1); /* the first: recorded */
+    CHECK(fp_journal_epoch(j, 0, "e2", &reopened) == FP_OK && reopened == 2);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 0 && pending == 3);
+    CHECK(fp_journal_ack(j, id[0], 0, 0, &d2) == FP_OK && d2 == 1); /* outside a batch */
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && done == 1 && pending == 2);
+    CHECK(fp_journal_take(j, "a", "UTF-8", 0, "甲报告二", strlen("甲报告二"), id[1], sup, &what) == FP_OK);
+    CHECK(what == FP_TAKE_REVISION);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 4 && done == 1 && pending == 3);
+    CHECK(fp_journal_ack(j, id[0], 0, 0, &d2) == FP_OK && d2 == 0); /* done already */
+    CHECK(fp_journal_take(j, "a", "UTF-8", 0, texts[0], strlen(texts[0]), id[2], sup, &what) == FP_OK);
+    CHECK(what == FP_TAKE_REVISION && !strcmp(id[2], id[0])); /* back to done content: pending again */
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 4 && done == 0 && pending == 4);
     fp_journal_close(j);
 }
 
