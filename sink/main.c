@@ -156,7 +156,7 @@ static int apply_update(sink *k, const char *data, size_t len)
                 return 1;
             } else {
                 v->seq = r.u.total.seq;
-                fp_table_put(k->t, &r.u.total);
+                fp_table_put_owned(k->t, &r.u.total);
                 k->dirty = 1;
                 k->updates++;
             }
@@ -278,7 +278,7 @@ static void on_snapshot(fp_zsock *z, const char *data, size_t len, void *ud)
         if (r.type == FP_REC_TOTAL) {
             seq = r.u.total.seq;
             if (r.u.total.epoch[0]) snprintf(epoch, sizeof epoch, "%s", r.u.total.epoch);
-            if (r.u.total.facts) fp_table_put(k->t, &r.u.total);
+            if (r.u.total.facts) fp_table_put_owned(k->t, &r.u.total);
         } else if (r.type == FP_REC_ANOMALY) {
             fp_table_anomaly(k->t, &r.u.anomaly);
         } else if (r.type == FP_REC_ACK) {

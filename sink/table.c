@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 typedef struct {
-    fp_total tot; /* tot.region_path and tot.candidates owned */
+    fp_total tot; /* tot.region_path and tot.candidates owned: each its own allocation, or both in tot.strings */
     fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
     int other_known; /* other is found at the first write after a put, once, not at every write */
     uint64_t gen;    /* this cell's version, new at every put: its rendered lines are stale when it changes */
@@ -235,13 +235,24 @@ static void make_key(char *buf, size_t cap, const char *code, int year, const ch
     *p = '\0';
 }
 
+/* A row's strings: a decoded record's block it took (fp_table_put_owned), or its own copies. */
+static void row_strings_free(row *r)
+{
+    if (r->tot.strings) free(r->tot.strings);
+    else {
+        free(r->tot.region_path);
+        free(r->tot.candidates);
+    }
+    r->tot.strings = NULL;
+    r->tot.region_path = r->tot.candidates = NULL;
+}
+
 static void free_row(const char *key, void *val, void *ud)
 {
     (void)key;
     (void)ud;
     row *r = val;
-    free(r->tot.region_path);
-    free(r->tot.candidates);
+    row_strings_free(r);
     free(r);
 }
 
@@ -408,7 +419,8 @@ void fp_table_free(fp_table *t)
     free(t);
 }
 
-int fp_table_put(fp_table *t, const fp_total *tot)
+/* fp_table_put, and, with take, fp_table_put_owned. */
+static int put(fp_table *t, fp_total *tot, int take)
 {
     char key[256];
     make_key(key, sizeof key, tot->region_code, tot->year, tot->indicator, tot->series, tot->unit);
@@ -417,27 +429,39 @@ int fp_table_put(fp_table *t, const fp_total *tot)
         if (r) free_row(NULL, r, NULL);
         return FP_OK;
     }
-    char *path = strdup(tot->region_path ? tot->region_path : "");
-    char *cand = strdup(tot->candidates ? tot->candidates : "[]");
+    /* a decoded record's block holds just its two strings: the row takes it instead of copying them */
+    take = take && tot->strings && tot->region_path && tot->candidates;
+    char *path = take ? tot->region_path : strdup(tot->region_path ? tot->region_path : "");
+    char *cand = take ? tot->candidates : strdup(tot->candidates ? tot->candidates : "[]");
     row *r = fp_map_get(&t->rows, key);
     int fresh = !r;
     if (fresh) r = calloc(1, sizeof *r);
     if (!path || !cand || !r || (fresh && fp_map_put(&t->rows, key, r, NULL))) {
-        free(path);
-        free(cand);
+        if (!take) {
+            free(path);
+            free(cand);
+        }
         if (fresh) free(r);
         return FP_ENOMEM;
     }
-    free(r->tot.region_path);
-    free(r->tot.candidates);
+    row_strings_free(r);
     r->tot = *tot;
-    r->tot.strings = NULL; /* its strings are its own copies, not the decoded record's block */
+    r->tot.strings = take ? tot->strings : NULL; /* else its strings are its own copies */
     r->tot.region_path = path;
     r->tot.candidates = cand;
+    if (take) tot->strings = NULL, tot->region_path = tot->candidates = NULL;
     r->other_known = 0;
     r->gen = ++t->gen;
     return FP_OK;
 }
+
+int fp_table_put(fp_table *t, const fp_total *tot)
+{
+    fp_total copy = *tot;
+    return put(t, &copy, 0);
+}
+
+int fp_table_put_owned(fp_table *t, fp_total *tot) { return put(t, tot, 1); }
 
 /* Collects the keys of map entries an owner test picks, to delete them after the walk. */
 typedef struct {

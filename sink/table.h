@@ -59,6 +59,10 @@ void fp_table_free(fp_table *t);
 
 /* Stores (or, with facts 0, removes) the cell of one key. */
 int fp_table_put(fp_table *t, const fp_total *tot);
+/* fp_table_put, taking tot's strings when it holds them in one block (a
+ * record fp_record_next decoded) instead of copying them: then tot holds
+ * none after (its fp_record_free frees nothing). */
+int fp_table_put_owned(fp_table *t, fp_total *tot);
 /* Stores (live) or removes a shard's finding, by its id. */
 int fp_table_anomaly(fp_table *t, const fp_anomaly *a);
 size_t fp_table_anomalies(const fp_table *t);

@@ -345,6 +345,53 @@ static int bench(const fp_gazetteer *g, const fp_indicators *ind, const char *pa
     return rc ? 1 : 0;
 }
 
+/* fp_table_put_owned, given the cells as the sink decodes them (through the wire), takes their strings and
+ * gives the files a table given copies of the same records does. */
+static void owned_test(const fp_gazetteer *g, const fp_indicators *ind)
+{
+    enum { N = 60 };
+    fp_total cells[N];
+    size_t nreg = fp_gaz_count(g);
+    for (size_t i = 0; i < N; i++) {
+        cells[i] = cell(g, (int)((i * 7919) % nreg), 2019, i % 2 ? "funds.total" : "poor.remaining",
+                        i % 2 ? "CNY" : "person", D(10 + i));
+        cells[i].candidates = i % 3 ? "[{\"value\": \"1\", \"chosen\": false}]" : NULL;
+        if (i % 5 == 0) snprintf(cells[i].status, sizeof cells[i].status, "conflict");
+    }
+    fp_table *a = NULL, *b = NULL;
+    CHECK(fp_table_new(&a, g, ind, 1) == FP_OK && fp_table_new(&b, g, ind, 1) == FP_OK);
+    if (!a || !b) return;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    for (int round = 0; round < 2; round++) /* the second replaces every row's strings */
+        for (size_t i = 0; i < N; i++) {
+            msgpack_sbuffer_clear(&sb);
+            CHECK(fp_pack_total(&pk, &cells[i]) == FP_OK);
+            size_t off = 0;
+            fp_record r;
+            if (fp_record_next(sb.data, sb.size, &off, &r) != FP_OK) {
+                CHECK(0);
+                continue;
+            }
+            CHECK(fp_table_put(b, &r.u.total) == FP_OK); /* copied: r keeps its strings */
+            CHECK(r.u.total.strings != NULL);
+            CHECK(fp_table_put_owned(a, &r.u.total) == FP_OK);
+            CHECK(!r.u.total.strings && !r.u.total.region_path && !r.u.total.candidates);
+            fp_record_free(&r);
+        }
+    files fa, fb;
+    CHECK(write_all(a, &fa) == FP_OK && write_all(b, &fb) == FP_OK);
+    CHECK(same(&fa.csv, &fb.csv) && same(&fa.jsonl, &fb.jsonl) && same(&fa.an, &fb.an));
+    files_free(&fa);
+    files_free(&fb);
+    msgpack_sbuffer_destroy(&sb);
+    for (size_t i = 0; i < N; i++) free(cells[i].region_path);
+    fp_table_free(a);
+    fp_table_free(b);
+}
+
 /* Acknowledgements: a report is complete once every shard acknowledged it, and is one latency sample,
  * measured from the arrival any of its acks carried, even when a snapshot's ack (no arrival) completes it
  * and when a shard's re-sync completes it again. */
@@ -473,6 +520,7 @@ int main(int argc, char **argv)
         unit_test(g, &ind);
         findings_test(g, &ind);
         acks_test(g, &ind);
+        owned_test(g, &ind);
         outfiles_test();
     }
     fp_indicators_free(&ind);
