@@ -320,10 +320,9 @@ int fp_journal_begin(fp_journal *j)
 {
     if (j->batch) return FP_OK;
     /* Acknowledgements commit without an fsync (one per shard group commit was about as many as the takes'
-     * own, and ingest's CPU time was half the kernel's): lost to a
-     * crash of the machine (not of ingest: the WAL is in the page cache), their reports are pending again
-     * and re-sent, and the shards, which applied them, acknowledge them again. The next FULL commit (a
-     * take) makes them durable with its own. */
+     * own, and half of ingest's CPU time was the kernel's). Lost to a crash of the machine (not of ingest:
+     * the WAL is in the page cache), their reports are pending again and re-sent, and the shards, which
+     * applied them, acknowledge them again. The next FULL commit (a take) makes them durable with its own. */
     if (synchronous(j, 0)) return FP_EIO;
     if (tx(j, C_BEGIN_IMM) != SQLITE_OK) {
         int rc = fail(j, "begin");
