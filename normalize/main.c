@@ -44,7 +44,7 @@ static const fp_opt opts[] = {
 
 /* fp_route_shard's answers, remembered: it formats its key with snprintf, which was most of what routing
  * a figure cost, and a report's figures name few distinct cells. Direct-mapped by a hash of the key. */
-#define ROUTE_MEMO 256
+#define ROUTE_MEMO 1024
 typedef struct {
     char region_code[16];
     char indicator[96];
