@@ -411,10 +411,10 @@ static void write_files(sink *k, size_t *bytes)
  * under a stream of reports, writing as often as flush-ms allows would
  * spend the sink's time writing. So the next write waits in proportion to
  * the bytes this one wrote, if that is more than flush-ms: 1 ms per
- * WRITE_BYTES_PER_MS (1.5 s after writing 6 MB; at 8 KB the sink wrote
- * three times as often as with the earlier spacing, 8 times the write's
- * wall time, on a loaded machine). Bytes, not the write's measured time,
- * which on a shared machine is mostly others'. */
+ * WRITE_BYTES_PER_MS (1.5 s after writing 6 MB; with 8 KB the bench's
+ * sink wrote 51 times where the earlier spacing, 8 times the write's wall
+ * time, wrote 34). Bytes, not the write's measured time, which on a shared
+ * machine is mostly others'. */
 #define WRITE_BYTES_PER_MS (4 * 1024)
 
 /* Writes the files when they changed and the last write is far enough behind. */
