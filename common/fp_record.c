@@ -185,8 +185,15 @@ static void w_int(wbuf *w, int64_t v)
     else w_head(w, 0xd3, (uint64_t)v, 8);
 }
 
-static void w_str(wbuf *w, const char *s, size_t n)
+static inline __attribute__((always_inline)) void w_str(wbuf *w, const char *s, size_t n)
 {
+    if (n < 32 && sizeof w->b - w->n > n) { /* the common case, a short string: header and bytes in place */
+        unsigned char *h = w->b + w->n;
+        h[0] = (unsigned char)(0xa0 | n);
+        memcpy(h + 1, s, n);
+        w->n += n + 1;
+        return;
+    }
     if (n < 32) w_head(w, (unsigned char)(0xa0 | n), 0, 0);
     else if (n < 256) w_head(w, 0xd9, n, 1);
     else if (n < 65536) w_head(w, 0xda, n, 2);
@@ -195,6 +202,23 @@ static void w_str(wbuf *w, const char *s, size_t n)
 }
 
 static void w_cstr(wbuf *w, const char *s) { w_str(w, s ? s : "", s ? strlen(s) : 0); }
+
+/* A field's key: its header and its (zero-padded) 8 bytes stored at once, klen + 1 of them kept. */
+static inline void w_key(wbuf *w, const field *f)
+{
+    if (sizeof w->b - w->n < 9) w_flush(w);
+    unsigned char *h = w->b + w->n;
+    h[0] = (unsigned char)(0xa0 | f->klen);
+    memcpy(h + 1, f->key, sizeof f->key);
+    w->n += (size_t)f->klen + 1;
+}
+
+/* w_uint, with the small values (most counts, flags, years' offsets) in place. */
+static inline void w_small(wbuf *w, uint64_t v)
+{
+    if (v < 128 && w->n < sizeof w->b) w->b[w->n++] = (unsigned char)v;
+    else w_uint(w, v);
+}
 
 static int pack(msgpack_packer *pk, enum fp_rec_type t, const void *rec)
 {
@@ -212,7 +236,7 @@ static int pack(msgpack_packer *pk, enum fp_rec_type t, const void *rec)
     for (size_t i = 0; i < sc->n && !w.rc; i++) {
         const field *f = &sc->fields[i];
         const void *p = base + f->off;
-        w_str(&w, f->key, f->klen);
+        w_key(&w, f);
         switch (f->kind) {
         case K_ID:
         case K_FIX: w_cstr(&w, (const char *)p); break;
@@ -223,10 +247,10 @@ static int pack(msgpack_packer *pk, enum fp_rec_type t, const void *rec)
             break;
         }
         case K_INT: w_int(&w, *(const int *)p); break;
-        case K_U32: w_uint(&w, *(const uint32_t *)p); break;
-        case K_U64: w_uint(&w, *(const uint64_t *)p); break;
-        case K_U16: w_uint(&w, *(const uint16_t *)p); break;
-        case K_U8: w_uint(&w, *(const uint8_t *)p); break;
+        case K_U32: w_small(&w, *(const uint32_t *)p); break;
+        case K_U64: w_small(&w, *(const uint64_t *)p); break;
+        case K_U16: w_small(&w, *(const uint16_t *)p); break;
+        case K_U8: w_small(&w, *(const uint8_t *)p); break;
         case K_DEC: {
             char buf[32];
             int n = fp_dec_format(*(const fp_dec *)p, buf, sizeof buf);

@@ -9,7 +9,8 @@
 #include <string.h>
 
 /* The cached statements (see cached()). */
-enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT, C_TEXT, C_NOSYNC, C_SYNC, C_WAITING, C_N };
+enum { C_SOURCE, C_KNOWN, C_INSERT, C_SET_SOURCE, C_LATE, C_FRESH, C_SENT, C_OUT, C_TEXT, C_NOSYNC, C_SYNC, C_WAITING,
+       C_BEGIN_IMM, C_BEGIN, C_COMMIT, C_ROLLBACK, C_TAKEN, C_PENDING, C_LATE_PROBE, C_N };
 
 struct fp_journal {
     sqlite3 *db;
@@ -18,6 +19,10 @@ struct fp_journal {
     sqlite3_stmt *c[C_N];   /* the statements of every take and every send, prepared once (cached) */
     char epoch[62][17];     /* each shard's identity as recorded, once read or written ("" unknown) */
     int batch;              /* inside fp_journal_begin .. fp_journal_commit */
+    /* counted once, then kept by the writes that change them (-1: count again): a status request every
+     * 50 ms counted the whole table twice */
+    long long taken, dead, pending;
+    long long batch_done; /* reports the open batch of acknowledgements completed */
 };
 
 static const char *schema =
@@ -57,6 +62,7 @@ int fp_journal_open(fp_journal **out, const char *path, uint32_t nshards)
     fp_journal *j = calloc(1, sizeof *j);
     if (!j) return FP_ENOMEM;
     j->nshards = nshards;
+    j->taken = j->dead = j->pending = -1;
     char *err = NULL;
     if (sqlite3_open(path, &j->db) != SQLITE_OK || sqlite3_exec(j->db, schema, NULL, NULL, &err) != SQLITE_OK) {
         fp_error("cannot open journal %s: %s", path, err ? err : sqlite3_errmsg(j->db));
@@ -125,6 +131,19 @@ static sqlite3_stmt *cached(fp_journal *j, int which, const char *sql)
     return *st;
 }
 
+/* BEGIN, COMMIT and ROLLBACK as cached statements: sqlite3_exec parses its SQL at every call, and a
+ * report's take and send run several. */
+static int tx(fp_journal *j, int which)
+{
+    static const char *const sql[] = {[C_BEGIN_IMM] = "BEGIN IMMEDIATE", [C_BEGIN] = "BEGIN", [C_COMMIT] = "COMMIT",
+                                      [C_ROLLBACK] = "ROLLBACK"};
+    sqlite3_stmt *st = cached(j, which, sql[which]);
+    if (!st) return SQLITE_ERROR;
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? SQLITE_OK : r;
+}
+
 /* The content a source last had, into cur; 0 when the source is new. */
 static int source_current(fp_journal *j, const char *source, char cur[FP_ID_HEX + 1])
 {
@@ -183,11 +202,12 @@ int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding
     supersedes[0] = '\0';
     if (send) *send = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
+    if (tx(j, C_BEGIN_IMM) != SQLITE_OK) return fail(j, "begin");
     int rc = FP_OK;
     if (!(st = cached(j, C_KNOWN, "SELECT source = ?2 FROM reports WHERE id=?1"))) {
-        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-        return fail(j, "take");
+        rc = fail(j, "take");
+        tx(j, C_ROLLBACK);
+        return rc;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
@@ -245,8 +265,14 @@ int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding
         sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
         rc = run_cached(j, st, "source");
     }
-    if (sqlite3_exec(j->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc) rc = fail(j, "commit");
+    if (tx(j, rc ? C_ROLLBACK : C_COMMIT) != SQLITE_OK && !rc) {
+        rc = fail(j, "commit");
+        tx(j, C_ROLLBACK); /* a failed COMMIT can leave the transaction open */
+    }
     if (rc && send) *send = 0;
+    if (!rc && !known && j->taken >= 0) j->taken++;
+    if (!rc && !known && j->pending >= 0) j->pending++;
+    if (!rc && known && *what == FP_TAKE_REVISION) j->pending = -1; /* it may have been done: count again */
     return rc;
 }
 
@@ -261,6 +287,7 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
                                       -1, &j->ack, NULL) != SQLITE_OK)
         return fail(j, "ack");
     sqlite3_stmt *st = j->ack;
+    if (dead) j->dead = -1; /* counted again when next asked (dead letters are rare) */
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, 1LL << shard);
     sqlite3_bind_int64(st, 3, all);
@@ -271,14 +298,39 @@ int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int 
         r = sqlite3_step(st);
     }
     sqlite3_reset(st);
-    return r == SQLITE_DONE ? FP_OK : fail(j, "ack");
+    if (r != SQLITE_DONE) {
+        *done = 0;
+        j->pending = -1;
+        return fail(j, "ack");
+    }
+    /* one pending fewer, once the batch it is in commits */
+    if (*done && j->batch) j->batch_done++;
+    else if (*done && j->pending >= 0) j->pending--;
+    return FP_OK;
+}
+
+/* PRAGMA synchronous: NORMAL (0) for commits whose loss a restart repairs, else FULL. */
+static int synchronous(fp_journal *j, int full)
+{
+    sqlite3_stmt *st = full ? cached(j, C_SYNC, "PRAGMA synchronous=FULL") : cached(j, C_NOSYNC, "PRAGMA synchronous=NORMAL");
+    return run_cached(j, st, "synchronous");
 }
 
 int fp_journal_begin(fp_journal *j)
 {
     if (j->batch) return FP_OK;
-    if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(j, "begin");
+    /* Acknowledgements commit without an fsync (one per shard group commit was about as many as the takes'
+     * own, and half of ingest's CPU time was the kernel's). Lost to a crash of the machine (not of ingest:
+     * the WAL is in the page cache), their reports are pending again and re-sent, and the shards, which
+     * applied them, acknowledge them again. The next FULL commit (a take) makes them durable with its own. */
+    if (synchronous(j, 0)) return FP_EIO;
+    if (tx(j, C_BEGIN_IMM) != SQLITE_OK) {
+        int rc = fail(j, "begin");
+        synchronous(j, 1);
+        return rc;
+    }
     j->batch = 1;
+    j->batch_done = 0;
     return FP_OK;
 }
 
@@ -286,9 +338,16 @@ int fp_journal_commit(fp_journal *j)
 {
     if (!j->batch) return FP_OK;
     j->batch = 0;
-    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return FP_OK;
-    int rc = fail(j, "commit");
-    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    int rc = tx(j, C_COMMIT) == SQLITE_OK ? FP_OK : fail(j, "commit");
+    if (rc) {
+        tx(j, C_ROLLBACK);
+        j->dead = j->pending = -1; /* the batch's dead letters and completions are gone with it: count again */
+    } else if (j->pending >= 0) {
+        j->pending -= j->batch_done;
+    }
+    j->batch_done = 0;
+    /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
+    if (synchronous(j, 1) && !rc) rc = FP_EIO;
     return rc;
 }
 
@@ -334,6 +393,7 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
         rc = fail(j, "epoch");
     }
     if (!rc && sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = fail(j, "epoch");
+    j->pending = -1; /* reports re-opened (or, on failure, not known): count again */
     if (rc) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL), *reopened = -1;
     else snprintf(j->epoch[shard], sizeof j->epoch[shard], "%s", epoch);
     return rc;
@@ -372,55 +432,92 @@ static int send_rows(fp_journal *j, sqlite3_stmt *st, sqlite3_stmt *up, uint64_t
     "SELECT r.id, r.source, r.encoding, COALESCE(t.text, r.text), r.supersedes, r.sends, r.taken_ms, r.year_hint," \
     " r.acks FROM reports r LEFT JOIN texts t ON t.id = r.id"
 
-int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
-                   int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
+/* fp_journal_due, and, with late 0, fp_journal_send_fresh. */
+static int due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window, int late,
+               int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
 {
     *resent = 0;
-    sqlite3_stmt *late = NULL, *fresh = NULL, *up = NULL, *cnt = NULL, *nosync = NULL, *sync = NULL;
+    sqlite3_stmt *lt = NULL, *fresh = NULL, *up = NULL, *cnt = NULL;
     int rc = FP_OK;
     /* re-sends first: each waits twice as long as the one before (up to 32 times the time-out), plus
      * the time a worker takes over a report of its size (its size column; length() of an inline text, in a
      * journal from before, reads no content) */
-    if (!(late = cached(j, C_LATE,
-                        REPORT_COLS " WHERE r.done=0 AND r.sent_ms > 0 AND r.sent_ms + ?2 * (1 << MIN(MAX(r.sends - 1, 0), 5))"
-                                    " + COALESCE(r.size, length(r.text), length(t.text)) * ?3 / 1048576 <= ?1 ORDER BY r.rowid LIMIT 256")) ||
+    if ((late && !(lt = cached(j, C_LATE,
+                               REPORT_COLS " WHERE r.done=0 AND r.sent_ms > 0 AND r.sent_ms + ?2 * (1 << MIN(MAX(r.sends - 1, 0), 5))"
+                                           " + COALESCE(r.size, length(r.text), length(t.text)) * ?3 / 1048576 <= ?1 ORDER BY r.rowid LIMIT 256"))) ||
         !(fresh = cached(j, C_FRESH, REPORT_COLS " WHERE r.done=0 AND r.sent_ms = 0 ORDER BY r.rowid LIMIT ?1")) ||
         !(up = cached(j, C_SENT, "UPDATE reports SET sent_ms=?2, sends=sends+1 WHERE id=?1")) ||
-        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")) ||
-        !(nosync = cached(j, C_NOSYNC, "PRAGMA synchronous=NORMAL")) ||
-        !(sync = cached(j, C_SYNC, "PRAGMA synchronous=FULL")))
-        rc = fail(j, "due");
+        !(cnt = cached(j, C_OUT, "SELECT COUNT(*) FROM reports WHERE done=0 AND sent_ms > 0")))
+        return fail(j, "due");
+    /* A report can be late only if it went out longer than timeout_ms ago (every other term of the late
+     * test adds to its wait): asked of the (done, sent_ms) index first, the tick's look for re-sends,
+     * four times a second, costs one lookup while nothing is late. */
+    if (late) {
+        sqlite3_stmt *pr = cached(j, C_LATE_PROBE, "SELECT 1 FROM reports WHERE done=0 AND sent_ms > 0 AND sent_ms <= ?1 LIMIT 1");
+        if (!pr) return fail(j, "due");
+        sqlite3_bind_int64(pr, 1, (sqlite3_int64)now_ms - (sqlite3_int64)timeout_ms);
+        late = sqlite3_step(pr) != SQLITE_DONE; /* a row, or an error: look */
+        sqlite3_reset(pr);
+    }
+    /* Without re-sends to look for, nothing is written unless the window has room and a report waits
+     * (asked of the index alone): called at every acknowledgement and every take, this is the common case. */
+    if (!late) {
+        long long out = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : (long long)window;
+        sqlite3_reset(cnt);
+        if (window && (out < 0 || (size_t)out >= window)) return FP_OK;
+        sqlite3_stmt *w = cached(j, C_WAITING, "SELECT 1 FROM reports WHERE done=0 AND sent_ms = 0 LIMIT 1");
+        if (!w) return fail(j, "due");
+        int waiting = sqlite3_step(w) == SQLITE_ROW;
+        sqlite3_reset(w);
+        if (!waiting) return FP_OK;
+    }
     size_t sent = 0, ignored = 0;
     /* When a report went out matters only to this run (a restart sends every pending report again,
      * fp_journal_reset_sent): its commit is not worth an fsync, which would be one more per report. The
-     * next FULL commit (a take, an ack) syncs these WAL frames with its own. */
-    if (!rc) run_cached(j, nosync, "synchronous");
-    if (!rc) sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL);
-    if (!rc) {
-        sqlite3_bind_int64(late, 1, (sqlite3_int64)now_ms);
-        sqlite3_bind_int64(late, 2, (sqlite3_int64)timeout_ms);
-        sqlite3_bind_int64(late, 3, (sqlite3_int64)ms_per_mb);
-        rc = send_rows(j, late, up, now_ms, cb, ud, &sent, resent);
+     * next FULL commit (a take) syncs these WAL frames with its own. */
+    if (synchronous(j, 0)) return FP_EIO;
+    if (tx(j, C_BEGIN) != SQLITE_OK) rc = fail(j, "due");
+    if (!rc && late) {
+        sqlite3_bind_int64(lt, 1, (sqlite3_int64)now_ms);
+        sqlite3_bind_int64(lt, 2, (sqlite3_int64)timeout_ms);
+        sqlite3_bind_int64(lt, 3, (sqlite3_int64)ms_per_mb);
+        rc = send_rows(j, lt, up, now_ms, cb, ud, &sent, resent);
     }
     /* new reports only while fewer than `window` are out unacknowledged: the rest wait here, durable,
      * instead of queueing behind busy workers until their time-out re-sends them */
     if (!rc) {
         long long out = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
+        sqlite3_reset(cnt);
         if (window == 0 || (size_t)out < window) {
             sqlite3_bind_int64(fresh, 1, window ? (sqlite3_int64)(window - (size_t)out) : 256);
             rc = send_rows(j, fresh, up, now_ms, cb, ud, &sent, &ignored);
         }
     }
     /* cached: reset before the transaction ends, so none holds the database open */
-    sqlite3_reset(late);
+    if (lt) sqlite3_reset(lt);
     sqlite3_reset(fresh);
     sqlite3_reset(up);
     sqlite3_reset(cnt);
-    if (!rc) sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
-    else sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!rc) {
+        if (tx(j, C_COMMIT) != SQLITE_OK) rc = fail(j, "due");
+    }
+    if (rc) tx(j, C_ROLLBACK);
     /* every other commit stays synchronous (FULL): a take answered "ok" must survive a crash */
-    if (sync && run_cached(j, sync, "synchronous") && !rc) rc = FP_EIO;
+    if (synchronous(j, 1) && !rc) rc = FP_EIO;
     return rc;
+}
+
+int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
+                   int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent)
+{
+    return due(j, now_ms, timeout_ms, ms_per_mb, window, 1, cb, ud, resent);
+}
+
+int fp_journal_send_fresh(fp_journal *j, uint64_t now_ms, size_t window, int (*cb)(const fp_report *r, void *ud),
+                          void *ud)
+{
+    size_t none;
+    return due(j, now_ms, 0, 0, window, 0, cb, ud, &none);
 }
 
 int fp_journal_reset_sent(fp_journal *j)
@@ -430,28 +527,41 @@ int fp_journal_reset_sent(fp_journal *j)
                : fail(j, "reset");
 }
 
+/* One number from a cached statement; FP_EIO when it gives none. */
+static int count_of(fp_journal *j, int which, const char *sql, long long *n)
+{
+    sqlite3_stmt *st = cached(j, which, sql);
+    int rc = st && sqlite3_step(st) == SQLITE_ROW ? FP_OK : FP_EIO;
+    if (!rc) *n = sqlite3_column_int64(st, 0);
+    if (st) sqlite3_reset(st);
+    return rc ? fail(j, "count") : FP_OK;
+}
+
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending)
 {
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(j->db, "SELECT COUNT(*), TOTAL(done) FROM reports", -1, &st, NULL);
-    int rc = FP_EIO;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *taken = sqlite3_column_int64(st, 0);
-        *done = (long long)sqlite3_column_double(st, 1);
-        *pending = *taken - *done;
-        rc = FP_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
+    /* rows are never deleted, and `done` is 0 or 1: both are counted once, then kept by the takes and
+     * acknowledgements that change them (counted again after a revision, a re-opening or a failure) */
+    if (j->taken < 0 && count_of(j, C_TAKEN, "SELECT COUNT(*) FROM reports", &j->taken)) return FP_EIO;
+    if (j->pending < 0 && count_of(j, C_PENDING, "SELECT COUNT(*) FROM reports WHERE done=0", &j->pending))
+        return FP_EIO;
+    *taken = j->taken;
+    *pending = j->pending;
+    *done = j->taken - j->pending;
+    return FP_OK;
 }
 
 int fp_journal_dead(fp_journal *j, long long *dead)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(j->db, "SELECT COUNT(*) FROM reports WHERE dead != 0", -1, &st, NULL) != SQLITE_OK)
-        return fail(j, "count dead");
-    int rc = sqlite3_step(st) == SQLITE_ROW ? FP_OK : fail(j, "count dead");
-    if (!rc) *dead = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc;
+    /* a full scan, so kept until an acknowledgement says dead again */
+    if (j->dead < 0) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(j->db, "SELECT COUNT(*) FROM reports WHERE dead != 0", -1, &st, NULL) != SQLITE_OK)
+            return fail(j, "count dead");
+        int rc = sqlite3_step(st) == SQLITE_ROW ? FP_OK : fail(j, "count dead");
+        if (!rc) j->dead = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (rc) return rc;
+    }
+    *dead = j->dead;
+    return FP_OK;
 }

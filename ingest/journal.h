@@ -36,9 +36,10 @@ int fp_journal_take_send(fp_journal *j, const char *source, const char *encoding
  * it counts as acknowledged, so it is not re-sent, and is kept marked dead. */
 int fp_journal_ack(fp_journal *j, const char *id, uint32_t shard, int dead, int *done);
 /* A batch: acknowledgements recorded between fp_journal_begin and
- * fp_journal_commit share one transaction (one fsync for a shard's whole
- * group commit). A crash before the commit loses them all: those reports
- * are re-sent, and the shards, which applied them, acknowledge them again.
+ * fp_journal_commit share one transaction, committed without an fsync. A
+ * crash before the commit (or, for the machine, before the next take's
+ * commit syncs it) loses them all: those reports are re-sent, and the
+ * shards, which applied them, acknowledge them again.
  * fp_journal_epoch is not called inside a batch (FP_EINVAL for a new one). */
 int fp_journal_begin(fp_journal *j);
 int fp_journal_commit(fp_journal *j);
@@ -59,8 +60,18 @@ int fp_journal_epoch(fp_journal *j, uint32_t shard, const char *epoch, long long
  * (0: no limit). *resent counts the first kind. */
 int fp_journal_due(fp_journal *j, uint64_t now_ms, uint64_t timeout_ms, uint64_t ms_per_mb, size_t window,
                    int (*cb)(const fp_report *r, void *ud), void *ud, size_t *resent);
+/* fp_journal_due's second half alone: never-sent reports while the window
+ * has room, no re-sends. Cheap when there is nothing to send (the window is
+ * full or nothing waits): two lookups in an index, no transaction. For the
+ * moments a place may have come free (an acknowledgement, a take); re-sends
+ * wait for the next fp_journal_due. */
+int fp_journal_send_fresh(fp_journal *j, uint64_t now_ms, size_t window, int (*cb)(const fp_report *r, void *ud),
+                          void *ud);
 /* Forgets every pending report's send time, so the next fp_journal_due sends them all (after a restart). */
 int fp_journal_reset_sent(fp_journal *j);
+/* How many reports were taken, are done and pending: counted once, then
+ * kept in memory by the writes that change them, so cheap enough for every
+ * status request. */
 int fp_journal_counts(fp_journal *j, long long *taken, long long *done, long long *pending);
 /* Reports some shard dead-lettered. */
 int fp_journal_dead(fp_journal *j, long long *dead);

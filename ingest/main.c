@@ -185,7 +185,16 @@ static void on_resend(uv_timer_t *t)
     }
 }
 
-static void kick_resend(ingest *g) { on_resend(&g->resend); }
+/* A place in the window may be free (an acknowledgement, a take): send what waits for it. Re-sends are
+ * left to the tick (every 250 ms; they are seconds late by then anyway): looking for them at every
+ * acknowledgement was most of what an acknowledgement cost. */
+static void kick_resend(ingest *g)
+{
+    if (fp_zsock_outbox(&g->out) > 64) return; /* as on_resend: not onto a socket nobody drains */
+    if (fp_journal_send_fresh(g->j, uv_now(g->d.loop), (size_t)(g->cfg.window > 0 ? g->cfg.window : 0), send_report,
+                              g))
+        fp_warn("could not send the reports waiting for the window; the next tick tries again");
+}
 
 static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
 {
@@ -207,7 +216,7 @@ static void on_ack(fp_zsock *s, const char *data, size_t len, void *ud)
         }
         fp_record_free(&r);
     }
-    /* Then the acknowledgements, all in one transaction: one fsync for a shard's whole group. */
+    /* Then the acknowledgements, all in one transaction for a shard's whole group (no fsync: see journal.h). */
     off = 0;
     int batch = fp_journal_begin(g->j) == FP_OK;
     while ((rc = fp_record_next(data, len, &off, &r)) == FP_OK) {

@@ -1,6 +1,7 @@
 #include "table.h"
 #include "fp_err.h"
 #include "fp_json.h"
+#include "fp_file.h"
 #include "fp_map.h"
 
 #include <jansson.h>
@@ -8,13 +9,123 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
-    fp_total tot; /* tot.region_path and tot.candidates owned */
+    fp_total tot; /* tot.region_path and tot.candidates owned: each its own allocation, or both in tot.strings */
     fp_dec other;   /* a conflict's first value not chosen (else the stated one) */
     int other_known; /* other is found at the first write after a put, once, not at every write */
     uint64_t gen;    /* this cell's version, new at every put: its rendered lines are stale when it changes */
 } row;
+
+/* A JSON reader just large enough for row_other: each returns the byte after what it read, NULL when
+ * what is there is not what it reads (the caller then asks jansson). */
+static const char *jws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return p;
+}
+
+/* A string at p ('"'): *b, *n its bytes as written; *esc 1 when it holds an escape (not decoded here). */
+static const char *jstr(const char *p, const char **b, size_t *n, int *esc)
+{
+    *b = ++p;
+    *esc = 0;
+    for (; *p != '"'; p++) {
+        if ((unsigned char)*p < 0x20) return NULL; /* the end, or a control character */
+        if (*p == '\\') {
+            *esc = 1;
+            if (!*++p) return NULL;
+        }
+    }
+    *n = (size_t)(p - *b);
+    return p + 1;
+}
+
+/* Any value, walked over. */
+static const char *jskip(const char *p, int depth)
+{
+    const char *b;
+    size_t n;
+    int esc;
+    p = jws(p);
+    if (*p == '"') return jstr(p, &b, &n, &esc);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        if (depth > 32) return NULL;
+        p = jws(p + 1);
+        if (*p == close) return p + 1;
+        for (;;) {
+            if (close == '}') {
+                if (*p != '"' || !(p = jstr(p, &b, &n, &esc)) || *(p = jws(p)) != ':') return NULL;
+                p++;
+            }
+            if (!(p = jskip(p, depth + 1))) return NULL;
+            p = jws(p);
+            if (*p == close) return p + 1;
+            if (*p != ',') return NULL;
+            p = jws(p + 1);
+        }
+    }
+    if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4)) return p + 4;
+    if (!strncmp(p, "false", 5)) return p + 5;
+    const char *q = p;
+    while ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E') q++;
+    return q > p ? q : NULL;
+}
+
+/* row_other's answer read straight from the candidates: 1 with *out (or *found 0: none), 0 when they hold
+ * something this reader leaves to jansson (an escape in a value, anything malformed). Candidates carry
+ * their sentences: parsing them whole into jansson's objects cost 100,000 instructions a row. */
+static int other_scan(const char *js, fp_dec *out, int *found)
+{
+    *found = 0;
+    const char *p = jws(js);
+    if (*p != '[') return 0;
+    p = jws(p + 1);
+    int first = 1;
+    while (*p != ']') {
+        if (!first) {
+            if (*p != ',') return 0;
+            p = jws(p + 1);
+        }
+        first = 0;
+        if (*p != '{') { /* not an object: no value of its own */
+            if (!(p = jskip(p, 1))) return 0;
+            p = jws(p);
+            continue;
+        }
+        const char *val = NULL;
+        size_t vn = 0;
+        int chosen = 0, val_str = 0, esc;
+        p = jws(p + 1);
+        int firstk = 1;
+        while (*p != '}') {
+            if (!firstk) {
+                if (*p != ',') return 0;
+                p = jws(p + 1);
+            }
+            firstk = 0;
+            const char *k;
+            size_t kn;
+            if (*p != '"' || !(p = jstr(p, &k, &kn, &esc)) || esc || *(p = jws(p)) != ':') return 0;
+            p = jws(p + 1);
+            const char *v = p;
+            if (!(p = jskip(p, 2))) return 0;
+            /* a key twice: the last one counts, as in jansson */
+            if (kn == 5 && !memcmp(k, "value", 5)) {
+                val_str = *v == '"';
+                if (val_str && (!jstr(v, &val, &vn, &esc) || esc)) return 0;
+            } else if (kn == 6 && !memcmp(k, "chosen", 6)) {
+                chosen = !strncmp(v, "true", 4);
+            }
+            p = jws(p);
+        }
+        p = jws(p + 1);
+        if (!*found && !chosen && val_str && !fp_dec_parse(val, vn, out)) *found = 1;
+    }
+    return *jws(p + 1) == '\0';
+}
 
 /* The conflict check's right side, from the candidates' JSON (which carry their sentences: parsing them all
  * at every write was a fifth of the sink's time; parsing them at every put, under a stream of updates to the
@@ -23,8 +134,13 @@ static fp_dec row_other(row *r)
 {
     if (r->other_known) return r->other;
     r->other = r->tot.stated;
-    if (!strcmp(r->tot.status, "conflict")) {
-        json_t *cands = json_loads(r->tot.candidates ? r->tot.candidates : "[]", 0, NULL);
+    const char *js = r->tot.candidates ? r->tot.candidates : "[]";
+    fp_dec v;
+    int found = 0;
+    if (!strcmp(r->tot.status, "conflict") && other_scan(js, &v, &found)) {
+        if (found) r->other = v;
+    } else if (!strcmp(r->tot.status, "conflict")) {
+        json_t *cands = json_loads(js, 0, NULL);
         for (size_t k = 0; k < json_array_size(cands); k++) {
             json_t *e = json_array_get(cands, k);
             const char *val = json_string_value(json_object_get(e, "value"));
@@ -85,7 +201,7 @@ struct fp_table {
     uint32_t *nchildren; /* per gazetteer region: its children in the gazetteer */
     uint32_t nshards;
     fp_map rows;     /* "code|year|indicator|series|unit" -> row */
-    fp_map acks;     /* report id -> uint64_t bitmask of the shards that acknowledged it */
+    fp_map acks;     /* report id -> ackrec */
     size_t complete;
     fp_map findings; /* id -> finding */
 };
@@ -95,10 +211,40 @@ typedef struct {
     char *line; /* the JSON object written to anomalies.jsonl */
 } finding;
 
+/* A report's acknowledgements as the sink has them. */
+typedef struct {
+    uint64_t mask;    /* the shards that acknowledged it */
+    uint64_t arrived; /* its arrival at ingest, from the first ack that carried it (0: none yet) */
+    int sampled;      /* its latency was measured (once: a snapshot that completes it again does not) */
+} ackrec;
+
+static char *key_str(char *p, char *end, const char *s);
+static char *key_int(char *p, char *end, int v);
+
+/* "code|year|indicator|series|unit", as snprintf would make it (cut at cap - 1), but by hand: made for
+ * every total put, where snprintf was two thirds of a put's cost. */
 static void make_key(char *buf, size_t cap, const char *code, int year, const char *indicator, const char *series,
                      const char *unit)
 {
-    snprintf(buf, cap, "%s|%d|%s|%s|%s", code, year, indicator, series, unit);
+    char *p = buf, *end = buf + cap - 1;
+    p = key_str(p, end, code);
+    p = key_int(p, end, year);
+    p = key_str(p, end, indicator);
+    p = key_str(p, end, series);
+    while (*unit && p < end) *p++ = *unit++; /* the last part: no '|' after it */
+    *p = '\0';
+}
+
+/* A row's strings: a decoded record's block it took (fp_table_put_owned), or its own copies. */
+static void row_strings_free(row *r)
+{
+    if (r->tot.strings) free(r->tot.strings);
+    else {
+        free(r->tot.region_path);
+        free(r->tot.candidates);
+    }
+    r->tot.strings = NULL;
+    r->tot.region_path = r->tot.candidates = NULL;
 }
 
 static void free_row(const char *key, void *val, void *ud)
@@ -106,8 +252,7 @@ static void free_row(const char *key, void *val, void *ud)
     (void)key;
     (void)ud;
     row *r = val;
-    free(r->tot.region_path);
-    free(r->tot.candidates);
+    row_strings_free(r);
     free(r);
 }
 
@@ -274,7 +419,8 @@ void fp_table_free(fp_table *t)
     free(t);
 }
 
-int fp_table_put(fp_table *t, const fp_total *tot)
+/* fp_table_put, and, with take, fp_table_put_owned. */
+static int put(fp_table *t, fp_total *tot, int take)
 {
     char key[256];
     make_key(key, sizeof key, tot->region_code, tot->year, tot->indicator, tot->series, tot->unit);
@@ -283,27 +429,39 @@ int fp_table_put(fp_table *t, const fp_total *tot)
         if (r) free_row(NULL, r, NULL);
         return FP_OK;
     }
-    char *path = strdup(tot->region_path ? tot->region_path : "");
-    char *cand = strdup(tot->candidates ? tot->candidates : "[]");
+    /* a decoded record's block holds just its two strings: the row takes it instead of copying them */
+    take = take && tot->strings && tot->region_path && tot->candidates;
+    char *path = take ? tot->region_path : strdup(tot->region_path ? tot->region_path : "");
+    char *cand = take ? tot->candidates : strdup(tot->candidates ? tot->candidates : "[]");
     row *r = fp_map_get(&t->rows, key);
     int fresh = !r;
     if (fresh) r = calloc(1, sizeof *r);
     if (!path || !cand || !r || (fresh && fp_map_put(&t->rows, key, r, NULL))) {
-        free(path);
-        free(cand);
+        if (!take) {
+            free(path);
+            free(cand);
+        }
         if (fresh) free(r);
         return FP_ENOMEM;
     }
-    free(r->tot.region_path);
-    free(r->tot.candidates);
+    row_strings_free(r);
     r->tot = *tot;
-    r->tot.strings = NULL; /* its strings are its own copies, not the decoded record's block */
+    r->tot.strings = take ? tot->strings : NULL; /* else its strings are its own copies */
     r->tot.region_path = path;
     r->tot.candidates = cand;
+    if (take) tot->strings = NULL, tot->region_path = tot->candidates = NULL;
     r->other_known = 0;
     r->gen = ++t->gen;
     return FP_OK;
 }
+
+int fp_table_put(fp_table *t, const fp_total *tot)
+{
+    fp_total copy = *tot;
+    return put(t, &copy, 0);
+}
+
+int fp_table_put_owned(fp_table *t, fp_total *tot) { return put(t, tot, 1); }
 
 /* Collects the keys of map entries an owner test picks, to delete them after the walk. */
 typedef struct {
@@ -343,9 +501,9 @@ static void unack_one(const char *key, void *val, void *ud)
 {
     (void)key;
     unack *u = ud;
-    uint64_t *mask = val;
-    if (*mask == u->all) (*u->complete)--;
-    *mask &= ~u->bit;
+    ackrec *a = val;
+    if (a->mask == u->all) (*u->complete)--;
+    a->mask &= ~u->bit;
 }
 
 static uint64_t all_shards(const fp_table *t) { return t->nshards >= 64 ? ~0ULL : (1ULL << t->nshards) - 1; }
@@ -368,24 +526,34 @@ void fp_table_clear_shard(fp_table *t, uint32_t shard)
     fp_map_each(&t->acks, unack_one, &u);
 }
 
-int fp_table_ack(fp_table *t, const char *id, uint32_t shard, int *completed)
+int fp_table_ack(fp_table *t, const char *id, uint32_t shard, uint64_t arrived_ms, int *completed,
+                 uint64_t *sample_ms)
 {
     if (completed) *completed = 0;
+    if (sample_ms) *sample_ms = 0;
     if (shard >= t->nshards) return FP_EINVAL;
-    uint64_t *mask = fp_map_get(&t->acks, id);
-    if (!mask) {
-        if (!(mask = calloc(1, sizeof *mask))) return FP_ENOMEM;
-        if (fp_map_put(&t->acks, id, mask, NULL)) {
-            free(mask);
+    ackrec *a = fp_map_get(&t->acks, id);
+    if (!a) {
+        if (!(a = calloc(1, sizeof *a))) return FP_ENOMEM;
+        if (fp_map_put(&t->acks, id, a, NULL)) {
+            free(a);
             return FP_ENOMEM;
         }
     }
+    if (!a->arrived) a->arrived = arrived_ms;
     uint64_t all = all_shards(t);
-    int was = *mask == all;
-    *mask |= 1ULL << shard;
-    if (!was && *mask == all) {
+    int was = a->mask == all;
+    a->mask |= 1ULL << shard;
+    if (!was && a->mask == all) {
         t->complete++;
         if (completed) *completed = 1;
+    }
+    /* measured when the report is first complete with its arrival known, whichever ack completes it: a
+     * snapshot's (which carry no arrival) may, when the shard was re-synced while the report was under way,
+     * and the live ack that carried the arrival is then one of the held updates replayed after it */
+    if (a->mask == all && a->arrived && !a->sampled) {
+        a->sampled = 1;
+        if (sample_ms) *sample_ms = a->arrived;
     }
     return FP_OK;
 }
@@ -1099,4 +1267,55 @@ int fp_table_render(const fp_table *t, const fp_view *v, fp_buf *csv, fp_buf *js
     for (size_t i = 0; i < v->n && !rc; i++) rc |= put_row(t, csv, jsonl, &v->r[i]);
     if (!rc && anomalies) rc = fp_table_checks(t, v, anomalies);
     return rc ? FP_ENOMEM : FP_OK;
+}
+
+int fp_outfiles_write(fp_outfiles *o, const char *dir, fp_buf now[3], size_t *bytes, unsigned *changed,
+                      const char **why)
+{
+    static const char *const names[3] = {"totals.csv", "totals.jsonl", "anomalies.jsonl"};
+    char p[3][4096];
+    const char *paths[3];
+    const void *data[3];
+    size_t lens[3], n = 0;
+    *bytes = 0;
+    *changed = 0;
+    for (int i = 0; i < 3; i++) {
+        if (snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]) >= (int)sizeof p[i]) {
+            *why = "path too long";
+            return FP_EINVAL;
+        }
+        const fp_buf *w = &o->written[i];
+        struct stat st;
+        /* an acknowledgement alone changes no file, and a report that adds no finding leaves
+         * anomalies.jsonl, most of the bytes, as it was */
+        if (o->on_disk && now[i].len == w->len && (!w->len || !memcmp(now[i].p, w->p, w->len)) &&
+            stat(p[i], &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == w->len)
+            continue;
+        paths[n] = p[i];
+        data[n] = now[i].p;
+        lens[n] = now[i].len;
+        *bytes += now[i].len;
+        *changed |= 1u << i;
+        n++;
+    }
+    int rc = n ? fp_file_replace_all(paths, data, lens, n, why) : FP_OK;
+    if (rc) {
+        o->on_disk = 0; /* some of the set may be renamed in already */
+        *bytes = 0;
+        *changed = 0;
+        return rc;
+    }
+    o->on_disk = 1;
+    for (int i = 0; i < 3; i++) {
+        fp_buf b = o->written[i];
+        o->written[i] = now[i];
+        now[i] = b;
+    }
+    return FP_OK;
+}
+
+void fp_outfiles_free(fp_outfiles *o)
+{
+    for (int i = 0; i < 3; i++) fp_buf_free(&o->written[i]);
+    o->on_disk = 0;
 }

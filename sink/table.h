@@ -59,14 +59,24 @@ void fp_table_free(fp_table *t);
 
 /* Stores (or, with facts 0, removes) the cell of one key. */
 int fp_table_put(fp_table *t, const fp_total *tot);
+/* fp_table_put, taking tot's strings when it holds them in one block (a
+ * record fp_record_next decoded) instead of copying them: then tot holds
+ * none after (its fp_record_free frees nothing). */
+int fp_table_put_owned(fp_table *t, fp_total *tot);
 /* Stores (live) or removes a shard's finding, by its id. */
 int fp_table_anomaly(fp_table *t, const fp_anomaly *a);
 size_t fp_table_anomalies(const fp_table *t);
 /* Drops every row, finding and acknowledgement of one shard (before its snapshot). */
 void fp_table_clear_shard(fp_table *t, uint32_t shard);
 /* Records a shard's acknowledgement; *completed (may be NULL) is 1 when it
- * was the last shard the report was waiting for. */
-int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, int *completed);
+ * was the last shard the report was waiting for. arrived_ms: the report's
+ * arrival at ingest when the ack carries it (0: it does not). *sample_ms
+ * (may be NULL) is the report's arrival time once, at the first ack that
+ * finds it complete with an arrival time known from any of its acks (else
+ * 0): so each report is one latency sample, even when a snapshot's acks
+ * complete it before the live ack with its arrival is replayed. */
+int fp_table_ack(fp_table *t, const char *report_id, uint32_t shard, uint64_t arrived_ms, int *completed,
+                 uint64_t *sample_ms);
 size_t fp_table_complete(const fp_table *t);
 size_t fp_table_rows(const fp_table *t);
 
@@ -98,5 +108,24 @@ int fp_view_row_json(const fp_view_row *r, fp_buf *b, const char *level, int can
 
 /* The checks alone, as JSON lines (what anomalies.jsonl holds). */
 int fp_table_checks(const fp_table *t, const fp_view *v, fp_buf *out);
+
+/* The three output files as last written, so a write rewrites only those
+ * whose content changed. Zeroed to start; free with fp_outfiles_free. */
+typedef struct {
+    fp_buf written[3]; /* totals.csv, totals.jsonl, anomalies.jsonl as on disk */
+    int on_disk;       /* 0: what is on disk is not known (none written yet, a write failed, the folder re-made) */
+} fp_outfiles;
+
+/* Writes now[0..2] as dir/totals.csv, dir/totals.jsonl and dir/anomalies.jsonl,
+ * as one set made durable together (fp_file_replace_all), leaving out each
+ * file whose content is the one last written and still on disk (its size
+ * checked): what is left out is durable from an earlier write, so the three
+ * files always show one state. On success now[i] and o->written[i] swap
+ * (the new content is kept without a copy; now[i] gets the old buffers to
+ * render into). *bytes: the bytes written; *changed: bit i for file i
+ * written. On failure (FP_EIO, *why says why) all three are written next time. */
+int fp_outfiles_write(fp_outfiles *o, const char *dir, fp_buf now[3], size_t *bytes, unsigned *changed,
+                      const char **why);
+void fp_outfiles_free(fp_outfiles *o);
 
 #endif

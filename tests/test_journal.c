@@ -1,8 +1,9 @@
 /* ingest's journal without sockets: takes (new, unchanged, revision), the
  * window of reports out, re-sends, acknowledgements batched in one
- * transaction (ingest's on_ack: one fsync for a shard's whole group) and
+ * transaction (ingest's on_ack: a shard's whole group at once) and
  * what a crash before their commit leaves, and a journal written before
- * texts had their own table (its texts inline in reports). */
+ * texts had their own table (its texts inline in reports); sends into the
+ * window alone (fp_journal_send_fresh) and the counts. */
 #include "check.h"
 #include "fp_err.h"
 #include "journal.h"
@@ -112,6 +113,72 @@ static void takes_and_window(const char *path)
     fp_journal_close(j);
 }
 
+/* fp_journal_send_fresh: never-sent reports into the window's room, never a re-send; and the counts
+ * (taken kept in memory, dead counted again after a dead acknowledgement) as the table has them. */
+static void fresh_and_counts(const char *path)
+{
+    fp_journal *j = NULL;
+    CHECK(fp_journal_open(&j, path, 1) == FP_OK);
+    if (!j) return;
+    char id[3][FP_ID_HEX + 1], sup[FP_ID_HEX + 1];
+    enum fp_take what;
+    const char *texts[] = {"甲报告", "乙报告", "丙报告"}, *names[] = {"a", "b", "c"};
+    long long taken = -1, done = -1, pending = -1, dead = -1;
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 0 && done == 0 && pending == 0);
+    for (int i = 0; i < 3; i++)
+        CHECK(fp_journal_take(j, names[i], "UTF-8", 0, texts[i], strlen(texts[i]), id[i], sup, &what) == FP_OK);
+    CHECK(fp_journal_take(j, "a", "UTF-8", 0, texts[0], strlen(texts[0]), id[0], sup, &what) == FP_OK);
+    CHECK(what == FP_TAKE_SAME);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 0 && pending == 3);
+    sent s = {0};
+    CHECK(fp_journal_send_fresh(j, 1000, 2, on_send, &s) == FP_OK);
+    CHECK(s.n == 2 && !strcmp(s.ids[0], id[0]) && !strcmp(s.ids[1], id[1]));
+    memset(&s, 0, sizeof s);
+    CHECK(fp_journal_send_fresh(j, 1001, 2, on_send, &s) == FP_OK);
+    CHECK(s.n == 0); /* the window is full */
+    int d = 0;
+    CHECK(fp_journal_ack(j, id[0], 0, 1, &d) == FP_OK && d == 1);
+    CHECK(fp_journal_dead(j, &dead) == FP_OK && dead == 1);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 1 && pending == 2);
+    /* long after the time-out: a place came free, the third goes, the second is not re-sent here */
+    memset(&s, 0, sizeof s);
+    CHECK(fp_journal_send_fresh(j, 100000, 2, on_send, &s) == FP_OK);
+    CHECK(s.n == 1 && !strcmp(s.ids[0], id[2]));
+    memset(&s, 0, sizeof s);
+    CHECK(fp_journal_send_fresh(j, 100001, 0, on_send, &s) == FP_OK);
+    CHECK(s.n == 0); /* nothing waits unsent */
+    size_t resent = 0;
+    CHECK(fp_journal_due(j, 100002, 5000, 0, 2, on_send, &s, &resent) == FP_OK);
+    CHECK(s.n == 1 && resent == 1 && !strcmp(s.ids[0], id[1]));
+    fp_journal_close(j);
+    /* reopened: counted afresh, the same */
+    CHECK(fp_journal_open(&j, path, 1) == FP_OK);
+    if (!j) return;
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 1 && pending == 2);
+    CHECK(fp_journal_dead(j, &dead) == FP_OK && dead == 1);
+    /* the counts follow what changes them: a batch that completes, a store made anew (its reports
+     * re-opened), a revision back to done content */
+    int d2 = 0;
+    CHECK(fp_journal_begin(j) == FP_OK);
+    CHECK(fp_journal_ack(j, id[1], 0, 0, &d2) == FP_OK && d2 == 1);
+    CHECK(fp_journal_commit(j) == FP_OK);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && done == 2 && pending == 1);
+    long long reopened = 0;
+    CHECK(fp_journal_epoch(j, 0, "e1", &reopened) == FP_OK && reopened == -1); /* the first: recorded */
+    CHECK(fp_journal_epoch(j, 0, "e2", &reopened) == FP_OK && reopened == 2);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 3 && done == 0 && pending == 3);
+    CHECK(fp_journal_ack(j, id[0], 0, 0, &d2) == FP_OK && d2 == 1); /* outside a batch */
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && done == 1 && pending == 2);
+    CHECK(fp_journal_take(j, "a", "UTF-8", 0, "甲报告二", strlen("甲报告二"), id[1], sup, &what) == FP_OK);
+    CHECK(what == FP_TAKE_REVISION);
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 4 && done == 1 && pending == 3);
+    CHECK(fp_journal_ack(j, id[0], 0, 0, &d2) == FP_OK && d2 == 0); /* done already */
+    CHECK(fp_journal_take(j, "a", "UTF-8", 0, texts[0], strlen(texts[0]), id[2], sup, &what) == FP_OK);
+    CHECK(what == FP_TAKE_REVISION && !strcmp(id[2], id[0])); /* back to done content: pending again */
+    CHECK(fp_journal_counts(j, &taken, &done, &pending) == FP_OK && taken == 4 && done == 0 && pending == 4);
+    fp_journal_close(j);
+}
+
 /* A journal from before the texts table: its reports keep their text in reports.text and are sent from there. */
 static void old_journal(const char *path)
 {
@@ -161,11 +228,13 @@ int main(void)
 {
     char dir[] = "/tmp/fupin-test-journal-XXXXXX";
     if (!mkdtemp(dir)) return perror("mkdtemp"), 1;
-    char p1[128], p2[128];
+    char p1[128], p2[128], p3[128];
     snprintf(p1, sizeof p1, "%s/new.db", dir);
     snprintf(p2, sizeof p2, "%s/old.db", dir);
+    snprintf(p3, sizeof p3, "%s/fresh.db", dir);
     takes_and_window(p1);
     old_journal(p2);
+    fresh_and_counts(p3);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

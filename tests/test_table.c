@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define D(x) ((fp_dec)(x) * FP_DEC_SCALE)
 
@@ -343,6 +345,164 @@ static int bench(const fp_gazetteer *g, const fp_indicators *ind, const char *pa
     return rc ? 1 : 0;
 }
 
+/* fp_table_put_owned, given the cells as the sink decodes them (through the wire), takes their strings and
+ * gives the files a table given copies of the same records does. */
+static void owned_test(const fp_gazetteer *g, const fp_indicators *ind)
+{
+    enum { N = 60 };
+    fp_total cells[N];
+    size_t nreg = fp_gaz_count(g);
+    for (size_t i = 0; i < N; i++) {
+        cells[i] = cell(g, (int)((i * 7919) % nreg), 2019, i % 2 ? "funds.total" : "poor.remaining",
+                        i % 2 ? "CNY" : "person", D(10 + i));
+        cells[i].candidates = i % 3 ? "[{\"value\": \"1\", \"chosen\": false}]" : NULL;
+        if (i % 5 == 0) snprintf(cells[i].status, sizeof cells[i].status, "conflict");
+    }
+    fp_table *a = NULL, *b = NULL;
+    CHECK(fp_table_new(&a, g, ind, 1) == FP_OK && fp_table_new(&b, g, ind, 1) == FP_OK);
+    if (!a || !b) return;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    for (int round = 0; round < 2; round++) /* the second replaces every row's strings */
+        for (size_t i = 0; i < N; i++) {
+            msgpack_sbuffer_clear(&sb);
+            CHECK(fp_pack_total(&pk, &cells[i]) == FP_OK);
+            size_t off = 0;
+            fp_record r;
+            if (fp_record_next(sb.data, sb.size, &off, &r) != FP_OK) {
+                CHECK(0);
+                continue;
+            }
+            CHECK(fp_table_put(b, &r.u.total) == FP_OK); /* copied: r keeps its strings */
+            CHECK(r.u.total.strings != NULL);
+            CHECK(fp_table_put_owned(a, &r.u.total) == FP_OK);
+            CHECK(!r.u.total.strings && !r.u.total.region_path && !r.u.total.candidates);
+            fp_record_free(&r);
+        }
+    files fa, fb;
+    CHECK(write_all(a, &fa) == FP_OK && write_all(b, &fb) == FP_OK);
+    CHECK(same(&fa.csv, &fb.csv) && same(&fa.jsonl, &fb.jsonl) && same(&fa.an, &fb.an));
+    files_free(&fa);
+    files_free(&fb);
+    msgpack_sbuffer_destroy(&sb);
+    for (size_t i = 0; i < N; i++) free(cells[i].region_path);
+    fp_table_free(a);
+    fp_table_free(b);
+}
+
+/* Acknowledgements: a report is complete once every shard acknowledged it, and is one latency sample,
+ * measured from the arrival any of its acks carried, even when a snapshot's ack (no arrival) completes it
+ * and when a shard's re-sync completes it again. */
+static void acks_test(const fp_gazetteer *g, const fp_indicators *ind)
+{
+    fp_table *t = NULL;
+    CHECK(fp_table_new(&t, g, ind, 2) == FP_OK);
+    if (!t) return;
+    const char *r1 = "1111111111111111111111111111111111111111111111111111111111111111";
+    const char *r2 = "2222222222222222222222222222222222222222222222222222222222222222";
+    int completed = -1;
+    uint64_t sample = 9;
+    /* live acks: the second completes it, with the arrival the first carried */
+    CHECK(fp_table_ack(t, r1, 0, 1000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    CHECK(fp_table_ack(t, r1, 1, 1000, &completed, &sample) == FP_OK && completed && sample == 1000);
+    CHECK(fp_table_complete(t) == 1);
+    /* the same ack again: nothing new */
+    CHECK(fp_table_ack(t, r1, 1, 1000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    /* shard 0 re-synced while r2 was under way: shard 1's live ack (with the arrival), then shard 0's
+     * snapshot, whose ack carries none, completes it: sampled there, not again at the replayed live ack */
+    CHECK(fp_table_ack(t, r2, 1, 2000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    fp_table_clear_shard(t, 0);
+    CHECK(fp_table_complete(t) == 0);
+    CHECK(fp_table_ack(t, r1, 0, 0, &completed, &sample) == FP_OK && completed && sample == 0); /* sampled before */
+    CHECK(fp_table_ack(t, r2, 0, 0, &completed, &sample) == FP_OK && completed && sample == 2000);
+    CHECK(fp_table_ack(t, r2, 0, 2000, &completed, &sample) == FP_OK && !completed && sample == 0);
+    CHECK(fp_table_complete(t) == 2);
+    /* completed by a snapshot before any arrival is known: sampled at the live ack that brings it */
+    const char *r3 = "3333333333333333333333333333333333333333333333333333333333333333";
+    CHECK(fp_table_ack(t, r3, 0, 0, &completed, &sample) == FP_OK && sample == 0);
+    CHECK(fp_table_ack(t, r3, 1, 0, &completed, &sample) == FP_OK && completed && sample == 0);
+    CHECK(fp_table_ack(t, r3, 1, 3000, &completed, &sample) == FP_OK && !completed && sample == 3000);
+    CHECK(fp_table_ack(t, r3, 7, 3000, &completed, &sample) == FP_EINVAL);
+    fp_table_free(t);
+}
+
+static void set_buf(fp_buf *b, const char *s)
+{
+    b->len = 0;
+    b->oom = 0;
+    CHECK(fp_buf_puts(b, s) == FP_OK);
+}
+
+static ino_t inode_of(const char *dir, const char *name)
+{
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/* The sink's writes: a file whose content did not change is not written again (its inode stays: a
+ * rewrite renames a new file in), one changed, removed or cut under the sink is; a failed write makes
+ * the next write all three. */
+static void outfiles_test(void)
+{
+    char dir[] = "/tmp/fupin-test-outfiles-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    fp_outfiles o = {0};
+    fp_buf now[3] = {{0}};
+    size_t bytes = 0;
+    unsigned changed = 0;
+    const char *why = NULL;
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 1\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 7 && bytes == 14);
+    ino_t csv = inode_of(dir, "totals.csv"), jsonl = inode_of(dir, "totals.jsonl"),
+          an = inode_of(dir, "anomalies.jsonl");
+    CHECK(csv && jsonl && an);
+    /* the same content again: nothing written */
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 1\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 0 && bytes == 0);
+    CHECK(inode_of(dir, "totals.csv") == csv && inode_of(dir, "totals.jsonl") == jsonl);
+    /* one file changed: that one alone */
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 2 && bytes == 8);
+    CHECK(inode_of(dir, "totals.csv") == csv && inode_of(dir, "totals.jsonl") != jsonl);
+    CHECK(!strcmp(o.written[1].p, "jsonl 2\n") && o.written[1].len == 8);
+    /* removed under the sink: written again though its content is the same */
+    char p[512];
+    snprintf(p, sizeof p, "%s/anomalies.jsonl", dir);
+    CHECK(unlink(p) == 0);
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 4);
+    CHECK(inode_of(dir, "anomalies.jsonl") != 0);
+    /* a failed write (the folder gone): nothing kept as written, so the next write is all three */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    set_buf(&now[0], "csv 3\n");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_EIO && changed == 0 && why);
+    CHECK(mkdir(dir, 0755) == 0);
+    set_buf(&now[0], "csv 1\n");
+    set_buf(&now[1], "jsonl 2\n");
+    set_buf(&now[2], "");
+    CHECK(fp_outfiles_write(&o, dir, now, &bytes, &changed, &why) == FP_OK && changed == 7);
+    for (int i = 0; i < 3; i++) fp_buf_free(&now[i]);
+    fp_outfiles_free(&o);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "data";
@@ -359,6 +519,9 @@ int main(int argc, char **argv)
     else {
         unit_test(g, &ind);
         findings_test(g, &ind);
+        acks_test(g, &ind);
+        owned_test(g, &ind);
+        outfiles_test();
     }
     fp_indicators_free(&ind);
     fp_gaz_free(g);
