@@ -507,19 +507,40 @@ static size_t count_key(const uint64_t *keys, size_t n, uint64_t key)
     return lo - first;
 }
 
-/* How many first-person whole words (我区, 我省: place_whole words that start with 我) name a
- * place of province pv's kind (我区 an autonomous region, 我省 a province): the writer's own
- * province, in a story of one province's help to another (北京市…与我区31个贫困旗县结对). */
-static size_t own_words(const doc *d, int pv)
+/* The first-person whole words (我区, 我省: place_whole words that start with 我), counted by the
+ * kind they name (their last character), once per report: at most a few kinds. */
+typedef struct {
+    char kind[4][3];
+    size_t n[4];
+    int nk;
+} own_kinds;
+
+static void count_own_words(const doc *d, own_kinds *o)
 {
-    const char *nm = fp_gaz_region(d->x->gaz, pv)->name;
-    size_t l = strlen(nm), n = 0;
+    memset(o, 0, sizeof *o);
     for (size_t k = 0; k < d->nbk; k++) {
         const back_ref *b = &d->bk[k];
         if (b->level >= FP_LEVEL_TOWNSHIP || b->len != 6 || !at(d->t, d->len, b->off, "我")) continue;
-        if (l >= 3 && !memcmp(nm + l - 3, d->t + b->off + 3, 3)) n++;
+        int i = 0;
+        while (i < o->nk && memcmp(o->kind[i], d->t + b->off + 3, 3)) i++;
+        if (i == o->nk) {
+            if (o->nk == 4) continue;
+            memcpy(o->kind[o->nk++], d->t + b->off + 3, 3);
+        }
+        o->n[i]++;
     }
-    return n;
+}
+
+/* How many of them name a place of province pv's kind (我区 an autonomous region, 我省 a
+ * province): the writer's own province, in a story of one province's help to another
+ * (北京市…与我区31个贫困旗县结对). */
+static size_t own_words(const doc *d, const own_kinds *o, int pv)
+{
+    const char *nm = fp_gaz_region(d->x->gaz, pv)->name;
+    size_t l = strlen(nm);
+    for (int i = 0; i < o->nk && l >= 3; i++)
+        if (!memcmp(nm + l - 3, o->kind[i], 3)) return o->n[i];
+    return 0;
 }
 
 void find_subject(doc *d, const char *region_hint)
@@ -543,6 +564,8 @@ void find_subject(doc *d, const char *region_hint)
         }
         if (nk) qsort(keys, nk, sizeof *keys, cmp_u64);
         size_t best_n = 0;
+        own_kinds own;
+        count_own_words(d, &own);
         for (size_t i = 0; keys && i < d->nm; i++) {
             if (d->m[i].deep == 1) continue; /* a village name alone says little of the province */
             int pv = fp_gaz_ancestor_at(g, d->m[i].cands[0], FP_LEVEL_PROVINCE);
@@ -551,7 +574,7 @@ void find_subject(doc *d, const char *region_hint)
                 if (fp_gaz_ancestor_at(g, d->m[i].cands[k], FP_LEVEL_PROVINCE) != pv) pv = -1;
             if (pv < 0) continue;
             uint64_t key = (uint64_t)(uint32_t)pv << 32 | (uint32_t)d->m[i].ncand;
-            size_t n = count_key(keys, nk, key) + 2 * own_words(d, pv);
+            size_t n = count_key(keys, nk, key) + 2 * own_words(d, &own, pv);
             if (n > best_n) best_n = n, major = pv;
         }
         free(keys); /* out of memory: no major province, as for a report that names none */
