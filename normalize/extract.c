@@ -167,7 +167,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         /* 1: the sentence before, in this paragraph, had a figure; 2: the last of the paragraph before
          * (past blank lines) */
         size_t ps = s;
-        while (ps > 0 && blank_sentence(d, ps - 1)) ps--;
+        for (int k = 0; k < 8 && ps > 0 && blank_sentence(d, ps - 1); k++) ps--; /* a few blank lines, not a run */
         int prev_fig = ps > 0 && fig_sentence == ps - 1
                            ? (ps == s && !memchr(t + d->sent[s - 1].start, '\n', sstart - d->sent[s - 1].start) ? 1 : 2)
                            : 0;
