@@ -226,6 +226,14 @@ int pick_metric(const doc *d, cand *c, size_t cstart, size_t cend, size_t sstart
                 break;
             }
         }
+        /* 5个行政村新建标准化牛棚: not the places counted before it (个行政村) */
+        if (lo > 0 && d->t[lo - 1] >= '0' && d->t[lo - 1] <= '9' && at(d->t, d->len, lo, "个")) {
+            size_t w = 0;
+            static const int places[] = {CUE_COUNTED_VILLAGE, CUE_COUNTED_TOWNSHIP, CUE_COUNTED_COUNTY};
+            for (size_t j = 0; j < sizeof places / sizeof places[0] && !w; j++)
+                w = fp_words_prefix(&lx->cues[places[j]], d->t + lo + 3, best_off - lo - 3);
+            if (w && lo + 3 + w < best_off) lo += 3 + w;
+        }
         for (size_t j = 0, w; j < sizeof lead / sizeof lead[0] && lo < best_off; j++)
             if ((w = fp_words_prefix(&lx->cues[lead[j]], d->t + lo, best_off - lo)) > 0) lo += w, j = (size_t)-1;
         c->label_off = lo;

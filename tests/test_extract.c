@@ -658,6 +658,11 @@ int main(int argc, char **argv)
     CHECK(!strcmp(p4.metric, "beneficiaries") && strcmp(p4.indicator, "exit.people") != 0);
     CHECK(!strcmp(figure("a.txt", reach, "1.42亿元", 0).label, "中央资金"));
     CHECK(!strcmp(figure("a.txt", reach, "8%以上", 0).label, "农村居民人均可支配收入"));
+    /* sheds and greenhouses are agriculture; a label starts past the places counted before it */
+    const char *sheds = "2016-12-01\n多伦县扶贫。\n在大北沟镇5个行政村新建标准化牛棚255座，在诺尔镇新建日光温室80座。\n";
+    probe p255 = figure("a.txt", sheds, "255座", 0);
+    CHECK(!strcmp(p255.metric, "agriculture") && !strcmp(p255.label, "新建标准化牛棚"));
+    CHECK(!strcmp(figure("a.txt", sheds, "80座", 0).metric, "agriculture"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
