@@ -362,8 +362,10 @@ void measure_in_context(const doc *d, cand *c, fig_context *fx, int weak, int co
      * (覆盖农牧民5628户，其中贫困户2173户) */
     const fp_unit_metrics *um = fp_lexicon_unit_metrics(&d->x->lx, c->unit_name, c->counter);
     /* (a whole with no cue either, 共有农户480户，其中建档立卡贫困户98户, gives none) */
+    /* (nor a whole that is a population, 共有农户480户: its poor part is poor) */
     if (!strcmp(c->relation, "part") && weak && fx->whole_metric >= 0 && fx->whole_label_len &&
-        strcmp(c->metric, "rate") && (!um || um->allowed >> fx->whole_metric & 1)) {
+        strcmp(c->metric, "rate") && (!um || um->allowed >> fx->whole_metric & 1) &&
+        (strcmp(d->x->lx.metrics[fx->whole_metric].name, "other") || strcmp(c->metric, "poor_population"))) {
         c->metric = d->x->lx.metrics[fx->whole_metric].name;
         /* …搬迁安置群众32.54万人，其中建档立卡贫困人口22.51万人: and its label,
          * so its indicator is its whole's, not the one its own weak word names */

@@ -663,6 +663,10 @@ int main(int argc, char **argv)
     probe p255 = figure("a.txt", sheds, "255座", 0);
     CHECK(!strcmp(p255.metric, "agriculture") && !strcmp(p255.label, "新建标准化牛棚"));
     CHECK(!strcmp(figure("a.txt", sheds, "80座", 0).metric, "agriculture"));
+    /* a place's population (有农牧民312户, 牧业人口134户) is other; its poor part stays poor */
+    const char *popn = "2019-12-30\n拉孜县曲下镇有农牧民312户1468人，其中建档立卡贫困户87户350人。\n";
+    CHECK(!strcmp(figure("a.txt", popn, "312户", 0).metric, "other"));
+    CHECK(!strcmp(figure("a.txt", popn, "87户", 0).indicator, "poor.registered"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
