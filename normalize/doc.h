@@ -201,6 +201,7 @@ typedef struct {
     const char *prior_relation, *prior_metric;
     size_t prior_label_off, prior_label_len; /* its label (len 0: none) */
     int prior_received;    /* the place it was given to (received_region), -1 when none */
+    int prior_nation;      /* the nation, when it was the nation's figure; else -1 */
     char prior_unit[16];   /* its unit */
     int prior_scope;       /* it counted the places something happens in */
     char run[4][16];       /* the units of a breakdown under way (其中 A…，B…; 索县6户、34人，安多县14户、79人) */
@@ -226,7 +227,7 @@ static inline void sentence_start(fig_context *fx, size_t sstart)
     fx->prior = fx->prior_part = fx->prior_scope = fx->nrun = fx->nwholes = fx->resp_k = 0;
     fx->prior_relation = "total", fx->prior_metric = "other";
     fx->prior_label_len = 0;
-    fx->prior_received = -1;
+    fx->prior_received = fx->prior_nation = -1;
     fx->prior_unit[0] = '\0';
     fx->prior_end = sstart;
     fx->resp_at = (size_t)-1;

@@ -117,6 +117,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
     fig_context fx;                   /* what the figures so far say to the next */
     walk_start(&fx);
     int carry_year = 0;               /* the year the paragraph's sentences so far were about */
+    side_years para_sides = {0, 0};   /* the years of the paragraph's last two-sided change */
     int section_plan = 0;             /* 1 when that heading plans */
     size_t yi = 0;                    /* the first year reference not before the sentence */
     for (size_t s = 0; s < d->ns && !rc; s++) {
@@ -171,7 +172,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
         int prev_fig = ps > 0 && fig_sentence == ps - 1
                            ? (ps == s && !memchr(t + d->sent[s - 1].start, '\n', sstart - d->sent[s - 1].start) ? 1 : 2)
                            : 0;
-        side_years sides = {0, 0};
+        /* 全国…从2012年底的9899万人减少到2019年底的551万人。甘肃省贫困人口从692万人减少到17.5万人: a
+         * change with no years of its own in the paragraph's next sentence runs over the same years */
+        if (new_para) para_sides = (side_years){0, 0};
+        side_years sides = para_sides;
         /* ； joins clauses of one sentence: a year before it still holds after it */
         size_t ystart = sstart;
         for (size_t k = s; k > 0 && (ends_with(t, d->sent[k - 1].end, "；") || t[d->sent[k - 1].end - 1] == ';'); k--)
@@ -226,6 +230,12 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 if (got < 0 && !counted && fx.prior_received >= 0 && (mi >= d->nm || d->m[mi].off >= c.start))
                     c.region = got = fx.prior_received, c.written = NULL;
                 fx.prior_received = got;
+                /* 全国农村贫困人口从…9899万人减少到…551万人，贫困发生率由10.2%降至0.6%: the nation's
+                 * figures go on, clause after clause, until a place is named */
+                int nation = c.region >= 0 && fp_gaz_region(d->x->gaz, c.region)->level == FP_LEVEL_NATION;
+                if (!nation && !counted && fx.prior_nation >= 0 && (mi >= d->nm || d->m[mi].off >= c.start))
+                    c.region = fx.prior_nation, c.written = NULL, nation = 1;
+                fx.prior_nation = nation ? c.region : -1;
                 respective(d, &c, &fx, sstart);
                 fp_figure f;
                 build_figure(d, &c, source, s, &f, &fb);
@@ -245,6 +255,7 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
             if (fp_num_parse(t + p, d->len - p, &n) == FP_OK && n.len) p += n.len;
             else p += fp_utf8_len(ch);
         }
+        if (sides.from && sides.to) para_sides = sides;
     }
     fp_buf_free(&fb.path);
     fp_buf_free(&fb.text);

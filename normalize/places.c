@@ -912,6 +912,13 @@ static int receives(const doc *d, size_t i, size_t cstart, size_t pos)
            fp_words_first(&lx->cues[CUE_GIVE], d->t + m->end, pos - m->end, NULL) >= 0;
 }
 
+/* 1 when the clause at cstart opens after a clause mark or its sentence's start, not after a 、
+ * of a list (…、内蒙古消费扶贫集中采购展销服务中心等2家企业 names an office, not the province's figure). */
+static int clause_opens(const doc *d, size_t sstart, size_t cstart)
+{
+    return cstart == sstart || !ends_with(d->t, cstart, "、");
+}
+
 int received_region(const doc *d, size_t pos, size_t cstart)
 {
     for (size_t i = first_mention_from(d, pos); i-- > 0 && d->m[i].off >= cstart;)
@@ -993,9 +1000,13 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
     found = place;
     /* A place above the subject (the province in a banner's report) means the subject itself; but
      * a prefecture a county's report names in the clause (铜仁市…投入扶贫资金20亿元) is itself */
+    /* (and so is a province that opens the figure's clause as its subject: 甘肃省贫困人口从692万人减少到17.5万人
+     * in a county's report) */
+    int own = fi < d->nm && d->m[fi].off >= cstart && d->m[fi].off < pos && !d->m[fi].nw;
+    int lv = fp_gaz_region(g, found)->level;
     if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found) &&
-        !(fp_gaz_region(g, found)->level == FP_LEVEL_PREFECTURE && fi < d->nm && d->m[fi].off >= cstart &&
-          d->m[fi].off < pos && !d->m[fi].nw)) {
+        !(own && (lv == FP_LEVEL_PREFECTURE || (lv == FP_LEVEL_PROVINCE && level == 0 && d->m[fi].region == found &&
+                                                 d->m[fi].off == cstart && clause_opens(d, sstart, cstart))))) {
         *written = NULL;
         found = d->subject;
     }

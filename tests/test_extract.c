@@ -667,6 +667,14 @@ int main(int argc, char **argv)
     const char *popn = "2019-12-30\n拉孜县曲下镇有农牧民312户1468人，其中建档立卡贫困户87户350人。\n";
     CHECK(!strcmp(figure("a.txt", popn, "312户", 0).metric, "other"));
     CHECK(!strcmp(figure("a.txt", popn, "87户", 0).indicator, "poor.registered"));
+    /* the nation's figures go on clause after clause; a province opening its clause in a county's
+     * report is the province; a change with no years runs over the years of the one before */
+    const char *nat = "2020-09-18\n通渭县决战决胜脱贫攻坚纪实\n党的十八大以来，全国农村贫困人口从2012年底的9899万人减少到2019年底的551万人，"
+                      "贫困发生率由10.2%降至0.6%。甘肃省贫困人口从692万人减少到17.5万人。\n通渭县2013年底有贫困人口11.74万人。\n";
+    probe pn = figure("a.txt", nat, "0.6%", 0), pg1 = figure("a.txt", nat, "692万人", 0), pg2 = figure("a.txt", nat, "17.5万人", 0);
+    CHECK(!strcmp(pn.path, "全国") && pn.year == 2019);
+    CHECK(!strcmp(pg1.path, "甘肃省") && pg1.year == 2012 && !strcmp(pg2.path, "甘肃省") && pg2.year == 2019);
+    CHECK(strstr(figure("a.txt", nat, "11.74万人", 0).path, "通渭县") != NULL);
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
