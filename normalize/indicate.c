@@ -488,6 +488,7 @@ typedef struct {
     int any_unit;          /* growth in percent or points: any indicator's units fit */
     int own_label;      /* the figure's clause names what it measures: no topic from before it */
     int item_label;     /* and its own list item, before it */
+    size_t lab_s, lab_e; /* growth with no word of its own: the label of the figure it measures (lab_e 0: none) */
     /* indicators ruled out by an anti-cue (bit per index, up to 256), asked only of an indicator
      * that otherwise fits: most figures meet few, and looking for every anti-cue was a third of
      * the figure's cost */
@@ -640,6 +641,7 @@ static void scan_range(scan *s, size_t from, size_t to, int outer)
                           (last >= s->a.fe && last < s->a.ae);
             size_t dist = end <= s->a.fs ? s->a.fs - end : p >= s->a.fe ? p - s->a.fe : 0;
             int zone = touches ? 1 : outer ? outer : p >= s->a.cs ? 2 : 3;
+            if (s->lab_e && end > s->lab_s && end <= s->lab_e) zone = 1; /* ends in the measured figure's label */
             if (zone == 3 && s->own_label) continue;
             /* 贫困乡镇15个、贫困村99个: a figure its own list item names is not measured by the next item's words */
             if (s->item_label && p >= s->a.ae && s->a.ae < s->a.ce && !memcmp(t + s->a.ae, "、", 3)) continue;
@@ -812,6 +814,15 @@ void fp_indicate_figure(const fp_indicate *x, const char *text, size_t len, fp_f
         size_t to = s.a.ce;
         const char *part = s.a.ce > s.a.fe ? memmem(t + s.a.fe, s.a.ce - s.a.fe, "其中", 6) : NULL;
         if (part) to = (size_t)(part - t);
+        /* 财政投入38.26亿元，同比增长28.8%: growth with no word of its own measures the figure before
+         * it, whose label extraction gave it: that label's words come first */
+        if (s.any_unit && !s.own_label && f->label && *f->label && s.a.cs > s.a.ss) {
+            size_t ll = strlen(f->label);
+            const char *hit = NULL;
+            for (const char *q = t + s.a.ss; (q = memmem(q, (size_t)(t + s.a.cs - q), f->label, ll)) != NULL; q++)
+                hit = q;
+            if (hit) s.lab_s = (size_t)(hit - t), s.lab_e = s.lab_s + ll;
+        }
         scan_range(&s, s.a.ss, to, 0);
         known = s.b.ind;
         /* the weight: near beats far, a statement of the year beats a running total over years

@@ -307,8 +307,13 @@ int measure_figure(const doc *d, cand *c, const fig_context *fx, size_t cstart, 
     /* 提高到5547元，增幅14.3%: a change in percent with no cue in
      * its own clause measures the figure before it */
     if (fx->prior && !strcmp(c->unit_name, "percent") && !strcmp(c->relation, "change") &&
-        (c->label_len == 0 || c->label_off < cstart))
+        (c->label_len == 0 || c->label_off < cstart)) {
         c->metric = fx->prior_metric, c->label_off = fx->prior_label_off, c->label_len = fx->prior_label_len;
+        /* 3.2亿元（其中中央资金1.2亿元、省级资金0.8亿元），比上年增长15%: after a breakdown in brackets,
+         * the whole's */
+        if (fx->prior_part && fx->whole_label_len && find3(d->t + fx->prior_end, c->start - fx->prior_end, "）"))
+            c->label_off = fx->whole_label_off, c->label_len = fx->whole_label_len;
+    }
     return weak;
 }
 

@@ -675,6 +675,13 @@ int main(int argc, char **argv)
     CHECK(!strcmp(pn.path, "全国") && pn.year == 2019);
     CHECK(!strcmp(pg1.path, "甘肃省") && pg1.year == 2012 && !strcmp(pg2.path, "甘肃省") && pg2.year == 2019);
     CHECK(strstr(figure("a.txt", nat, "11.74万人", 0).path, "通渭县") != NULL);
+    /* the province's share of a county's fiscal funds is funds.fiscal_provincial, never funds.fiscal;
+     * growth after a breakdown in brackets measures the whole */
+    const char *prov = "2019-12-01\n平江县今年投入财政专项扶贫资金3.2亿元（其中中央资金1.2亿元、省级资金0.8亿元），比上年增长15%。"
+                       "其中，中央财政专项扶贫资金2.8亿元，省级财政专项扶贫资金1.1亿元。\n";
+    CHECK(!strcmp(figure("a.txt", prov, "0.8亿元", 0).indicator, "funds.fiscal_provincial"));
+    CHECK(!strcmp(figure("a.txt", prov, "1.1亿元", 0).indicator, "funds.fiscal_provincial"));
+    CHECK(!strcmp(figure("a.txt", prov, "15%", 0).indicator, "funds.fiscal"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
