@@ -279,7 +279,7 @@ int list_item_at(const char *t, size_t len, size_t p)
     if (p + 2 < len && (unsigned char)t[p] == 0xE2 && (unsigned char)t[p + 1] == 0x91 &&
         (unsigned char)t[p + 2] >= 0xA0 && (unsigned char)t[p + 2] <= 0xB3)
         return 1;
-    if (at(t, len, p, "（") || t[p] == '(') return 1;
+    if (at(t, len, p, "（") || (p < len && t[p] == '(')) return 1; /* (a text may end in white space) */
     static const char *const ord[] = {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"};
     for (size_t i = 0; i < sizeof ord / sizeof ord[0]; i++)
         if (at(t, len, p, ord[i])) return 1;
