@@ -34,7 +34,7 @@ size_t clause_mark(const char *t, size_t len, size_t p)
 }
 
 /* A word of a class of lx->sent_ix found by scan_sentences: where it starts,
- * its class and the length of its class's longest word there that ends in
+ * its class's bit (lx->sent_bit) and the length of its class's longest word there that ends in
  * the sentence. The hits of the whole text, ascending by pos, lie in skip's
  * block after the cues (hit_table), so cue_first and cue_last look them up
  * instead of walking the characters again. */
@@ -154,7 +154,7 @@ int scan_sentences(doc *d)
         /* malformed, every bit is set: ask the boilerplate list itself */
         d->skip[i] = d->cues[i] == ~0ULL ? fp_words_first(&lx->cues[CUE_BOILERPLATE], d->t + d->sent[i].start,
                                                            d->sent[i].end - d->sent[i].start, NULL) >= 0
-                                         : (d->cues[i] >> CUE_BOILERPLATE & 1);
+                                         : (d->cues[i] >> lx->sent_bit[CUE_BOILERPLATE] & 1);
     }
     free(at);
     skip_links(d);
@@ -285,9 +285,10 @@ static size_t sentence_holding(const doc *d, size_t a, size_t b)
 /* 0 when class cue has no word in the sentence holding [a, b) */
 static int may_hold(const doc *d, int cue, size_t a, size_t b)
 {
-    if (cue >= 64 || !(d->x->lx.sent_classes >> cue & 1)) return 1; /* not in the masks: may */
+    int bit = cue >= 0 && cue < CUE_COUNT ? d->x->lx.sent_bit[cue] : -1;
+    if (bit < 0) return 1; /* not in the masks: may */
     size_t s = sentence_holding(d, a, b);
-    return s == (size_t)-1 || (d->cues[s] >> cue & 1);
+    return s == (size_t)-1 || (d->cues[s] >> bit & 1);
 }
 
 /* How cue_first and cue_last answer for class cue in [a, b): 0 when the
@@ -296,10 +297,11 @@ static int may_hold(const doc *d, int cue, size_t a, size_t b)
  * character, so scan_sentences' hits answer; else 1 (the text is walked). */
 static int cue_way(const doc *d, int cue, size_t a, size_t b)
 {
-    if (cue >= 64 || !(d->x->lx.sent_classes >> cue & 1)) return 1; /* not in the masks: may */
+    int bit = cue >= 0 && cue < CUE_COUNT ? d->x->lx.sent_bit[cue] : -1;
+    if (bit < 0) return 1; /* not in the masks: may */
     size_t s = sentence_holding(d, a, b);
     if (s == (size_t)-1) return 1;
-    if (!(d->cues[s] >> cue & 1)) return 0;
+    if (!(d->cues[s] >> bit & 1)) return 0;
     if (d->cues[s] == ~0ULL || (a < b && ((unsigned char)d->t[a] & 0xC0) == 0x80)) return 1;
     return 2;
 }
@@ -318,10 +320,11 @@ long cue_first(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
     int way = cue_way(d, cue, a, b);
     if (!way) return -1;
     if (way == 1) return fp_words_first(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    int bit = d->x->lx.sent_bit[cue];
     size_t n;
     const cue_hit *h = hit_table(d, &n);
     for (size_t i = hit_from(h, n, a); i < n && h[i].pos < b; i++) {
-        if (h[i].cls != (uint32_t)cue) continue;
+        if (h[i].cls != (uint32_t)bit) continue;
         size_t l = hit_len(d, cue, &h[i], b);
         if (l) {
             if (wlen) *wlen = l;
@@ -337,10 +340,11 @@ long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
     int way = cue_way(d, cue, a, b);
     if (!way) return -1;
     if (way == 1) return fp_words_last(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    int bit = d->x->lx.sent_bit[cue];
     size_t n;
     const cue_hit *h = hit_table(d, &n);
     for (size_t i = hit_from(h, n, b); i > 0 && h[i - 1].pos >= a; i--) {
-        if (h[i - 1].cls != (uint32_t)cue) continue;
+        if (h[i - 1].cls != (uint32_t)bit) continue;
         size_t l = hit_len(d, cue, &h[i - 1], b);
         if (l) {
             if (wlen) *wlen = l;
