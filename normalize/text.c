@@ -409,8 +409,15 @@ int heading_line(const doc *d, size_t s)
 
 size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 {
+    const unsigned char *u = (const unsigned char *)d->t;
     size_t p = pos;
     while (p > sent_start) {
+        /* a hanzi (first byte E4..E9) is no mark: one step back over it, where fp_utf8_prev
+         * stops as well, with no look byte by byte (nearly every character) */
+        if (p >= 3 && u[p - 3] >= 0xE4 && u[p - 3] <= 0xE9 && (u[p - 2] & 0xC0) == 0x80 && (u[p - 1] & 0xC0) == 0x80) {
+            p -= 3;
+            continue;
+        }
         size_t q = fp_utf8_prev(d->t, p);
         if (clause_mark(d->t, d->len, q)) return p;
         p = q;
@@ -420,7 +427,12 @@ size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 
 size_t clause_end(const doc *d, size_t sent_end, size_t pos)
 {
+    const unsigned char *u = (const unsigned char *)d->t;
     for (size_t p = pos; p < sent_end;) {
+        if (u[p] >= 0xE4 && u[p] <= 0xE9) { /* a hanzi's first byte: no mark, three bytes */
+            p += 3;
+            continue;
+        }
         size_t k = clause_mark(d->t, d->len, p);
         if (k) return p;
         p += fp_utf8_len((unsigned char)d->t[p]);

@@ -8,7 +8,8 @@
  *   - fp_gaz_match, fp_gaz_match3 (with the alias triples): the same
  *     answer as fp_gaz_match_full at every position;
  *   - cue_first, cue_last (answered from the words scan_sentences found):
- *     the same as fp_words_first, fp_words_last on parts of each sentence.
+ *     the same as fp_words_first, fp_words_last on parts of each sentence;
+ *   - clause_start, clause_end: as a look at every character, from every byte.
  * The material is the data files and the example reports (argv). */
 #include "charclass.h"
 #include "check.h"
@@ -83,6 +84,24 @@ static void may3_holds(const fp_cue_index *ix, const char *t, size_t n)
     }
 }
 
+/* clause_start and clause_end as they were, a look at every character */
+static size_t clause_start_slow(const doc *d, size_t sent_start, size_t pos)
+{
+    for (size_t p = pos; p > sent_start;) {
+        size_t q = fp_utf8_prev(d->t, p);
+        if (clause_mark(d->t, d->len, q)) return p;
+        p = q;
+    }
+    return sent_start;
+}
+
+static size_t clause_end_slow(const doc *d, size_t sent_end, size_t pos)
+{
+    for (size_t p = pos; p < sent_end; p += fp_utf8_len((unsigned char)d->t[p]))
+        if (clause_mark(d->t, d->len, p)) return p;
+    return sent_end;
+}
+
 /* cue_first and cue_last against the walks they stand for, every class, on
  * parts of each sentence of t: whole, from a character inside, up to one
  * (a word may then no longer fit), and from a byte inside a character. */
@@ -102,6 +121,10 @@ static void cues_hold(const fp_lexicon *lx, const char *t, size_t len)
         while (cut > a0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;
         const size_t parts[][2] = {{a0, b0}, {cut, b0}, {a0, cut}, {mid, b0}, {a0 + (a0 < b0), b0 - (b0 > cut)}};
         d.cur_sent = s % 2 ? s : 0; /* tried first, or not the one */
+        for (size_t p = a0; p <= b0; p++) {
+            CHECK(clause_start(&d, a0, p) == clause_start_slow(&d, a0, p));
+            CHECK(clause_end(&d, b0, p) == clause_end_slow(&d, b0, p));
+        }
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
             size_t a = parts[i][0], b = parts[i][1];
             if (a > b) continue;
