@@ -426,6 +426,37 @@ static const int sent_cues[] = {CUE_BOILERPLATE, CUE_PER_UNIT, CUE_PER_UNIT_ADJA
                                 CUE_PART_OF_BEFORE, CUE_PART_AROUND, CUE_FROM, CUE_TO, CUE_COMPARE, CUE_SCOPE_BEFORE,
                                 CUE_RESPECTIVELY, CUE_PROGRESS, CUE_STANDARD, CUE_PLAN_NOT};
 
+/* Classes past CUE_INDEXABLE_END that cue_first and cue_last ask of whole
+ * sentences or long parts of them, once per sentence or figure: in sent_ix
+ * under a spare bit (sent_bit), the sentence's words answer them too. */
+static const int sent_late[] = {CUE_PERIOD_TO_NOW, CUE_PART_IN_CLAUSE, CUE_PLAN_AFTER, CUE_PLAN_DONE};
+
+/* sent_ix: the classes of sent_cues tagged with their enum fp_cue, then
+ * those of sent_late each with a bit none of those uses (a class left
+ * without one is walked for, as before). Sets lx->sent_bit and
+ * lx->sent_classes. FP_OK or FP_ENOMEM. */
+static int build_sent_index(fp_lexicon *lx)
+{
+    const fp_words *lists[64];
+    int tags[64], n = 0;
+    uint64_t used = 0;
+    memset(lx->sent_bit, -1, sizeof lx->sent_bit);
+    for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) {
+        int c = sent_cues[i];
+        lists[n] = &lx->cues[c], tags[n++] = c;
+        used |= 1ULL << c, lx->sent_bit[c] = (int8_t)c;
+        lx->sent_classes |= 1ULL << c;
+    }
+    for (size_t i = 0; i < sizeof sent_late / sizeof sent_late[0] && n < 64; i++) {
+        int c = sent_late[i], b = 0;
+        while (b < 64 && used >> b & 1) b++;
+        if (b == 64) break;
+        lists[n] = &lx->cues[c], tags[n++] = b;
+        used |= 1ULL << b, lx->sent_bit[c] = (int8_t)b;
+    }
+    return fp_cue_index_build(&lx->sent_ix, lists, tags, n);
+}
+
 /* An index over some cue classes, each word tagged with its class. */
 static int build_class_index(fp_lexicon *lx, fp_cue_index *ix, const int *cues, int n)
 {
@@ -604,8 +635,7 @@ int fp_lexicon_load(fp_lexicon *lx, const char *datadir)
     if (!rc) rc = units_metrics_index(lx);
     if (!rc) rc = build_cue_index(lx);
     if (!rc) rc = build_class_index(lx, &lx->refs_ix, ref_cues, (int)(sizeof ref_cues / sizeof ref_cues[0]));
-    if (!rc) rc = build_class_index(lx, &lx->sent_ix, sent_cues, (int)(sizeof sent_cues / sizeof sent_cues[0]));
-    for (size_t i = 0; i < sizeof sent_cues / sizeof sent_cues[0]; i++) lx->sent_classes |= 1ULL << sent_cues[i];
+    if (!rc) rc = build_sent_index(lx);
     if (!rc) rc = class_table(lx);
     if (rc) {
         fp_lexicon_free(lx);

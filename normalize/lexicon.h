@@ -161,6 +161,10 @@ typedef struct {
     fp_cue_index sent_ix; /* the classes looked for in parts of a sentence (boilerplate, relation
                              and year words), tagged with their enum fp_cue */
     uint64_t sent_classes; /* bit c: class c is in sent_ix */
+    int8_t sent_bit[CUE_COUNT]; /* the tag of class c in sent_ix and its bit in the per-sentence
+                                   masks, -1 when c is not in sent_ix: a class of sent_cues is its own
+                                   bit, one of sent_late (past CUE_INDEXABLE_END) a bit no class of
+                                   sent_cues uses */
     uint8_t *cls3;         /* FP_CC_* bits per code point of three bytes (65536): what a pass over
                               every character asks of one, in one load */
     int m_poor, m_personnel, m_funds, m_benef; /* metrics the extractor weighs specially, -1 if absent */

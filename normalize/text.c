@@ -33,7 +33,23 @@ size_t clause_mark(const char *t, size_t len, size_t p)
     return u[1] == 0xBC && (u[2] == 0x81 || u[2] == 0x9F || u[2] == 0x9B || u[2] == 0x8C || u[2] == 0x9A) ? 3 : 0;
 }
 
-static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n);
+/* A word of a class of lx->sent_ix found by scan_sentences: where it starts,
+ * its class's bit (lx->sent_bit) and the length of its class's longest word there that ends in
+ * the sentence. The hits of the whole text, ascending by pos, lie in skip's
+ * block after the cues (hit_table), so cue_first and cue_last look them up
+ * instead of walking the characters again. */
+typedef struct {
+    size_t pos;
+    uint32_t len, cls;
+} cue_hit;
+
+typedef struct {
+    cue_hit *h;
+    size_t n, cap;
+} hit_buf;
+
+static int sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n, hit_buf *hb,
+                         uint64_t *found);
 static void skip_links(doc *d);
 
 /* One pass over the characters finds both the sentences (their end marks)
@@ -110,22 +126,35 @@ int scan_sentences(doc *d)
         }
         if (!rc) d->sent[d->ns++] = (span){start, d->len};
     }
-    /* one block, skip first: whoever frees skip frees cues too */
+    /* one block, skip first: whoever frees skip frees cues too, and the hits after them */
     size_t ns = d->ns ? d->ns : 1, skip_bytes = (ns + 7) / 8 * 8;
-    if (!rc && !(d->skip = calloc(skip_bytes + ns * sizeof *d->cues, 1))) rc = FP_ENOMEM;
+    uint64_t *cues = NULL;
+    hit_buf hb = {NULL, 0, 0};
+    if (!rc && !(cues = malloc(ns * sizeof *cues))) rc = FP_ENOMEM;
+    for (size_t i = 0, j = 0; i < d->ns && !rc; i++) {
+        size_t j0 = j; /* the sentences are contiguous: their positions follow one another */
+        while (j < nat && at[j] < d->sent[i].end) j++;
+        rc = sentence_cues(lx, d->t, d->sent[i].end, at ? at + j0 : NULL, j - j0, &hb, &cues[i]); /* none yet: NULL */
+    }
+    if (!d->ns && cues) cues[0] = 0;
+    if (!rc && !(d->skip = calloc(skip_bytes + (ns + 1) * sizeof *d->cues + hb.n * sizeof(cue_hit), 1))) rc = FP_ENOMEM;
     if (rc) {
+        free(cues);
+        free(hb.h);
         free(at);
         return rc;
     }
     d->cues = (uint64_t *)(void *)(d->skip + skip_bytes);
-    for (size_t i = 0, j = 0; i < d->ns; i++) {
-        size_t j0 = j; /* the sentences are contiguous: their positions follow one another */
-        while (j < nat && at[j] < d->sent[i].end) j++;
-        d->cues[i] = sentence_cues(lx, d->t, d->sent[i].end, at ? at + j0 : NULL, j - j0); /* none yet: NULL */
+    memcpy(d->cues, cues, ns * sizeof *cues);
+    d->cues[ns] = hb.n;
+    if (hb.n) memcpy(d->cues + ns + 1, hb.h, hb.n * sizeof(cue_hit));
+    free(cues);
+    free(hb.h);
+    for (size_t i = 0; i < d->ns; i++) {
         /* malformed, every bit is set: ask the boilerplate list itself */
         d->skip[i] = d->cues[i] == ~0ULL ? fp_words_first(&lx->cues[CUE_BOILERPLATE], d->t + d->sent[i].start,
                                                            d->sent[i].end - d->sent[i].start, NULL) >= 0
-                                         : (d->cues[i] >> CUE_BOILERPLATE & 1);
+                                         : (d->cues[i] >> lx->sent_bit[CUE_BOILERPLATE] & 1);
     }
     free(at);
     skip_links(d);
@@ -173,35 +202,75 @@ static void skip_links(doc *d)
     }
 }
 
-/* The classes of lx->sent_ix with a word in t[a..e); all bits when the text
- * there is malformed UTF-8, where the character steps of fp_words_first
- * from another start might differ. Looks only at the positions at[0..n)
- * (ascending, in [a, e)) that scan_sentences' pass found a word may start
- * at, or that are no well-formed character of three bytes: at the others,
- * a look at each character (as this did) finds nothing, so the answer is
- * the same. */
-static uint64_t sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n)
+/* Sets *found to the classes of lx->sent_ix with a word in t[a..e); all
+ * bits when the text there is malformed UTF-8, where the character steps of
+ * fp_words_first from another start might differ. Looks only at the
+ * positions at[0..n) (ascending, in [a, e)) that scan_sentences' pass found
+ * a word may start at, or that are no well-formed character of three
+ * bytes: at the others, a look at each character (as this did) finds
+ * nothing, so the answer is the same. Each word found goes on hb (a
+ * malformed sentence's hits are never read). FP_OK or FP_ENOMEM. */
+static int sentence_cues(const fp_lexicon *lx, const char *t, size_t e, const size_t *at, size_t n, hit_buf *hb,
+                         uint64_t *found)
 {
     const unsigned char *u = (const unsigned char *)t;
-    uint64_t found = 0;
     size_t len[64];
     const fp_cue_index *ix = &lx->sent_ix;
+    *found = 0;
     for (size_t i = 0; i < n; i++) {
         size_t p = at[i];
         uint32_t cp;
+        uint64_t here;
         if (fp_utf8_cjk3(u + p, e - p, &cp)) {
             /* fp_cue_may3 said yes with the text's end: asked again with the sentence's, a no
              * would mean no word fits before e, which fp_cue_at_key finds as well */
-            found |= fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
-            continue;
+            here = fp_cue_at_key(ix, t + p, e - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], len);
+        } else {
+            size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
+            if (!k || p + k > e) {
+                *found = ~0ULL;
+                return FP_OK;
+            }
+            for (size_t j = 1; j < k; j++)
+                if ((u[p + j] & 0xC0) != 0x80) {
+                    *found = ~0ULL;
+                    return FP_OK;
+                }
+            here = fp_cue_at(ix, t + p, e - p, len);
         }
-        size_t k = u[p] < 0x80 ? 1 : u[p] < 0xC0 ? 0 : u[p] < 0xE0 ? 2 : u[p] < 0xF0 ? 3 : u[p] < 0xF8 ? 4 : 0;
-        if (!k || p + k > e) return ~0ULL;
-        for (size_t j = 1; j < k; j++)
-            if ((u[p + j] & 0xC0) != 0x80) return ~0ULL;
-        found |= fp_cue_at(ix, t + p, e - p, len);
+        *found |= here;
+        for (uint64_t m = here; m; m &= m - 1) {
+            if (hb->n == hb->cap) {
+                size_t nc = hb->cap ? hb->cap * 2 : 256;
+                cue_hit *nh = realloc(hb->h, nc * sizeof *nh);
+                if (!nh) return FP_ENOMEM;
+                hb->h = nh, hb->cap = nc;
+            }
+            unsigned c = (unsigned)__builtin_ctzll(m);
+            hb->h[hb->n++] = (cue_hit){p, (uint32_t)len[c], c};
+        }
     }
-    return found;
+    return FP_OK;
+}
+
+/* The hits of scan_sentences, ascending by pos, and their number. */
+static const cue_hit *hit_table(const doc *d, size_t *n)
+{
+    size_t ns = d->ns ? d->ns : 1;
+    *n = (size_t)d->cues[ns];
+    return (const cue_hit *)(const void *)(d->cues + ns + 1);
+}
+
+/* The first hit at or after pos. */
+static size_t hit_from(const cue_hit *h, size_t n, size_t pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h[mid].pos < pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
 
 /* The sentence [a, b) lies in, when it lies in one, else (size_t)-1. */
@@ -216,27 +285,73 @@ static size_t sentence_holding(const doc *d, size_t a, size_t b)
 /* 0 when class cue has no word in the sentence holding [a, b) */
 static int may_hold(const doc *d, int cue, size_t a, size_t b)
 {
-    if (cue >= 64 || !(d->x->lx.sent_classes >> cue & 1)) return 1; /* not in the masks: may */
+    int bit = cue >= 0 && cue < CUE_COUNT ? d->x->lx.sent_bit[cue] : -1;
+    if (bit < 0) return 1; /* not in the masks: may */
     size_t s = sentence_holding(d, a, b);
-    return s == (size_t)-1 || (d->cues[s] >> cue & 1);
+    return s == (size_t)-1 || (d->cues[s] >> bit & 1);
+}
+
+/* How cue_first and cue_last answer for class cue in [a, b): 0 when the
+ * sentence holding it has no word of the class (none there); 2 when that
+ * sentence is well-formed, the class one of sent_ix's and a starts a
+ * character, so scan_sentences' hits answer; else 1 (the text is walked). */
+static int cue_way(const doc *d, int cue, size_t a, size_t b)
+{
+    int bit = cue >= 0 && cue < CUE_COUNT ? d->x->lx.sent_bit[cue] : -1;
+    if (bit < 0) return 1; /* not in the masks: may */
+    size_t s = sentence_holding(d, a, b);
+    if (s == (size_t)-1) return 1;
+    if (!(d->cues[s] >> bit & 1)) return 0;
+    if (d->cues[s] == ~0ULL || (a < b && ((unsigned char)d->t[a] & 0xC0) == 0x80)) return 1;
+    return 2;
+}
+
+/* The longest word of class cue at a hit h that ends by b (0 when none):
+ * the hit's, when it does; else a shorter one may. */
+static size_t hit_len(const doc *d, int cue, const cue_hit *h, size_t b)
+{
+    if (h->pos + h->len <= b) return h->len;
+    return fp_words_prefix(&d->x->lx.cues[cue], d->t + h->pos, b - h->pos);
 }
 
 long cue_first(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
 {
-    if (!may_hold(d, cue, a, b)) {
-        if (wlen) *wlen = 0;
-        return -1;
+    if (wlen) *wlen = 0;
+    int way = cue_way(d, cue, a, b);
+    if (!way) return -1;
+    if (way == 1) return fp_words_first(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    int bit = d->x->lx.sent_bit[cue];
+    size_t n;
+    const cue_hit *h = hit_table(d, &n);
+    for (size_t i = hit_from(h, n, a); i < n && h[i].pos < b; i++) {
+        if (h[i].cls != (uint32_t)bit) continue;
+        size_t l = hit_len(d, cue, &h[i], b);
+        if (l) {
+            if (wlen) *wlen = l;
+            return (long)(h[i].pos - a);
+        }
     }
-    return fp_words_first(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    return -1;
 }
 
 long cue_last(const doc *d, int cue, size_t a, size_t b, size_t *wlen)
 {
-    if (!may_hold(d, cue, a, b)) {
-        if (wlen) *wlen = 0;
-        return -1;
+    if (wlen) *wlen = 0;
+    int way = cue_way(d, cue, a, b);
+    if (!way) return -1;
+    if (way == 1) return fp_words_last(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    int bit = d->x->lx.sent_bit[cue];
+    size_t n;
+    const cue_hit *h = hit_table(d, &n);
+    for (size_t i = hit_from(h, n, b); i > 0 && h[i - 1].pos >= a; i--) {
+        if (h[i - 1].cls != (uint32_t)bit) continue;
+        size_t l = hit_len(d, cue, &h[i - 1], b);
+        if (l) {
+            if (wlen) *wlen = l;
+            return (long)(h[i - 1].pos - a);
+        }
     }
-    return fp_words_last(&d->x->lx.cues[cue], d->t + a, b - a, wlen);
+    return -1;
 }
 
 size_t cue_suffix(const doc *d, int cue, size_t a, size_t b)
@@ -294,8 +409,15 @@ int heading_line(const doc *d, size_t s)
 
 size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 {
+    const unsigned char *u = (const unsigned char *)d->t;
     size_t p = pos;
     while (p > sent_start) {
+        /* a hanzi (first byte E4..E9) is no mark: one step back over it, where fp_utf8_prev
+         * stops as well, with no look byte by byte (nearly every character) */
+        if (p >= 3 && u[p - 3] >= 0xE4 && u[p - 3] <= 0xE9 && (u[p - 2] & 0xC0) == 0x80 && (u[p - 1] & 0xC0) == 0x80) {
+            p -= 3;
+            continue;
+        }
         size_t q = fp_utf8_prev(d->t, p);
         if (clause_mark(d->t, d->len, q)) return p;
         p = q;
@@ -305,7 +427,12 @@ size_t clause_start(const doc *d, size_t sent_start, size_t pos)
 
 size_t clause_end(const doc *d, size_t sent_end, size_t pos)
 {
+    const unsigned char *u = (const unsigned char *)d->t;
     for (size_t p = pos; p < sent_end;) {
+        if (u[p] >= 0xE4 && u[p] <= 0xE9) { /* a hanzi's first byte: no mark, three bytes */
+            p += 3;
+            continue;
+        }
         size_t k = clause_mark(d->t, d->len, p);
         if (k) return p;
         p += fp_utf8_len((unsigned char)d->t[p]);

@@ -6,10 +6,15 @@
  *   - fp_words_suffix: against a look at every word of the list;
  *   - fp_lexicon_unit_metrics: against a look at every line in order;
  *   - fp_gaz_match, fp_gaz_match3 (with the alias triples): the same
- *     answer as fp_gaz_match_full at every position.
+ *     answer as fp_gaz_match_full at every position;
+ *   - cue_first, cue_last (answered from the words scan_sentences found):
+ *     the same as fp_words_first, fp_words_last on parts of each sentence;
+ *   - clause_start, clause_end: as a look at every character, from every byte.
  * The material is the data files and the example reports (argv). */
 #include "charclass.h"
 #include "check.h"
+#include "doc.h"
+#include "extract.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_gazetteer.h"
@@ -79,6 +84,64 @@ static void may3_holds(const fp_cue_index *ix, const char *t, size_t n)
     }
 }
 
+/* clause_start and clause_end as they were, a look at every character */
+static size_t clause_start_slow(const doc *d, size_t sent_start, size_t pos)
+{
+    for (size_t p = pos; p > sent_start;) {
+        size_t q = fp_utf8_prev(d->t, p);
+        if (clause_mark(d->t, d->len, q)) return p;
+        p = q;
+    }
+    return sent_start;
+}
+
+static size_t clause_end_slow(const doc *d, size_t sent_end, size_t pos)
+{
+    for (size_t p = pos; p < sent_end; p += fp_utf8_len((unsigned char)d->t[p]))
+        if (clause_mark(d->t, d->len, p)) return p;
+    return sent_end;
+}
+
+/* cue_first and cue_last against the walks they stand for, every class, on
+ * parts of each sentence of t: whole, from a character inside, up to one
+ * (a word may then no longer fit), and from a byte inside a character. */
+static void cues_hold(const fp_lexicon *lx, const char *t, size_t len)
+{
+    fp_extractor *x = calloc(1, sizeof *x);
+    CHECK(x != NULL);
+    if (!x) return;
+    x->lx = *lx; /* a copy of the pointers: freed with lx only */
+    doc d;
+    memset(&d, 0, sizeof d);
+    d.x = x, d.t = t, d.src = t, d.len = len;
+    CHECK(scan_sentences(&d) == FP_OK);
+    for (size_t s = 0; s < d.ns; s++) {
+        size_t a0 = d.sent[s].start, b0 = d.sent[s].end, mid = a0 + (b0 - a0) / 2;
+        size_t cut = mid; /* a character's first byte in the middle */
+        while (cut > a0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;
+        const size_t parts[][2] = {{a0, b0}, {cut, b0}, {a0, cut}, {mid, b0}, {a0 + (a0 < b0), b0 - (b0 > cut)}};
+        d.cur_sent = s % 2 ? s : 0; /* tried first, or not the one */
+        for (size_t p = a0; p <= b0; p++) {
+            CHECK(clause_start(&d, a0, p) == clause_start_slow(&d, a0, p));
+            CHECK(clause_end(&d, b0, p) == clause_end_slow(&d, b0, p));
+        }
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            size_t a = parts[i][0], b = parts[i][1];
+            if (a > b) continue;
+            for (int c = 0; c < CUE_COUNT; c++) {
+                size_t w0, w1;
+                long f0 = cue_first(&d, c, a, b, &w0), f1 = fp_words_first(&lx->cues[c], t + a, b - a, &w1);
+                CHECK(f0 == f1 && w0 == w1);
+                long l0 = cue_last(&d, c, a, b, &w0), l1 = fp_words_last(&lx->cues[c], t + a, b - a, &w1);
+                CHECK(l0 == l1 && w0 == w1);
+            }
+        }
+    }
+    free(d.sent);
+    free(d.skip);
+    free(x);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -140,6 +203,7 @@ int main(int argc, char **argv)
         may3_holds(&lx.sent_ix, t, len);
         may3_holds(&lx.refs_ix, t, len);
         may3_holds(&lx.cues_ix, t, len);
+        cues_hold(&lx, t, len);
         const unsigned char *u = (const unsigned char *)t;
         for (size_t p = 0; p < len; p++) {
             /* every list's suffix, ending at every byte (CJK or not, a whole character or not) */
