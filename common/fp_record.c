@@ -594,7 +594,7 @@ static int fill(const schema *sc, const mval *const *at, fp_record *out)
 /* The record as this file's packer writes it, decoded in one pass: "v" and
  * "t" first, then every key a short string (fixstr of at most 7 bytes).
  * Each value is kept only where a field takes it, not every key and value
- * first (that pass was a third of what decoding a figure cost). Anything
+ * first (in the shard, ~4% of what decoding a figure costs). Anything
  * else (another order, a key of another form, a second "v" or "t", bytes
  * malformed or cut short) returns FAST_NO before *off or *out is touched,
  * and the general decoder reads it from the start, so both give the same
