@@ -21,6 +21,7 @@
 struct fp_decoder {
     size_t replaced; /* invalid UTF-8 bytes the last decode replaced by U+FFFD */
     uint64_t *trad;  /* one bit per BMP code point: OpenCC's t2s changes it */
+    unsigned char *trad8; /* the same, a byte each: plain_utf8's look-up is one load */
     uchardet_t det;
     /* opened on the first text holding a character t2s changes (opening it costs ~9.5M instructions,
      * and most reports and most `fupin extract` runs hold none): NULL until then, (opencc_t)-1 when
@@ -69,6 +70,11 @@ int fp_decoder_new(fp_decoder **out, const char *datadir)
         }
         free(tc);
     }
+    if (!(d->trad8 = malloc(65536))) {
+        fp_decoder_free(d);
+        return FP_ENOMEM;
+    }
+    for (unsigned cp = 0; cp < 65536; cp++) d->trad8[cp] = (unsigned char)(d->trad[cp / 64] >> (cp % 64) & 1);
     int rc = fp_format_words_load(&d->words, datadir);
     if (rc) {
         fp_decoder_free(d);
@@ -84,6 +90,7 @@ void fp_decoder_free(fp_decoder *d)
     if (d->det) uchardet_delete(d->det);
     if (d->t2s && d->t2s != (opencc_t)-1) opencc_close(d->t2s); /* NULL: never needed, never opened */
     free(d->trad);
+    free(d->trad8);
     fp_format_words_free(&d->words);
     free(d);
 }
@@ -162,6 +169,54 @@ static int utf8_wellformed(const unsigned char *s, size_t n)
         for (size_t j = 2; j <= k; j++)
             if ((s[i + j] & 0xC0) != 0x80) return 0;
         i += k + 1;
+    }
+    return 1;
+}
+
+/* 1 when s[0..n) is well-formed UTF-8 (as utf8_wellformed says) holding no
+ * character t2s changes and none beyond the BMP (as has_traditional says of
+ * each of its lines), 2 when it is well-formed but holds one, 0 when it is
+ * not well-formed. One pass for what was two: most reports are such text,
+ * and then t2s's line-by-line look is skipped. */
+static int plain_utf8(const fp_decoder *d, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            for (; i + 8 <= n; i += 8)
+                if (load_le64(s + i) & 0x8080808080808080ull) break;
+            while (i < n && s[i] < 0x80) i++;
+            continue;
+        }
+        /* as utf8_wellformed, each character's bit in d->trad looked at too */
+        for (uint64_t w; i + 8 <= n; i += 6) {
+            w = load_le64(s + i);
+            if ((w & 0xC0C0F0C0C0F0ull) != 0x8080E08080E0ull) break;
+            uint64_t t0 = w & 0x200F, t1 = w >> 24 & 0x200F;
+            if (!t0 || t0 == 0x200D || !t1 || t1 == 0x200D) return 0;
+            unsigned cp0 = (unsigned)(w & 0x0F) << 12 | (unsigned)(w >> 8 & 0x3F) << 6 | (unsigned)(w >> 16 & 0x3F);
+            unsigned cp1 = (unsigned)(w >> 24 & 0x0F) << 12 | (unsigned)(w >> 32 & 0x3F) << 6 | (unsigned)(w >> 40 & 0x3F);
+            if (d->trad8[cp0] | d->trad8[cp1])
+                return utf8_wellformed(s + i, n - i) ? 2 : 0; /* i starts a character: the rest as before */
+        }
+        while (i + 3 <= n && (s[i] & 0xF0) == 0xE0 && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+            unsigned cp = (s[i] & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6;
+            if (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000)) return 0; /* overlong, surrogate */
+            cp |= s[i + 2] & 0x3Fu;
+            if (d->trad8[cp]) return utf8_wellformed(s + i, n - i) ? 2 : 0;
+            i += 3;
+        }
+        if (i >= n || (c = s[i]) < 0x80) continue;
+        /* anything else: utf8_wellformed says whether it is well-formed; a three- or four-byte
+         * character here is one has_traditional would answer 1 for or one it never sees (a
+         * malformed one), so the text is not plain */
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (n - i < 2 || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+            continue;
+        }
+        return utf8_wellformed(s + i, n - i) ? 2 : 0;
     }
     return 1;
 }
@@ -311,7 +366,8 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
     const unsigned char *u = (const unsigned char *)raw;
     const char *from = NULL;
     size_t skip = 0;
-    int wf = -1; /* raw is well-formed UTF-8 (-1: not yet asked) */
+    int wf = -1; /* raw is well-formed UTF-8 (-1: not yet asked; 1: and plain_utf8, 2: not plain) */
+    int plain = 0; /* the text is raw, and plain_utf8 said 1 of it: t2s would change none of its lines */
     char mcs[40];
     int pub = 0;
     d->replaced = 0;
@@ -332,7 +388,7 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) from = "UTF-8", skip = 3;
     else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) from = "UTF-16LE", skip = 2;
     else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) from = "UTF-16BE", skip = 2;
-    else if (((wf = utf8_wellformed(u, len)) || utf8_valid(u, len)) && !memchr(raw, '\0', len)) from = "UTF-8";
+    else if (((wf = plain_utf8(d, u, len)) || utf8_valid(u, len)) && !memchr(raw, '\0', len)) from = "UTF-8";
     else if (len >= 4 && u[1] == 0 && u[3] == 0 && u[0] && u[2]) from = "UTF-16LE";
     else if (len >= 4 && u[0] == 0 && u[2] == 0 && u[1] && u[3]) from = "UTF-16BE";
     else if ((from = page_charset(raw, len, mcs, sizeof mcs))) {
@@ -370,6 +426,7 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
             memcpy(utf8, raw + skip, len - skip);
             utf8[len - skip] = '\0';
             n = len - skip;
+            plain = !skip && wf == 1;
         }
     } else {
         rc = convert(from, raw + skip, len - skip, &utf8, &n);
@@ -391,6 +448,7 @@ int fp_decode(fp_decoder *d, const char *raw, size_t len, char **text, size_t *t
         free(utf8);
         if (rc) return rc;
         utf8 = art, n = an;
+        plain = 0; /* another text now */
         char e[32];
         snprintf(e, sizeof e, "%s", enc);
         snprintf(enc, 32, "html/%.26s", e);
@@ -425,7 +483,7 @@ decoded:
      * traditional character converts one line, not 50 MB */
     fp_buf out = {0};
     int converted = 0;
-    for (size_t a = 0; a < n;) {
+    for (size_t a = 0; a < n && !plain;) {
         const char *nl = memchr(utf8 + a, '\n', n - a);
         size_t e = nl ? (size_t)(nl - utf8) + 1 : n;
         char *simp = NULL;

@@ -499,6 +499,8 @@ static inline int key_is(const field *f, uint64_t kc, uint32_t n)
 
 #define ENTRIES_ON_STACK 48 /* a figure has 24 keys; more only from a newer writer or a hostile one */
 
+static int fill(const schema *sc, const mval *const *at, fp_record *out);
+
 /* Decodes the map in e[0..n) (already read whole, from bytes ending at end) into out. */
 static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
 {
@@ -519,7 +521,6 @@ static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
     const schema *sc = &schemas[t];
     memset(out, 0, sizeof *out);
     out->type = (enum fp_rec_type)t;
-    char *base = (char *)&out->u;
 
     /* One pass over the keys. Writers put them in the table's order, so the
      * field after the last one found is tried first: one comparison per key;
@@ -548,6 +549,13 @@ static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
         next = fi + 1;
     }
 
+    return fill(sc, at, out);
+}
+
+/* Sets out's fields (out zeroed, its type set) from the values at[fi] found for each field of sc. */
+static int fill(const schema *sc, const mval *const *at, fp_record *out)
+{
+    char *base = (char *)&out->u;
     /* Every string of the record in one allocation: a figure's five strings
      * were five mallocs and five frees. */
     size_t total = 0;
@@ -581,6 +589,77 @@ static int decode(const entry *e, uint32_t n, const char *end, fp_record *out)
     return FP_OK;
 }
 
+#define FAST_NO 2 /* fast() leaves the record to the general decoder */
+
+/* The record as this file's packer writes it, decoded in one pass: "v" and
+ * "t" first, then every key a short string (fixstr of at most 7 bytes).
+ * Each value is kept only where a field takes it, not every key and value
+ * first (in the shard, ~4% of what decoding a figure costs). Anything
+ * else (another order, a key of another form, a second "v" or "t", bytes
+ * malformed or cut short) returns FAST_NO before *off or *out is touched,
+ * and the general decoder reads it from the start, so both give the same
+ * answer for every input. n is the map's count, pos the first key's place. */
+static int fast(const unsigned char *p, size_t len, size_t pos, uint64_t n, size_t *off, fp_record *out)
+{
+    /* "v": FP_RECORD_VERSION (a positive fixint), "t": a fixstr */
+    if (n < 2 || len - pos < 5 || p[pos] != 0xa1 || p[pos + 1] != 'v' || p[pos + 2] != FP_RECORD_VERSION ||
+        p[pos + 3] != 0xa1 || p[pos + 4] != 't')
+        return FAST_NO;
+    pos += 5;
+    if (pos >= len || (p[pos] & 0xe0) != 0xa0) return FAST_NO;
+    size_t tn = p[pos] & 0x1f, t;
+    if (tn > len - pos - 1) return FAST_NO;
+    for (t = 1; t < NSCHEMA; t++)
+        if (strlen(schemas[t].name) == tn && !memcmp(schemas[t].name, p + pos + 1, tn)) break;
+    if (t == NSCHEMA) return FAST_NO;
+    pos += 1 + tn;
+    const schema *sc = &schemas[t];
+    mval val[MAX_FIELDS];
+    const mval *at[MAX_FIELDS] = {0};
+    size_t next = 0;
+    for (uint64_t i = 2; i < n; i++) {
+        if (pos >= len) return FAST_NO;
+        unsigned c = p[pos];
+        uint32_t kn = c & 0x1f;
+        if ((c & 0xe0) != 0xa0 || kn > 7 || kn >= len - pos - 1) return FAST_NO; /* a value must follow */
+        const unsigned char *k = p + ++pos;
+        pos += kn;
+        if (kn == 1 && (k[0] == 'v' || k[0] == 't')) return FAST_NO;
+        uint64_t kc = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (len - (size_t)(k - p) >= sizeof kc) {
+            memcpy(&kc, k, sizeof kc);
+            kc &= kn ? ~0ULL >> (64 - 8 * kn) : 0;
+        } else
+#endif
+            for (uint32_t j = 0; j < kn; j++) kc |= (uint64_t)k[j] << (8 * j);
+        size_t fi = next;
+        if (fi >= sc->n || !key_is(&sc->fields[fi], kc, kn)) {
+            for (fi = 0; fi < sc->n; fi++)
+                if (key_is(&sc->fields[fi], kc, kn)) break;
+        }
+        mval v, *dst = fi < sc->n ? &val[fi] : &v;
+        unsigned vc = p[pos]; /* there: checked with the key */
+        if (vc <= 0x7f) { /* the common forms in place: a small count, a short string */
+            dst->kind = V_UINT, dst->u = vc, pos++;
+        } else if ((vc & 0xe0) == 0xa0) {
+            size_t sn = vc & 0x1f;
+            if (sn > len - pos - 1) return FAST_NO;
+            dst->kind = V_STR, dst->s = (const char *)p + pos + 1, dst->n = (uint32_t)sn;
+            pos += 1 + sn;
+        } else if (!read_val(p, len, &pos, dst, 1)) {
+            return FAST_NO;
+        }
+        if (fi == sc->n) continue;
+        at[fi] = &val[fi];
+        next = fi + 1;
+    }
+    *off = pos; /* a whole record: the next one starts here, whether this one decodes or not */
+    memset(out, 0, sizeof *out);
+    out->type = (enum fp_rec_type)t;
+    return fill(sc, at, out);
+}
+
 int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out)
 {
     if (*off >= len) return 1;
@@ -600,6 +679,8 @@ int fp_record_next(const char *buf, size_t len, size_t *off, fp_record *out)
     }
     /* every key and value takes a byte at least: a count past that is a lie, never an allocation */
     if (n > (len - pos) / 2) return FP_EPROTO;
+    int frc = fast(p, len, pos, n, off, out);
+    if (frc != FAST_NO) return frc;
     entry stack[ENTRIES_ON_STACK], *e = stack;
     if (n > ENTRIES_ON_STACK && !(e = malloc((size_t)n * sizeof *e))) return FP_ENOMEM;
     int rc = FP_OK;

@@ -42,16 +42,6 @@ static const fp_opt opts[] = {
     FP_COMMON_OPTS(config),
 };
 
-/* fp_route_shard's answers, remembered: it formats its key with snprintf, which was most of what routing
- * a figure cost, and a report's figures name few distinct cells. Direct-mapped by a hash of the key. */
-#define ROUTE_MEMO 1024
-typedef struct {
-    char region_code[16];
-    char indicator[96];
-    int year, used;
-    uint32_t shard;
-} route_memo;
-
 typedef struct {
     fp_daemon d;
     fp_extractor *x;
@@ -64,7 +54,6 @@ typedef struct {
     msgpack_sbuffer *bufs;
     msgpack_packer *pks;
     uint32_t *counts;
-    route_memo *memo; /* ROUTE_MEMO entries, used on the thread pool only */
     const char *report_id;
     size_t report_id_len; /* its bytes that fit a figure's report_id (as snprintf would cut it) */
     const char *text; /* the report's text, NULL for curated figures */
@@ -95,26 +84,10 @@ static void status_line(char *buf, size_t cap, void *ud)
              n->job.data != NULL, queue);
 }
 
-/* fp_route_shard(code, year, indicator, n->nout), from the memo when it has the key. */
-static uint32_t route(normalizer *n, const char *code, int year, const char *indicator)
+/* The shard of a cell: fp_route_shard over this worker's shards (it formats no key, so it is not remembered). */
+static uint32_t route(const normalizer *n, const char *code, int year, const char *indicator)
 {
-    uint32_t h = (uint32_t)year * 2654435761u;
-    size_t cl = strnlen(code, sizeof n->memo->region_code), il = strnlen(indicator, sizeof n->memo->indicator);
-    for (size_t i = 0; i < cl; i++) h = (h ^ (unsigned char)code[i]) * 16777619u;
-    for (size_t i = 0; i < il; i++) h = (h ^ (unsigned char)indicator[i]) * 16777619u;
-    route_memo *m = &n->memo[h % ROUTE_MEMO];
-    if (m->used && m->year == year && !strcmp(m->region_code, code) && !strcmp(m->indicator, indicator))
-        return m->shard;
-    uint32_t sh = fp_route_shard(code, year, indicator, (uint32_t)n->nout);
-    /* only keys that fit are kept (a figure's fields always do: they are its fixed arrays) */
-    if (cl < sizeof m->region_code && il < sizeof m->indicator) {
-        memcpy(m->region_code, code, cl + 1);
-        memcpy(m->indicator, indicator, il + 1);
-        m->year = year;
-        m->shard = sh;
-        m->used = 1;
-    }
-    return sh;
+    return fp_route_shard(code, year, indicator, (uint32_t)n->nout);
 }
 
 static int on_check(const fp_anomaly *a, void *ud)
@@ -299,8 +272,7 @@ int main(int argc, char **argv)
         n.bufs = calloc((size_t)n.nout, sizeof *n.bufs);
         n.pks = calloc((size_t)n.nout, sizeof *n.pks);
         n.counts = calloc((size_t)n.nout, sizeof *n.counts);
-        n.memo = calloc(ROUTE_MEMO, sizeof *n.memo);
-        if (!n.out || !n.bufs || !n.pks || !n.counts || !n.memo) rc = FP_ENOMEM;
+        if (!n.out || !n.bufs || !n.pks || !n.counts) rc = FP_ENOMEM;
     }
     for (int i = 0; i < n.nout && !rc; i++) {
         msgpack_sbuffer_init(&n.bufs[i]);
@@ -329,7 +301,6 @@ int main(int argc, char **argv)
     free(n.bufs);
     free(n.pks);
     free(n.counts);
-    free(n.memo);
     fp_extractor_free(n.x);
     fp_indicate_free(n.ix);
     fp_vocab_free(&n.vocab);
