@@ -138,9 +138,11 @@ typedef struct {
     span *sent;
     size_t ns, caps;
     unsigned char *skip; /* per sentence: 1 when boilerplate */
-    uint64_t *cues;      /* per sentence: bit c when a word of class c (of lx.sent_ix) starts in it and
-                            ends in it; all bits for a sentence of malformed UTF-8. It lies in
-                            skip's block: freeing skip frees it */
+    uint64_t *cues;      /* per sentence: bit lx.sent_bit[c] when a word of class c (of lx.sent_ix;
+                            classes past CUE_INDEXABLE_END take spare bits) starts in it and ends in
+                            it; all bits for a sentence of malformed UTF-8. It lies in skip's block,
+                            followed by the sentences' words (cue_first and cue_last search them) and
+                            the block's end: freeing skip frees them all */
     int *topic;          /* per sentence: the place its paragraph is about (else the subject) */
     const mention **topic_w; /* per sentence: the mention that names the topic with written parts, or NULL */
     int subject;
