@@ -156,7 +156,8 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
              * 由上年的…: a year compared with is not what the sentence is about */
             if ((y->kind == Y_PLAIN || y->kind == Y_RELATIVE) && clause_start(d, sstart, y->off) == sstart &&
                 !cue_suffix(d, CUE_FROM, yb, y->off) && !cue_suffix(d, CUE_COMPARE, yb, y->off) &&
-                !fp_words_prefix(&d->x->lx.cues[CUE_YEAR_ONSET], t + y->off + y->len, send - y->off - y->len))
+                !fp_words_prefix(&d->x->lx.cues[CUE_YEAR_ONSET], t + y->off + y->len, send - y->off - y->len) &&
+                !byline_month(d, y)) /* (统计局 / 2019年4月 / 全年…: a byline's date is no sentence's year) */
                 own_year = year_value(d, y);
         }
         int carried = carry_year;

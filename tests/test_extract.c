@@ -554,6 +554,8 @@ int main(int argc, char **argv)
     /* a statistical communique dated by its month after the year it reports on is that year's */
     const char *bulletin = "阜平县2018年国民经济和社会发展统计公报\n阜平县统计局\n2019年4月\n\n全年全县扶贫资金投入12.8亿元。\n";
     CHECK(figure("a.txt", bulletin, "12.8亿元", 0).year == 2018);
+    const char *bulletin2 = "阜平县2018年国民经济和社会发展统计公报\n阜平县统计局\n2019年4月\n全年全县扶贫资金投入12.8亿元。\n";
+    CHECK(figure("a.txt", bulletin2, "12.8亿元", 0).year == 2018);
     /* a plan word that ends its phrase plans nothing (围绕…目标，); 争取 with money after it reports
      * money secured */
     const char *goal = "2014-01-20\n黔西南州紧紧围绕“减贫摘帽”目标，全年减少农村贫困人口18.3万人。\n";
