@@ -75,10 +75,11 @@ int figure_at(doc *d, size_t pos, cand *c)
                      : at(t, d->len, q, "-") || at(t, d->len, q, "~")                           ? 1
                                                                                                : 0;
         fp_num n2;
-        if (sep && !n.mag && fp_num_parse(t + q + sep, d->len - q - sep, &n2) == FP_OK &&
-            n2.arabic == n.arabic) {
+        /* (1.2万—1.5万人: both with the same multiplier, the first already scaled by it) */
+        if (sep && fp_num_parse(t + q + sep, d->len - q - sep, &n2) == FP_OK && n2.arabic == n.arabic &&
+            (!n.mag || n.mag == n2.mag)) {
             fp_dec lo = n.value;
-            for (int k = 0; k < n2.mag && !fp_dec_scale(&lo, 10, 1); k++) {}
+            for (int k = 0; !n.mag && k < n2.mag && !fp_dec_scale(&lo, 10, 1); k++) {}
             if (lo <= n2.value) {
                 value = lo;
                 q = q + sep + n2.len;

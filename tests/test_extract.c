@@ -684,6 +684,8 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", prov, "0.8亿元", 0).indicator, "funds.fiscal_provincial"));
     CHECK(!strcmp(figure("a.txt", prov, "1.1亿元", 0).indicator, "funds.fiscal_provincial"));
     CHECK(!strcmp(figure("a.txt", prov, "15%", 0).indicator, "funds.fiscal"));
+    /* a range with a multiplier on both ends is one figure (its lower bound) */
+    CHECK(figure("a.txt", "2019-12-01\n会宁县带动1.2万—1.5万人增收。\n", "1.2万—1.5万人", 0).found);
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
