@@ -342,6 +342,9 @@ int hanzi_digit(const char *t, size_t len, size_t p);
 /* At a Chinese numeral: pushes the year written in them there (二〇一九年, 二〇二〇年一月十五日), if any,
  * and moves *pp past it: 1; none: 0; FP_ENOMEM. */
 int year_scan_hanzi(doc *d, size_t *pp, int title_depth);
+/* At a full-width digit t[*pp]: a year written in them (２０１９年) pushed onto d->y; *pp is moved
+ * past the digits either way. FP_OK or FP_ENOMEM. */
+int year_scan_wide(doc *d, size_t *pp, int title_depth);
 /* At t[*pp]: pushes a year named against the report's (今年, 上年) and moves *pp past it: 1; none: 0;
  * FP_ENOMEM. cm and len are fp_cue_at(&lx->refs_ix) at *pp. */
 int year_scan_relative(doc *d, size_t *pp, uint64_t cm, const size_t *len);

@@ -149,6 +149,11 @@ int scan_refs(doc *d)
                 if (rc < 0) return rc;
                 if (rc) continue;
             }
+            if (cp >= 0xFF10 && cp <= 0xFF19) { /* ２０１９年: full-width digits, as web pages write them */
+                int rc = year_scan_wide(d, &p, title_depth);
+                if (rc) return rc;
+                continue;
+            }
             /* fp_cue_at's answer, its bit test made here */
             cm = f & FP_CC_REFS_CUE && fp_cue_may3(rix, cp, u + p, d->len - p)
                      ? fp_cue_at_key(rix, t + p, d->len - p, (uint32_t)u[p] << 16 | (uint32_t)u[p + 1] << 8 | u[p + 2], cl)

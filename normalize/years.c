@@ -183,6 +183,27 @@ int year_scan_digits(doc *d, size_t *pp, int title_depth)
     return FP_OK;
 }
 
+/* The value of the full-width digit at t[p] (０ .. ９, U+FF10..FF19), -1 if none. */
+static int wide_digit(const char *t, size_t len, size_t p)
+{
+    const unsigned char *u = (const unsigned char *)t + p;
+    return p + 3 <= len && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99 ? u[2] - 0x90 : -1;
+}
+
+int year_scan_wide(doc *d, size_t *pp, int title_depth)
+{
+    size_t p = *pp, q = p;
+    int y = 0, n = 0;
+    for (int v; (v = wide_digit(d->t, d->len, q)) >= 0; q += 3, n++) y = y * 10 + (n < 5 ? v : 0);
+    if (n == 4 && y >= 1980 && y <= 2039) {
+        size_t end = 0;
+        int rc = push_year(d, p, q, y, 0, 0, 0, title_depth, &end);
+        if (rc) return rc;
+    }
+    *pp = q; /* the digits are read: a figure in them is walk_figures' */
+    return FP_OK;
+}
+
 /* At a Chinese numeral t[*pp]: a year written in them (二〇一九年,
  * 二〇二〇年一月十五日), pushed onto d->y with *pp moved past it: 1; none: 0;
  * FP_ENOMEM. */

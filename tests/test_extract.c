@@ -686,6 +686,8 @@ int main(int argc, char **argv)
     CHECK(!strcmp(figure("a.txt", prov, "15%", 0).indicator, "funds.fiscal"));
     /* a range with a multiplier on both ends is one figure (its lower bound) */
     CHECK(figure("a.txt", "2019-12-01\n会宁县带动1.2万—1.5万人增收。\n", "1.2万—1.5万人", 0).found);
+    /* a year in full-width digits (older web pages) is a year */
+    CHECK(figure("a.txt", "２０１９年１２月１日\n会宁县全县投入扶贫资金３.５亿元。\n", "３.５亿元", 0).year == 2019);
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
