@@ -1009,7 +1009,11 @@ int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart
      * in a county's report) */
     int own = fi < d->nm && d->m[fi].off >= cstart && d->m[fi].off < pos && !d->m[fi].nw;
     int lv = fp_gaz_region(g, found)->level;
-    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found) &&
+    /* (a story about one village or township that names its county names the county: 花垣县2019年实现整县
+     * 脱贫摘帽 in a story on 十八洞村) */
+    int deep_subject = d->subject >= 0 && fp_gaz_region(g, d->subject)->level >= FP_LEVEL_TOWNSHIP &&
+                       fi < d->nm && d->m[fi].off >= sstart && lv <= FP_LEVEL_COUNTY && level == 0;
+    if (d->subject >= 0 && found != d->subject && fp_gaz_within(g, d->subject, found) && !deep_subject &&
         !(own && (lv == FP_LEVEL_PREFECTURE || (lv == FP_LEVEL_PROVINCE && level == 0 && d->m[fi].region == found &&
                                                  d->m[fi].off == cstart && clause_opens(d, sstart, cstart))))) {
         *written = NULL;

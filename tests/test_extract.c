@@ -688,6 +688,11 @@ int main(int argc, char **argv)
     CHECK(figure("a.txt", "2019-12-01\n会宁县带动1.2万—1.5万人增收。\n", "1.2万—1.5万人", 0).found);
     /* a year in full-width digits (older web pages) is a year */
     CHECK(figure("a.txt", "２０１９年１２月１日\n会宁县全县投入扶贫资金３.５亿元。\n", "３.５亿元", 0).year == 2019);
+    /* a story about one village that names its county names the county */
+    const char *vill = "2020年10月17日\n花垣县十八洞村：从穷山沟到金饭碗\n十八洞村人均纯收入从2013年的1668元增加到2019年的14668元。"
+                       "十八洞村每年接待游客60余万人次。\n花垣县2019年实现整县脱贫摘帽，全县累计减少贫困人口5.4万人。\n";
+    CHECK(strstr(figure("a.txt", vill, "14668元", 0).path, "十八洞村") != NULL);
+    CHECK(!strcmp(figure("a.txt", vill, "5.4万人", 0).path, "湖南省/湘西土家族苗族自治州/花垣县"));
     XI = NULL;
     fp_indicate_free(xi);
     fp_extractor_free(x);
