@@ -307,13 +307,11 @@ int find_topics(doc *d);
 /* The level of the places a count counts (20个旗县 is FP_LEVEL_COUNTY), 0 when it counts none. */
 int counted_level(const doc *d, const cand *c, size_t cend);
 /* The place the figure at pos is about (a region index, or -1); *written is set to the mention whose
- * written parts extend it. */
+ * written parts extend it, and *received to the place that receives what the figure's clause
+ * [cstart, pos) gives (北京市向内蒙古投入…, 福州市投入西吉县帮扶资金…: what one place gives another is
+ * the receiver's, whatever province it is in), -1 when none or when level counts places. */
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
-                 const mention **written);
-/* The place that receives what the clause [cstart, pos) of the figure at pos gives (北京市向内蒙古投入…,
- * 福州市投入西吉县帮扶资金…: what one place gives another is the receiver's, whatever province it is
- * in), or -1. */
-int received_region(const doc *d, size_t pos, size_t cstart);
+                const mention **written, int *received);
 
 /* The place of the k-th figure (from 0) after the 分别 at at_word, when the
  * sentence (from sstart) lists that many places or more right before it

@@ -223,10 +223,10 @@ static int walk_figures(doc *d, const char *source, fp_figure_cb cb, void *ud, s
                 relate_to_wholes(d, &c, &fx, weak, cstart, sstart, send);
                 int counted = counted_level(d, &c, cend);
                 measure_in_context(d, &c, &fx, weak, counted, cstart, cend);
-                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written);
+                int got;
+                c.region = pick_region(d, s, c.start, cstart, sstart, send, counted, &c.written, &got);
                 /* …投入西吉县帮扶资金4500万元，其中用于产业发展2800万元: what follows a gift with no
                  * place of its own between is the receiver's too */
-                int got = counted ? -1 : received_region(d, c.start, cstart);
                 size_t mi = first_mention_from(d, fx.prior_end);
                 if (got < 0 && !counted && fx.prior_received >= 0 && (mi >= d->nm || d->m[mi].off >= c.start))
                     c.region = got = fx.prior_received, c.written = NULL;

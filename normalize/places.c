@@ -924,7 +924,8 @@ static int clause_opens(const doc *d, size_t sstart, size_t cstart)
     return cstart == sstart || !ends_with(d->t, cstart, "、");
 }
 
-int received_region(const doc *d, size_t pos, size_t cstart)
+/* The place that receives what the clause [cstart, pos) of the figure at pos gives, or -1. */
+static int received_region(const doc *d, size_t pos, size_t cstart)
 {
     for (size_t i = first_mention_from(d, pos); i-- > 0 && d->m[i].off >= cstart;)
         if (d->m[i].region >= 0 && !d->m[i].located && receives(d, i, cstart, pos))
@@ -933,18 +934,19 @@ int received_region(const doc *d, size_t pos, size_t cstart)
 }
 
 int pick_region(const doc *d, size_t s, size_t pos, size_t cstart, size_t sstart, size_t send, int level,
-                       const mention **written)
+                const mention **written, int *received)
 {
     const fp_gazetteer *g = d->x->gaz;
     int found = -1, fallback = d->topic ? d->topic[s] : d->subject;
     size_t fi = 0;
     *written = NULL;
+    int rr = level ? -1 : received_region(d, pos, cstart);
+    *received = rr;
     /* 2855元人民币的全国农村贫困标准: a figure that qualifies a national thing
      * (…的全国, in its clause) is the nation's */
     size_t nat = national_after(d, pos, clause_end(d, send, pos));
     if (nat != (size_t)-1) return d->m[nat].region;
     size_t lo = first_mention_from(d, pos); /* the mentions before it are lo-1, lo-2, … */
-    int rr = level ? -1 : received_region(d, pos, cstart);
     if (rr >= 0) return rr;
     for (size_t i = lo; i-- > 0;) {
         const mention *m = &d->m[i];
