@@ -2,6 +2,7 @@
 #include "indicate.h"
 #include "utf8.h"
 #include "keyline.h"
+#include "planword.h"
 #include "fp_err.h"
 #include "fp_tsv.h"
 #include "fp_log.h"
@@ -703,10 +704,7 @@ static int plan_governs(const fp_indicate *x, const char *t, size_t len, const a
             const char *hit = memmem(t + p, a->fs - p, w, n);
             if (!hit) break;
             size_t e = (size_t)(hit - t) + n;
-            int noun = e >= len || clause_mark(t, len, e) ||
-                       (e + 3 <= len && (!memcmp(t + e, "、", 3) || !memcmp(t + e, "等", 3) ||
-                                         !memcmp(t + e, "和", 3) || !memcmp(t + e, "》", 3) ||
-                                         (of_noun && !memcmp(t + e, "的", 3))));
+            int noun = e >= len || clause_mark(t, len, e) || fp_plan_noun_after(t, len, e, of_noun);
             if (!noun) return 1;
             p = e;
         }

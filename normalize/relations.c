@@ -2,6 +2,7 @@
  * change, per unit or plan -- from the words of its clause and sentence. */
 #define _GNU_SOURCE /* memmem */
 #include "doc.h"
+#include "planword.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,7 @@ static int plans_in(const doc *d, size_t from, size_t to)
             if (at(d->t, d->len, q, "《")) in_title = 1;
             else if (at(d->t, d->len, q, "》")) in_title = 0;
         }
-        int noun = after >= d->len || clause_mark(d->t, d->len, after) || at(d->t, d->len, after, "》") ||
-                   at(d->t, d->len, after, "、") || at(d->t, d->len, after, "等") || at(d->t, d->len, after, "和");
+        int noun = after >= d->len || clause_mark(d->t, d->len, after) || fp_plan_noun_after(d->t, d->len, after, 0);
         /* 完成易地扶贫搬迁建设任务21.6万人: a plan its clause says was done reports an outcome */
         size_t cs = clause_start(d, from, at_);
         int done = cue_first(d, CUE_PLAN_DONE, cs, at_, NULL) >= 0;
