@@ -127,6 +127,24 @@ static inline uint64_t load_le64(const unsigned char *s)
 #endif
 }
 
+/* The end of the ASCII run at s[i], taken 8 bytes at a time. */
+static inline size_t past_ascii(const unsigned char *s, size_t n, size_t i)
+{
+    for (; i + 8 <= n; i += 8)
+        if (load_le64(s + i) & 0x8080808080808080ull) break;
+    while (i < n && s[i] < 0x80) i++;
+    return i;
+}
+
+/* For two characters of three bytes in w's low 48 bits (their shape checked): 1 when neither is
+ * overlong nor a surrogate. Of the first two bytes of each (in & 0x200F), a lead E0 with a second
+ * byte below A0 is overlong, a lead ED with one from A0 a surrogate. */
+static inline int pair3_ok(uint64_t w)
+{
+    uint64_t t0 = w & 0x200F, t1 = w >> 24 & 0x200F;
+    return t0 && t0 != 0x200D && t1 && t1 != 0x200D;
+}
+
 /* 1 when s[0..n) is well-formed UTF-8 as Unicode defines it (no overlong
  * form, surrogate or code point past U+10FFFF, none cut short). iconv from
  * UTF-8 to UTF-8 gives such bytes back unchanged, so they are used as they
@@ -138,19 +156,15 @@ static int utf8_wellformed(const unsigned char *s, size_t n)
     while (i < n) {
         unsigned c = s[i];
         if (c < 0x80) {
-            for (; i + 8 <= n; i += 8)
-                if (load_le64(s + i) & 0x8080808080808080ull) break;
-            while (i < n && s[i] < 0x80) i++;
+            i = past_ascii(s, n, i);
             continue;
         }
         /* runs of three-byte characters (all of CJK), the common case, two at a time then one,
-         * without the table below; of the first two bytes (in w & 0x200F) a lead E0 with a second
-         * byte below A0 is overlong, a lead ED with one from A0 a surrogate */
+         * without the table below */
         for (uint64_t w; i + 8 <= n; i += 6) {
             w = load_le64(s + i);
             if ((w & 0xC0C0F0C0C0F0ull) != 0x8080E08080E0ull) break;
-            uint64_t t0 = w & 0x200F, t1 = w >> 24 & 0x200F;
-            if (!t0 || t0 == 0x200D || !t1 || t1 == 0x200D) return 0;
+            if (!pair3_ok(w)) return 0;
         }
         while (i + 3 <= n && (s[i] & 0xF0) == 0xE0 && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
             unsigned cp = (s[i] & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6;
@@ -184,17 +198,14 @@ static int plain_utf8(const fp_decoder *d, const unsigned char *s, size_t n)
     while (i < n) {
         unsigned c = s[i];
         if (c < 0x80) {
-            for (; i + 8 <= n; i += 8)
-                if (load_le64(s + i) & 0x8080808080808080ull) break;
-            while (i < n && s[i] < 0x80) i++;
+            i = past_ascii(s, n, i);
             continue;
         }
         /* as utf8_wellformed, each character's bit in d->trad looked at too */
         for (uint64_t w; i + 8 <= n; i += 6) {
             w = load_le64(s + i);
             if ((w & 0xC0C0F0C0C0F0ull) != 0x8080E08080E0ull) break;
-            uint64_t t0 = w & 0x200F, t1 = w >> 24 & 0x200F;
-            if (!t0 || t0 == 0x200D || !t1 || t1 == 0x200D) return 0;
+            if (!pair3_ok(w)) return 0;
             unsigned cp0 = (unsigned)(w & 0x0F) << 12 | (unsigned)(w >> 8 & 0x3F) << 6 | (unsigned)(w >> 16 & 0x3F);
             unsigned cp1 = (unsigned)(w >> 24 & 0x0F) << 12 | (unsigned)(w >> 32 & 0x3F) << 6 | (unsigned)(w >> 40 & 0x3F);
             if (d->trad8[cp0] | d->trad8[cp1])
