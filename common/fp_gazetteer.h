@@ -138,6 +138,29 @@ size_t fp_gaz_match_full(const fp_gazetteer *g, const char *text, size_t len, si
 size_t fp_gaz_match_past(const fp_gazetteer *g, const char *text, size_t len, size_t pos, int cp0, int cp1,
                          int image, const int **cands, int *ncand);
 
+/* The eight bytes at u as a little-endian word (one load where the machine is one). */
+static inline uint64_t fp_gaz_le64(const unsigned char *u)
+{
+    uint64_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&w, u, 8);
+#else
+    w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+        (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+#endif
+    return w;
+}
+
+/* After two characters of three bytes at u (w = fp_gaz_le64(u), avail bytes readable): the third
+ * character's code point when it is one of three bytes, else FP_GAZ_TRI_OTHER (with eight bytes
+ * only, the third has two: not a whole one), as the triples are asked. */
+static inline uint32_t fp_gaz_third(const unsigned char *u, size_t avail, uint64_t w)
+{
+    if (avail >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80)
+        return (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+    return FP_GAZ_TRI_OTHER;
+}
+
 /* Longest region name starting at text[pos]. Returns its byte length (0 when
  * none) and points *cands at the *ncand region indices it names.
  * Inline: the extractor asks at every character, and most positions (two
@@ -153,14 +176,7 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
     const fp_gaz_quick *q = (const fp_gaz_quick *)(const void *)g;
     const unsigned char *u = (const unsigned char *)text + pos;
     if (q->pairs && pos < len && len - pos >= 8) {
-        /* the first eight bytes as a little-endian word (one load where the machine is one) */
-        uint64_t w;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&w, u, 8);
-#else
-        w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
-            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
-#endif
+        uint64_t w = fp_gaz_le64(u); /* the first eight bytes */
         /* two characters of three bytes */
         if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
             uint32_t cp0 = (uint32_t)(w & 0x0F) << 12 | (uint32_t)(w >> 8 & 0x3F) << 6 | (uint32_t)(w >> 16 & 0x3F);
@@ -168,11 +184,8 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
             uint32_t b = (cp0 << 16 | cp1) * 2654435761u >> (32 - FP_GAZ_PAIR_LOG);
             int image = q->pairs[b >> 6] >> (b & 63) & 1;
             if (image) {
-                /* the triples, as fp_gaz_match_full asks them: the third character's, or "not of three
-                 * bytes" (with eight bytes only, the third has two: not a whole one) */
-                uint32_t cp2 = FP_GAZ_TRI_OTHER;
-                if (len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80)
-                    cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+                /* the triples, as fp_gaz_match_full asks them */
+                uint32_t cp2 = fp_gaz_third(u, len - pos, w);
                 uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2), t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END);
                 image = (q->triples[t3 >> 6] >> (t3 & 63) & 1) || (q->triples[t2 >> 6] >> (t2 & 63) & 1);
             }
@@ -182,9 +195,7 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match(const fp_gazett
                                           : q->over_pairs[o >> 3] >> (o & 7) & 1;
                 if (alias && !q->over_short && q->over_tri) {
                     /* the alias triples, as fp_gaz_match_past asks them */
-                    uint32_t cp2 = FP_GAZ_TRI_OTHER;
-                    if (len - pos >= 9 && (w >> 48 & 0xC0F0) == 0x80E0 && (u[8] & 0xC0) == 0x80)
-                        cp2 = (uint32_t)(u[6] & 0x0F) << 12 | (uint32_t)(u[7] & 0x3F) << 6 | (u[8] & 0x3F);
+                    uint32_t cp2 = fp_gaz_third(u, len - pos, w);
                     uint32_t t3 = fp_gaz_tri_bit(cp0, cp1, cp2) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
                     uint32_t t2 = fp_gaz_tri_bit(cp0, cp1, FP_GAZ_TRI_END) >> (FP_GAZ_TRI_LOG - FP_GAZ_OVER_TRI_LOG);
                     alias = (q->over_tri[t3 >> 6] >> (t3 & 63) & 1) || (q->over_tri[t2 >> 6] >> (t2 & 63) & 1);
@@ -243,13 +254,7 @@ static inline __attribute__((always_inline)) size_t fp_gaz_match3(const fp_gazet
     if (!q->pairs || len - pos < 10) return fp_gaz_match(g, text, len, pos, cands, ncand);
     if (q->raw_pairs) {
         /* the first two characters' bytes as they are: no name starts with them, nothing to decode */
-        uint64_t w;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&w, u, 8);
-#else
-        w = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
-            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
-#endif
+        uint64_t w = fp_gaz_le64(u);
         if ((w & 0xC0C0F0C0C0F0ull) == 0x8080E08080E0ull) {
             uint32_t rb = fp_gaz_raw_bit(w & 0xFFFFFFFFFFFFull);
             if (!(q->raw_pairs[rb >> 6] >> (rb & 63) & 1)) {
