@@ -4,6 +4,7 @@
  * rollup per kind and every check, positive and negative; and the common
  * map they build on. */
 #include "check.h"
+#include "data_fixture.h"
 #include "fp_err.h"
 #include "fp_gazetteer.h"
 #include "fp_indicators.h"
@@ -781,14 +782,9 @@ static int count(const char *hay, const char *needle)
 
 static void test_table(const char *data)
 {
-    char rp[4096], ap[4096];
-    snprintf(rp, sizeof rp, "%s/regions.tsv", data);
-    snprintf(ap, sizeof ap, "%s/aliases.tsv", data);
-    fp_gazetteer *g = NULL;
+    fp_gazetteer *g;
     fp_indicators ind;
-    CHECK(fp_gaz_load(&g, rp, ap) == FP_OK);
-    CHECK(fp_indicators_load_dir(&ind, data) == FP_OK);
-    if (!g) return;
+    if (!load_data_fixture(data, &g, &ind)) return;
     fp_table *t;
     CHECK(fp_table_new(&t, g, &ind, 1) == FP_OK);
     const char *xl = "内蒙古自治区/锡林郭勒盟", *a = "内蒙古自治区/锡林郭勒盟/太仆寺旗", *b = "内蒙古自治区/锡林郭勒盟/多伦县";

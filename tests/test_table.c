@@ -9,6 +9,7 @@
  *       rendered per write (under callgrind: --toggle-collect=bench_writes); with DIR, also the time to
  *       write the three files there as the sink does (atomically, made durable) */
 #include "check.h"
+#include "data_fixture.h"
 #include "fp_err.h"
 #include "fp_file.h"
 #include "fp_gazetteer.h"
@@ -506,14 +507,9 @@ static void outfiles_test(void)
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "data";
-    char rp[4096], ap[4096];
-    snprintf(rp, sizeof rp, "%s/regions.tsv", data);
-    snprintf(ap, sizeof ap, "%s/aliases.tsv", data);
-    fp_gazetteer *g = NULL;
+    fp_gazetteer *g;
     fp_indicators ind;
-    CHECK(fp_gaz_load(&g, rp, ap) == FP_OK);
-    CHECK(fp_indicators_load_dir(&ind, data) == FP_OK);
-    if (!g) return CHECK_DONE();
+    if (!load_data_fixture(data, &g, &ind)) return CHECK_DONE();
     int rc = 0;
     if (argc > 4 && !strcmp(argv[2], "--bench")) rc = bench(g, &ind, argv[3], atoi(argv[4]), argc > 5 ? argv[5] : NULL);
     else {
